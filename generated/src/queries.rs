@@ -1,0 +1,10 @@
+// This file was generated with `cornucopia`. Do not modify.
+
+pub mod claims;
+pub mod embeddings;
+pub mod evidence;
+pub mod maintenance;
+pub mod nli;
+pub mod search;
+pub mod verdicts;
+pub mod verification;

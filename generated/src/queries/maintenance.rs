@@ -1,0 +1,432 @@
+// This file was generated with `cornucopia`. Do not modify.
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexUsage {
+    pub table_name: String,
+    pub index_name: String,
+    pub scans: i64,
+    pub tuples_read: i64,
+    pub size_bytes: i64,
+}
+pub struct IndexUsageBorrowed<'a> {
+    pub table_name: &'a str,
+    pub index_name: &'a str,
+    pub scans: i64,
+    pub tuples_read: i64,
+    pub size_bytes: i64,
+}
+impl<'a> From<IndexUsageBorrowed<'a>> for IndexUsage {
+    fn from(
+        IndexUsageBorrowed {
+            table_name,
+            index_name,
+            scans,
+            tuples_read,
+            size_bytes,
+        }: IndexUsageBorrowed<'a>,
+    ) -> Self {
+        Self {
+            table_name: table_name.into(),
+            index_name: index_name.into(),
+            scans,
+            tuples_read,
+            size_bytes,
+        }
+    }
+}
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableSize {
+    pub table_name: String,
+    pub live_rows: i64,
+    pub table_bytes: i64,
+    pub index_bytes: i64,
+    pub total_bytes: i64,
+}
+pub struct TableSizeBorrowed<'a> {
+    pub table_name: &'a str,
+    pub live_rows: i64,
+    pub table_bytes: i64,
+    pub index_bytes: i64,
+    pub total_bytes: i64,
+}
+impl<'a> From<TableSizeBorrowed<'a>> for TableSize {
+    fn from(
+        TableSizeBorrowed {
+            table_name,
+            live_rows,
+            table_bytes,
+            index_bytes,
+            total_bytes,
+        }: TableSizeBorrowed<'a>,
+    ) -> Self {
+        Self {
+            table_name: table_name.into(),
+            live_rows,
+            table_bytes,
+            index_bytes,
+            total_bytes,
+        }
+    }
+}
+#[derive(Debug, Clone, PartialEq)]
+pub struct VectorIndexParams {
+    pub index_name: String,
+    pub table_name: String,
+    pub method: String,
+    pub opclass: String,
+    pub options: Option<Vec<String>>,
+    pub size_bytes: i64,
+    pub table_rows_estimate: i64,
+}
+pub struct VectorIndexParamsBorrowed<'a> {
+    pub index_name: &'a str,
+    pub table_name: &'a str,
+    pub method: &'a str,
+    pub opclass: &'a str,
+    pub options: Option<crate::ArrayIterator<'a, &'a str>>,
+    pub size_bytes: i64,
+    pub table_rows_estimate: i64,
+}
+impl<'a> From<VectorIndexParamsBorrowed<'a>> for VectorIndexParams {
+    fn from(
+        VectorIndexParamsBorrowed {
+            index_name,
+            table_name,
+            method,
+            opclass,
+            options,
+            size_bytes,
+            table_rows_estimate,
+        }: VectorIndexParamsBorrowed<'a>,
+    ) -> Self {
+        Self {
+            index_name: index_name.into(),
+            table_name: table_name.into(),
+            method: method.into(),
+            opclass: opclass.into(),
+            options: options.map(|v| v.map(|v| v.into()).collect()),
+            size_bytes,
+            table_rows_estimate,
+        }
+    }
+}
+use crate::client::async_::GenericClient;
+use futures::{self, StreamExt, TryStreamExt};
+pub struct IndexUsageQuery<'c, 'a, 's, C: GenericClient, T, const N: usize> {
+    client: &'c C,
+    params: [&'a (dyn postgres_types::ToSql + Sync); N],
+    query: &'static str,
+    cached: Option<&'s tokio_postgres::Statement>,
+    extractor: fn(&tokio_postgres::Row) -> Result<IndexUsageBorrowed, tokio_postgres::Error>,
+    mapper: fn(IndexUsageBorrowed) -> T,
+}
+impl<'c, 'a, 's, C, T: 'c, const N: usize> IndexUsageQuery<'c, 'a, 's, C, T, N>
+where
+    C: GenericClient,
+{
+    pub fn map<R>(
+        self,
+        mapper: fn(IndexUsageBorrowed) -> R,
+    ) -> IndexUsageQuery<'c, 'a, 's, C, R, N> {
+        IndexUsageQuery {
+            client: self.client,
+            params: self.params,
+            query: self.query,
+            cached: self.cached,
+            extractor: self.extractor,
+            mapper,
+        }
+    }
+    pub async fn one(self) -> Result<T, tokio_postgres::Error> {
+        let row =
+            crate::client::async_::one(self.client, self.query, &self.params, self.cached).await?;
+        Ok((self.mapper)((self.extractor)(&row)?))
+    }
+    pub async fn all(self) -> Result<Vec<T>, tokio_postgres::Error> {
+        self.iter().await?.try_collect().await
+    }
+    pub async fn opt(self) -> Result<Option<T>, tokio_postgres::Error> {
+        let opt_row =
+            crate::client::async_::opt(self.client, self.query, &self.params, self.cached).await?;
+        Ok(opt_row
+            .map(|row| {
+                let extracted = (self.extractor)(&row)?;
+                Ok((self.mapper)(extracted))
+            })
+            .transpose()?)
+    }
+    pub async fn iter(
+        self,
+    ) -> Result<
+        impl futures::Stream<Item = Result<T, tokio_postgres::Error>> + 'c,
+        tokio_postgres::Error,
+    > {
+        let stream = crate::client::async_::raw(
+            self.client,
+            self.query,
+            crate::slice_iter(&self.params),
+            self.cached,
+        )
+        .await?;
+        let mapped = stream
+            .map(move |res| {
+                res.and_then(|row| {
+                    let extracted = (self.extractor)(&row)?;
+                    Ok((self.mapper)(extracted))
+                })
+            })
+            .into_stream();
+        Ok(mapped)
+    }
+}
+pub struct TableSizeQuery<'c, 'a, 's, C: GenericClient, T, const N: usize> {
+    client: &'c C,
+    params: [&'a (dyn postgres_types::ToSql + Sync); N],
+    query: &'static str,
+    cached: Option<&'s tokio_postgres::Statement>,
+    extractor: fn(&tokio_postgres::Row) -> Result<TableSizeBorrowed, tokio_postgres::Error>,
+    mapper: fn(TableSizeBorrowed) -> T,
+}
+impl<'c, 'a, 's, C, T: 'c, const N: usize> TableSizeQuery<'c, 'a, 's, C, T, N>
+where
+    C: GenericClient,
+{
+    pub fn map<R>(self, mapper: fn(TableSizeBorrowed) -> R) -> TableSizeQuery<'c, 'a, 's, C, R, N> {
+        TableSizeQuery {
+            client: self.client,
+            params: self.params,
+            query: self.query,
+            cached: self.cached,
+            extractor: self.extractor,
+            mapper,
+        }
+    }
+    pub async fn one(self) -> Result<T, tokio_postgres::Error> {
+        let row =
+            crate::client::async_::one(self.client, self.query, &self.params, self.cached).await?;
+        Ok((self.mapper)((self.extractor)(&row)?))
+    }
+    pub async fn all(self) -> Result<Vec<T>, tokio_postgres::Error> {
+        self.iter().await?.try_collect().await
+    }
+    pub async fn opt(self) -> Result<Option<T>, tokio_postgres::Error> {
+        let opt_row =
+            crate::client::async_::opt(self.client, self.query, &self.params, self.cached).await?;
+        Ok(opt_row
+            .map(|row| {
+                let extracted = (self.extractor)(&row)?;
+                Ok((self.mapper)(extracted))
+            })
+            .transpose()?)
+    }
+    pub async fn iter(
+        self,
+    ) -> Result<
+        impl futures::Stream<Item = Result<T, tokio_postgres::Error>> + 'c,
+        tokio_postgres::Error,
+    > {
+        let stream = crate::client::async_::raw(
+            self.client,
+            self.query,
+            crate::slice_iter(&self.params),
+            self.cached,
+        )
+        .await?;
+        let mapped = stream
+            .map(move |res| {
+                res.and_then(|row| {
+                    let extracted = (self.extractor)(&row)?;
+                    Ok((self.mapper)(extracted))
+                })
+            })
+            .into_stream();
+        Ok(mapped)
+    }
+}
+pub struct VectorIndexParamsQuery<'c, 'a, 's, C: GenericClient, T, const N: usize> {
+    client: &'c C,
+    params: [&'a (dyn postgres_types::ToSql + Sync); N],
+    query: &'static str,
+    cached: Option<&'s tokio_postgres::Statement>,
+    extractor: fn(&tokio_postgres::Row) -> Result<VectorIndexParamsBorrowed, tokio_postgres::Error>,
+    mapper: fn(VectorIndexParamsBorrowed) -> T,
+}
+impl<'c, 'a, 's, C, T: 'c, const N: usize> VectorIndexParamsQuery<'c, 'a, 's, C, T, N>
+where
+    C: GenericClient,
+{
+    pub fn map<R>(
+        self,
+        mapper: fn(VectorIndexParamsBorrowed) -> R,
+    ) -> VectorIndexParamsQuery<'c, 'a, 's, C, R, N> {
+        VectorIndexParamsQuery {
+            client: self.client,
+            params: self.params,
+            query: self.query,
+            cached: self.cached,
+            extractor: self.extractor,
+            mapper,
+        }
+    }
+    pub async fn one(self) -> Result<T, tokio_postgres::Error> {
+        let row =
+            crate::client::async_::one(self.client, self.query, &self.params, self.cached).await?;
+        Ok((self.mapper)((self.extractor)(&row)?))
+    }
+    pub async fn all(self) -> Result<Vec<T>, tokio_postgres::Error> {
+        self.iter().await?.try_collect().await
+    }
+    pub async fn opt(self) -> Result<Option<T>, tokio_postgres::Error> {
+        let opt_row =
+            crate::client::async_::opt(self.client, self.query, &self.params, self.cached).await?;
+        Ok(opt_row
+            .map(|row| {
+                let extracted = (self.extractor)(&row)?;
+                Ok((self.mapper)(extracted))
+            })
+            .transpose()?)
+    }
+    pub async fn iter(
+        self,
+    ) -> Result<
+        impl futures::Stream<Item = Result<T, tokio_postgres::Error>> + 'c,
+        tokio_postgres::Error,
+    > {
+        let stream = crate::client::async_::raw(
+            self.client,
+            self.query,
+            crate::slice_iter(&self.params),
+            self.cached,
+        )
+        .await?;
+        let mapped = stream
+            .map(move |res| {
+                res.and_then(|row| {
+                    let extracted = (self.extractor)(&row)?;
+                    Ok((self.mapper)(extracted))
+                })
+            })
+            .into_stream();
+        Ok(mapped)
+    }
+}
+pub struct IndexUsageStmt(&'static str, Option<tokio_postgres::Statement>);
+/// Scans and size of every index on the TruthGraph tables, least used first.
+pub fn index_usage() -> IndexUsageStmt {
+    IndexUsageStmt(
+        "SELECT s.relname::text AS table_name, s.indexrelname::text AS index_name, s.idx_scan AS scans, s.idx_tup_read AS tuples_read, pg_relation_size(s.indexrelid) AS size_bytes FROM pg_stat_user_indexes s WHERE s.schemaname = 'public' ORDER BY s.idx_scan, s.relname, s.indexrelname",
+        None,
+    )
+}
+impl IndexUsageStmt {
+    pub async fn prepare<'a, C: GenericClient>(
+        mut self,
+        client: &'a C,
+    ) -> Result<Self, tokio_postgres::Error> {
+        self.1 = Some(client.prepare(self.0).await?);
+        Ok(self)
+    }
+    pub fn bind<'c, 'a, 's, C: GenericClient>(
+        &'s self,
+        client: &'c C,
+    ) -> IndexUsageQuery<'c, 'a, 's, C, IndexUsage, 0> {
+        IndexUsageQuery {
+            client,
+            params: [],
+            query: self.0,
+            cached: self.1.as_ref(),
+            extractor:
+                |row: &tokio_postgres::Row| -> Result<IndexUsageBorrowed, tokio_postgres::Error> {
+                    Ok(IndexUsageBorrowed {
+                        table_name: row.try_get(0)?,
+                        index_name: row.try_get(1)?,
+                        scans: row.try_get(2)?,
+                        tuples_read: row.try_get(3)?,
+                        size_bytes: row.try_get(4)?,
+                    })
+                },
+            mapper: |it| IndexUsage::from(it),
+        }
+    }
+}
+pub struct TableSizesStmt(&'static str, Option<tokio_postgres::Statement>);
+/// Heap, index and total size and live rows of every table, largest first.
+pub fn table_sizes() -> TableSizesStmt {
+    TableSizesStmt(
+        "SELECT s.relname::text AS table_name, s.n_live_tup AS live_rows, pg_relation_size(s.relid) AS table_bytes, pg_indexes_size(s.relid) AS index_bytes, pg_total_relation_size(s.relid) AS total_bytes FROM pg_stat_user_tables s WHERE s.schemaname = 'public' ORDER BY pg_total_relation_size(s.relid) DESC, s.relname",
+        None,
+    )
+}
+impl TableSizesStmt {
+    pub async fn prepare<'a, C: GenericClient>(
+        mut self,
+        client: &'a C,
+    ) -> Result<Self, tokio_postgres::Error> {
+        self.1 = Some(client.prepare(self.0).await?);
+        Ok(self)
+    }
+    pub fn bind<'c, 'a, 's, C: GenericClient>(
+        &'s self,
+        client: &'c C,
+    ) -> TableSizeQuery<'c, 'a, 's, C, TableSize, 0> {
+        TableSizeQuery {
+            client,
+            params: [],
+            query: self.0,
+            cached: self.1.as_ref(),
+            extractor:
+                |row: &tokio_postgres::Row| -> Result<TableSizeBorrowed, tokio_postgres::Error> {
+                    Ok(TableSizeBorrowed {
+                        table_name: row.try_get(0)?,
+                        live_rows: row.try_get(1)?,
+                        table_bytes: row.try_get(2)?,
+                        index_bytes: row.try_get(3)?,
+                        total_bytes: row.try_get(4)?,
+                    })
+                },
+            mapper: |it| TableSize::from(it),
+        }
+    }
+}
+pub struct VectorIndexParamsStmt(&'static str, Option<tokio_postgres::Statement>);
+/// Every ivfflat/hnsw index with its operator class and storage parameters.
+pub fn vector_index_params() -> VectorIndexParamsStmt {
+    VectorIndexParamsStmt(
+        "SELECT c.relname::text AS index_name, t.relname::text AS table_name, am.amname::text AS method, oc.opcname::text AS opclass, c.reloptions AS options, pg_relation_size(c.oid) AS size_bytes, t.reltuples::int8 AS table_rows_estimate FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid JOIN pg_am am ON am.oid = c.relam JOIN pg_opclass oc ON oc.oid = i.indclass[0] WHERE am.amname IN ('ivfflat', 'hnsw') AND t.relnamespace = 'public'::regnamespace ORDER BY c.relname",
+        None,
+    )
+}
+impl VectorIndexParamsStmt {
+    pub async fn prepare<'a, C: GenericClient>(
+        mut self,
+        client: &'a C,
+    ) -> Result<Self, tokio_postgres::Error> {
+        self.1 = Some(client.prepare(self.0).await?);
+        Ok(self)
+    }
+    pub fn bind<'c, 'a, 's, C: GenericClient>(
+        &'s self,
+        client: &'c C,
+    ) -> VectorIndexParamsQuery<'c, 'a, 's, C, VectorIndexParams, 0> {
+        VectorIndexParamsQuery {
+            client,
+            params: [],
+            query: self.0,
+            cached: self.1.as_ref(),
+            extractor: |
+                row: &tokio_postgres::Row,
+            | -> Result<VectorIndexParamsBorrowed, tokio_postgres::Error> {
+                Ok(VectorIndexParamsBorrowed {
+                    index_name: row.try_get(0)?,
+                    table_name: row.try_get(1)?,
+                    method: row.try_get(2)?,
+                    opclass: row.try_get(3)?,
+                    options: row.try_get(4)?,
+                    size_bytes: row.try_get(5)?,
+                    table_rows_estimate: row.try_get(6)?,
+                })
+            },
+            mapper: |it| VectorIndexParams::from(it),
+        }
+    }
+}

@@ -1,0 +1,41 @@
+--: Embedding(model_version?)
+
+--! upsert_embedding (model_version?) : Embedding
+--- Inserts or replaces the embedding of an entity (one per entity: the seed's
+--- unique key `(entity_type, entity_id)`). An entity owned by another tenant is
+--- left alone and no row is returned.
+INSERT INTO embeddings (tenant_id, entity_type, entity_id, embedding, model_name, model_version)
+VALUES (:tenant_id, :entity_type, :entity_id, :embedding, :model_name, :model_version)
+ON CONFLICT (entity_type, entity_id) DO UPDATE
+SET embedding = EXCLUDED.embedding,
+    model_name = EXCLUDED.model_name,
+    model_version = EXCLUDED.model_version
+WHERE embeddings.tenant_id = EXCLUDED.tenant_id
+RETURNING id, tenant_id, entity_type, entity_id, embedding, model_name, model_version, created_at, updated_at;
+
+--! get_embedding : Embedding
+--- The embedding of one entity of a tenant.
+SELECT id, tenant_id, entity_type, entity_id, embedding, model_name, model_version, created_at, updated_at
+FROM embeddings
+WHERE tenant_id = :tenant_id AND entity_type = :entity_type AND entity_id = :entity_id;
+
+--! delete_embedding
+--- Deletes the embedding of one entity. Returns 0 or 1.
+DELETE FROM embeddings
+WHERE tenant_id = :tenant_id AND entity_type = :entity_type AND entity_id = :entity_id;
+
+--! embedding_stats : EmbeddingStats(model_version?)
+--- Embedding counts of a tenant per entity type, model and model version.
+SELECT entity_type, model_name, model_version, count(*) AS count,
+       min(created_at) AS first_created_at, max(updated_at) AS last_updated_at
+FROM embeddings
+WHERE tenant_id = :tenant_id
+GROUP BY entity_type, model_name, model_version
+ORDER BY entity_type, model_name, model_version;
+
+--! embedding_stats_all : TenantEmbeddingStats(model_version?)
+--- Embedding counts of every tenant (an operator's view).
+SELECT tenant_id, entity_type, model_name, model_version, count(*) AS count
+FROM embeddings
+GROUP BY tenant_id, entity_type, model_name, model_version
+ORDER BY tenant_id, entity_type, model_name, model_version;

@@ -1,0 +1,40 @@
+--: Evidence(source_url?, source_type?)
+
+--! insert_evidence (source_url?, source_type?) : Evidence
+--- Stores a piece of evidence for a tenant and returns it.
+INSERT INTO evidence (tenant_id, content, source_url, source_type)
+VALUES (:tenant_id, :content, :source_url, :source_type)
+RETURNING id, tenant_id, content, source_url, source_type, created_at;
+
+--! get_evidence : Evidence
+--- One piece of evidence of a tenant.
+SELECT id, tenant_id, content, source_url, source_type, created_at
+FROM evidence
+WHERE tenant_id = :tenant_id AND id = :id;
+
+--! get_evidence_many : Evidence
+--- The tenant's evidence among `ids`, in the order of `ids`.
+SELECT id, tenant_id, content, source_url, source_type, created_at
+FROM evidence
+WHERE tenant_id = :tenant_id AND id = ANY(:ids)
+ORDER BY array_position(:ids, id);
+
+--! recent_evidence : Evidence
+--- The tenant's newest evidence: first page of keyset paging (newest first).
+SELECT id, tenant_id, content, source_url, source_type, created_at
+FROM evidence
+WHERE tenant_id = :tenant_id
+ORDER BY created_at DESC, id DESC
+LIMIT :limit;
+
+--! recent_evidence_before : Evidence
+--- The next page: evidence older than the cursor (`created_at`, `id`) of the last row seen.
+SELECT id, tenant_id, content, source_url, source_type, created_at
+FROM evidence
+WHERE tenant_id = :tenant_id AND (created_at, id) < (:cursor_created_at, :cursor_id)
+ORDER BY created_at DESC, id DESC
+LIMIT :limit;
+
+--! delete_evidence
+--- Deletes evidence (its NLI rows and verdict links cascade). Returns 0 or 1.
+DELETE FROM evidence WHERE tenant_id = :tenant_id AND id = :id;

@@ -1,0 +1,102 @@
+-- Vector search. Every query orders by `<=>` (cosine distance), the operator of
+-- `vector_cosine_ops`, so the ivfflat/hnsw index serves the ORDER BY ... LIMIT.
+-- Filters are applied while the index is scanned; with pgvector >= 0.8 iterative
+-- scans (set per call by the library) the scan goes on until k rows pass them.
+-- The outer query re-sorts (iterative scans may return rows slightly out of
+-- order) and applies the minimum similarity after the top-k is taken.
+
+--: EvidenceHit(source_url?, source_type?)
+--: ClaimHit(source_url?)
+
+--! search_evidence (source_type?, min_similarity?) : EvidenceHit
+--- Top-k evidence of a tenant by cosine similarity to `query` (index scan).
+SELECT id, similarity, content, source_url, source_type
+FROM (
+    SELECT e.id, 1 - (em.embedding <=> :query) AS similarity, e.content, e.source_url, e.source_type
+    FROM embeddings em
+    JOIN evidence e ON e.id = em.entity_id AND e.tenant_id = em.tenant_id
+    WHERE em.tenant_id = :tenant_id AND em.entity_type = 'evidence'
+      AND (:source_type::text IS NULL OR e.source_type = :source_type)
+    ORDER BY em.embedding <=> :query
+    LIMIT :k
+) hits
+WHERE :min_similarity::float8 IS NULL OR similarity >= :min_similarity
+ORDER BY similarity DESC, id;
+
+--! search_evidence_exact (source_type?, min_similarity?) : EvidenceHit
+--- Like `search_evidence`, but exact: orders by an expression the index cannot
+--- serve, so every row is compared (for recall checks and small tenants).
+SELECT id, similarity, content, source_url, source_type
+FROM (
+    SELECT e.id, 1 - (em.embedding <=> :query) AS similarity, e.content, e.source_url, e.source_type
+    FROM embeddings em
+    JOIN evidence e ON e.id = em.entity_id AND e.tenant_id = em.tenant_id
+    WHERE em.tenant_id = :tenant_id AND em.entity_type = 'evidence'
+      AND (:source_type::text IS NULL OR e.source_type = :source_type)
+    ORDER BY (em.embedding <=> :query) + 0, e.id
+    LIMIT :k
+) hits
+WHERE :min_similarity::float8 IS NULL OR similarity >= :min_similarity
+ORDER BY similarity DESC, id;
+
+--! search_claims (min_similarity?) : ClaimHit
+--- Top-k claims of a tenant by cosine similarity to `query` (index scan).
+SELECT id, similarity, text, source_url
+FROM (
+    SELECT c.id, 1 - (em.embedding <=> :query) AS similarity, c.text, c.source_url
+    FROM embeddings em
+    JOIN claims c ON c.id = em.entity_id AND c.tenant_id = em.tenant_id
+    WHERE em.tenant_id = :tenant_id AND em.entity_type = 'claim'
+    ORDER BY em.embedding <=> :query
+    LIMIT :k
+) hits
+WHERE :min_similarity::float8 IS NULL OR similarity >= :min_similarity
+ORDER BY similarity DESC, id;
+
+--! search_claims_exact (min_similarity?) : ClaimHit
+--- Like `search_claims`, but exact (no index).
+SELECT id, similarity, text, source_url
+FROM (
+    SELECT c.id, 1 - (em.embedding <=> :query) AS similarity, c.text, c.source_url
+    FROM embeddings em
+    JOIN claims c ON c.id = em.entity_id AND c.tenant_id = em.tenant_id
+    WHERE em.tenant_id = :tenant_id AND em.entity_type = 'claim'
+    ORDER BY (em.embedding <=> :query) + 0, c.id
+    LIMIT :k
+) hits
+WHERE :min_similarity::float8 IS NULL OR similarity >= :min_similarity
+ORDER BY similarity DESC, id;
+
+--! hybrid_search_evidence : HybridHit(source_url?, source_type?, vector_rank?, keyword_rank?)
+--- Evidence ranked by reciprocal rank fusion (k = 60) of full-text rank
+--- (`websearch_to_tsquery`, English) and vector rank, weighted per call, in one
+--- statement. Each side contributes its best `candidates` rows.
+WITH vec AS (
+    SELECT id, row_number() OVER (ORDER BY distance, id) AS rank
+    FROM (
+        SELECT em.entity_id AS id, em.embedding <=> :query AS distance
+        FROM embeddings em
+        WHERE em.tenant_id = :tenant_id AND em.entity_type = 'evidence'
+        ORDER BY em.embedding <=> :query
+        LIMIT :candidates
+    ) v
+), kw AS (
+    SELECT id, row_number() OVER (ORDER BY score DESC, id) AS rank
+    FROM (
+        SELECT e.id, ts_rank_cd(e.content_tsv, q) AS score
+        FROM evidence e, websearch_to_tsquery('english', :text) q
+        WHERE e.tenant_id = :tenant_id AND e.content_tsv @@ q
+        ORDER BY score DESC, e.id
+        LIMIT :candidates
+    ) k
+)
+SELECT e.id,
+       coalesce(:vector_weight::float8 / (60 + vec.rank), 0)
+         + coalesce(:keyword_weight::float8 / (60 + kw.rank), 0) AS score,
+       vec.rank AS vector_rank, kw.rank AS keyword_rank,
+       e.content, e.source_url, e.source_type
+FROM vec
+FULL OUTER JOIN kw ON kw.id = vec.id
+JOIN evidence e ON e.id = coalesce(vec.id, kw.id) AND e.tenant_id = :tenant_id
+ORDER BY score DESC, e.id
+LIMIT :k;

@@ -1,0 +1,34 @@
+//! Operator commands: inspect (usage, sizes, advice) and reindex.
+
+use truthgraph_db::Database;
+
+pub async fn inspect(db: &Database) -> anyhow::Result<()> {
+    println!("tables:");
+    for t in db.table_sizes().await? {
+        println!(
+            "  {:<24} {:>10} rows {:>12} bytes (indexes {} bytes)",
+            t.table_name, t.live_rows, t.total_bytes, t.index_bytes
+        );
+    }
+    println!("\nindexes (least used first):");
+    for i in db.index_usage().await? {
+        println!(
+            "  {:<44} on {:<22} {:>8} scans {:>10} bytes",
+            i.index_name, i.table_name, i.scans, i.size_bytes
+        );
+    }
+    println!("\nvector index advice:");
+    for a in db.tuning_advice().await? {
+        for line in &a.advice {
+            println!("  {} ({}): {line}", a.index, a.method);
+        }
+    }
+    Ok(())
+}
+
+pub async fn reindex(db: &Database) -> anyhow::Result<()> {
+    for name in db.reindex_vector_indexes().await? {
+        println!("reindex: rebuilt {name}");
+    }
+    Ok(())
+}

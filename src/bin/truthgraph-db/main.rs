@@ -1,0 +1,127 @@
+//! `truthgraph-db`: migrate, roll back, inspect and tune a TruthGraph database.
+//!
+//! Every command honours `DATABASE_URL`; without it, it starts the embedded
+//! PostgreSQL on `TRUTHGRAPH_PGDATA` (default `.truthgraph/pgdata`) for the
+//! length of the command. Exit status 0 on success; otherwise 1 and a
+//! one-line reason on stderr.
+
+mod inspect;
+mod schema;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use truthgraph_db::{Config, Database};
+
+#[derive(Parser)]
+#[command(
+    name = "truthgraph-db",
+    version,
+    about = "TruthGraph database: migrations, status, tuning"
+)]
+struct Cli {
+    /// Print the full error (e.g. the embedded server's log) on failure.
+    #[arg(short, long, global = true)]
+    verbose: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply pending migrations, then print the status.
+    Migrate {
+        /// Switch the embedding dimension afterwards (e.g. 384 for all-MiniLM-L6-v2); refused while embeddings has rows.
+        #[arg(long)]
+        dimension: Option<usize>,
+        /// Stop at this version instead of the latest.
+        #[arg(long)]
+        to: Option<i32>,
+    },
+    /// Roll back to a version (0: remove everything), newest first.
+    Rollback {
+        /// The version to end at.
+        #[arg(long)]
+        to: i32,
+    },
+    /// Print versions (applied, pending, divergent, missing), tables, vector indexes and pgvector.
+    Status,
+    /// Switch embeddings.embedding to vector(N) and recreate its indexes; refused while it has rows.
+    SetDimension {
+        /// The new dimension, 1..=2000.
+        dimension: usize,
+    },
+    /// Print, without connecting, the SQL that migrate (or a rollback) would run.
+    Sql {
+        /// Assume the database is at this version (default 0: empty; for a rollback: the latest).
+        #[arg(long)]
+        from: Option<i32>,
+        /// Print the rollback to this version instead.
+        #[arg(long)]
+        rollback_to: Option<i32>,
+    },
+    /// Adopt a database created by the Python services: check it against V1/V2, record that version, migrate forward.
+    Adopt,
+    /// Index usage, table sizes and vector index tuning advice.
+    Inspect,
+    /// Rebuild the vector indexes (after a bulk load) and refresh statistics.
+    Reindex,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    match runtime.block_on(run(cli.command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let text = format!("{e:#}");
+            let mut lines = text.lines();
+            eprintln!("error: {}", lines.next().unwrap_or("failed"));
+            let rest: Vec<&str> = lines.collect();
+            if !rest.is_empty() {
+                if cli.verbose {
+                    eprintln!("{}", rest.join("\n"));
+                } else {
+                    eprintln!("(run with --verbose for details)");
+                }
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    if let Command::Sql { from, rollback_to } = command {
+        return schema::offline_sql(from, rollback_to);
+    }
+    let config = Config::from_env()?;
+    if config.database_url.is_none() {
+        eprintln!(
+            "DATABASE_URL is unset: using the embedded PostgreSQL in {}",
+            config.embedded_data_dir.display()
+        );
+    }
+    let db = Database::open(&config).await?;
+    let result = match command {
+        Command::Migrate { dimension, to } => schema::migrate(&db, to, dimension).await,
+        Command::Rollback { to } => schema::rollback(&db, to).await,
+        Command::Status => schema::status(&db).await,
+        Command::SetDimension { dimension } => schema::set_dimension(&db, dimension).await,
+        Command::Adopt => schema::adopt(&db).await,
+        Command::Inspect => inspect::inspect(&db).await,
+        Command::Reindex => inspect::reindex(&db).await,
+        Command::Sql { .. } => unreachable!("handled above"),
+    };
+    db.close().await;
+    result
+}

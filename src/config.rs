@@ -1,0 +1,139 @@
+//! Configuration, read from the environment in one place.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::error::Error;
+
+/// How to reach PostgreSQL and how to pool connections.
+///
+/// | variable | default | what it does |
+/// | --- | --- | --- |
+/// | `DATABASE_URL` | unset: start the embedded server | `postgresql://user:pass@host:port/db` of an existing server (with pgvector) |
+/// | `TRUTHGRAPH_POOL_MAX_SIZE` | `30` | most open connections (the seed's pool of 10 plus 20 overflow) |
+/// | `TRUTHGRAPH_POOL_TIMEOUT_MS` | `5000` | how long a caller waits for a free connection before [`Error::PoolTimeout`] |
+/// | `TRUTHGRAPH_CONNECT_TIMEOUT_MS` | `5000` | TCP connect + login timeout for a new connection |
+/// | `TRUTHGRAPH_STATEMENT_TIMEOUT_MS` | `60000` | server-side `statement_timeout` of every pooled connection, sent as a startup option (`0` = none) |
+/// | `TRUTHGRAPH_PGDATA` | `.truthgraph/pgdata` | data directory of the CLI's embedded server |
+/// | `TRUTHGRAPH_PG_BINDIR` | newest `/usr/lib/postgresql/N/bin` | where `initdb` and `postgres` are |
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// `DATABASE_URL`; `None` means "use the embedded server".
+    pub database_url: Option<String>,
+    /// `TRUTHGRAPH_POOL_MAX_SIZE`.
+    pub pool_max_size: usize,
+    /// `TRUTHGRAPH_POOL_TIMEOUT_MS`.
+    pub pool_timeout: Duration,
+    /// `TRUTHGRAPH_CONNECT_TIMEOUT_MS`.
+    pub connect_timeout: Duration,
+    /// `TRUTHGRAPH_STATEMENT_TIMEOUT_MS`; `Duration::ZERO` disables it.
+    pub statement_timeout: Duration,
+    /// `TRUTHGRAPH_PGDATA`.
+    pub embedded_data_dir: PathBuf,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: None,
+            pool_max_size: 30,
+            pool_timeout: Duration::from_secs(5),
+            connect_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(60),
+            embedded_data_dir: PathBuf::from(".truthgraph/pgdata"),
+        }
+    }
+}
+
+impl Config {
+    /// Reads the variables in the table above; unset ones take their defaults.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the variable when a value does not parse or is zero
+    /// where zero makes no sense.
+    pub fn from_env() -> Result<Self, Error> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Like [`Config::from_env`], reading variables through `get` (for tests).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        let d = Config::default();
+        let number = |name: &'static str, default: u64, allow_zero: bool| -> Result<u64, Error> {
+            match get(name).filter(|v| !v.trim().is_empty()) {
+                None => Ok(default),
+                Some(v) => match v.trim().parse::<u64>() {
+                    Ok(0) if !allow_zero => Err(Error::Config {
+                        name,
+                        reason: "must be greater than 0".into(),
+                    }),
+                    Ok(n) => Ok(n),
+                    Err(_) => Err(Error::Config {
+                        name,
+                        reason: format!("{v:?} is not a whole number"),
+                    }),
+                },
+            }
+        };
+        let ms = |name, default: Duration, allow_zero| {
+            number(name, default.as_millis() as u64, allow_zero).map(Duration::from_millis)
+        };
+        Ok(Config {
+            database_url: get("DATABASE_URL").filter(|v| !v.trim().is_empty()),
+            pool_max_size: number("TRUTHGRAPH_POOL_MAX_SIZE", d.pool_max_size as u64, false)?
+                as usize,
+            pool_timeout: ms("TRUTHGRAPH_POOL_TIMEOUT_MS", d.pool_timeout, false)?,
+            connect_timeout: ms("TRUTHGRAPH_CONNECT_TIMEOUT_MS", d.connect_timeout, false)?,
+            statement_timeout: ms("TRUTHGRAPH_STATEMENT_TIMEOUT_MS", d.statement_timeout, true)?,
+            embedded_data_dir: get("TRUTHGRAPH_PGDATA")
+                .filter(|v| !v.trim().is_empty())
+                .map(PathBuf::from)
+                .unwrap_or(d.embedded_data_dir),
+        })
+    }
+
+    /// The same configuration pointing at `url`.
+    pub fn with_url(mut self, url: impl Into<String>) -> Self {
+        self.database_url = Some(url.into());
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_when_nothing_is_set() {
+        assert_eq!(Config::from_lookup(|_| None).unwrap(), Config::default());
+        assert_eq!(Config::default().pool_max_size, 30);
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let err = Config::from_lookup(|n| (n == "TRUTHGRAPH_POOL_MAX_SIZE").then(|| "ten".into()))
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Config {
+                    name: "TRUTHGRAPH_POOL_MAX_SIZE",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        let err = Config::from_lookup(|n| (n == "TRUTHGRAPH_POOL_TIMEOUT_MS").then(|| "0".into()))
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            Error::Config {
+                name: "TRUTHGRAPH_POOL_TIMEOUT_MS",
+                ..
+            }
+        ));
+        let ok =
+            Config::from_lookup(|n| (n == "TRUTHGRAPH_STATEMENT_TIMEOUT_MS").then(|| "0".into()))
+                .unwrap();
+        assert_eq!(ok.statement_timeout, Duration::ZERO);
+    }
+}

@@ -1,0 +1,175 @@
+//! The library's error type and the SQLSTATE → variant mapping.
+
+use tokio_postgres::error::SqlState;
+
+/// Everything that can go wrong in this library.
+///
+/// Match on the variant to decide what to do; [`Error::code`] gives the
+/// SQLSTATE when PostgreSQL raised the error.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A value was rejected: by validation before anything was sent, or by the
+    /// database (SQLSTATE 23514 check violation, 23502 not-null violation,
+    /// 22xxx data exceptions). `field` names the parameter, column or
+    /// constraint; nothing was written.
+    #[error("invalid {field}: {reason}")]
+    InvalidInput {
+        /// The parameter, column or constraint that rejected the value.
+        field: String,
+        /// Why it was rejected.
+        reason: String,
+    },
+    /// A unique constraint was violated (SQLSTATE 23505).
+    #[error("conflict on {constraint}: {message}")]
+    Conflict {
+        /// The violated constraint or unique index, e.g. `idx_embeddings_entity_unique`.
+        constraint: String,
+        /// PostgreSQL's message.
+        message: String,
+    },
+    /// A foreign key points at a row that does not exist (SQLSTATE 23503).
+    #[error("missing reference ({constraint}): {message}")]
+    MissingReference {
+        /// The foreign-key constraint, e.g. `nli_results_claim_id_fkey`.
+        constraint: String,
+        /// PostgreSQL's message.
+        message: String,
+    },
+    /// A row the caller asked for does not exist.
+    #[error("{what} not found")]
+    NotFound {
+        /// What was looked up, e.g. `claim 7f…`.
+        what: String,
+    },
+    /// Every pooled connection stayed busy for the pool's wait timeout.
+    #[error("no database connection became free within {0:?} (pool exhausted)")]
+    PoolTimeout(std::time::Duration),
+    /// A migration could not be applied or rolled back.
+    #[error("migration failed: {0}")]
+    Migration(String),
+    /// An applied migration's SQL differs from the one this build embeds.
+    #[error(
+        "migration V{version}__{name} was changed after it was applied (checksum drift); nothing was run"
+    )]
+    Drift {
+        /// Version of the changed migration.
+        version: i32,
+        /// Name of the changed migration.
+        name: String,
+    },
+    /// The database is neither empty, nor managed by this library, nor a
+    /// recognisable TruthGraph (Python) database.
+    #[error("cannot adopt this database: {}", differences.join("; "))]
+    Adoption {
+        /// Each difference from the expected schema, one per entry.
+        differences: Vec<String>,
+    },
+    /// A configuration value (environment variable) is unusable.
+    #[error("configuration {name}: {reason}")]
+    Config {
+        /// The environment variable.
+        name: &'static str,
+        /// Why its value is unusable.
+        reason: String,
+    },
+    /// The embedded PostgreSQL server could not be found, initialised or started.
+    #[error("embedded PostgreSQL: {0}")]
+    Server(String),
+    /// Any other error from PostgreSQL or the connection.
+    #[error("database error: {0}")]
+    Database(#[source] tokio_postgres::Error),
+    /// The pool could not create a connection.
+    #[error("connection pool: {0}")]
+    Pool(String),
+}
+
+impl Error {
+    pub(crate) fn server(msg: impl Into<String>) -> Self {
+        Error::Server(msg.into())
+    }
+
+    pub(crate) fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::InvalidInput {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// The SQLSTATE of the PostgreSQL error behind this one, if any.
+    pub fn code(&self) -> Option<&SqlState> {
+        match self {
+            Error::Database(e) => e.code(),
+            _ => None,
+        }
+    }
+
+    /// The constraint named by a constraint violation, if any.
+    pub fn constraint(&self) -> Option<&str> {
+        match self {
+            Error::Conflict { constraint, .. } | Error::MissingReference { constraint, .. } => {
+                Some(constraint)
+            }
+            Error::InvalidInput { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+}
+
+impl From<tokio_postgres::Error> for Error {
+    /// Maps constraint violations and data exceptions to their variants and
+    /// keeps everything else as [`Error::Database`].
+    fn from(e: tokio_postgres::Error) -> Self {
+        let Some(db) = e.as_db_error() else {
+            return Error::Database(e);
+        };
+        let constraint = || {
+            db.constraint()
+                .or(db.column())
+                .unwrap_or("unknown")
+                .to_string()
+        };
+        let message = db.message().to_string();
+        match db.code() {
+            c if *c == SqlState::UNIQUE_VIOLATION => Error::Conflict {
+                constraint: constraint(),
+                message,
+            },
+            c if *c == SqlState::FOREIGN_KEY_VIOLATION => Error::MissingReference {
+                constraint: constraint(),
+                message,
+            },
+            c if *c == SqlState::CHECK_VIOLATION || *c == SqlState::NOT_NULL_VIOLATION => {
+                Error::InvalidInput {
+                    field: constraint(),
+                    reason: message,
+                }
+            }
+            c if c.code().starts_with("22") => Error::InvalidInput {
+                field: db.column().unwrap_or("value").to_string(),
+                reason: message,
+            },
+            _ => Error::Database(e),
+        }
+    }
+}
+
+impl From<crate::server::ServerError> for Error {
+    fn from(e: crate::server::ServerError) -> Self {
+        Error::Server(e.0)
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for Error {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        use deadpool_postgres::PoolError;
+        match e {
+            PoolError::Timeout(_) => Error::PoolTimeout(std::time::Duration::ZERO),
+            PoolError::Backend(pg) => Error::from(pg),
+            other => Error::Pool(other.to_string()),
+        }
+    }
+}
+
+/// Result with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,385 @@
+//! Similarity search: tuned top-k over the vector index, exact mode, and
+//! hybrid (full text + vector) search.
+//!
+//! Tuning is per call and per transaction: `set_config(name, value, true)`
+//! inside the search's own transaction sets `ivfflat.probes`,
+//! `hnsw.ef_search` and pgvector 0.8's iterative scans for that transaction
+//! only. A session-level `SET` would leak to the next borrower of the pooled
+//! connection, so it is never used.
+
+use pgvector::Vector;
+use truthgraph_queries::client::Params;
+use truthgraph_queries::queries::search;
+use truthgraph_vector_ref::VectorRef;
+
+use crate::db::{Database, Transaction};
+use crate::error::{Error, Result};
+use crate::records::validate_tenant;
+use crate::vector::validate_vector;
+
+pub use truthgraph_queries::queries::search::{ClaimHit, EvidenceHit, HybridHit};
+
+/// Largest `k` a search accepts.
+pub const MAX_K: usize = 1000;
+
+/// Default `ivfflat.probes`: lists scanned per query.
+///
+/// Chosen by measurement (`cargo bench --bench search`, see README): with
+/// the seed's `lists = 100`, 10 probes already reach recall@10 ≥ 0.95 on
+/// clustered data; 20 leaves headroom for real embeddings, which cluster
+/// less cleanly, at a small latency cost.
+pub const DEFAULT_PROBES: u32 = 20;
+
+/// Default `hnsw.ef_search` (pgvector's own default is 40): the candidate
+/// list of an HNSW index scan, used when an HNSW index serves the query.
+pub const DEFAULT_EF_SEARCH: u32 = 100;
+
+/// Default number of candidates each side of a hybrid search contributes.
+pub const DEFAULT_HYBRID_CANDIDATES: usize = 60;
+
+/// The transaction-local settings of a tuned search: `$1` probes, `$2` ef_search.
+pub const TUNING_SQL: &str = "SELECT set_config('ivfflat.probes', $1, true), \
+     set_config('hnsw.ef_search', $2, true), \
+     set_config('ivfflat.iterative_scan', 'relaxed_order', true), \
+     set_config('hnsw.iterative_scan', 'relaxed_order', true)";
+
+/// Options of [`Database::search_evidence`] and [`Database::search_claims`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchOptions {
+    /// Rows to return, 1..=1000 (default 10).
+    pub k: usize,
+    /// Only evidence with this `source_type` (evidence search only).
+    pub source_type: Option<String>,
+    /// Drop hits whose cosine similarity is below this, in [-1, 1].
+    pub min_similarity: Option<f64>,
+    /// `ivfflat.probes` for this call, 1..=32768.
+    pub probes: u32,
+    /// `hnsw.ef_search` for this call, 1..=1000.
+    pub ef_search: u32,
+    /// Compare against every row instead of using the index (slow, exact).
+    pub exact: bool,
+}
+
+impl Default for SearchOptions {
+    fn default() -> Self {
+        SearchOptions {
+            k: 10,
+            source_type: None,
+            min_similarity: None,
+            probes: DEFAULT_PROBES,
+            ef_search: DEFAULT_EF_SEARCH,
+            exact: false,
+        }
+    }
+}
+
+impl SearchOptions {
+    /// The default options with `k` rows.
+    pub fn top(k: usize) -> Self {
+        SearchOptions {
+            k,
+            ..Self::default()
+        }
+    }
+
+    /// Checks every field; errors name the field.
+    pub fn validate(&self) -> Result<()> {
+        validate_k(self.k)?;
+        validate_tuning(self.probes, self.ef_search)?;
+        if let Some(m) = self.min_similarity
+            && !(m.is_finite() && (-1.0..=1.0).contains(&m))
+        {
+            return Err(Error::invalid(
+                "min_similarity",
+                format!("{m} is outside [-1, 1]"),
+            ));
+        }
+        if self.source_type.as_deref().is_some_and(|s| s.is_empty()) {
+            return Err(Error::invalid("source_type", "is empty (use None for any)"));
+        }
+        Ok(())
+    }
+}
+
+/// Options of [`Database::hybrid_search`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct HybridOptions {
+    /// Rows to return, 1..=1000 (default 10).
+    pub k: usize,
+    /// Rows each side (full text, vector) contributes before fusion (default 60).
+    pub candidates: usize,
+    /// Weight of the vector rank in the fused score (default 1).
+    pub vector_weight: f64,
+    /// Weight of the full-text rank in the fused score (default 1).
+    pub keyword_weight: f64,
+    /// `ivfflat.probes` for this call.
+    pub probes: u32,
+    /// `hnsw.ef_search` for this call.
+    pub ef_search: u32,
+}
+
+impl Default for HybridOptions {
+    fn default() -> Self {
+        HybridOptions {
+            k: 10,
+            candidates: DEFAULT_HYBRID_CANDIDATES,
+            vector_weight: 1.0,
+            keyword_weight: 1.0,
+            probes: DEFAULT_PROBES,
+            ef_search: DEFAULT_EF_SEARCH,
+        }
+    }
+}
+
+impl HybridOptions {
+    /// Checks every field; errors name the field.
+    pub fn validate(&self) -> Result<()> {
+        validate_k(self.k)?;
+        if !(self.k..=MAX_K).contains(&self.candidates) {
+            return Err(Error::invalid(
+                "candidates",
+                format!(
+                    "{} is outside k..={MAX_K} (k = {})",
+                    self.candidates, self.k
+                ),
+            ));
+        }
+        for (f, w) in [
+            ("vector_weight", self.vector_weight),
+            ("keyword_weight", self.keyword_weight),
+        ] {
+            if !(w.is_finite() && w >= 0.0) {
+                return Err(Error::invalid(
+                    f,
+                    format!("{w} is not a finite weight >= 0"),
+                ));
+            }
+        }
+        if self.vector_weight == 0.0 && self.keyword_weight == 0.0 {
+            return Err(Error::invalid("vector_weight", "both weights are 0"));
+        }
+        validate_tuning(self.probes, self.ef_search)
+    }
+}
+
+fn validate_k(k: usize) -> Result<()> {
+    if (1..=MAX_K).contains(&k) {
+        Ok(())
+    } else {
+        Err(Error::invalid("k", format!("{k} is outside 1..={MAX_K}")))
+    }
+}
+
+fn validate_tuning(probes: u32, ef_search: u32) -> Result<()> {
+    if !(1..=32768).contains(&probes) {
+        return Err(Error::invalid(
+            "probes",
+            format!("{probes} is outside 1..=32768"),
+        ));
+    }
+    if !(1..=1000).contains(&ef_search) {
+        return Err(Error::invalid(
+            "ef_search",
+            format!("{ef_search} is outside 1..=1000"),
+        ));
+    }
+    Ok(())
+}
+
+/// Applies [`TUNING_SQL`] to `tx`: probes, ef_search and relaxed-order
+/// iterative scans, for this transaction only.
+///
+/// # Errors
+/// A database error; on pgvector < 0.8 the server rejects the iterative-scan
+/// settings.
+pub async fn tune(tx: &Transaction<'_>, probes: u32, ef_search: u32) -> Result<()> {
+    let stmt = tx.prepare_cached(TUNING_SQL).await?;
+    tx.query_one(&stmt, &[&probes.to_string(), &ef_search.to_string()])
+        .await?;
+    Ok(())
+}
+
+impl Database {
+    /// The tenant's `k` evidence most similar to `query` by cosine similarity,
+    /// most similar first, with the evidence text and source.
+    ///
+    /// Unless `exact`, the vector index serves the search with
+    /// `opts.probes`/`opts.ef_search` and iterative scans, so a filtered
+    /// search (tenant, source type) still returns `k` rows when that many match.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a query vector of the wrong dimension, NaN,
+    /// infinite or zero, an empty tenant, or an option out of range.
+    pub async fn search_evidence(
+        &self,
+        tenant: &str,
+        query: &Vector,
+        opts: &SearchOptions,
+    ) -> Result<Vec<EvidenceHit>> {
+        validate_tenant(tenant)?;
+        opts.validate()?;
+        validate_vector("query", query, self.embedding_dimension().await?)?;
+        let params = search::SearchEvidenceParams {
+            query: VectorRef::from(query),
+            tenant_id: tenant,
+            source_type: opts.source_type.as_deref(),
+            k: opts.k as i64,
+            min_similarity: opts.min_similarity,
+        };
+        let mut client = self.client().await?;
+        if opts.exact {
+            return Ok(search::search_evidence_exact()
+                .params(
+                    &client,
+                    &search::SearchEvidenceExactParams {
+                        query: params.query.clone(),
+                        tenant_id: tenant,
+                        source_type: params.source_type,
+                        k: params.k,
+                        min_similarity: params.min_similarity,
+                    },
+                )
+                .all()
+                .await?);
+        }
+        let tx = client.transaction().await?;
+        tune(&tx, opts.probes, opts.ef_search).await?;
+        let stmt = search::search_evidence().prepare(&tx).await?;
+        let hits = stmt.params(&tx, &params).all().await?;
+        tx.commit().await?;
+        Ok(hits)
+    }
+
+    /// The tenant's `k` claims most similar to `query` (e.g. to find
+    /// near-duplicate claims), as [`Database::search_evidence`].
+    ///
+    /// # Errors
+    /// As [`Database::search_evidence`]; `source_type` must be `None`.
+    pub async fn search_claims(
+        &self,
+        tenant: &str,
+        query: &Vector,
+        opts: &SearchOptions,
+    ) -> Result<Vec<ClaimHit>> {
+        validate_tenant(tenant)?;
+        opts.validate()?;
+        if opts.source_type.is_some() {
+            return Err(Error::invalid("source_type", "claims have no source type"));
+        }
+        validate_vector("query", query, self.embedding_dimension().await?)?;
+        let query = VectorRef::from(query);
+        let k = opts.k as i64;
+        let mut client = self.client().await?;
+        if opts.exact {
+            return Ok(search::search_claims_exact()
+                .bind(&client, &query, &tenant, &k, &opts.min_similarity)
+                .all()
+                .await?);
+        }
+        let tx = client.transaction().await?;
+        tune(&tx, opts.probes, opts.ef_search).await?;
+        let stmt = search::search_claims().prepare(&tx).await?;
+        let hits = stmt
+            .bind(&tx, &query, &tenant, &k, &opts.min_similarity)
+            .all()
+            .await?;
+        tx.commit().await?;
+        Ok(hits)
+    }
+
+    /// The tenant's evidence ranked by reciprocal rank fusion (k = 60) of its
+    /// full-text rank for `text` and its vector rank for `query`, in one SQL
+    /// statement. A row found by only one side gets only that side's share.
+    ///
+    /// # Errors
+    /// As [`Database::search_evidence`], and for an empty `text`.
+    pub async fn hybrid_search(
+        &self,
+        tenant: &str,
+        text: &str,
+        query: &Vector,
+        opts: &HybridOptions,
+    ) -> Result<Vec<HybridHit>> {
+        validate_tenant(tenant)?;
+        opts.validate()?;
+        if text.trim().is_empty() {
+            return Err(Error::invalid("text", "is empty"));
+        }
+        validate_vector("query", query, self.embedding_dimension().await?)?;
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        tune(&tx, opts.probes, opts.ef_search).await?;
+        let stmt = search::hybrid_search_evidence().prepare(&tx).await?;
+        let hits = stmt
+            .params(
+                &tx,
+                &search::HybridSearchEvidenceParams {
+                    query: VectorRef::from(query),
+                    tenant_id: tenant,
+                    candidates: opts.candidates as i64,
+                    text,
+                    vector_weight: opts.vector_weight,
+                    keyword_weight: opts.keyword_weight,
+                    k: opts.k as i64,
+                },
+            )
+            .all()
+            .await?;
+        tx.commit().await?;
+        Ok(hits)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_are_checked_field_by_field() {
+        SearchOptions::default().validate().unwrap();
+        let field = |o: SearchOptions| match o.validate().unwrap_err() {
+            Error::InvalidInput { field, .. } => field,
+            e => panic!("{e}"),
+        };
+        assert_eq!(field(SearchOptions::top(0)), "k");
+        assert_eq!(field(SearchOptions::top(1001)), "k");
+        assert_eq!(
+            field(SearchOptions {
+                min_similarity: Some(1.5),
+                ..Default::default()
+            }),
+            "min_similarity"
+        );
+        assert_eq!(
+            field(SearchOptions {
+                probes: 0,
+                ..Default::default()
+            }),
+            "probes"
+        );
+        assert_eq!(
+            field(SearchOptions {
+                ef_search: 5000,
+                ..Default::default()
+            }),
+            "ef_search"
+        );
+        assert!(
+            HybridOptions {
+                vector_weight: 0.0,
+                keyword_weight: 0.0,
+                ..Default::default()
+            }
+            .validate()
+            .is_err()
+        );
+        assert!(
+            HybridOptions {
+                candidates: 5,
+                ..Default::default()
+            }
+            .validate()
+            .is_err()
+        );
+    }
+}

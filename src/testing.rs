@@ -1,0 +1,244 @@
+//! Test support: a fresh, migrated database per test.
+//!
+//! One server per test process: the server at `DATABASE_URL`, or else a
+//! throw-away embedded cluster (deleted when the process ends, even after a
+//! panic). On it, one migrated **template** database, created once per
+//! process; each test gets its own database cloned from it with
+//! `CREATE DATABASE … TEMPLATE`, so tests run in parallel and never see each
+//! other's rows.
+//!
+//! ```no_run
+//! # async fn demo() -> truthgraph_db::Result<()> {
+//! let t = truthgraph_db::testing::TestDatabase::migrated().await?;
+//! let claim = t.db.insert_claim("tenant-a", "The sky is blue", None).await?;
+//! # Ok(()) }
+//! ```
+
+use std::sync::OnceLock;
+
+use tokio_postgres::NoTls;
+
+use crate::config::Config;
+use crate::db::Database;
+use crate::error::{Error, Result};
+use crate::server::EmbeddedServer;
+
+struct TestServer {
+    /// URL of the server without a database name.
+    base: String,
+    /// The migrated template database.
+    template: String,
+    /// Whether the server is ours (databases are dropped with the cluster).
+    embedded: bool,
+    _server: Option<EmbeddedServer>,
+}
+
+static SERVER: OnceLock<std::result::Result<TestServer, String>> = OnceLock::new();
+
+/// `base` with `dbname` as its database.
+fn url_for(base: &str, dbname: &str) -> String {
+    let (root, query) = match base.split_once('?') {
+        Some((r, q)) => (r, format!("?{q}")),
+        None => (base, String::new()),
+    };
+    format!("{}/{dbname}{query}", root.trim_end_matches('/'))
+}
+
+/// `url` without its database path.
+fn server_base(url: &str) -> String {
+    let after = url.find("://").map_or(0, |i| i + 3);
+    let (root, query) = match url.split_once('?') {
+        Some((r, q)) => (r, format!("?{q}")),
+        None => (url, String::new()),
+    };
+    let root = match root[after..].find('/') {
+        Some(i) => &root[..after + i],
+        None => root,
+    };
+    format!("{root}{query}")
+}
+
+/// Runs a future to completion on a fresh runtime in its own thread, so it
+/// works from inside or outside another runtime.
+fn block_on<T: Send>(f: impl std::future::Future<Output = T> + Send) -> T {
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("tokio runtime")
+                .block_on(f)
+        })
+        .join()
+        .expect("test server set-up panicked")
+    })
+}
+
+async fn admin(base: &str) -> Result<tokio_postgres::Client> {
+    let (client, conn) = tokio_postgres::connect(&url_for(base, "postgres"), NoTls).await?;
+    tokio::spawn(conn);
+    Ok(client)
+}
+
+fn server() -> Result<&'static TestServer> {
+    SERVER
+        .get_or_init(|| start_server().map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(|e| Error::Server(format!("test server: {e}")))
+}
+
+fn start_server() -> Result<TestServer> {
+    let config = Config::from_env()?;
+    let (base, embedded) = match &config.database_url {
+        Some(url) => (server_base(url), None),
+        None => {
+            let s = EmbeddedServer::temporary()?;
+            (server_base(&s.url("postgres")), Some(s))
+        }
+    };
+    let checksum: u64 = crate::migrate::embedded_migrations()
+        .iter()
+        .fold(0u64, |h, m| h.rotate_left(7) ^ m.checksum);
+    // Keyed by the migrations, so an external server reuses a template that
+    // is still current instead of piling up one per run.
+    let template = format!("truthgraph_template_{checksum:016x}");
+    block_on(async {
+        let admin = admin(&base).await?;
+        // Serialise template creation across processes sharing a server.
+        admin
+            .execute("SELECT pg_advisory_lock(7428734)", &[])
+            .await?;
+        let exists = admin
+            .query_opt(
+                "SELECT 1 FROM pg_database WHERE datname = $1 AND datistemplate",
+                &[&template],
+            )
+            .await?
+            .is_some();
+        if !exists {
+            admin
+                .batch_execute(&format!("DROP DATABASE IF EXISTS \"{template}\""))
+                .await?;
+            admin
+                .batch_execute(&format!("CREATE DATABASE \"{template}\""))
+                .await?;
+            let db = Database::connect(&config, &url_for(&base, &template)).await?;
+            db.migrate(None).await?;
+            db.close().await;
+            admin
+                .batch_execute(&format!(
+                    "ALTER DATABASE \"{template}\" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false"
+                ))
+                .await?;
+        }
+        admin
+            .execute("SELECT pg_advisory_unlock(7428734)", &[])
+            .await?;
+        Ok::<_, Error>(())
+    })?;
+    Ok(TestServer {
+        base,
+        template,
+        embedded: embedded.is_some(),
+        _server: embedded,
+    })
+}
+
+/// A database of its own for one test, dropped afterwards on an external
+/// server (an embedded cluster is deleted whole when the process ends).
+pub struct TestDatabase {
+    /// A handle on the test's database.
+    pub db: Database,
+    /// The database's name.
+    pub name: String,
+    /// Its connection URL.
+    pub url: String,
+    embedded: bool,
+    base: String,
+}
+
+impl TestDatabase {
+    /// A new database with every migration applied.
+    ///
+    /// # Errors
+    /// [`Error::Server`] when no test server can be started.
+    pub async fn migrated() -> Result<Self> {
+        let s = server()?;
+        Self::create(&format!("TEMPLATE \"{}\"", s.template)).await
+    }
+
+    /// A new, empty database (no tables, no history), for migration tests.
+    pub async fn empty() -> Result<Self> {
+        Self::create("TEMPLATE template0").await
+    }
+
+    async fn create(template: &str) -> Result<Self> {
+        let s = server()?;
+        let name = format!("test_{}", uuid::Uuid::new_v4().simple());
+        let admin = admin(&s.base).await?;
+        admin
+            .batch_execute(&format!("CREATE DATABASE \"{name}\" {template}"))
+            .await?;
+        let url = url_for(&s.base, &name);
+        let config = Config {
+            pool_max_size: 8,
+            ..Config::default()
+        };
+        let db = Database::connect(&config, &url).await?;
+        Ok(TestDatabase {
+            db,
+            name,
+            url,
+            embedded: s.embedded,
+            base: s.base.clone(),
+        })
+    }
+
+    /// A second handle on the same database with its own pool (e.g. to act
+    /// as another process).
+    pub async fn connect(&self, config: &Config) -> Result<Database> {
+        Database::connect(config, &self.url).await
+    }
+
+    /// A direct connection, outside any pool.
+    pub async fn raw_client(&self) -> Result<tokio_postgres::Client> {
+        let (client, conn) = tokio_postgres::connect(&self.url, NoTls).await?;
+        tokio::spawn(conn);
+        Ok(client)
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        self.db.pool().close();
+        if self.embedded {
+            return;
+        }
+        let (base, name) = (self.base.clone(), self.name.clone());
+        let _ = block_on(async move {
+            let admin = admin(&base).await?;
+            admin
+                .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                .await?;
+            Ok::<_, Error>(())
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_swap_their_database() {
+        assert_eq!(
+            server_base("postgresql://u:p@h:5/db?sslmode=disable"),
+            "postgresql://u:p@h:5?sslmode=disable"
+        );
+        assert_eq!(url_for("postgresql://u@h:5", "x"), "postgresql://u@h:5/x");
+        assert_eq!(
+            url_for("postgresql://u@h:5?sslmode=disable", "x"),
+            "postgresql://u@h:5/x?sslmode=disable"
+        );
+    }
+}
