@@ -169,7 +169,7 @@ async fn signature(client: &impl GenericClient, schema: &str) -> Result<Signatur
             "SELECT c.relname::text, a.attname::text, \
                     regexp_replace(format_type(a.atttypid, a.atttypmod), '\\(.*\\)', '') \
              FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
-             WHERE c.relnamespace = $1::regnamespace AND c.relkind = 'r' \
+             WHERE c.relnamespace = $1::text::regnamespace AND c.relkind = 'r' \
                AND c.relname = ANY($2) AND a.attnum > 0 AND NOT a.attisdropped",
             &[&schema, &tables],
         )
@@ -194,7 +194,7 @@ async fn signature(client: &impl GenericClient, schema: &str) -> Result<Signatur
         .query(
             "SELECT c.relname::text, t.tgname::text FROM pg_trigger t \
              JOIN pg_class c ON c.oid = t.tgrelid \
-             WHERE c.relnamespace = $1::regnamespace AND c.relname = ANY($2) AND NOT t.tgisinternal",
+             WHERE c.relnamespace = $1::text::regnamespace AND c.relname = ANY($2) AND NOT t.tgisinternal",
             &[&schema, &tables],
         )
         .await?
@@ -204,7 +204,7 @@ async fn signature(client: &impl GenericClient, schema: &str) -> Result<Signatur
     sig.has_function = client
         .query_one(
             "SELECT count(*) > 0 FROM pg_proc \
-             WHERE proname = 'update_updated_at_column' AND pronamespace = $1::regnamespace",
+             WHERE proname = 'update_updated_at_column' AND pronamespace = $1::text::regnamespace",
             &[&schema],
         )
         .await?
