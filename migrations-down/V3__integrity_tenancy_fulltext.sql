@@ -1,4 +1,7 @@
 -- Undo V3: drops only what V3 added. Rows stay; timestamps become nullable again.
+DROP TRIGGER IF EXISTS delete_evidence_embeddings ON evidence;
+DROP TRIGGER IF EXISTS delete_claim_embeddings ON claims;
+DROP FUNCTION IF EXISTS delete_entity_embeddings();
 DROP INDEX IF EXISTS idx_verification_results_claim_created;
 ALTER TABLE verification_results DROP CONSTRAINT IF EXISTS verification_results_retrieval_method_check,
                                  DROP CONSTRAINT IF EXISTS verification_results_counts_check,

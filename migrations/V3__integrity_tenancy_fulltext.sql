@@ -72,3 +72,18 @@ ALTER TABLE verification_results ADD CONSTRAINT verification_results_retrieval_m
 -- Latest result for a claim, and its history, newest first.
 CREATE INDEX idx_verification_results_claim_created
     ON verification_results (claim_id, created_at DESC, id DESC);
+
+-- embeddings.entity_id has no foreign key (it points at claims or evidence):
+-- delete an entity's embedding with the entity, so no orphan can take a slot
+-- in a top-k search. (Orphans already present are left alone: a migration
+-- deletes no data; `truthgraph-db inspect` is the place to find them.)
+CREATE FUNCTION delete_entity_embeddings() RETURNS TRIGGER AS $$
+BEGIN
+    DELETE FROM embeddings WHERE entity_type = TG_ARGV[0] AND entity_id = OLD.id;
+    RETURN OLD;
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER delete_claim_embeddings AFTER DELETE ON claims
+    FOR EACH ROW EXECUTE FUNCTION delete_entity_embeddings('claim');
+CREATE TRIGGER delete_evidence_embeddings AFTER DELETE ON evidence
+    FOR EACH ROW EXECUTE FUNCTION delete_entity_embeddings('evidence');

@@ -1,71 +1,76 @@
 -- Vector search. Every query orders by `<=>` (cosine distance), the operator of
--- `vector_cosine_ops`, so the ivfflat/hnsw index serves the ORDER BY ... LIMIT.
--- Filters are applied while the index is scanned; with pgvector >= 0.8 iterative
--- scans (set per call by the library) the scan goes on until k rows pass them.
--- The outer query re-sorts (iterative scans may return rows slightly out of
--- order) and applies the minimum similarity after the top-k is taken.
+-- `vector_cosine_ops`, so the ivfflat/hnsw index serves the ORDER BY ... LIMIT
+-- of the inner query, which reads `embeddings` alone. Filters (tenant, entity
+-- type, source type) are applied while the index is scanned; with pgvector 0.8
+-- iterative scans (set per call by the library) the scan goes on until k rows
+-- pass them. The outer query joins the text (a trigger deletes an entity's
+-- embedding with the entity, so the join drops nothing), re-sorts (iterative
+-- scans may return rows slightly out of order) and applies the minimum
+-- similarity after the top-k is taken.
 
 --: EvidenceHit(source_url?, source_type?)
 --: ClaimHit(source_url?)
 
 --! search_evidence (source_type?, min_similarity?) : EvidenceHit
 --- Top-k evidence of a tenant by cosine similarity to `query` (index scan).
-SELECT id, similarity, content, source_url, source_type
+SELECT e.id, 1 - hits.distance AS similarity, e.content, e.source_url, e.source_type
 FROM (
-    SELECT e.id, 1 - (em.embedding <=> :query) AS similarity, e.content, e.source_url, e.source_type
+    SELECT em.entity_id, em.embedding <=> :query AS distance
     FROM embeddings em
-    JOIN evidence e ON e.id = em.entity_id AND e.tenant_id = em.tenant_id
     WHERE em.tenant_id = :tenant_id AND em.entity_type = 'evidence'
-      AND (:source_type::text IS NULL OR e.source_type = :source_type)
+      AND (:source_type::text IS NULL OR EXISTS (
+            SELECT 1 FROM evidence s WHERE s.id = em.entity_id AND s.source_type = :source_type))
     ORDER BY em.embedding <=> :query
     LIMIT :k
 ) hits
-WHERE :min_similarity::float8 IS NULL OR similarity >= :min_similarity
-ORDER BY similarity DESC, id;
+JOIN evidence e ON e.id = hits.entity_id AND e.tenant_id = :tenant_id
+WHERE :min_similarity::float8 IS NULL OR 1 - hits.distance >= :min_similarity
+ORDER BY hits.distance, e.id;
 
 --! search_evidence_exact (source_type?, min_similarity?) : EvidenceHit
 --- Like `search_evidence`, but exact: orders by an expression the index cannot
 --- serve, so every row is compared (for recall checks and small tenants).
-SELECT id, similarity, content, source_url, source_type
+SELECT e.id, 1 - hits.distance AS similarity, e.content, e.source_url, e.source_type
 FROM (
-    SELECT e.id, 1 - (em.embedding <=> :query) AS similarity, e.content, e.source_url, e.source_type
+    SELECT em.entity_id, em.embedding <=> :query AS distance
     FROM embeddings em
-    JOIN evidence e ON e.id = em.entity_id AND e.tenant_id = em.tenant_id
     WHERE em.tenant_id = :tenant_id AND em.entity_type = 'evidence'
-      AND (:source_type::text IS NULL OR e.source_type = :source_type)
-    ORDER BY (em.embedding <=> :query) + 0, e.id
+      AND (:source_type::text IS NULL OR EXISTS (
+            SELECT 1 FROM evidence s WHERE s.id = em.entity_id AND s.source_type = :source_type))
+    ORDER BY (em.embedding <=> :query) + 0, em.entity_id
     LIMIT :k
 ) hits
-WHERE :min_similarity::float8 IS NULL OR similarity >= :min_similarity
-ORDER BY similarity DESC, id;
+JOIN evidence e ON e.id = hits.entity_id AND e.tenant_id = :tenant_id
+WHERE :min_similarity::float8 IS NULL OR 1 - hits.distance >= :min_similarity
+ORDER BY hits.distance, e.id;
 
 --! search_claims (min_similarity?) : ClaimHit
 --- Top-k claims of a tenant by cosine similarity to `query` (index scan).
-SELECT id, similarity, text, source_url
+SELECT c.id, 1 - hits.distance AS similarity, c.text, c.source_url
 FROM (
-    SELECT c.id, 1 - (em.embedding <=> :query) AS similarity, c.text, c.source_url
+    SELECT em.entity_id, em.embedding <=> :query AS distance
     FROM embeddings em
-    JOIN claims c ON c.id = em.entity_id AND c.tenant_id = em.tenant_id
     WHERE em.tenant_id = :tenant_id AND em.entity_type = 'claim'
     ORDER BY em.embedding <=> :query
     LIMIT :k
 ) hits
-WHERE :min_similarity::float8 IS NULL OR similarity >= :min_similarity
-ORDER BY similarity DESC, id;
+JOIN claims c ON c.id = hits.entity_id AND c.tenant_id = :tenant_id
+WHERE :min_similarity::float8 IS NULL OR 1 - hits.distance >= :min_similarity
+ORDER BY hits.distance, c.id;
 
 --! search_claims_exact (min_similarity?) : ClaimHit
 --- Like `search_claims`, but exact (no index).
-SELECT id, similarity, text, source_url
+SELECT c.id, 1 - hits.distance AS similarity, c.text, c.source_url
 FROM (
-    SELECT c.id, 1 - (em.embedding <=> :query) AS similarity, c.text, c.source_url
+    SELECT em.entity_id, em.embedding <=> :query AS distance
     FROM embeddings em
-    JOIN claims c ON c.id = em.entity_id AND c.tenant_id = em.tenant_id
     WHERE em.tenant_id = :tenant_id AND em.entity_type = 'claim'
-    ORDER BY (em.embedding <=> :query) + 0, c.id
+    ORDER BY (em.embedding <=> :query) + 0, em.entity_id
     LIMIT :k
 ) hits
-WHERE :min_similarity::float8 IS NULL OR similarity >= :min_similarity
-ORDER BY similarity DESC, id;
+JOIN claims c ON c.id = hits.entity_id AND c.tenant_id = :tenant_id
+WHERE :min_similarity::float8 IS NULL OR 1 - hits.distance >= :min_similarity
+ORDER BY hits.distance, c.id;
 
 --! hybrid_search_evidence : HybridHit(source_url?, source_type?, vector_rank?, keyword_rank?)
 --- Evidence ranked by reciprocal rank fusion (k = 60) of full-text rank

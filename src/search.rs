@@ -106,7 +106,8 @@ impl SearchOptions {
 pub struct HybridOptions {
     /// Rows to return, 1..=1000 (default 10).
     pub k: usize,
-    /// Rows each side (full text, vector) contributes before fusion (default 60).
+    /// Rows each side (full text, vector) contributes before fusion, 1..=1000
+    /// (default 60); the result has at most `2 × candidates` rows.
     pub candidates: usize,
     /// Weight of the vector rank in the fused score (default 1).
     pub vector_weight: f64,
@@ -135,13 +136,10 @@ impl HybridOptions {
     /// Checks every field; errors name the field.
     pub fn validate(&self) -> Result<()> {
         validate_k(self.k)?;
-        if !(self.k..=MAX_K).contains(&self.candidates) {
+        if !(1..=MAX_K).contains(&self.candidates) {
             return Err(Error::invalid(
                 "candidates",
-                format!(
-                    "{} is outside k..={MAX_K} (k = {})",
-                    self.candidates, self.k
-                ),
+                format!("{} is outside 1..={MAX_K}", self.candidates),
             ));
         }
         for (f, w) in [
@@ -375,7 +373,7 @@ mod tests {
         );
         assert!(
             HybridOptions {
-                candidates: 5,
+                candidates: 0,
                 ..Default::default()
             }
             .validate()

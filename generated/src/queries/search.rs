@@ -347,7 +347,7 @@ pub struct SearchEvidenceStmt(&'static str, Option<tokio_postgres::Statement>);
 /// Top-k evidence of a tenant by cosine similarity to `query` (index scan).
 pub fn search_evidence() -> SearchEvidenceStmt {
     SearchEvidenceStmt(
-        "SELECT id, similarity, content, source_url, source_type FROM ( SELECT e.id, 1 - (em.embedding <=> $1) AS similarity, e.content, e.source_url, e.source_type FROM embeddings em JOIN evidence e ON e.id = em.entity_id AND e.tenant_id = em.tenant_id WHERE em.tenant_id = $2 AND em.entity_type = 'evidence' AND ($3::text IS NULL OR e.source_type = $3) ORDER BY em.embedding <=> $1 LIMIT $4 ) hits WHERE $5::float8 IS NULL OR similarity >= $5 ORDER BY similarity DESC, id",
+        "SELECT e.id, 1 - hits.distance AS similarity, e.content, e.source_url, e.source_type FROM ( SELECT em.entity_id, em.embedding <=> $1 AS distance FROM embeddings em WHERE em.tenant_id = $2 AND em.entity_type = 'evidence' AND ($3::text IS NULL OR EXISTS ( SELECT 1 FROM evidence s WHERE s.id = em.entity_id AND s.source_type = $3)) ORDER BY em.embedding <=> $1 LIMIT $4 ) hits JOIN evidence e ON e.id = hits.entity_id AND e.tenant_id = $2 WHERE $5::float8 IS NULL OR 1 - hits.distance >= $5 ORDER BY hits.distance, e.id",
         None,
     )
 }
@@ -417,7 +417,7 @@ pub struct SearchEvidenceExactStmt(&'static str, Option<tokio_postgres::Statemen
 /// serve, so every row is compared (for recall checks and small tenants).
 pub fn search_evidence_exact() -> SearchEvidenceExactStmt {
     SearchEvidenceExactStmt(
-        "SELECT id, similarity, content, source_url, source_type FROM ( SELECT e.id, 1 - (em.embedding <=> $1) AS similarity, e.content, e.source_url, e.source_type FROM embeddings em JOIN evidence e ON e.id = em.entity_id AND e.tenant_id = em.tenant_id WHERE em.tenant_id = $2 AND em.entity_type = 'evidence' AND ($3::text IS NULL OR e.source_type = $3) ORDER BY (em.embedding <=> $1) + 0, e.id LIMIT $4 ) hits WHERE $5::float8 IS NULL OR similarity >= $5 ORDER BY similarity DESC, id",
+        "SELECT e.id, 1 - hits.distance AS similarity, e.content, e.source_url, e.source_type FROM ( SELECT em.entity_id, em.embedding <=> $1 AS distance FROM embeddings em WHERE em.tenant_id = $2 AND em.entity_type = 'evidence' AND ($3::text IS NULL OR EXISTS ( SELECT 1 FROM evidence s WHERE s.id = em.entity_id AND s.source_type = $3)) ORDER BY (em.embedding <=> $1) + 0, em.entity_id LIMIT $4 ) hits JOIN evidence e ON e.id = hits.entity_id AND e.tenant_id = $2 WHERE $5::float8 IS NULL OR 1 - hits.distance >= $5 ORDER BY hits.distance, e.id",
         None,
     )
 }
@@ -486,7 +486,7 @@ pub struct SearchClaimsStmt(&'static str, Option<tokio_postgres::Statement>);
 /// Top-k claims of a tenant by cosine similarity to `query` (index scan).
 pub fn search_claims() -> SearchClaimsStmt {
     SearchClaimsStmt(
-        "SELECT id, similarity, text, source_url FROM ( SELECT c.id, 1 - (em.embedding <=> $1) AS similarity, c.text, c.source_url FROM embeddings em JOIN claims c ON c.id = em.entity_id AND c.tenant_id = em.tenant_id WHERE em.tenant_id = $2 AND em.entity_type = 'claim' ORDER BY em.embedding <=> $1 LIMIT $3 ) hits WHERE $4::float8 IS NULL OR similarity >= $4 ORDER BY similarity DESC, id",
+        "SELECT c.id, 1 - hits.distance AS similarity, c.text, c.source_url FROM ( SELECT em.entity_id, em.embedding <=> $1 AS distance FROM embeddings em WHERE em.tenant_id = $2 AND em.entity_type = 'claim' ORDER BY em.embedding <=> $1 LIMIT $3 ) hits JOIN claims c ON c.id = hits.entity_id AND c.tenant_id = $2 WHERE $4::float8 IS NULL OR 1 - hits.distance >= $4 ORDER BY hits.distance, c.id",
         None,
     )
 }
@@ -552,7 +552,7 @@ pub struct SearchClaimsExactStmt(&'static str, Option<tokio_postgres::Statement>
 /// Like `search_claims`, but exact (no index).
 pub fn search_claims_exact() -> SearchClaimsExactStmt {
     SearchClaimsExactStmt(
-        "SELECT id, similarity, text, source_url FROM ( SELECT c.id, 1 - (em.embedding <=> $1) AS similarity, c.text, c.source_url FROM embeddings em JOIN claims c ON c.id = em.entity_id AND c.tenant_id = em.tenant_id WHERE em.tenant_id = $2 AND em.entity_type = 'claim' ORDER BY (em.embedding <=> $1) + 0, c.id LIMIT $3 ) hits WHERE $4::float8 IS NULL OR similarity >= $4 ORDER BY similarity DESC, id",
+        "SELECT c.id, 1 - hits.distance AS similarity, c.text, c.source_url FROM ( SELECT em.entity_id, em.embedding <=> $1 AS distance FROM embeddings em WHERE em.tenant_id = $2 AND em.entity_type = 'claim' ORDER BY (em.embedding <=> $1) + 0, em.entity_id LIMIT $3 ) hits JOIN claims c ON c.id = hits.entity_id AND c.tenant_id = $2 WHERE $4::float8 IS NULL OR 1 - hits.distance >= $4 ORDER BY hits.distance, c.id",
         None,
     )
 }
