@@ -16,6 +16,7 @@ ALTER TABLE verdicts DROP CONSTRAINT IF EXISTS verdicts_confidence_range,
 DROP INDEX IF EXISTS idx_evidence_content_tsv;
 ALTER TABLE evidence DROP COLUMN IF EXISTS content_tsv;
 DROP INDEX IF EXISTS idx_embeddings_tenant_type;
+ALTER TABLE embeddings ALTER COLUMN embedding SET STORAGE EXTENDED;
 DROP INDEX IF EXISTS idx_evidence_tenant_created;
 DROP INDEX IF EXISTS idx_claims_tenant_created;
 ALTER TABLE embeddings DROP CONSTRAINT IF EXISTS embeddings_tenant_id_not_empty;

@@ -23,8 +23,13 @@ FROM (
     ORDER BY em.embedding <=> :query
     LIMIT :k
 ) hits
-JOIN evidence e ON e.id = hits.entity_id AND e.tenant_id = :tenant_id
-WHERE :min_similarity::float8 IS NULL OR 1 - hits.distance >= :min_similarity
+CROSS JOIN LATERAL (
+    -- OFFSET 0 keeps this a primary-key lookup per hit, whatever the statistics say.
+    SELECT e.id, e.tenant_id, e.content, e.source_url, e.source_type
+    FROM evidence e WHERE e.id = hits.entity_id OFFSET 0
+) e
+WHERE e.tenant_id = :tenant_id
+  AND (:min_similarity::float8 IS NULL OR 1 - hits.distance >= :min_similarity)
 ORDER BY hits.distance, e.id;
 
 --! search_evidence_exact (source_type?, min_similarity?) : EvidenceHit
@@ -40,8 +45,13 @@ FROM (
     ORDER BY (em.embedding <=> :query) + 0, em.entity_id
     LIMIT :k
 ) hits
-JOIN evidence e ON e.id = hits.entity_id AND e.tenant_id = :tenant_id
-WHERE :min_similarity::float8 IS NULL OR 1 - hits.distance >= :min_similarity
+CROSS JOIN LATERAL (
+    -- OFFSET 0 keeps this a primary-key lookup per hit, whatever the statistics say.
+    SELECT e.id, e.tenant_id, e.content, e.source_url, e.source_type
+    FROM evidence e WHERE e.id = hits.entity_id OFFSET 0
+) e
+WHERE e.tenant_id = :tenant_id
+  AND (:min_similarity::float8 IS NULL OR 1 - hits.distance >= :min_similarity)
 ORDER BY hits.distance, e.id;
 
 --! search_claims (min_similarity?) : ClaimHit
@@ -54,8 +64,12 @@ FROM (
     ORDER BY em.embedding <=> :query
     LIMIT :k
 ) hits
-JOIN claims c ON c.id = hits.entity_id AND c.tenant_id = :tenant_id
-WHERE :min_similarity::float8 IS NULL OR 1 - hits.distance >= :min_similarity
+CROSS JOIN LATERAL (
+    SELECT c.id, c.tenant_id, c.text, c.source_url
+    FROM claims c WHERE c.id = hits.entity_id OFFSET 0
+) c
+WHERE c.tenant_id = :tenant_id
+  AND (:min_similarity::float8 IS NULL OR 1 - hits.distance >= :min_similarity)
 ORDER BY hits.distance, c.id;
 
 --! search_claims_exact (min_similarity?) : ClaimHit
@@ -68,8 +82,12 @@ FROM (
     ORDER BY (em.embedding <=> :query) + 0, em.entity_id
     LIMIT :k
 ) hits
-JOIN claims c ON c.id = hits.entity_id AND c.tenant_id = :tenant_id
-WHERE :min_similarity::float8 IS NULL OR 1 - hits.distance >= :min_similarity
+CROSS JOIN LATERAL (
+    SELECT c.id, c.tenant_id, c.text, c.source_url
+    FROM claims c WHERE c.id = hits.entity_id OFFSET 0
+) c
+WHERE c.tenant_id = :tenant_id
+  AND (:min_similarity::float8 IS NULL OR 1 - hits.distance >= :min_similarity)
 ORDER BY hits.distance, c.id;
 
 --! hybrid_search_evidence : HybridHit(source_url?, source_type?, vector_rank?, keyword_rank?)
@@ -102,6 +120,10 @@ SELECT e.id,
        e.content, e.source_url, e.source_type
 FROM vec
 FULL OUTER JOIN kw ON kw.id = vec.id
-JOIN evidence e ON e.id = coalesce(vec.id, kw.id) AND e.tenant_id = :tenant_id
+CROSS JOIN LATERAL (
+    SELECT e.id, e.tenant_id, e.content, e.source_url, e.source_type
+    FROM evidence e WHERE e.id = coalesce(vec.id, kw.id) OFFSET 0
+) e
+WHERE e.tenant_id = :tenant_id
 ORDER BY score DESC, e.id
 LIMIT :k;

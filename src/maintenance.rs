@@ -70,7 +70,8 @@ impl Database {
     /// CONCURRENTLY`, so reads and writes go on) and refreshes the planner
     /// statistics. An IVFFlat index computes its list centres from the rows
     /// present when it is built; after a bulk load into an empty table this is
-    /// what makes the index accurate. Returns the rebuilt indexes.
+    /// what makes the index accurate. Also runs `ANALYZE` on `embeddings`,
+    /// `evidence` and `claims`. Returns the rebuilt indexes.
     pub async fn reindex_vector_indexes(&self) -> Result<Vec<String>> {
         let client = self.client().await?;
         let indexes: Vec<VectorIndex> = crate::migrate::vector_indexes(&**client).await?;
@@ -81,7 +82,11 @@ impl Database {
                 .batch_execute(&format!("REINDEX INDEX CONCURRENTLY {name}"))
                 .await?;
         }
-        client.batch_execute("ANALYZE embeddings").await?;
+        // Fresh statistics for the tables a search reads: without them the
+        // planner guesses row counts and may pick a poor join or skip the index.
+        client
+            .batch_execute("ANALYZE embeddings, evidence, claims")
+            .await?;
         Ok(indexes.into_iter().map(|ix| ix.name).collect())
     }
 

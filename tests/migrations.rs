@@ -204,6 +204,17 @@ async fn dimension_switch_recreates_indexes_and_refuses_with_rows() {
             (&b.name, &b.method, &b.opclass, &b.options)
         );
     }
+    // The vector column keeps its in-row storage mode (V3) across the switch.
+    let c = t.raw_client().await.unwrap();
+    let storage: i8 = c
+        .query_one(
+            "SELECT attstorage::\"char\" FROM pg_attribute WHERE attrelid = 'embeddings'::regclass AND attname = 'embedding'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(storage as u8, b'm');
     // The library now validates against 384.
     let claim = t.db.insert_claim("t", "c", None).await.unwrap();
     let wrong = common::random_unit(1, 1536);

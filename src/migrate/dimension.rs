@@ -14,7 +14,8 @@ pub const MAX_INDEXED_DIMENSION: usize = 2000;
 
 /// Sets `embeddings.embedding` to `vector(dimension)` and recreates every
 /// vector index on it under the same name, method, operator class and
-/// parameters, in one transaction under the migration lock.
+/// parameters, keeping the column's storage mode, in one transaction under
+/// the migration lock.
 ///
 /// Returns the previous dimension; setting the current one changes nothing.
 ///
@@ -53,6 +54,15 @@ pub async fn set_dimension(client: &mut Client, dimension: usize) -> Result<usiz
             )));
         }
         let indexes = vector_indexes(&tx).await?;
+        // ALTER COLUMN TYPE resets the storage mode to the type's default: keep ours.
+        let storage: i8 = tx
+            .query_one(
+                "SELECT attstorage::\"char\" FROM pg_attribute \
+                 WHERE attrelid = 'embeddings'::regclass AND attname = 'embedding'",
+                &[],
+            )
+            .await?
+            .get(0);
         for ix in &indexes {
             tx.batch_execute(&format!("DROP INDEX {}", quote_ident(&ix.name)))
                 .await?;
@@ -60,6 +70,16 @@ pub async fn set_dimension(client: &mut Client, dimension: usize) -> Result<usiz
         // `dimension` is a validated integer, so formatting it is safe.
         tx.batch_execute(&format!(
             "ALTER TABLE embeddings ALTER COLUMN embedding TYPE vector({dimension})"
+        ))
+        .await?;
+        let storage = match storage as u8 {
+            b'p' => "PLAIN",
+            b'e' => "EXTERNAL",
+            b'm' => "MAIN",
+            _ => "EXTENDED",
+        };
+        tx.batch_execute(&format!(
+            "ALTER TABLE embeddings ALTER COLUMN embedding SET STORAGE {storage}"
         ))
         .await?;
         for ix in &indexes {

@@ -47,8 +47,9 @@ pub struct SchemaStatus {
     pub pgvector_version: Option<String>,
     /// One entry per version known to this build or to the database.
     pub versions: Vec<(i32, String, VersionState)>,
-    /// Tables in `public` with their estimated row counts (`None`: never analysed).
-    pub tables: Vec<(String, Option<i64>)>,
+    /// Tables in `public` with their live-row counts from the statistics
+    /// collector (approximate, and a moment behind the latest writes).
+    pub tables: Vec<(String, i64)>,
     /// Vector indexes on `embeddings.embedding`.
     pub vector_indexes: Vec<VectorIndex>,
     /// Dimension of `embeddings.embedding`.
@@ -72,9 +73,10 @@ impl SchemaStatus {
             .map(|r| r.get(0));
         let tables = client
             .query(
-                "SELECT c.relname::text, CASE WHEN c.reltuples < 0 THEN NULL ELSE c.reltuples::int8 END \
-                 FROM pg_class c WHERE c.relkind IN ('r', 'p') \
-                   AND c.relnamespace = 'public'::regnamespace ORDER BY 1",
+                "SELECT c.relname::text, coalesce(s.n_live_tup, 0) \
+                 FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid \
+                 WHERE c.relkind IN ('r', 'p') AND c.relnamespace = 'public'::regnamespace \
+                 ORDER BY 1",
                 &[],
             )
             .await?
@@ -188,10 +190,7 @@ impl fmt::Display for SchemaStatus {
         }
         writeln!(f, "\ntables:")?;
         for (name, rows) in &self.tables {
-            match rows {
-                Some(n) => writeln!(f, "  {name:<28} ~{n} rows")?,
-                None => writeln!(f, "  {name:<28} (not analysed yet)")?,
-            }
+            writeln!(f, "  {name:<28} ~{rows} rows")?;
         }
         if let Some(d) = self.dimension {
             writeln!(f, "\nembedding dimension: {d}")?;
