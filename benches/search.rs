@@ -5,7 +5,8 @@
 //! - IVFFlat and HNSW build times;
 //! - a tuning table: recall@10 against exact search and mean latency per
 //!   query, for lists × probes (IVFFlat) and ef_search (HNSW), on two data
-//!   sets: clustered vectors (easy) and uniform random ones (the worst case).
+//!   sets: clustered vectors (easy), low-rank vectors (64 latent dimensions,
+//!   closer to real text embeddings) and uniform random ones (the worst case).
 //!
 //! Then criterion measures, on the seed's index (ivfflat, lists = 100):
 //! top-10 with the default settings, exact top-10, and the same tuned query
@@ -42,9 +43,33 @@ struct DataSet {
     queries: Vec<Vector>,
 }
 
+/// Unit vectors with a low intrinsic dimension, as text embeddings have: a
+/// 64-dim Gaussian latent mapped into 1536 dims by a fixed random matrix, plus
+/// a little isotropic noise.
+fn low_rank(seed: u64, n: usize) -> Vec<Vector> {
+    const LATENT: usize = 64;
+    let basis: Vec<Vector> = (0..LATENT)
+        .map(|i| common::random_unit(seed * 1000 + i as u64, DIM))
+        .collect();
+    (0..n)
+        .map(|j| {
+            let z = common::random_unit(seed * 1_000_000 + 500_000 + j as u64, LATENT);
+            let noise = common::random_unit(seed * 1_000_000 + 900_000 + j as u64, DIM);
+            let mut v: Vec<f32> = noise.as_slice().iter().map(|x| 0.2 * x).collect();
+            for (w, b) in z.as_slice().iter().zip(&basis) {
+                for (vi, bi) in v.iter_mut().zip(b.as_slice()) {
+                    *vi += w * bi;
+                }
+            }
+            Vector::from(common::unit(v))
+        })
+        .collect()
+}
+
 fn datasets(n: usize) -> Vec<DataSet> {
     // Clustered: 100 centres, a point's cosine to its centre ≈ 0.55.
     let mut clustered = Clustered::new(42, DIM, 100, 1.5);
+    let latent = low_rank(7, n + QUERIES);
     // Uniform: no structure at all; every index is at its worst.
     let uniform: Vec<Vector> = (0..n + QUERIES)
         .map(|i| common::random_unit(1_000_000 + i as u64, DIM))
@@ -54,6 +79,11 @@ fn datasets(n: usize) -> Vec<DataSet> {
             name: "clustered",
             vectors: clustered.take(n),
             queries: clustered.take(QUERIES),
+        },
+        DataSet {
+            name: "low-rank",
+            vectors: latent[..n].to_vec(),
+            queries: latent[n..].to_vec(),
         },
         DataSet {
             name: "uniform",

@@ -162,9 +162,16 @@ impl From<crate::server::ServerError> for Error {
 
 impl From<deadpool_postgres::PoolError> for Error {
     fn from(e: deadpool_postgres::PoolError) -> Self {
-        use deadpool_postgres::PoolError;
+        use deadpool_postgres::{PoolError, TimeoutType};
         match e {
-            PoolError::Timeout(_) => Error::PoolTimeout(std::time::Duration::ZERO),
+            // Waiting for a free slot; the caller fills in the configured wait.
+            PoolError::Timeout(TimeoutType::Wait) => Error::PoolTimeout(std::time::Duration::ZERO),
+            PoolError::Timeout(TimeoutType::Create) => {
+                Error::Pool("connecting to PostgreSQL timed out".into())
+            }
+            PoolError::Timeout(TimeoutType::Recycle) => {
+                Error::Pool("checking a pooled connection timed out".into())
+            }
             PoolError::Backend(pg) => Error::from(pg),
             other => Error::Pool(other.to_string()),
         }

@@ -605,3 +605,82 @@ async fn an_exhausted_pool_times_out_instead_of_hanging() {
     drop(held);
     let _again = db.client().await.unwrap();
 }
+
+#[tokio::test]
+async fn maintenance_reports_indexes_sizes_and_advice() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let db = &t.db;
+    let ev = db.insert_evidence("a", "x", None, None).await.unwrap();
+    db.upsert_embedding(
+        "a",
+        EntityType::Evidence,
+        ev.id,
+        &random_unit(3, 1536),
+        "m",
+        None,
+    )
+    .await
+    .unwrap();
+    let usage = db.index_usage().await.unwrap();
+    assert!(usage.iter().any(|u| u.index_name == "idx_embeddings_vector_cosine" && u.table_name == "embeddings"));
+    assert!(usage.iter().all(|u| u.size_bytes > 0));
+    let sizes = db.table_sizes().await.unwrap();
+    let emb = sizes.iter().find(|s| s.table_name == "embeddings").unwrap();
+    assert!(emb.total_bytes >= emb.table_bytes + emb.index_bytes - 8192 && emb.total_bytes > 0);
+    let params = db.vector_index_params().await.unwrap();
+    assert_eq!(params.len(), 1);
+    assert_eq!(
+        (
+            params[0].method.as_str(),
+            params[0].opclass.as_str(),
+            params[0].options.clone()
+        ),
+        (
+            "ivfflat",
+            "vector_cosine_ops",
+            Some(vec!["lists=100".to_string()])
+        )
+    );
+    let advice = db.tuning_advice().await.unwrap();
+    assert_eq!(advice.len(), 1);
+    assert_eq!((advice[0].current, advice[0].rows), (Some(100), 1));
+    assert!(
+        advice[0].advice[0].contains("rebuild the index once the table is loaded"),
+        "{advice:?}"
+    );
+    assert_eq!(
+        db.reindex_vector_indexes().await.unwrap(),
+        vec!["idx_embeddings_vector_cosine"]
+    );
+}
+
+#[tokio::test]
+async fn the_pool_survives_terminated_connections() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let db = &t.db;
+    db.insert_claim("a", "before", None).await.unwrap();
+    // Hold a few connections so the pool has several idle ones to recycle.
+    let held: Vec<_> = futures_util::future::join_all((0..3).map(|_| db.client()))
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    drop(held);
+    // Kill every backend of this database, as a server restart would.
+    let admin = t.raw_client().await.unwrap();
+    admin
+        .execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            &[],
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    for i in 0..5 {
+        db.insert_claim("a", &format!("after {i}"), None)
+            .await
+            .unwrap();
+    }
+    assert_eq!(db.recent_claims("a", 10, None).await.unwrap().len(), 6);
+}

@@ -4,6 +4,14 @@ use anyhow::Context;
 use truthgraph_db::Database;
 use truthgraph_db::migrate::{self, latest_version};
 
+/// `V1, V2, V3`.
+fn versions(v: &[i32]) -> String {
+    v.iter()
+        .map(|v| format!("V{v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub async fn migrate(
     db: &Database,
     to: Option<i32>,
@@ -13,8 +21,7 @@ pub async fn migrate(
     if applied.is_empty() {
         println!("migrate: already up to date");
     } else {
-        let list: Vec<String> = applied.iter().map(|v| format!("V{v}")).collect();
-        println!("migrate: applied {}", list.join(", "));
+        println!("migrate: applied {}", versions(&applied));
     }
     if let Some(d) = dimension {
         set_dimension(db, d).await?;
@@ -28,8 +35,7 @@ pub async fn rollback(db: &Database, to: i32) -> anyhow::Result<()> {
     if undone.is_empty() {
         println!("rollback: nothing newer than version {to} is applied");
     } else {
-        let list: Vec<String> = undone.iter().map(|v| format!("V{v}")).collect();
-        println!("rollback: undid {}", list.join(", "));
+        println!("rollback: undid {}", versions(&undone));
     }
     Ok(())
 }
@@ -60,8 +66,7 @@ pub async fn adopt(db: &Database) -> anyhow::Result<()> {
         println!("adopt: {note}");
     }
     if !a.applied.is_empty() {
-        let list: Vec<String> = a.applied.iter().map(|v| format!("V{v}")).collect();
-        println!("adopt: then applied {}", list.join(", "));
+        println!("adopt: then applied {}", versions(&a.applied));
     }
     Ok(())
 }
