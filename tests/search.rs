@@ -83,6 +83,8 @@ async fn default_search_uses_the_index_reaches_recall_and_exactly_k_under_filter
         vec!["idx_embeddings_vector_cosine"]
     );
 
+    assert_plans(db, &data.next()).await;
+
     let opts = SearchOptions::default();
     let exact_opts = SearchOptions {
         exact: true,
