@@ -28,16 +28,16 @@ pub const MAX_K: usize = 1000;
 /// seed's `lists = 100`; figures in the README): on clustered vectors every
 /// setting from 5 probes up reaches recall@10 = 1.0, which says little; on
 /// low-rank vectors (64 latent dimensions, harder than real text embeddings)
-/// recall@10 is 0.45 at 10 probes, 0.65 at 20 and 0.85 at 40, for 3.1, 5.0 and
-/// 8.2 ms against 30 ms for exact search. 40 keeps that headroom for
+/// recall@10 is 0.50 at 10 probes, 0.70 at 20 and 0.89 at 40, for 2.9, 5.0 and
+/// 11 ms against 31 ms for exact search. 40 keeps that headroom for
 /// embeddings we have not seen. Raise it (or use HNSW) when recall matters
 /// more than latency; rebuild with more lists as the table grows.
 pub const DEFAULT_PROBES: u32 = 40;
 
 /// Default `hnsw.ef_search` (pgvector's own default is 40): the candidate
 /// list of an HNSW index scan, used when an HNSW index serves the query.
-/// Measured on the low-rank set: recall@10 0.80 at 40, 0.96 at 100, 0.99 at 200
-/// (4.3, 7.4 and 11.4 ms at 10K × 1536, m = 16).
+/// Measured on the low-rank set: recall@10 0.81 at 40, 0.96 at 100, 0.99 at 200
+/// (3.7, 6.0 and 9.7 ms at 10K × 1536, m = 16).
 pub const DEFAULT_EF_SEARCH: u32 = 100;
 
 /// Default number of candidates each side of a hybrid search contributes.
