@@ -107,6 +107,19 @@ impl EmbeddedServer {
     pub fn temporary() -> Result<Self, Error> {
         let bin = find_bindir()?;
         let run_as = run_as()?;
+        // A free port can be taken between our probe and the server's bind, and
+        // the supervisor deletes a failed throw-away cluster: start over then.
+        let mut last = None;
+        for _ in 0..3 {
+            match Self::try_temporary(&bin, run_as) {
+                Ok(server) => return Ok(server),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| Error::server("postgres did not start")))
+    }
+
+    fn try_temporary(bin: &Path, run_as: Option<RunAs>) -> Result<Self, Error> {
         let root = tempfile::Builder::new()
             .prefix("truthgraph-pg-")
             .tempdir()
@@ -116,7 +129,10 @@ impl EmbeddedServer {
             chown(&root, user)?;
         }
         let data = root.join("data");
-        init_cluster(&bin, &data, run_as)?;
+        if let Err(e) = init_cluster(bin, &data, run_as) {
+            let _ = std::fs::remove_dir_all(&root);
+            return Err(e);
+        }
         let extra = [
             "fsync=off",
             "synchronous_commit=off",
@@ -125,7 +141,7 @@ impl EmbeddedServer {
             "maintenance_work_mem=512MB",
             "shared_buffers=256MB",
         ];
-        Self::start(&bin, &data, &root, Some(&root), run_as, &extra)
+        Self::start(bin, &data, &root, Some(&root), run_as, &extra)
     }
 
     /// Starts a server on a persistent data directory, creating the cluster on
@@ -177,7 +193,8 @@ impl EmbeddedServer {
         let log_file = sock.join("postgres.log");
         // Fresh log per start, so start-up errors quoted to the user are this run's.
         let _ = std::fs::remove_file(&log_file);
-        // A free port can be taken between our probe and the server's bind; retry.
+        // A free port can be taken between our probe and the server's bind:
+        // a persistent cluster retries on another port.
         let mut last_error = None;
         for _ in 0..5 {
             let port = free_port()?;
@@ -224,9 +241,9 @@ impl EmbeddedServer {
                         .and_then(|c| c.try_wait().ok().flatten())
                         .is_some();
                     last_error = Some(e);
-                    if !exited || remove.is_none() {
-                        // Still running but not answering, or a persistent cluster
-                        // whose log says why: report it.
+                    if !exited || remove.is_some() {
+                        // Still running but not answering: report it. A throw-away
+                        // cluster is gone with its supervisor; the caller starts over.
                         break;
                     }
                 }

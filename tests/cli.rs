@@ -120,3 +120,22 @@ fn embedded_server_persists_between_commands() {
     // No server is left running on the data directory.
     assert!(!pgdata.join("postmaster.pid").exists());
 }
+
+#[test]
+fn a_missing_server_is_a_one_line_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_truthgraph-db"))
+        .arg("status")
+        .env_remove("DATABASE_URL")
+        .env("TRUTHGRAPH_PG_BINDIR", dir.path())
+        .env("TRUTHGRAPH_PGDATA", dir.path().join("pgdata"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    let last = err.trim().lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("error: embedded PostgreSQL: TRUTHGRAPH_PG_BINDIR="),
+        "{err}"
+    );
+}
