@@ -157,10 +157,18 @@ async fn rebuild(db: &Database, definition: &str) -> Duration {
         .batch_execute("DROP INDEX IF EXISTS idx_embeddings_vector_cosine; DROP INDEX IF EXISTS idx_bench_hnsw")
         .await
         .unwrap();
+    // Index builds at 100K outlast the pool's statement_timeout.
+    client
+        .batch_execute("SET statement_timeout = 0")
+        .await
+        .unwrap();
     let started = Instant::now();
     client.batch_execute(definition).await.unwrap();
     let took = started.elapsed();
-    client.batch_execute("ANALYZE embeddings").await.unwrap();
+    client
+        .batch_execute("ANALYZE embeddings; RESET statement_timeout")
+        .await
+        .unwrap();
     took
 }
 

@@ -73,21 +73,25 @@ impl Database {
     /// what makes the index accurate. Also runs `ANALYZE` on `embeddings`,
     /// `evidence` and `claims`. Returns the rebuilt indexes.
     pub async fn reindex_vector_indexes(&self) -> Result<Vec<String>> {
-        let client = self.client().await?;
-        let indexes: Vec<VectorIndex> = crate::migrate::vector_indexes(&**client).await?;
-        for ix in &indexes {
-            // The name comes from the catalog, quoted as an identifier.
-            let name = format!("\"{}\"", ix.name.replace('"', "\"\""));
+        // A rebuild takes as long as it takes: run it without statement_timeout
+        // on a connection that is retired afterwards.
+        self.with_schema_connection(async |client| {
+            let indexes: Vec<VectorIndex> = crate::migrate::vector_indexes(&*client).await?;
+            for ix in &indexes {
+                // The name comes from the catalog, quoted as an identifier.
+                let name = format!("\"{}\"", ix.name.replace('"', "\"\""));
+                client
+                    .batch_execute(&format!("REINDEX INDEX CONCURRENTLY {name}"))
+                    .await?;
+            }
+            // Fresh statistics for the tables a search reads: without them the
+            // planner guesses row counts and may pick a poor join or skip the index.
             client
-                .batch_execute(&format!("REINDEX INDEX CONCURRENTLY {name}"))
+                .batch_execute("ANALYZE embeddings, evidence, claims")
                 .await?;
-        }
-        // Fresh statistics for the tables a search reads: without them the
-        // planner guesses row counts and may pick a poor join or skip the index.
-        client
-            .batch_execute("ANALYZE embeddings, evidence, claims")
-            .await?;
-        Ok(indexes.into_iter().map(|ix| ix.name).collect())
+            Ok(indexes.into_iter().map(|ix| ix.name).collect())
+        })
+        .await
     }
 
     /// Compares each vector index's parameters with the table's size and

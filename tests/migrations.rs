@@ -461,3 +461,26 @@ async fn refuses_to_adopt_a_database_that_differs_and_writes_nothing() {
     let err = t.db.adopt().await.unwrap_err();
     assert!(err.to_string().contains("partial Phase 2"), "{err}");
 }
+
+#[tokio::test]
+async fn schema_work_is_not_cut_short_by_the_statement_timeout() {
+    let t = TestDatabase::empty().await.unwrap();
+    // 1 ms: every migration and index build takes longer than that.
+    let config = truthgraph_db::Config {
+        statement_timeout: std::time::Duration::from_millis(1),
+        ..Default::default()
+    };
+    let db = t.connect(&config).await.unwrap();
+    assert_eq!(db.migrate(None).await.unwrap(), vec![1, 2, 3]);
+    assert_eq!(db.rollback(1).await.unwrap(), vec![3, 2]);
+    db.migrate(None).await.unwrap();
+    db.reindex_vector_indexes().await.unwrap();
+    db.set_dimension(384).await.unwrap();
+    // Ordinary queries keep the timeout.
+    let client = db.client().await.unwrap();
+    let err = client
+        .batch_execute("SELECT pg_sleep(0.2)")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code().map(|c| c.code()), Some("57014"), "{err}");
+}

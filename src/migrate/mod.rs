@@ -398,15 +398,20 @@ pub(crate) fn db_message(e: &tokio_postgres::Error) -> String {
 }
 
 impl crate::db::Database {
-    /// Runs `f` on a dedicated connection under the migration lock, then
-    /// retires that connection and clears every pooled statement cache: DDL
-    /// can change the result types of cached statements.
-    async fn with_schema_connection<T>(
+    /// Runs `f` on a dedicated connection without `statement_timeout` (an
+    /// index build or table rewrite can take longer than any query should),
+    /// then retires that connection, so the setting never reaches another
+    /// borrower, and clears every pooled statement cache: DDL can change the
+    /// result types of cached statements.
+    pub(crate) async fn with_schema_connection<T>(
         &self,
         f: impl AsyncFnOnce(&mut Client) -> Result<T>,
     ) -> Result<T> {
         let mut conn = self.client().await?;
-        let out = f(&mut conn).await;
+        let out = match conn.batch_execute("SET statement_timeout = 0").await {
+            Ok(()) => f(&mut conn).await,
+            Err(e) => Err(e.into()),
+        };
         drop(deadpool_postgres::Object::take(conn));
         self.pool().manager().statement_caches.clear();
         self.forget_dimension();
