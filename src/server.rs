@@ -336,6 +336,21 @@ impl Drop for EmbeddedServer {
     }
 }
 
+/// `url` without its database path, keeping the query string: the server
+/// part of a connection URL, to which a database name can be appended.
+pub fn strip_database(url: &str) -> String {
+    let after = url.find("://").map_or(0, |i| i + 3);
+    let (root, query) = match url.split_once('?') {
+        Some((r, q)) => (r, format!("?{q}")),
+        None => (url, String::new()),
+    };
+    let root = match root[after..].find('/') {
+        Some(i) => &root[..after + i],
+        None => root,
+    };
+    format!("{root}{query}")
+}
+
 /// Finds the directory holding `initdb` and `postgres`.
 ///
 /// Order: `TRUTHGRAPH_PG_BINDIR`, the newest `/usr/lib/postgresql/<N>/bin`

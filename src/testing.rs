@@ -21,7 +21,7 @@ use tokio_postgres::NoTls;
 use crate::config::Config;
 use crate::db::Database;
 use crate::error::{Error, Result};
-use crate::server::EmbeddedServer;
+use crate::server::{EmbeddedServer, strip_database};
 
 struct TestServer {
     /// URL of the server without a database name.
@@ -42,20 +42,6 @@ fn url_for(base: &str, dbname: &str) -> String {
         None => (base, String::new()),
     };
     format!("{}/{dbname}{query}", root.trim_end_matches('/'))
-}
-
-/// `url` without its database path.
-fn server_base(url: &str) -> String {
-    let after = url.find("://").map_or(0, |i| i + 3);
-    let (root, query) = match url.split_once('?') {
-        Some((r, q)) => (r, format!("?{q}")),
-        None => (url, String::new()),
-    };
-    let root = match root[after..].find('/') {
-        Some(i) => &root[..after + i],
-        None => root,
-    };
-    format!("{root}{query}")
 }
 
 /// Runs a future to completion on a fresh runtime in its own thread, so it
@@ -90,10 +76,10 @@ fn server() -> Result<&'static TestServer> {
 fn start_server() -> Result<TestServer> {
     let config = Config::from_env()?;
     let (base, embedded) = match &config.database_url {
-        Some(url) => (server_base(url), None),
+        Some(url) => (strip_database(url), None),
         None => {
             let s = EmbeddedServer::temporary()?;
-            (server_base(&s.url("postgres")), Some(s))
+            (strip_database(&s.url("postgres")), Some(s))
         }
     };
     let checksum: u64 = crate::migrate::embedded_migrations()
@@ -232,7 +218,7 @@ mod tests {
     #[test]
     fn urls_swap_their_database() {
         assert_eq!(
-            server_base("postgresql://u:p@h:5/db?sslmode=disable"),
+            strip_database("postgresql://u:p@h:5/db?sslmode=disable"),
             "postgresql://u:p@h:5?sslmode=disable"
         );
         assert_eq!(url_for("postgresql://u@h:5", "x"), "postgresql://u@h:5/x");

@@ -60,15 +60,6 @@ fn migration_files(root: &Path) -> Result<Vec<PathBuf>, String> {
     Ok(files.into_iter().map(|(_, p)| p).collect())
 }
 
-/// `url` without its database path: cornucopia appends the scratch database's name.
-fn server_url(url: &str) -> String {
-    let after_scheme = url.find("://").map_or(0, |i| i + 3);
-    match url[after_scheme..].find(['/', '?']) {
-        Some(i) => url[..after_scheme + i].to_string(),
-        None => url.to_string(),
-    }
-}
-
 fn codegen(check: bool) -> Result<(), String> {
     let started = std::time::Instant::now();
     let root = workspace_root();
@@ -77,10 +68,11 @@ fn codegen(check: bool) -> Result<(), String> {
 
     // Keep the embedded server (if any) alive until generation is done.
     let (_server, url) = match std::env::var("DATABASE_URL") {
-        Ok(url) if !url.trim().is_empty() => (None, server_url(&url)),
+        // cornucopia appends the scratch database's name to the server URL.
+        Ok(url) if !url.trim().is_empty() => (None, server::strip_database(&url)),
         _ => {
             let s = server::EmbeddedServer::temporary().map_err(|e| e.to_string())?;
-            let url = format!("postgresql://postgres@127.0.0.1:{}", s.port());
+            let url = server::strip_database(&s.url("postgres"));
             (Some(s), url)
         }
     };
