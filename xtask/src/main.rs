@@ -7,15 +7,20 @@
 //! changed, removes files cornucopia no longer writes, and stores the hash of
 //! all inputs for `build.rs`. `--check` writes nothing and fails when the
 //! committed crate differs from a fresh generation.
+//!
+//! Beside cornucopia's output it writes `src/sql.rs` into the generated crate:
+//! the SQL text of every query as cornucopia prepared it (`$n` parameters), so
+//! tests and benches EXPLAIN or hand-prepare exactly what the typed functions
+//! run (see `sql_module`).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod inputs;
-#[path = "../../src/server.rs"]
-#[allow(dead_code)]
-mod server;
+mod sql_module;
+
+use truthgraph_pg_embed as server;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -87,6 +92,7 @@ fn codegen(check: bool) -> Result<(), String> {
     let db_name = format!("truthgraph_codegen_{}", std::process::id());
     cornucopia::gen_fresh(&url, &db_name, &schema, None, false, config)
         .map_err(|e| format!("cornucopia: {e:?}"))?;
+    sql_module::add(&out)?;
 
     let fresh = list_files(&out)?;
     let committed = list_files(&generated).unwrap_or_default();

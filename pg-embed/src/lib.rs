@@ -1,4 +1,6 @@
-//! The embedded PostgreSQL server: used when `DATABASE_URL` is unset.
+//! An embedded PostgreSQL server for TruthGraph DB: used by the library when
+//! `DATABASE_URL` is unset (feature `embedded`), by its tests, and by
+//! `cargo xtask codegen`.
 //!
 //! [`EmbeddedServer::temporary`] makes a throw-away cluster (`initdb` into a temp
 //! directory) for tests; [`EmbeddedServer::persistent`] keeps its data in a
@@ -23,31 +25,41 @@
 //! run as the `postgres` system user (created by the Debian package), and the
 //! data directory is owned by that user.
 
+mod cluster;
+
 use std::io::Read;
-use std::net::{TcpListener, TcpStream};
-use std::os::unix::fs::PermissionsExt;
+use std::net::TcpStream;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// Why the embedded server could not be found, initialised or started.
+/// Why the embedded server could not be found, initialised or started. Its
+/// message says what to do (install PostgreSQL, pick another data directory…)
+/// and quotes the server's log when the server itself failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServerError(pub String);
+pub struct Error {
+    message: String,
+}
 
-impl std::fmt::Display for ServerError {
+impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.message)
     }
 }
 
-impl std::error::Error for ServerError {}
+impl std::error::Error for Error {}
 
-type Error = ServerError;
-
-impl ServerError {
+impl Error {
     fn server(msg: impl Into<String>) -> Self {
-        ServerError(msg.into())
+        Error {
+            message: msg.into(),
+        }
+    }
+
+    /// The message, as `Display` prints it.
+    pub fn message(&self) -> &str {
+        &self.message
     }
 }
 
@@ -88,12 +100,7 @@ pub struct EmbeddedServer {
     stdin: Option<ChildStdin>,
 }
 
-/// The unprivileged account to run PostgreSQL as, when this process is root.
-#[derive(Debug, Clone, Copy)]
-struct RunAs {
-    uid: u32,
-    gid: u32,
-}
+use cluster::{RunAs, check_reachable, chown, find_bindir, free_port, init_cluster, run_as};
 
 impl EmbeddedServer {
     /// Starts a throw-away cluster in a new temporary directory.
@@ -102,7 +109,7 @@ impl EmbeddedServer {
     /// deleted when the process ends.
     ///
     /// # Errors
-    /// [`ServerError`] when the PostgreSQL binaries are missing, `initdb` fails,
+    /// [`Error`] when the PostgreSQL binaries are missing, `initdb` fails,
     /// or the server does not accept connections within a minute.
     pub fn temporary() -> Result<Self, Error> {
         let bin = find_bindir()?;
@@ -148,7 +155,7 @@ impl EmbeddedServer {
     /// first use.
     ///
     /// # Errors
-    /// [`ServerError`] as for [`EmbeddedServer::temporary`], and when another
+    /// [`Error`] as for [`EmbeddedServer::temporary`], and when another
     /// server already runs on `data_dir`.
     pub fn persistent(data_dir: &Path) -> Result<Self, Error> {
         let bin = find_bindir()?;
@@ -349,143 +356,4 @@ pub fn strip_database(url: &str) -> String {
         None => root,
     };
     format!("{root}{query}")
-}
-
-/// Finds the directory holding `initdb` and `postgres`.
-///
-/// Order: `TRUTHGRAPH_PG_BINDIR`, the newest `/usr/lib/postgresql/<N>/bin`
-/// (Debian's layout), then `pg_config --bindir`.
-fn find_bindir() -> Result<PathBuf, Error> {
-    let has_server = |dir: &Path| dir.join("postgres").is_file() && dir.join("initdb").is_file();
-    if let Some(dir) = std::env::var_os("TRUTHGRAPH_PG_BINDIR") {
-        let dir = PathBuf::from(dir);
-        return if has_server(&dir) {
-            Ok(dir)
-        } else {
-            Err(Error::server(format!(
-                "TRUTHGRAPH_PG_BINDIR={} has no postgres and initdb",
-                dir.display()
-            )))
-        };
-    }
-    let mut debian: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| {
-            let major = e.file_name().to_str()?.parse().ok()?;
-            let bin = e.path().join("bin");
-            has_server(&bin).then_some((major, bin))
-        })
-        .collect();
-    debian.sort();
-    if let Some((_, bin)) = debian.pop() {
-        return Ok(bin);
-    }
-    if let Ok(out) = Command::new("pg_config").arg("--bindir").output() {
-        let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-        if has_server(&dir) {
-            return Ok(dir);
-        }
-    }
-    Err(Error::server(
-        "PostgreSQL server binaries not found: run scripts/provision-postgres.sh, \
-         set TRUTHGRAPH_PG_BINDIR, or set DATABASE_URL to use an existing server",
-    ))
-}
-
-fn run_as() -> Result<Option<RunAs>, Error> {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    if unsafe { libc::geteuid() } != 0 {
-        return Ok(None);
-    }
-    let passwd = std::fs::read_to_string("/etc/passwd")
-        .map_err(|e| Error::server(format!("cannot read /etc/passwd: {e}")))?;
-    passwd
-        .lines()
-        .find_map(|line| {
-            let f: Vec<&str> = line.split(':').collect();
-            (f.len() > 3 && f[0] == "postgres").then(|| {
-                Some(RunAs {
-                    uid: f[2].parse().ok()?,
-                    gid: f[3].parse().ok()?,
-                })
-            })?
-        })
-        .map(Some)
-        .ok_or_else(|| {
-            Error::server(
-                "running as root, and PostgreSQL refuses to run as root, but there is no \
-                 `postgres` user to run it as (install postgresql-15, which creates it)",
-            )
-        })
-}
-
-fn chown(path: &Path, user: RunAs) -> Result<(), Error> {
-    std::os::unix::fs::chown(path, Some(user.uid), Some(user.gid))
-        .and_then(|()| std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700)))
-        .map_err(|e| Error::server(format!("cannot hand {} to postgres: {e}", path.display())))
-}
-
-/// Fails with a clear message when the `postgres` user cannot reach `dir`
-/// (e.g. a checkout under `/root`, which is mode 700).
-fn check_reachable(dir: &Path, user: RunAs) -> Result<(), Error> {
-    let ok = Command::new("/bin/sh")
-        .arg("-c")
-        .arg(r#"test -r "$1" && test -w "$1" && test -x "$1""#)
-        .arg("sh")
-        .arg(dir)
-        .uid(user.uid)
-        .gid(user.gid)
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::server(format!(
-            "the postgres user cannot reach {} (a parent directory is private); set \
-             TRUTHGRAPH_PGDATA to a directory it can reach, e.g. /var/tmp/truthgraph-pgdata",
-            dir.display()
-        )))
-    }
-}
-
-fn init_cluster(bin: &Path, data: &Path, run_as: Option<RunAs>) -> Result<(), Error> {
-    let mut cmd = Command::new(bin.join("initdb"));
-    cmd.arg("-D")
-        .arg(data)
-        .args([
-            "-U",
-            "postgres",
-            "--auth=trust",
-            "--encoding=UTF8",
-            "--locale=C.UTF-8",
-            "--no-sync",
-        ])
-        .env("TZ", "UTC")
-        .stdin(Stdio::null());
-    // initdb uses the working directory; make sure the postgres user can stat it.
-    cmd.current_dir(data.parent().unwrap_or(Path::new("/")));
-    if let Some(user) = run_as {
-        cmd.uid(user.uid).gid(user.gid).current_dir("/");
-    }
-    let out = cmd
-        .output()
-        .map_err(|e| Error::server(format!("cannot run initdb: {e}")))?;
-    if !out.status.success() {
-        return Err(Error::server(format!(
-            "initdb {} failed: {}",
-            data.display(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        )));
-    }
-    Ok(())
-}
-
-fn free_port() -> Result<u16, Error> {
-    TcpListener::bind(("127.0.0.1", 0))
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .map_err(|e| Error::server(format!("no free TCP port on 127.0.0.1: {e}")))
 }

@@ -1,0 +1,157 @@
+//! The operating-system side of a cluster: finding the binaries, the
+//! unprivileged account to run them as when we are root, directory
+//! ownership, `initdb`, and a free port.
+
+use std::net::TcpListener;
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::Error;
+
+/// The unprivileged account to run PostgreSQL as, when this process is root.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RunAs {
+    pub(crate) uid: u32,
+    pub(crate) gid: u32,
+}
+
+/// Finds the directory holding `initdb` and `postgres`.
+///
+/// Order: `TRUTHGRAPH_PG_BINDIR`, the newest `/usr/lib/postgresql/<N>/bin`
+/// (Debian's layout), then `pg_config --bindir`.
+pub(crate) fn find_bindir() -> Result<PathBuf, Error> {
+    let has_server = |dir: &Path| dir.join("postgres").is_file() && dir.join("initdb").is_file();
+    if let Some(dir) = std::env::var_os("TRUTHGRAPH_PG_BINDIR") {
+        let dir = PathBuf::from(dir);
+        return if has_server(&dir) {
+            Ok(dir)
+        } else {
+            Err(Error::server(format!(
+                "TRUTHGRAPH_PG_BINDIR={} has no postgres and initdb",
+                dir.display()
+            )))
+        };
+    }
+    let mut debian: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let major = e.file_name().to_str()?.parse().ok()?;
+            let bin = e.path().join("bin");
+            has_server(&bin).then_some((major, bin))
+        })
+        .collect();
+    debian.sort();
+    if let Some((_, bin)) = debian.pop() {
+        return Ok(bin);
+    }
+    if let Ok(out) = Command::new("pg_config").arg("--bindir").output() {
+        let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        if has_server(&dir) {
+            return Ok(dir);
+        }
+    }
+    Err(Error::server(
+        "PostgreSQL server binaries not found: run scripts/provision-postgres.sh, \
+         set TRUTHGRAPH_PG_BINDIR, or set DATABASE_URL to use an existing server",
+    ))
+}
+
+pub(crate) fn run_as() -> Result<Option<RunAs>, Error> {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    if unsafe { libc::geteuid() } != 0 {
+        return Ok(None);
+    }
+    let passwd = std::fs::read_to_string("/etc/passwd")
+        .map_err(|e| Error::server(format!("cannot read /etc/passwd: {e}")))?;
+    passwd
+        .lines()
+        .find_map(|line| {
+            let f: Vec<&str> = line.split(':').collect();
+            (f.len() > 3 && f[0] == "postgres").then(|| {
+                Some(RunAs {
+                    uid: f[2].parse().ok()?,
+                    gid: f[3].parse().ok()?,
+                })
+            })?
+        })
+        .map(Some)
+        .ok_or_else(|| {
+            Error::server(
+                "running as root, and PostgreSQL refuses to run as root, but there is no \
+                 `postgres` user to run it as (install postgresql-15, which creates it)",
+            )
+        })
+}
+
+pub(crate) fn chown(path: &Path, user: RunAs) -> Result<(), Error> {
+    std::os::unix::fs::chown(path, Some(user.uid), Some(user.gid))
+        .and_then(|()| std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700)))
+        .map_err(|e| Error::server(format!("cannot hand {} to postgres: {e}", path.display())))
+}
+
+/// Fails with a clear message when the `postgres` user cannot reach `dir`
+/// (e.g. a checkout under `/root`, which is mode 700).
+pub(crate) fn check_reachable(dir: &Path, user: RunAs) -> Result<(), Error> {
+    let ok = Command::new("/bin/sh")
+        .arg("-c")
+        .arg(r#"test -r "$1" && test -w "$1" && test -x "$1""#)
+        .arg("sh")
+        .arg(dir)
+        .uid(user.uid)
+        .gid(user.gid)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::server(format!(
+            "the postgres user cannot reach {} (a parent directory is private); set \
+             TRUTHGRAPH_PGDATA to a directory it can reach, e.g. /var/tmp/truthgraph-pgdata",
+            dir.display()
+        )))
+    }
+}
+
+pub(crate) fn init_cluster(bin: &Path, data: &Path, run_as: Option<RunAs>) -> Result<(), Error> {
+    let mut cmd = Command::new(bin.join("initdb"));
+    cmd.arg("-D")
+        .arg(data)
+        .args([
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync",
+        ])
+        .env("TZ", "UTC")
+        .stdin(Stdio::null());
+    // initdb uses the working directory; make sure the postgres user can stat it.
+    cmd.current_dir(data.parent().unwrap_or(Path::new("/")));
+    if let Some(user) = run_as {
+        cmd.uid(user.uid).gid(user.gid).current_dir("/");
+    }
+    let out = cmd
+        .output()
+        .map_err(|e| Error::server(format!("cannot run initdb: {e}")))?;
+    if !out.status.success() {
+        return Err(Error::server(format!(
+            "initdb {} failed: {}",
+            data.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    Ok(())
+}
+
+pub(crate) fn free_port() -> Result<u16, Error> {
+    TcpListener::bind(("127.0.0.1", 0))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| Error::server(format!("no free TCP port on 127.0.0.1: {e}")))
+}
