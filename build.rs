@@ -47,10 +47,10 @@ fn check_generated(root: &Path, hash_path: &Path) {
     }
 }
 
-fn embed_down_scripts(root: &Path) {
-    let dir = root.join("migrations-down");
-    let mut entries: Vec<(i32, String, PathBuf)> = std::fs::read_dir(&dir)
-        .expect("migrations-down/ exists")
+/// `V{n}__{name}` of every `.sql` file in `dir`, sorted by version.
+fn versioned_files(dir: &Path) -> Vec<(i32, String, PathBuf)> {
+    let mut entries: Vec<(i32, String, PathBuf)> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "sql"))
         .map(|p| {
@@ -66,6 +66,24 @@ fn embed_down_scripts(root: &Path) {
         })
         .collect();
     entries.sort();
+    entries
+}
+
+fn embed_down_scripts(root: &Path) {
+    let entries = versioned_files(&root.join("migrations-down"));
+    // A down script must name its up migration exactly: one whose version
+    // matches but whose name does not is a mistake, not a rollback.
+    let ups = versioned_files(&root.join("migrations"));
+    for (v, name, path) in &entries {
+        if !ups.iter().any(|(uv, un, _)| uv == v && un == name) {
+            eprintln!(
+                "error: {} matches no migration in migrations/ (expected V{v}__<name>.sql with \
+                 the same version and name as its up migration)",
+                path.display()
+            );
+            std::process::exit(1);
+        }
+    }
     let mut code = String::from("/// Down scripts: (version, name, sql), oldest first.\n");
     code.push_str("pub static DOWN_SCRIPTS: &[(i32, &str, &str)] = &[\n");
     for (v, name, path) in entries {

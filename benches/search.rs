@@ -13,14 +13,14 @@
 //! through a raw prepared tokio-postgres statement (typed-layer overhead).
 //! Reports land in target/criterion.
 
-#[path = "../tests/common/mod.rs"]
-mod common;
+#[path = "../tests/it/support.rs"]
+mod support;
 
 use std::time::{Duration, Instant};
 
-use common::{Clustered, TestDatabase, query_sql};
 use criterion::{Criterion, criterion_group, criterion_main};
 use pgvector::Vector;
+use support::{Clustered, TestDatabase};
 use truthgraph_db::search::{DEFAULT_EF_SEARCH, DEFAULT_PROBES, tune};
 
 use truthgraph_db::{Database, EntityType, NewEmbedding, SearchOptions};
@@ -49,19 +49,19 @@ struct DataSet {
 fn low_rank(seed: u64, n: usize) -> Vec<Vector> {
     const LATENT: usize = 64;
     let basis: Vec<Vector> = (0..LATENT)
-        .map(|i| common::random_unit(seed * 1000 + i as u64, DIM))
+        .map(|i| support::random_unit(seed * 1000 + i as u64, DIM))
         .collect();
     (0..n)
         .map(|j| {
-            let z = common::random_unit(seed * 1_000_000 + 500_000 + j as u64, LATENT);
-            let noise = common::random_unit(seed * 1_000_000 + 900_000 + j as u64, DIM);
+            let z = support::random_unit(seed * 1_000_000 + 500_000 + j as u64, LATENT);
+            let noise = support::random_unit(seed * 1_000_000 + 900_000 + j as u64, DIM);
             let mut v: Vec<f32> = noise.as_slice().iter().map(|x| 0.2 * x).collect();
             for (w, b) in z.as_slice().iter().zip(&basis) {
                 for (vi, bi) in v.iter_mut().zip(b.as_slice()) {
                     *vi += w * bi;
                 }
             }
-            Vector::from(common::unit(v))
+            Vector::from(support::unit(v))
         })
         .collect()
 }
@@ -72,7 +72,7 @@ fn datasets(n: usize) -> Vec<DataSet> {
     let latent = low_rank(7, n + QUERIES);
     // Uniform: no structure at all; every index is at its worst.
     let uniform: Vec<Vector> = (0..n + QUERIES)
-        .map(|i| common::random_unit(1_000_000 + i as u64, DIM))
+        .map(|i| support::random_unit(1_000_000 + i as u64, DIM))
         .collect();
     vec![
         DataSet {
@@ -115,7 +115,11 @@ async fn load(db: &Database, tenant: &str, vectors: &[Vector]) {
             model_version: None,
         })
         .collect();
-    db.bulk_load_embeddings(tenant, &rows).await.unwrap();
+    db.tenant(tenant)
+        .unwrap()
+        .bulk_load_embeddings(&rows)
+        .await
+        .unwrap();
 }
 
 async fn exact_top10(db: &Database, tenant: &str, queries: &[Vector]) -> Vec<Vec<Uuid>> {
@@ -125,7 +129,12 @@ async fn exact_top10(db: &Database, tenant: &str, queries: &[Vector]) -> Vec<Vec
     };
     let mut out = Vec::new();
     for q in queries {
-        let hits = db.search_evidence(tenant, q, &opts).await.unwrap();
+        let hits = db
+            .tenant(tenant)
+            .unwrap()
+            .search_evidence(q, &opts)
+            .await
+            .unwrap();
         out.push(hits.into_iter().map(|h| h.id).collect());
     }
     out
@@ -142,7 +151,12 @@ async fn measure(
     let mut recall = 0.0;
     let started = Instant::now();
     for (q, t) in queries.iter().zip(truth) {
-        let hits = db.search_evidence(tenant, q, opts).await.unwrap();
+        let hits = db
+            .tenant(tenant)
+            .unwrap()
+            .search_evidence(q, opts)
+            .await
+            .unwrap();
         recall += hits.iter().filter(|h| t.contains(&h.id)).count() as f64 / t.len() as f64;
     }
     (
@@ -183,7 +197,9 @@ async fn report(n: usize) {
     let ids: Vec<Uuid> = (0..data.len()).map(|_| Uuid::new_v4()).collect();
     let started = Instant::now();
     for (id, v) in ids.iter().zip(&data) {
-        t.db.upsert_embedding("rows", EntityType::Evidence, *id, v, "bench", None)
+        t.db.tenant("rows")
+            .unwrap()
+            .upsert_embedding(EntityType::Evidence, *id, v, "bench", None)
             .await
             .unwrap();
     }
@@ -303,7 +319,7 @@ fn bench(c: &mut Criterion) {
         t
     });
     let db = &t.db;
-    let sql = query_sql("search", "search_evidence");
+    let sql = truthgraph_db::sql::search::SEARCH_EVIDENCE;
     let mut group = c.benchmark_group(format!("top10_{}k_{DIM}", n / 1000));
     group.measurement_time(Duration::from_secs(10));
     let mut i = 0usize;
@@ -312,7 +328,9 @@ fn bench(c: &mut Criterion) {
             i += 1;
             let q = &queries[i % QUERIES];
             async move {
-                db.search_evidence("bench", q, &SearchOptions::default())
+                db.tenant("bench")
+                    .unwrap()
+                    .search_evidence(q, &SearchOptions::default())
                     .await
                     .unwrap()
             }
@@ -322,7 +340,6 @@ fn bench(c: &mut Criterion) {
         b.to_async(&rt).iter(|| {
             i += 1;
             let q = &queries[i % QUERIES];
-            let sql = sql.as_str();
             async move {
                 let mut client = db.client().await.unwrap();
                 let tx = client.transaction().await.unwrap();
@@ -343,16 +360,17 @@ fn bench(c: &mut Criterion) {
             i += 1;
             let q = &queries[i % QUERIES];
             async move {
-                db.search_evidence(
-                    "bench",
-                    q,
-                    &SearchOptions {
-                        exact: true,
-                        ..SearchOptions::default()
-                    },
-                )
-                .await
-                .unwrap()
+                db.tenant("bench")
+                    .unwrap()
+                    .search_evidence(
+                        q,
+                        &SearchOptions {
+                            exact: true,
+                            ..SearchOptions::default()
+                        },
+                    )
+                    .await
+                    .unwrap()
             }
         })
     });

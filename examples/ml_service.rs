@@ -25,25 +25,21 @@ async fn main() -> truthgraph_db::Result<()> {
     let db = Database::open(&Config::from_env()?).await?;
     db.migrate(None).await?;
     let dim = db.embedding_dimension().await?;
-    let tenant = "example";
+    let tenant = db.tenant("example")?; // every call on `tenant` sees only its rows
 
     // 1. A claim and some evidence, each with its embedding.
-    let claim = db
-        .insert_claim(
-            tenant,
-            "The Great Wall of China is visible from the Moon",
+    let claim = tenant
+        .insert_claim("The Great Wall of China is visible from the Moon", None)
+        .await?;
+    tenant
+        .upsert_embedding(
+            EntityType::Claim,
+            claim.id,
+            &embed(dim, 7, 0.2),
+            "toy",
             None,
         )
         .await?;
-    db.upsert_embedding(
-        tenant,
-        EntityType::Claim,
-        claim.id,
-        &embed(dim, 7, 0.2),
-        "toy",
-        None,
-    )
-    .await?;
     let texts = [
         (
             "Astronauts report the Great Wall is not visible to the naked eye from the Moon.",
@@ -53,24 +49,24 @@ async fn main() -> truthgraph_db::Result<()> {
         ("Photosynthesis converts light into chemical energy.", 5.0),
     ];
     for (text, wobble) in texts {
-        let ev = db
-            .insert_evidence(tenant, text, Some("https://example.org"), Some("article"))
+        let ev = tenant
+            .insert_evidence(text, Some("https://example.org"), Some("article"))
             .await?;
-        db.upsert_embedding(
-            tenant,
-            EntityType::Evidence,
-            ev.id,
-            &embed(dim, 7, wobble),
-            "toy",
-            None,
-        )
-        .await?;
+        tenant
+            .upsert_embedding(
+                EntityType::Evidence,
+                ev.id,
+                &embed(dim, 7, wobble),
+                "toy",
+                None,
+            )
+            .await?;
     }
 
     // 2. Similarity search: the evidence closest to the claim.
     let query = embed(dim, 7, 0.2);
-    let hits = db
-        .search_evidence(tenant, &query, &SearchOptions::top(2))
+    let hits = tenant
+        .search_evidence(&query, &SearchOptions::top(2))
         .await?;
     for h in &hits {
         println!("evidence {:.3}  {}", h.similarity, h.content);
@@ -105,12 +101,11 @@ async fn main() -> truthgraph_db::Result<()> {
             hypothesis_text: Some(claim.text.clone()),
         })
         .collect();
-    let stored = db.insert_nli_results(tenant, &results).await?;
+    let stored = tenant.insert_nli_results(&results).await?;
 
     // 4. The aggregated verdict.
-    db.insert_verification_result(
-        tenant,
-        &NewVerificationResult {
+    tenant
+        .insert_verification_result(&NewVerificationResult {
             claim_id: claim.id,
             verdict: VerdictLabel::Refuted,
             confidence: 0.88,
@@ -125,13 +120,12 @@ async fn main() -> truthgraph_db::Result<()> {
             nli_result_ids: stored.iter().map(|r| r.id).collect(),
             pipeline_version: Some("2.0".into()),
             retrieval_method: Some(RetrievalMethod::Vector),
-        },
-    )
-    .await?;
+        })
+        .await?;
 
     // 5. What a client asks for: the latest verdict.
-    let latest = db
-        .latest_verification_result(tenant, claim.id)
+    let latest = tenant
+        .latest_verification_result(claim.id)
         .await?
         .expect("just stored");
     println!(

@@ -33,9 +33,6 @@ WHERE tenant_id = :tenant_id
 GROUP BY entity_type, model_name, model_version
 ORDER BY entity_type, model_name, model_version;
 
---! embedding_stats_all : TenantEmbeddingStats(model_version?)
---- Embedding counts of every tenant (an operator's view).
-SELECT tenant_id, entity_type, model_name, model_version, count(*) AS count
-FROM embeddings
-GROUP BY tenant_id, entity_type, model_name, model_version
-ORDER BY tenant_id, entity_type, model_name, model_version;
+--! count_embeddings
+--- Rows in `embeddings`, all tenants.
+SELECT count(*) AS count FROM embeddings;

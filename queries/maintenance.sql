@@ -1,4 +1,4 @@
--- Operator queries: index usage, sizes, vector index parameters.
+-- Operator queries: index usage and sizes (vector indexes: catalog.sql).
 
 --! index_usage : IndexUsage()
 --- Scans and size of every index on the TruthGraph tables, least used first.
@@ -18,15 +18,17 @@ FROM pg_stat_user_tables s
 WHERE s.schemaname = 'public'
 ORDER BY pg_total_relation_size(s.relid) DESC, s.relname;
 
---! vector_index_params : VectorIndexParams(options?)
---- Every ivfflat/hnsw index with its operator class and storage parameters.
-SELECT c.relname::text AS index_name, t.relname::text AS table_name, am.amname::text AS method,
-       oc.opcname::text AS opclass, c.reloptions AS options,
-       pg_relation_size(c.oid) AS size_bytes, t.reltuples::int8 AS table_rows_estimate
-FROM pg_index i
-JOIN pg_class c ON c.oid = i.indexrelid
-JOIN pg_class t ON t.oid = i.indrelid
-JOIN pg_am am ON am.oid = c.relam
-JOIN pg_opclass oc ON oc.oid = i.indclass[0]
-WHERE am.amname IN ('ivfflat', 'hnsw') AND t.relnamespace = 'public'::regnamespace
-ORDER BY c.relname;
+--! orphan_embeddings : OrphanEmbeddings()
+--- Embeddings per tenant and entity type whose entity does not exist or
+--- belongs to another tenant (possible in databases adopted from the Python
+--- services, which wrote embeddings without checking the entity). Such rows
+--- can take top-k slots that the search's tenant join then drops.
+SELECT em.tenant_id, em.entity_type,
+       count(*) FILTER (WHERE coalesce(c.id, e.id) IS NULL) AS missing_entity,
+       count(*) FILTER (WHERE coalesce(c.tenant_id, e.tenant_id) <> em.tenant_id) AS foreign_entity
+FROM embeddings em
+LEFT JOIN claims c ON em.entity_type = 'claim' AND c.id = em.entity_id
+LEFT JOIN evidence e ON em.entity_type = 'evidence' AND e.id = em.entity_id
+WHERE coalesce(c.id, e.id) IS NULL OR coalesce(c.tenant_id, e.tenant_id) <> em.tenant_id
+GROUP BY em.tenant_id, em.entity_type
+ORDER BY em.tenant_id, em.entity_type;

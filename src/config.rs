@@ -98,6 +98,84 @@ impl Config {
     }
 }
 
+/// A connection string with its password replaced by `***`, in either form
+/// libpq accepts: a URL (`postgresql://user:secret@host/db`, or
+/// `?password=secret` in its query) or `key=value` pairs (`password=secret`,
+/// quoted or not).
+pub fn redact(conn: &str) -> String {
+    if let Some(scheme_end) = conn.find("://") {
+        let (head, query) = match conn.split_once('?') {
+            Some((h, q)) => (h, Some(q)),
+            None => (conn, None),
+        };
+        let mut out = match head[scheme_end + 3..].rfind('@') {
+            Some(at) => {
+                let at = scheme_end + 3 + at;
+                let creds = &head[scheme_end + 3..at];
+                match creds.find(':') {
+                    Some(c) => format!(
+                        "{}{}:***{}",
+                        &head[..scheme_end + 3],
+                        &creds[..c],
+                        &head[at..]
+                    ),
+                    None => head.to_string(),
+                }
+            }
+            None => head.to_string(),
+        };
+        if let Some(q) = query {
+            let pairs: Vec<String> = q
+                .split('&')
+                .map(|p| match p.split_once('=') {
+                    Some((k, _)) if k == "password" => format!("{k}=***"),
+                    _ => p.to_string(),
+                })
+                .collect();
+            out.push('?');
+            out.push_str(&pairs.join("&"));
+        }
+        return out;
+    }
+    // key=value form: values may be single-quoted with \' and \\ escapes.
+    let mut out = String::new();
+    let mut rest = conn;
+    while let Some(i) = rest.find("password") {
+        let after = rest[i + "password".len()..].trim_start();
+        let boundary = i == 0 || rest[..i].ends_with(char::is_whitespace);
+        if !(boundary && after.starts_with('=')) {
+            out.push_str(&rest[..i + "password".len()]);
+            rest = &rest[i + "password".len()..];
+            continue;
+        }
+        out.push_str(&rest[..i]);
+        out.push_str("password=***");
+        let value = after[1..].trim_start();
+        let end = if let Some(quoted) = value.strip_prefix('\'') {
+            let mut chars = quoted.char_indices();
+            let mut end = quoted.len();
+            while let Some((j, c)) = chars.next() {
+                match c {
+                    '\\' => {
+                        chars.next();
+                    }
+                    '\'' => {
+                        end = j + 1;
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+            1 + end
+        } else {
+            value.find(char::is_whitespace).unwrap_or(value.len())
+        };
+        rest = &value[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,5 +213,28 @@ mod tests {
             Config::from_lookup(|n| (n == "TRUTHGRAPH_STATEMENT_TIMEOUT_MS").then(|| "0".into()))
                 .unwrap();
         assert_eq!(ok.statement_timeout, Duration::ZERO);
+    }
+
+    #[test]
+    fn passwords_are_redacted_in_every_connection_string_form() {
+        assert_eq!(
+            redact("postgresql://app:s3cret@db:5432/tg"),
+            "postgresql://app:***@db:5432/tg"
+        );
+        assert_eq!(redact("postgresql://app@db/tg"), "postgresql://app@db/tg");
+        assert_eq!(
+            redact("postgresql://app@db/tg?sslmode=require&password=s3cret"),
+            "postgresql://app@db/tg?sslmode=require&password=***"
+        );
+        assert_eq!(
+            redact("host=db user=app password=s3cret dbname=tg"),
+            "host=db user=app password=*** dbname=tg"
+        );
+        assert_eq!(
+            redact("host=db password = 'it\\'s secret' dbname=tg"),
+            "host=db password=*** dbname=tg"
+        );
+        assert!(!redact("password=x").contains('x'));
+        assert_eq!(redact("host=db passwordless=1"), "host=db passwordless=1");
     }
 }

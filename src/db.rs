@@ -1,17 +1,30 @@
-//! The [`Database`] handle: a connection pool, transactions, and the embedded
-//! server it may own.
+//! The [`Database`] handle: a connection pool, transactions, the schema
+//! commands (migrate, rollback, adopt, dimension, status) and the embedded
+//! server it may own. Tenant-scoped reads and writes start at
+//! [`Database::tenant`].
 
 use std::future::Future;
 use std::pin::Pin;
 use std::str::FromStr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, RwLock};
 
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
+#[cfg(feature = "embedded")]
+use truthgraph_pg_embed::EmbeddedServer;
 
+use crate::catalog;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::server::EmbeddedServer;
+use crate::migrate::{self, Adoption, SchemaStatus};
+use crate::raw_sql;
+
+/// What keeps an embedded server alive while handles exist (nothing without
+/// the `embedded` feature).
+#[cfg(feature = "embedded")]
+type ServerGuard = Option<Arc<EmbeddedServer>>;
+#[cfg(not(feature = "embedded"))]
+type ServerGuard = Option<std::convert::Infallible>;
 
 /// A transaction on a pooled connection, as passed to [`Database::transaction`].
 pub type Transaction<'a> = deadpool_postgres::Transaction<'a>;
@@ -29,16 +42,17 @@ pub struct Database {
     pool: Pool,
     config: Config,
     url: String,
-    /// Embedding dimension read from the catalog, cached until `set_dimension`.
-    dimension: Arc<Mutex<Option<usize>>>,
+    /// Dimension of `embeddings.embedding`, read at open and after every
+    /// schema change made through this handle (`None`: no table yet).
+    dimension: Arc<RwLock<Option<usize>>>,
     /// Keeps an embedded server alive for as long as a handle exists.
-    server: Option<Arc<EmbeddedServer>>,
+    server: ServerGuard,
 }
 
 impl std::fmt::Debug for Database {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Database")
-            .field("url", &redact(&self.url))
+            .field("url", &crate::config::redact(&self.url))
             .field("pool", &self.pool.status())
             .finish()
     }
@@ -50,15 +64,18 @@ impl Database {
     /// its `postgres` database. The embedded server stops when the last handle
     /// is dropped.
     ///
-    /// One connection is opened eagerly, so a wrong URL fails here.
+    /// One connection is opened eagerly, so a wrong URL fails here, and the
+    /// embedding dimension is read from the catalog on it.
     ///
     /// # Errors
-    /// [`Error::Server`] if the embedded server cannot start; [`Error::Config`]
+    /// [`Error::Server`] if the embedded server cannot start (or, built without
+    /// the `embedded` feature, when `DATABASE_URL` is unset); [`Error::Config`]
     /// for an unparsable URL; [`Error::Database`] if the server refuses the
     /// connection.
     pub async fn open(config: &Config) -> Result<Self> {
         match &config.database_url {
             Some(url) => Self::connect_url(config, url, None).await,
+            #[cfg(feature = "embedded")]
             None => {
                 let dir = config.embedded_data_dir.clone();
                 let server = tokio::task::spawn_blocking(move || EmbeddedServer::persistent(&dir))
@@ -67,6 +84,11 @@ impl Database {
                 let url = server.url("postgres");
                 Self::connect_url(config, &url, Some(Arc::new(server))).await
             }
+            #[cfg(not(feature = "embedded"))]
+            None => Err(Error::server(
+                "DATABASE_URL is unset and this build has no embedded PostgreSQL \
+                 (feature `embedded`)",
+            )),
         }
     }
 
@@ -82,7 +104,7 @@ impl Database {
     pub(crate) async fn connect_url(
         config: &Config,
         url: &str,
-        server: Option<Arc<EmbeddedServer>>,
+        server: ServerGuard,
     ) -> Result<Self> {
         let mut pg = tokio_postgres::Config::from_str(url).map_err(|e| Error::Config {
             name: "DATABASE_URL",
@@ -121,10 +143,16 @@ impl Database {
             pool,
             config: config.clone(),
             url: url.to_string(),
-            dimension: Arc::new(Mutex::new(None)),
+            dimension: Arc::new(RwLock::new(None)),
             server,
         };
+        // The eager connection check: a wrong URL or refused login fails here.
         drop(db.client().await?);
+        // The dimension is an optimisation: when it cannot be read now (say a
+        // very short statement_timeout), the first call that needs it reads it.
+        if let Err(e) = db.refresh_dimension().await {
+            tracing::warn!(error = %e, "could not read the embedding dimension at open");
+        }
         Ok(db)
     }
 
@@ -134,10 +162,10 @@ impl Database {
     /// [`Error::PoolTimeout`] when no connection frees up within
     /// [`Config::pool_timeout`]; connection errors otherwise.
     pub async fn client(&self) -> Result<Client> {
-        self.pool.get().await.map_err(|e| match Error::from(e) {
-            Error::PoolTimeout(_) => Error::PoolTimeout(self.config.pool_timeout),
-            other => other,
-        })
+        self.pool
+            .get()
+            .await
+            .map_err(|e| Error::from_pool(e, self.config.pool_timeout))
     }
 
     /// Runs `f` in a transaction: commits when it returns `Ok`, rolls back
@@ -200,51 +228,112 @@ impl Database {
         self.server.is_some()
     }
 
-    /// The dimension of `embeddings.embedding`, read from the catalog once and
-    /// cached (switching it through this handle resets the cache).
+    /// The dimension of `embeddings.embedding`: read at open and after each
+    /// schema change through this handle, so a search or write does not ask
+    /// the catalog. When the table did not exist then (a database migrated
+    /// by another process since), it is read now.
     ///
     /// # Errors
     /// [`Error::Migration`] when the `embeddings` table does not exist yet.
     pub async fn embedding_dimension(&self) -> Result<usize> {
-        if let Some(d) = *self.dimension.lock().expect("dimension lock") {
+        if let Some(d) = *self.dimension.read().expect("dimension lock") {
             return Ok(d);
         }
+        self.refresh_dimension().await?.ok_or_else(|| {
+            Error::Migration("the embeddings table does not exist; run migrate first".into())
+        })
+    }
+
+    /// Reads the dimension from the catalog into the cache.
+    async fn refresh_dimension(&self) -> Result<Option<usize>> {
         let client = self.client().await?;
-        let d = crate::migrate::read_dimension(&client)
-            .await?
-            .ok_or_else(|| {
-                Error::Migration("the embeddings table does not exist; run migrate first".into())
-            })?;
-        *self.dimension.lock().expect("dimension lock") = Some(d);
+        let d = catalog::read_dimension(&client).await?;
+        *self.dimension.write().expect("dimension lock") = d;
         Ok(d)
     }
 
-    pub(crate) fn forget_dimension(&self) {
-        *self.dimension.lock().expect("dimension lock") = None;
+    /// Runs `f` on a dedicated connection without `statement_timeout` (an
+    /// index build or table rewrite can take longer than any query should),
+    /// then retires that connection, so the setting never reaches another
+    /// borrower, clears every pooled statement cache (DDL can change the
+    /// result types of cached statements) and re-reads the dimension.
+    pub(crate) async fn with_schema_connection<T>(
+        &self,
+        f: impl AsyncFnOnce(&mut tokio_postgres::Client) -> Result<T>,
+    ) -> Result<T> {
+        let mut conn = self.client().await?;
+        let out = match conn.batch_execute(raw_sql::NO_STATEMENT_TIMEOUT).await {
+            Ok(()) => f(&mut conn).await,
+            Err(e) => Err(e.into()),
+        };
+        // Whatever `f` did (or half did), re-read the dimension on this same
+        // connection, before it is retired.
+        let dimension = catalog::read_dimension(&**conn).await;
+        drop(Object::take(conn));
+        self.pool.manager().statement_caches.clear();
+        *self.dimension.write().expect("dimension lock") =
+            dimension.as_ref().ok().copied().flatten();
+        let value = out?;
+        dimension?;
+        Ok(value)
+    }
+
+    /// Applies pending migrations up to `target` (latest when `None`); see
+    /// [`migrate::migrate`].
+    ///
+    /// # Errors
+    /// As [`migrate::migrate`].
+    pub async fn migrate(&self, target: Option<i32>) -> Result<Vec<i32>> {
+        self.with_schema_connection(async |c| migrate::migrate(c, target).await)
+            .await
+    }
+
+    /// Rolls back to `target`; see [`migrate::rollback`].
+    ///
+    /// # Errors
+    /// As [`migrate::rollback`].
+    pub async fn rollback(&self, target: i32) -> Result<Vec<i32>> {
+        self.with_schema_connection(async |c| migrate::rollback(c, target).await)
+            .await
+    }
+
+    /// Adopts a Python-created database; see [`migrate::adopt()`].
+    ///
+    /// # Errors
+    /// As [`migrate::adopt()`].
+    pub async fn adopt(&self) -> Result<Adoption> {
+        self.with_schema_connection(async |c| migrate::adopt(c).await)
+            .await
+    }
+
+    /// Switches the embedding dimension; see [`migrate::set_dimension`].
+    /// Returns the previous dimension.
+    ///
+    /// # Errors
+    /// As [`migrate::set_dimension`].
+    pub async fn set_dimension(&self, dimension: usize) -> Result<usize> {
+        self.with_schema_connection(async |c| migrate::set_dimension(c, dimension).await)
+            .await
+    }
+
+    /// Versions, tables, vector indexes and pgvector version.
+    ///
+    /// # Errors
+    /// Connection and database errors only.
+    pub async fn status(&self) -> Result<SchemaStatus> {
+        let client = self.client().await?;
+        SchemaStatus::read(&client).await
     }
 
     /// Closes every pooled connection. An embedded server stops when the last
     /// clone of this handle is gone.
     pub async fn close(self) {
         self.pool.close();
+        #[cfg(feature = "embedded")]
         if let Some(server) = self.server
             && let Ok(server) = Arc::try_unwrap(server)
         {
             let _ = tokio::task::spawn_blocking(move || server.stop()).await;
         }
-    }
-}
-
-/// `url` with its password replaced by `***`.
-pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.find('@')) {
-        (Some(s), Some(at)) if at > s => {
-            let creds = &url[s + 3..at];
-            match creds.find(':') {
-                Some(c) => format!("{}{}:***{}", &url[..s + 3], &creds[..c], &url[at..]),
-                None => url.to_string(),
-            }
-        }
-        _ => url.to_string(),
     }
 }

@@ -19,6 +19,8 @@ pub enum Error {
         field: String,
         /// Why it was rejected.
         reason: String,
+        /// The CHECK or NOT NULL constraint that rejected it, when the database did.
+        constraint: Option<String>,
     },
     /// A unique constraint was violated (SQLSTATE 23505).
     #[error("conflict on {constraint}: {message}")]
@@ -93,6 +95,24 @@ impl Error {
         Error::InvalidInput {
             field: field.into(),
             reason: reason.into(),
+            constraint: None,
+        }
+    }
+
+    /// Maps a pool error; `wait` is the pool's configured wait, reported by
+    /// [`Error::PoolTimeout`].
+    pub(crate) fn from_pool(e: deadpool_postgres::PoolError, wait: std::time::Duration) -> Self {
+        use deadpool_postgres::{PoolError, TimeoutType};
+        match e {
+            PoolError::Timeout(TimeoutType::Wait) => Error::PoolTimeout(wait),
+            PoolError::Timeout(TimeoutType::Create) => {
+                Error::Pool("connecting to PostgreSQL timed out".into())
+            }
+            PoolError::Timeout(TimeoutType::Recycle) => {
+                Error::Pool("checking a pooled connection timed out".into())
+            }
+            PoolError::Backend(pg) => Error::from(pg),
+            other => Error::Pool(other.to_string()),
         }
     }
 
@@ -104,13 +124,14 @@ impl Error {
         }
     }
 
-    /// The constraint named by a constraint violation, if any.
+    /// The constraint the database named when it refused a write, if any
+    /// (never for input this library rejected before sending it).
     pub fn constraint(&self) -> Option<&str> {
         match self {
             Error::Conflict { constraint, .. } | Error::MissingReference { constraint, .. } => {
                 Some(constraint)
             }
-            Error::InvalidInput { field, .. } => Some(field),
+            Error::InvalidInput { constraint, .. } => constraint.as_deref(),
             _ => None,
         }
     }
@@ -143,40 +164,37 @@ impl From<tokio_postgres::Error> for Error {
                 Error::InvalidInput {
                     field: constraint(),
                     reason: message,
+                    constraint: db.constraint().map(str::to_string),
                 }
             }
             c if c.code().starts_with("22") => Error::InvalidInput {
                 field: db.column().unwrap_or("value").to_string(),
                 reason: message,
+                constraint: None,
             },
             _ => Error::Database(e),
         }
     }
 }
 
-impl From<crate::server::ServerError> for Error {
-    fn from(e: crate::server::ServerError) -> Self {
-        Error::Server(e.0)
-    }
-}
-
-impl From<deadpool_postgres::PoolError> for Error {
-    fn from(e: deadpool_postgres::PoolError) -> Self {
-        use deadpool_postgres::{PoolError, TimeoutType};
-        match e {
-            // Waiting for a free slot; the caller fills in the configured wait.
-            PoolError::Timeout(TimeoutType::Wait) => Error::PoolTimeout(std::time::Duration::ZERO),
-            PoolError::Timeout(TimeoutType::Create) => {
-                Error::Pool("connecting to PostgreSQL timed out".into())
-            }
-            PoolError::Timeout(TimeoutType::Recycle) => {
-                Error::Pool("checking a pooled connection timed out".into())
-            }
-            PoolError::Backend(pg) => Error::from(pg),
-            other => Error::Pool(other.to_string()),
-        }
+#[cfg(feature = "embedded")]
+impl From<truthgraph_pg_embed::Error> for Error {
+    fn from(e: truthgraph_pg_embed::Error) -> Self {
+        Error::Server(e.message().to_string())
     }
 }
 
 /// Result with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_errors_name_no_constraint() {
+        let e = Error::invalid("k", "is 0");
+        assert_eq!(e.constraint(), None);
+        assert_eq!(e.to_string(), "invalid k: is 0");
+    }
+}

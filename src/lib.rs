@@ -15,51 +15,61 @@
 //! db.migrate(None).await?;
 //! let dim = db.embedding_dimension().await?;            // 1536 unless switched
 //!
-//! let claim = db.insert_claim("acme", "Water boils at 100 °C at sea level", None).await?;
-//! let ev = db.insert_evidence("acme", "At 1 atm water boils at 100 °C.", None, Some("textbook")).await?;
+//! let acme = db.tenant("acme")?;                         // every call below sees only acme's rows
+//! let claim = acme.insert_claim("Water boils at 100 °C at sea level", None).await?;
+//! let ev = acme.insert_evidence("At 1 atm water boils at 100 °C.", None, Some("textbook")).await?;
 //! let v = Vector::from(vec![0.1; dim]);
-//! db.upsert_embedding("acme", EntityType::Evidence, ev.id, &v, "text-embedding-3-small", None).await?;
+//! acme.upsert_embedding(EntityType::Evidence, ev.id, &v, "text-embedding-3-small", None).await?;
 //!
-//! let hits = db.search_evidence("acme", &v, &SearchOptions::top(5)).await?;
-//! for h in hits {
-//!     println!("{:.3} {}", h.similarity, h.content);
+//! for hit in acme.search_evidence(&v, &SearchOptions::top(5)).await? {
+//!     println!("{:.3} {}", hit.similarity, hit.content);
 //! }
 //! # let _ = claim;
 //! # Ok(()) }
 //! ```
 //!
-//! Layout: [`config`] (environment), [`db`] (pool, transactions), [`migrate`]
-//! (refinery + lock, rollback, adoption, dimension), [`server`] (embedded
-//! PostgreSQL), [`vector`] (validation), [`records`] (typed writes and reads),
-//! [`search`] (tuned, exact and hybrid search), [`ingest`] (binary COPY),
-//! [`maintenance`], [`testing`] (a database per test).
+//! Where things are: [`config`] (environment), [`db`] (pool, transactions,
+//! schema commands), [`tenant`] (the tenant-scoped handle), [`records`] (one
+//! module per query family: claims, evidence, embeddings, NLI, verification,
+//! verdicts), [`search`], [`maintenance`], [`validate`] (every input check),
+//! [`labels`] (the stored enums), [`migrate`], [`catalog`] (what the database
+//! says about itself), [`raw_sql`] (the SQL that is not in `queries/`),
+//! [`error`]; `testing` (feature `testing`) gives each test a fresh database.
 
+pub mod catalog;
 pub mod config;
 pub mod db;
 pub mod error;
-pub mod ingest;
+pub mod labels;
 pub mod maintenance;
 pub mod migrate;
+pub mod raw_sql;
 pub mod records;
 pub mod search;
-pub mod server;
+pub mod tenant;
+#[cfg(feature = "testing")]
 pub mod testing;
-pub mod vector;
+pub mod validate;
 
 /// The generated crate's client traits (`GenericClient`, `Params`).
 pub use truthgraph_queries::client;
 /// The generated, typed query functions (one module per `queries/*.sql`).
 pub use truthgraph_queries::queries;
+/// The SQL text of every generated query, as its function prepares it.
+pub use truthgraph_queries::sql;
 
 pub use config::Config;
 pub use db::{Client, Database, Transaction};
 pub use error::{Error, Result};
-pub use ingest::NewEmbedding;
-pub use records::{
-    EntityType, NewNliResult, NewVerificationResult, NliLabel, Relationship, RetrievalMethod,
-    VerdictLabel,
-};
+pub use labels::{EntityType, NliLabel, Relationship, RetrievalMethod, VerdictLabel};
+pub use records::embeddings::NewEmbedding;
+pub use records::nli::NewNliResult;
+pub use records::verification::NewVerificationResult;
 pub use search::{HybridOptions, SearchOptions};
+pub use tenant::Tenant;
 
 /// Re-export of the `pgvector` crate, whose `Vector` the API takes.
 pub use pgvector;
+/// Re-export of the embedded server crate (feature `embedded`).
+#[cfg(feature = "embedded")]
+pub use truthgraph_pg_embed as embedded;

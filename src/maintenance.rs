@@ -1,14 +1,15 @@
-//! Operator maintenance: index usage, sizes, vector index parameters,
-//! rebuilding vector indexes, and tuning advice.
+//! Operator maintenance (`queries/maintenance.sql`): index usage, sizes,
+//! orphan embeddings, rebuilding vector indexes, and tuning advice.
 
 use truthgraph_queries::queries::maintenance;
 
+use crate::catalog::{self, VectorIndex, index_option};
 use crate::db::Database;
 use crate::error::Result;
-use crate::migrate::VectorIndex;
-use crate::search::DEFAULT_PROBES;
+use crate::raw_sql;
+use crate::search::{DEFAULT_EF_SEARCH, DEFAULT_PROBES};
 
-pub use truthgraph_queries::queries::maintenance::{IndexUsage, TableSize, VectorIndexParams};
+pub use truthgraph_queries::queries::maintenance::{IndexUsage, OrphanEmbeddings, TableSize};
 
 /// What [`Database::tuning_advice`] recommends for one vector index.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,19 +18,13 @@ pub struct TuningAdvice {
     pub index: String,
     /// `ivfflat` or `hnsw`.
     pub method: String,
-    /// Rows in `embeddings` (estimate from the planner statistics).
-    pub rows: i64,
-    /// Current `lists` (ivfflat) or `m` (hnsw), if set.
-    pub current: Option<u32>,
+    /// Rows in `embeddings`, from the planner's statistics (`None`: the table
+    /// was never analysed).
+    pub rows: Option<i64>,
+    /// Current `lists` (ivfflat) or `m` (hnsw).
+    pub current: u32,
     /// One line per recommendation.
     pub advice: Vec<String>,
-}
-
-fn option(options: &[String], name: &str) -> Option<u32> {
-    options
-        .iter()
-        .find_map(|o| o.strip_prefix(&format!("{name}=")))
-        .and_then(|v| v.parse().ok())
 }
 
 /// pgvector's guidance for IVFFlat: `lists` ≈ rows / 1000 up to 1M rows,
@@ -44,82 +39,29 @@ pub fn recommended_lists(rows: i64) -> u32 {
     lists.round().max(1.0) as u32
 }
 
-impl Database {
-    /// Scans and size of every index, least used first.
-    pub async fn index_usage(&self) -> Result<Vec<IndexUsage>> {
-        let client = self.client().await?;
-        Ok(maintenance::index_usage().bind(&client).all().await?)
+/// The advice for one index with `rows` rows in its table (`None`: unknown).
+pub fn advise(ix: &VectorIndex, rows: Option<i64>) -> TuningAdvice {
+    let mut advice = Vec::new();
+    if !ix.is_valid {
+        advice.push(
+            "INVALID (an interrupted concurrent build): searches do not use it; run reindex".into(),
+        );
     }
-
-    /// Size and live rows of every table, largest first.
-    pub async fn table_sizes(&self) -> Result<Vec<TableSize>> {
-        let client = self.client().await?;
-        Ok(maintenance::table_sizes().bind(&client).all().await?)
-    }
-
-    /// Every vector index with its method, operator class and parameters.
-    pub async fn vector_index_params(&self) -> Result<Vec<VectorIndexParams>> {
-        let client = self.client().await?;
-        Ok(maintenance::vector_index_params()
-            .bind(&client)
-            .all()
-            .await?)
-    }
-
-    /// Rebuilds every vector index on `embeddings` (`REINDEX INDEX
-    /// CONCURRENTLY`, so reads and writes go on) and refreshes the planner
-    /// statistics. An IVFFlat index computes its list centres from the rows
-    /// present when it is built; after a bulk load into an empty table this is
-    /// what makes the index accurate. Also runs `ANALYZE` on `embeddings`,
-    /// `evidence` and `claims`. Returns the rebuilt indexes.
-    pub async fn reindex_vector_indexes(&self) -> Result<Vec<String>> {
-        // A rebuild takes as long as it takes: run it without statement_timeout
-        // on a connection that is retired afterwards.
-        self.with_schema_connection(async |client| {
-            let indexes: Vec<VectorIndex> = crate::migrate::vector_indexes(&*client).await?;
-            for ix in &indexes {
-                // The name comes from the catalog, quoted as an identifier.
-                let name = format!("\"{}\"", ix.name.replace('"', "\"\""));
-                client
-                    .batch_execute(&format!("REINDEX INDEX CONCURRENTLY {name}"))
-                    .await?;
-            }
-            // Fresh statistics for the tables a search reads: without them the
-            // planner guesses row counts and may pick a poor join or skip the index.
-            client
-                .batch_execute("ANALYZE embeddings, evidence, claims")
-                .await?;
-            Ok(indexes.into_iter().map(|ix| ix.name).collect())
-        })
-        .await
-    }
-
-    /// Compares each vector index's parameters with the table's size and
-    /// recommends `lists`/`probes` (IVFFlat) or `ef_search` (HNSW).
-    pub async fn tuning_advice(&self) -> Result<Vec<TuningAdvice>> {
-        let client = self.client().await?;
-        client.batch_execute("ANALYZE embeddings").await?;
-        let mut out = Vec::new();
-        for ix in maintenance::vector_index_params()
-            .bind(&client)
-            .all()
-            .await?
-            .into_iter()
-            .filter(|ix| ix.table_name == "embeddings")
-        {
-            let options = ix.options.clone().unwrap_or_default();
-            let rows = ix.table_rows_estimate.max(0);
-            let mut advice = Vec::new();
-            let current = if ix.method == "ivfflat" {
-                let lists = option(&options, "lists").unwrap_or(100);
+    let current = if ix.method == "ivfflat" {
+        let lists = index_option(ix, "lists").unwrap_or(100);
+        match rows {
+            None => advice.push(
+                "embeddings was never analysed: run `truthgraph-db reindex` (or ANALYZE embeddings) \
+                 after loading"
+                    .into(),
+            ),
+            Some(rows) if rows < 10 * i64::from(lists) => advice.push(format!(
+                "only {rows} rows for {lists} lists: keep probes high (≥ {DEFAULT_PROBES}) or use \
+                 exact search; rebuild the index once the table is loaded"
+            )),
+            Some(rows) => {
                 let want = recommended_lists(rows);
-                if rows < 10 * i64::from(lists) {
-                    advice.push(format!(
-                        "only {rows} rows for {lists} lists: keep probes high (≥ {}) or use exact search; \
-                         rebuild the index once the table is loaded",
-                        DEFAULT_PROBES
-                    ));
-                } else if want > lists * 2 || want * 2 < lists {
+                if want > lists * 2 || want * 2 < lists {
                     advice.push(format!(
                         "{rows} rows: rebuild with lists = {want} (now {lists}), then probes ≈ {}",
                         (f64::from(want).sqrt().ceil() as u32).max(1) * 2
@@ -131,30 +73,116 @@ impl Database {
                         lists / 4
                     ));
                 }
-                Some(lists)
-            } else {
-                let m = option(&options, "m").unwrap_or(16);
-                advice.push(format!(
-                    "hnsw m = {m}: raise ef_search (default {}) for recall, lower it for speed",
-                    crate::search::DEFAULT_EF_SEARCH
-                ));
-                Some(m)
-            };
-            out.push(TuningAdvice {
-                index: ix.index_name,
-                method: ix.method,
-                rows,
-                current,
-                advice,
-            });
+            }
         }
-        Ok(out)
+        lists
+    } else {
+        let m = index_option(ix, "m").unwrap_or(16);
+        advice.push(format!(
+            "hnsw m = {m}: raise ef_search (default {DEFAULT_EF_SEARCH}) for recall, lower it for speed"
+        ));
+        m
+    };
+    TuningAdvice {
+        index: ix.index_name.clone(),
+        method: ix.method.clone(),
+        rows,
+        current,
+        advice,
+    }
+}
+
+impl Database {
+    /// Scans and size of every index, least used first.
+    ///
+    /// # Errors
+    /// Connection and database errors only.
+    pub async fn index_usage(&self) -> Result<Vec<IndexUsage>> {
+        let client = self.client().await?;
+        Ok(maintenance::index_usage().bind(&client).all().await?)
+    }
+
+    /// Size and live rows of every table, largest first.
+    ///
+    /// # Errors
+    /// Connection and database errors only.
+    pub async fn table_sizes(&self) -> Result<Vec<TableSize>> {
+        let client = self.client().await?;
+        Ok(maintenance::table_sizes().bind(&client).all().await?)
+    }
+
+    /// Every vector index with its method, operator class, parameters and validity.
+    ///
+    /// # Errors
+    /// Connection and database errors only.
+    pub async fn vector_indexes(&self) -> Result<Vec<VectorIndex>> {
+        let client = self.client().await?;
+        catalog::vector_indexes(&client).await
+    }
+
+    /// Embeddings whose entity is missing or another tenant's, per tenant and
+    /// entity type (empty when there are none).
+    ///
+    /// # Errors
+    /// Connection and database errors only.
+    pub async fn orphan_embeddings(&self) -> Result<Vec<OrphanEmbeddings>> {
+        let client = self.client().await?;
+        Ok(maintenance::orphan_embeddings().bind(&client).all().await?)
+    }
+
+    /// Rebuilds every vector index on `embeddings` (`REINDEX INDEX
+    /// CONCURRENTLY`, so reads and writes go on) and refreshes the planner
+    /// statistics. An IVFFlat index computes its list centres from the rows
+    /// present when it is built; after a bulk load into an empty table this is
+    /// what makes the index accurate. Also runs `ANALYZE` on `embeddings`,
+    /// `evidence` and `claims`. Returns the rebuilt indexes.
+    ///
+    /// # Errors
+    /// Connection and database errors (a failed rebuild leaves the old index
+    /// in use).
+    pub async fn reindex_vector_indexes(&self) -> Result<Vec<String>> {
+        // A rebuild takes as long as it takes: run it without statement_timeout
+        // on a connection that is retired afterwards.
+        self.with_schema_connection(async |client| {
+            let indexes = catalog::embedding_indexes(&*client).await?;
+            for ix in &indexes {
+                client
+                    .batch_execute(&raw_sql::reindex_concurrently(&ix.index_name))
+                    .await?;
+            }
+            // Fresh statistics for the tables a search reads: without them the
+            // planner guesses row counts and may pick a poor join or skip the index.
+            client.batch_execute(raw_sql::ANALYZE_SEARCH_TABLES).await?;
+            Ok(indexes.into_iter().map(|ix| ix.index_name).collect())
+        })
+        .await
+    }
+
+    /// Compares each vector index on `embeddings` with the table's size (the
+    /// planner's estimate; nothing is analysed here) and recommends
+    /// `lists`/`probes` (IVFFlat) or `ef_search` (HNSW).
+    ///
+    /// # Errors
+    /// Connection and database errors only.
+    pub async fn tuning_advice(&self) -> Result<Vec<TuningAdvice>> {
+        let client = self.client().await?;
+        Ok(catalog::embedding_indexes(&client)
+            .await?
+            .iter()
+            // reltuples is -1 until the table is first analysed.
+            .map(|ix| {
+                advise(
+                    ix,
+                    (ix.table_rows_estimate >= 0).then_some(ix.table_rows_estimate),
+                )
+            })
+            .collect())
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::recommended_lists;
+    use super::*;
 
     #[test]
     fn lists_follow_pgvector_guidance() {

@@ -12,15 +12,14 @@ use truthgraph_queries::client::Params;
 use truthgraph_queries::queries::search;
 use truthgraph_vector_ref::VectorRef;
 
-use crate::db::{Database, Transaction};
+use crate::db::Transaction;
 use crate::error::{Error, Result};
-use crate::records::validate_tenant;
-use crate::vector::validate_vector;
+use crate::tenant::Tenant;
+use crate::validate;
 
 pub use truthgraph_queries::queries::search::{ClaimHit, EvidenceHit, HybridHit};
 
-/// Largest `k` a search accepts.
-pub const MAX_K: usize = 1000;
+pub use crate::validate::MAX_K;
 
 /// Default `ivfflat.probes`: lists scanned per query.
 ///
@@ -43,22 +42,7 @@ pub const DEFAULT_EF_SEARCH: u32 = 100;
 /// Default number of candidates each side of a hybrid search contributes.
 pub const DEFAULT_HYBRID_CANDIDATES: usize = 60;
 
-/// The transaction-local settings of a tuned search: `$1` probes, `$2` ef_search,
-/// relaxed-order iterative scans (pgvector 0.8), and `random_page_cost = 1.1`.
-///
-/// The last one is about the planner, not pgvector: with the default of 4 it
-/// prices an IVFFlat scan of 40 of 100 lists above a sequential scan and sort
-/// of the whole tenant, and picks the latter although it is about 4 times
-/// slower (30 ms against 8 ms at 10K × 1536, vector pages cached). 1.1 is the
-/// usual setting for SSDs and cached data, and it stays inside the search's
-/// transaction.
-pub const TUNING_SQL: &str = "SELECT set_config('ivfflat.probes', $1, true), \
-     set_config('hnsw.ef_search', $2, true), \
-     set_config('ivfflat.iterative_scan', 'relaxed_order', true), \
-     set_config('hnsw.iterative_scan', 'relaxed_order', true), \
-     set_config('random_page_cost', '1.1', true)";
-
-/// Options of [`Database::search_evidence`] and [`Database::search_claims`].
+/// Options of [`Tenant::search_evidence`] and [`Tenant::search_claims`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchOptions {
     /// Rows to return, 1..=1000 (default 10).
@@ -98,25 +82,20 @@ impl SearchOptions {
     }
 
     /// Checks every field; errors name the field.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for the first bad field.
     pub fn validate(&self) -> Result<()> {
-        validate_k(self.k)?;
-        validate_tuning(self.probes, self.ef_search)?;
-        if let Some(m) = self.min_similarity
-            && !(m.is_finite() && (-1.0..=1.0).contains(&m))
-        {
-            return Err(Error::invalid(
-                "min_similarity",
-                format!("{m} is outside [-1, 1]"),
-            ));
+        validate::k(self.k)?;
+        validate::tuning(self.probes, self.ef_search)?;
+        if let Some(m) = self.min_similarity {
+            validate::similarity("min_similarity", m)?;
         }
-        if self.source_type.as_deref().is_some_and(|s| s.is_empty()) {
-            return Err(Error::invalid("source_type", "is empty (use None for any)"));
-        }
-        Ok(())
+        validate::filter("source_type", self.source_type.as_deref())
     }
 }
 
-/// Options of [`Database::hybrid_search`].
+/// Options of [`Tenant::hybrid_search`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct HybridOptions {
     /// Rows to return, 1..=1000 (default 10).
@@ -149,70 +128,37 @@ impl Default for HybridOptions {
 
 impl HybridOptions {
     /// Checks every field; errors name the field.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for the first bad field.
     pub fn validate(&self) -> Result<()> {
-        validate_k(self.k)?;
-        if !(1..=MAX_K).contains(&self.candidates) {
-            return Err(Error::invalid(
-                "candidates",
-                format!("{} is outside 1..={MAX_K}", self.candidates),
-            ));
-        }
-        for (f, w) in [
-            ("vector_weight", self.vector_weight),
-            ("keyword_weight", self.keyword_weight),
-        ] {
-            if !(w.is_finite() && w >= 0.0) {
-                return Err(Error::invalid(
-                    f,
-                    format!("{w} is not a finite weight >= 0"),
-                ));
-            }
-        }
+        validate::k(self.k)?;
+        validate::candidates(self.candidates)?;
+        validate::weight("vector_weight", self.vector_weight)?;
+        validate::weight("keyword_weight", self.keyword_weight)?;
         if self.vector_weight == 0.0 && self.keyword_weight == 0.0 {
             return Err(Error::invalid("vector_weight", "both weights are 0"));
         }
-        validate_tuning(self.probes, self.ef_search)
+        validate::tuning(self.probes, self.ef_search)
     }
 }
 
-fn validate_k(k: usize) -> Result<()> {
-    if (1..=MAX_K).contains(&k) {
-        Ok(())
-    } else {
-        Err(Error::invalid("k", format!("{k} is outside 1..={MAX_K}")))
-    }
-}
-
-fn validate_tuning(probes: u32, ef_search: u32) -> Result<()> {
-    if !(1..=32768).contains(&probes) {
-        return Err(Error::invalid(
-            "probes",
-            format!("{probes} is outside 1..=32768"),
-        ));
-    }
-    if !(1..=1000).contains(&ef_search) {
-        return Err(Error::invalid(
-            "ef_search",
-            format!("{ef_search} is outside 1..=1000"),
-        ));
-    }
-    Ok(())
-}
-
-/// Applies [`TUNING_SQL`] to `tx`: probes, ef_search, relaxed-order
-/// iterative scans and the planner's page cost, for this transaction only.
+/// Applies `queries/search.sql`'s `tune_search` to `tx`: probes, ef_search,
+/// relaxed-order iterative scans and the planner's page cost, for this
+/// transaction only.
 ///
 /// # Errors
 /// A database error; on pgvector < 0.8 the server rejects the iterative-scan
 /// settings.
 pub async fn tune(tx: &Transaction<'_>, probes: u32, ef_search: u32) -> Result<()> {
-    let stmt = tx.prepare_cached(TUNING_SQL).await?;
-    tx.query_one(&stmt, &[&probes.to_string(), &ef_search.to_string()])
+    search::tune_search()
+        .bind(tx, &probes.to_string(), &ef_search.to_string())
+        .one()
         .await?;
     Ok(())
 }
 
-impl Database {
+impl Tenant<'_> {
     /// The tenant's `k` evidence most similar to `query` by cosine similarity,
     /// most similar first, with the evidence text and source.
     ///
@@ -225,13 +171,16 @@ impl Database {
     /// infinite or zero, an empty tenant, or an option out of range.
     pub async fn search_evidence(
         &self,
-        tenant: &str,
         query: &Vector,
         opts: &SearchOptions,
     ) -> Result<Vec<EvidenceHit>> {
-        validate_tenant(tenant)?;
+        let tenant = self.id();
         opts.validate()?;
-        validate_vector("query", query, self.embedding_dimension().await?)?;
+        validate::vector(
+            "query",
+            query.as_slice(),
+            self.database().embedding_dimension().await?,
+        )?;
         let params = search::SearchEvidenceParams {
             query: VectorRef::from(query),
             tenant_id: tenant,
@@ -264,22 +213,25 @@ impl Database {
     }
 
     /// The tenant's `k` claims most similar to `query` (e.g. to find
-    /// near-duplicate claims), as [`Database::search_evidence`].
+    /// near-duplicate claims), as [`Tenant::search_evidence`].
     ///
     /// # Errors
-    /// As [`Database::search_evidence`]; `source_type` must be `None`.
+    /// As [`Tenant::search_evidence`]; `source_type` must be `None`.
     pub async fn search_claims(
         &self,
-        tenant: &str,
         query: &Vector,
         opts: &SearchOptions,
     ) -> Result<Vec<ClaimHit>> {
-        validate_tenant(tenant)?;
+        let tenant = self.id();
         opts.validate()?;
         if opts.source_type.is_some() {
             return Err(Error::invalid("source_type", "claims have no source type"));
         }
-        validate_vector("query", query, self.embedding_dimension().await?)?;
+        validate::vector(
+            "query",
+            query.as_slice(),
+            self.database().embedding_dimension().await?,
+        )?;
         let query = VectorRef::from(query);
         let k = opts.k as i64;
         let mut client = self.client().await?;
@@ -305,20 +257,23 @@ impl Database {
     /// statement. A row found by only one side gets only that side's share.
     ///
     /// # Errors
-    /// As [`Database::search_evidence`], and for an empty `text`.
+    /// As [`Tenant::search_evidence`], and for an empty `text`.
     pub async fn hybrid_search(
         &self,
-        tenant: &str,
         text: &str,
         query: &Vector,
         opts: &HybridOptions,
     ) -> Result<Vec<HybridHit>> {
-        validate_tenant(tenant)?;
+        let tenant = self.id();
         opts.validate()?;
         if text.trim().is_empty() {
             return Err(Error::invalid("text", "is empty"));
         }
-        validate_vector("query", query, self.embedding_dimension().await?)?;
+        validate::vector(
+            "query",
+            query.as_slice(),
+            self.database().embedding_dimension().await?,
+        )?;
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         tune(&tx, opts.probes, opts.ef_search).await?;
@@ -347,13 +302,17 @@ impl Database {
 mod tests {
     use super::*;
 
+    fn field_of(e: Error) -> String {
+        match e {
+            Error::InvalidInput { field, .. } => field,
+            other => panic!("expected InvalidInput, got {other}"),
+        }
+    }
+
     #[test]
     fn options_are_checked_field_by_field() {
         SearchOptions::default().validate().unwrap();
-        let field = |o: SearchOptions| match o.validate().unwrap_err() {
-            Error::InvalidInput { field, .. } => field,
-            e => panic!("{e}"),
-        };
+        let field = |o: SearchOptions| field_of(o.validate().unwrap_err());
         assert_eq!(field(SearchOptions::top(0)), "k");
         assert_eq!(field(SearchOptions::top(1001)), "k");
         assert_eq!(
@@ -377,22 +336,36 @@ mod tests {
             }),
             "ef_search"
         );
-        assert!(
-            HybridOptions {
+        assert_eq!(
+            field(SearchOptions {
+                source_type: Some(String::new()),
+                ..Default::default()
+            }),
+            "source_type"
+        );
+        HybridOptions::default().validate().unwrap();
+        let hybrid = |o: HybridOptions| field_of(o.validate().unwrap_err());
+        assert_eq!(
+            hybrid(HybridOptions {
                 vector_weight: 0.0,
                 keyword_weight: 0.0,
                 ..Default::default()
-            }
-            .validate()
-            .is_err()
+            }),
+            "vector_weight"
         );
-        assert!(
-            HybridOptions {
+        assert_eq!(
+            hybrid(HybridOptions {
                 candidates: 0,
                 ..Default::default()
-            }
-            .validate()
-            .is_err()
+            }),
+            "candidates"
+        );
+        assert_eq!(
+            hybrid(HybridOptions {
+                keyword_weight: -1.0,
+                ..Default::default()
+            }),
+            "keyword_weight"
         );
     }
 }

@@ -10,7 +10,7 @@
 //! ```no_run
 //! # async fn demo() -> truthgraph_db::Result<()> {
 //! let t = truthgraph_db::testing::TestDatabase::migrated().await?;
-//! let claim = t.db.insert_claim("tenant-a", "The sky is blue", None).await?;
+//! let claim = t.db.tenant("tenant-a")?.insert_claim("The sky is blue", None).await?;
 //! # Ok(()) }
 //! ```
 
@@ -21,7 +21,9 @@ use tokio_postgres::NoTls;
 use crate::config::Config;
 use crate::db::Database;
 use crate::error::{Error, Result};
-use crate::server::{EmbeddedServer, strip_database};
+use crate::migrate::embedded_migrations;
+use crate::raw_sql;
+use truthgraph_pg_embed::{EmbeddedServer, strip_database};
 
 struct TestServer {
     /// URL of the server without a database name.
@@ -82,7 +84,7 @@ fn start_server() -> Result<TestServer> {
             (strip_database(&s.url("postgres")), Some(s))
         }
     };
-    let checksum: u64 = crate::migrate::embedded_migrations()
+    let checksum: u64 = embedded_migrations()
         .iter()
         .fold(0u64, |h, m| h.rotate_left(7) ^ m.checksum);
     // Keyed by the migrations, so an external server reuses a template that
@@ -103,18 +105,16 @@ fn start_server() -> Result<TestServer> {
             .is_some();
         if !exists {
             admin
-                .batch_execute(&format!("DROP DATABASE IF EXISTS \"{template}\""))
+                .batch_execute(&raw_sql::drop_database(&template))
                 .await?;
             admin
-                .batch_execute(&format!("CREATE DATABASE \"{template}\""))
+                .batch_execute(&raw_sql::create_database(&template, "template0"))
                 .await?;
             let db = Database::connect(&config, &url_for(&base, &template)).await?;
             db.migrate(None).await?;
             db.close().await;
             admin
-                .batch_execute(&format!(
-                    "ALTER DATABASE \"{template}\" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false"
-                ))
+                .batch_execute(&raw_sql::freeze_template(&template))
                 .await?;
         }
         admin
@@ -150,12 +150,15 @@ impl TestDatabase {
     /// [`Error::Server`] when no test server can be started.
     pub async fn migrated() -> Result<Self> {
         let s = server()?;
-        Self::create(&format!("TEMPLATE \"{}\"", s.template)).await
+        Self::create(&s.template).await
     }
 
     /// A new, empty database (no tables, no history), for migration tests.
+    ///
+    /// # Errors
+    /// [`Error::Server`] when no test server can be started.
     pub async fn empty() -> Result<Self> {
-        Self::create("TEMPLATE template0").await
+        Self::create("template0").await
     }
 
     async fn create(template: &str) -> Result<Self> {
@@ -163,7 +166,7 @@ impl TestDatabase {
         let name = format!("test_{}", uuid::Uuid::new_v4().simple());
         let admin = admin(&s.base).await?;
         admin
-            .batch_execute(&format!("CREATE DATABASE \"{name}\" {template}"))
+            .batch_execute(&raw_sql::create_database(&name, template))
             .await?;
         let url = url_for(&s.base, &name);
         let config = Config {
@@ -203,9 +206,7 @@ impl Drop for TestDatabase {
         let (base, name) = (self.base.clone(), self.name.clone());
         let _ = block_on(async move {
             let admin = admin(&base).await?;
-            admin
-                .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                .await?;
+            admin.batch_execute(&raw_sql::drop_database(&name)).await?;
             Ok::<_, Error>(())
         });
     }

@@ -29,3 +29,4 @@ pub use tokio_postgres;
 pub use tokio_postgres::fallible_iterator;
 pub use type_traits::{ArraySql, BytesSql, IterSql, StringSql};
 pub(crate) use utils::slice_iter;
+pub mod sql;

@@ -1,5 +1,6 @@
 // This file was generated with `cornucopia`. Do not modify.
 
+pub mod catalog;
 pub mod claims;
 pub mod embeddings;
 pub mod evidence;

@@ -15,13 +15,19 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use tokio_postgres::{Client, GenericClient};
+use tokio_postgres::Client;
+use truthgraph_queries::client::{GenericClient, Params};
+use truthgraph_queries::queries::catalog;
 
-use super::{applied_migrations, embedded_migrations, migrate_locked, stamp_locked, with_lock};
+use super::history::{applied_migrations, embedded_migrations};
+use super::lock::with_lock;
+use super::run::{migrate_locked, stamp_locked};
+use crate::catalog::{
+    PHASE1_TABLES, PHASE2_TABLES, db_message, has_truthgraph_tables, schema_tables,
+};
 use crate::error::{Error, Result};
+use crate::raw_sql;
 
-const PHASE1_TABLES: [&str; 4] = ["claims", "evidence", "verdicts", "verdict_evidence"];
-const PHASE2_TABLES: [&str; 3] = ["embeddings", "nli_results", "verification_results"];
 const SCRATCH_SCHEMA: &str = "truthgraph_adopt_reference";
 
 /// What [`adopt`] did.
@@ -36,23 +42,6 @@ pub struct Adoption {
     pub notes: Vec<String>,
 }
 
-/// Whether any TruthGraph table exists in `public`.
-pub(crate) async fn has_truthgraph_tables(client: &impl GenericClient) -> Result<bool> {
-    let names: Vec<&str> = PHASE1_TABLES
-        .iter()
-        .chain(&PHASE2_TABLES)
-        .copied()
-        .collect();
-    Ok(client
-        .query_one(
-            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename = ANY($1)",
-            &[&names],
-        )
-        .await?
-        .get::<_, i64>(0)
-        > 0)
-}
-
 /// Adopts the database: detects a Python-created TruthGraph schema, checks it
 /// against V1/V2, records that version as applied, and migrates to the latest
 /// version. On an empty or already managed database it just migrates.
@@ -65,7 +54,7 @@ pub async fn adopt(client: &mut Client) -> Result<Adoption> {
         let mut notes = Vec::new();
         let mut recorded = 0;
         if applied_migrations(client).await?.is_empty() && has_truthgraph_tables(client).await? {
-            let present = existing_tables(client).await?;
+            let present = schema_tables(client, "public").await?;
             let phase2: Vec<&str> = PHASE2_TABLES
                 .iter()
                 .copied()
@@ -111,18 +100,6 @@ pub async fn adopt(client: &mut Client) -> Result<Adoption> {
     .await
 }
 
-async fn existing_tables(client: &Client) -> Result<BTreeSet<String>> {
-    Ok(client
-        .query(
-            "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public'",
-            &[],
-        )
-        .await?
-        .iter()
-        .map(|r| r.get(0))
-        .collect())
-}
-
 /// Tables → columns (name → type without modifiers), indexes, triggers.
 #[derive(Debug, Default)]
 struct Signature {
@@ -136,10 +113,8 @@ struct Signature {
 /// reads its signature.
 async fn reference_signature(client: &mut Client, version: i32) -> Result<Signature> {
     let tx = client.transaction().await?;
-    tx.batch_execute(&format!(
-        "CREATE SCHEMA {SCRATCH_SCHEMA}; SET LOCAL search_path = {SCRATCH_SCHEMA}, public"
-    ))
-    .await?;
+    tx.batch_execute(&raw_sql::scratch_schema(SCRATCH_SCHEMA))
+        .await?;
     for m in embedded_migrations()
         .into_iter()
         .filter(|m| m.version <= version)
@@ -148,7 +123,7 @@ async fn reference_signature(client: &mut Client, version: i32) -> Result<Signat
             Error::Migration(format!(
                 "building the V{} reference schema: {}",
                 m.version,
-                super::db_message(&e)
+                db_message(&e)
             ))
         })?;
     }
@@ -164,51 +139,55 @@ async fn signature(client: &impl GenericClient, schema: &str) -> Result<Signatur
         .chain(&PHASE2_TABLES)
         .copied()
         .collect();
-    for r in client
-        .query(
-            "SELECT c.relname::text, a.attname::text, \
-                    regexp_replace(format_type(a.atttypid, a.atttypmod), '\\(.*\\)', '') \
-             FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
-             WHERE c.relnamespace = $1::text::regnamespace AND c.relkind = 'r' \
-               AND c.relname = ANY($2) AND a.attnum > 0 AND NOT a.attisdropped",
-            &[&schema, &tables],
+    for c in catalog::schema_columns()
+        .params(
+            client,
+            &catalog::SchemaColumnsParams {
+                schema,
+                tables: &tables,
+            },
         )
+        .all()
         .await?
     {
         sig.columns
-            .entry(r.get(0))
+            .entry(c.table_name)
             .or_default()
-            .insert(r.get(1), r.get(2));
+            .insert(c.column_name, c.data_type);
     }
-    for r in client
-        .query(
-            "SELECT tablename::text, indexname::text FROM pg_indexes \
-             WHERE schemaname = $1 AND tablename = ANY($2) AND indexname LIKE 'idx\\_%'",
-            &[&schema, &tables],
+    for ix in catalog::schema_indexes()
+        .params(
+            client,
+            &catalog::SchemaIndexesParams {
+                schema,
+                tables: &tables,
+            },
         )
+        .all()
         .await?
     {
-        sig.indexes.entry(r.get(0)).or_default().insert(r.get(1));
+        sig.indexes
+            .entry(ix.table_name)
+            .or_default()
+            .insert(ix.name);
     }
-    for r in client
-        .query(
-            "SELECT c.relname::text, t.tgname::text FROM pg_trigger t \
-             JOIN pg_class c ON c.oid = t.tgrelid \
-             WHERE c.relnamespace = $1::text::regnamespace AND c.relname = ANY($2) AND NOT t.tgisinternal",
-            &[&schema, &tables],
+    for t in catalog::schema_triggers()
+        .params(
+            client,
+            &catalog::SchemaTriggersParams {
+                schema,
+                tables: &tables,
+            },
         )
+        .all()
         .await?
     {
-        sig.triggers.entry(r.get(0)).or_default().insert(r.get(1));
+        sig.triggers.entry(t.table_name).or_default().insert(t.name);
     }
-    sig.has_function = client
-        .query_one(
-            "SELECT count(*) > 0 FROM pg_proc \
-             WHERE proname = 'update_updated_at_column' AND pronamespace = $1::text::regnamespace",
-            &[&schema],
-        )
-        .await?
-        .get(0);
+    sig.has_function = catalog::schema_has_function()
+        .bind(client, &"update_updated_at_column", &schema)
+        .one()
+        .await?;
     Ok(sig)
 }
 

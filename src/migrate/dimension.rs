@@ -6,8 +6,12 @@
 
 use tokio_postgres::Client;
 
-use super::{read_dimension, status::vector_indexes, with_lock};
+use truthgraph_queries::queries::embeddings::count_embeddings;
+
+use super::lock::with_lock;
+use crate::catalog::{embedding_column, embedding_indexes};
 use crate::error::{Error, Result};
+use crate::raw_sql;
 
 /// Largest dimension pgvector can index with ivfflat or hnsw.
 pub const MAX_INDEXED_DIMENSION: usize = 2000;
@@ -33,55 +37,34 @@ pub async fn set_dimension(client: &mut Client, dimension: usize) -> Result<usiz
         ));
     }
     with_lock(client, async |client| {
-        let current = read_dimension(client).await?.ok_or_else(|| {
+        let column = embedding_column(client).await?.ok_or_else(|| {
             Error::Migration("the embeddings table does not exist; run migrate first".into())
         })?;
+        let current = column.dimension.max(0) as usize;
         if current == dimension {
             return Ok(current);
         }
         let tx = client.transaction().await?;
         // Blocks writers until the switch commits, so no row slips in meanwhile.
-        tx.batch_execute("LOCK TABLE embeddings IN ACCESS EXCLUSIVE MODE")
-            .await?;
-        let rows: i64 = tx
-            .query_one("SELECT count(*) FROM embeddings", &[])
-            .await?
-            .get(0);
+        tx.batch_execute(raw_sql::LOCK_EMBEDDINGS).await?;
+        let rows = count_embeddings().bind(&tx).one().await?;
         if rows > 0 {
             return Err(Error::Migration(format!(
                 "embeddings has {rows} rows of dimension {current}; the dimension can only be \
                  switched while it is empty (re-embed after switching)"
             )));
         }
-        let indexes = vector_indexes(&tx).await?;
-        // ALTER COLUMN TYPE resets the storage mode to the type's default: keep ours.
-        let storage: i8 = tx
-            .query_one(
-                "SELECT attstorage::\"char\" FROM pg_attribute \
-                 WHERE attrelid = 'embeddings'::regclass AND attname = 'embedding'",
-                &[],
-            )
-            .await?
-            .get(0);
+        let indexes = embedding_indexes(&tx).await?;
         for ix in &indexes {
-            tx.batch_execute(&format!("DROP INDEX {}", quote_ident(&ix.name)))
+            tx.batch_execute(&raw_sql::drop_index(&ix.index_name))
                 .await?;
         }
         // `dimension` is a validated integer, so formatting it is safe.
-        tx.batch_execute(&format!(
-            "ALTER TABLE embeddings ALTER COLUMN embedding TYPE vector({dimension})"
-        ))
-        .await?;
-        let storage = match storage as u8 {
-            b'p' => "PLAIN",
-            b'e' => "EXTERNAL",
-            b'm' => "MAIN",
-            _ => "EXTENDED",
-        };
-        tx.batch_execute(&format!(
-            "ALTER TABLE embeddings ALTER COLUMN embedding SET STORAGE {storage}"
-        ))
-        .await?;
+        tx.batch_execute(&raw_sql::alter_embedding_dimension(dimension))
+            .await?;
+        // ALTER COLUMN TYPE resets the storage mode to the type's default: keep ours.
+        tx.batch_execute(&raw_sql::set_embedding_storage(&column.storage))
+            .await?;
         for ix in &indexes {
             tx.batch_execute(&ix.definition).await?;
         }
@@ -89,8 +72,4 @@ pub async fn set_dimension(client: &mut Client, dimension: usize) -> Result<usiz
         Ok(current)
     })
     .await
-}
-
-fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
 }

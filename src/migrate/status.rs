@@ -4,39 +4,13 @@ use std::fmt;
 
 use tokio_postgres::Client;
 
-use super::{AppliedMigration, applied_migrations, embedded_migrations, read_dimension};
+use super::history::{VersionState, applied_migrations, compare};
+use crate::catalog::{self, VectorIndex, read_dimension, version_lt};
 use crate::error::Result;
 
-/// How one version stands between this build and the database.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum VersionState {
-    /// Applied, with the checksum this build embeds.
-    Applied {
-        /// When it was applied.
-        applied_on: String,
-    },
-    /// Embedded but not applied yet.
-    Pending,
-    /// Applied, but its SQL has changed since (checksum drift).
-    Divergent,
-    /// Applied, but this build does not know it (a newer build applied it).
-    Missing,
-}
-
-/// A vector index on `embeddings.embedding`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VectorIndex {
-    /// Index name, e.g. `idx_embeddings_vector_cosine`.
-    pub name: String,
-    /// Access method: `ivfflat` or `hnsw`.
-    pub method: String,
-    /// Operator class, e.g. `vector_cosine_ops`.
-    pub opclass: String,
-    /// Storage parameters, e.g. `["lists=100"]`.
-    pub options: Vec<String>,
-    /// `pg_get_indexdef`, enough to recreate it.
-    pub definition: String,
-}
+/// pgvector releases before this one have known HNSW bugs (parallel build
+/// overflow, vacuum) fixed upstream.
+pub const PGVECTOR_RECOMMENDED: &str = "0.8.4";
 
 /// The state of a database, as `truthgraph-db status` prints it.
 #[derive(Debug, Clone)]
@@ -58,37 +32,23 @@ pub struct SchemaStatus {
 
 impl SchemaStatus {
     /// Reads the status over `client`.
+    ///
+    /// # Errors
+    /// Connection and database errors; [`crate::Error::Migration`] for an
+    /// unreadable history row.
     pub async fn read(client: &Client) -> Result<Self> {
         let applied = applied_migrations(client).await?;
-        let server_version: String = client
-            .query_one("SELECT current_setting('server_version')", &[])
-            .await?
-            .get(0);
-        let pgvector_version: Option<String> = client
-            .query_opt(
-                "SELECT extversion FROM pg_extension WHERE extname = 'vector'",
-                &[],
-            )
-            .await?
-            .map(|r| r.get(0));
-        let tables = client
-            .query(
-                "SELECT c.relname::text, coalesce(s.n_live_tup, 0) \
-                 FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid \
-                 WHERE c.relkind IN ('r', 'p') AND c.relnamespace = 'public'::regnamespace \
-                 ORDER BY 1",
-                &[],
-            )
-            .await?
-            .iter()
-            .map(|r| (r.get(0), r.get(1)))
-            .collect();
+        let info = catalog::server_info(client).await?;
         Ok(SchemaStatus {
-            server_version,
-            pgvector_version,
-            versions: version_states(&applied),
-            tables,
-            vector_indexes: vector_indexes(client).await?,
+            server_version: info.server_version,
+            pgvector_version: info.pgvector_version,
+            versions: compare(&applied),
+            tables: catalog::table_rows(client)
+                .await?
+                .into_iter()
+                .map(|t| (t.table_name, t.live_rows))
+                .collect(),
+            vector_indexes: catalog::embedding_indexes(client).await?,
             dimension: read_dimension(client).await?,
         })
     }
@@ -113,65 +73,17 @@ impl SchemaStatus {
     }
 }
 
-fn version_states(applied: &[AppliedMigration]) -> Vec<(i32, String, VersionState)> {
-    let embedded = embedded_migrations();
-    let mut out = Vec::new();
-    for m in &embedded {
-        let state = match applied.iter().find(|a| a.version == m.version) {
-            None => VersionState::Pending,
-            Some(a) if a.checksum == m.checksum && a.name == m.name => VersionState::Applied {
-                applied_on: a.applied_on.clone(),
-            },
-            Some(_) => VersionState::Divergent,
-        };
-        out.push((m.version, m.name.clone(), state));
-    }
-    for a in applied {
-        if !embedded.iter().any(|m| m.version == a.version) {
-            out.push((a.version, a.name.clone(), VersionState::Missing));
-        }
-    }
-    out.sort_by_key(|(v, _, _)| *v);
-    out
-}
-
-/// The ivfflat/hnsw indexes on `embeddings`.
-pub async fn vector_indexes(
-    client: &impl tokio_postgres::GenericClient,
-) -> Result<Vec<VectorIndex>> {
-    let rows = client
-        .query(
-            "SELECT c.relname::text, am.amname::text, oc.opcname::text, \
-                    coalesce(c.reloptions, '{}'::text[]), pg_get_indexdef(i.indexrelid) \
-             FROM pg_index i \
-             JOIN pg_class c ON c.oid = i.indexrelid \
-             JOIN pg_am am ON am.oid = c.relam \
-             JOIN pg_opclass oc ON oc.oid = i.indclass[0] \
-             WHERE i.indrelid = to_regclass('embeddings') AND am.amname IN ('ivfflat', 'hnsw') \
-             ORDER BY 1",
-            &[],
-        )
-        .await?;
-    Ok(rows
-        .iter()
-        .map(|r| VectorIndex {
-            name: r.get(0),
-            method: r.get(1),
-            opclass: r.get(2),
-            options: r.get(3),
-            definition: r.get(4),
-        })
-        .collect())
-}
-
 impl fmt::Display for SchemaStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "PostgreSQL {}", self.server_version)?;
         match &self.pgvector_version {
             Some(v) => {
                 write!(f, "pgvector   {v}")?;
-                if version_lt(v, "0.8.4") {
-                    write!(f, "  (warning: < 0.8.4 has known HNSW build/vacuum bugs)")?;
+                if version_lt(v, PGVECTOR_RECOMMENDED) {
+                    write!(
+                        f,
+                        "  (warning: < {PGVECTOR_RECOMMENDED} has known HNSW build/vacuum bugs)"
+                    )?;
                 }
                 writeln!(f)?;
             }
@@ -202,19 +114,14 @@ impl fmt::Display for SchemaStatus {
         for ix in &self.vector_indexes {
             writeln!(
                 f,
-                "  {} {} {} ({})",
-                ix.name,
+                "  {} {} {} ({}){}",
+                ix.index_name,
                 ix.method,
                 ix.opclass,
-                ix.options.join(", ")
+                ix.options.as_deref().unwrap_or_default().join(", "),
+                if ix.is_valid { "" } else { " INVALID" }
             )?;
         }
         Ok(())
     }
-}
-
-/// `a < b` for dotted numeric versions.
-pub(crate) fn version_lt(a: &str, b: &str) -> bool {
-    let parse = |s: &str| -> Vec<u32> { s.split('.').map(|p| p.parse().unwrap_or(0)).collect() };
-    parse(a) < parse(b)
 }

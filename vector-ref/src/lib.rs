@@ -1,4 +1,4 @@
-//! Borrowed wrappers around [`pgvector`] types for cornucopia-generated code.
+//! A borrowed wrapper around [`pgvector::Vector`] for cornucopia-generated code.
 //!
 //! cornucopia maps a PostgreSQL type to an owned Rust type plus a *borrowed*
 //! counterpart with a lifetime, used in generated `*Params<'a>` structs and in
@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use std::error::Error;
 
 use bytes::BytesMut;
-use pgvector::{HalfVector, Vector};
+use pgvector::Vector;
 use postgres_types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
 
 macro_rules! borrowed_wrapper {
@@ -68,12 +68,6 @@ borrowed_wrapper!(
     VectorRef,
     Vector,
     "vector"
-);
-borrowed_wrapper!(
-    /// A `halfvec` value, borrowed from the caller or owned after decoding.
-    HalfVectorRef,
-    HalfVector,
-    "halfvec"
 );
 
 #[cfg(test)]

@@ -115,40 +115,6 @@ impl<'a> From<EmbeddingStatsBorrowed<'a>> for EmbeddingStats {
         }
     }
 }
-#[derive(Debug, Clone, PartialEq)]
-pub struct TenantEmbeddingStats {
-    pub tenant_id: String,
-    pub entity_type: String,
-    pub model_name: String,
-    pub model_version: Option<String>,
-    pub count: i64,
-}
-pub struct TenantEmbeddingStatsBorrowed<'a> {
-    pub tenant_id: &'a str,
-    pub entity_type: &'a str,
-    pub model_name: &'a str,
-    pub model_version: Option<&'a str>,
-    pub count: i64,
-}
-impl<'a> From<TenantEmbeddingStatsBorrowed<'a>> for TenantEmbeddingStats {
-    fn from(
-        TenantEmbeddingStatsBorrowed {
-            tenant_id,
-            entity_type,
-            model_name,
-            model_version,
-            count,
-        }: TenantEmbeddingStatsBorrowed<'a>,
-    ) -> Self {
-        Self {
-            tenant_id: tenant_id.into(),
-            entity_type: entity_type.into(),
-            model_name: model_name.into(),
-            model_version: model_version.map(|v| v.into()),
-            count,
-        }
-    }
-}
 use crate::client::async_::GenericClient;
 use futures::{self, StreamExt, TryStreamExt};
 pub struct EmbeddingQuery<'c, 'a, 's, C: GenericClient, T, const N: usize> {
@@ -282,24 +248,20 @@ where
         Ok(mapped)
     }
 }
-pub struct TenantEmbeddingStatsQuery<'c, 'a, 's, C: GenericClient, T, const N: usize> {
+pub struct I64Query<'c, 'a, 's, C: GenericClient, T, const N: usize> {
     client: &'c C,
     params: [&'a (dyn postgres_types::ToSql + Sync); N],
     query: &'static str,
     cached: Option<&'s tokio_postgres::Statement>,
-    extractor:
-        fn(&tokio_postgres::Row) -> Result<TenantEmbeddingStatsBorrowed, tokio_postgres::Error>,
-    mapper: fn(TenantEmbeddingStatsBorrowed) -> T,
+    extractor: fn(&tokio_postgres::Row) -> Result<i64, tokio_postgres::Error>,
+    mapper: fn(i64) -> T,
 }
-impl<'c, 'a, 's, C, T: 'c, const N: usize> TenantEmbeddingStatsQuery<'c, 'a, 's, C, T, N>
+impl<'c, 'a, 's, C, T: 'c, const N: usize> I64Query<'c, 'a, 's, C, T, N>
 where
     C: GenericClient,
 {
-    pub fn map<R>(
-        self,
-        mapper: fn(TenantEmbeddingStatsBorrowed) -> R,
-    ) -> TenantEmbeddingStatsQuery<'c, 'a, 's, C, R, N> {
-        TenantEmbeddingStatsQuery {
+    pub fn map<R>(self, mapper: fn(i64) -> R) -> I64Query<'c, 'a, 's, C, R, N> {
+        I64Query {
             client: self.client,
             params: self.params,
             query: self.query,
@@ -618,15 +580,12 @@ impl EmbeddingStatsStmt {
         }
     }
 }
-pub struct EmbeddingStatsAllStmt(&'static str, Option<tokio_postgres::Statement>);
-/// Embedding counts of every tenant (an operator's view).
-pub fn embedding_stats_all() -> EmbeddingStatsAllStmt {
-    EmbeddingStatsAllStmt(
-        "SELECT tenant_id, entity_type, model_name, model_version, count(*) AS count FROM embeddings GROUP BY tenant_id, entity_type, model_name, model_version ORDER BY tenant_id, entity_type, model_name, model_version",
-        None,
-    )
+pub struct CountEmbeddingsStmt(&'static str, Option<tokio_postgres::Statement>);
+/// Rows in `embeddings`, all tenants.
+pub fn count_embeddings() -> CountEmbeddingsStmt {
+    CountEmbeddingsStmt("SELECT count(*) AS count FROM embeddings", None)
 }
-impl EmbeddingStatsAllStmt {
+impl CountEmbeddingsStmt {
     pub async fn prepare<'a, C: GenericClient>(
         mut self,
         client: &'a C,
@@ -637,24 +596,14 @@ impl EmbeddingStatsAllStmt {
     pub fn bind<'c, 'a, 's, C: GenericClient>(
         &'s self,
         client: &'c C,
-    ) -> TenantEmbeddingStatsQuery<'c, 'a, 's, C, TenantEmbeddingStats, 0> {
-        TenantEmbeddingStatsQuery {
+    ) -> I64Query<'c, 'a, 's, C, i64, 0> {
+        I64Query {
             client,
             params: [],
             query: self.0,
             cached: self.1.as_ref(),
-            extractor: |
-                row: &tokio_postgres::Row,
-            | -> Result<TenantEmbeddingStatsBorrowed, tokio_postgres::Error> {
-                Ok(TenantEmbeddingStatsBorrowed {
-                    tenant_id: row.try_get(0)?,
-                    entity_type: row.try_get(1)?,
-                    model_name: row.try_get(2)?,
-                    model_version: row.try_get(3)?,
-                    count: row.try_get(4)?,
-                })
-            },
-            mapper: |it| TenantEmbeddingStats::from(it),
+            extractor: |row| Ok(row.try_get(0)?),
+            mapper: |it| it,
         }
     }
 }

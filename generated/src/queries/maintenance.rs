@@ -69,44 +69,32 @@ impl<'a> From<TableSizeBorrowed<'a>> for TableSize {
     }
 }
 #[derive(Debug, Clone, PartialEq)]
-pub struct VectorIndexParams {
-    pub index_name: String,
-    pub table_name: String,
-    pub method: String,
-    pub opclass: String,
-    pub options: Option<Vec<String>>,
-    pub size_bytes: i64,
-    pub table_rows_estimate: i64,
+pub struct OrphanEmbeddings {
+    pub tenant_id: String,
+    pub entity_type: String,
+    pub missing_entity: i64,
+    pub foreign_entity: i64,
 }
-pub struct VectorIndexParamsBorrowed<'a> {
-    pub index_name: &'a str,
-    pub table_name: &'a str,
-    pub method: &'a str,
-    pub opclass: &'a str,
-    pub options: Option<crate::ArrayIterator<'a, &'a str>>,
-    pub size_bytes: i64,
-    pub table_rows_estimate: i64,
+pub struct OrphanEmbeddingsBorrowed<'a> {
+    pub tenant_id: &'a str,
+    pub entity_type: &'a str,
+    pub missing_entity: i64,
+    pub foreign_entity: i64,
 }
-impl<'a> From<VectorIndexParamsBorrowed<'a>> for VectorIndexParams {
+impl<'a> From<OrphanEmbeddingsBorrowed<'a>> for OrphanEmbeddings {
     fn from(
-        VectorIndexParamsBorrowed {
-            index_name,
-            table_name,
-            method,
-            opclass,
-            options,
-            size_bytes,
-            table_rows_estimate,
-        }: VectorIndexParamsBorrowed<'a>,
+        OrphanEmbeddingsBorrowed {
+            tenant_id,
+            entity_type,
+            missing_entity,
+            foreign_entity,
+        }: OrphanEmbeddingsBorrowed<'a>,
     ) -> Self {
         Self {
-            index_name: index_name.into(),
-            table_name: table_name.into(),
-            method: method.into(),
-            opclass: opclass.into(),
-            options: options.map(|v| v.map(|v| v.into()).collect()),
-            size_bytes,
-            table_rows_estimate,
+            tenant_id: tenant_id.into(),
+            entity_type: entity_type.into(),
+            missing_entity,
+            foreign_entity,
         }
     }
 }
@@ -243,23 +231,23 @@ where
         Ok(mapped)
     }
 }
-pub struct VectorIndexParamsQuery<'c, 'a, 's, C: GenericClient, T, const N: usize> {
+pub struct OrphanEmbeddingsQuery<'c, 'a, 's, C: GenericClient, T, const N: usize> {
     client: &'c C,
     params: [&'a (dyn postgres_types::ToSql + Sync); N],
     query: &'static str,
     cached: Option<&'s tokio_postgres::Statement>,
-    extractor: fn(&tokio_postgres::Row) -> Result<VectorIndexParamsBorrowed, tokio_postgres::Error>,
-    mapper: fn(VectorIndexParamsBorrowed) -> T,
+    extractor: fn(&tokio_postgres::Row) -> Result<OrphanEmbeddingsBorrowed, tokio_postgres::Error>,
+    mapper: fn(OrphanEmbeddingsBorrowed) -> T,
 }
-impl<'c, 'a, 's, C, T: 'c, const N: usize> VectorIndexParamsQuery<'c, 'a, 's, C, T, N>
+impl<'c, 'a, 's, C, T: 'c, const N: usize> OrphanEmbeddingsQuery<'c, 'a, 's, C, T, N>
 where
     C: GenericClient,
 {
     pub fn map<R>(
         self,
-        mapper: fn(VectorIndexParamsBorrowed) -> R,
-    ) -> VectorIndexParamsQuery<'c, 'a, 's, C, R, N> {
-        VectorIndexParamsQuery {
+        mapper: fn(OrphanEmbeddingsBorrowed) -> R,
+    ) -> OrphanEmbeddingsQuery<'c, 'a, 's, C, R, N> {
+        OrphanEmbeddingsQuery {
             client: self.client,
             params: self.params,
             query: self.query,
@@ -388,15 +376,18 @@ impl TableSizesStmt {
         }
     }
 }
-pub struct VectorIndexParamsStmt(&'static str, Option<tokio_postgres::Statement>);
-/// Every ivfflat/hnsw index with its operator class and storage parameters.
-pub fn vector_index_params() -> VectorIndexParamsStmt {
-    VectorIndexParamsStmt(
-        "SELECT c.relname::text AS index_name, t.relname::text AS table_name, am.amname::text AS method, oc.opcname::text AS opclass, c.reloptions AS options, pg_relation_size(c.oid) AS size_bytes, t.reltuples::int8 AS table_rows_estimate FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid JOIN pg_am am ON am.oid = c.relam JOIN pg_opclass oc ON oc.oid = i.indclass[0] WHERE am.amname IN ('ivfflat', 'hnsw') AND t.relnamespace = 'public'::regnamespace ORDER BY c.relname",
+pub struct OrphanEmbeddingsStmt(&'static str, Option<tokio_postgres::Statement>);
+/// Embeddings per tenant and entity type whose entity does not exist or
+/// belongs to another tenant (possible in databases adopted from the Python
+/// services, which wrote embeddings without checking the entity). Such rows
+/// can take top-k slots that the search's tenant join then drops.
+pub fn orphan_embeddings() -> OrphanEmbeddingsStmt {
+    OrphanEmbeddingsStmt(
+        "SELECT em.tenant_id, em.entity_type, count(*) FILTER (WHERE coalesce(c.id, e.id) IS NULL) AS missing_entity, count(*) FILTER (WHERE coalesce(c.tenant_id, e.tenant_id) <> em.tenant_id) AS foreign_entity FROM embeddings em LEFT JOIN claims c ON em.entity_type = 'claim' AND c.id = em.entity_id LEFT JOIN evidence e ON em.entity_type = 'evidence' AND e.id = em.entity_id WHERE coalesce(c.id, e.id) IS NULL OR coalesce(c.tenant_id, e.tenant_id) <> em.tenant_id GROUP BY em.tenant_id, em.entity_type ORDER BY em.tenant_id, em.entity_type",
         None,
     )
 }
-impl VectorIndexParamsStmt {
+impl OrphanEmbeddingsStmt {
     pub async fn prepare<'a, C: GenericClient>(
         mut self,
         client: &'a C,
@@ -407,26 +398,23 @@ impl VectorIndexParamsStmt {
     pub fn bind<'c, 'a, 's, C: GenericClient>(
         &'s self,
         client: &'c C,
-    ) -> VectorIndexParamsQuery<'c, 'a, 's, C, VectorIndexParams, 0> {
-        VectorIndexParamsQuery {
+    ) -> OrphanEmbeddingsQuery<'c, 'a, 's, C, OrphanEmbeddings, 0> {
+        OrphanEmbeddingsQuery {
             client,
             params: [],
             query: self.0,
             cached: self.1.as_ref(),
             extractor: |
                 row: &tokio_postgres::Row,
-            | -> Result<VectorIndexParamsBorrowed, tokio_postgres::Error> {
-                Ok(VectorIndexParamsBorrowed {
-                    index_name: row.try_get(0)?,
-                    table_name: row.try_get(1)?,
-                    method: row.try_get(2)?,
-                    opclass: row.try_get(3)?,
-                    options: row.try_get(4)?,
-                    size_bytes: row.try_get(5)?,
-                    table_rows_estimate: row.try_get(6)?,
+            | -> Result<OrphanEmbeddingsBorrowed, tokio_postgres::Error> {
+                Ok(OrphanEmbeddingsBorrowed {
+                    tenant_id: row.try_get(0)?,
+                    entity_type: row.try_get(1)?,
+                    missing_entity: row.try_get(2)?,
+                    foreign_entity: row.try_get(3)?,
                 })
             },
-            mapper: |it| VectorIndexParams::from(it),
+            mapper: |it| OrphanEmbeddings::from(it),
         }
     }
 }

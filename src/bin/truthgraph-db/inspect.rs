@@ -1,4 +1,4 @@
-//! Operator commands: inspect (usage, sizes, advice) and reindex.
+//! Operator commands: inspect (usage, sizes, orphans, advice) and reindex.
 
 use truthgraph_db::Database;
 
@@ -15,6 +15,17 @@ pub async fn inspect(db: &Database) -> anyhow::Result<()> {
         println!(
             "  {:<44} on {:<22} {:>8} scans {:>10} bytes",
             i.index_name, i.table_name, i.scans, i.size_bytes
+        );
+    }
+    println!("\norphan embeddings (entity missing or another tenant's):");
+    let orphans = db.orphan_embeddings().await?;
+    if orphans.is_empty() {
+        println!("  none");
+    }
+    for o in orphans {
+        println!(
+            "  tenant {:?} {}: {} with no entity, {} pointing at another tenant's entity",
+            o.tenant_id, o.entity_type, o.missing_entity, o.foreign_entity
         );
     }
     println!("\nvector index advice:");

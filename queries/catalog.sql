@@ -1,0 +1,84 @@
+-- Catalog reads the library's own machinery needs: the embedding dimension,
+-- vector indexes, server versions, table sizes, the shape of a schema (for
+-- adopting Python-created databases), and the migrators' advisory lock.
+-- Read-only, except the lock functions.
+
+--! embedding_dimension : EmbeddingColumn()
+--- The declared dimension (`atttypmod`) and storage mode of `embeddings.embedding`;
+--- no row before the table exists.
+SELECT a.atttypmod AS dimension, a.attstorage::text AS storage
+FROM pg_attribute a
+WHERE a.attrelid = to_regclass('embeddings') AND a.attname = 'embedding' AND NOT a.attisdropped;
+
+--! vector_indexes : VectorIndex(options?)
+--- Every ivfflat/hnsw index in `public`: method, operator class, storage
+--- parameters, the DDL that recreates it, size, validity (an interrupted
+--- `CREATE INDEX CONCURRENTLY` leaves an invalid one), and the planner's row
+--- estimate of its table.
+SELECT c.relname::text AS index_name, t.relname::text AS table_name, am.amname::text AS method,
+       oc.opcname::text AS opclass, c.reloptions AS options,
+       pg_get_indexdef(i.indexrelid) AS definition,
+       pg_relation_size(c.oid) AS size_bytes, i.indisvalid AS is_valid,
+       t.reltuples::int8 AS table_rows_estimate
+FROM pg_index i
+JOIN pg_class c ON c.oid = i.indexrelid
+JOIN pg_class t ON t.oid = i.indrelid
+JOIN pg_am am ON am.oid = c.relam
+JOIN pg_opclass oc ON oc.oid = i.indclass[0]
+WHERE am.amname IN ('ivfflat', 'hnsw') AND t.relnamespace = 'public'::regnamespace
+ORDER BY c.relname;
+
+--! server_info : ServerInfo(pgvector_version?)
+--- The server's version and the pgvector version installed in this database.
+SELECT current_setting('server_version') AS server_version,
+       (SELECT extversion::text FROM pg_extension WHERE extname = 'vector') AS pgvector_version;
+
+--! table_rows : TableRows()
+--- Tables of `public` with live rows from the statistics collector
+--- (approximate, a moment behind the latest writes).
+SELECT c.relname::text AS table_name, coalesce(s.n_live_tup, 0)::int8 AS live_rows
+FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
+WHERE c.relkind IN ('r', 'p') AND c.relnamespace = 'public'::regnamespace
+ORDER BY 1;
+
+--! relation_exists
+--- Whether a table or other relation of this name is visible.
+SELECT to_regclass(:name) IS NOT NULL AS exists;
+
+--! schema_tables
+--- Ordinary tables of a schema.
+SELECT tablename::text AS table_name FROM pg_tables WHERE schemaname = :schema ORDER BY 1;
+
+--! schema_columns : SchemaColumn()
+--- Columns of the given tables of a schema, with their types without modifiers
+--- (so `vector(384)` and `vector(1536)` compare equal).
+SELECT c.relname::text AS table_name, a.attname::text AS column_name,
+       regexp_replace(format_type(a.atttypid, a.atttypmod), '\(.*\)', '') AS data_type
+FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+WHERE c.relnamespace = :schema::text::regnamespace AND c.relkind = 'r'
+  AND c.relname = ANY(:tables::text[]) AND a.attnum > 0 AND NOT a.attisdropped;
+
+--! schema_indexes : SchemaObject()
+--- `idx_*` indexes of the given tables of a schema.
+SELECT tablename::text AS table_name, indexname::text AS name FROM pg_indexes
+WHERE schemaname = :schema AND tablename = ANY(:tables::text[]) AND indexname LIKE 'idx\_%';
+
+--! schema_triggers : SchemaObject()
+--- User triggers of the given tables of a schema.
+SELECT c.relname::text AS table_name, t.tgname::text AS name FROM pg_trigger t
+JOIN pg_class c ON c.oid = t.tgrelid
+WHERE c.relnamespace = :schema::text::regnamespace AND c.relname = ANY(:tables::text[])
+  AND NOT t.tgisinternal;
+
+--! schema_has_function
+--- Whether a schema has a function of this name.
+SELECT count(*) > 0 AS found FROM pg_proc
+WHERE proname = :name AND pronamespace = :schema::text::regnamespace;
+
+--! advisory_lock
+--- Waits for the session advisory lock `key` (held until unlocked or the session ends).
+SELECT pg_advisory_lock(:key)::text AS locked;
+
+--! advisory_unlock
+--- Releases the session advisory lock `key`; false when it was not held.
+SELECT pg_advisory_unlock(:key) AS unlocked;

@@ -1,0 +1,167 @@
+//! What the database says about itself (`queries/catalog.sql`): the embedding
+//! dimension, vector indexes, server versions, row counts; plus identifier
+//! quoting and error-message helpers. It imports only the error type: the
+//! database handle and the migrations build on it, never the other way.
+
+use std::collections::BTreeSet;
+
+use truthgraph_queries::client::GenericClient;
+use truthgraph_queries::queries::catalog;
+
+use crate::error::Result;
+
+pub use truthgraph_queries::queries::catalog::{
+    EmbeddingColumn, ServerInfo, TableRows, VectorIndex,
+};
+
+/// The declared dimension and storage mode of `embeddings.embedding`, or
+/// `None` before the table exists.
+///
+/// # Errors
+/// Connection and database errors only.
+pub async fn embedding_column(client: &impl GenericClient) -> Result<Option<EmbeddingColumn>> {
+    Ok(catalog::embedding_dimension().bind(client).opt().await?)
+}
+
+/// The dimension of `embeddings.embedding`, or `None` before the table exists.
+///
+/// # Errors
+/// Connection and database errors only.
+pub async fn read_dimension(client: &impl GenericClient) -> Result<Option<usize>> {
+    Ok(embedding_column(client)
+        .await?
+        .map(|c| c.dimension.max(0) as usize))
+}
+
+/// Every ivfflat/hnsw index in `public`, by name.
+///
+/// # Errors
+/// Connection and database errors only.
+pub async fn vector_indexes(client: &impl GenericClient) -> Result<Vec<VectorIndex>> {
+    Ok(catalog::vector_indexes().bind(client).all().await?)
+}
+
+/// The vector indexes on `embeddings`, by name.
+///
+/// # Errors
+/// Connection and database errors only.
+pub async fn embedding_indexes(client: &impl GenericClient) -> Result<Vec<VectorIndex>> {
+    let mut all = vector_indexes(client).await?;
+    all.retain(|ix| ix.table_name == "embeddings");
+    Ok(all)
+}
+
+/// The value of storage parameter `name` (`lists`, `m`, …) of an index, if set.
+pub fn index_option(ix: &VectorIndex, name: &str) -> Option<u32> {
+    ix.options
+        .iter()
+        .flatten()
+        .find_map(|o| o.strip_prefix(name)?.strip_prefix('='))
+        .and_then(|v| v.parse().ok())
+}
+
+/// The server's and pgvector's versions.
+///
+/// # Errors
+/// Connection and database errors only.
+pub async fn server_info(client: &impl GenericClient) -> Result<ServerInfo> {
+    Ok(catalog::server_info().bind(client).one().await?)
+}
+
+/// Tables of `public` with approximate live rows.
+///
+/// # Errors
+/// Connection and database errors only.
+pub async fn table_rows(client: &impl GenericClient) -> Result<Vec<TableRows>> {
+    Ok(catalog::table_rows().bind(client).all().await?)
+}
+
+/// The Phase 1 tables (the Python services' init script).
+pub const PHASE1_TABLES: [&str; 4] = ["claims", "evidence", "verdicts", "verdict_evidence"];
+/// The Phase 2 tables (the Python services' Alembic revision).
+pub const PHASE2_TABLES: [&str; 3] = ["embeddings", "nli_results", "verification_results"];
+
+/// The ordinary tables of `schema`.
+///
+/// # Errors
+/// Connection and database errors only.
+pub async fn schema_tables(client: &impl GenericClient, schema: &str) -> Result<BTreeSet<String>> {
+    Ok(catalog::schema_tables()
+        .bind(client, &schema)
+        .all()
+        .await?
+        .into_iter()
+        .collect())
+}
+
+/// Whether any TruthGraph table (Phase 1 or 2) exists in `public`.
+///
+/// # Errors
+/// Connection and database errors only.
+pub async fn has_truthgraph_tables(client: &impl GenericClient) -> Result<bool> {
+    let present = schema_tables(client, "public").await?;
+    Ok(PHASE1_TABLES
+        .iter()
+        .chain(&PHASE2_TABLES)
+        .any(|t| present.contains(*t)))
+}
+
+/// Whether a relation named `name` is visible on the search path.
+///
+/// # Errors
+/// Connection and database errors only.
+pub async fn relation_exists(client: &impl GenericClient, name: &str) -> Result<bool> {
+    Ok(catalog::relation_exists().bind(client, &name).one().await?)
+}
+
+/// `name` quoted as an SQL identifier (`"a""b"`), for DDL built from catalog names.
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// PostgreSQL's message (and detail) for an error, or its display form.
+pub fn db_message(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => match db.detail() {
+            Some(d) => format!("{} ({d})", db.message()),
+            None => db.message().to_string(),
+        },
+        None => e.to_string(),
+    }
+}
+
+/// `a < b` for dotted numeric versions (`0.8.0 < 0.8.4`).
+pub fn version_lt(a: &str, b: &str) -> bool {
+    let parse = |s: &str| -> Vec<u32> { s.split('.').map(|p| p.parse().unwrap_or(0)).collect() };
+    parse(a) < parse(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_quote_and_versions_compare() {
+        assert_eq!(quote_ident(r#"a"b"#), r#""a""b""#);
+        assert!(version_lt("0.8.0", "0.8.4"));
+        assert!(!version_lt("0.10.0", "0.8.4"));
+    }
+
+    #[test]
+    fn index_options_parse_by_exact_name() {
+        let ix = VectorIndex {
+            index_name: "i".into(),
+            table_name: "embeddings".into(),
+            method: "hnsw".into(),
+            opclass: "vector_cosine_ops".into(),
+            options: Some(vec!["m=24".into(), "ef_construction=64".into()]),
+            definition: String::new(),
+            size_bytes: 0,
+            is_valid: true,
+            table_rows_estimate: 0,
+        };
+        assert_eq!(index_option(&ix, "m"), Some(24));
+        assert_eq!(index_option(&ix, "ef_construction"), Some(64));
+        assert_eq!(index_option(&ix, "lists"), None);
+    }
+}

@@ -1,0 +1,101 @@
+//! The SQL that cannot be a typed query in `queries/`, each with why.
+//!
+//! Everything else lives in `queries/*.sql`, where cornucopia checks it
+//! against the schema and types it. What stays here:
+//! - **DDL built from catalog names** (`DROP INDEX`, `REINDEX`, `ALTER … TYPE
+//!   vector(N)`, `CREATE DATABASE`): identifiers and type modifiers cannot be
+//!   bind parameters, so the statement text is built, from names read from the
+//!   catalog or validated integers, always quoted with
+//!   [`crate::catalog::quote_ident`].
+//! - **`COPY … FROM STDIN (FORMAT binary)`**: a protocol sub-mode, not a
+//!   query cornucopia can prepare.
+//! - **refinery's history table**: created by refinery at run time, so it is
+//!   not in the schema cornucopia generates against.
+//! - **Session and lock statements** (`SET`, `LOCK TABLE`, `ANALYZE`): utility
+//!   commands take no parameters.
+
+use crate::catalog::quote_ident;
+
+/// The history table refinery keeps (its default name, kept for tooling).
+pub const HISTORY_TABLE: &str = "refinery_schema_history";
+
+/// Reads the history table, oldest version first.
+pub const SELECT_HISTORY: &str = "SELECT version, coalesce(name, ''), coalesce(checksum, '0'), \
+     coalesce(applied_on, '') FROM refinery_schema_history ORDER BY version";
+
+/// Deletes one version's history row (`$1`), in the transaction of its down script.
+pub const DELETE_HISTORY_ROW: &str = "DELETE FROM refinery_schema_history WHERE version = $1";
+
+/// Binary COPY into `embeddings`, the bulk-load path.
+pub const COPY_EMBEDDINGS: &str = "COPY embeddings (tenant_id, entity_type, entity_id, embedding, \
+     model_name, model_version) FROM STDIN (FORMAT binary)";
+
+/// Prepared (never run) to learn the `vector` type's OID, which differs per
+/// database, for the binary COPY writer.
+pub const VECTOR_TYPE_PROBE: &str = "SELECT $1::vector";
+
+/// Lifts the pool's `statement_timeout` on a connection doing schema work
+/// (the connection is retired afterwards).
+pub const NO_STATEMENT_TIMEOUT: &str = "SET statement_timeout = 0";
+
+/// Blocks writers of `embeddings` until the transaction ends.
+pub const LOCK_EMBEDDINGS: &str = "LOCK TABLE embeddings IN ACCESS EXCLUSIVE MODE";
+
+/// Fresh planner statistics for the tables a search reads.
+pub const ANALYZE_SEARCH_TABLES: &str = "ANALYZE embeddings, evidence, claims";
+
+/// `DROP INDEX name`.
+pub fn drop_index(name: &str) -> String {
+    format!("DROP INDEX {}", quote_ident(name))
+}
+
+/// `REINDEX INDEX CONCURRENTLY name`: rebuilds while reads and writes go on.
+pub fn reindex_concurrently(name: &str) -> String {
+    format!("REINDEX INDEX CONCURRENTLY {}", quote_ident(name))
+}
+
+/// `ALTER TABLE embeddings ALTER COLUMN embedding TYPE vector(dimension)`.
+pub fn alter_embedding_dimension(dimension: usize) -> String {
+    format!("ALTER TABLE embeddings ALTER COLUMN embedding TYPE vector({dimension})")
+}
+
+/// `ALTER TABLE embeddings ALTER COLUMN embedding SET STORAGE …` for a
+/// `pg_attribute.attstorage` code (`p`, `e`, `m`, `x`).
+pub fn set_embedding_storage(attstorage: &str) -> String {
+    let mode = match attstorage {
+        "p" => "PLAIN",
+        "e" => "EXTERNAL",
+        "m" => "MAIN",
+        _ => "EXTENDED",
+    };
+    format!("ALTER TABLE embeddings ALTER COLUMN embedding SET STORAGE {mode}")
+}
+
+/// Creates `schema` and puts it first on the search path of the current
+/// transaction (adoption builds its reference schema there).
+pub fn scratch_schema(schema: &str) -> String {
+    let s = quote_ident(schema);
+    format!("CREATE SCHEMA {s}; SET LOCAL search_path = {s}, public")
+}
+
+/// `CREATE DATABASE name TEMPLATE template`.
+pub fn create_database(name: &str, template: &str) -> String {
+    format!(
+        "CREATE DATABASE {} TEMPLATE {}",
+        quote_ident(name),
+        quote_ident(template)
+    )
+}
+
+/// `DROP DATABASE IF EXISTS name WITH (FORCE)`.
+pub fn drop_database(name: &str) -> String {
+    format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(name))
+}
+
+/// Makes `name` a template nobody connects to.
+pub fn freeze_template(name: &str) -> String {
+    format!(
+        "ALTER DATABASE {} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false",
+        quote_ident(name)
+    )
+}

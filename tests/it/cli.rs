@@ -1,0 +1,147 @@
+//! The `truthgraph-db` binary: commands, exit codes, offline SQL, and two
+//! migrating processes at once.
+
+use std::process::{Command, Output};
+
+use crate::support::{TestDatabase, listed, undone_to, versions};
+
+fn cli(url: Option<&str>, args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_truthgraph-db"));
+    cmd.args(args).env_remove("DATABASE_URL");
+    if let Some(url) = url {
+        cmd.env("DATABASE_URL", url);
+    }
+    cmd.output().expect("run truthgraph-db")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[tokio::test]
+async fn migrate_status_rollback_through_the_cli() {
+    let t = TestDatabase::empty().await.unwrap();
+    let url = Some(t.url.as_str());
+    let out = cli(url, &["migrate"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!("applied {}", listed(&versions()))),
+        "{text}"
+    );
+    assert!(
+        text.contains("idx_embeddings_vector_cosine ivfflat vector_cosine_ops (lists=100)"),
+        "{text}"
+    );
+    assert!(text.contains("pgvector"), "{text}");
+
+    let out = cli(url, &["rollback", "--to", "1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains(&format!("undid {}", listed(&undone_to(1)))));
+    let status = stdout(&cli(url, &["status"]));
+    assert!(status.contains("version    1"), "{status}");
+    assert!(status.contains("pending"), "{status}");
+
+    let out = cli(url, &["migrate", "--dimension", "384"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("embedding dimension: 384"));
+
+    // Failure: non-zero, one line.
+    let out = cli(url, &["rollback", "--to=-1"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("error: ") && err.trim().lines().count() == 1,
+        "{err}"
+    );
+    let out = cli(Some("postgresql://nobody@127.0.0.1:1/none"), &["status"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).starts_with("error: "));
+}
+
+#[tokio::test]
+async fn two_cli_processes_migrating_at_once_both_succeed() {
+    let t = TestDatabase::empty().await.unwrap();
+    let url = t.url.clone();
+    let spawn = |url: String| std::thread::spawn(move || cli(Some(&url), &["migrate"]));
+    let (a, b) = (spawn(url.clone()), spawn(url));
+    let (a, b) = (a.join().unwrap(), b.join().unwrap());
+    assert!(a.status.success(), "{}", stderr(&a));
+    assert!(b.status.success(), "{}", stderr(&b));
+    let both = format!("{}{}", stdout(&a), stdout(&b));
+    assert_eq!(
+        both.matches(&format!("applied {}", listed(&versions())))
+            .count(),
+        1,
+        "{both}"
+    );
+    assert_eq!(both.matches("already up to date").count(), 1, "{both}");
+}
+
+#[test]
+fn offline_sql_needs_no_database() {
+    let out = cli(Some("postgresql://nobody@127.0.0.1:1/none"), &["sql"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let sql = stdout(&out);
+    assert!(
+        sql.contains("CREATE TABLE claims") && sql.contains("INSERT INTO refinery_schema_history")
+    );
+    assert_eq!(sql, truthgraph_db::migrate::migrate_script(0, None));
+    let out = cli(None, &["sql", "--rollback-to", "1"]);
+    let sql = stdout(&out);
+    assert!(
+        sql.contains("DROP TABLE IF EXISTS embeddings")
+            && !sql.contains("DROP TABLE IF EXISTS claims"),
+        "{sql}"
+    );
+}
+
+#[test]
+fn embedded_server_persists_between_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    // The postgres user must reach it when the tests run as root.
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let pgdata = dir.path().join("pgdata");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_truthgraph-db"))
+            .args(args)
+            .env_remove("DATABASE_URL")
+            .env("TRUTHGRAPH_PGDATA", &pgdata)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["migrate"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("embedded PostgreSQL"));
+    let out = run(&["status"]);
+    assert!(stdout(&out).contains("version    3"), "{}", stdout(&out));
+    // No server is left running on the data directory.
+    assert!(!pgdata.join("postmaster.pid").exists());
+}
+
+#[test]
+fn a_missing_server_is_a_one_line_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_truthgraph-db"))
+        .arg("status")
+        .env_remove("DATABASE_URL")
+        .env("TRUTHGRAPH_PG_BINDIR", dir.path())
+        .env("TRUTHGRAPH_PGDATA", dir.path().join("pgdata"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    let last = err.trim().lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("error: embedded PostgreSQL: TRUTHGRAPH_PG_BINDIR="),
+        "{err}"
+    );
+}

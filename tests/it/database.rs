@@ -1,0 +1,154 @@
+//! The `Database` handle: SQLSTATE mapping, transactions, pool exhaustion and recovery.
+
+use truthgraph_db::Error;
+use uuid::Uuid;
+
+use crate::support::{TestDatabase, field};
+
+#[tokio::test]
+async fn sqlstate_mapping_keeps_the_constraint() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let client = t.db.client().await.unwrap();
+    let fk = client
+        .execute(
+            "INSERT INTO verdicts (claim_id) VALUES ($1)",
+            &[&Uuid::new_v4()],
+        )
+        .await
+        .map_err(Error::from)
+        .unwrap_err();
+    assert!(
+        matches!(&fk, Error::MissingReference { constraint, .. } if constraint == "verdicts_claim_id_fkey"),
+        "{fk:?}"
+    );
+    assert_eq!(fk.constraint(), Some("verdicts_claim_id_fkey"));
+    let nn = client
+        .execute("INSERT INTO claims (text) VALUES (NULL)", &[])
+        .await
+        .map_err(Error::from)
+        .unwrap_err();
+    assert_eq!(field(&nn), "text");
+    let other = client
+        .execute("SELECT * FROM no_such_table", &[])
+        .await
+        .map_err(Error::from)
+        .unwrap_err();
+    assert!(matches!(other, Error::Database(_)));
+    assert_eq!(other.code().map(|c| c.code()), Some("42P01"));
+}
+
+#[tokio::test]
+async fn transactions_commit_on_ok_and_roll_back_on_err_or_panic() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let count = async || -> i64 {
+        t.db.client()
+            .await
+            .unwrap()
+            .query_one("SELECT count(*) FROM claims", &[])
+            .await
+            .unwrap()
+            .get(0)
+    };
+    t.db.transaction(|tx| {
+        Box::pin(async move {
+            tx.execute("INSERT INTO claims (text) VALUES ('kept')", &[])
+                .await?;
+            Ok(())
+        })
+    })
+    .await
+    .unwrap();
+    assert_eq!(count().await, 1);
+    let err =
+        t.db.transaction(|tx| {
+            Box::pin(async move {
+                tx.execute("INSERT INTO claims (text) VALUES ('undone')", &[])
+                    .await?;
+                Err::<(), _>(Error::NotFound {
+                    what: "reason to commit".into(),
+                })
+            })
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NotFound { .. }));
+    assert_eq!(count().await, 1);
+    let db = t.db.clone();
+    let panicked = tokio::spawn(async move {
+        db.transaction::<(), _>(|tx| {
+            Box::pin(async move {
+                tx.execute("INSERT INTO claims (text) VALUES ('panic')", &[])
+                    .await?;
+                panic!("boom");
+            })
+        })
+        .await
+    })
+    .await;
+    assert!(panicked.is_err());
+    assert_eq!(count().await, 1);
+}
+
+#[tokio::test]
+async fn an_exhausted_pool_times_out_instead_of_hanging() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let config = truthgraph_db::Config {
+        pool_max_size: 1,
+        pool_timeout: std::time::Duration::from_millis(200),
+        ..Default::default()
+    };
+    let db = t.connect(&config).await.unwrap();
+    let held = db.client().await.unwrap();
+    let err = db.client().await.unwrap_err();
+    assert!(
+        matches!(err, Error::PoolTimeout(d) if d == config.pool_timeout),
+        "{err:?}"
+    );
+    drop(held);
+    let _again = db.client().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_pool_survives_terminated_connections() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let db = &t.db;
+    db.tenant("a")
+        .unwrap()
+        .insert_claim("before", None)
+        .await
+        .unwrap();
+    // Hold a few connections so the pool has several idle ones to recycle.
+    let held: Vec<_> = futures_util::future::join_all((0..3).map(|_| db.client()))
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    drop(held);
+    // Kill every backend of this database, as a server restart would.
+    let admin = t.raw_client().await.unwrap();
+    admin
+        .execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            &[],
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    for i in 0..5 {
+        db.tenant("a")
+            .unwrap()
+            .insert_claim(&format!("after {i}"), None)
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        db.tenant("a")
+            .unwrap()
+            .recent_claims(10, None)
+            .await
+            .unwrap()
+            .len(),
+        6
+    );
+}

@@ -1,0 +1,21 @@
+//! The integration tests: one binary, so one PostgreSQL server and one
+//! migrated template database per run; every test gets its own database
+//! cloned from the template (`truthgraph_db::testing`).
+//!
+//! One module per query family (as `queries/<family>.sql` and
+//! `src/records/<family>.rs`), then search, the schema contract, migrations,
+//! the `Database` handle, and the CLI binary.
+
+mod claims;
+mod cli;
+mod database;
+mod embeddings;
+mod evidence;
+mod maintenance;
+mod migrations;
+mod nli;
+mod schema;
+mod search;
+mod support;
+mod verdicts;
+mod verification;

@@ -1,0 +1,113 @@
+//! Operator maintenance: index usage, sizes, advice (`queries/maintenance.sql`).
+
+use truthgraph_db::EntityType;
+use uuid::Uuid;
+
+use crate::support::{TestDatabase, random_unit};
+
+#[tokio::test]
+async fn maintenance_reports_indexes_sizes_and_advice() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let db = &t.db;
+    let ev = db
+        .tenant("a")
+        .unwrap()
+        .insert_evidence("x", None, None)
+        .await
+        .unwrap();
+    db.tenant("a")
+        .unwrap()
+        .upsert_embedding(
+            EntityType::Evidence,
+            ev.id,
+            &random_unit(3, 1536),
+            "m",
+            None,
+        )
+        .await
+        .unwrap();
+    let usage = db.index_usage().await.unwrap();
+    assert!(usage.iter().any(|u| u.index_name == "idx_embeddings_vector_cosine" && u.table_name == "embeddings"));
+    assert!(usage.iter().all(|u| u.size_bytes > 0));
+    let sizes = db.table_sizes().await.unwrap();
+    let emb = sizes.iter().find(|s| s.table_name == "embeddings").unwrap();
+    assert!(emb.total_bytes >= emb.table_bytes + emb.index_bytes - 8192 && emb.total_bytes > 0);
+    let params = db.vector_indexes().await.unwrap();
+    assert_eq!(params.len(), 1);
+    assert!(params[0].is_valid);
+    assert_eq!(
+        (
+            params[0].method.as_str(),
+            params[0].opclass.as_str(),
+            params[0].options.clone()
+        ),
+        (
+            "ivfflat",
+            "vector_cosine_ops",
+            Some(vec!["lists=100".to_string()])
+        )
+    );
+    // Advice reads the planner's estimate and analyses nothing itself.
+    let advice = db.tuning_advice().await.unwrap();
+    assert_eq!(advice.len(), 1);
+    assert_eq!((advice[0].current, advice[0].rows), (100, None));
+    assert!(advice[0].advice[0].contains("never analysed"), "{advice:?}");
+    let analysed: bool = db
+        .client()
+        .await
+        .unwrap()
+        .query_one(
+            "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'embeddings'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(!analysed, "tuning_advice must not ANALYZE");
+    assert_eq!(
+        db.reindex_vector_indexes().await.unwrap(),
+        vec!["idx_embeddings_vector_cosine"]
+    );
+    let advice = db.tuning_advice().await.unwrap();
+    assert_eq!((advice[0].current, advice[0].rows), (100, Some(1)));
+    assert!(
+        advice[0].advice[0].contains("rebuild the index once the table is loaded"),
+        "{advice:?}"
+    );
+}
+
+#[tokio::test]
+async fn orphan_and_foreign_embeddings_are_reported() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let db = &t.db;
+    assert!(db.orphan_embeddings().await.unwrap().is_empty());
+    let b_ev = db
+        .tenant("b")
+        .unwrap()
+        .insert_evidence("b's evidence", None, None)
+        .await
+        .unwrap();
+    // Written the way an unchecked (Python) writer could: one embedding for an
+    // entity that exists nowhere, one of tenant a on tenant b's evidence.
+    let c = t.raw_client().await.unwrap();
+    for (entity, seed) in [(Uuid::new_v4(), 1), (b_ev.id, 2)] {
+        c.execute(
+            "INSERT INTO embeddings (tenant_id, entity_type, entity_id, embedding, model_name) \
+             VALUES ('a', 'evidence', $1, $2, 'm')",
+            &[&entity, &random_unit(seed, 1536)],
+        )
+        .await
+        .unwrap();
+    }
+    let orphans = db.orphan_embeddings().await.unwrap();
+    assert_eq!(orphans.len(), 1, "{orphans:?}");
+    assert_eq!(
+        (
+            orphans[0].tenant_id.as_str(),
+            orphans[0].entity_type.as_str(),
+            orphans[0].missing_entity,
+            orphans[0].foreign_entity
+        ),
+        ("a", "evidence", 1, 1)
+    );
+}

@@ -1,0 +1,496 @@
+//! Migrations: round trips, rollback, concurrency, drift, adoption, offline
+//! SQL and the dimension switch, against a real PostgreSQL.
+
+use crate::support::{TestDatabase, schema_snapshot, undone_to, versions, versions_after};
+use truthgraph_db::migrate::{self, VersionState, latest_version};
+use truthgraph_db::{EntityType, Error};
+
+/// Phase 1 rows of every table (V1 columns only), as text, ordered.
+async fn phase1_rows(c: &tokio_postgres::Client) -> Vec<String> {
+    c.query(
+        "SELECT 'claims ' || id || text || coalesce(source_url, '∅') || submitted_at || created_at || updated_at FROM claims \
+         UNION ALL SELECT 'evidence ' || id || content || coalesce(source_url, '∅') || coalesce(source_type, '∅') || created_at FROM evidence \
+         UNION ALL SELECT 'verdicts ' || id || claim_id || coalesce(verdict, '∅') || coalesce(confidence::text, '∅') || coalesce(reasoning, '∅') || created_at || updated_at FROM verdicts \
+         UNION ALL SELECT 'verdict_evidence ' || id || verdict_id || evidence_id || coalesce(relationship, '∅') || coalesce(confidence::text, '∅') FROM verdict_evidence \
+         ORDER BY 1",
+        &[],
+    )
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| r.get(0))
+    .collect()
+}
+
+const PHASE1_ROWS: &str = "
+    INSERT INTO claims (id, text, source_url) VALUES
+        ('10000000-0000-0000-0000-000000000001', 'The Eiffel Tower is in Paris', 'https://example.org/a'),
+        ('10000000-0000-0000-0000-000000000002', 'Water boils at 50 °C', NULL);
+    INSERT INTO evidence (id, content, source_type) VALUES
+        ('20000000-0000-0000-0000-000000000001', 'The Eiffel Tower stands in Paris.', 'encyclopedia'),
+        ('20000000-0000-0000-0000-000000000002', 'At sea level water boils at 100 °C.', NULL);
+    INSERT INTO verdicts (id, claim_id, verdict, confidence, reasoning) VALUES
+        ('30000000-0000-0000-0000-000000000001', '10000000-0000-0000-0000-000000000001', 'SUPPORTED', 0.97, 'direct'),
+        ('30000000-0000-0000-0000-000000000002', '10000000-0000-0000-0000-000000000002', NULL, NULL, NULL);
+    INSERT INTO verdict_evidence (verdict_id, evidence_id, relationship, confidence) VALUES
+        ('30000000-0000-0000-0000-000000000001', '20000000-0000-0000-0000-000000000001', 'supports', 0.97);";
+
+async fn tables(c: &tokio_postgres::Client) -> Vec<String> {
+    c.query(
+        "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
+        &[],
+    )
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| r.get(0))
+    .collect()
+}
+
+#[tokio::test]
+async fn up_down_up_keeps_phase1_rows() {
+    let t = TestDatabase::empty().await.unwrap();
+    let c = t.raw_client().await.unwrap();
+    assert_eq!(t.db.migrate(Some(1)).await.unwrap(), vec![1]);
+    c.batch_execute(PHASE1_ROWS).await.unwrap();
+    let before = phase1_rows(&c).await;
+    assert_eq!(before.len(), 7);
+
+    assert_eq!(t.db.migrate(None).await.unwrap(), versions_after(1));
+    let full = schema_snapshot(&c).await;
+    c.batch_execute(
+        "INSERT INTO embeddings (entity_type, entity_id, embedding, model_name) \
+         VALUES ('evidence', '20000000-0000-0000-0000-000000000001', array_fill(0.1, ARRAY[1536])::vector, 'm')",
+    )
+    .await
+    .unwrap();
+    assert_eq!(phase1_rows(&c).await, before, "V2/V3 changed Phase 1 rows");
+
+    // Down to V1: Phase 2 gone, Phase 1 rows identical.
+    assert_eq!(t.db.rollback(1).await.unwrap(), undone_to(1));
+    assert_eq!(
+        tables(&c).await,
+        [
+            "claims",
+            "evidence",
+            "refinery_schema_history",
+            "verdict_evidence",
+            "verdicts"
+        ]
+    );
+    let vector_ext: i64 = c
+        .query_one(
+            "SELECT count(*) FROM pg_extension WHERE extname = 'vector'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(vector_ext, 0);
+    assert_eq!(
+        phase1_rows(&c).await,
+        before,
+        "rollback changed Phase 1 rows"
+    );
+    let status = t.db.status().await.unwrap();
+    assert_eq!(status.current_version(), 1);
+    assert_eq!(status.pending(), versions_after(1));
+
+    // Up again: the same schema as the first time, rows still identical.
+    assert_eq!(t.db.migrate(None).await.unwrap(), versions_after(1));
+    assert_eq!(schema_snapshot(&c).await, full);
+    assert_eq!(phase1_rows(&c).await, before);
+
+    // All the way down leaves nothing but the empty history.
+    assert_eq!(t.db.rollback(0).await.unwrap(), undone_to(0));
+    assert_eq!(tables(&c).await, ["refinery_schema_history"]);
+    assert!(t.db.rollback(0).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn concurrent_migrators_both_succeed_and_apply_once() {
+    let t = TestDatabase::empty().await.unwrap();
+    let config = truthgraph_db::Config::default();
+    let a = t.connect(&config).await.unwrap();
+    let b = t.connect(&config).await.unwrap();
+    let (ra, rb) = tokio::join!(a.migrate(None), b.migrate(None));
+    let (ra, rb) = (ra.unwrap(), rb.unwrap());
+    let mut all: Vec<i32> = ra.iter().chain(&rb).copied().collect();
+    all.sort();
+    assert_eq!(all, versions(), "a applied {ra:?}, b applied {rb:?}");
+    let c = t.raw_client().await.unwrap();
+    let n: i64 = c
+        .query_one("SELECT count(*) FROM refinery_schema_history", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 3);
+}
+
+#[tokio::test]
+async fn checksum_drift_is_reported_and_nothing_runs() {
+    let t = TestDatabase::empty().await.unwrap();
+    t.db.migrate(Some(2)).await.unwrap();
+    let c = t.raw_client().await.unwrap();
+    // As if V1's file had been edited after it was applied.
+    c.batch_execute("UPDATE refinery_schema_history SET checksum = '42' WHERE version = 1")
+        .await
+        .unwrap();
+    let before = schema_snapshot(&c).await;
+    match t.db.migrate(None).await {
+        Err(Error::Drift { version: 1, name }) => assert_eq!(name, "phase1_core"),
+        other => panic!("expected drift of V1, got {other:?}"),
+    }
+    assert!(matches!(
+        t.db.rollback(0).await,
+        Err(Error::Drift { version: 1, .. })
+    ));
+    assert_eq!(
+        schema_snapshot(&c).await,
+        before,
+        "something ran despite drift"
+    );
+    let status = t.db.status().await.unwrap();
+    assert_eq!(status.versions[0].2, VersionState::Divergent);
+    assert_eq!(status.versions[2].2, VersionState::Pending);
+    assert!(status.to_string().contains("DIVERGENT"));
+}
+
+#[tokio::test]
+async fn offline_sql_equals_what_migrate_and_rollback_run() {
+    let offline = TestDatabase::empty().await.unwrap();
+    let online = TestDatabase::empty().await.unwrap();
+    let (co, cl) = (
+        offline.raw_client().await.unwrap(),
+        online.raw_client().await.unwrap(),
+    );
+    co.batch_execute(&migrate::migrate_script(0, None))
+        .await
+        .unwrap();
+    online.db.migrate(None).await.unwrap();
+    assert_eq!(schema_snapshot(&co).await, schema_snapshot(&cl).await);
+    // The library sees the offline-migrated database as fully applied.
+    assert!(offline.db.status().await.unwrap().pending().is_empty());
+
+    co.batch_execute(&migrate::rollback_script(latest_version(), 1).unwrap())
+        .await
+        .unwrap();
+    online.db.rollback(1).await.unwrap();
+    assert_eq!(schema_snapshot(&co).await, schema_snapshot(&cl).await);
+
+    // A partial script from version 1 brings both to the same place again.
+    co.batch_execute(&migrate::migrate_script(1, None))
+        .await
+        .unwrap();
+    online.db.migrate(None).await.unwrap();
+    assert_eq!(schema_snapshot(&co).await, schema_snapshot(&cl).await);
+    assert!(migrate::migrate_script(latest_version(), None).contains("pg_advisory_lock"));
+}
+
+#[tokio::test]
+async fn dimension_switch_recreates_indexes_and_refuses_with_rows() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let before = t.db.status().await.unwrap().vector_indexes;
+    assert_eq!(t.db.set_dimension(384).await.unwrap(), 1536);
+    assert_eq!(t.db.embedding_dimension().await.unwrap(), 384);
+    let after = t.db.status().await.unwrap();
+    assert_eq!(after.dimension, Some(384));
+    assert_eq!(after.vector_indexes.len(), before.len());
+    for (a, b) in after.vector_indexes.iter().zip(&before) {
+        assert_eq!(
+            (&a.index_name, &a.method, &a.opclass, &a.options),
+            (&b.index_name, &b.method, &b.opclass, &b.options)
+        );
+    }
+    // The vector column keeps its in-row storage mode (V3) across the switch.
+    let c = t.raw_client().await.unwrap();
+    let storage: i8 = c
+        .query_one(
+            "SELECT attstorage::\"char\" FROM pg_attribute WHERE attrelid = 'embeddings'::regclass AND attname = 'embedding'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(storage as u8, b'm');
+    // The library now validates against 384.
+    let claim =
+        t.db.tenant("t")
+            .unwrap()
+            .insert_claim("c", None)
+            .await
+            .unwrap();
+    let wrong = crate::support::random_unit(1, 1536);
+    let err =
+        t.db.tenant("t")
+            .unwrap()
+            .upsert_embedding(EntityType::Claim, claim.id, &wrong, "m", None)
+            .await
+            .unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidInput { field, reason, .. } if field == "embedding" && reason.contains("384")),
+        "{err}"
+    );
+    t.db.tenant("t")
+        .unwrap()
+        .upsert_embedding(
+            EntityType::Claim,
+            claim.id,
+            &crate::support::random_unit(1, 384),
+            "all-MiniLM-L6-v2",
+            None,
+        )
+        .await
+        .unwrap();
+    // With rows, the switch is refused and nothing changes.
+    assert!(
+        matches!(t.db.set_dimension(1536).await, Err(Error::Migration(m)) if m.contains("1 rows"))
+    );
+    assert_eq!(t.db.status().await.unwrap().dimension, Some(384));
+    assert!(
+        matches!(t.db.set_dimension(0).await, Err(Error::InvalidInput { field, .. }) if field == "dimension")
+    );
+    assert!(matches!(
+        t.db.set_dimension(4096).await,
+        Err(Error::InvalidInput { .. })
+    ));
+}
+
+/// What the old Python stack left: its Phase 1 init script (slightly
+/// different types and defaults), with rows.
+const PYTHON_PHASE1: &str = "
+    CREATE TABLE claims (
+        id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+        text TEXT NOT NULL,
+        source_url TEXT,
+        submitted_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+        created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+        updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP
+    );
+    CREATE TABLE evidence (
+        id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+        content TEXT NOT NULL,
+        source_url TEXT,
+        source_type VARCHAR(100),
+        created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP
+    );
+    CREATE TABLE verdicts (
+        id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+        claim_id UUID NOT NULL REFERENCES claims(id) ON DELETE CASCADE,
+        verdict VARCHAR(50),
+        confidence FLOAT,
+        reasoning TEXT,
+        created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+        updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP
+    );
+    CREATE TABLE verdict_evidence (
+        id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+        verdict_id UUID NOT NULL REFERENCES verdicts(id) ON DELETE CASCADE,
+        evidence_id UUID NOT NULL REFERENCES evidence(id) ON DELETE CASCADE,
+        relationship VARCHAR(50),
+        confidence FLOAT,
+        UNIQUE(verdict_id, evidence_id)
+    );
+    CREATE INDEX idx_claims_submitted_at ON claims(submitted_at DESC);
+    CREATE INDEX idx_evidence_created_at ON evidence(created_at DESC);
+    CREATE INDEX idx_verdicts_claim_id ON verdicts(claim_id);
+    CREATE INDEX idx_verdicts_created_at ON verdicts(created_at DESC);
+    CREATE INDEX idx_verdict_evidence_verdict_id ON verdict_evidence(verdict_id);
+    CREATE OR REPLACE FUNCTION update_updated_at_column() RETURNS TRIGGER AS $$
+    BEGIN NEW.updated_at = CURRENT_TIMESTAMP; RETURN NEW; END; $$ language 'plpgsql';
+    CREATE TRIGGER update_claims_updated_at BEFORE UPDATE ON claims
+        FOR EACH ROW EXECUTE FUNCTION update_updated_at_column();
+    CREATE TRIGGER update_verdicts_updated_at BEFORE UPDATE ON verdicts
+        FOR EACH ROW EXECUTE FUNCTION update_updated_at_column();";
+
+/// Alembic's phase2_ml_tables revision as it ran: vector(384), SQLAlchemy types.
+const PYTHON_PHASE2: &str = "
+    CREATE EXTENSION IF NOT EXISTS vector;
+    CREATE TABLE embeddings (
+        id UUID NOT NULL DEFAULT gen_random_uuid() PRIMARY KEY,
+        entity_type VARCHAR(50) NOT NULL,
+        entity_id UUID NOT NULL,
+        embedding vector(384) NOT NULL,
+        model_name VARCHAR(255) NOT NULL,
+        model_version VARCHAR(100),
+        tenant_id VARCHAR(255) NOT NULL DEFAULT 'default',
+        created_at TIMESTAMP NOT NULL DEFAULT now(),
+        updated_at TIMESTAMP NOT NULL DEFAULT now(),
+        CONSTRAINT ck_embeddings_entity_type CHECK (entity_type IN ('evidence', 'claim'))
+    );
+    CREATE INDEX idx_embeddings_tenant_id ON embeddings (tenant_id);
+    CREATE INDEX idx_embeddings_entity ON embeddings (entity_type, entity_id);
+    CREATE UNIQUE INDEX idx_embeddings_entity_unique ON embeddings (entity_type, entity_id);
+    CREATE INDEX idx_embeddings_vector_cosine ON embeddings USING ivfflat (embedding vector_cosine_ops) WITH (lists = 100);
+    CREATE TABLE nli_results (
+        id UUID NOT NULL DEFAULT gen_random_uuid() PRIMARY KEY,
+        claim_id UUID NOT NULL REFERENCES claims(id) ON DELETE CASCADE,
+        evidence_id UUID NOT NULL REFERENCES evidence(id) ON DELETE CASCADE,
+        label VARCHAR(50) NOT NULL,
+        confidence FLOAT NOT NULL,
+        entailment_score FLOAT NOT NULL,
+        contradiction_score FLOAT NOT NULL,
+        neutral_score FLOAT NOT NULL,
+        model_name VARCHAR(255) NOT NULL,
+        model_version VARCHAR(100),
+        premise_text TEXT,
+        hypothesis_text TEXT,
+        created_at TIMESTAMP NOT NULL DEFAULT now()
+    );
+    CREATE INDEX idx_nli_results_claim_id ON nli_results (claim_id);
+    CREATE INDEX idx_nli_results_evidence_id ON nli_results (evidence_id);
+    CREATE INDEX idx_nli_results_claim_evidence ON nli_results (claim_id, evidence_id);
+    CREATE INDEX idx_nli_results_label ON nli_results (label);
+    CREATE TABLE verification_results (
+        id UUID NOT NULL DEFAULT gen_random_uuid() PRIMARY KEY,
+        claim_id UUID NOT NULL REFERENCES claims(id) ON DELETE CASCADE,
+        verdict VARCHAR(50) NOT NULL,
+        confidence FLOAT NOT NULL,
+        support_score FLOAT NOT NULL,
+        refute_score FLOAT NOT NULL,
+        neutral_score FLOAT NOT NULL,
+        evidence_count INTEGER NOT NULL DEFAULT 0,
+        supporting_evidence_count INTEGER NOT NULL DEFAULT 0,
+        refuting_evidence_count INTEGER NOT NULL DEFAULT 0,
+        neutral_evidence_count INTEGER NOT NULL DEFAULT 0,
+        reasoning TEXT,
+        nli_result_ids UUID[],
+        pipeline_version VARCHAR(50),
+        retrieval_method VARCHAR(50),
+        created_at TIMESTAMP NOT NULL DEFAULT now(),
+        updated_at TIMESTAMP NOT NULL DEFAULT now()
+    );
+    CREATE INDEX idx_verification_results_claim_id ON verification_results (claim_id);
+    CREATE INDEX idx_verification_results_verdict ON verification_results (verdict);
+    CREATE INDEX idx_verification_results_confidence ON verification_results (confidence DESC);
+    CREATE INDEX idx_verification_results_created_at ON verification_results (created_at DESC);
+    CREATE TRIGGER update_embeddings_updated_at BEFORE UPDATE ON embeddings
+        FOR EACH ROW EXECUTE FUNCTION update_updated_at_column();
+    CREATE TRIGGER update_verification_results_updated_at BEFORE UPDATE ON verification_results
+        FOR EACH ROW EXECUTE FUNCTION update_updated_at_column();
+    CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY);
+    INSERT INTO alembic_version VALUES ('phase2_ml_tables');
+    INSERT INTO embeddings (entity_type, entity_id, embedding, model_name)
+        VALUES ('evidence', '20000000-0000-0000-0000-000000000001', array_fill(0.25, ARRAY[384])::vector, 'all-MiniLM-L6-v2');
+    INSERT INTO nli_results (claim_id, evidence_id, label, confidence, entailment_score, contradiction_score, neutral_score, model_name)
+        VALUES ('10000000-0000-0000-0000-000000000001', '20000000-0000-0000-0000-000000000001', 'ENTAILMENT', 0.95, 0.95, 0.02, 0.03, 'roberta-large-mnli');";
+
+#[tokio::test]
+async fn adopts_a_python_phase1_database_without_touching_rows() {
+    let t = TestDatabase::empty().await.unwrap();
+    let c = t.raw_client().await.unwrap();
+    c.batch_execute(PYTHON_PHASE1).await.unwrap();
+    c.batch_execute(PHASE1_ROWS).await.unwrap();
+    let before = phase1_rows(&c).await;
+    // migrate alone refuses and points at adopt.
+    let err = t.db.migrate(None).await.unwrap_err();
+    assert!(err.to_string().contains("adopt"), "{err}");
+    let a = t.db.adopt().await.unwrap();
+    assert_eq!((a.recorded, a.applied), (1, versions_after(1)));
+    assert_eq!(phase1_rows(&c).await, before);
+    let status = t.db.status().await.unwrap();
+    assert!(status.pending().is_empty());
+    assert_eq!(status.dimension, Some(1536));
+    // Adopting again is a no-op.
+    assert_eq!(t.db.adopt().await.unwrap().recorded, 0);
+}
+
+#[tokio::test]
+async fn adopts_a_python_phase2_database_of_dimension_384() {
+    let t = TestDatabase::empty().await.unwrap();
+    let c = t.raw_client().await.unwrap();
+    c.batch_execute(PYTHON_PHASE1).await.unwrap();
+    c.batch_execute(PHASE1_ROWS).await.unwrap();
+    c.batch_execute(PYTHON_PHASE2).await.unwrap();
+    let before = phase1_rows(&c).await;
+    let a = t.db.adopt().await.unwrap();
+    assert_eq!(
+        (a.recorded, a.applied.clone()),
+        (2, versions_after(2)),
+        "{a:?}"
+    );
+    assert_eq!(phase1_rows(&c).await, before);
+    let status = t.db.status().await.unwrap();
+    assert_eq!(status.dimension, Some(384));
+    assert!(status.pending().is_empty());
+    // The old rows are readable through the library.
+    let n =
+        t.db.tenant("default")
+            .unwrap()
+            .nli_results_for_claim("10000000-0000-0000-0000-000000000001".parse().unwrap())
+            .await
+            .unwrap();
+    assert_eq!(n.len(), 1);
+    let e =
+        t.db.tenant("default")
+            .unwrap()
+            .get_embedding(
+                EntityType::Evidence,
+                "20000000-0000-0000-0000-000000000001".parse().unwrap(),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+    assert_eq!(e.embedding.as_slice().len(), 384);
+}
+
+#[tokio::test]
+async fn refuses_to_adopt_a_database_that_differs_and_writes_nothing() {
+    let t = TestDatabase::empty().await.unwrap();
+    let c = t.raw_client().await.unwrap();
+    c.batch_execute(
+        &PYTHON_PHASE1.replace("source_url TEXT,\n        submitted_at", "submitted_at"),
+    )
+    .await
+    .unwrap();
+    c.batch_execute("DROP INDEX idx_verdicts_created_at")
+        .await
+        .unwrap();
+    let before = schema_snapshot(&c).await;
+    match t.db.adopt().await {
+        Err(Error::Adoption { differences }) => {
+            let all = differences.join("\n");
+            assert!(all.contains("claims.source_url"), "{all}");
+            assert!(all.contains("idx_verdicts_created_at"), "{all}");
+        }
+        other => panic!("expected an adoption error, got {other:?}"),
+    }
+    assert_eq!(
+        schema_snapshot(&c).await,
+        before,
+        "a refused adoption wrote something"
+    );
+
+    // A partial Phase 2 is refused too.
+    let t = TestDatabase::empty().await.unwrap();
+    let c = t.raw_client().await.unwrap();
+    c.batch_execute(PYTHON_PHASE1).await.unwrap();
+    c.batch_execute("CREATE EXTENSION vector; CREATE TABLE embeddings (id uuid)")
+        .await
+        .unwrap();
+    let err = t.db.adopt().await.unwrap_err();
+    assert!(err.to_string().contains("partial Phase 2"), "{err}");
+}
+
+#[tokio::test]
+async fn schema_work_is_not_cut_short_by_the_statement_timeout() {
+    let t = TestDatabase::empty().await.unwrap();
+    // 1 ms: every migration and index build takes longer than that.
+    let config = truthgraph_db::Config {
+        statement_timeout: std::time::Duration::from_millis(1),
+        ..Default::default()
+    };
+    let db = t.connect(&config).await.unwrap();
+    assert_eq!(db.migrate(None).await.unwrap(), versions());
+    assert_eq!(db.rollback(1).await.unwrap(), undone_to(1));
+    db.migrate(None).await.unwrap();
+    db.reindex_vector_indexes().await.unwrap();
+    db.set_dimension(384).await.unwrap();
+    // Ordinary queries keep the timeout.
+    let client = db.client().await.unwrap();
+    let err = client
+        .batch_execute("SELECT pg_sleep(0.2)")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code().map(|c| c.code()), Some("57014"), "{err}");
+}

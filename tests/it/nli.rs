@@ -1,0 +1,188 @@
+//! NLI results: one, many, atomic batches (`queries/nli.sql`).
+
+use truthgraph_db::{Error, NewNliResult, NliLabel, queries::nli as nli_queries};
+use uuid::Uuid;
+
+use crate::support::{TestDatabase, field};
+
+fn nli(claim_id: Uuid, evidence_id: Uuid, label: NliLabel, confidence: f64) -> NewNliResult {
+    NewNliResult {
+        claim_id,
+        evidence_id,
+        label,
+        confidence,
+        entailment_score: 0.1,
+        contradiction_score: 0.1,
+        neutral_score: 0.8,
+        model_name: "roberta-large-mnli".into(),
+        model_version: None,
+        premise_text: None,
+        hypothesis_text: Some("hyp".into()),
+    }
+}
+
+#[tokio::test]
+async fn nli_results_one_many_and_atomic_batches() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let db = &t.db;
+    let claim = db
+        .tenant("a")
+        .unwrap()
+        .insert_claim("c", None)
+        .await
+        .unwrap();
+    let ev: Vec<Uuid> = {
+        let mut v = Vec::new();
+        for i in 0..3 {
+            v.push(
+                db.tenant("a")
+                    .unwrap()
+                    .insert_evidence(&format!("e{i}"), None, None)
+                    .await
+                    .unwrap()
+                    .id,
+            );
+        }
+        v
+    };
+    let foreign_ev = db
+        .tenant("b")
+        .unwrap()
+        .insert_evidence("not a's", None, None)
+        .await
+        .unwrap();
+
+    let one = db
+        .tenant("a")
+        .unwrap()
+        .insert_nli_result(&nli(claim.id, ev[0], NliLabel::Entailment, 0.9))
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            one.label.as_str(),
+            one.model_version.clone(),
+            one.premise_text.clone()
+        ),
+        ("ENTAILMENT", None, None)
+    );
+
+    let batch: Vec<NewNliResult> = vec![
+        nli(claim.id, ev[1], NliLabel::Contradiction, 0.8),
+        nli(claim.id, ev[2], NliLabel::Neutral, 0.7),
+        nli(claim.id, ev[0], NliLabel::Neutral, 0.6),
+    ];
+    let stored = db
+        .tenant("a")
+        .unwrap()
+        .insert_nli_results(&batch)
+        .await
+        .unwrap();
+    assert_eq!(
+        stored
+            .iter()
+            .map(|r| (r.evidence_id, r.label.clone()))
+            .collect::<Vec<_>>(),
+        batch
+            .iter()
+            .map(|r| (r.evidence_id, r.label.as_str().to_string()))
+            .collect::<Vec<_>>()
+    );
+    let count = async || {
+        db.tenant("a")
+            .unwrap()
+            .nli_results_for_claim(claim.id)
+            .await
+            .unwrap()
+            .len()
+    };
+    assert_eq!(count().await, 4);
+
+    // A bad value anywhere: nothing is sent.
+    let mut bad = batch.clone();
+    bad[1].confidence = 1.5;
+    assert_eq!(
+        field(
+            &db.tenant("a")
+                .unwrap()
+                .insert_nli_results(&bad)
+                .await
+                .unwrap_err()
+        ),
+        "results[1].confidence"
+    );
+    // Another tenant's evidence anywhere: nothing is written.
+    let mut foreign = batch.clone();
+    foreign[2].evidence_id = foreign_ev.id;
+    assert!(matches!(
+        db.tenant("a")
+            .unwrap()
+            .insert_nli_results(&foreign)
+            .await
+            .unwrap_err(),
+        Error::MissingReference { .. }
+    ));
+    // A row the database itself rejects (bypassing validation): nothing is written.
+    let err = nli_queries::insert_nli_results()
+        .bind(
+            &db.client().await.unwrap(),
+            &[claim.id, claim.id].as_slice(),
+            &[ev[0], ev[1]].as_slice(),
+            &["NEUTRAL", "MAYBE"].as_slice(),
+            &[0.5, 0.5].as_slice(),
+            &[0.5, 0.5].as_slice(),
+            &[0.5, 0.5].as_slice(),
+            &[0.5, 0.5].as_slice(),
+            &["m", "m"].as_slice(),
+            &[None::<&str>, None].as_slice(),
+            &[None::<&str>, None].as_slice(),
+            &[None::<&str>, None].as_slice(),
+            &"a",
+        )
+        .all()
+        .await
+        .map_err(Error::from)
+        .unwrap_err();
+    assert_eq!(field(&err), "nli_results_label_check");
+    assert_eq!(count().await, 4);
+
+    assert_eq!(
+        db.tenant("a")
+            .unwrap()
+            .nli_results_for_pair(claim.id, ev[0])
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    let neutral = db
+        .tenant("a")
+        .unwrap()
+        .nli_results_by_label(NliLabel::Neutral, 10)
+        .await
+        .unwrap();
+    assert_eq!(neutral.len(), 2);
+    assert!(
+        db.tenant("b")
+            .unwrap()
+            .nli_results_by_label(NliLabel::Neutral, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        db.tenant("b")
+            .unwrap()
+            .nli_results_for_claim(claim.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(matches!(
+        db.tenant("b")
+            .unwrap()
+            .insert_nli_result(&nli(claim.id, ev[0], NliLabel::Neutral, 0.5))
+            .await,
+        Err(Error::MissingReference { .. })
+    ));
+}

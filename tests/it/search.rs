@@ -1,0 +1,620 @@
+//! Search correctness: index plans, recall against exact search, exactly-k
+//! under filters, hybrid fusion, and atomic bulk loads.
+
+use crate::support::{Clustered, TestDatabase, explain, random_unit};
+use pgvector::Vector;
+use truthgraph_db::search::tune;
+use truthgraph_db::{Database, EntityType, Error, HybridOptions, NewEmbedding, SearchOptions};
+use truthgraph_vector_ref::VectorRef;
+use uuid::Uuid;
+
+const DIM: usize = 1536;
+
+/// Loads `n` evidence rows with clustered embeddings for `tenant`; every
+/// `source_every`-th row has source type "rare", the rest "common".
+async fn load(
+    db: &Database,
+    tenant: &str,
+    data: &mut Clustered,
+    n: usize,
+    source_every: usize,
+) -> Vec<Uuid> {
+    let client = db.client().await.unwrap();
+    let ids: Vec<Uuid> = (0..n).map(|_| Uuid::new_v4()).collect();
+    let sources: Vec<&str> = (0..n)
+        .map(|i| {
+            if i % source_every == 0 {
+                "rare"
+            } else {
+                "common"
+            }
+        })
+        .collect();
+    let contents: Vec<String> = (0..n).map(|i| format!("{tenant} evidence {i}")).collect();
+    client
+        .execute(
+            "INSERT INTO evidence (id, tenant_id, content, source_type) \
+             SELECT * FROM UNNEST($1::uuid[], array_fill($2::text, ARRAY[$3::int]), $4::text[], $5::text[])",
+            &[&ids, &tenant, &(n as i32), &contents, &sources],
+        )
+        .await
+        .unwrap();
+    let rows: Vec<NewEmbedding> = ids
+        .iter()
+        .map(|id| NewEmbedding {
+            entity_type: EntityType::Evidence,
+            entity_id: *id,
+            embedding: data.next(),
+            model_name: "synthetic".into(),
+            model_version: None,
+        })
+        .collect();
+    assert_eq!(
+        db.tenant(tenant)
+            .unwrap()
+            .bulk_load_embeddings(&rows)
+            .await
+            .unwrap(),
+        n as u64
+    );
+    ids
+}
+
+fn recall(approx: &[Uuid], exact: &[Uuid]) -> f64 {
+    let hit = approx.iter().filter(|id| exact.contains(id)).count();
+    hit as f64 / exact.len().max(1) as f64
+}
+
+#[tokio::test]
+async fn default_search_uses_the_index_reaches_recall_and_exactly_k_under_filters() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let db = &t.db;
+    // 10,500 vectors of 1536 dims around 10 centres with heavy noise (a point's
+    // cosine to its centre is about 0.55), so a top-10 is decided inside a
+    // crowded cluster. Tenant "big" is large enough for the planner to use the
+    // vector index; for "mid" it may sort exactly, which is its right choice.
+    let mut data = Clustered::new(7, DIM, 10, 1.5);
+    load(db, "big", &mut data, 9000, 10).await;
+    load(db, "mid", &mut data, 1500, 10).await;
+    // A tenant with fewer than k rows.
+    let tiny = load(db, "tiny", &mut data, 4, 1).await;
+    // The index was built on an empty table: rebuild it on the data, as the
+    // README tells operators to do after a bulk load.
+    assert_eq!(
+        db.reindex_vector_indexes().await.unwrap(),
+        vec!["idx_embeddings_vector_cosine"]
+    );
+
+    assert_plans(db, &data.next()).await;
+
+    let opts = SearchOptions::default();
+    let exact_opts = SearchOptions {
+        exact: true,
+        ..SearchOptions::default()
+    };
+    let mut total = 0.0;
+    let mut filtered_total = 0.0;
+    let mut n = 0;
+    for (tenant, queries) in [("big", 60), ("mid", 20)] {
+        for _ in 0..queries {
+            let q = data.next();
+            let approx = db
+                .tenant(tenant)
+                .unwrap()
+                .search_evidence(&q, &opts)
+                .await
+                .unwrap();
+            let exact = db
+                .tenant(tenant)
+                .unwrap()
+                .search_evidence(&q, &exact_opts)
+                .await
+                .unwrap();
+            assert_eq!(
+                approx.len(),
+                10,
+                "tuned search returned {} rows",
+                approx.len()
+            );
+            assert_eq!(exact.len(), 10);
+            let ids = |h: &[truthgraph_db::search::EvidenceHit]| {
+                h.iter().map(|h| h.id).collect::<Vec<_>>()
+            };
+            total += recall(&ids(&approx), &ids(&exact));
+            assert!(
+                approx
+                    .windows(2)
+                    .all(|w| w[0].similarity >= w[1].similarity)
+            );
+            assert!(
+                approx.iter().all(|h| h.content.starts_with(tenant)),
+                "another tenant's row"
+            );
+
+            // Only 1 in 10 rows is "rare": still exactly k rows.
+            let rare = SearchOptions {
+                source_type: Some("rare".into()),
+                ..opts.clone()
+            };
+            let approx = db
+                .tenant(tenant)
+                .unwrap()
+                .search_evidence(&q, &rare)
+                .await
+                .unwrap();
+            assert_eq!(
+                approx.len(),
+                10,
+                "filtered search returned {} rows",
+                approx.len()
+            );
+            assert!(
+                approx
+                    .iter()
+                    .all(|h| h.source_type.as_deref() == Some("rare"))
+            );
+            let exact = db
+                .tenant(tenant)
+                .unwrap()
+                .search_evidence(
+                    &q,
+                    &SearchOptions {
+                        exact: true,
+                        ..rare
+                    },
+                )
+                .await
+                .unwrap();
+            filtered_total += recall(&ids(&approx), &ids(&exact));
+            n += 1;
+        }
+    }
+    let (r, rf) = (total / n as f64, filtered_total / n as f64);
+    println!(
+        "recall@10 default settings: {r:.4} (unfiltered), {rf:.4} (source filter 1/10), {n} queries"
+    );
+    assert!(r >= 0.95, "recall@10 {r:.4} < 0.95");
+    assert!(rf >= 0.95, "filtered recall@10 {rf:.4} < 0.95");
+
+    // The check can fail: one probe of 100 lists misses neighbours.
+    let mut low = 0.0;
+    for _ in 0..30 {
+        let q = data.next();
+        let ids = |h: Vec<truthgraph_db::search::EvidenceHit>| {
+            h.into_iter().map(|h| h.id).collect::<Vec<_>>()
+        };
+        let approx = ids(db
+            .tenant("big")
+            .unwrap()
+            .search_evidence(
+                &q,
+                &SearchOptions {
+                    probes: 1,
+                    ..opts.clone()
+                },
+            )
+            .await
+            .unwrap());
+        let exact = ids(db
+            .tenant("big")
+            .unwrap()
+            .search_evidence(&q, &exact_opts)
+            .await
+            .unwrap());
+        low += recall(&approx, &exact);
+    }
+    let low = low / 30.0;
+    println!("recall@10 with probes = 1: {low:.4}");
+    assert!(
+        low < r,
+        "probes = 1 ({low:.4}) is not worse than the default ({r:.4})"
+    );
+
+    // Fewer rows than k: all of them, nothing from other tenants.
+    let hits = db
+        .tenant("tiny")
+        .unwrap()
+        .search_evidence(&data.next(), &opts)
+        .await
+        .unwrap();
+    let mut got: Vec<Uuid> = hits.iter().map(|h| h.id).collect();
+    got.sort();
+    let mut want = tiny.clone();
+    want.sort();
+    assert_eq!(got, want);
+
+    // min_similarity applies after the top-k.
+    let q = data.next();
+    let all = db
+        .tenant("big")
+        .unwrap()
+        .search_evidence(&q, &opts)
+        .await
+        .unwrap();
+    let cut = all[4].similarity;
+    let some = db
+        .tenant("big")
+        .unwrap()
+        .search_evidence(
+            &q,
+            &SearchOptions {
+                min_similarity: Some(cut),
+                ..opts.clone()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(some.len() >= 5 && some.iter().all(|h| h.similarity >= cut));
+}
+
+/// The tuned search (default settings) uses the vector index, with and without
+/// a source filter; the exact search does not; the settings do not leak.
+async fn assert_plans(db: &Database, q: &Vector) {
+    let qref = VectorRef::from(q);
+    let (k, none_src, none_min): (i64, Option<&str>, Option<f64>) = (10, None, None);
+    let mut client = db.client().await.unwrap();
+    let tx = client.transaction().await.unwrap();
+    tune(
+        &tx,
+        truthgraph_db::search::DEFAULT_PROBES,
+        truthgraph_db::search::DEFAULT_EF_SEARCH,
+    )
+    .await
+    .unwrap();
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 5] =
+        [&qref, &"big", &none_src, &k, &none_min];
+    let plan = explain(&*tx, truthgraph_db::sql::search::SEARCH_EVIDENCE, &params).await;
+    let short = |p: &str| {
+        p.lines()
+            .map(|l| &l[..l.len().min(120)])
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert!(
+        plan.contains("idx_embeddings_vector_cosine"),
+        "tuned plan:\n{}",
+        short(&plan)
+    );
+    let filtered: [&(dyn tokio_postgres::types::ToSql + Sync); 5] =
+        [&qref, &"big", &Some("rare"), &k, &none_min];
+    let plan = explain(&*tx, truthgraph_db::sql::search::SEARCH_EVIDENCE, &filtered).await;
+    assert!(
+        plan.contains("idx_embeddings_vector_cosine"),
+        "filtered plan:\n{}",
+        short(&plan)
+    );
+    let plan = explain(
+        &*tx,
+        truthgraph_db::sql::search::SEARCH_EVIDENCE_EXACT,
+        &params,
+    )
+    .await;
+    assert!(
+        !plan.contains("idx_embeddings_vector_cosine"),
+        "exact plan:\n{}",
+        short(&plan)
+    );
+    // The settings are transaction-local: nothing leaks to the pooled connection.
+    tx.commit().await.unwrap();
+    let probes: String = client
+        .query_one("SELECT current_setting('ivfflat.probes')", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        probes, "1",
+        "ivfflat.probes leaked out of the search transaction"
+    );
+}
+
+#[tokio::test]
+async fn hybrid_ranks_a_double_match_above_single_matches() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let db = &t.db;
+    let q = random_unit(100, DIM);
+    // A vector close to q: q plus a little of another direction.
+    let near = |seed: u64, w: f32| {
+        let o = random_unit(seed, DIM);
+        Vector::from(crate::support::unit(
+            q.as_slice()
+                .iter()
+                .zip(o.as_slice())
+                .map(|(a, b)| a + w * b)
+                .collect(),
+        ))
+    };
+    let docs = [
+        (
+            "both",
+            "Glaciers in the Alps are melting faster every decade",
+            near(1, 0.5),
+        ),
+        (
+            "vector_only",
+            "An unrelated sentence about cooking pasta",
+            near(2, 0.3),
+        ),
+        (
+            "keyword_only",
+            "Alpine glaciers melting, a report",
+            random_unit(3, DIM),
+        ),
+        (
+            "neither",
+            "Stock markets closed higher",
+            random_unit(4, DIM),
+        ),
+    ];
+    let mut ids = std::collections::HashMap::new();
+    for (name, text, v) in &docs {
+        let e = db
+            .tenant("a")
+            .unwrap()
+            .insert_evidence(text, None, None)
+            .await
+            .unwrap();
+        db.tenant("a")
+            .unwrap()
+            .upsert_embedding(EntityType::Evidence, e.id, v, "m", None)
+            .await
+            .unwrap();
+        ids.insert(e.id, *name);
+    }
+    // Another tenant's perfect match must not appear.
+    let other = db
+        .tenant("b")
+        .unwrap()
+        .insert_evidence("glaciers melting glaciers", None, None)
+        .await
+        .unwrap();
+    db.tenant("b")
+        .unwrap()
+        .upsert_embedding(EntityType::Evidence, other.id, &q, "m", None)
+        .await
+        .unwrap();
+
+    // Two candidates a side: the vector side finds vector_only and both, the
+    // full-text side keyword_only and both.
+    let opts = HybridOptions {
+        k: 3,
+        candidates: 2,
+        ..Default::default()
+    };
+    let hits = db
+        .tenant("a")
+        .unwrap()
+        .hybrid_search("glaciers melting", &q, &opts)
+        .await
+        .unwrap();
+    let order: Vec<&str> = hits.iter().map(|h| ids[&h.id]).collect();
+    assert_eq!(order.len(), 3, "{order:?}");
+    assert_eq!(order[0], "both", "{order:?}");
+    let both = &hits[0];
+    assert!(both.vector_rank.is_some() && both.keyword_rank.is_some());
+    let vec_only = hits.iter().find(|h| ids[&h.id] == "vector_only").unwrap();
+    assert_eq!(
+        (vec_only.vector_rank, vec_only.keyword_rank),
+        (Some(1), None)
+    );
+    let kw = hits.iter().find(|h| ids[&h.id] == "keyword_only").unwrap();
+    assert_eq!((kw.vector_rank, kw.keyword_rank.is_some()), (None, true));
+    assert!(both.score > vec_only.score && both.score > kw.score);
+    assert!(hits.iter().all(|h| h.id != other.id));
+    // Weights per call: keyword only puts the keyword matches first.
+    let kw_first = db
+        .tenant("a")
+        .unwrap()
+        .hybrid_search(
+            "glaciers melting",
+            &q,
+            &HybridOptions {
+                k: 2,
+                candidates: 2,
+                vector_weight: 0.0,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        kw_first.iter().all(|h| h.keyword_rank.is_some()),
+        "{kw_first:?}"
+    );
+    assert_eq!(
+        match db
+            .tenant("a")
+            .unwrap()
+            .hybrid_search(" ", &q, &HybridOptions::default())
+            .await
+            .unwrap_err()
+        {
+            Error::InvalidInput { field, .. } => field,
+            e => panic!("{e}"),
+        },
+        "text"
+    );
+}
+
+#[tokio::test]
+async fn bulk_load_is_atomic_and_bit_identical() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let db = &t.db;
+    let mut data = Clustered::new(5, DIM, 4, 0.5);
+    let mut rows: Vec<NewEmbedding> = (0..50)
+        .map(|i| NewEmbedding {
+            entity_type: if i % 2 == 0 {
+                EntityType::Evidence
+            } else {
+                EntityType::Claim
+            },
+            entity_id: Uuid::new_v4(),
+            embedding: data.next(),
+            model_name: "m".into(),
+            model_version: (i % 3 == 0).then(|| "v1".to_string()),
+        })
+        .collect();
+    let count = async || -> i64 {
+        db.client()
+            .await
+            .unwrap()
+            .query_one("SELECT count(*) FROM embeddings", &[])
+            .await
+            .unwrap()
+            .get(0)
+    };
+    // One bad vector anywhere: nothing is written.
+    let mut bad = rows.clone();
+    let mut v = bad[37].embedding.to_vec();
+    v[100] = f32::NAN;
+    bad[37].embedding = Vector::from(v);
+    match db
+        .tenant("a")
+        .unwrap()
+        .bulk_load_embeddings(&bad)
+        .await
+        .unwrap_err()
+    {
+        Error::InvalidInput { field, .. } => assert_eq!(field, "rows[37].embedding"),
+        e => panic!("{e}"),
+    }
+    bad = rows.clone();
+    bad[3].embedding = Vector::from(vec![0.1; 384]);
+    assert!(
+        db.tenant("a")
+            .unwrap()
+            .bulk_load_embeddings(&bad)
+            .await
+            .is_err()
+    );
+    // A duplicate entity (caught by the database mid-COPY): nothing is written.
+    bad = rows.clone();
+    bad[49].entity_id = bad[1].entity_id;
+    bad[49].entity_type = bad[1].entity_type;
+    let err = db
+        .tenant("a")
+        .unwrap()
+        .bulk_load_embeddings(&bad)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Conflict { constraint, .. } if constraint == "idx_embeddings_entity_unique"),
+        "{err:?}"
+    );
+    assert_eq!(count().await, 0);
+
+    // A correct batch reads back bit for bit.
+    rows[0].embedding = Vector::from(
+        (0..DIM)
+            .map(|i| {
+                if i == 0 {
+                    f32::MIN_POSITIVE
+                } else {
+                    1.0 / (i as f32 + 0.3)
+                }
+            })
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(
+        db.tenant("a")
+            .unwrap()
+            .bulk_load_embeddings(&rows)
+            .await
+            .unwrap(),
+        50
+    );
+    for r in &rows {
+        let got = db
+            .tenant("a")
+            .unwrap()
+            .get_embedding(r.entity_type, r.entity_id)
+            .await
+            .unwrap()
+            .unwrap();
+        let bits = |v: &Vector| v.as_slice().iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&got.embedding), bits(&r.embedding));
+        assert_eq!(got.model_version, r.model_version);
+        assert_eq!(got.tenant_id, "a");
+    }
+    assert_eq!(
+        db.tenant("a")
+            .unwrap()
+            .bulk_load_embeddings(&[])
+            .await
+            .unwrap(),
+        0
+    );
+}
+
+/// The exact queries must be their index-served twins but for the ORDER BY
+/// that keeps the index out: any other drift (a filter, a join, a column)
+/// would make recall checks compare different things.
+#[test]
+fn exact_queries_differ_from_indexed_ones_only_in_order_by() {
+    use truthgraph_db::sql::search;
+    let exact_order = "ORDER BY (em.embedding <=> $1) + 0, em.entity_id";
+    let index_order = "ORDER BY em.embedding <=> $1";
+    for (indexed, exact) in [
+        (search::SEARCH_EVIDENCE, search::SEARCH_EVIDENCE_EXACT),
+        (search::SEARCH_CLAIMS, search::SEARCH_CLAIMS_EXACT),
+    ] {
+        assert!(exact.contains(exact_order), "{exact}");
+        assert_eq!(exact.replace(exact_order, index_order), indexed);
+    }
+}
+
+#[tokio::test]
+async fn claim_search_finds_near_duplicates_tuned_and_exact() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let (a, b) = (t.db.tenant("a").unwrap(), t.db.tenant("b").unwrap());
+    let mut data = Clustered::new(11, DIM, 4, 0.6);
+    let mut ids = Vec::new();
+    for i in 0..30 {
+        let c = a.insert_claim(&format!("claim {i}"), None).await.unwrap();
+        a.upsert_embedding(EntityType::Claim, c.id, &data.next(), "m", None)
+            .await
+            .unwrap();
+        ids.push(c.id);
+    }
+    // Another tenant's claim with the very vector searched for stays invisible.
+    let q = a
+        .get_embedding(EntityType::Claim, ids[7])
+        .await
+        .unwrap()
+        .unwrap()
+        .embedding;
+    let other = b.insert_claim("b's claim", None).await.unwrap();
+    b.upsert_embedding(EntityType::Claim, other.id, &q, "m", None)
+        .await
+        .unwrap();
+    let exact = a
+        .search_claims(
+            &q,
+            &SearchOptions {
+                exact: true,
+                ..SearchOptions::top(5)
+            },
+        )
+        .await
+        .unwrap();
+    let tuned = a.search_claims(&q, &SearchOptions::top(5)).await.unwrap();
+    assert_eq!(exact.len(), 5);
+    assert_eq!(exact[0].id, ids[7]);
+    assert!((exact[0].similarity - 1.0).abs() < 1e-5);
+    assert_eq!(exact[0].text, "claim 7");
+    assert_eq!(
+        tuned.iter().map(|h| h.id).collect::<Vec<_>>(),
+        exact.iter().map(|h| h.id).collect::<Vec<_>>()
+    );
+    assert!(exact.iter().chain(&tuned).all(|h| h.id != other.id));
+    assert!(matches!(
+        a.search_claims(
+            &q,
+            &SearchOptions {
+                source_type: Some("x".into()),
+                ..SearchOptions::top(5)
+            }
+        )
+        .await,
+        Err(Error::InvalidInput { field, .. }) if field == "source_type"
+    ));
+}

@@ -1,0 +1,176 @@
+//! Shared test helpers: deterministic vectors, plans, schema snapshots,
+//! error fields. SQL to EXPLAIN comes from `truthgraph_db::sql` (the generated
+//! crate), never from re-reading `queries/`.
+#![allow(dead_code)]
+
+use pgvector::Vector;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr_free::normal;
+
+use truthgraph_db::Error;
+pub use truthgraph_db::testing::TestDatabase;
+
+/// Box-Muller normal samples without another dependency.
+mod rand_distr_free {
+    use rand::Rng;
+
+    pub fn normal(rng: &mut impl Rng) -> f32 {
+        let u1: f64 = rng.random_range(f64::EPSILON..1.0);
+        let u2: f64 = rng.random();
+        ((-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()) as f32
+    }
+}
+
+/// Deterministic clustered unit vectors: `n` points around `clusters` random
+/// centres, each point `centre + noise · N(0, I)`, normalised.
+pub struct Clustered {
+    pub centres: Vec<Vec<f32>>,
+    rng: ChaCha8Rng,
+    pub dim: usize,
+    pub noise: f32,
+}
+
+impl Clustered {
+    pub fn new(seed: u64, dim: usize, clusters: usize, noise: f32) -> Self {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let centres = (0..clusters)
+            .map(|_| unit((0..dim).map(|_| normal(&mut rng)).collect()))
+            .collect();
+        Clustered {
+            centres,
+            rng,
+            dim,
+            noise,
+        }
+    }
+
+    /// The next point (round-robin over a random centre).
+    pub fn next(&mut self) -> Vector {
+        let c = self.rng.random_range(0..self.centres.len());
+        let noise = self.noise / (self.dim as f32).sqrt();
+        let v: Vec<f32> = self.centres[c]
+            .iter()
+            .map(|x| x + noise * normal(&mut self.rng))
+            .collect();
+        Vector::from(unit(v))
+    }
+
+    pub fn take(&mut self, n: usize) -> Vec<Vector> {
+        (0..n).map(|_| self.next()).collect()
+    }
+}
+
+pub fn unit(mut v: Vec<f32>) -> Vec<f32> {
+    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    v.iter_mut().for_each(|x| *x /= norm);
+    v
+}
+
+/// A deterministic unit vector of `dim` dimensions from `seed`.
+pub fn random_unit(seed: u64, dim: usize) -> Vector {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    Vector::from(unit((0..dim).map(|_| normal(&mut rng)).collect()))
+}
+
+/// `EXPLAIN` output of `sql` with `params`, as one string.
+pub async fn explain(
+    client: &impl tokio_postgres::GenericClient,
+    sql: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> String {
+    client
+        .query(&format!("EXPLAIN {sql}"), params)
+        .await
+        .expect("explain")
+        .iter()
+        .map(|r| r.get::<_, String>(0))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Every schema object of `public` (columns, indexes, constraints, triggers,
+/// functions, extensions, comments) and the migration history, sorted, for
+/// comparing two databases.
+pub async fn schema_snapshot(c: &tokio_postgres::Client) -> Vec<String> {
+    let mut rows: Vec<String> = c
+        .query(
+            "SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type || ' ' || \
+                    is_nullable || ' ' || coalesce(column_default, '') \
+             FROM information_schema.columns WHERE table_schema = 'public' \
+             UNION ALL SELECT 'index ' || indexdef FROM pg_indexes WHERE schemaname = 'public' \
+             UNION ALL SELECT 'constraint ' || conrelid::regclass::text || ' ' || conname || ' ' || \
+                    pg_get_constraintdef(oid) FROM pg_constraint WHERE connamespace = 'public'::regnamespace \
+             UNION ALL SELECT 'trigger ' || tgname || ' ' || tgrelid::regclass::text \
+                    FROM pg_trigger WHERE NOT tgisinternal \
+             UNION ALL SELECT 'function ' || proname FROM pg_proc WHERE pronamespace = 'public'::regnamespace \
+             UNION ALL SELECT 'extension ' || extname FROM pg_extension \
+             UNION ALL SELECT 'comment ' || c.relname || '.' || coalesce(a.attname, '') || ' ' || d.description \
+                    FROM pg_description d JOIN pg_class c ON c.oid = d.objoid \
+                    LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid AND d.objsubid > 0 \
+                    WHERE c.relnamespace = 'public'::regnamespace",
+            &[],
+        )
+        .await
+        .expect("schema snapshot")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let history = c
+        .query(
+            "SELECT to_regclass('refinery_schema_history') IS NOT NULL",
+            &[],
+        )
+        .await
+        .unwrap()[0]
+        .get::<_, bool>(0);
+    if history {
+        rows.extend(
+            c.query(
+                "SELECT 'history ' || version || ' ' || name || ' ' || checksum FROM refinery_schema_history",
+                &[],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get::<_, String>(0)),
+        );
+    }
+    rows.sort();
+    rows
+}
+
+/// The field an [`Error::InvalidInput`] names.
+pub fn field(e: &Error) -> &str {
+    match e {
+        Error::InvalidInput { field, .. } => field,
+        other => panic!("expected InvalidInput, got {other:?}"),
+    }
+}
+
+/// Every migration version this build embeds, oldest first.
+pub fn versions() -> Vec<i32> {
+    truthgraph_db::migrate::embedded_migrations()
+        .iter()
+        .map(|m| m.version)
+        .collect()
+}
+
+/// The versions newer than `from`, oldest first (what migrating from `from` applies).
+pub fn versions_after(from: i32) -> Vec<i32> {
+    versions().into_iter().filter(|v| *v > from).collect()
+}
+
+/// The versions newer than `target`, newest first (what rolling back to `target` undoes).
+pub fn undone_to(target: i32) -> Vec<i32> {
+    versions_after(target).into_iter().rev().collect()
+}
+
+/// `V1, V2, V3`, as the CLI lists versions.
+pub fn listed(versions: &[i32]) -> String {
+    versions
+        .iter()
+        .map(|v| format!("V{v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -1,0 +1,141 @@
+//! Verification results: latest, history, by verdict (`queries/verification.sql`).
+
+use truthgraph_db::{Error, NewVerificationResult, RetrievalMethod, VerdictLabel};
+use uuid::Uuid;
+
+use crate::support::{TestDatabase, field};
+
+fn verification(claim_id: Uuid, verdict: VerdictLabel, confidence: f64) -> NewVerificationResult {
+    NewVerificationResult {
+        claim_id,
+        verdict,
+        confidence,
+        support_score: 0.7,
+        refute_score: 0.2,
+        neutral_score: 0.1,
+        evidence_count: 3,
+        supporting_evidence_count: 2,
+        refuting_evidence_count: 1,
+        neutral_evidence_count: 0,
+        reasoning: None,
+        nli_result_ids: vec![],
+        pipeline_version: None,
+        retrieval_method: Some(RetrievalMethod::Hybrid),
+    }
+}
+
+#[tokio::test]
+async fn verification_results_latest_history_and_by_verdict() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let db = &t.db;
+    let claim = db
+        .tenant("a")
+        .unwrap()
+        .insert_claim("c", None)
+        .await
+        .unwrap();
+    let first = db
+        .tenant("a")
+        .unwrap()
+        .insert_verification_result(&verification(claim.id, VerdictLabel::Insufficient, 0.4))
+        .await
+        .unwrap();
+    assert_eq!(
+        (first.reasoning.clone(), first.pipeline_version.clone()),
+        (None, None)
+    );
+    assert_eq!(first.nli_result_ids, Some(vec![]));
+    let mut second = verification(claim.id, VerdictLabel::Supported, 0.9);
+    second.reasoning = Some("two sources agree".into());
+    second.nli_result_ids = vec![Uuid::new_v4()];
+    let second = db
+        .tenant("a")
+        .unwrap()
+        .insert_verification_result(&second)
+        .await
+        .unwrap();
+
+    let latest = db
+        .tenant("a")
+        .unwrap()
+        .latest_verification_result(claim.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(latest.id, second.id);
+    let history = db
+        .tenant("a")
+        .unwrap()
+        .verification_history(claim.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        history.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![second.id, first.id]
+    );
+    let other = db
+        .tenant("a")
+        .unwrap()
+        .insert_claim("c2", None)
+        .await
+        .unwrap();
+    db.tenant("a")
+        .unwrap()
+        .insert_verification_result(&verification(other.id, VerdictLabel::Supported, 0.95))
+        .await
+        .unwrap();
+    let supported = db
+        .tenant("a")
+        .unwrap()
+        .verification_results_by_verdict(VerdictLabel::Supported, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        supported.iter().map(|r| r.confidence).collect::<Vec<_>>(),
+        vec![0.95, 0.9]
+    );
+
+    assert!(
+        db.tenant("b")
+            .unwrap()
+            .latest_verification_result(claim.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(matches!(
+        db.tenant("b")
+            .unwrap()
+            .insert_verification_result(&verification(claim.id, VerdictLabel::Refuted, 0.5))
+            .await,
+        Err(Error::MissingReference { .. })
+    ));
+    let mut bad = verification(claim.id, VerdictLabel::Refuted, 0.5);
+    bad.refute_score = f64::NAN;
+    assert_eq!(
+        field(
+            &db.tenant("a")
+                .unwrap()
+                .insert_verification_result(&bad)
+                .await
+                .unwrap_err()
+        ),
+        "refute_score"
+    );
+    bad = verification(claim.id, VerdictLabel::Refuted, 0.5);
+    bad.evidence_count = -1;
+    assert_eq!(
+        field(
+            &db.tenant("a")
+                .unwrap()
+                .insert_verification_result(&bad)
+                .await
+                .unwrap_err()
+        ),
+        "evidence_count"
+    );
+    assert_eq!(
+        field(&"UNKNOWN".parse::<VerdictLabel>().unwrap_err()),
+        "verdict"
+    );
+}
