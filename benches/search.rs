@@ -21,7 +21,6 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, criterion_group, criterion_main};
 use pgvector::Vector;
 use support::{Clustered, TestDatabase};
-use truthgraph_db::search::{DEFAULT_EF_SEARCH, DEFAULT_PROBES, tune};
 
 use truthgraph_db::{Database, EntityType, NewEmbedding, SearchOptions};
 use truthgraph_vector_ref::VectorRef;
@@ -249,11 +248,11 @@ async fn report(n: usize) {
             .await;
             for probes in [1, 5, 10, 20, 40] {
                 let opts = SearchOptions {
-                    probes,
+                    probes: Some(probes),
                     ..SearchOptions::default()
                 };
                 let (recall, latency) = measure(&t.db, "bench", &ds.queries, &truth, &opts).await;
-                let mark = if lists == 100 && probes == DEFAULT_PROBES {
+                let mark = if lists == 100 && probes == t.db.search_defaults().probes {
                     " (default)"
                 } else {
                     ""
@@ -276,11 +275,11 @@ async fn report(n: usize) {
         .await;
         for ef in [40, 100, 200] {
             let opts = SearchOptions {
-                ef_search: ef,
+                ef_search: Some(ef),
                 ..SearchOptions::default()
             };
             let (recall, latency) = measure(&t.db, "bench", &ds.queries, &truth, &opts).await;
-            let mark = if ef == DEFAULT_EF_SEARCH {
+            let mark = if ef == t.db.search_defaults().ef_search {
                 " (default)"
             } else {
                 ""
@@ -336,22 +335,27 @@ fn bench(c: &mut Criterion) {
             }
         })
     });
+    // The floor: the same SQL as a statement prepared once on a plain
+    // tokio-postgres connection started with the same settings.
+    let raw = rt.block_on(async {
+        let mut pg: tokio_postgres::Config = t.url.parse().unwrap();
+        pg.options(db.search_defaults().startup_options());
+        let (client, conn) = pg.connect(tokio_postgres::NoTls).await.unwrap();
+        tokio::spawn(conn);
+        let stmt = client.prepare(sql).await.unwrap();
+        (client, stmt)
+    });
     group.bench_function("raw_prepared_default", |b| {
         b.to_async(&rt).iter(|| {
             i += 1;
             let q = &queries[i % QUERIES];
+            let (client, stmt) = (&raw.0, &raw.1);
             async move {
-                let mut client = db.client().await.unwrap();
-                let tx = client.transaction().await.unwrap();
-                tune(&tx, DEFAULT_PROBES, DEFAULT_EF_SEARCH).await.unwrap();
-                let stmt = tx.prepare_cached(sql).await.unwrap();
                 let (k, src, min): (i64, Option<&str>, Option<f64>) = (10, None, None);
-                let rows = tx
-                    .query(&stmt, &[&VectorRef::from(q), &"bench", &src, &k, &min])
+                client
+                    .query(stmt, &[&VectorRef::from(q), &"bench", &src, &k, &min])
                     .await
-                    .unwrap();
-                tx.commit().await.unwrap();
-                rows
+                    .unwrap()
             }
         })
     });

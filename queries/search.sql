@@ -2,24 +2,18 @@
 -- `vector_cosine_ops`, so the ivfflat/hnsw index serves the ORDER BY ... LIMIT
 -- of the inner query, which reads `embeddings` alone. Filters (tenant, entity
 -- type, source type) are applied while the index is scanned; with pgvector 0.8
--- iterative scans (set per call by the library) the scan goes on until k rows
--- pass them. The outer query joins the text (a trigger deletes an entity's
+-- iterative scans (on for every connection of the library) the scan goes on
+-- until k rows pass them. The outer query joins the text (a trigger deletes an entity's
 -- embedding with the entity, so the join drops nothing), re-sorts (iterative
 -- scans may return rows slightly out of order) and applies the minimum
 -- similarity after the top-k is taken.
 
---! tune_search
---- Sets, for the current transaction only, `ivfflat.probes` and
---- `hnsw.ef_search`, relaxed-order iterative scans (pgvector 0.8) and
---- `random_page_cost = 1.1`. The last is about the planner: with the default
---- of 4 it prices an IVFFlat scan of 40 of 100 lists above a sequential scan
---- and sort of the whole tenant, and picks the latter although it is about 4
---- times slower (30 ms against 8 ms at 10K x 1536, vector pages cached).
-SELECT set_config('ivfflat.probes', :probes, true) AS probes,
-       set_config('hnsw.ef_search', :ef_search, true) AS ef_search,
-       set_config('ivfflat.iterative_scan', 'relaxed_order', true) AS ivfflat_iterative_scan,
-       set_config('hnsw.iterative_scan', 'relaxed_order', true) AS hnsw_iterative_scan,
-       set_config('random_page_cost', '1.1', true) AS random_page_cost;
+--! tune_search (probes?, ef_search?)
+--- Overrides, for the current transaction only, `ivfflat.probes` and
+--- `hnsw.ef_search`; NULL keeps the connection's value. A search whose options
+--- override the connection's defaults runs in its own transaction with this first.
+SELECT set_config('ivfflat.probes', coalesce(:probes::text, current_setting('ivfflat.probes')), true) AS probes,
+       set_config('hnsw.ef_search', coalesce(:ef_search::text, current_setting('hnsw.ef_search')), true) AS ef_search;
 
 --: EvidenceHit(source_url?, source_type?)
 --: ClaimHit(source_url?)

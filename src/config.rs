@@ -14,6 +14,8 @@ use crate::error::Error;
 /// | `TRUTHGRAPH_POOL_TIMEOUT_MS` | `5000` | how long a caller waits for a free connection before [`Error::PoolTimeout`] |
 /// | `TRUTHGRAPH_CONNECT_TIMEOUT_MS` | `5000` | TCP connect + login timeout for a new connection |
 /// | `TRUTHGRAPH_STATEMENT_TIMEOUT_MS` | `60000` | server-side `statement_timeout` of every pooled connection, sent as a startup option (`0` = none) |
+/// | `TRUTHGRAPH_EF_SEARCH` | unset: tuned, else scaled to the table | pins `hnsw.ef_search` (1..=1000) on every pooled connection |
+/// | `TRUTHGRAPH_PROBES` | unset: tuned, else a tenth of the lists | pins `ivfflat.probes` (1..=32768) on every pooled connection |
 /// | `TRUTHGRAPH_PGDATA` | `.truthgraph/pgdata` | data directory of the CLI's embedded server |
 /// | `TRUTHGRAPH_PG_BINDIR` | newest `/usr/lib/postgresql/N/bin` | where `initdb` and `postgres` are |
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +30,12 @@ pub struct Config {
     pub connect_timeout: Duration,
     /// `TRUTHGRAPH_STATEMENT_TIMEOUT_MS`; `Duration::ZERO` disables it.
     pub statement_timeout: Duration,
+    /// `TRUTHGRAPH_EF_SEARCH`: `hnsw.ef_search` for every connection instead
+    /// of the tuned or built-in value (see [`crate::settings`]).
+    pub ef_search: Option<u32>,
+    /// `TRUTHGRAPH_PROBES`: `ivfflat.probes` for every connection instead of
+    /// the tuned or built-in value.
+    pub probes: Option<u32>,
     /// `TRUTHGRAPH_PGDATA`.
     pub embedded_data_dir: PathBuf,
 }
@@ -40,6 +48,8 @@ impl Default for Config {
             pool_timeout: Duration::from_secs(5),
             connect_timeout: Duration::from_secs(5),
             statement_timeout: Duration::from_secs(60),
+            ef_search: None,
+            probes: None,
             embedded_data_dir: PathBuf::from(".truthgraph/pgdata"),
         }
     }
@@ -74,6 +84,18 @@ impl Config {
                 },
             }
         };
+        let pin = |name: &'static str, max: u64| -> Result<Option<u32>, Error> {
+            match get(name).filter(|v| !v.trim().is_empty()) {
+                None => Ok(None),
+                Some(v) => match v.trim().parse::<u64>() {
+                    Ok(n) if (1..=max).contains(&n) => Ok(Some(n as u32)),
+                    _ => Err(Error::Config {
+                        name,
+                        reason: format!("{v:?} is not a whole number in 1..={max}"),
+                    }),
+                },
+            }
+        };
         let ms = |name, default: Duration, allow_zero| {
             number(name, default.as_millis() as u64, allow_zero).map(Duration::from_millis)
         };
@@ -84,6 +106,8 @@ impl Config {
             pool_timeout: ms("TRUTHGRAPH_POOL_TIMEOUT_MS", d.pool_timeout, false)?,
             connect_timeout: ms("TRUTHGRAPH_CONNECT_TIMEOUT_MS", d.connect_timeout, false)?,
             statement_timeout: ms("TRUTHGRAPH_STATEMENT_TIMEOUT_MS", d.statement_timeout, true)?,
+            ef_search: pin("TRUTHGRAPH_EF_SEARCH", 1000)?,
+            probes: pin("TRUTHGRAPH_PROBES", 32768)?,
             embedded_data_dir: get("TRUTHGRAPH_PGDATA")
                 .filter(|v| !v.trim().is_empty())
                 .map(PathBuf::from)
@@ -213,6 +237,18 @@ mod tests {
             Config::from_lookup(|n| (n == "TRUTHGRAPH_STATEMENT_TIMEOUT_MS").then(|| "0".into()))
                 .unwrap();
         assert_eq!(ok.statement_timeout, Duration::ZERO);
+        let pinned =
+            Config::from_lookup(|n| (n == "TRUTHGRAPH_EF_SEARCH").then(|| "64".into())).unwrap();
+        assert_eq!(pinned.ef_search, Some(64));
+        let err =
+            Config::from_lookup(|n| (n == "TRUTHGRAPH_PROBES").then(|| "0".into())).unwrap_err();
+        assert!(matches!(
+            err,
+            Error::Config {
+                name: "TRUTHGRAPH_PROBES",
+                ..
+            }
+        ));
     }
 
     #[test]

@@ -18,6 +18,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::migrate::{self, Adoption, SchemaStatus};
 use crate::raw_sql;
+use crate::settings::{self, SearchDefaults};
 
 /// What keeps an embedded server alive while handles exist (nothing without
 /// the `embedded` feature).
@@ -45,6 +46,8 @@ pub struct Database {
     /// Dimension of `embeddings.embedding`, read at open and after every
     /// schema change made through this handle (`None`: no table yet).
     dimension: Arc<RwLock<Option<usize>>>,
+    /// The search settings every pooled connection starts with.
+    search: Arc<SearchDefaults>,
     /// Keeps an embedded server alive for as long as a handle exists.
     server: ServerGuard,
 }
@@ -111,19 +114,38 @@ impl Database {
             reason: format!("{e}"),
         })?;
         pg.connect_timeout(config.connect_timeout);
+        if pg.get_application_name().is_none() {
+            pg.application_name("truthgraph-db");
+        }
+        // One connection outside the pool checks the URL and the login, and
+        // reads what every pooled connection must start with.
+        let (dimension, search) = {
+            let (client, conn) = pg.connect(NoTls).await?;
+            let conn = tokio::spawn(conn);
+            let read = async {
+                Ok::<_, Error>((
+                    catalog::read_dimension(&client).await?,
+                    settings::read(&client, config).await?,
+                ))
+            }
+            .await;
+            drop(client);
+            let _ = conn.await;
+            read?
+        };
+        // Startup options, not session SETs: they are in force from the first
+        // statement, survive RESET ALL and pool recycling, and cannot leak
+        // from one borrower to the next.
+        let mut options = pg.get_options().unwrap_or("").to_string();
         if !config.statement_timeout.is_zero() {
-            // A startup option, not a session SET: it survives pool recycling and
-            // cannot leak from one borrower to the next.
-            let mut options = pg.get_options().unwrap_or("").to_string();
             options.push_str(&format!(
                 " -c statement_timeout={}",
                 config.statement_timeout.as_millis()
             ));
-            pg.options(options.trim());
         }
-        if pg.get_application_name().is_none() {
-            pg.application_name("truthgraph-db");
-        }
+        options.push(' ');
+        options.push_str(&search.startup_options());
+        pg.options(options.trim());
         let manager = Manager::from_config(
             pg,
             NoTls,
@@ -143,16 +165,10 @@ impl Database {
             pool,
             config: config.clone(),
             url: url.to_string(),
-            dimension: Arc::new(RwLock::new(None)),
+            dimension: Arc::new(RwLock::new(dimension)),
+            search: Arc::new(search),
             server,
         };
-        // The eager connection check: a wrong URL or refused login fails here.
-        drop(db.client().await?);
-        // The dimension is an optimisation: when it cannot be read now (say a
-        // very short statement_timeout), the first call that needs it reads it.
-        if let Err(e) = db.refresh_dimension().await {
-            tracing::warn!(error = %e, "could not read the embedding dimension at open");
-        }
         Ok(db)
     }
 
@@ -221,6 +237,12 @@ impl Database {
     /// The pool, for callers that manage connections themselves.
     pub fn pool(&self) -> &Pool {
         &self.pool
+    }
+
+    /// The search settings every pooled connection of this handle starts
+    /// with, and where each came from (read at open; see [`crate::settings`]).
+    pub fn search_defaults(&self) -> &SearchDefaults {
+        &self.search
     }
 
     /// Whether this handle runs on an embedded server it started.

@@ -32,7 +32,8 @@
 //! schema commands), [`tenant`] (the tenant-scoped handle), [`records`] (one
 //! module per query family: claims, evidence, embeddings, NLI, verification,
 //! verdicts), [`search`], [`maintenance`], [`validate`] (every input check),
-//! [`labels`] (the stored enums), [`migrate`], [`catalog`] (what the database
+//! [`labels`] (the stored enums), [`settings`] (what each connection starts
+//! with), [`migrate`], [`catalog`] (what the database
 //! says about itself), [`raw_sql`] (the SQL that is not in `queries/`),
 //! [`error`]; `testing` (feature `testing`) gives each test a fresh database.
 
@@ -46,6 +47,7 @@ pub mod migrate;
 pub mod raw_sql;
 pub mod records;
 pub mod search;
+pub mod settings;
 pub mod tenant;
 #[cfg(feature = "testing")]
 pub mod testing;

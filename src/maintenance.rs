@@ -7,7 +7,7 @@ use crate::catalog::{self, VectorIndex, index_option};
 use crate::db::Database;
 use crate::error::Result;
 use crate::raw_sql;
-use crate::search::{DEFAULT_EF_SEARCH, DEFAULT_PROBES};
+use crate::settings::SearchDefaults;
 
 pub use truthgraph_queries::queries::maintenance::{IndexUsage, OrphanEmbeddings, TableSize};
 
@@ -39,8 +39,9 @@ pub fn recommended_lists(rows: i64) -> u32 {
     lists.round().max(1.0) as u32
 }
 
-/// The advice for one index with `rows` rows in its table (`None`: unknown).
-pub fn advise(ix: &VectorIndex, rows: Option<i64>) -> TuningAdvice {
+/// The advice for one index with `rows` rows in its table (`None`: unknown),
+/// given the settings in force.
+pub fn advise(ix: &VectorIndex, rows: Option<i64>, defaults: &SearchDefaults) -> TuningAdvice {
     let mut advice = Vec::new();
     if !ix.is_valid {
         advice.push(
@@ -56,8 +57,9 @@ pub fn advise(ix: &VectorIndex, rows: Option<i64>) -> TuningAdvice {
                     .into(),
             ),
             Some(rows) if rows < 10 * i64::from(lists) => advice.push(format!(
-                "only {rows} rows for {lists} lists: keep probes high (≥ {DEFAULT_PROBES}) or use \
-                 exact search; rebuild the index once the table is loaded"
+                "only {rows} rows for {lists} lists: keep probes high (now {}) or use \
+                 exact search; rebuild the index once the table is loaded",
+                defaults.probes
             )),
             Some(rows) => {
                 let want = recommended_lists(rows);
@@ -79,7 +81,9 @@ pub fn advise(ix: &VectorIndex, rows: Option<i64>) -> TuningAdvice {
     } else {
         let m = index_option(ix, "m").unwrap_or(16);
         advice.push(format!(
-            "hnsw m = {m}: raise ef_search (default {DEFAULT_EF_SEARCH}) for recall, lower it for speed"
+            "hnsw m = {m}: ef_search {} in force; raise it for recall, lower it for speed \
+             (truthgraph-db tune measures both)",
+            defaults.ef_search
         ));
         m
     };
@@ -174,6 +178,7 @@ impl Database {
                 advise(
                     ix,
                     (ix.table_rows_estimate >= 0).then_some(ix.table_rows_estimate),
+                    self.search_defaults(),
                 )
             })
             .collect())

@@ -1,43 +1,26 @@
-//! Similarity search: tuned top-k over the vector index, exact mode, and
-//! hybrid (full text + vector) search.
+//! Similarity search: top-k over the vector index, exact mode, and hybrid
+//! (full text + vector) search.
 //!
-//! Tuning is per call and per transaction: `set_config(name, value, true)`
-//! inside the search's own transaction sets `ivfflat.probes`,
-//! `hnsw.ef_search` and pgvector 0.8's iterative scans for that transaction
-//! only. A session-level `SET` would leak to the next borrower of the pooled
-//! connection, so it is never used.
+//! A search with default options is one statement on a pooled connection: the
+//! statement is prepared once per connection (cached), and the index settings
+//! (`hnsw.ef_search`, `ivfflat.probes`, iterative scans) are already in force
+//! on the connection from its start (see [`crate::settings`]). Options that
+//! override them (`ef_search`, `probes`) make the call run in its own
+//! transaction with `set_config(…, true)` first, so an override ends with the
+//! call and never reaches the next borrower of the connection.
 
 use pgvector::Vector;
 use truthgraph_queries::client::Params;
 use truthgraph_queries::queries::search;
 use truthgraph_vector_ref::VectorRef;
 
-use crate::db::Transaction;
+use crate::db::{Client, Transaction};
 use crate::error::{Error, Result};
 use crate::tenant::Tenant;
 use crate::validate;
 
-pub use truthgraph_queries::queries::search::{ClaimHit, EvidenceHit, HybridHit};
-
 pub use crate::validate::MAX_K;
-
-/// Default `ivfflat.probes`: lists scanned per query.
-///
-/// Chosen by measurement (`cargo bench --bench search`, 10K × 1536, the
-/// seed's `lists = 100`; figures in the README): on clustered vectors every
-/// setting from 5 probes up reaches recall@10 = 1.0, which says little; on
-/// low-rank vectors (64 latent dimensions, harder than real text embeddings)
-/// recall@10 is 0.50 at 10 probes, 0.70 at 20 and 0.89 at 40, for 2.9, 5.0 and
-/// 11 ms against 31 ms for exact search. 40 keeps that headroom for
-/// embeddings we have not seen. Raise it (or use HNSW) when recall matters
-/// more than latency; rebuild with more lists as the table grows.
-pub const DEFAULT_PROBES: u32 = 40;
-
-/// Default `hnsw.ef_search` (pgvector's own default is 40): the candidate
-/// list of an HNSW index scan, used when an HNSW index serves the query.
-/// Measured on the low-rank set: recall@10 0.81 at 40, 0.96 at 100, 0.99 at 200
-/// (3.7, 6.0 and 9.7 ms at 10K × 1536, m = 16).
-pub const DEFAULT_EF_SEARCH: u32 = 100;
+pub use truthgraph_queries::queries::search::{ClaimHit, EvidenceHit, HybridHit};
 
 /// Default number of candidates each side of a hybrid search contributes.
 pub const DEFAULT_HYBRID_CANDIDATES: usize = 60;
@@ -51,10 +34,12 @@ pub struct SearchOptions {
     pub source_type: Option<String>,
     /// Drop hits whose cosine similarity is below this, in [-1, 1].
     pub min_similarity: Option<f64>,
-    /// `ivfflat.probes` for this call, 1..=32768.
-    pub probes: u32,
-    /// `hnsw.ef_search` for this call, 1..=1000.
-    pub ef_search: u32,
+    /// `ivfflat.probes` for this call, 1..=32768, instead of the connection's
+    /// default (costs a transaction around the call).
+    pub probes: Option<u32>,
+    /// `hnsw.ef_search` for this call, 1..=1000, instead of the connection's
+    /// default (costs a transaction around the call).
+    pub ef_search: Option<u32>,
     /// Compare against every row instead of using the index (slow, exact).
     pub exact: bool,
 }
@@ -65,8 +50,8 @@ impl Default for SearchOptions {
             k: 10,
             source_type: None,
             min_similarity: None,
-            probes: DEFAULT_PROBES,
-            ef_search: DEFAULT_EF_SEARCH,
+            probes: None,
+            ef_search: None,
             exact: false,
         }
     }
@@ -87,11 +72,15 @@ impl SearchOptions {
     /// [`Error::InvalidInput`] for the first bad field.
     pub fn validate(&self) -> Result<()> {
         validate::k(self.k)?;
-        validate::tuning(self.probes, self.ef_search)?;
+        validate_overrides(self.probes, self.ef_search)?;
         if let Some(m) = self.min_similarity {
             validate::similarity("min_similarity", m)?;
         }
         validate::filter("source_type", self.source_type.as_deref())
+    }
+
+    fn overrides(&self) -> Option<(Option<u32>, Option<u32>)> {
+        (self.probes.is_some() || self.ef_search.is_some()).then_some((self.probes, self.ef_search))
     }
 }
 
@@ -107,10 +96,10 @@ pub struct HybridOptions {
     pub vector_weight: f64,
     /// Weight of the full-text rank in the fused score (default 1).
     pub keyword_weight: f64,
-    /// `ivfflat.probes` for this call.
-    pub probes: u32,
-    /// `hnsw.ef_search` for this call.
-    pub ef_search: u32,
+    /// `ivfflat.probes` for this call instead of the connection's default.
+    pub probes: Option<u32>,
+    /// `hnsw.ef_search` for this call instead of the connection's default.
+    pub ef_search: Option<u32>,
 }
 
 impl Default for HybridOptions {
@@ -120,8 +109,8 @@ impl Default for HybridOptions {
             candidates: DEFAULT_HYBRID_CANDIDATES,
             vector_weight: 1.0,
             keyword_weight: 1.0,
-            probes: DEFAULT_PROBES,
-            ef_search: DEFAULT_EF_SEARCH,
+            probes: None,
+            ef_search: None,
         }
     }
 }
@@ -139,77 +128,110 @@ impl HybridOptions {
         if self.vector_weight == 0.0 && self.keyword_weight == 0.0 {
             return Err(Error::invalid("vector_weight", "both weights are 0"));
         }
-        validate::tuning(self.probes, self.ef_search)
+        validate_overrides(self.probes, self.ef_search)
     }
 }
 
-/// Applies `queries/search.sql`'s `tune_search` to `tx`: probes, ef_search,
-/// relaxed-order iterative scans and the planner's page cost, for this
-/// transaction only.
+fn validate_overrides(probes: Option<u32>, ef_search: Option<u32>) -> Result<()> {
+    if let Some(p) = probes {
+        validate::probes(p)?;
+    }
+    if let Some(e) = ef_search {
+        validate::ef_search(e)?;
+    }
+    Ok(())
+}
+
+/// Overrides `ivfflat.probes` and/or `hnsw.ef_search` for the rest of `tx`
+/// (`None` keeps the connection's value).
 ///
 /// # Errors
-/// A database error; on pgvector < 0.8 the server rejects the iterative-scan
-/// settings.
-pub async fn tune(tx: &Transaction<'_>, probes: u32, ef_search: u32) -> Result<()> {
+/// A database error.
+pub async fn tune(tx: &Transaction<'_>, probes: Option<u32>, ef_search: Option<u32>) -> Result<()> {
     search::tune_search()
-        .bind(tx, &probes.to_string(), &ef_search.to_string())
+        .bind(
+            tx,
+            &probes.map(|p| p.to_string()),
+            &ef_search.map(|e| e.to_string()),
+        )
         .one()
         .await?;
     Ok(())
 }
 
+/// Runs `query` on `client` as one statement with the connection's settings,
+/// or, when `overrides` are given, inside a transaction that applies them
+/// first and ends with the call.
+macro_rules! with_overrides {
+    ($client:ident, $overrides:expr, |$c:ident| $query:expr) => {{
+        match $overrides {
+            None => {
+                let $c = &$client;
+                $query
+            }
+            Some((probes, ef_search)) => {
+                let mut $client = $client;
+                let tx = $client.transaction().await?;
+                tune(&tx, probes, ef_search).await?;
+                let out = {
+                    let $c = &tx;
+                    $query
+                };
+                tx.commit().await?;
+                out
+            }
+        }
+    }};
+}
+
 impl Tenant<'_> {
     /// The tenant's `k` evidence most similar to `query` by cosine similarity,
-    /// most similar first, with the evidence text and source.
+    /// most similar first, with the evidence text and source (never the
+    /// vector).
     ///
-    /// Unless `exact`, the vector index serves the search with
-    /// `opts.probes`/`opts.ef_search` and iterative scans, so a filtered
-    /// search (tenant, source type) still returns `k` rows when that many match.
+    /// Unless `exact`, the vector index serves the search, with iterative
+    /// scans, so a filtered search (tenant, source type) still returns `k`
+    /// rows when that many match.
     ///
     /// # Errors
     /// [`Error::InvalidInput`] for a query vector of the wrong dimension, NaN,
-    /// infinite or zero, an empty tenant, or an option out of range.
+    /// infinite or zero, or an option out of range.
     pub async fn search_evidence(
         &self,
         query: &Vector,
         opts: &SearchOptions,
     ) -> Result<Vec<EvidenceHit>> {
-        let tenant = self.id();
         opts.validate()?;
-        validate::vector(
-            "query",
-            query.as_slice(),
-            self.database().embedding_dimension().await?,
-        )?;
-        let params = search::SearchEvidenceParams {
-            query: VectorRef::from(query),
-            tenant_id: tenant,
-            source_type: opts.source_type.as_deref(),
-            k: opts.k as i64,
-            min_similarity: opts.min_similarity,
-        };
-        let mut client = self.client().await?;
+        self.check_query(query).await?;
+        let client: Client = self.client().await?;
+        let (tenant_id, source_type) = (self.id(), opts.source_type.as_deref());
+        let (k, min_similarity) = (opts.k as i64, opts.min_similarity);
+        let query = VectorRef::from(query);
         if opts.exact {
             return Ok(search::search_evidence_exact()
                 .params(
                     &client,
                     &search::SearchEvidenceExactParams {
-                        query: params.query.clone(),
-                        tenant_id: tenant,
-                        source_type: params.source_type,
-                        k: params.k,
-                        min_similarity: params.min_similarity,
+                        query,
+                        tenant_id,
+                        source_type,
+                        k,
+                        min_similarity,
                     },
                 )
                 .all()
                 .await?);
         }
-        let tx = client.transaction().await?;
-        tune(&tx, opts.probes, opts.ef_search).await?;
-        let stmt = search::search_evidence().prepare(&tx).await?;
-        let hits = stmt.params(&tx, &params).all().await?;
-        tx.commit().await?;
-        Ok(hits)
+        let params = search::SearchEvidenceParams {
+            query,
+            tenant_id,
+            source_type,
+            k,
+            min_similarity,
+        };
+        Ok(with_overrides!(client, opts.overrides(), |c| {
+            search::search_evidence().params(c, &params).all().await?
+        }))
     }
 
     /// The tenant's `k` claims most similar to `query` (e.g. to find
@@ -222,34 +244,26 @@ impl Tenant<'_> {
         query: &Vector,
         opts: &SearchOptions,
     ) -> Result<Vec<ClaimHit>> {
-        let tenant = self.id();
         opts.validate()?;
         if opts.source_type.is_some() {
             return Err(Error::invalid("source_type", "claims have no source type"));
         }
-        validate::vector(
-            "query",
-            query.as_slice(),
-            self.database().embedding_dimension().await?,
-        )?;
+        self.check_query(query).await?;
+        let client: Client = self.client().await?;
+        let (tenant, k, min) = (self.id(), opts.k as i64, opts.min_similarity);
         let query = VectorRef::from(query);
-        let k = opts.k as i64;
-        let mut client = self.client().await?;
         if opts.exact {
             return Ok(search::search_claims_exact()
-                .bind(&client, &query, &tenant, &k, &opts.min_similarity)
+                .bind(&client, &query, &tenant, &k, &min)
                 .all()
                 .await?);
         }
-        let tx = client.transaction().await?;
-        tune(&tx, opts.probes, opts.ef_search).await?;
-        let stmt = search::search_claims().prepare(&tx).await?;
-        let hits = stmt
-            .bind(&tx, &query, &tenant, &k, &opts.min_similarity)
-            .all()
-            .await?;
-        tx.commit().await?;
-        Ok(hits)
+        Ok(with_overrides!(client, opts.overrides(), |c| {
+            search::search_claims()
+                .bind(c, &query, &tenant, &k, &min)
+                .all()
+                .await?
+        }))
     }
 
     /// The tenant's evidence ranked by reciprocal rank fusion (k = 60) of its
@@ -264,37 +278,33 @@ impl Tenant<'_> {
         query: &Vector,
         opts: &HybridOptions,
     ) -> Result<Vec<HybridHit>> {
-        let tenant = self.id();
         opts.validate()?;
-        if text.trim().is_empty() {
-            return Err(Error::invalid("text", "is empty"));
-        }
-        validate::vector(
-            "query",
-            query.as_slice(),
-            self.database().embedding_dimension().await?,
-        )?;
-        let mut client = self.client().await?;
-        let tx = client.transaction().await?;
-        tune(&tx, opts.probes, opts.ef_search).await?;
-        let stmt = search::hybrid_search_evidence().prepare(&tx).await?;
-        let hits = stmt
-            .params(
-                &tx,
-                &search::HybridSearchEvidenceParams {
-                    query: VectorRef::from(query),
-                    tenant_id: tenant,
-                    candidates: opts.candidates as i64,
-                    text,
-                    vector_weight: opts.vector_weight,
-                    keyword_weight: opts.keyword_weight,
-                    k: opts.k as i64,
-                },
-            )
-            .all()
-            .await?;
-        tx.commit().await?;
-        Ok(hits)
+        validate::text("text", text)?;
+        self.check_query(query).await?;
+        let client: Client = self.client().await?;
+        let params = search::HybridSearchEvidenceParams {
+            query: VectorRef::from(query),
+            tenant_id: self.id(),
+            candidates: opts.candidates as i64,
+            text,
+            vector_weight: opts.vector_weight,
+            keyword_weight: opts.keyword_weight,
+            k: opts.k as i64,
+        };
+        let overrides = (opts.probes.is_some() || opts.ef_search.is_some())
+            .then_some((opts.probes, opts.ef_search));
+        Ok(with_overrides!(client, overrides, |c| {
+            search::hybrid_search_evidence()
+                .params(c, &params)
+                .all()
+                .await?
+        }))
+    }
+
+    /// Checks a query vector against the column's dimension.
+    async fn check_query(&self, query: &Vector) -> Result<()> {
+        let dimension = self.database().embedding_dimension().await?;
+        validate::vector("query", query.as_slice(), dimension)
     }
 }
 
@@ -324,14 +334,14 @@ mod tests {
         );
         assert_eq!(
             field(SearchOptions {
-                probes: 0,
+                probes: Some(0),
                 ..Default::default()
             }),
             "probes"
         );
         assert_eq!(
             field(SearchOptions {
-                ef_search: 5000,
+                ef_search: Some(5000),
                 ..Default::default()
             }),
             "ef_search"

@@ -110,21 +110,28 @@ pub fn k(k: usize) -> Result<()> {
     }
 }
 
-/// `ivfflat.probes` 1..=32768 and `hnsw.ef_search` 1..=1000 (pgvector's ranges).
-pub fn tuning(probes: u32, ef_search: u32) -> Result<()> {
-    if !(1..=32768).contains(&probes) {
-        return Err(Error::invalid(
+/// `ivfflat.probes`: 1..=32768 (pgvector's range).
+pub fn probes(probes: u32) -> Result<()> {
+    if (1..=32768).contains(&probes) {
+        Ok(())
+    } else {
+        Err(Error::invalid(
             "probes",
             format!("{probes} is outside 1..=32768"),
-        ));
+        ))
     }
-    if !(1..=1000).contains(&ef_search) {
-        return Err(Error::invalid(
+}
+
+/// `hnsw.ef_search`: 1..=1000 (pgvector's range).
+pub fn ef_search(ef_search: u32) -> Result<()> {
+    if (1..=1000).contains(&ef_search) {
+        Ok(())
+    } else {
+        Err(Error::invalid(
             "ef_search",
             format!("{ef_search} is outside 1..=1000"),
-        ));
+        ))
     }
-    Ok(())
 }
 
 /// `field`, or `prefix[i].field` for row `i` of a batch.

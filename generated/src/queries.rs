@@ -7,5 +7,6 @@ pub mod evidence;
 pub mod maintenance;
 pub mod nli;
 pub mod search;
+pub mod settings;
 pub mod verdicts;
 pub mod verification;

@@ -104,7 +104,7 @@ pub mod nli {
 /// Queries of `queries/search.sql`.
 pub mod search {
     /// SQL of [`crate::queries::search::tune_search`].
-    pub const TUNE_SEARCH: &str = "SELECT set_config('ivfflat.probes', $1, true) AS probes, set_config('hnsw.ef_search', $2, true) AS ef_search, set_config('ivfflat.iterative_scan', 'relaxed_order', true) AS ivfflat_iterative_scan, set_config('hnsw.iterative_scan', 'relaxed_order', true) AS hnsw_iterative_scan, set_config('random_page_cost', '1.1', true) AS random_page_cost";
+    pub const TUNE_SEARCH: &str = "SELECT set_config('ivfflat.probes', coalesce($1::text, current_setting('ivfflat.probes')), true) AS probes, set_config('hnsw.ef_search', coalesce($2::text, current_setting('hnsw.ef_search')), true) AS ef_search";
     /// SQL of [`crate::queries::search::search_evidence`].
     pub const SEARCH_EVIDENCE: &str = "SELECT e.id, 1 - hits.distance AS similarity, e.content, e.source_url, e.source_type FROM ( SELECT em.entity_id, em.embedding <=> $1 AS distance FROM embeddings em WHERE em.tenant_id = $2 AND em.entity_type = 'evidence' AND ($3::text IS NULL OR EXISTS ( SELECT 1 FROM evidence s WHERE s.id = em.entity_id AND s.source_type = $3)) ORDER BY em.embedding <=> $1 LIMIT $4 ) hits CROSS JOIN LATERAL ( SELECT e.id, e.tenant_id, e.content, e.source_url, e.source_type FROM evidence e WHERE e.id = hits.entity_id OFFSET 0 ) e WHERE e.tenant_id = $2 AND ($5::float8 IS NULL OR 1 - hits.distance >= $5) ORDER BY hits.distance, e.id";
     /// SQL of [`crate::queries::search::search_evidence_exact`].
@@ -115,6 +115,19 @@ pub mod search {
     pub const SEARCH_CLAIMS_EXACT: &str = "SELECT c.id, 1 - hits.distance AS similarity, c.text, c.source_url FROM ( SELECT em.entity_id, em.embedding <=> $1 AS distance FROM embeddings em WHERE em.tenant_id = $2 AND em.entity_type = 'claim' ORDER BY (em.embedding <=> $1) + 0, em.entity_id LIMIT $3 ) hits CROSS JOIN LATERAL ( SELECT c.id, c.tenant_id, c.text, c.source_url FROM claims c WHERE c.id = hits.entity_id OFFSET 0 ) c WHERE c.tenant_id = $2 AND ($4::float8 IS NULL OR 1 - hits.distance >= $4) ORDER BY hits.distance, c.id";
     /// SQL of [`crate::queries::search::hybrid_search_evidence`].
     pub const HYBRID_SEARCH_EVIDENCE: &str = "WITH vec AS ( SELECT id, row_number() OVER (ORDER BY distance, id) AS rank FROM ( SELECT em.entity_id AS id, em.embedding <=> $1 AS distance FROM embeddings em WHERE em.tenant_id = $2 AND em.entity_type = 'evidence' ORDER BY em.embedding <=> $1 LIMIT $3 ) v ), kw AS ( SELECT id, row_number() OVER (ORDER BY score DESC, id) AS rank FROM ( SELECT e.id, ts_rank_cd(e.content_tsv, q) AS score FROM evidence e, websearch_to_tsquery('english', $4) q WHERE e.tenant_id = $2 AND e.content_tsv @@ q ORDER BY score DESC, e.id LIMIT $3 ) k ) SELECT e.id, coalesce($5::float8 / (60 + vec.rank), 0) + coalesce($6::float8 / (60 + kw.rank), 0) AS score, vec.rank AS vector_rank, kw.rank AS keyword_rank, e.content, e.source_url, e.source_type FROM vec FULL OUTER JOIN kw ON kw.id = vec.id CROSS JOIN LATERAL ( SELECT e.id, e.tenant_id, e.content, e.source_url, e.source_type FROM evidence e WHERE e.id = coalesce(vec.id, kw.id) OFFSET 0 ) e WHERE e.tenant_id = $2 ORDER BY score DESC, e.id LIMIT $7";
+}
+
+/// Queries of `queries/settings.sql`.
+pub mod settings {
+    /// SQL of [`crate::queries::settings::settings`].
+    pub const SETTINGS: &str = "SELECT name, value, rows_measured, recall, p50_ms, measured_at, note FROM truthgraph_settings ORDER BY name";
+    /// SQL of [`crate::queries::settings::store_setting`].
+    pub const STORE_SETTING: &str = "INSERT INTO truthgraph_settings (name, value, rows_measured, recall, p50_ms, note) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value, rows_measured = EXCLUDED.rows_measured, recall = EXCLUDED.recall, p50_ms = EXCLUDED.p50_ms, note = EXCLUDED.note, measured_at = EXCLUDED.measured_at RETURNING name, value, rows_measured, recall, p50_ms, measured_at, note";
+    /// SQL of [`crate::queries::settings::clear_settings`].
+    pub const CLEAR_SETTINGS: &str = "DELETE FROM truthgraph_settings";
+    /// SQL of [`crate::queries::settings::embedding_rows_estimate`].
+    pub const EMBEDDING_ROWS_ESTIMATE: &str =
+        "SELECT reltuples::int8 AS estimate FROM pg_class WHERE oid = to_regclass('embeddings')";
 }
 
 /// Queries of `queries/verdicts.sql`.

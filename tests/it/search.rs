@@ -3,7 +3,6 @@
 
 use crate::support::{Clustered, TestDatabase, explain, random_unit};
 use pgvector::Vector;
-use truthgraph_db::search::tune;
 use truthgraph_db::{Database, EntityType, Error, HybridOptions, NewEmbedding, SearchOptions};
 use truthgraph_vector_ref::VectorRef;
 use uuid::Uuid;
@@ -189,7 +188,7 @@ async fn default_search_uses_the_index_reaches_recall_and_exactly_k_under_filter
             .search_evidence(
                 &q,
                 &SearchOptions {
-                    probes: 1,
+                    probes: Some(1),
                     ..opts.clone()
                 },
             )
@@ -247,23 +246,21 @@ async fn default_search_uses_the_index_reaches_recall_and_exactly_k_under_filter
     assert!(some.len() >= 5 && some.iter().all(|h| h.similarity >= cut));
 }
 
-/// The tuned search (default settings) uses the vector index, with and without
-/// a source filter; the exact search does not; the settings do not leak.
+/// With the settings every pooled connection starts with (no SET, no
+/// transaction), the search uses the vector index, with and without a source
+/// filter; the exact search does not.
 async fn assert_plans(db: &Database, q: &Vector) {
     let qref = VectorRef::from(q);
     let (k, none_src, none_min): (i64, Option<&str>, Option<f64>) = (10, None, None);
-    let mut client = db.client().await.unwrap();
-    let tx = client.transaction().await.unwrap();
-    tune(
-        &tx,
-        truthgraph_db::search::DEFAULT_PROBES,
-        truthgraph_db::search::DEFAULT_EF_SEARCH,
-    )
-    .await
-    .unwrap();
+    let client = db.client().await.unwrap();
     let params: [&(dyn tokio_postgres::types::ToSql + Sync); 5] =
         [&qref, &"big", &none_src, &k, &none_min];
-    let plan = explain(&*tx, truthgraph_db::sql::search::SEARCH_EVIDENCE, &params).await;
+    let plan = explain(
+        &**client,
+        truthgraph_db::sql::search::SEARCH_EVIDENCE,
+        &params,
+    )
+    .await;
     let short = |p: &str| {
         p.lines()
             .map(|l| &l[..l.len().min(120)])
@@ -272,19 +269,24 @@ async fn assert_plans(db: &Database, q: &Vector) {
     };
     assert!(
         plan.contains("idx_embeddings_vector_cosine"),
-        "tuned plan:\n{}",
+        "default plan:\n{}",
         short(&plan)
     );
     let filtered: [&(dyn tokio_postgres::types::ToSql + Sync); 5] =
         [&qref, &"big", &Some("rare"), &k, &none_min];
-    let plan = explain(&*tx, truthgraph_db::sql::search::SEARCH_EVIDENCE, &filtered).await;
+    let plan = explain(
+        &**client,
+        truthgraph_db::sql::search::SEARCH_EVIDENCE,
+        &filtered,
+    )
+    .await;
     assert!(
         plan.contains("idx_embeddings_vector_cosine"),
         "filtered plan:\n{}",
         short(&plan)
     );
     let plan = explain(
-        &*tx,
+        &**client,
         truthgraph_db::sql::search::SEARCH_EVIDENCE_EXACT,
         &params,
     )
@@ -294,17 +296,75 @@ async fn assert_plans(db: &Database, q: &Vector) {
         "exact plan:\n{}",
         short(&plan)
     );
-    // The settings are transaction-local: nothing leaks to the pooled connection.
-    tx.commit().await.unwrap();
-    let probes: String = client
-        .query_one("SELECT current_setting('ivfflat.probes')", &[])
+}
+
+/// The settings a connection starts with, as the server reports them.
+async fn settings_of(client: &tokio_postgres::Client) -> Vec<String> {
+    let mut out = Vec::new();
+    for name in [
+        "hnsw.ef_search",
+        "ivfflat.probes",
+        "hnsw.iterative_scan",
+        "ivfflat.iterative_scan",
+        "random_page_cost",
+    ] {
+        let v: String = client
+            .query_one("SELECT current_setting($1)", &[&name])
+            .await
+            .unwrap()
+            .get(0);
+        out.push(format!("{name}={v}"));
+    }
+    out
+}
+
+#[tokio::test]
+async fn defaults_are_in_force_from_the_start_and_overrides_end_with_the_call() {
+    let t = TestDatabase::migrated().await.unwrap();
+    // One connection, so the search and the later checks share it.
+    let config = truthgraph_db::Config {
+        pool_max_size: 1,
+        ef_search: Some(77),
+        ..Default::default()
+    };
+    let db = t.connect(&config).await.unwrap();
+    let d = db.search_defaults().clone();
+    assert_eq!(d.ef_search, 77);
+    assert_eq!(d.ef_search_origin, truthgraph_db::settings::Origin::Pinned);
+    let expected = vec![
+        "hnsw.ef_search=77".to_string(),
+        format!("ivfflat.probes={}", d.probes),
+        "hnsw.iterative_scan=relaxed_order".into(),
+        "ivfflat.iterative_scan=relaxed_order".into(),
+        "random_page_cost=1.1".into(),
+    ];
+    // In force before any search, on a brand-new pooled connection.
+    assert_eq!(settings_of(&db.client().await.unwrap()).await, expected);
+
+    let acme = db.tenant("acme").unwrap();
+    let ev = acme.insert_evidence("x", None, None).await.unwrap();
+    let v = random_unit(5, DIM);
+    acme.upsert_embedding(EntityType::Evidence, ev.id, &v, "m", None)
         .await
-        .unwrap()
-        .get(0);
-    assert_eq!(
-        probes, "1",
-        "ivfflat.probes leaked out of the search transaction"
-    );
+        .unwrap();
+    let hits = acme
+        .search_evidence(
+            &v,
+            &SearchOptions {
+                probes: Some(3),
+                ef_search: Some(9),
+                ..SearchOptions::top(5)
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(hits.len(), 1);
+    // The same (only) connection, borrowed again: the override is gone, even
+    // after RESET ALL, which falls back to the startup values.
+    let client = db.client().await.unwrap();
+    assert_eq!(settings_of(&client).await, expected);
+    client.batch_execute("RESET ALL").await.unwrap();
+    assert_eq!(settings_of(&client).await, expected);
 }
 
 #[tokio::test]

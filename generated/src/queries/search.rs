@@ -2,8 +2,8 @@
 
 #[derive(Debug)]
 pub struct TuneSearchParams<T1: crate::StringSql, T2: crate::StringSql> {
-    pub probes: T1,
-    pub ef_search: T2,
+    pub probes: Option<T1>,
+    pub ef_search: Option<T2>,
 }
 #[derive(Debug)]
 pub struct SearchEvidenceParams<'a, T1: crate::StringSql, T2: crate::StringSql> {
@@ -49,33 +49,16 @@ pub struct HybridSearchEvidenceParams<'a, T1: crate::StringSql, T2: crate::Strin
 pub struct TuneSearch {
     pub probes: String,
     pub ef_search: String,
-    pub ivfflat_iterative_scan: String,
-    pub hnsw_iterative_scan: String,
-    pub random_page_cost: String,
 }
 pub struct TuneSearchBorrowed<'a> {
     pub probes: &'a str,
     pub ef_search: &'a str,
-    pub ivfflat_iterative_scan: &'a str,
-    pub hnsw_iterative_scan: &'a str,
-    pub random_page_cost: &'a str,
 }
 impl<'a> From<TuneSearchBorrowed<'a>> for TuneSearch {
-    fn from(
-        TuneSearchBorrowed {
-            probes,
-            ef_search,
-            ivfflat_iterative_scan,
-            hnsw_iterative_scan,
-            random_page_cost,
-        }: TuneSearchBorrowed<'a>,
-    ) -> Self {
+    fn from(TuneSearchBorrowed { probes, ef_search }: TuneSearchBorrowed<'a>) -> Self {
         Self {
             probes: probes.into(),
             ef_search: ef_search.into(),
-            ivfflat_iterative_scan: ivfflat_iterative_scan.into(),
-            hnsw_iterative_scan: hnsw_iterative_scan.into(),
-            random_page_cost: random_page_cost.into(),
         }
     }
 }
@@ -450,15 +433,12 @@ where
     }
 }
 pub struct TuneSearchStmt(&'static str, Option<tokio_postgres::Statement>);
-/// Sets, for the current transaction only, `ivfflat.probes` and
-/// `hnsw.ef_search`, relaxed-order iterative scans (pgvector 0.8) and
-/// `random_page_cost = 1.1`. The last is about the planner: with the default
-/// of 4 it prices an IVFFlat scan of 40 of 100 lists above a sequential scan
-/// and sort of the whole tenant, and picks the latter although it is about 4
-/// times slower (30 ms against 8 ms at 10K x 1536, vector pages cached).
+/// Overrides, for the current transaction only, `ivfflat.probes` and
+/// `hnsw.ef_search`; NULL keeps the connection's value. A search whose options
+/// override the connection's defaults runs in its own transaction with this first.
 pub fn tune_search() -> TuneSearchStmt {
     TuneSearchStmt(
-        "SELECT set_config('ivfflat.probes', $1, true) AS probes, set_config('hnsw.ef_search', $2, true) AS ef_search, set_config('ivfflat.iterative_scan', 'relaxed_order', true) AS ivfflat_iterative_scan, set_config('hnsw.iterative_scan', 'relaxed_order', true) AS hnsw_iterative_scan, set_config('random_page_cost', '1.1', true) AS random_page_cost",
+        "SELECT set_config('ivfflat.probes', coalesce($1::text, current_setting('ivfflat.probes')), true) AS probes, set_config('hnsw.ef_search', coalesce($2::text, current_setting('hnsw.ef_search')), true) AS ef_search",
         None,
     )
 }
@@ -473,8 +453,8 @@ impl TuneSearchStmt {
     pub fn bind<'c, 'a, 's, C: GenericClient, T1: crate::StringSql, T2: crate::StringSql>(
         &'s self,
         client: &'c C,
-        probes: &'a T1,
-        ef_search: &'a T2,
+        probes: &'a Option<T1>,
+        ef_search: &'a Option<T2>,
     ) -> TuneSearchQuery<'c, 'a, 's, C, TuneSearch, 2> {
         TuneSearchQuery {
             client,
@@ -486,9 +466,6 @@ impl TuneSearchStmt {
                     Ok(TuneSearchBorrowed {
                         probes: row.try_get(0)?,
                         ef_search: row.try_get(1)?,
-                        ivfflat_iterative_scan: row.try_get(2)?,
-                        hnsw_iterative_scan: row.try_get(3)?,
-                        random_page_cost: row.try_get(4)?,
                     })
                 },
             mapper: |it| TuneSearch::from(it),
