@@ -23,7 +23,7 @@ use crate::db::Database;
 use crate::error::{Error, Result};
 use crate::migrate::embedded_migrations;
 use crate::raw_sql;
-use truthgraph_pg_embed::{EmbeddedServer, strip_database};
+use truthgraph_pg_embed::{EmbeddedServer, strip_database, with_database};
 
 struct TestServer {
     /// URL of the server without a database name.
@@ -36,15 +36,6 @@ struct TestServer {
 }
 
 static SERVER: OnceLock<std::result::Result<TestServer, String>> = OnceLock::new();
-
-/// `base` with `dbname` as its database.
-fn url_for(base: &str, dbname: &str) -> String {
-    let (root, query) = match base.split_once('?') {
-        Some((r, q)) => (r, format!("?{q}")),
-        None => (base, String::new()),
-    };
-    format!("{}/{dbname}{query}", root.trim_end_matches('/'))
-}
 
 /// Runs a future to completion on a fresh runtime in its own thread, so it
 /// works from inside or outside another runtime.
@@ -63,7 +54,7 @@ fn block_on<T: Send>(f: impl std::future::Future<Output = T> + Send) -> T {
 }
 
 async fn admin(base: &str) -> Result<tokio_postgres::Client> {
-    let (client, conn) = tokio_postgres::connect(&url_for(base, "postgres"), NoTls).await?;
+    let (client, conn) = tokio_postgres::connect(&with_database(base, "postgres"), NoTls).await?;
     tokio::spawn(conn);
     Ok(client)
 }
@@ -110,7 +101,7 @@ fn start_server() -> Result<TestServer> {
             admin
                 .batch_execute(&raw_sql::create_database(&template, "template0"))
                 .await?;
-            let db = Database::connect(&config, &url_for(&base, &template)).await?;
+            let db = Database::connect(&config, &with_database(&base, &template)).await?;
             db.migrate(None).await?;
             db.close().await;
             admin
@@ -168,7 +159,7 @@ impl TestDatabase {
         admin
             .batch_execute(&raw_sql::create_database(&name, template))
             .await?;
-        let url = url_for(&s.base, &name);
+        let url = with_database(&s.base, &name);
         let config = Config {
             pool_max_size: 8,
             ..Config::default()
@@ -209,23 +200,5 @@ impl Drop for TestDatabase {
             admin.batch_execute(&raw_sql::drop_database(&name)).await?;
             Ok::<_, Error>(())
         });
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urls_swap_their_database() {
-        assert_eq!(
-            strip_database("postgresql://u:p@h:5/db?sslmode=disable"),
-            "postgresql://u:p@h:5?sslmode=disable"
-        );
-        assert_eq!(url_for("postgresql://u@h:5", "x"), "postgresql://u@h:5/x");
-        assert_eq!(
-            url_for("postgresql://u@h:5?sslmode=disable", "x"),
-            "postgresql://u@h:5/x?sslmode=disable"
-        );
     }
 }

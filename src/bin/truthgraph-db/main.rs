@@ -5,9 +5,12 @@
 //! length of the command. Exit status 0 on success; otherwise 1 and a
 //! one-line reason on stderr.
 
+mod bench;
+mod dataset;
 mod inspect;
 mod schema;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -66,6 +69,36 @@ enum Command {
     Inspect,
     /// Rebuild the vector indexes (after a bulk load) and refresh statistics.
     Reindex,
+    /// Load a data set into a fresh database, measure candidate indexes and settings against exact search, print JSON.
+    Bench {
+        /// A real embedding set (e.g. benches/data/minilm); without it, deterministic synthetic vectors.
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Rows to load (at most the set's size with --data).
+        #[arg(long, default_value_t = 10_000)]
+        vectors: usize,
+        /// Dimensions of synthetic vectors (ignored with --data).
+        #[arg(long, default_value_t = 1536)]
+        dim: usize,
+        /// Queries to run (held out of the corpus).
+        #[arg(long, default_value_t = 1000)]
+        queries: usize,
+        /// Tenant sizes in percent, comma-separated (one value: a single tenant).
+        #[arg(long, value_delimiter = ',', default_value = "50,30,15,5")]
+        tenants: Vec<u32>,
+        /// Concurrent tasks for the throughput figure.
+        #[arg(long, default_value_t = 10)]
+        concurrency: usize,
+        /// Index kinds to compare: hnsw, hnsw-strict, hnsw-off, hnsw32, ivfflat, ivfflat100, halfvec, bq.
+        #[arg(long, value_delimiter = ',', default_value = "hnsw,ivfflat")]
+        indexes: Vec<String>,
+        /// Rows per search.
+        #[arg(long, default_value_t = 10)]
+        k: usize,
+        /// Keep the bench database afterwards.
+        #[arg(long)]
+        keep: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -111,6 +144,31 @@ async fn run(command: Command) -> anyhow::Result<()> {
             config.embedded_data_dir.display()
         );
     }
+    if let Command::Bench {
+        data,
+        vectors,
+        dim,
+        queries,
+        tenants,
+        concurrency,
+        indexes,
+        k,
+        keep,
+    } = command
+    {
+        let args = bench::Args {
+            data,
+            vectors,
+            dim,
+            queries,
+            tenants,
+            concurrency,
+            keep,
+            indexes,
+            k,
+        };
+        return bench::run(&config, args).await;
+    }
     let db = Database::open(&config).await?;
     let result = match command {
         Command::Migrate { dimension, to } => schema::migrate(&db, to, dimension).await,
@@ -120,7 +178,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Adopt => schema::adopt(&db).await,
         Command::Inspect => inspect::inspect(&db).await,
         Command::Reindex => inspect::reindex(&db).await,
-        Command::Sql { .. } => unreachable!("handled above"),
+        Command::Sql { .. } | Command::Bench { .. } => unreachable!("handled above"),
     };
     db.close().await;
     result
