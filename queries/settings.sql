@@ -24,3 +24,22 @@ DELETE FROM truthgraph_settings;
 --! embedding_rows_estimate
 --- The planner's estimate of rows in `embeddings` (-1 before the first ANALYZE).
 SELECT reltuples::int8 AS estimate FROM pg_class WHERE oid = to_regclass('embeddings');
+
+--! tenant_sizes : TenantSize()
+--- Evidence embeddings per tenant, largest first.
+SELECT tenant_id, count(*) AS rows FROM embeddings
+WHERE entity_type = 'evidence' GROUP BY tenant_id ORDER BY count(*) DESC, tenant_id;
+
+--! sample_embeddings : SampledEmbedding()
+--- Up to `n` evidence embeddings of a tenant, the same ones on every call
+--- (ordered by a hash of the entity id), as queries for tuning.
+SELECT entity_id, embedding FROM embeddings
+WHERE tenant_id = :tenant_id AND entity_type = 'evidence'
+ORDER BY hashtext(entity_id::text), entity_id
+LIMIT :n;
+
+--! index_build_progress : IndexBuildProgress(phase?)
+--- Progress of index builds on `embeddings` (`pg_stat_progress_create_index`).
+SELECT p.phase, p.blocks_done, p.blocks_total, p.tuples_done, p.tuples_total
+FROM pg_stat_progress_create_index p
+WHERE p.relid = to_regclass('embeddings');

@@ -31,7 +31,8 @@
 //! Where things are: [`config`] (environment), [`db`] (pool, transactions,
 //! schema commands), [`tenant`] (the tenant-scoped handle), [`records`] (one
 //! module per query family: claims, evidence, embeddings, NLI, verification,
-//! verdicts), [`search`], [`maintenance`], [`validate`] (every input check),
+//! verdicts), [`search`], [`maintenance`], [`tune`] (measure and store the
+//! index settings), [`validate`] (every input check),
 //! [`labels`] (the stored enums), [`settings`] (what each connection starts
 //! with), [`migrate`], [`catalog`] (what the database
 //! says about itself), [`raw_sql`] (the SQL that is not in `queries/`),
@@ -51,6 +52,7 @@ pub mod settings;
 pub mod tenant;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod tune;
 pub mod validate;
 
 /// The generated crate's client traits (`GenericClient`, `Params`).

@@ -99,3 +99,34 @@ pub fn freeze_template(name: &str) -> String {
         quote_ident(name)
     )
 }
+
+/// `DROP INDEX IF EXISTS name` (the leftover of a failed concurrent build).
+pub fn drop_index_if_exists(name: &str) -> String {
+    format!("DROP INDEX IF EXISTS {}", quote_ident(name))
+}
+
+/// `CREATE INDEX CONCURRENTLY name ON embeddings USING method (embedding
+/// opclass) WITH (params)`; `method`, `opclass` and `params` come from the
+/// catalog or from integers this library chose, never from callers.
+pub fn create_vector_index_concurrently(
+    name: &str,
+    method: &str,
+    opclass: &str,
+    params: &str,
+) -> String {
+    format!(
+        "CREATE INDEX CONCURRENTLY {} ON embeddings USING {} (embedding {}) WITH ({params})",
+        quote_ident(name),
+        quote_ident(method),
+        quote_ident(opclass)
+    )
+}
+
+/// Replaces index `to` by index `from` (run inside one transaction).
+pub fn swap_index(from: &str, to: &str) -> String {
+    format!(
+        "DROP INDEX {to_q}; ALTER INDEX {} RENAME TO {to_q}",
+        quote_ident(from),
+        to_q = quote_ident(to)
+    )
+}

@@ -128,6 +128,12 @@ pub mod settings {
     /// SQL of [`crate::queries::settings::embedding_rows_estimate`].
     pub const EMBEDDING_ROWS_ESTIMATE: &str =
         "SELECT reltuples::int8 AS estimate FROM pg_class WHERE oid = to_regclass('embeddings')";
+    /// SQL of [`crate::queries::settings::tenant_sizes`].
+    pub const TENANT_SIZES: &str = "SELECT tenant_id, count(*) AS rows FROM embeddings WHERE entity_type = 'evidence' GROUP BY tenant_id ORDER BY count(*) DESC, tenant_id";
+    /// SQL of [`crate::queries::settings::sample_embeddings`].
+    pub const SAMPLE_EMBEDDINGS: &str = "SELECT entity_id, embedding FROM embeddings WHERE tenant_id = $1 AND entity_type = 'evidence' ORDER BY hashtext(entity_id::text), entity_id LIMIT $2";
+    /// SQL of [`crate::queries::settings::index_build_progress`].
+    pub const INDEX_BUILD_PROGRESS: &str = "SELECT p.phase, p.blocks_done, p.blocks_total, p.tuples_done, p.tuples_total FROM pg_stat_progress_create_index p WHERE p.relid = to_regclass('embeddings')";
 }
 
 /// Queries of `queries/verdicts.sql`.

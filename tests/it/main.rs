@@ -17,5 +17,6 @@ mod nli;
 mod schema;
 mod search;
 mod support;
+mod tune;
 mod verdicts;
 mod verification;

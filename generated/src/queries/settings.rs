@@ -9,6 +9,11 @@ pub struct StoreSettingParams<T1: crate::StringSql, T2: crate::StringSql, T3: cr
     pub p50_ms: Option<f64>,
     pub note: Option<T3>,
 }
+#[derive(Debug)]
+pub struct SampleEmbeddingsParams<T1: crate::StringSql> {
+    pub tenant_id: T1,
+    pub n: i64,
+}
 #[derive(Debug, Clone, PartialEq)]
 pub struct Setting {
     pub name: String,
@@ -48,6 +53,79 @@ impl<'a> From<SettingBorrowed<'a>> for Setting {
             p50_ms,
             measured_at,
             note: note.map(|v| v.into()),
+        }
+    }
+}
+#[derive(Debug, Clone, PartialEq)]
+pub struct TenantSize {
+    pub tenant_id: String,
+    pub rows: i64,
+}
+pub struct TenantSizeBorrowed<'a> {
+    pub tenant_id: &'a str,
+    pub rows: i64,
+}
+impl<'a> From<TenantSizeBorrowed<'a>> for TenantSize {
+    fn from(TenantSizeBorrowed { tenant_id, rows }: TenantSizeBorrowed<'a>) -> Self {
+        Self {
+            tenant_id: tenant_id.into(),
+            rows,
+        }
+    }
+}
+#[derive(Debug, Clone, PartialEq)]
+pub struct SampledEmbedding {
+    pub entity_id: uuid::Uuid,
+    pub embedding: pgvector::Vector,
+}
+pub struct SampledEmbeddingBorrowed<'a> {
+    pub entity_id: uuid::Uuid,
+    pub embedding: truthgraph_vector_ref::VectorRef<'a>,
+}
+impl<'a> From<SampledEmbeddingBorrowed<'a>> for SampledEmbedding {
+    fn from(
+        SampledEmbeddingBorrowed {
+            entity_id,
+            embedding,
+        }: SampledEmbeddingBorrowed<'a>,
+    ) -> Self {
+        Self {
+            entity_id,
+            embedding: embedding.into(),
+        }
+    }
+}
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexBuildProgress {
+    pub phase: Option<String>,
+    pub blocks_done: i64,
+    pub blocks_total: i64,
+    pub tuples_done: i64,
+    pub tuples_total: i64,
+}
+pub struct IndexBuildProgressBorrowed<'a> {
+    pub phase: Option<&'a str>,
+    pub blocks_done: i64,
+    pub blocks_total: i64,
+    pub tuples_done: i64,
+    pub tuples_total: i64,
+}
+impl<'a> From<IndexBuildProgressBorrowed<'a>> for IndexBuildProgress {
+    fn from(
+        IndexBuildProgressBorrowed {
+            phase,
+            blocks_done,
+            blocks_total,
+            tuples_done,
+            tuples_total,
+        }: IndexBuildProgressBorrowed<'a>,
+    ) -> Self {
+        Self {
+            phase: phase.map(|v| v.into()),
+            blocks_done,
+            blocks_total,
+            tuples_done,
+            tuples_total,
         }
     }
 }
@@ -131,6 +209,208 @@ where
 {
     pub fn map<R>(self, mapper: fn(i64) -> R) -> I64Query<'c, 'a, 's, C, R, N> {
         I64Query {
+            client: self.client,
+            params: self.params,
+            query: self.query,
+            cached: self.cached,
+            extractor: self.extractor,
+            mapper,
+        }
+    }
+    pub async fn one(self) -> Result<T, tokio_postgres::Error> {
+        let row =
+            crate::client::async_::one(self.client, self.query, &self.params, self.cached).await?;
+        Ok((self.mapper)((self.extractor)(&row)?))
+    }
+    pub async fn all(self) -> Result<Vec<T>, tokio_postgres::Error> {
+        self.iter().await?.try_collect().await
+    }
+    pub async fn opt(self) -> Result<Option<T>, tokio_postgres::Error> {
+        let opt_row =
+            crate::client::async_::opt(self.client, self.query, &self.params, self.cached).await?;
+        Ok(opt_row
+            .map(|row| {
+                let extracted = (self.extractor)(&row)?;
+                Ok((self.mapper)(extracted))
+            })
+            .transpose()?)
+    }
+    pub async fn iter(
+        self,
+    ) -> Result<
+        impl futures::Stream<Item = Result<T, tokio_postgres::Error>> + 'c,
+        tokio_postgres::Error,
+    > {
+        let stream = crate::client::async_::raw(
+            self.client,
+            self.query,
+            crate::slice_iter(&self.params),
+            self.cached,
+        )
+        .await?;
+        let mapped = stream
+            .map(move |res| {
+                res.and_then(|row| {
+                    let extracted = (self.extractor)(&row)?;
+                    Ok((self.mapper)(extracted))
+                })
+            })
+            .into_stream();
+        Ok(mapped)
+    }
+}
+pub struct TenantSizeQuery<'c, 'a, 's, C: GenericClient, T, const N: usize> {
+    client: &'c C,
+    params: [&'a (dyn postgres_types::ToSql + Sync); N],
+    query: &'static str,
+    cached: Option<&'s tokio_postgres::Statement>,
+    extractor: fn(&tokio_postgres::Row) -> Result<TenantSizeBorrowed, tokio_postgres::Error>,
+    mapper: fn(TenantSizeBorrowed) -> T,
+}
+impl<'c, 'a, 's, C, T: 'c, const N: usize> TenantSizeQuery<'c, 'a, 's, C, T, N>
+where
+    C: GenericClient,
+{
+    pub fn map<R>(
+        self,
+        mapper: fn(TenantSizeBorrowed) -> R,
+    ) -> TenantSizeQuery<'c, 'a, 's, C, R, N> {
+        TenantSizeQuery {
+            client: self.client,
+            params: self.params,
+            query: self.query,
+            cached: self.cached,
+            extractor: self.extractor,
+            mapper,
+        }
+    }
+    pub async fn one(self) -> Result<T, tokio_postgres::Error> {
+        let row =
+            crate::client::async_::one(self.client, self.query, &self.params, self.cached).await?;
+        Ok((self.mapper)((self.extractor)(&row)?))
+    }
+    pub async fn all(self) -> Result<Vec<T>, tokio_postgres::Error> {
+        self.iter().await?.try_collect().await
+    }
+    pub async fn opt(self) -> Result<Option<T>, tokio_postgres::Error> {
+        let opt_row =
+            crate::client::async_::opt(self.client, self.query, &self.params, self.cached).await?;
+        Ok(opt_row
+            .map(|row| {
+                let extracted = (self.extractor)(&row)?;
+                Ok((self.mapper)(extracted))
+            })
+            .transpose()?)
+    }
+    pub async fn iter(
+        self,
+    ) -> Result<
+        impl futures::Stream<Item = Result<T, tokio_postgres::Error>> + 'c,
+        tokio_postgres::Error,
+    > {
+        let stream = crate::client::async_::raw(
+            self.client,
+            self.query,
+            crate::slice_iter(&self.params),
+            self.cached,
+        )
+        .await?;
+        let mapped = stream
+            .map(move |res| {
+                res.and_then(|row| {
+                    let extracted = (self.extractor)(&row)?;
+                    Ok((self.mapper)(extracted))
+                })
+            })
+            .into_stream();
+        Ok(mapped)
+    }
+}
+pub struct SampledEmbeddingQuery<'c, 'a, 's, C: GenericClient, T, const N: usize> {
+    client: &'c C,
+    params: [&'a (dyn postgres_types::ToSql + Sync); N],
+    query: &'static str,
+    cached: Option<&'s tokio_postgres::Statement>,
+    extractor: fn(&tokio_postgres::Row) -> Result<SampledEmbeddingBorrowed, tokio_postgres::Error>,
+    mapper: fn(SampledEmbeddingBorrowed) -> T,
+}
+impl<'c, 'a, 's, C, T: 'c, const N: usize> SampledEmbeddingQuery<'c, 'a, 's, C, T, N>
+where
+    C: GenericClient,
+{
+    pub fn map<R>(
+        self,
+        mapper: fn(SampledEmbeddingBorrowed) -> R,
+    ) -> SampledEmbeddingQuery<'c, 'a, 's, C, R, N> {
+        SampledEmbeddingQuery {
+            client: self.client,
+            params: self.params,
+            query: self.query,
+            cached: self.cached,
+            extractor: self.extractor,
+            mapper,
+        }
+    }
+    pub async fn one(self) -> Result<T, tokio_postgres::Error> {
+        let row =
+            crate::client::async_::one(self.client, self.query, &self.params, self.cached).await?;
+        Ok((self.mapper)((self.extractor)(&row)?))
+    }
+    pub async fn all(self) -> Result<Vec<T>, tokio_postgres::Error> {
+        self.iter().await?.try_collect().await
+    }
+    pub async fn opt(self) -> Result<Option<T>, tokio_postgres::Error> {
+        let opt_row =
+            crate::client::async_::opt(self.client, self.query, &self.params, self.cached).await?;
+        Ok(opt_row
+            .map(|row| {
+                let extracted = (self.extractor)(&row)?;
+                Ok((self.mapper)(extracted))
+            })
+            .transpose()?)
+    }
+    pub async fn iter(
+        self,
+    ) -> Result<
+        impl futures::Stream<Item = Result<T, tokio_postgres::Error>> + 'c,
+        tokio_postgres::Error,
+    > {
+        let stream = crate::client::async_::raw(
+            self.client,
+            self.query,
+            crate::slice_iter(&self.params),
+            self.cached,
+        )
+        .await?;
+        let mapped = stream
+            .map(move |res| {
+                res.and_then(|row| {
+                    let extracted = (self.extractor)(&row)?;
+                    Ok((self.mapper)(extracted))
+                })
+            })
+            .into_stream();
+        Ok(mapped)
+    }
+}
+pub struct IndexBuildProgressQuery<'c, 'a, 's, C: GenericClient, T, const N: usize> {
+    client: &'c C,
+    params: [&'a (dyn postgres_types::ToSql + Sync); N],
+    query: &'static str,
+    cached: Option<&'s tokio_postgres::Statement>,
+    extractor:
+        fn(&tokio_postgres::Row) -> Result<IndexBuildProgressBorrowed, tokio_postgres::Error>,
+    mapper: fn(IndexBuildProgressBorrowed) -> T,
+}
+impl<'c, 'a, 's, C, T: 'c, const N: usize> IndexBuildProgressQuery<'c, 'a, 's, C, T, N>
+where
+    C: GenericClient,
+{
+    pub fn map<R>(
+        self,
+        mapper: fn(IndexBuildProgressBorrowed) -> R,
+    ) -> IndexBuildProgressQuery<'c, 'a, 's, C, R, N> {
+        IndexBuildProgressQuery {
             client: self.client,
             params: self.params,
             query: self.query,
@@ -350,6 +630,140 @@ impl EmbeddingRowsEstimateStmt {
             cached: self.1.as_ref(),
             extractor: |row| Ok(row.try_get(0)?),
             mapper: |it| it,
+        }
+    }
+}
+pub struct TenantSizesStmt(&'static str, Option<tokio_postgres::Statement>);
+/// Evidence embeddings per tenant, largest first.
+pub fn tenant_sizes() -> TenantSizesStmt {
+    TenantSizesStmt(
+        "SELECT tenant_id, count(*) AS rows FROM embeddings WHERE entity_type = 'evidence' GROUP BY tenant_id ORDER BY count(*) DESC, tenant_id",
+        None,
+    )
+}
+impl TenantSizesStmt {
+    pub async fn prepare<'a, C: GenericClient>(
+        mut self,
+        client: &'a C,
+    ) -> Result<Self, tokio_postgres::Error> {
+        self.1 = Some(client.prepare(self.0).await?);
+        Ok(self)
+    }
+    pub fn bind<'c, 'a, 's, C: GenericClient>(
+        &'s self,
+        client: &'c C,
+    ) -> TenantSizeQuery<'c, 'a, 's, C, TenantSize, 0> {
+        TenantSizeQuery {
+            client,
+            params: [],
+            query: self.0,
+            cached: self.1.as_ref(),
+            extractor:
+                |row: &tokio_postgres::Row| -> Result<TenantSizeBorrowed, tokio_postgres::Error> {
+                    Ok(TenantSizeBorrowed {
+                        tenant_id: row.try_get(0)?,
+                        rows: row.try_get(1)?,
+                    })
+                },
+            mapper: |it| TenantSize::from(it),
+        }
+    }
+}
+pub struct SampleEmbeddingsStmt(&'static str, Option<tokio_postgres::Statement>);
+/// Up to `n` evidence embeddings of a tenant, the same ones on every call
+/// (ordered by a hash of the entity id), as queries for tuning.
+pub fn sample_embeddings() -> SampleEmbeddingsStmt {
+    SampleEmbeddingsStmt(
+        "SELECT entity_id, embedding FROM embeddings WHERE tenant_id = $1 AND entity_type = 'evidence' ORDER BY hashtext(entity_id::text), entity_id LIMIT $2",
+        None,
+    )
+}
+impl SampleEmbeddingsStmt {
+    pub async fn prepare<'a, C: GenericClient>(
+        mut self,
+        client: &'a C,
+    ) -> Result<Self, tokio_postgres::Error> {
+        self.1 = Some(client.prepare(self.0).await?);
+        Ok(self)
+    }
+    pub fn bind<'c, 'a, 's, C: GenericClient, T1: crate::StringSql>(
+        &'s self,
+        client: &'c C,
+        tenant_id: &'a T1,
+        n: &'a i64,
+    ) -> SampledEmbeddingQuery<'c, 'a, 's, C, SampledEmbedding, 2> {
+        SampledEmbeddingQuery {
+            client,
+            params: [tenant_id, n],
+            query: self.0,
+            cached: self.1.as_ref(),
+            extractor: |
+                row: &tokio_postgres::Row,
+            | -> Result<SampledEmbeddingBorrowed, tokio_postgres::Error> {
+                Ok(SampledEmbeddingBorrowed {
+                    entity_id: row.try_get(0)?,
+                    embedding: row.try_get(1)?,
+                })
+            },
+            mapper: |it| SampledEmbedding::from(it),
+        }
+    }
+}
+impl<'c, 'a, 's, C: GenericClient, T1: crate::StringSql>
+    crate::client::async_::Params<
+        'c,
+        'a,
+        's,
+        SampleEmbeddingsParams<T1>,
+        SampledEmbeddingQuery<'c, 'a, 's, C, SampledEmbedding, 2>,
+        C,
+    > for SampleEmbeddingsStmt
+{
+    fn params(
+        &'s self,
+        client: &'c C,
+        params: &'a SampleEmbeddingsParams<T1>,
+    ) -> SampledEmbeddingQuery<'c, 'a, 's, C, SampledEmbedding, 2> {
+        self.bind(client, &params.tenant_id, &params.n)
+    }
+}
+pub struct IndexBuildProgressStmt(&'static str, Option<tokio_postgres::Statement>);
+/// Progress of index builds on `embeddings` (`pg_stat_progress_create_index`).
+pub fn index_build_progress() -> IndexBuildProgressStmt {
+    IndexBuildProgressStmt(
+        "SELECT p.phase, p.blocks_done, p.blocks_total, p.tuples_done, p.tuples_total FROM pg_stat_progress_create_index p WHERE p.relid = to_regclass('embeddings')",
+        None,
+    )
+}
+impl IndexBuildProgressStmt {
+    pub async fn prepare<'a, C: GenericClient>(
+        mut self,
+        client: &'a C,
+    ) -> Result<Self, tokio_postgres::Error> {
+        self.1 = Some(client.prepare(self.0).await?);
+        Ok(self)
+    }
+    pub fn bind<'c, 'a, 's, C: GenericClient>(
+        &'s self,
+        client: &'c C,
+    ) -> IndexBuildProgressQuery<'c, 'a, 's, C, IndexBuildProgress, 0> {
+        IndexBuildProgressQuery {
+            client,
+            params: [],
+            query: self.0,
+            cached: self.1.as_ref(),
+            extractor: |
+                row: &tokio_postgres::Row,
+            | -> Result<IndexBuildProgressBorrowed, tokio_postgres::Error> {
+                Ok(IndexBuildProgressBorrowed {
+                    phase: row.try_get(0)?,
+                    blocks_done: row.try_get(1)?,
+                    blocks_total: row.try_get(2)?,
+                    tuples_done: row.try_get(3)?,
+                    tuples_total: row.try_get(4)?,
+                })
+            },
+            mapper: |it| IndexBuildProgress::from(it),
         }
     }
 }

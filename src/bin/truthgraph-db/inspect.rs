@@ -28,6 +28,24 @@ pub async fn inspect(db: &Database) -> anyhow::Result<()> {
             o.tenant_id, o.entity_type, o.missing_entity, o.foreign_entity
         );
     }
+    let d = db.search_defaults();
+    println!("\nsearch settings in force on this process's connections:");
+    println!(
+        "  hnsw.ef_search = {} ({:?})",
+        d.ef_search, d.ef_search_origin
+    );
+    println!("  ivfflat.probes = {} ({:?})", d.probes, d.probes_origin);
+    for s in db.stored_settings().await? {
+        println!(
+            "  stored by tune: {} = {} measured {} at {} rows, recall {:.4}, p50 {:.3} ms",
+            s.name,
+            s.value,
+            s.measured_at,
+            s.rows_measured.unwrap_or_default(),
+            s.recall.unwrap_or_default(),
+            s.p50_ms.unwrap_or_default()
+        );
+    }
     println!("\nvector index advice:");
     for a in db.tuning_advice().await? {
         for line in &a.advice {

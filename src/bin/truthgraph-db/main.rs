@@ -9,6 +9,7 @@ mod bench;
 mod dataset;
 mod inspect;
 mod schema;
+mod tune;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -69,6 +70,24 @@ enum Command {
     Inspect,
     /// Rebuild the vector indexes (after a bulk load) and refresh statistics.
     Reindex,
+    /// Measure recall and latency of the vector index's settings on this database, store the cheapest that reaches --recall, advise (and with --apply run) a rebuild.
+    Tune {
+        /// Target recall@k against exact search (every tenant must reach it minus 0.03).
+        #[arg(long, default_value_t = 0.98)]
+        recall: f64,
+        /// Rows per search.
+        #[arg(long, default_value_t = 10)]
+        k: usize,
+        /// Stored vectors to sample as queries, spread over the tenants.
+        #[arg(long, default_value_t = 200)]
+        sample: usize,
+        /// Use the queries of a data set directory (queries.tgvec.gz) instead of sampled vectors.
+        #[arg(long)]
+        queries: Option<PathBuf>,
+        /// Build the recommended index now (CREATE INDEX CONCURRENTLY, then swap it in).
+        #[arg(long)]
+        apply: bool,
+    },
     /// Load a data set into a fresh database, measure candidate indexes and settings against exact search, print JSON.
     Bench {
         /// A real embedding set (e.g. benches/data/minilm); without it, deterministic synthetic vectors.
@@ -178,6 +197,22 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Adopt => schema::adopt(&db).await,
         Command::Inspect => inspect::inspect(&db).await,
         Command::Reindex => inspect::reindex(&db).await,
+        Command::Tune {
+            recall,
+            k,
+            sample,
+            queries,
+            apply,
+        } => {
+            let args = tune::Args {
+                recall,
+                k,
+                sample,
+                queries,
+                apply,
+            };
+            tune::tune(&db, args).await
+        }
         Command::Sql { .. } | Command::Bench { .. } => unreachable!("handled above"),
     };
     db.close().await;

@@ -1,0 +1,130 @@
+//! Index tuning: measured settings are stored and used by every new handle;
+//! a recommended rebuild is built concurrently and swapped in.
+
+use truthgraph_db::settings::Origin;
+use truthgraph_db::tune::TuneOptions;
+use truthgraph_db::{Database, EntityType, NewEmbedding, catalog};
+
+use crate::support::{Clustered, TestDatabase};
+
+const DIM: usize = 64;
+
+async fn load(db: &Database, tenant: &str, data: &mut Clustered, n: usize) {
+    let t = db.tenant(tenant).unwrap();
+    let mut rows = Vec::new();
+    for i in 0..n {
+        let ev = t
+            .insert_evidence(&format!("{tenant} {i}"), None, None)
+            .await
+            .unwrap();
+        rows.push(NewEmbedding {
+            entity_type: EntityType::Evidence,
+            entity_id: ev.id,
+            embedding: data.next(),
+            model_name: "m".into(),
+            model_version: None,
+        });
+    }
+    t.bulk_load_embeddings(&rows).await.unwrap();
+}
+
+#[tokio::test]
+async fn tune_stores_the_cheapest_setting_and_new_handles_use_it() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let db = &t.db;
+    db.set_dimension(DIM).await.unwrap();
+    let mut data = Clustered::new(3, DIM, 8, 1.0);
+    load(db, "big", &mut data, 500).await;
+    load(db, "small", &mut data, 60).await;
+    // The seed's ivfflat lists = 100 over 560 rows: the advice is a rebuild.
+    db.reindex_vector_indexes().await.unwrap();
+    let opts = TuneOptions {
+        recall: 0.95,
+        sample: 60,
+        ..TuneOptions::default()
+    };
+    let report = db.tune(&opts).await.unwrap();
+    assert_eq!(report.setting, "ivfflat.probes");
+    assert_eq!(
+        report.queries.len(),
+        2,
+        "both tenants sampled: {:?}",
+        report.queries
+    );
+    let chosen = report.chosen.clone().expect("a setting reaches 0.95");
+    assert!(
+        chosen.recall >= 0.95 && chosen.worst_tenant.1 >= 0.92,
+        "{chosen:?}"
+    );
+    // Cheapest: every trial before the chosen one missed the target.
+    assert_eq!(report.trials.last(), Some(&chosen));
+    let stored = db.stored_settings().await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(
+        (stored[0].name.as_str(), stored[0].value.clone()),
+        ("ivfflat.probes", chosen.value.to_string())
+    );
+    // A handle opened now starts its connections with the stored value.
+    let fresh = t.connect(&truthgraph_db::Config::default()).await.unwrap();
+    assert_eq!(fresh.search_defaults().probes, chosen.value);
+    assert!(matches!(
+        fresh.search_defaults().probes_origin,
+        Origin::Tuned { .. }
+    ));
+    let probes: String = fresh
+        .client()
+        .await
+        .unwrap()
+        .query_one("SELECT current_setting('ivfflat.probes')", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(probes, chosen.value.to_string());
+
+    // The rebuild the report recommends, applied: the new index carries the
+    // seed's name, is valid, and nothing is left behind.
+    let rebuild = report.rebuild.expect("lists = 100 does not suit 560 rows");
+    assert!(rebuild.create.contains("lists = 1"), "{}", rebuild.create);
+    let mut phases = 0;
+    db.rebuild_vector_index(&rebuild, |_| phases += 1)
+        .await
+        .unwrap();
+    let indexes = catalog::embedding_indexes(&**db.client().await.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(indexes.len(), 1, "{indexes:?}");
+    assert_eq!(indexes[0].index_name, "idx_embeddings_vector_cosine");
+    assert!(indexes[0].is_valid);
+    assert_eq!(indexes[0].options, Some(vec!["lists=1".to_string()]));
+    // Searches still work and use it.
+    let q = data.next();
+    let hits = db
+        .tenant("small")
+        .unwrap()
+        .search_evidence(&q, &truthgraph_db::SearchOptions::top(10))
+        .await
+        .unwrap();
+    assert_eq!(hits.len(), 10);
+}
+
+#[tokio::test]
+async fn tune_refuses_bad_options_and_empty_tables() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let err =
+        t.db.tune(&TuneOptions {
+            recall: 1.5,
+            ..TuneOptions::default()
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, truthgraph_db::Error::InvalidInput { ref field, .. } if field == "recall"),
+        "{err}"
+    );
+    let err = t.db.tune(&TuneOptions::default()).await.unwrap_err();
+    assert!(
+        matches!(err, truthgraph_db::Error::NotFound { .. }),
+        "{err}"
+    );
+    assert!(t.db.stored_settings().await.unwrap().is_empty());
+}
