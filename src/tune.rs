@@ -406,7 +406,7 @@ fn rebuild_advice(ix: &VectorIndex, rows: i64, chosen: Option<&Trial>) -> Option
     let efc = index_option(ix, "ef_construction").unwrap_or(64);
     let needs = chosen.is_none_or(|t| t.value >= 400);
     (needs && m < 48).then(|| {
-        let (m2, efc2) = ((m * 2).min(48), (efc * 2).max(128).min(1000));
+        let (m2, efc2) = ((m * 2).min(48), (efc * 2).clamp(128, 1000));
         Rebuild {
             reason: match chosen {
                 None => format!("m = {m} does not reach the target recall at any ef_search"),
