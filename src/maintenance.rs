@@ -48,14 +48,17 @@ pub fn advise(ix: &VectorIndex, rows: Option<i64>, defaults: &SearchDefaults) ->
             "INVALID (an interrupted concurrent build): searches do not use it; run reindex".into(),
         );
     }
+    if rows.is_none() {
+        advice.push(
+            "embeddings was never analysed: run `truthgraph-db reindex` (or ANALYZE embeddings) \
+             after loading, so the planner knows its size"
+                .into(),
+        );
+    }
     let current = if ix.method == "ivfflat" {
         let lists = index_option(ix, "lists").unwrap_or(100);
         match rows {
-            None => advice.push(
-                "embeddings was never analysed: run `truthgraph-db reindex` (or ANALYZE embeddings) \
-                 after loading"
-                    .into(),
-            ),
+            None => {}
             Some(rows) if rows < 10 * i64::from(lists) => advice.push(format!(
                 "only {rows} rows for {lists} lists: keep probes high (now {}) or use \
                  exact search; rebuild the index once the table is loaded",
@@ -65,14 +68,12 @@ pub fn advise(ix: &VectorIndex, rows: Option<i64>, defaults: &SearchDefaults) ->
                 let want = recommended_lists(rows);
                 if want > lists * 2 || want * 2 < lists {
                     advice.push(format!(
-                        "{rows} rows: rebuild with lists = {want} (now {lists}), then probes ≈ {}",
-                        (f64::from(want).sqrt().ceil() as u32).max(1) * 2
+                        "{rows} rows: rebuild with lists = {want} (now {lists}), then run tune"
                     ));
                 } else {
                     advice.push(format!(
-                        "lists = {lists} fits {rows} rows; probes {} to {} trade speed for recall",
-                        (f64::from(lists).sqrt().ceil() as u32).max(1),
-                        lists / 4
+                        "lists = {lists} fits {rows} rows; probes {} in force (tune measures it)",
+                        defaults.probes
                     ));
                 }
             }
@@ -188,6 +189,42 @@ impl Database {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn index(method: &str, options: &[&str]) -> VectorIndex {
+        VectorIndex {
+            index_name: "idx_embeddings_vector_cosine".into(),
+            table_name: "embeddings".into(),
+            method: method.into(),
+            opclass: "vector_cosine_ops".into(),
+            options: Some(options.iter().map(|o| o.to_string()).collect()),
+            definition: String::new(),
+            size_bytes: 0,
+            is_valid: true,
+            table_rows_estimate: 0,
+        }
+    }
+
+    #[test]
+    fn advice_follows_the_index_and_the_table() {
+        let d = SearchDefaults {
+            ef_search: 100,
+            probes: 10,
+            ef_search_origin: crate::settings::Origin::Pinned,
+            probes_origin: crate::settings::Origin::Pinned,
+        };
+        let ivf = index("ivfflat", &["lists=100"]);
+        assert!(advise(&ivf, None, &d).advice[0].contains("never analysed"));
+        assert!(advise(&ivf, Some(50), &d).advice[0].contains("rebuild the index once"));
+        assert!(advise(&ivf, Some(1_000_000), &d).advice[0].contains("lists = 1000"));
+        assert!(advise(&ivf, Some(100_000), &d).advice[0].contains("fits"));
+        let hnsw = index("hnsw", &["m=24", "ef_construction=64"]);
+        let a = advise(&hnsw, Some(10), &d);
+        assert_eq!(a.current, 24);
+        assert!(a.advice[0].contains("ef_search 100"), "{a:?}");
+        let mut invalid = hnsw.clone();
+        invalid.is_valid = false;
+        assert!(advise(&invalid, Some(10), &d).advice[0].contains("INVALID"));
+    }
 
     #[test]
     fn lists_follow_pgvector_guidance() {

@@ -34,7 +34,9 @@ async fn migrate_status_rollback_through_the_cli() {
         "{text}"
     );
     assert!(
-        text.contains("idx_embeddings_vector_cosine ivfflat vector_cosine_ops (lists=100)"),
+        text.contains(
+            "idx_embeddings_vector_cosine hnsw vector_cosine_ops (m=16, ef_construction=64)"
+        ),
         "{text}"
     );
     assert!(text.contains("pgvector"), "{text}");

@@ -42,15 +42,15 @@ async fn maintenance_reports_indexes_sizes_and_advice() {
             params[0].options.clone()
         ),
         (
-            "ivfflat",
+            "hnsw",
             "vector_cosine_ops",
-            Some(vec!["lists=100".to_string()])
+            Some(vec!["m=16".to_string(), "ef_construction=64".to_string()])
         )
     );
     // Advice reads the planner's estimate and analyses nothing itself.
     let advice = db.tuning_advice().await.unwrap();
     assert_eq!(advice.len(), 1);
-    assert_eq!((advice[0].current, advice[0].rows), (100, None));
+    assert_eq!((advice[0].current, advice[0].rows), (16, None));
     assert!(advice[0].advice[0].contains("never analysed"), "{advice:?}");
     let analysed: bool = db
         .client()
@@ -69,9 +69,9 @@ async fn maintenance_reports_indexes_sizes_and_advice() {
         vec!["idx_embeddings_vector_cosine"]
     );
     let advice = db.tuning_advice().await.unwrap();
-    assert_eq!((advice[0].current, advice[0].rows), (100, Some(1)));
+    assert_eq!((advice[0].current, advice[0].rows), (16, Some(1)));
     assert!(
-        advice[0].advice[0].contains("rebuild the index once the table is loaded"),
+        advice[0].advice[0].contains(&format!("ef_search {}", db.search_defaults().ef_search)),
         "{advice:?}"
     );
 }

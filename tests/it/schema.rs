@@ -384,7 +384,7 @@ async fn every_seed_index_exists_with_its_definition() {
         (
             "idx_embeddings_vector_cosine",
             "embeddings",
-            "USING ivfflat (embedding vector_cosine_ops) WITH (lists='100')",
+            "USING hnsw (embedding vector_cosine_ops) WITH (m='16', ef_construction='64')",
         ),
         ("idx_nli_results_claim_id", "nli_results", "(claim_id)"),
         (
@@ -437,7 +437,7 @@ async fn every_seed_index_exists_with_its_definition() {
         let def: String = row.get(1);
         assert!(def.contains(fragment), "{name}: {def} lacks {fragment}");
     }
-    // The vector index's method, operator class and lists, from the catalog.
+    // The vector index's method, operator class and parameters, from the catalog.
     let row = c
         .query_one(
             "SELECT am.amname::text, oc.opcname::text, c.reloptions \
@@ -448,9 +448,13 @@ async fn every_seed_index_exists_with_its_definition() {
         )
         .await
         .unwrap();
-    assert_eq!(row.get::<_, String>(0), "ivfflat");
+    // The name is the contract; V5 changed the kind from the seed's IVFFlat.
+    assert_eq!(row.get::<_, String>(0), "hnsw");
     assert_eq!(row.get::<_, String>(1), "vector_cosine_ops");
-    assert_eq!(row.get::<_, Vec<String>>(2), vec!["lists=100".to_string()]);
+    assert_eq!(
+        row.get::<_, Vec<String>>(2),
+        vec!["m=16".to_string(), "ef_construction=64".to_string()]
+    );
 }
 
 #[tokio::test]

@@ -36,51 +36,67 @@ async fn tune_stores_the_cheapest_setting_and_new_handles_use_it() {
     let mut data = Clustered::new(3, DIM, 8, 1.0);
     load(db, "big", &mut data, 500).await;
     load(db, "small", &mut data, 60).await;
-    // The seed's ivfflat lists = 100 over 560 rows: the advice is a rebuild.
     db.reindex_vector_indexes().await.unwrap();
     let opts = TuneOptions {
         recall: 0.95,
         sample: 60,
         ..TuneOptions::default()
     };
+    // V5's HNSW index: ef_search is measured and stored.
     let report = db.tune(&opts).await.unwrap();
-    assert_eq!(report.setting, "ivfflat.probes");
+    assert_eq!(report.setting, "hnsw.ef_search");
     assert_eq!(
         report.queries.len(),
         2,
         "both tenants sampled: {:?}",
         report.queries
     );
-    let chosen = report.chosen.clone().expect("a setting reaches 0.95");
+    let chosen = report.chosen.clone().expect("an ef_search reaches 0.95");
     assert!(
         chosen.recall >= 0.95 && chosen.worst_tenant.1 >= 0.92,
         "{chosen:?}"
     );
     // Cheapest: every trial before the chosen one missed the target.
     assert_eq!(report.trials.last(), Some(&chosen));
+    assert!(report.rebuild.is_none(), "{:?}", report.rebuild);
     let stored = db.stored_settings().await.unwrap();
-    assert_eq!(stored.len(), 1);
     assert_eq!(
         (stored[0].name.as_str(), stored[0].value.clone()),
-        ("ivfflat.probes", chosen.value.to_string())
+        ("hnsw.ef_search", chosen.value.to_string())
     );
     // A handle opened now starts its connections with the stored value.
     let fresh = t.connect(&truthgraph_db::Config::default()).await.unwrap();
-    assert_eq!(fresh.search_defaults().probes, chosen.value);
+    assert_eq!(fresh.search_defaults().ef_search, chosen.value);
     assert!(matches!(
-        fresh.search_defaults().probes_origin,
+        fresh.search_defaults().ef_search_origin,
         Origin::Tuned { .. }
     ));
-    let probes: String = fresh
+    let ef: String = fresh
         .client()
         .await
         .unwrap()
-        .query_one("SELECT current_setting('ivfflat.probes')", &[])
+        .query_one("SELECT current_setting('hnsw.ef_search')", &[])
         .await
         .unwrap()
         .get(0);
-    assert_eq!(probes, chosen.value.to_string());
+    assert_eq!(ef, chosen.value.to_string());
 
+    // An IVFFlat index built with the seed's lists = 100 over 560 rows: probes
+    // are measured, and the advice is a rebuild with fewer lists.
+    t.raw_client()
+        .await
+        .unwrap()
+        .batch_execute(
+            "DROP INDEX idx_embeddings_vector_cosine; \
+             CREATE INDEX idx_embeddings_vector_cosine ON embeddings \
+             USING ivfflat (embedding vector_cosine_ops) WITH (lists = 100)",
+        )
+        .await
+        .unwrap();
+    let report = db.tune(&opts).await.unwrap();
+    assert_eq!(report.setting, "ivfflat.probes");
+    assert!(report.chosen.is_some(), "{:?}", report.trials);
+    assert_eq!(db.stored_settings().await.unwrap().len(), 2);
     // The rebuild the report recommends, applied: the new index carries the
     // seed's name, is valid, and nothing is left behind.
     let rebuild = report.rebuild.expect("lists = 100 does not suit 560 rows");

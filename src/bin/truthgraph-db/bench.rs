@@ -157,6 +157,7 @@ fn index_specs(wanted: &[String], rows: usize, dim: usize) -> Vec<IndexSpec> {
                 )),
                 extra: "",
             }),
+            "none" => {}
             other => eprintln!("bench: unknown index kind {other:?} skipped"),
         }
     }

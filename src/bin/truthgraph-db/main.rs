@@ -108,7 +108,7 @@ enum Command {
         /// Concurrent tasks for the throughput figure.
         #[arg(long, default_value_t = 10)]
         concurrency: usize,
-        /// Index kinds to compare: hnsw, hnsw-strict, hnsw-off, hnsw32, ivfflat, ivfflat100, halfvec, bq.
+        /// Index kinds to compare besides the default: hnsw, hnsw-strict, hnsw-off, hnsw32, ivfflat, ivfflat100, halfvec, bq (none: only exact and the default).
         #[arg(long, value_delimiter = ',', default_value = "hnsw,ivfflat")]
         indexes: Vec<String>,
         /// Rows per search.
