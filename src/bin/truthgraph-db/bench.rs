@@ -250,7 +250,10 @@ pub async fn run(config: &Config, args: Args) -> anyhow::Result<()> {
         .await?;
     eprintln!("bench: database {name} ({})", data.name);
     let url = with_database(admin.url(), &name);
-    let report = measure_all(config, &url, &data, &args).await;
+    let report = measure_all(config, &url, &data, &args).await.map(|mut r| {
+        r["database"] = json!(if args.keep { Some(&name) } else { None });
+        r
+    });
     if !args.keep {
         admin
             .client()

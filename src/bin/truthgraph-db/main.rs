@@ -27,6 +27,10 @@ struct Cli {
     /// Print the full error (e.g. the embedded server's log) on failure.
     #[arg(short, long, global = true)]
     verbose: bool,
+    /// Work on this database of the server instead of the one in the URL
+    /// (for the embedded server: instead of `postgres`), e.g. one `bench --keep` left.
+    #[arg(long, global = true)]
+    database: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -133,7 +137,7 @@ fn main() -> ExitCode {
         .enable_all()
         .build()
         .expect("tokio runtime");
-    match runtime.block_on(run(cli.command)) {
+    match runtime.block_on(run(cli.command, cli.database)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             let text = format!("{e:#}");
@@ -152,7 +156,7 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(command: Command) -> anyhow::Result<()> {
+async fn run(command: Command, database: Option<String>) -> anyhow::Result<()> {
     if let Command::Sql { from, rollback_to } = command {
         return schema::offline_sql(from, rollback_to);
     }
@@ -188,7 +192,14 @@ async fn run(command: Command) -> anyhow::Result<()> {
         };
         return bench::run(&config, args).await;
     }
-    let db = Database::open(&config).await?;
+    let server = Database::open(&config).await?;
+    let (db, server) = match database {
+        Some(name) => {
+            let url = truthgraph_db::embedded::with_database(server.url(), &name);
+            (Database::connect(&config, &url).await?, Some(server))
+        }
+        None => (server, None),
+    };
     let result = match command {
         Command::Migrate { dimension, to } => schema::migrate(&db, to, dimension).await,
         Command::Rollback { to } => schema::rollback(&db, to).await,
@@ -216,5 +227,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Sql { .. } | Command::Bench { .. } => unreachable!("handled above"),
     };
     db.close().await;
+    if let Some(server) = server {
+        server.close().await;
+    }
     result
 }
