@@ -526,6 +526,9 @@ def write_readme(out: Path, m: dict, cmd: str) -> None:
         enc = (f"sentence-transformers/{name}, loaded offline with HF_HUB_OFFLINE=1 from the "
                f"local folder `{mm['dir']}`" + (f" ({mm['source']})" if mm.get("source") else ""))
     prep = f"{m['prep_cmd']}\n" if m.get("prep_cmd") else ""
+    la = t.get("loadavg_15min_at_end")
+    load = (f" (15-min load average {la:.1f} at the end: other work on the machine slows "
+            f"the embedding down)" if la and la > m["cpu_threads"] + 0.5 else "")
     text = f"""# Real-text embedding set: {name} ({m['dim']} dims)
 
 {m['passages']} corpus passages and {m['queries']} held-out queries of real English prose,
@@ -598,7 +601,7 @@ python3 -m venv /work/venv-embed            # torch from PyPI: the venv is ~6 GB
 FOLDOC is read from `/usr/share/dictd/foldoc.dict.dz` if installed, otherwise fetched with
 `apt-get download dict-foldoc` (needs a prior `apt-get update`). Took {t['total'] / 60:.1f} min on
 {m['cpu_threads']} cores: text {t['text']:.0f} s, embedding {t['embed_passages']:.0f} s for passages
-({t['passages_per_s']:.0f}/s) + {t['embed_queries']:.0f} s for queries. Text selection and gzip bytes
+({t['passages_per_s']:.0f}/s) + {t['embed_queries']:.0f} s for queries{load}. Text selection and gzip bytes
 are deterministic; vectors can differ in the last float bits across CPUs / torch versions.
 """
     (out / "README.md").write_text(text)
@@ -755,7 +758,8 @@ def main() -> None:
         "python": sys.version.split()[0],
         "timing_s": {"text": round(t_text, 1), "embed_passages": round(tp, 1),
                      "embed_queries": round(tq, 1), "total": round(total, 1),
-                     "passages_per_s": round(len(passages) / tp, 1)},
+                     "passages_per_s": round(len(passages) / tp, 1),
+                     "loadavg_15min_at_end": round(os.getloadavg()[2], 2)},
         "cpu_threads": torch.get_num_threads(),
         "stats": stats,
         "sha256": sha,
