@@ -70,9 +70,13 @@ impl Tenant<'_> {
     /// returns them in input order.
     ///
     /// Every row is validated before anything is sent. The rows go as
-    /// parallel arrays through one `INSERT … SELECT … FROM UNNEST`, which
-    /// measured faster than binary `COPY` into `evidence` at 20K rows (see
-    /// `benches/ingest.rs`): the generated `content_tsv` dominates both.
+    /// parallel arrays through one `INSERT … SELECT … FROM UNNEST`. Binary
+    /// `COPY` into `evidence` measured no faster within noise at 20K real
+    /// passages (`cargo bench --bench ingest`: about 11K rows/s each against
+    /// 1.8K rows/s one by one from 8 tasks on a durable server) and cannot
+    /// return the stored rows: the server's cost dominates, above all the
+    /// generated `content_tsv` (`to_tsvector`, about 50 µs a row, more than
+    /// half the time) and its GIN index.
     ///
     /// # Errors
     /// [`crate::Error::InvalidInput`] naming `rows[i].content` (blank) or
