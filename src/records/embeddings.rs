@@ -61,10 +61,12 @@ pub struct BulkLoadOptions {
     /// empty table, durable PostgreSQL 15, 2 busy cores): with an HNSW index
     /// (m = 16) `COPY` took 66.8 s (and hits the default 60-s timeout) against
     /// 7.6 s rebuilding (`COPY` 0.7 s + build 7.1 s). With the seed's IVFFlat
-    /// (lists = 100) both take 2.0 s, but only the rebuilt index has list
-    /// centres computed from the rows: the other needs `reindex` afterwards
-    /// (1.3 s more). It blocks every tenant's reads for the whole load, so
-    /// small loads into a large table should keep the indexes.
+    /// (lists = 100) rebuilding is no faster (2.0 s both on that server; 4.2 s
+    /// against 2.2 s in a run on the `fsync=off` test server), but only the
+    /// rebuilt index has list centres computed from the rows: the other needs
+    /// `reindex` afterwards (another full build). It blocks every tenant's
+    /// reads for the whole load, so small loads into a large table should
+    /// keep the indexes.
     pub rebuild_indexes: bool,
 }
 
