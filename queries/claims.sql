@@ -38,3 +38,14 @@ LIMIT :limit;
 --! delete_claim
 --- Deletes a claim (its verdicts, NLI and verification results cascade). Returns 0 or 1.
 DELETE FROM claims WHERE tenant_id = :tenant_id AND id = :id;
+
+--! insert_claims (source_urls[?]) : Claim
+--- Stores many claims for a tenant in one statement (parallel arrays, one
+--- element per row; ids are chosen by the caller so rows can be matched to
+--- the input) and returns them in input order.
+INSERT INTO claims (id, tenant_id, text, source_url)
+SELECT b.id, :tenant_id::text, b.text, b.source_url
+FROM UNNEST(:ids::uuid[], :texts::text[], :source_urls::text[])
+     WITH ORDINALITY AS b(id, text, source_url, ord)
+ORDER BY b.ord
+RETURNING id, tenant_id, text, source_url, submitted_at, created_at, updated_at;

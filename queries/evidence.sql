@@ -38,3 +38,14 @@ LIMIT :limit;
 --! delete_evidence
 --- Deletes evidence (its NLI rows and verdict links cascade). Returns 0 or 1.
 DELETE FROM evidence WHERE tenant_id = :tenant_id AND id = :id;
+
+--! insert_evidence_batch (source_urls[?], source_types[?]) : Evidence
+--- Stores many pieces of evidence for a tenant in one statement (parallel
+--- arrays, one element per row; ids are chosen by the caller so rows can be
+--- matched to the input) and returns them in input order.
+INSERT INTO evidence (id, tenant_id, content, source_url, source_type)
+SELECT b.id, :tenant_id::text, b.content, b.source_url, b.source_type
+FROM UNNEST(:ids::uuid[], :contents::text[], :source_urls::text[], :source_types::text[])
+     WITH ORDINALITY AS b(id, content, source_url, source_type, ord)
+ORDER BY b.ord
+RETURNING id, tenant_id, content, source_url, source_type, created_at;

@@ -30,6 +30,46 @@ pub const DELETE_HISTORY_ROW: &str = "DELETE FROM refinery_schema_history WHERE 
 pub const COPY_EMBEDDINGS: &str = "COPY embeddings (tenant_id, entity_type, entity_id, embedding, \
      model_name, model_version) FROM STDIN (FORMAT binary)";
 
+/// The staging table of a replacing bulk load: rows are binary-`COPY`ed here
+/// first, then upserted by [`UPSERT_EMBEDDINGS_FROM_LOAD`]. A temporary table,
+/// so not in the schema cornucopia types against; dropped at the end of the
+/// transaction, committed or not.
+pub const CREATE_EMBEDDINGS_LOAD: &str = "CREATE TEMPORARY TABLE embeddings_load (\
+     ord bigint NOT NULL, entity_type varchar(20) NOT NULL, entity_id uuid NOT NULL, \
+     embedding vector NOT NULL, model_name varchar(100) NOT NULL, model_version varchar(50)) \
+     ON COMMIT DROP";
+
+/// Binary COPY into the staging table of a replacing bulk load.
+pub const COPY_EMBEDDINGS_LOAD: &str = "COPY embeddings_load (ord, entity_type, entity_id, \
+     embedding, model_name, model_version) FROM STDIN (FORMAT binary)";
+
+/// The first staged row (`ord`, entity type, entity id) whose entity already
+/// has an embedding of another tenant than `$1`.
+pub const FIRST_FOREIGN_STAGED_ENTITY: &str = "SELECT l.ord, l.entity_type::text, l.entity_id \
+     FROM embeddings_load l JOIN embeddings e \
+     ON e.entity_type = l.entity_type AND e.entity_id = l.entity_id \
+     WHERE e.tenant_id <> $1 ORDER BY l.ord LIMIT 1";
+
+/// Inserts or replaces every staged row for tenant `$1`, as
+/// `upsert_embedding` does one: a row whose entity is another tenant's is
+/// skipped (the caller compares the count and rolls back).
+pub const UPSERT_EMBEDDINGS_FROM_LOAD: &str = "INSERT INTO embeddings \
+     (tenant_id, entity_type, entity_id, embedding, model_name, model_version) \
+     SELECT $1, entity_type, entity_id, embedding, model_name, model_version \
+     FROM embeddings_load ORDER BY ord \
+     ON CONFLICT (entity_type, entity_id) DO UPDATE \
+     SET embedding = EXCLUDED.embedding, model_name = EXCLUDED.model_name, \
+     model_version = EXCLUDED.model_version \
+     WHERE embeddings.tenant_id = EXCLUDED.tenant_id";
+
+/// Lifts `statement_timeout` until the end of the current transaction only
+/// (an index rebuild inside a bulk load may take minutes); never leaks to the
+/// next borrower of a pooled connection.
+pub const NO_STATEMENT_TIMEOUT_LOCAL: &str = "SET LOCAL statement_timeout = 0";
+
+/// Fresh planner statistics for `embeddings` after its indexes were rebuilt.
+pub const ANALYZE_EMBEDDINGS: &str = "ANALYZE embeddings";
+
 /// Prepared (never run) to learn the `vector` type's OID, which differs per
 /// database, for the binary COPY writer.
 pub const VECTOR_TYPE_PROBE: &str = "SELECT $1::vector";

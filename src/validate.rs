@@ -45,6 +45,37 @@ pub fn text(field: &str, value: &str) -> Result<()> {
     }
 }
 
+/// An optional text stored in a `varchar(max)` column: at most `max`
+/// characters (PostgreSQL counts characters, not bytes).
+pub fn max_chars(field: &str, value: Option<&str>, max: usize) -> Result<()> {
+    match value {
+        Some(v) if v.chars().count() > max => Err(Error::invalid(
+            field,
+            format!("has {} characters; at most {max} fit", v.chars().count()),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// No two rows of a batch share a key: the second of a pair is named
+/// (`prefix[j].field`, "is the same as prefix[i]").
+pub fn distinct<K: Eq + std::hash::Hash>(
+    prefix: &str,
+    field: &str,
+    keys: impl IntoIterator<Item = K>,
+) -> Result<()> {
+    let mut seen = std::collections::HashMap::new();
+    for (j, key) in keys.into_iter().enumerate() {
+        if let Some(i) = seen.insert(key, j) {
+            return Err(Error::invalid(
+                name(Some(j), prefix, field),
+                format!("is the same as {prefix}[{i}]; a batch names each key once"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// A page size: 1..=[`MAX_LIMIT`].
 pub fn limit(limit: i64) -> Result<()> {
     if (1..=MAX_LIMIT).contains(&limit) {
@@ -229,6 +260,14 @@ mod tests {
         assert!(tenant(" ").is_err());
         assert!(tenant(&"x".repeat(256)).is_err());
         assert_eq!(field_of(limit(0).unwrap_err()), "limit");
+        assert!(max_chars("s", Some("ééé"), 3).is_ok());
+        assert_eq!(field_of(max_chars("s", Some("abcd"), 3).unwrap_err()), "s");
+        assert!(max_chars("s", None, 0).is_ok());
+        assert_eq!(
+            field_of(distinct("rows", "id", [1, 2, 1]).unwrap_err()),
+            "rows[2].id"
+        );
+        assert!(distinct("rows", "id", [1, 2, 3]).is_ok());
         assert_eq!(
             field_of(count("evidence_count", -1).unwrap_err()),
             "evidence_count"

@@ -44,6 +44,8 @@ pub mod claims {
     pub const RECENT_CLAIMS_BEFORE: &str = "SELECT id, tenant_id, text, source_url, submitted_at, created_at, updated_at FROM claims WHERE tenant_id = $1 AND (created_at, id) < ($2, $3) ORDER BY created_at DESC, id DESC LIMIT $4";
     /// SQL of [`crate::queries::claims::delete_claim`].
     pub const DELETE_CLAIM: &str = "DELETE FROM claims WHERE tenant_id = $1 AND id = $2";
+    /// SQL of [`crate::queries::claims::insert_claims`].
+    pub const INSERT_CLAIMS: &str = "INSERT INTO claims (id, tenant_id, text, source_url) SELECT b.id, $1::text, b.text, b.source_url FROM UNNEST($2::uuid[], $3::text[], $4::text[]) WITH ORDINALITY AS b(id, text, source_url, ord) ORDER BY b.ord RETURNING id, tenant_id, text, source_url, submitted_at, created_at, updated_at";
 }
 
 /// Queries of `queries/embeddings.sql`.
@@ -75,6 +77,8 @@ pub mod evidence {
     pub const RECENT_EVIDENCE_BEFORE: &str = "SELECT id, tenant_id, content, source_url, source_type, created_at FROM evidence WHERE tenant_id = $1 AND (created_at, id) < ($2, $3) ORDER BY created_at DESC, id DESC LIMIT $4";
     /// SQL of [`crate::queries::evidence::delete_evidence`].
     pub const DELETE_EVIDENCE: &str = "DELETE FROM evidence WHERE tenant_id = $1 AND id = $2";
+    /// SQL of [`crate::queries::evidence::insert_evidence_batch`].
+    pub const INSERT_EVIDENCE_BATCH: &str = "INSERT INTO evidence (id, tenant_id, content, source_url, source_type) SELECT b.id, $1::text, b.content, b.source_url, b.source_type FROM UNNEST($2::uuid[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS b(id, content, source_url, source_type, ord) ORDER BY b.ord RETURNING id, tenant_id, content, source_url, source_type, created_at";
 }
 
 /// Queries of `queries/maintenance.sql`.

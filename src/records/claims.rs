@@ -1,15 +1,36 @@
-//! Claims (`queries/claims.sql`): insert, get, get many, recent with keyset
-//! paging, delete.
+//! Claims (`queries/claims.sql`): insert one or many (atomic), get, get
+//! many, recent with keyset paging, delete.
 
+use truthgraph_queries::client::Params;
 use truthgraph_queries::queries::claims;
 use uuid::Uuid;
 
-use super::Cursor;
+use super::{Cursor, in_input_order};
 use crate::error::Result;
 use crate::tenant::Tenant;
 use crate::validate;
 
 pub use truthgraph_queries::queries::claims::Claim;
+
+/// One claim to store with [`Tenant::insert_claims`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NewClaim {
+    /// The claim's text; must not be blank.
+    pub text: String,
+    /// Where it was found.
+    pub source_url: Option<String>,
+}
+
+impl NewClaim {
+    /// Checks `text` ([`validate::text`]); `source_url` is free text. Errors
+    /// name `rows[index].text`.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidInput`] for a blank text.
+    pub fn validate(&self, index: usize) -> Result<()> {
+        validate::text(&validate::name(Some(index), "rows", "text"), &self.text)
+    }
+}
 
 impl Tenant<'_> {
     /// Stores a claim.
@@ -23,6 +44,42 @@ impl Tenant<'_> {
             .bind(&client, &self.id(), &text, &source_url)
             .one()
             .await?)
+    }
+
+    /// Stores many claims in one statement (`INSERT … SELECT … FROM UNNEST`),
+    /// all or nothing, and returns them in input order.
+    ///
+    /// Every row is validated before anything is sent.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidInput`] naming `rows[i].text` for a blank text,
+    /// nothing sent; database errors when the server rejects a row, nothing
+    /// written.
+    pub async fn insert_claims(&self, rows: &[NewClaim]) -> Result<Vec<Claim>> {
+        for (i, r) in rows.iter().enumerate() {
+            r.validate(i)?;
+        }
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<Uuid> = rows.iter().map(|_| Uuid::new_v4()).collect();
+        let texts: Vec<&str> = rows.iter().map(|r| r.text.as_str()).collect();
+        let urls: Vec<Option<&str>> = rows.iter().map(|r| r.source_url.as_deref()).collect();
+        let client = self.client().await?;
+        // One statement: atomic without a transaction of its own.
+        let stored = claims::insert_claims()
+            .params(
+                &client,
+                &claims::InsertClaimsParams {
+                    tenant_id: self.id(),
+                    ids: &ids,
+                    texts: &texts,
+                    source_urls: &urls,
+                },
+            )
+            .all()
+            .await?;
+        Ok(in_input_order(stored, &ids, |c| c.id))
     }
 
     /// One claim of the tenant, if it exists.

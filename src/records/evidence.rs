@@ -1,21 +1,56 @@
-//! Evidence (`queries/evidence.sql`): insert, get, get many, recent with
-//! keyset paging, delete.
+//! Evidence (`queries/evidence.sql`): insert one or many (atomic), get, get
+//! many, recent with keyset paging, delete.
 
+use truthgraph_queries::client::Params;
 use truthgraph_queries::queries::evidence;
 use uuid::Uuid;
 
-use super::Cursor;
+use super::{Cursor, in_input_order};
 use crate::error::Result;
 use crate::tenant::Tenant;
 use crate::validate;
 
 pub use truthgraph_queries::queries::evidence::Evidence;
 
+/// Characters `evidence.source_type` holds (`varchar(50)`).
+pub const SOURCE_TYPE_MAX_CHARS: usize = 50;
+
+/// One piece of evidence to store with [`Tenant::insert_evidence_many`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NewEvidence {
+    /// The text; must not be blank.
+    pub content: String,
+    /// Where it comes from.
+    pub source_url: Option<String>,
+    /// What kind of source (`news`, `textbook`, …), at most 50 characters.
+    pub source_type: Option<String>,
+}
+
+impl NewEvidence {
+    /// Checks `content` ([`validate::text`]) and `source_type`
+    /// ([`validate::max_chars`], 50); errors name `rows[index].field`.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidInput`] for the first bad field.
+    pub fn validate(&self, index: usize) -> Result<()> {
+        validate::text(
+            &validate::name(Some(index), "rows", "content"),
+            &self.content,
+        )?;
+        validate::max_chars(
+            &validate::name(Some(index), "rows", "source_type"),
+            self.source_type.as_deref(),
+            SOURCE_TYPE_MAX_CHARS,
+        )
+    }
+}
+
 impl Tenant<'_> {
     /// Stores a piece of evidence.
     ///
     /// # Errors
-    /// [`crate::Error::InvalidInput`] (`content`) for blank content.
+    /// [`crate::Error::InvalidInput`] (`content`) for blank content,
+    /// (`source_type`) for one longer than 50 characters.
     pub async fn insert_evidence(
         &self,
         content: &str,
@@ -23,11 +58,57 @@ impl Tenant<'_> {
         source_type: Option<&str>,
     ) -> Result<Evidence> {
         validate::text("content", content)?;
+        validate::max_chars("source_type", source_type, SOURCE_TYPE_MAX_CHARS)?;
         let client = self.client().await?;
         Ok(evidence::insert_evidence()
             .bind(&client, &self.id(), &content, &source_url, &source_type)
             .one()
             .await?)
+    }
+
+    /// Stores many pieces of evidence in one statement, all or nothing, and
+    /// returns them in input order.
+    ///
+    /// Every row is validated before anything is sent. The rows go as
+    /// parallel arrays through one `INSERT … SELECT … FROM UNNEST`. Binary
+    /// `COPY` into `evidence` measured no faster within noise at 20K real
+    /// passages (`cargo bench --bench ingest`: about 11K rows/s each against
+    /// 1.8K rows/s one by one from 8 tasks on a durable server) and cannot
+    /// return the stored rows: the server's cost dominates, above all the
+    /// generated `content_tsv` (`to_tsvector`, about 50 µs a row, more than
+    /// half the time) and its GIN index.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidInput`] naming `rows[i].content` (blank) or
+    /// `rows[i].source_type` (over 50 characters), nothing sent; database
+    /// errors when the server rejects a row, nothing written.
+    pub async fn insert_evidence_many(&self, rows: &[NewEvidence]) -> Result<Vec<Evidence>> {
+        for (i, r) in rows.iter().enumerate() {
+            r.validate(i)?;
+        }
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<Uuid> = rows.iter().map(|_| Uuid::new_v4()).collect();
+        let contents: Vec<&str> = rows.iter().map(|r| r.content.as_str()).collect();
+        let urls: Vec<Option<&str>> = rows.iter().map(|r| r.source_url.as_deref()).collect();
+        let types: Vec<Option<&str>> = rows.iter().map(|r| r.source_type.as_deref()).collect();
+        let client = self.client().await?;
+        // One statement: atomic without a transaction of its own.
+        let stored = evidence::insert_evidence_batch()
+            .params(
+                &client,
+                &evidence::InsertEvidenceBatchParams {
+                    tenant_id: self.id(),
+                    ids: &ids,
+                    contents: &contents,
+                    source_urls: &urls,
+                    source_types: &types,
+                },
+            )
+            .all()
+            .await?;
+        Ok(in_input_order(stored, &ids, |e| e.id))
     }
 
     /// One piece of evidence of the tenant, if it exists.

@@ -16,3 +16,16 @@ use uuid::Uuid;
 
 /// A keyset-paging cursor: the `created_at` and `id` of the last row seen.
 pub type Cursor = (NaiveDateTime, Uuid);
+
+/// `rows` (one per id of `ids`, as a batch insert returned them) in the order
+/// of `ids`. PostgreSQL returns an `INSERT … SELECT … ORDER BY` in that order,
+/// so this only checks; it reorders should that ever change.
+pub(crate) fn in_input_order<T>(mut rows: Vec<T>, ids: &[Uuid], id: impl Fn(&T) -> Uuid) -> Vec<T> {
+    if rows.iter().map(&id).eq(ids.iter().copied()) {
+        return rows;
+    }
+    let position: std::collections::HashMap<Uuid, usize> =
+        ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    rows.sort_by_key(|r| position.get(&id(r)).copied().unwrap_or(usize::MAX));
+    rows
+}

@@ -1,5 +1,7 @@
 //! Claims: insert, get, keyset paging, delete, tenant scope (`queries/claims.sql`).
 
+use truthgraph_db::{Error, NewClaim};
+
 use crate::support::{TestDatabase, field};
 
 #[tokio::test]
@@ -107,5 +109,59 @@ async fn claims_crud_keyset_paging_and_tenant_scope() {
                 .unwrap_err()
         ),
         "limit"
+    );
+}
+
+#[tokio::test]
+async fn claims_batch_is_validated_ordered_and_all_or_nothing() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let db = &t.db;
+    let a = db.tenant("a").unwrap();
+    let count = async || -> i64 {
+        db.client()
+            .await
+            .unwrap()
+            .query_one("SELECT count(*) FROM claims", &[])
+            .await
+            .unwrap()
+            .get(0)
+    };
+    let rows: Vec<NewClaim> = (0..600)
+        .map(|i| NewClaim {
+            text: format!("claim {i}"),
+            source_url: (i % 2 == 1).then(|| format!("https://c/{i}")),
+        })
+        .collect();
+    let mut bad = rows.clone();
+    bad[500].text = String::new();
+    let e = a.insert_claims(&bad).await.unwrap_err();
+    assert_eq!(field(&e), "rows[500].text");
+    // The server rejects a NUL character (not valid in a text value): nothing
+    // of the batch is written.
+    let mut bad = rows.clone();
+    bad[42].text = "nul \0 inside".into();
+    let e = a.insert_claims(&bad).await.unwrap_err();
+    assert!(matches!(&e, Error::InvalidInput { .. }), "{e:?}");
+    assert_eq!(count().await, 0);
+
+    let stored = a.insert_claims(&rows).await.unwrap();
+    assert_eq!(
+        stored
+            .iter()
+            .map(|c| (c.text.as_str(), c.source_url.as_deref()))
+            .collect::<Vec<_>>(),
+        rows.iter()
+            .map(|r| (r.text.as_str(), r.source_url.as_deref()))
+            .collect::<Vec<_>>()
+    );
+    assert!(stored.iter().all(|c| c.tenant_id == "a"));
+    assert_eq!(count().await, 600);
+    assert!(
+        db.tenant("b")
+            .unwrap()
+            .get_claim(stored[0].id)
+            .await
+            .unwrap()
+            .is_none()
     );
 }

@@ -1,6 +1,9 @@
-//! Evidence: nullable columns read back, paging (`queries/evidence.sql`).
+//! Evidence: nullable columns read back, paging, batch insert
+//! (`queries/evidence.sql`).
 
-use crate::support::TestDatabase;
+use truthgraph_db::{Error, NewEvidence};
+
+use crate::support::{TestDatabase, field};
 
 #[tokio::test]
 async fn evidence_reads_back_nulls_and_pages() {
@@ -64,4 +67,108 @@ async fn evidence_reads_back_nulls_and_pages() {
             .await
             .unwrap()
     );
+}
+
+async fn evidence_count(db: &truthgraph_db::Database) -> i64 {
+    db.client()
+        .await
+        .unwrap()
+        .query_one("SELECT count(*) FROM evidence", &[])
+        .await
+        .unwrap()
+        .get(0)
+}
+
+fn batch(n: usize) -> Vec<NewEvidence> {
+    (0..n)
+        .map(|i| NewEvidence {
+            content: format!("passage {i} about water boiling"),
+            source_url: (i % 3 == 0).then(|| format!("https://e/{i}")),
+            source_type: (i % 2 == 0).then(|| "news".to_string()),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn evidence_batch_validates_every_row_first_and_keeps_input_order() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let db = &t.db;
+    let a = db.tenant("a").unwrap();
+    let rows = batch(1000);
+
+    // A blank content at row 500: named, nothing sent.
+    let mut bad = rows.clone();
+    bad[500].content = " \n".into();
+    let e = a.insert_evidence_many(&bad).await.unwrap_err();
+    assert_eq!(field(&e), "rows[500].content");
+    // A source type that does not fit varchar(50): named, nothing sent.
+    let mut bad = rows.clone();
+    bad[3].source_type = Some("x".repeat(51));
+    let e = a.insert_evidence_many(&bad).await.unwrap_err();
+    assert_eq!(field(&e), "rows[3].source_type");
+    assert_eq!(evidence_count(db).await, 0);
+
+    let stored = a.insert_evidence_many(&rows).await.unwrap();
+    assert_eq!(stored.len(), rows.len());
+    for (s, r) in stored.iter().zip(&rows) {
+        assert_eq!(
+            (&s.content, &s.source_url, &s.source_type),
+            (&r.content, &r.source_url, &r.source_type)
+        );
+        assert_eq!(s.tenant_id, "a");
+    }
+    assert_eq!(evidence_count(db).await, 1000);
+    // Stored as the single-row insert stores: readable, searchable by keyword.
+    let ids: Vec<_> = stored.iter().map(|e| e.id).collect();
+    assert_eq!(a.get_evidence_many(&ids).await.unwrap(), stored);
+    let tsv: i64 = db
+        .client()
+        .await
+        .unwrap()
+        .query_one(
+            "SELECT count(*) FROM evidence WHERE content_tsv @@ to_tsquery('english', 'boil')",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(tsv, 1000);
+    assert!(
+        db.tenant("b")
+            .unwrap()
+            .get_evidence_many(&ids)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(a.insert_evidence_many(&[]).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn evidence_batch_is_all_or_nothing_when_the_server_rejects_a_row() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let db = &t.db;
+    // A rule only the server knows, so row 700 passes validation and fails
+    // mid-statement, after 700 rows were inserted.
+    db.client()
+        .await
+        .unwrap()
+        .batch_execute(
+            "ALTER TABLE evidence ADD CONSTRAINT test_no_poison CHECK (content <> 'poison')",
+        )
+        .await
+        .unwrap();
+    let mut rows = batch(1000);
+    rows[700].content = "poison".into();
+    let e = db
+        .tenant("a")
+        .unwrap()
+        .insert_evidence_many(&rows)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::InvalidInput { constraint: Some(c), .. } if c == "test_no_poison"),
+        "{e:?}"
+    );
+    assert_eq!(evidence_count(db).await, 0);
 }

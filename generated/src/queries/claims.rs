@@ -33,6 +33,20 @@ pub struct DeleteClaimParams<T1: crate::StringSql> {
     pub tenant_id: T1,
     pub id: uuid::Uuid,
 }
+#[derive(Debug)]
+pub struct InsertClaimsParams<
+    T1: crate::StringSql,
+    T2: crate::ArraySql<Item = uuid::Uuid>,
+    T3: crate::StringSql,
+    T4: crate::ArraySql<Item = T3>,
+    T5: crate::StringSql,
+    T6: crate::ArraySql<Item = Option<T5>>,
+> {
+    pub tenant_id: T1,
+    pub ids: T2,
+    pub texts: T4,
+    pub source_urls: T6,
+}
 #[derive(Debug, Clone, PartialEq)]
 pub struct Claim {
     pub id: uuid::Uuid,
@@ -507,5 +521,97 @@ impl<'a, C: GenericClient + Send + Sync, T1: crate::StringSql>
         Box<dyn futures::Future<Output = Result<u64, tokio_postgres::Error>> + Send + 'a>,
     > {
         Box::pin(self.bind(client, &params.tenant_id, &params.id))
+    }
+}
+pub struct InsertClaimsStmt(&'static str, Option<tokio_postgres::Statement>);
+/// Stores many claims for a tenant in one statement (parallel arrays, one
+/// element per row; ids are chosen by the caller so rows can be matched to
+/// the input) and returns them in input order.
+pub fn insert_claims() -> InsertClaimsStmt {
+    InsertClaimsStmt(
+        "INSERT INTO claims (id, tenant_id, text, source_url) SELECT b.id, $1::text, b.text, b.source_url FROM UNNEST($2::uuid[], $3::text[], $4::text[]) WITH ORDINALITY AS b(id, text, source_url, ord) ORDER BY b.ord RETURNING id, tenant_id, text, source_url, submitted_at, created_at, updated_at",
+        None,
+    )
+}
+impl InsertClaimsStmt {
+    pub async fn prepare<'a, C: GenericClient>(
+        mut self,
+        client: &'a C,
+    ) -> Result<Self, tokio_postgres::Error> {
+        self.1 = Some(client.prepare(self.0).await?);
+        Ok(self)
+    }
+    pub fn bind<
+        'c,
+        'a,
+        's,
+        C: GenericClient,
+        T1: crate::StringSql,
+        T2: crate::ArraySql<Item = uuid::Uuid>,
+        T3: crate::StringSql,
+        T4: crate::ArraySql<Item = T3>,
+        T5: crate::StringSql,
+        T6: crate::ArraySql<Item = Option<T5>>,
+    >(
+        &'s self,
+        client: &'c C,
+        tenant_id: &'a T1,
+        ids: &'a T2,
+        texts: &'a T4,
+        source_urls: &'a T6,
+    ) -> ClaimQuery<'c, 'a, 's, C, Claim, 4> {
+        ClaimQuery {
+            client,
+            params: [tenant_id, ids, texts, source_urls],
+            query: self.0,
+            cached: self.1.as_ref(),
+            extractor: |row: &tokio_postgres::Row| -> Result<ClaimBorrowed, tokio_postgres::Error> {
+                Ok(ClaimBorrowed {
+                    id: row.try_get(0)?,
+                    tenant_id: row.try_get(1)?,
+                    text: row.try_get(2)?,
+                    source_url: row.try_get(3)?,
+                    submitted_at: row.try_get(4)?,
+                    created_at: row.try_get(5)?,
+                    updated_at: row.try_get(6)?,
+                })
+            },
+            mapper: |it| Claim::from(it),
+        }
+    }
+}
+impl<
+    'c,
+    'a,
+    's,
+    C: GenericClient,
+    T1: crate::StringSql,
+    T2: crate::ArraySql<Item = uuid::Uuid>,
+    T3: crate::StringSql,
+    T4: crate::ArraySql<Item = T3>,
+    T5: crate::StringSql,
+    T6: crate::ArraySql<Item = Option<T5>>,
+>
+    crate::client::async_::Params<
+        'c,
+        'a,
+        's,
+        InsertClaimsParams<T1, T2, T3, T4, T5, T6>,
+        ClaimQuery<'c, 'a, 's, C, Claim, 4>,
+        C,
+    > for InsertClaimsStmt
+{
+    fn params(
+        &'s self,
+        client: &'c C,
+        params: &'a InsertClaimsParams<T1, T2, T3, T4, T5, T6>,
+    ) -> ClaimQuery<'c, 'a, 's, C, Claim, 4> {
+        self.bind(
+            client,
+            &params.tenant_id,
+            &params.ids,
+            &params.texts,
+            &params.source_urls,
+        )
     }
 }

@@ -39,6 +39,23 @@ pub struct DeleteEvidenceParams<T1: crate::StringSql> {
     pub tenant_id: T1,
     pub id: uuid::Uuid,
 }
+#[derive(Debug)]
+pub struct InsertEvidenceBatchParams<
+    T1: crate::StringSql,
+    T2: crate::ArraySql<Item = uuid::Uuid>,
+    T3: crate::StringSql,
+    T4: crate::ArraySql<Item = T3>,
+    T5: crate::StringSql,
+    T6: crate::ArraySql<Item = Option<T5>>,
+    T7: crate::StringSql,
+    T8: crate::ArraySql<Item = Option<T7>>,
+> {
+    pub tenant_id: T1,
+    pub ids: T2,
+    pub contents: T4,
+    pub source_urls: T6,
+    pub source_types: T8,
+}
 #[derive(Debug, Clone, PartialEq)]
 pub struct Evidence {
     pub id: uuid::Uuid,
@@ -529,5 +546,103 @@ impl<'a, C: GenericClient + Send + Sync, T1: crate::StringSql>
         Box<dyn futures::Future<Output = Result<u64, tokio_postgres::Error>> + Send + 'a>,
     > {
         Box::pin(self.bind(client, &params.tenant_id, &params.id))
+    }
+}
+pub struct InsertEvidenceBatchStmt(&'static str, Option<tokio_postgres::Statement>);
+/// Stores many pieces of evidence for a tenant in one statement (parallel
+/// arrays, one element per row; ids are chosen by the caller so rows can be
+/// matched to the input) and returns them in input order.
+pub fn insert_evidence_batch() -> InsertEvidenceBatchStmt {
+    InsertEvidenceBatchStmt(
+        "INSERT INTO evidence (id, tenant_id, content, source_url, source_type) SELECT b.id, $1::text, b.content, b.source_url, b.source_type FROM UNNEST($2::uuid[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS b(id, content, source_url, source_type, ord) ORDER BY b.ord RETURNING id, tenant_id, content, source_url, source_type, created_at",
+        None,
+    )
+}
+impl InsertEvidenceBatchStmt {
+    pub async fn prepare<'a, C: GenericClient>(
+        mut self,
+        client: &'a C,
+    ) -> Result<Self, tokio_postgres::Error> {
+        self.1 = Some(client.prepare(self.0).await?);
+        Ok(self)
+    }
+    pub fn bind<
+        'c,
+        'a,
+        's,
+        C: GenericClient,
+        T1: crate::StringSql,
+        T2: crate::ArraySql<Item = uuid::Uuid>,
+        T3: crate::StringSql,
+        T4: crate::ArraySql<Item = T3>,
+        T5: crate::StringSql,
+        T6: crate::ArraySql<Item = Option<T5>>,
+        T7: crate::StringSql,
+        T8: crate::ArraySql<Item = Option<T7>>,
+    >(
+        &'s self,
+        client: &'c C,
+        tenant_id: &'a T1,
+        ids: &'a T2,
+        contents: &'a T4,
+        source_urls: &'a T6,
+        source_types: &'a T8,
+    ) -> EvidenceQuery<'c, 'a, 's, C, Evidence, 5> {
+        EvidenceQuery {
+            client,
+            params: [tenant_id, ids, contents, source_urls, source_types],
+            query: self.0,
+            cached: self.1.as_ref(),
+            extractor:
+                |row: &tokio_postgres::Row| -> Result<EvidenceBorrowed, tokio_postgres::Error> {
+                    Ok(EvidenceBorrowed {
+                        id: row.try_get(0)?,
+                        tenant_id: row.try_get(1)?,
+                        content: row.try_get(2)?,
+                        source_url: row.try_get(3)?,
+                        source_type: row.try_get(4)?,
+                        created_at: row.try_get(5)?,
+                    })
+                },
+            mapper: |it| Evidence::from(it),
+        }
+    }
+}
+impl<
+    'c,
+    'a,
+    's,
+    C: GenericClient,
+    T1: crate::StringSql,
+    T2: crate::ArraySql<Item = uuid::Uuid>,
+    T3: crate::StringSql,
+    T4: crate::ArraySql<Item = T3>,
+    T5: crate::StringSql,
+    T6: crate::ArraySql<Item = Option<T5>>,
+    T7: crate::StringSql,
+    T8: crate::ArraySql<Item = Option<T7>>,
+>
+    crate::client::async_::Params<
+        'c,
+        'a,
+        's,
+        InsertEvidenceBatchParams<T1, T2, T3, T4, T5, T6, T7, T8>,
+        EvidenceQuery<'c, 'a, 's, C, Evidence, 5>,
+        C,
+    > for InsertEvidenceBatchStmt
+{
+    fn params(
+        &'s self,
+        client: &'c C,
+        params: &'a InsertEvidenceBatchParams<T1, T2, T3, T4, T5, T6, T7, T8>,
+    ) -> EvidenceQuery<'c, 'a, 's, C, Evidence, 5> {
+        self.bind(
+            client,
+            &params.tenant_id,
+            &params.ids,
+            &params.contents,
+            &params.source_urls,
+            &params.source_types,
+        )
     }
 }
