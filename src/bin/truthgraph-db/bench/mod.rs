@@ -16,11 +16,13 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use futures_util::{StreamExt, stream};
 use pgvector::Vector;
 use serde_json::{Value, json};
 use truthgraph_db::embedded::with_database;
-use truthgraph_db::{Config, Database, EntityType, NewEmbedding, SearchOptions, catalog, raw_sql};
+use truthgraph_db::{
+    Config, Database, EntityType, NewEmbedding, SearchOptions, catalog, raw_sql,
+    records::evidence::NewEvidence,
+};
 use uuid::Uuid;
 
 use crate::dataset::{self, Dataset};
@@ -283,28 +285,31 @@ async fn load(db: &Database, data: &Dataset, args: &Args) -> anyhow::Result<(Loa
     let owner: Vec<usize> = (0..data.passages.len())
         .map(|i| tenant_of(i, &args.tenants))
         .collect();
-    let mut p = Progress::new("insert evidence", data.passages.len());
+    // Evidence rows per tenant, in batches (one UNNEST statement each).
+    let mut p = Progress::new("insert evidence (batches)", data.passages.len());
     let mut ids = vec![Uuid::nil(); data.passages.len()];
     let mut done = 0;
-    let mut inserts = stream::iter(0..data.passages.len())
-        .map(|i| {
-            let (tenant, text) = (&tenants[owner[i]], &data.texts[i]);
-            async move {
-                let ev = db
-                    .tenant(tenant)?
-                    .insert_evidence(text, None, Some("bench"))
-                    .await?;
-                Ok::<_, anyhow::Error>((i, ev.id))
+    for (t, tenant) in tenants.iter().enumerate() {
+        let rows: Vec<usize> = (0..data.passages.len())
+            .filter(|i| owner[*i] == t)
+            .collect();
+        for chunk in rows.chunks(5000) {
+            let batch: Vec<NewEvidence> = chunk
+                .iter()
+                .map(|i| NewEvidence {
+                    content: data.texts[*i].clone(),
+                    source_url: None,
+                    source_type: Some("bench".into()),
+                })
+                .collect();
+            let stored = db.tenant(tenant)?.insert_evidence_many(&batch).await?;
+            for (i, ev) in chunk.iter().zip(stored) {
+                ids[*i] = ev.id;
             }
-        })
-        .buffer_unordered(8);
-    while let Some(r) = inserts.next().await {
-        let (i, id) = r?;
-        ids[i] = id;
-        done += 1;
-        p.set(done);
+            done += chunk.len();
+            p.set(done);
+        }
     }
-    drop(inserts);
     let started = Instant::now();
     let mut p = Progress::new("bulk load embeddings (binary COPY)", data.passages.len());
     let mut n = 0;
