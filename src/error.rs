@@ -124,6 +124,15 @@ impl Error {
         }
     }
 
+    /// The field an [`Error::InvalidInput`] names (`k`, `rows[3].content`), if
+    /// this is one.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Error::InvalidInput { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+
     /// The constraint the database named when it refused a write, if any
     /// (never for input this library rejected before sending it).
     pub fn constraint(&self) -> Option<&str> {
@@ -195,6 +204,8 @@ mod tests {
     fn validation_errors_name_no_constraint() {
         let e = Error::invalid("k", "is 0");
         assert_eq!(e.constraint(), None);
+        assert_eq!(e.field(), Some("k"));
+        assert_eq!(Error::PoolTimeout(std::time::Duration::ZERO).field(), None);
         assert_eq!(e.to_string(), "invalid k: is 0");
     }
 }

@@ -313,10 +313,9 @@ mod tests {
     use super::*;
 
     fn field_of(e: Error) -> String {
-        match e {
-            Error::InvalidInput { field, .. } => field,
-            other => panic!("expected InvalidInput, got {other}"),
-        }
+        e.field()
+            .map(str::to_string)
+            .unwrap_or_else(|| panic!("expected InvalidInput, got {e}"))
     }
 
     #[test]

@@ -142,10 +142,8 @@ pub async fn schema_snapshot(c: &tokio_postgres::Client) -> Vec<String> {
 
 /// The field an [`Error::InvalidInput`] names.
 pub fn field(e: &Error) -> &str {
-    match e {
-        Error::InvalidInput { field, .. } => field,
-        other => panic!("expected InvalidInput, got {other:?}"),
-    }
+    e.field()
+        .unwrap_or_else(|| panic!("expected InvalidInput, got {e}"))
 }
 
 /// Every migration version this build embeds, oldest first.
