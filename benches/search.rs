@@ -153,6 +153,9 @@ fn bench_data_set(c: &mut Criterion, rt: &tokio::runtime::Runtime, name: &str, d
         ),
     ];
     let mut group = c.benchmark_group(name);
+    // Some cases take 100 ms a call: flat sampling needs 20 calls per bench
+    // where linear sampling needs 210, which would stretch the suite.
+    group.sampling_mode(criterion::SamplingMode::Flat);
     for (index, create) in &candidates {
         let took = rt.block_on(common::switch_index(&t, create));
         let db = rt.block_on(common::reopen(&t));
