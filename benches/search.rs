@@ -1,390 +1,197 @@
-//! Similarity search at 10K × 1536 (override with TRUTHGRAPH_BENCH_ROWS).
+//! Top-10 similarity search through the library, criterion only.
 //!
-//! `cargo bench --bench search` prints, before the criterion runs:
-//! - bulk load of all rows by binary COPY against row-by-row upserts;
-//! - IVFFlat and HNSW build times;
-//! - a tuning table: recall@10 against exact search and mean latency per
-//!   query, for lists × probes (IVFFlat) and ef_search (HNSW), on two data
-//!   sets: clustered vectors (easy), low-rank vectors (64 latent dimensions,
-//!   closer to real text embeddings) and uniform random ones (the worst case).
+//! `cargo bench --bench search` measures
+//! `db.tenant(t)?.search_evidence(&q, &SearchOptions::top(10))` on two data
+//! sets:
+//! - `search_10k_1536`: 10,000 synthetic low-rank vectors of 1536 dims (the
+//!   generator of `truthgraph-db bench`, seed 42);
+//! - `search_20k_384_minilm`: the 20,000 real all-MiniLM-L6-v2 passage
+//!   embeddings of `benches/data/minilm` and its held-out query vectors, on a
+//!   database switched to `vector(384)`.
 //!
-//! Then criterion measures, on the seed's index (ivfflat, lists = 100):
-//! top-10 with the default settings, exact top-10, and the same tuned query
-//! through a raw prepared tokio-postgres statement (typed-layer overhead).
-//! Reports land in target/criterion.
+//! Rows belong to four tenants of unequal size (50/30/15/5 %); every tenth
+//! row has source type `type-3`. For each candidate index (HNSW m = 16,
+//! ef_construction = 64; IVFFlat lists = rows / 1000), built under the
+//! migrations' name `idx_embeddings_vector_cosine`, the benches search the
+//! 50 % and the 5 % tenant without and with the source-type filter, with the
+//! default options a service opening the database would get. Exact search
+//! (`exact: true`, no index) is measured once per data set, for the same
+//! tenants and filters. Ids: `<index>/<tenant>/<all|type-3>`.
+//!
+//! Recall and the choice of settings are `truthgraph-db bench`'s job, not
+//! this file's. Reports land in target/criterion.
 
-#[path = "../tests/it/support.rs"]
-mod support;
-
-use std::time::{Duration, Instant};
+mod common;
+#[allow(dead_code)]
+#[path = "../src/bin/truthgraph-db/dataset.rs"]
+mod dataset;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use pgvector::Vector;
-use support::{Clustered, TestDatabase};
+use truthgraph_db::testing::TestDatabase;
+use truthgraph_db::{Database, SearchOptions};
 
-use truthgraph_db::{Database, EntityType, NewEmbedding, SearchOptions};
-use truthgraph_vector_ref::VectorRef;
-use uuid::Uuid;
+use common::Row;
+use dataset::Dataset;
 
-const DIM: usize = 1536;
+/// Queries cycled through by every bench.
 const QUERIES: usize = 50;
+/// Tenants and their share of the rows, in %.
+const TENANTS: [(&str, usize); 4] = [("t50", 50), ("t30", 30), ("t15", 15), ("t5", 5)];
+/// The tenants searched: the largest and the smallest.
+const SEARCHED: [&str; 2] = ["t50", "t5"];
+/// One row in ten has this source type.
+const FILTER: &str = "type-3";
 
-fn rows() -> usize {
-    std::env::var("TRUTHGRAPH_BENCH_ROWS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000)
-}
-
-struct DataSet {
-    name: &'static str,
-    vectors: Vec<Vector>,
-    queries: Vec<Vector>,
-}
-
-/// Unit vectors with a low intrinsic dimension, as text embeddings have: a
-/// 64-dim Gaussian latent mapped into 1536 dims by a fixed random matrix, plus
-/// a little isotropic noise.
-fn low_rank(seed: u64, n: usize) -> Vec<Vector> {
-    const LATENT: usize = 64;
-    let basis: Vec<Vector> = (0..LATENT)
-        .map(|i| support::random_unit(seed * 1000 + i as u64, DIM))
-        .collect();
-    (0..n)
-        .map(|j| {
-            let z = support::random_unit(seed * 1_000_000 + 500_000 + j as u64, LATENT);
-            let noise = support::random_unit(seed * 1_000_000 + 900_000 + j as u64, DIM);
-            let mut v: Vec<f32> = noise.as_slice().iter().map(|x| 0.2 * x).collect();
-            for (w, b) in z.as_slice().iter().zip(&basis) {
-                for (vi, bi) in v.iter_mut().zip(b.as_slice()) {
-                    *vi += w * bi;
-                }
-            }
-            Vector::from(support::unit(v))
-        })
-        .collect()
-}
-
-fn datasets(n: usize) -> Vec<DataSet> {
-    // Clustered: 100 centres, a point's cosine to its centre ≈ 0.55.
-    let mut clustered = Clustered::new(42, DIM, 100, 1.5);
-    let latent = low_rank(7, n + QUERIES);
-    // Uniform: no structure at all; every index is at its worst.
-    let uniform: Vec<Vector> = (0..n + QUERIES)
-        .map(|i| support::random_unit(1_000_000 + i as u64, DIM))
-        .collect();
-    vec![
-        DataSet {
-            name: "clustered",
-            vectors: clustered.take(n),
-            queries: clustered.take(QUERIES),
-        },
-        DataSet {
-            name: "low-rank",
-            vectors: latent[..n].to_vec(),
-            queries: latent[n..].to_vec(),
-        },
-        DataSet {
-            name: "uniform",
-            vectors: uniform[..n].to_vec(),
-            queries: uniform[n..].to_vec(),
-        },
-    ]
-}
-
-async fn load(db: &Database, tenant: &str, vectors: &[Vector]) {
-    let client = db.client().await.unwrap();
-    let ids: Vec<Uuid> = (0..vectors.len()).map(|_| Uuid::new_v4()).collect();
-    client
-        .execute(
-            "INSERT INTO evidence (id, tenant_id, content) \
-             SELECT id, $2, 'evidence ' || id FROM UNNEST($1::uuid[]) id",
-            &[&ids, &tenant],
-        )
-        .await
-        .unwrap();
-    let rows: Vec<NewEmbedding> = ids
-        .iter()
-        .zip(vectors)
-        .map(|(id, v)| NewEmbedding {
-            entity_type: EntityType::Evidence,
-            entity_id: *id,
-            embedding: v.clone(),
-            model_name: "bench".into(),
-            model_version: None,
-        })
-        .collect();
-    db.tenant(tenant)
-        .unwrap()
-        .bulk_load_embeddings(&rows)
-        .await
-        .unwrap();
-}
-
-async fn exact_top10(db: &Database, tenant: &str, queries: &[Vector]) -> Vec<Vec<Uuid>> {
-    let opts = SearchOptions {
-        exact: true,
-        ..SearchOptions::default()
-    };
-    let mut out = Vec::new();
-    for q in queries {
-        let hits = db
-            .tenant(tenant)
-            .unwrap()
-            .search_evidence(q, &opts)
-            .await
-            .unwrap();
-        out.push(hits.into_iter().map(|h| h.id).collect());
+/// Which tenant row `i` belongs to: exact shares, spread over the data.
+fn tenant_of(i: usize) -> &'static str {
+    let mut at = i % 100;
+    for (name, share) in TENANTS {
+        if at < share {
+            return name;
+        }
+        at -= share;
     }
-    out
+    unreachable!("shares add up to 100")
 }
 
-/// Mean recall@10 and mean latency of `opts` over the queries.
-async fn measure(
+/// A fresh database of the data set's dimension holding its passages as
+/// evidence with embeddings, no vector index yet.
+async fn load(data: &Dataset) -> TestDatabase {
+    let t = TestDatabase::migrated().await.expect("test database");
+    if t.db.embedding_dimension().await.expect("dimension") != data.dim {
+        t.db.set_dimension(data.dim).await.expect("set dimension");
+    }
+    common::drop_vector_index(&t).await;
+    let types: Vec<String> = (0..10).map(|i| format!("type-{i}")).collect();
+    for (tenant, _) in TENANTS {
+        let rows: Vec<Row> = (0..data.passages.len())
+            .filter(|i| tenant_of(*i) == tenant)
+            .map(|i| Row {
+                content: &data.texts[i],
+                source_type: &types[(i / 100) % 10],
+                vector: &data.passages[i],
+            })
+            .collect();
+        common::load_evidence(&t.db, tenant, &rows).await;
+    }
+    common::analyze(&t).await;
+    t
+}
+
+/// Registers one bench per searched tenant and filter under `index`.
+fn searches(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    rt: &tokio::runtime::Runtime,
     db: &Database,
-    tenant: &str,
     queries: &[Vector],
-    truth: &[Vec<Uuid>],
-    opts: &SearchOptions,
-) -> (f64, Duration) {
-    let mut recall = 0.0;
-    let started = Instant::now();
-    for (q, t) in queries.iter().zip(truth) {
-        let hits = db
-            .tenant(tenant)
-            .unwrap()
-            .search_evidence(q, opts)
-            .await
-            .unwrap();
-        recall += hits.iter().filter(|h| t.contains(&h.id)).count() as f64 / t.len() as f64;
-    }
-    (
-        recall / queries.len() as f64,
-        started.elapsed() / queries.len() as u32,
-    )
-}
-
-async fn rebuild(db: &Database, definition: &str) -> Duration {
-    let client = db.client().await.unwrap();
-    client
-        .batch_execute("DROP INDEX IF EXISTS idx_embeddings_vector_cosine; DROP INDEX IF EXISTS idx_bench_hnsw")
-        .await
-        .unwrap();
-    // Index builds at 100K outlast the pool's statement_timeout.
-    client
-        .batch_execute("SET statement_timeout = 0")
-        .await
-        .unwrap();
-    let started = Instant::now();
-    client.batch_execute(definition).await.unwrap();
-    let took = started.elapsed();
-    client
-        .batch_execute("ANALYZE embeddings; RESET statement_timeout")
-        .await
-        .unwrap();
-    took
-}
-
-async fn report(n: usize) {
-    println!("\n== TruthGraph search bench: {n} × {DIM} ==");
-    // Bulk load: binary COPY against row-by-row upserts, same rows.
-    let data = Clustered::new(9, DIM, 100, 1.5).take(n.min(10_000));
-    let t = TestDatabase::migrated().await.unwrap();
-    let started = Instant::now();
-    load(&t.db, "copy", &data).await;
-    let copy = started.elapsed();
-    let ids: Vec<Uuid> = (0..data.len()).map(|_| Uuid::new_v4()).collect();
-    let started = Instant::now();
-    for (id, v) in ids.iter().zip(&data) {
-        t.db.tenant("rows")
-            .unwrap()
-            .upsert_embedding(EntityType::Evidence, *id, v, "bench", None)
-            .await
-            .unwrap();
-    }
-    let upserts = started.elapsed();
-    println!(
-        "bulk load {} rows: binary COPY {:.2?} ({:.0} rows/s), row-by-row upsert {:.2?} ({:.0} rows/s), ratio {:.1}x",
-        data.len(),
-        copy,
-        data.len() as f64 / copy.as_secs_f64(),
-        upserts,
-        data.len() as f64 / upserts.as_secs_f64(),
-        upserts.as_secs_f64() / copy.as_secs_f64()
-    );
-    drop(t);
-
-    println!(
-        "\n{:<10} {:<28} {:>9} {:>10} {:>12}",
-        "data", "index / setting", "build", "recall@10", "latency"
-    );
-    for ds in datasets(n) {
-        let t = TestDatabase::migrated().await.unwrap();
-        load(&t.db, "bench", &ds.vectors).await;
-        let truth = exact_top10(&t.db, "bench", &ds.queries).await;
-        let (_, exact_latency) = measure(
-            &t.db,
-            "bench",
-            &ds.queries,
-            &truth,
-            &SearchOptions {
-                exact: true,
-                ..SearchOptions::default()
-            },
-        )
-        .await;
-        println!(
-            "{:<10} {:<28} {:>9} {:>10.3} {:>12.2?}",
-            ds.name, "exact (no index)", "-", 1.0, exact_latency
-        );
-        for lists in [50, 100, 200] {
-            let build = rebuild(
-                &t.db,
-                &format!(
-                    "CREATE INDEX idx_embeddings_vector_cosine ON embeddings \
-                     USING ivfflat (embedding vector_cosine_ops) WITH (lists = {lists})"
-                ),
-            )
-            .await;
-            for probes in [1, 5, 10, 20, 40] {
-                let opts = SearchOptions {
-                    probes: Some(probes),
-                    ..SearchOptions::default()
-                };
-                let (recall, latency) = measure(&t.db, "bench", &ds.queries, &truth, &opts).await;
-                let mark = if lists == 100 && probes == t.db.search_defaults().probes {
-                    " (default)"
-                } else {
-                    ""
-                };
-                println!(
-                    "{:<10} {:<28} {:>9.2?} {:>10.3} {:>12.2?}",
-                    ds.name,
-                    format!("ivfflat lists={lists} probes={probes}{mark}"),
-                    build,
-                    recall,
-                    latency
-                );
-            }
-        }
-        let build = rebuild(
-            &t.db,
-            "CREATE INDEX idx_bench_hnsw ON embeddings \
-             USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)",
-        )
-        .await;
-        for ef in [40, 100, 200] {
+    index: &str,
+    exact: bool,
+) {
+    for tenant in SEARCHED {
+        for filter in [None, Some(FILTER)] {
             let opts = SearchOptions {
-                ef_search: Some(ef),
-                ..SearchOptions::default()
+                source_type: filter.map(String::from),
+                exact,
+                ..SearchOptions::top(10)
             };
-            let (recall, latency) = measure(&t.db, "bench", &ds.queries, &truth, &opts).await;
-            let mark = if ef == t.db.search_defaults().ef_search {
-                " (default)"
-            } else {
-                ""
-            };
-            println!(
-                "{:<10} {:<28} {:>9.2?} {:>10.3} {:>12.2?}",
-                ds.name,
-                format!("hnsw m=16 ef_search={ef}{mark}"),
-                build,
-                recall,
-                latency
-            );
+            // A search that finds nothing measures nothing.
+            let hits = rt
+                .block_on(
+                    db.tenant(tenant)
+                        .unwrap()
+                        .search_evidence(&queries[0], &opts),
+                )
+                .expect("search");
+            assert!(!hits.is_empty(), "{index}/{tenant}/{filter:?}: no hits");
+            let id = format!("{index}/{tenant}/{}", filter.unwrap_or("all"));
+            let mut i = 0usize;
+            group.bench_function(id, |b| {
+                b.to_async(rt).iter(|| {
+                    i += 1;
+                    let (q, opts) = (&queries[i % queries.len()], &opts);
+                    async move {
+                        db.tenant(tenant)
+                            .unwrap()
+                            .search_evidence(q, opts)
+                            .await
+                            .unwrap()
+                    }
+                })
+            });
         }
     }
-    println!();
 }
 
-fn bench(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    if std::env::var_os("TRUTHGRAPH_BENCH_SKIP_TABLE").is_none() {
-        rt.block_on(report(rows()));
+fn bench_data_set(c: &mut Criterion, rt: &tokio::runtime::Runtime, name: &str, data: &Dataset) {
+    let rows = data.passages.len();
+    eprintln!("{name}: loading {rows} x {} ...", data.dim);
+    let t = rt.block_on(load(data));
+    let queries: Vec<Vector> = data
+        .queries
+        .iter()
+        .take(QUERIES)
+        .map(|q| Vector::from(q.clone()))
+        .collect();
+    let candidates = [
+        (
+            "hnsw",
+            format!(
+                "CREATE INDEX {} ON embeddings USING hnsw (embedding vector_cosine_ops) \
+                 WITH (m = 16, ef_construction = 64)",
+                common::VECTOR_INDEX
+            ),
+        ),
+        (
+            "ivfflat",
+            format!(
+                "CREATE INDEX {} ON embeddings USING ivfflat (embedding vector_cosine_ops) \
+                 WITH (lists = {})",
+                common::VECTOR_INDEX,
+                (rows / 1000).max(1)
+            ),
+        ),
+    ];
+    let mut group = c.benchmark_group(name);
+    // Some cases take 100 ms a call: flat sampling needs 20 calls per bench
+    // where linear sampling needs 210, which would stretch the suite.
+    group.sampling_mode(criterion::SamplingMode::Flat);
+    for (index, create) in &candidates {
+        let took = rt.block_on(common::switch_index(&t, create));
+        let db = rt.block_on(common::reopen(&t));
+        let d = db.search_defaults();
+        eprintln!(
+            "{name}: {index} built in {took:.1?}; defaults ef_search={} probes={}",
+            d.ef_search, d.probes
+        );
+        searches(&mut group, rt, &db, &queries, index, false);
+        rt.block_on(db.close());
     }
-
-    // Criterion: the seed's index (ivfflat lists = 100) on clustered data.
-    let n = rows();
-    let mut data = Clustered::new(42, DIM, 100, 1.5);
-    let vectors = data.take(n);
-    let queries = data.take(QUERIES);
-    let t = rt.block_on(async {
-        let t = TestDatabase::migrated().await.unwrap();
-        load(&t.db, "bench", &vectors).await;
-        t.db.reindex_vector_indexes().await.unwrap();
-        t
-    });
-    let db = &t.db;
-    let sql = truthgraph_db::sql::search::SEARCH_EVIDENCE;
-    let mut group = c.benchmark_group(format!("top10_{}k_{DIM}", n / 1000));
-    group.measurement_time(Duration::from_secs(10));
-    let mut i = 0usize;
-    group.bench_function("typed_default", |b| {
-        b.to_async(&rt).iter(|| {
-            i += 1;
-            let q = &queries[i % QUERIES];
-            async move {
-                db.tenant("bench")
-                    .unwrap()
-                    .search_evidence(q, &SearchOptions::default())
-                    .await
-                    .unwrap()
-            }
-        })
-    });
-    // The floor: the same SQL as a statement prepared once on a plain
-    // tokio-postgres connection started with the same settings.
-    let raw = rt.block_on(async {
-        let mut pg: tokio_postgres::Config = t.url.parse().unwrap();
-        pg.options(db.search_defaults().startup_options());
-        let (client, conn) = pg.connect(tokio_postgres::NoTls).await.unwrap();
-        tokio::spawn(conn);
-        let stmt = client.prepare(sql).await.unwrap();
-        (client, stmt)
-    });
-    group.bench_function("raw_prepared_default", |b| {
-        b.to_async(&rt).iter(|| {
-            i += 1;
-            let q = &queries[i % QUERIES];
-            let (client, stmt) = (&raw.0, &raw.1);
-            async move {
-                let (k, src, min): (i64, Option<&str>, Option<f64>) = (10, None, None);
-                client
-                    .query(stmt, &[&VectorRef::from(q), &"bench", &src, &k, &min])
-                    .await
-                    .unwrap()
-            }
-        })
-    });
-    group.bench_function("typed_exact", |b| {
-        b.to_async(&rt).iter(|| {
-            i += 1;
-            let q = &queries[i % QUERIES];
-            async move {
-                db.tenant("bench")
-                    .unwrap()
-                    .search_evidence(
-                        q,
-                        &SearchOptions {
-                            exact: true,
-                            ..SearchOptions::default()
-                        },
-                    )
-                    .await
-                    .unwrap()
-            }
-        })
-    });
+    // Exact search reads every row of the tenant, whatever the index.
+    let db = rt.block_on(common::reopen(&t));
+    searches(&mut group, rt, &db, &queries, "exact", true);
+    rt.block_on(db.close());
     group.finish();
     drop(t);
 }
 
+fn bench(c: &mut Criterion) {
+    let rt = common::runtime();
+    let synthetic = dataset::synthetic(10_000, 1536, QUERIES, 42);
+    bench_data_set(c, &rt, "search_10k_1536", &synthetic);
+    drop(synthetic);
+    let minilm = dataset::read_dir(common::minilm_dir(), 20_000, QUERIES).expect("minilm data");
+    assert_eq!(
+        minilm.passages.len(),
+        20_000,
+        "benches/data/minilm is incomplete"
+    );
+    bench_data_set(c, &rt, "search_20k_384_minilm", &minilm);
+}
+
 criterion_group! {
     name = benches;
-    config = Criterion::default().sample_size(30);
+    config = common::criterion();
     targets = bench
 }
 criterion_main!(benches);
