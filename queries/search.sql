@@ -25,8 +25,10 @@ FROM (
     SELECT em.entity_id, em.embedding <=> :query AS distance
     FROM embeddings em
     WHERE em.tenant_id = :tenant_id AND em.entity_type = 'evidence'
-      AND (:source_type::text IS NULL OR EXISTS (
-            SELECT 1 FROM evidence s WHERE s.id = em.entity_id AND s.source_type = :source_type))
+      -- A correlated primary-key lookup per candidate: as EXISTS, the planner
+      -- hashed the whole evidence table on every search (25 ms instead of 3 ms).
+      AND (:source_type::text IS NULL
+           OR (SELECT s.source_type FROM evidence s WHERE s.id = em.entity_id) = :source_type)
     ORDER BY em.embedding <=> :query
     LIMIT :k
 ) hits
@@ -47,8 +49,10 @@ FROM (
     SELECT em.entity_id, em.embedding <=> :query AS distance
     FROM embeddings em
     WHERE em.tenant_id = :tenant_id AND em.entity_type = 'evidence'
-      AND (:source_type::text IS NULL OR EXISTS (
-            SELECT 1 FROM evidence s WHERE s.id = em.entity_id AND s.source_type = :source_type))
+      -- A correlated primary-key lookup per candidate: as EXISTS, the planner
+      -- hashed the whole evidence table on every search (25 ms instead of 3 ms).
+      AND (:source_type::text IS NULL
+           OR (SELECT s.source_type FROM evidence s WHERE s.id = em.entity_id) = :source_type)
     ORDER BY (em.embedding <=> :query) + 0, em.entity_id
     LIMIT :k
 ) hits

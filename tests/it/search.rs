@@ -297,6 +297,13 @@ async fn assert_plans(db: &Database, q: &Vector) {
         "filtered plan:\n{}",
         short(&plan)
     );
+    // The source filter looks each candidate up by primary key; it must never
+    // read (or hash) the whole evidence table.
+    assert!(
+        !plan.contains("Seq Scan on evidence"),
+        "filtered plan scans evidence:\n{}",
+        short(&plan)
+    );
     let plan = explain(
         &**client,
         truthgraph_db::sql::search::SEARCH_EVIDENCE_EXACT,

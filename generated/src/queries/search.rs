@@ -494,7 +494,7 @@ pub struct SearchEvidenceStmt(&'static str, Option<tokio_postgres::Statement>);
 /// Top-k evidence of a tenant by cosine similarity to `query` (index scan).
 pub fn search_evidence() -> SearchEvidenceStmt {
     SearchEvidenceStmt(
-        "SELECT e.id, 1 - hits.distance AS similarity, e.content, e.source_url, e.source_type FROM ( SELECT em.entity_id, em.embedding <=> $1 AS distance FROM embeddings em WHERE em.tenant_id = $2 AND em.entity_type = 'evidence' AND ($3::text IS NULL OR EXISTS ( SELECT 1 FROM evidence s WHERE s.id = em.entity_id AND s.source_type = $3)) ORDER BY em.embedding <=> $1 LIMIT $4 ) hits CROSS JOIN LATERAL ( SELECT e.id, e.tenant_id, e.content, e.source_url, e.source_type FROM evidence e WHERE e.id = hits.entity_id OFFSET 0 ) e WHERE e.tenant_id = $2 AND ($5::float8 IS NULL OR 1 - hits.distance >= $5) ORDER BY hits.distance, e.id",
+        "SELECT e.id, 1 - hits.distance AS similarity, e.content, e.source_url, e.source_type FROM ( SELECT em.entity_id, em.embedding <=> $1 AS distance FROM embeddings em WHERE em.tenant_id = $2 AND em.entity_type = 'evidence' AND ($3::text IS NULL OR (SELECT s.source_type FROM evidence s WHERE s.id = em.entity_id) = $3) ORDER BY em.embedding <=> $1 LIMIT $4 ) hits CROSS JOIN LATERAL ( SELECT e.id, e.tenant_id, e.content, e.source_url, e.source_type FROM evidence e WHERE e.id = hits.entity_id OFFSET 0 ) e WHERE e.tenant_id = $2 AND ($5::float8 IS NULL OR 1 - hits.distance >= $5) ORDER BY hits.distance, e.id",
         None,
     )
 }
@@ -564,7 +564,7 @@ pub struct SearchEvidenceExactStmt(&'static str, Option<tokio_postgres::Statemen
 /// serve, so every row is compared (for recall checks and small tenants).
 pub fn search_evidence_exact() -> SearchEvidenceExactStmt {
     SearchEvidenceExactStmt(
-        "SELECT e.id, 1 - hits.distance AS similarity, e.content, e.source_url, e.source_type FROM ( SELECT em.entity_id, em.embedding <=> $1 AS distance FROM embeddings em WHERE em.tenant_id = $2 AND em.entity_type = 'evidence' AND ($3::text IS NULL OR EXISTS ( SELECT 1 FROM evidence s WHERE s.id = em.entity_id AND s.source_type = $3)) ORDER BY (em.embedding <=> $1) + 0, em.entity_id LIMIT $4 ) hits CROSS JOIN LATERAL ( SELECT e.id, e.tenant_id, e.content, e.source_url, e.source_type FROM evidence e WHERE e.id = hits.entity_id OFFSET 0 ) e WHERE e.tenant_id = $2 AND ($5::float8 IS NULL OR 1 - hits.distance >= $5) ORDER BY hits.distance, e.id",
+        "SELECT e.id, 1 - hits.distance AS similarity, e.content, e.source_url, e.source_type FROM ( SELECT em.entity_id, em.embedding <=> $1 AS distance FROM embeddings em WHERE em.tenant_id = $2 AND em.entity_type = 'evidence' AND ($3::text IS NULL OR (SELECT s.source_type FROM evidence s WHERE s.id = em.entity_id) = $3) ORDER BY (em.embedding <=> $1) + 0, em.entity_id LIMIT $4 ) hits CROSS JOIN LATERAL ( SELECT e.id, e.tenant_id, e.content, e.source_url, e.source_type FROM evidence e WHERE e.id = hits.entity_id OFFSET 0 ) e WHERE e.tenant_id = $2 AND ($5::float8 IS NULL OR 1 - hits.distance >= $5) ORDER BY hits.distance, e.id",
         None,
     )
 }
