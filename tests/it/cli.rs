@@ -152,3 +152,87 @@ fn a_missing_server_is_a_one_line_error() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn bench_prints_one_json_document_with_exactly_one_default() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let out = cli(
+        Some(&t.url),
+        &[
+            "bench",
+            "--vectors",
+            "400",
+            "--dim",
+            "32",
+            "--queries",
+            "20",
+            "--indexes",
+            "hnsw",
+            "--concurrency",
+            "2",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    let scenarios = report["scenarios"].as_array().unwrap();
+    assert_eq!(
+        scenarios.iter().filter(|s| s["default"] == true).count(),
+        1,
+        "{report:#}"
+    );
+    for s in scenarios {
+        let recall = s["recall_at_10"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&recall), "{s}");
+        assert!(s["p50_ms"].as_f64().unwrap() > 0.0, "{s}");
+    }
+    assert_eq!(report["load"]["rows"], 400);
+    assert!(report["server"]["pgvector"].is_string());
+    // The bench's own database is gone afterwards.
+    let names: Vec<String> = t
+        .raw_client()
+        .await
+        .unwrap()
+        .query(
+            "SELECT datname::text FROM pg_database WHERE datname LIKE 'truthgraph_bench_%'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(names.is_empty(), "{names:?}");
+}
+
+#[tokio::test]
+async fn tune_stores_a_setting_that_inspect_reports() {
+    let t = TestDatabase::migrated().await.unwrap();
+    {
+        t.db.set_dimension(16).await.unwrap();
+        let acme = t.db.tenant("acme").unwrap();
+        let mut rows = Vec::new();
+        for i in 0..200u64 {
+            let ev = acme
+                .insert_evidence(&format!("e{i}"), None, None)
+                .await
+                .unwrap();
+            rows.push(truthgraph_db::NewEmbedding {
+                entity_type: truthgraph_db::EntityType::Evidence,
+                entity_id: ev.id,
+                embedding: crate::support::random_unit(i, 16),
+                model_name: "m".into(),
+                model_version: None,
+            });
+        }
+        acme.bulk_load_embeddings(&rows).await.unwrap();
+    }
+    let out = cli(Some(&t.url), &["tune", "--recall", "0.9", "--sample", "30"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("stored hnsw.ef_search = "), "{text}");
+    let out = cli(Some(&t.url), &["inspect"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("stored by tune: hnsw.ef_search"), "{text}");
+    assert!(text.contains("(Tuned {"), "{text}");
+}
