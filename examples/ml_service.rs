@@ -97,8 +97,8 @@ async fn main() -> truthgraph_db::Result<()> {
             },
             model_name: "roberta-large-mnli".into(),
             model_version: Some("1.0".into()),
-            premise_text: Some(h.content.clone()),
-            hypothesis_text: Some(claim.text.clone()),
+            premise_text: h.content.clone(),
+            hypothesis_text: claim.text.clone(),
         })
         .collect();
     let stored = tenant.insert_nli_results(&results).await?;

@@ -1,6 +1,6 @@
---: NliResult(model_version?, premise_text?, hypothesis_text?)
+--: NliResult(model_version?)
 
---! insert_nli_result (model_version?, premise_text?, hypothesis_text?) : NliResult
+--! insert_nli_result (model_version?) : NliResult
 --- Stores one NLI prediction. Inserts nothing (returns no row) unless both the
 --- claim and the evidence belong to the tenant.
 INSERT INTO nli_results (claim_id, evidence_id, label, confidence, entailment_score,
@@ -15,7 +15,7 @@ WHERE c.id = :claim_id AND c.tenant_id = :tenant_id
 RETURNING id, claim_id, evidence_id, label, confidence, entailment_score, contradiction_score,
           neutral_score, model_name, model_version, premise_text, hypothesis_text, created_at;
 
---! insert_nli_results (model_versions[?], premise_texts[?], hypothesis_texts[?]) : NliResult
+--! insert_nli_results (model_versions[?]) : NliResult
 --- Stores many NLI predictions in one statement (parallel arrays, one element
 --- per row). Rows whose claim or evidence is not the tenant's are skipped; the
 --- library compares the count and rolls the whole batch back then.

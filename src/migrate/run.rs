@@ -65,15 +65,26 @@ pub(crate) async fn stamp_locked(client: &mut Client, version: i32) -> Result<()
     Ok(())
 }
 
+/// refinery's error, with the server's own message (and detail) when a
+/// statement failed: refinery's text alone says only "db error".
 fn refinery_error(e: refinery::Error) -> Error {
     use refinery::error::Kind;
-    match e.kind() {
-        Kind::DivergentVersion(applied, _) => Error::Drift {
+    if let Kind::DivergentVersion(applied, _) = e.kind() {
+        return Error::Drift {
             version: applied.version(),
             name: applied.name().to_string(),
-        },
-        _ => Error::Migration(format!("{e}")),
+        };
     }
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        if let Some(pg) = s.downcast_ref::<tokio_postgres::Error>() {
+            message = format!("{message}: {}", db_message(pg));
+            break;
+        }
+        source = s.source();
+    }
+    Error::Migration(message)
 }
 
 /// Rolls back every applied version newer than `target`, newest first. Each

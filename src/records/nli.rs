@@ -34,9 +34,9 @@ pub struct NewNliResult {
     /// The model's version.
     pub model_version: Option<String>,
     /// The evidence text given to the model.
-    pub premise_text: Option<String>,
+    pub premise_text: String,
     /// The claim text given to the model.
-    pub hypothesis_text: Option<String>,
+    pub hypothesis_text: String,
 }
 
 impl NewNliResult {
@@ -83,8 +83,8 @@ impl Tenant<'_> {
                     neutral_score: r.neutral_score,
                     model_name: r.model_name.as_str(),
                     model_version: r.model_version.as_deref(),
-                    premise_text: r.premise_text.as_deref(),
-                    hypothesis_text: r.hypothesis_text.as_deref(),
+                    premise_text: r.premise_text.as_str(),
+                    hypothesis_text: r.hypothesis_text.as_str(),
                     evidence_id: r.evidence_id,
                     tenant_id: tenant,
                     claim_id: r.claim_id,
@@ -117,12 +117,8 @@ impl Tenant<'_> {
         let model_names: Vec<&str> = results.iter().map(|r| r.model_name.as_str()).collect();
         let model_versions: Vec<Option<&str>> =
             results.iter().map(|r| r.model_version.as_deref()).collect();
-        let premises: Vec<Option<&str>> =
-            results.iter().map(|r| r.premise_text.as_deref()).collect();
-        let hypotheses: Vec<Option<&str>> = results
-            .iter()
-            .map(|r| r.hypothesis_text.as_deref())
-            .collect();
+        let premises: Vec<&str> = results.iter().map(|r| r.premise_text.as_str()).collect();
+        let hypotheses: Vec<&str> = results.iter().map(|r| r.hypothesis_text.as_str()).collect();
         let params = nli::InsertNliResultsParams {
             claim_ids: &claim_ids,
             evidence_ids: &evidence_ids,

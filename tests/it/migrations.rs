@@ -311,8 +311,8 @@ const PYTHON_PHASE2: &str = "
         entity_type VARCHAR(50) NOT NULL,
         entity_id UUID NOT NULL,
         embedding vector(384) NOT NULL,
-        model_name VARCHAR(255) NOT NULL,
-        model_version VARCHAR(100),
+        model_name VARCHAR(100) NOT NULL DEFAULT 'text-embedding-3-small',
+        model_version VARCHAR(50),
         tenant_id VARCHAR(255) NOT NULL DEFAULT 'default',
         created_at TIMESTAMP NOT NULL DEFAULT now(),
         updated_at TIMESTAMP NOT NULL DEFAULT now(),
@@ -331,10 +331,10 @@ const PYTHON_PHASE2: &str = "
         entailment_score FLOAT NOT NULL,
         contradiction_score FLOAT NOT NULL,
         neutral_score FLOAT NOT NULL,
-        model_name VARCHAR(255) NOT NULL,
-        model_version VARCHAR(100),
-        premise_text TEXT,
-        hypothesis_text TEXT,
+        model_name VARCHAR(100) NOT NULL DEFAULT 'microsoft/deberta-v3-base',
+        model_version VARCHAR(50),
+        premise_text TEXT NOT NULL,
+        hypothesis_text TEXT NOT NULL,
         created_at TIMESTAMP NOT NULL DEFAULT now()
     );
     CREATE INDEX idx_nli_results_claim_id ON nli_results (claim_id);
@@ -372,8 +372,8 @@ const PYTHON_PHASE2: &str = "
     INSERT INTO alembic_version VALUES ('phase2_ml_tables');
     INSERT INTO embeddings (entity_type, entity_id, embedding, model_name)
         VALUES ('evidence', '20000000-0000-0000-0000-000000000001', array_fill(0.25, ARRAY[384])::vector, 'all-MiniLM-L6-v2');
-    INSERT INTO nli_results (claim_id, evidence_id, label, confidence, entailment_score, contradiction_score, neutral_score, model_name)
-        VALUES ('10000000-0000-0000-0000-000000000001', '20000000-0000-0000-0000-000000000001', 'ENTAILMENT', 0.95, 0.95, 0.02, 0.03, 'roberta-large-mnli');";
+    INSERT INTO nli_results (claim_id, evidence_id, label, confidence, entailment_score, contradiction_score, neutral_score, premise_text, hypothesis_text)
+        VALUES ('10000000-0000-0000-0000-000000000001', '20000000-0000-0000-0000-000000000001', 'ENTAILMENT', 0.95, 0.95, 0.02, 0.03, 'premise', 'hypothesis');";
 
 #[tokio::test]
 async fn adopts_a_python_phase1_database_without_touching_rows() {
@@ -493,4 +493,31 @@ async fn schema_work_is_not_cut_short_by_the_statement_timeout() {
         .await
         .unwrap_err();
     assert_eq!(err.code().map(|c| c.code()), Some("57014"), "{err}");
+}
+
+#[tokio::test]
+async fn v6_refuses_nli_rows_without_texts_with_their_count_then_applies_once_filled() {
+    let t = TestDatabase::empty().await.unwrap();
+    t.db.migrate(Some(5)).await.unwrap();
+    let c = t.raw_client().await.unwrap();
+    c.batch_execute(
+        "INSERT INTO claims (id, text) VALUES ('00000000-0000-0000-0000-0000000000a1', 'c');
+         INSERT INTO evidence (id, content) VALUES ('00000000-0000-0000-0000-0000000000b1', 'e');
+         INSERT INTO nli_results (claim_id, evidence_id, label, confidence, entailment_score, contradiction_score, neutral_score, model_name, premise_text)
+             SELECT '00000000-0000-0000-0000-0000000000a1', '00000000-0000-0000-0000-0000000000b1', 'NEUTRAL', 0.5, 0.2, 0.3, 0.5, 'm', NULL
+             FROM generate_series(1, 3);",
+    )
+    .await
+    .unwrap();
+    let err = t.db.migrate(None).await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("3 nli_results rows have no premise_text"),
+        "{err}"
+    );
+    assert_eq!(t.db.status().await.unwrap().current_version(), 5);
+    c.batch_execute("UPDATE nli_results SET premise_text = 'e', hypothesis_text = 'c'")
+        .await
+        .unwrap();
+    assert_eq!(t.db.migrate(None).await.unwrap(), versions_after(5));
 }

@@ -16,8 +16,8 @@ fn nli(claim_id: Uuid, evidence_id: Uuid, label: NliLabel, confidence: f64) -> N
         neutral_score: 0.8,
         model_name: "roberta-large-mnli".into(),
         model_version: None,
-        premise_text: None,
-        hypothesis_text: Some("hyp".into()),
+        premise_text: "prem".into(),
+        hypothesis_text: "hyp".into(),
     }
 }
 
@@ -62,9 +62,9 @@ async fn nli_results_one_many_and_atomic_batches() {
         (
             one.label.as_str(),
             one.model_version.clone(),
-            one.premise_text.clone()
+            one.premise_text.as_str()
         ),
-        ("ENTAILMENT", None, None)
+        ("ENTAILMENT", None, "prem")
     );
 
     let batch: Vec<NewNliResult> = vec![
@@ -135,8 +135,8 @@ async fn nli_results_one_many_and_atomic_batches() {
             &[0.5, 0.5].as_slice(),
             &["m", "m"].as_slice(),
             &[None::<&str>, None].as_slice(),
-            &[None::<&str>, None].as_slice(),
-            &[None::<&str>, None].as_slice(),
+            &["p", "p"].as_slice(),
+            &["h", "h"].as_slice(),
             &"a",
         )
         .all()

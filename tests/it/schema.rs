@@ -123,7 +123,13 @@ const EXPECTED: &[(&str, &str, &str, bool, Option<&str>)] = &[
     ),
     ("embeddings", "entity_id", "uuid", false, None),
     ("embeddings", "embedding", "USER-DEFINED", false, None),
-    ("embeddings", "model_name", "character varying", false, None),
+    (
+        "embeddings",
+        "model_name",
+        "character varying",
+        false,
+        Some("'text-embedding-3-small'::character varying"),
+    ),
     (
         "embeddings",
         "model_version",
@@ -189,7 +195,7 @@ const EXPECTED: &[(&str, &str, &str, bool, Option<&str>)] = &[
         "model_name",
         "character varying",
         false,
-        None,
+        Some("'microsoft/deberta-v3-base'::character varying"),
     ),
     (
         "nli_results",
@@ -198,8 +204,8 @@ const EXPECTED: &[(&str, &str, &str, bool, Option<&str>)] = &[
         true,
         None,
     ),
-    ("nli_results", "premise_text", "text", true, None),
-    ("nli_results", "hypothesis_text", "text", true, None),
+    ("nli_results", "premise_text", "text", false, None),
+    ("nli_results", "hypothesis_text", "text", false, None),
     (
         "nli_results",
         "created_at",
@@ -568,8 +574,8 @@ async fn foreign_keys_cascade_from_claims_and_evidence() {
     c.batch_execute(
         "INSERT INTO claims (id, text) VALUES ('00000000-0000-0000-0000-00000000000a', 'c');
          INSERT INTO evidence (id, content) VALUES ('00000000-0000-0000-0000-00000000000b', 'e');
-         INSERT INTO nli_results (claim_id, evidence_id, label, confidence, entailment_score, contradiction_score, neutral_score, model_name)
-             VALUES ('00000000-0000-0000-0000-00000000000a', '00000000-0000-0000-0000-00000000000b', 'ENTAILMENT', 0.9, 0.9, 0.05, 0.05, 'm');
+         INSERT INTO nli_results (claim_id, evidence_id, label, confidence, entailment_score, contradiction_score, neutral_score, model_name, premise_text, hypothesis_text)
+             VALUES ('00000000-0000-0000-0000-00000000000a', '00000000-0000-0000-0000-00000000000b', 'ENTAILMENT', 0.9, 0.9, 0.05, 0.05, 'm', 'e', 'c');
          INSERT INTO verification_results (claim_id, verdict, confidence, support_score, refute_score, neutral_score)
              VALUES ('00000000-0000-0000-0000-00000000000a', 'SUPPORTED', 0.9, 0.9, 0.05, 0.05);
          INSERT INTO verdicts (id, claim_id) VALUES ('00000000-0000-0000-0000-00000000000c', '00000000-0000-0000-0000-00000000000a');
@@ -597,8 +603,8 @@ async fn foreign_keys_cascade_from_claims_and_evidence() {
     // Evidence deletion cascades to its NLI rows.
     c.batch_execute(
         "INSERT INTO claims (id, text) VALUES ('00000000-0000-0000-0000-00000000000a', 'c');
-         INSERT INTO nli_results (claim_id, evidence_id, label, confidence, entailment_score, contradiction_score, neutral_score, model_name)
-             VALUES ('00000000-0000-0000-0000-00000000000a', '00000000-0000-0000-0000-00000000000b', 'NEUTRAL', 0.9, 0.05, 0.05, 0.9, 'm');
+         INSERT INTO nli_results (claim_id, evidence_id, label, confidence, entailment_score, contradiction_score, neutral_score, model_name, premise_text, hypothesis_text)
+             VALUES ('00000000-0000-0000-0000-00000000000a', '00000000-0000-0000-0000-00000000000b', 'NEUTRAL', 0.9, 0.05, 0.05, 0.9, 'm', 'e', 'c');
          DELETE FROM evidence;",
     )
     .await
@@ -627,18 +633,53 @@ async fn foreign_keys_cascade_from_claims_and_evidence() {
 async fn python_style_inserts_still_work_and_bad_values_are_refused() {
     let t = TestDatabase::migrated().await.unwrap();
     let c = t.raw_client().await.unwrap();
-    // What the Python services send: no tenant_id, upper-case labels.
+    // What the Python services send: no tenant_id, upper-case labels, no
+    // model_name where their schema has a default, no counts that default to 0.
     c.batch_execute(
         "INSERT INTO claims (id, text, source_url) VALUES ('00000000-0000-0000-0000-0000000000a1', 'c', NULL);
          INSERT INTO evidence (id, content, source_type) VALUES ('00000000-0000-0000-0000-0000000000b1', 'e', 'web');
          INSERT INTO verdicts (claim_id, verdict, confidence) VALUES ('00000000-0000-0000-0000-0000000000a1', NULL, NULL);
-         INSERT INTO nli_results (claim_id, evidence_id, label, confidence, entailment_score, contradiction_score, neutral_score, model_name)
-             VALUES ('00000000-0000-0000-0000-0000000000a1', '00000000-0000-0000-0000-0000000000b1', 'CONTRADICTION', 0.8, 0.1, 0.8, 0.1, 'roberta-large-mnli');
-         INSERT INTO verification_results (claim_id, verdict, confidence, support_score, refute_score, neutral_score, retrieval_method)
-             VALUES ('00000000-0000-0000-0000-0000000000a1', 'REFUTED', 0.8, 0.1, 0.8, 0.1, 'hybrid');",
+         INSERT INTO embeddings (entity_type, entity_id, embedding)
+             VALUES ('evidence', '00000000-0000-0000-0000-0000000000b1', array_fill(0.5, ARRAY[1536])::vector);
+         INSERT INTO nli_results (claim_id, evidence_id, label, confidence, entailment_score, contradiction_score, neutral_score, premise_text, hypothesis_text)
+             VALUES ('00000000-0000-0000-0000-0000000000a1', '00000000-0000-0000-0000-0000000000b1', 'CONTRADICTION', 0.8, 0.1, 0.8, 0.1, 'e', 'c');
+         INSERT INTO verification_results (claim_id, verdict, confidence, support_score, refute_score, neutral_score, evidence_count, retrieval_method)
+             VALUES ('00000000-0000-0000-0000-0000000000a1', 'REFUTED', 0.8, 0.1, 0.8, 0.1, 1, 'hybrid');",
     )
     .await
     .unwrap();
+    let row = c
+        .query_one(
+            "SELECT (SELECT model_name FROM embeddings), (SELECT tenant_id FROM embeddings), \
+                    (SELECT model_name FROM nli_results), \
+                    (SELECT refuting_evidence_count FROM verification_results)",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            row.get::<_, String>(0),
+            row.get::<_, String>(1),
+            row.get::<_, String>(2),
+            row.get::<_, i32>(3)
+        ),
+        (
+            "text-embedding-3-small".to_string(),
+            "default".to_string(),
+            "microsoft/deberta-v3-base".to_string(),
+            0
+        )
+    );
+    // Their schema requires the NLI texts.
+    let e = c
+        .batch_execute("UPDATE nli_results SET premise_text = NULL")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.code(),
+        Some(&tokio_postgres::error::SqlState::NOT_NULL_VIOLATION)
+    );
     let tenant: String = c
         .query_one("SELECT tenant_id FROM claims", &[])
         .await

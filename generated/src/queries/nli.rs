@@ -16,8 +16,8 @@ pub struct InsertNliResultParams<
     pub neutral_score: f64,
     pub model_name: T2,
     pub model_version: Option<T3>,
-    pub premise_text: Option<T4>,
-    pub hypothesis_text: Option<T5>,
+    pub premise_text: T4,
+    pub hypothesis_text: T5,
     pub evidence_id: uuid::Uuid,
     pub tenant_id: T6,
     pub claim_id: uuid::Uuid,
@@ -37,9 +37,9 @@ pub struct InsertNliResultsParams<
     T11: crate::StringSql,
     T12: crate::ArraySql<Item = Option<T11>>,
     T13: crate::StringSql,
-    T14: crate::ArraySql<Item = Option<T13>>,
+    T14: crate::ArraySql<Item = T13>,
     T15: crate::StringSql,
-    T16: crate::ArraySql<Item = Option<T15>>,
+    T16: crate::ArraySql<Item = T15>,
     T17: crate::StringSql,
 > {
     pub claim_ids: T1,
@@ -84,8 +84,8 @@ pub struct NliResult {
     pub neutral_score: f64,
     pub model_name: String,
     pub model_version: Option<String>,
-    pub premise_text: Option<String>,
-    pub hypothesis_text: Option<String>,
+    pub premise_text: String,
+    pub hypothesis_text: String,
     pub created_at: chrono::NaiveDateTime,
 }
 pub struct NliResultBorrowed<'a> {
@@ -99,8 +99,8 @@ pub struct NliResultBorrowed<'a> {
     pub neutral_score: f64,
     pub model_name: &'a str,
     pub model_version: Option<&'a str>,
-    pub premise_text: Option<&'a str>,
-    pub hypothesis_text: Option<&'a str>,
+    pub premise_text: &'a str,
+    pub hypothesis_text: &'a str,
     pub created_at: chrono::NaiveDateTime,
 }
 impl<'a> From<NliResultBorrowed<'a>> for NliResult {
@@ -132,8 +132,8 @@ impl<'a> From<NliResultBorrowed<'a>> for NliResult {
             neutral_score,
             model_name: model_name.into(),
             model_version: model_version.map(|v| v.into()),
-            premise_text: premise_text.map(|v| v.into()),
-            hypothesis_text: hypothesis_text.map(|v| v.into()),
+            premise_text: premise_text.into(),
+            hypothesis_text: hypothesis_text.into(),
             created_at,
         }
     }
@@ -242,8 +242,8 @@ impl InsertNliResultStmt {
         neutral_score: &'a f64,
         model_name: &'a T2,
         model_version: &'a Option<T3>,
-        premise_text: &'a Option<T4>,
-        hypothesis_text: &'a Option<T5>,
+        premise_text: &'a T4,
+        hypothesis_text: &'a T5,
         evidence_id: &'a uuid::Uuid,
         tenant_id: &'a T6,
         claim_id: &'a uuid::Uuid,
@@ -367,9 +367,9 @@ impl InsertNliResultsStmt {
         T11: crate::StringSql,
         T12: crate::ArraySql<Item = Option<T11>>,
         T13: crate::StringSql,
-        T14: crate::ArraySql<Item = Option<T13>>,
+        T14: crate::ArraySql<Item = T13>,
         T15: crate::StringSql,
-        T16: crate::ArraySql<Item = Option<T15>>,
+        T16: crate::ArraySql<Item = T15>,
         T17: crate::StringSql,
     >(
         &'s self,
@@ -445,9 +445,9 @@ impl<
     T11: crate::StringSql,
     T12: crate::ArraySql<Item = Option<T11>>,
     T13: crate::StringSql,
-    T14: crate::ArraySql<Item = Option<T13>>,
+    T14: crate::ArraySql<Item = T13>,
     T15: crate::StringSql,
-    T16: crate::ArraySql<Item = Option<T15>>,
+    T16: crate::ArraySql<Item = T15>,
     T17: crate::StringSql,
 >
     crate::client::async_::Params<
