@@ -78,8 +78,17 @@ pub enum Error {
     /// The embedded PostgreSQL server could not be found, initialised or started.
     #[error("embedded PostgreSQL: {0}")]
     Server(String),
-    /// Any other error from PostgreSQL or the connection.
-    #[error("database error: {0}")]
+    /// A statement was cancelled: `statement_timeout` ran out or a cancel
+    /// request arrived (SQLSTATE 57014). Nothing of that statement was written.
+    #[error("statement cancelled: {message} [SQLSTATE 57014]")]
+    Timeout {
+        /// PostgreSQL's message, e.g. "canceling statement due to statement timeout".
+        message: String,
+    },
+    /// Any other error from PostgreSQL or the connection. `Display` gives the
+    /// server's message, detail and SQLSTATE; [`Error::is_connection_error`]
+    /// says whether the connection itself was lost.
+    #[error("database error: {}", describe(.0))]
     Database(#[source] tokio_postgres::Error),
     /// The pool could not create a connection.
     #[error("connection pool: {0}")]
@@ -120,7 +129,28 @@ impl Error {
     pub fn code(&self) -> Option<&SqlState> {
         match self {
             Error::Database(e) => e.code(),
+            Error::Timeout { .. } => Some(&SqlState::QUERY_CANCELED),
             _ => None,
+        }
+    }
+
+    /// Whether the connection was lost (closed, an I/O error on the socket,
+    /// SQLSTATE class 08, or the server ending the backend: 57P01–57P03; a
+    /// pooled connection killed meanwhile shows as one of these): the statement may
+    /// or may not have run; an idempotent read can be retried on a new
+    /// connection.
+    pub fn is_connection_error(&self) -> bool {
+        match self {
+            Error::Database(e) => {
+                e.is_closed()
+                    || e.code().is_some_and(|c| {
+                        c.code().starts_with("08")
+                            || matches!(c.code(), "57P01" | "57P02" | "57P03")
+                    })
+                    || std::error::Error::source(e)
+                        .is_some_and(|s| s.downcast_ref::<std::io::Error>().is_some())
+            }
+            _ => false,
         }
     }
 
@@ -176,11 +206,15 @@ impl From<tokio_postgres::Error> for Error {
                     constraint: db.constraint().map(str::to_string),
                 }
             }
-            c if c.code().starts_with("22") => Error::InvalidInput {
-                field: db.column().unwrap_or("value").to_string(),
-                reason: message,
-                constraint: None,
-            },
+            c if *c == SqlState::QUERY_CANCELED => Error::Timeout { message },
+            // 54000: an input over a server limit (a tsvector or index row too long).
+            c if c.code().starts_with("22") || *c == SqlState::PROGRAM_LIMIT_EXCEEDED => {
+                Error::InvalidInput {
+                    field: db.column().unwrap_or("value").to_string(),
+                    reason: message,
+                    constraint: None,
+                }
+            }
             _ => Error::Database(e),
         }
     }
@@ -190,6 +224,25 @@ impl From<tokio_postgres::Error> for Error {
 impl From<truthgraph_pg_embed::Error> for Error {
     fn from(e: truthgraph_pg_embed::Error) -> Self {
         Error::Server(e.message().to_string())
+    }
+}
+
+/// PostgreSQL's message, detail and SQLSTATE, or the driver's own text (with
+/// its cause) when the server said nothing.
+fn describe(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => {
+            let mut out = db.message().to_string();
+            if let Some(d) = db.detail() {
+                out.push_str(&format!(" ({d})"));
+            }
+            out.push_str(&format!(" [SQLSTATE {}]", db.code().code()));
+            out
+        }
+        None => match std::error::Error::source(e) {
+            Some(cause) => format!("{e}: {cause}"),
+            None => e.to_string(),
+        },
     }
 }
 

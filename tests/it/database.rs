@@ -152,3 +152,74 @@ async fn the_pool_survives_terminated_connections() {
         6
     );
 }
+
+#[tokio::test]
+async fn errors_say_what_happened_timeouts_and_lost_connections_are_told_apart() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let config = truthgraph_db::Config {
+        statement_timeout: std::time::Duration::from_millis(50),
+        pool_max_size: 2,
+        ..Default::default()
+    };
+    let db = t.connect(&config).await.unwrap();
+    let client = db.client().await.unwrap();
+
+    // 57014: its own variant, with the server's words.
+    let e = Error::from(
+        client
+            .batch_execute("SELECT pg_sleep(1)")
+            .await
+            .unwrap_err(),
+    );
+    assert!(
+        matches!(&e, Error::Timeout { message } if message.contains("statement timeout")),
+        "{e:?}"
+    );
+    assert_eq!(e.code().map(|c| c.code()), Some("57014"));
+    assert!(!e.is_connection_error());
+
+    // Any other server error: Display has the message and the SQLSTATE, not "db error".
+    let e = Error::from(client.batch_execute("SELECT 1/0").await.unwrap_err());
+    assert!(matches!(e, Error::InvalidInput { .. }), "{e:?}");
+    let e = Error::from(
+        client
+            .batch_execute("SELECT * FROM no_such_table")
+            .await
+            .unwrap_err(),
+    );
+    let text = e.to_string();
+    assert!(
+        text.contains("relation \"no_such_table\" does not exist")
+            && text.contains("[SQLSTATE 42P01]"),
+        "{text}"
+    );
+    assert!(!e.is_connection_error());
+
+    // 54000 (a value over a server limit) is bad input, named as such.
+    // 200,000 distinct words: a tsvector over PostgreSQL's 1 MB limit.
+    let long: String = (0..200_000).map(|i| format!("w{i} ")).collect();
+    let e = Error::from(
+        t.raw_client()
+            .await
+            .unwrap()
+            .query_one("SELECT to_tsvector('simple', $1)", &[&long])
+            .await
+            .unwrap_err(),
+    );
+    assert!(matches!(e, Error::InvalidInput { .. }), "{e:?}");
+
+    // The backend killed under us: a connection error a caller can retry on.
+    let pid: i32 = client
+        .query_one("SELECT pg_backend_pid()", &[])
+        .await
+        .unwrap()
+        .get(0);
+    t.raw_client()
+        .await
+        .unwrap()
+        .execute("SELECT pg_terminate_backend($1)", &[&pid])
+        .await
+        .unwrap();
+    let e = Error::from(client.batch_execute("SELECT 1").await.unwrap_err());
+    assert!(e.is_connection_error(), "{e:?}");
+}
