@@ -58,7 +58,7 @@ pub fn max_chars(field: &str, value: Option<&str>, max: usize) -> Result<()> {
 }
 
 /// No two rows of a batch share a key: the second of a pair is named
-/// (`prefix[j].field`, "is the same as prefix[i]").
+/// (`prefix[j].field`, "is the same as `prefix[i]`").
 pub fn distinct<K: Eq + std::hash::Hash>(
     prefix: &str,
     field: &str,

@@ -8,7 +8,7 @@
 //! - [`run`]: migrate forward, roll back (down script + history row in one
 //!   transaction), stamp (record without running, for adoption);
 //! - [`script`]: the same as offline SQL, without a connection;
-//! - [`status`], [`adopt`] (Python-created databases) and [`dimension`]
+//! - [`status`], [`adopt`](mod@adopt) (Python-created databases) and [`dimension`]
 //!   (switching the embedding width).
 //!
 //! Everything here works on a `tokio_postgres::Client`; [`crate::Database`]

@@ -42,7 +42,7 @@ pub fn migrate_script(from: i32, to: Option<i32>) -> String {
 /// without connecting.
 ///
 /// # Errors
-/// [`Error::Migration`] when a version to undo has no down script.
+/// [`crate::Error::Migration`] when a version to undo has no down script.
 pub fn rollback_script(from: i32, target: i32) -> Result<String> {
     let applied: Vec<i32> = (1..=from).collect();
     let mut s = format!(
