@@ -8,30 +8,20 @@ use crate::support::{TestDatabase, field};
 async fn claims_crud_keyset_paging_and_tenant_scope() {
     let t = TestDatabase::migrated().await.unwrap();
     let db = &t.db;
+    let a = db.tenant("a").unwrap();
+    let b = db.tenant("b").unwrap();
+
     let mut ids = Vec::new();
     for i in 0..5 {
-        let c = db
-            .tenant("a")
-            .unwrap()
+        let c = a
             .insert_claim(&format!("claim {i}"), (i % 2 == 0).then_some("https://x"))
             .await
             .unwrap();
         ids.push(c.id);
     }
-    let other = db
-        .tenant("b")
-        .unwrap()
-        .insert_claim("other tenant", None)
-        .await
-        .unwrap();
+    let other = b.insert_claim("other tenant", None).await.unwrap();
 
-    let c0 = db
-        .tenant("a")
-        .unwrap()
-        .get_claim(ids[1])
-        .await
-        .unwrap()
-        .unwrap();
+    let c0 = a.get_claim(ids[1]).await.unwrap().unwrap();
     assert_eq!(
         (
             c0.text.as_str(),
@@ -41,21 +31,11 @@ async fn claims_crud_keyset_paging_and_tenant_scope() {
         ("claim 1", None, "a")
     );
     assert!(
-        db.tenant("b")
-            .unwrap()
-            .get_claim(ids[1])
-            .await
-            .unwrap()
-            .is_none(),
+        b.get_claim(ids[1]).await.unwrap().is_none(),
         "tenant b read a's claim"
     );
 
-    let many = db
-        .tenant("a")
-        .unwrap()
-        .get_claims(&[ids[3], other.id, ids[0]])
-        .await
-        .unwrap();
+    let many = a.get_claims(&[ids[3], other.id, ids[0]]).await.unwrap();
     assert_eq!(
         many.iter().map(|c| c.id).collect::<Vec<_>>(),
         vec![ids[3], ids[0]]
@@ -65,12 +45,7 @@ async fn claims_crud_keyset_paging_and_tenant_scope() {
     let mut seen = Vec::new();
     let mut cursor = None;
     loop {
-        let page = db
-            .tenant("a")
-            .unwrap()
-            .recent_claims(2, cursor)
-            .await
-            .unwrap();
+        let page = a.recent_claims(2, cursor).await.unwrap();
         if page.is_empty() {
             break;
         }
@@ -83,39 +58,26 @@ async fn claims_crud_keyset_paging_and_tenant_scope() {
     assert_eq!(seen, expected);
 
     assert!(
-        !db.tenant("b").unwrap().delete_claim(ids[0]).await.unwrap(),
+        !b.delete_claim(ids[0]).await.unwrap(),
         "tenant b deleted a's claim"
     );
-    assert!(db.tenant("a").unwrap().delete_claim(ids[0]).await.unwrap());
-    assert!(!db.tenant("a").unwrap().delete_claim(ids[0]).await.unwrap());
+    assert!(a.delete_claim(ids[0]).await.unwrap());
+    assert!(!a.delete_claim(ids[0]).await.unwrap());
 
     assert_eq!(field(&db.tenant("").unwrap_err()), "tenant_id");
     assert_eq!(
-        field(
-            &db.tenant("a")
-                .unwrap()
-                .insert_claim("  ", None)
-                .await
-                .unwrap_err()
-        ),
+        field(&a.insert_claim("  ", None).await.unwrap_err()),
         "text"
     );
-    assert_eq!(
-        field(
-            &db.tenant("a")
-                .unwrap()
-                .recent_claims(0, None)
-                .await
-                .unwrap_err()
-        ),
-        "limit"
-    );
+    assert_eq!(field(&a.recent_claims(0, None).await.unwrap_err()), "limit");
 }
 
 #[tokio::test]
 async fn claims_batch_is_validated_ordered_and_all_or_nothing() {
     let t = TestDatabase::migrated().await.unwrap();
     let db = &t.db;
+    let b = db.tenant("b").unwrap();
+
     let a = db.tenant("a").unwrap();
     let count = async || -> i64 {
         db.client()
@@ -156,12 +118,5 @@ async fn claims_batch_is_validated_ordered_and_all_or_nothing() {
     );
     assert!(stored.iter().all(|c| c.tenant_id == "a"));
     assert_eq!(count().await, 600);
-    assert!(
-        db.tenant("b")
-            .unwrap()
-            .get_claim(stored[0].id)
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(b.get_claim(stored[0].id).await.unwrap().is_none());
 }

@@ -112,11 +112,9 @@ async fn an_exhausted_pool_times_out_instead_of_hanging() {
 async fn the_pool_survives_terminated_connections() {
     let t = TestDatabase::migrated().await.unwrap();
     let db = &t.db;
-    db.tenant("a")
-        .unwrap()
-        .insert_claim("before", None)
-        .await
-        .unwrap();
+    let a = db.tenant("a").unwrap();
+
+    a.insert_claim("before", None).await.unwrap();
     // Hold a few connections so the pool has several idle ones to recycle.
     let held: Vec<_> = futures_util::future::join_all((0..3).map(|_| db.client()))
         .await
@@ -136,21 +134,9 @@ async fn the_pool_survives_terminated_connections() {
         .unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     for i in 0..5 {
-        db.tenant("a")
-            .unwrap()
-            .insert_claim(&format!("after {i}"), None)
-            .await
-            .unwrap();
+        a.insert_claim(&format!("after {i}"), None).await.unwrap();
     }
-    assert_eq!(
-        db.tenant("a")
-            .unwrap()
-            .recent_claims(10, None)
-            .await
-            .unwrap()
-            .len(),
-        6
-    );
+    assert_eq!(a.recent_claims(10, None).await.unwrap().len(), 6);
 }
 
 #[tokio::test]

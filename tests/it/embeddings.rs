@@ -10,24 +10,18 @@ use crate::support::{TestDatabase, field, random_unit};
 async fn embeddings_upsert_replace_stats_and_tenant_conflict() {
     let t = TestDatabase::migrated().await.unwrap();
     let db = &t.db;
-    let ev = db
-        .tenant("a")
-        .unwrap()
-        .insert_evidence("text", None, None)
-        .await
-        .unwrap();
+    let a = db.tenant("a").unwrap();
+    let b = db.tenant("b").unwrap();
+
+    let ev = a.insert_evidence("text", None, None).await.unwrap();
     let v1 = random_unit(1, 1536);
-    let first = db
-        .tenant("a")
-        .unwrap()
+    let first = a
         .upsert_embedding(EntityType::Evidence, ev.id, &v1, "m", None)
         .await
         .unwrap();
     assert_eq!(first.model_version, None);
     let v2 = random_unit(2, 1536);
-    let second = db
-        .tenant("a")
-        .unwrap()
+    let second = a
         .upsert_embedding(EntityType::Evidence, ev.id, &v2, "m", Some("2"))
         .await
         .unwrap();
@@ -37,9 +31,7 @@ async fn embeddings_upsert_replace_stats_and_tenant_conflict() {
     assert_eq!(second.model_version.as_deref(), Some("2"));
 
     // Tenant b cannot overwrite a's embedding.
-    let err = db
-        .tenant("b")
-        .unwrap()
+    let err = b
         .upsert_embedding(EntityType::Evidence, ev.id, &v1, "m", None)
         .await
         .unwrap_err();
@@ -48,9 +40,7 @@ async fn embeddings_upsert_replace_stats_and_tenant_conflict() {
         "{err}"
     );
     assert_eq!(
-        db.tenant("a")
-            .unwrap()
-            .get_embedding(EntityType::Evidence, ev.id)
+        a.get_embedding(EntityType::Evidence, ev.id)
             .await
             .unwrap()
             .unwrap()
@@ -58,28 +48,19 @@ async fn embeddings_upsert_replace_stats_and_tenant_conflict() {
         v2
     );
     assert!(
-        db.tenant("b")
-            .unwrap()
-            .get_embedding(EntityType::Evidence, ev.id)
+        b.get_embedding(EntityType::Evidence, ev.id)
             .await
             .unwrap()
             .is_none()
     );
 
-    let stats = db.tenant("a").unwrap().embedding_stats().await.unwrap();
+    let stats = a.embedding_stats().await.unwrap();
     assert_eq!(stats.len(), 1);
     assert_eq!(
         (stats[0].entity_type.as_str(), stats[0].count),
         ("evidence", 1)
     );
-    assert!(
-        db.tenant("b")
-            .unwrap()
-            .embedding_stats()
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(b.embedding_stats().await.unwrap().is_empty());
 
     // Bad vectors never reach the server.
     for (v, needle) in [
@@ -88,9 +69,7 @@ async fn embeddings_upsert_replace_stats_and_tenant_conflict() {
         (pgvector::Vector::from(vec![0.0; 1536]), "zeros"),
         (pgvector::Vector::from(Vec::<f32>::new()), "empty"),
     ] {
-        let e = db
-            .tenant("a")
-            .unwrap()
+        let e = a
             .upsert_embedding(EntityType::Evidence, ev.id, &v, "m", None)
             .await
             .unwrap_err();
@@ -98,16 +77,12 @@ async fn embeddings_upsert_replace_stats_and_tenant_conflict() {
         assert!(e.to_string().contains(needle), "{e}");
     }
     assert!(
-        db.tenant("a")
-            .unwrap()
-            .delete_embedding(EntityType::Evidence, ev.id)
+        a.delete_embedding(EntityType::Evidence, ev.id)
             .await
             .unwrap()
     );
     assert!(
-        !db.tenant("a")
-            .unwrap()
-            .delete_embedding(EntityType::Evidence, ev.id)
+        !a.delete_embedding(EntityType::Evidence, ev.id)
             .await
             .unwrap()
     );
@@ -218,12 +193,10 @@ async fn bulk_load_replaces_existing_and_inserts_new_when_asked() {
 async fn bulk_replace_of_another_tenants_embedding_writes_nothing() {
     let t = TestDatabase::migrated().await.unwrap();
     let db = &t.db;
+    let b = db.tenant("b").unwrap();
+
     let theirs = new_rows(4, 3, None);
-    db.tenant("b")
-        .unwrap()
-        .bulk_load_embeddings(&theirs)
-        .await
-        .unwrap();
+    b.bulk_load_embeddings(&theirs).await.unwrap();
     let a = db.tenant("a").unwrap();
     let mine = new_rows(5, 4, None);
     a.bulk_load_embeddings(&mine).await.unwrap();
@@ -259,9 +232,7 @@ async fn bulk_replace_of_another_tenants_embedding_writes_nothing() {
             .unwrap()
             .unwrap();
         assert_eq!(got.embedding, mine[0].embedding, "a's row was not replaced");
-        let b_row = db
-            .tenant("b")
-            .unwrap()
+        let b_row = b
             .get_embedding(theirs[1].entity_type, theirs[1].entity_id)
             .await
             .unwrap()

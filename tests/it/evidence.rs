@@ -9,64 +9,26 @@ use crate::support::{TestDatabase, field};
 async fn evidence_reads_back_nulls_and_pages() {
     let t = TestDatabase::migrated().await.unwrap();
     let db = &t.db;
-    let e1 = db
-        .tenant("a")
-        .unwrap()
-        .insert_evidence("first", None, None)
-        .await
-        .unwrap();
-    let e2 = db
-        .tenant("a")
-        .unwrap()
+    let a = db.tenant("a").unwrap();
+    let b = db.tenant("b").unwrap();
+
+    let e1 = a.insert_evidence("first", None, None).await.unwrap();
+    let e2 = a
         .insert_evidence("second", Some("https://e"), Some("news"))
         .await
         .unwrap();
-    let got = db
-        .tenant("a")
-        .unwrap()
-        .get_evidence(e1.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let got = a.get_evidence(e1.id).await.unwrap().unwrap();
     assert_eq!((got.source_url, got.source_type), (None, None));
-    let page = db
-        .tenant("a")
-        .unwrap()
-        .recent_evidence(1, None)
-        .await
-        .unwrap();
+    let page = a.recent_evidence(1, None).await.unwrap();
     assert_eq!(page[0].id, e2.id);
-    let next = db
-        .tenant("a")
-        .unwrap()
+    let next = a
         .recent_evidence(1, Some((page[0].created_at, page[0].id)))
         .await
         .unwrap();
     assert_eq!(next[0].id, e1.id);
-    assert_eq!(
-        db.tenant("a")
-            .unwrap()
-            .get_evidence_many(&[e2.id, e1.id])
-            .await
-            .unwrap()
-            .len(),
-        2
-    );
-    assert!(
-        db.tenant("b")
-            .unwrap()
-            .get_evidence(e1.id)
-            .await
-            .unwrap()
-            .is_none()
-    );
-    assert!(
-        db.tenant("a")
-            .unwrap()
-            .delete_evidence(e1.id)
-            .await
-            .unwrap()
-    );
+    assert_eq!(a.get_evidence_many(&[e2.id, e1.id]).await.unwrap().len(), 2);
+    assert!(b.get_evidence(e1.id).await.unwrap().is_none());
+    assert!(a.delete_evidence(e1.id).await.unwrap());
 }
 
 async fn evidence_count(db: &truthgraph_db::Database) -> i64 {
@@ -93,6 +55,8 @@ fn batch(n: usize) -> Vec<NewEvidence> {
 async fn evidence_batch_validates_every_row_first_and_keeps_input_order() {
     let t = TestDatabase::migrated().await.unwrap();
     let db = &t.db;
+    let b = db.tenant("b").unwrap();
+
     let a = db.tenant("a").unwrap();
     let rows = batch(1000);
 
@@ -133,14 +97,7 @@ async fn evidence_batch_validates_every_row_first_and_keeps_input_order() {
         .unwrap()
         .get(0);
     assert_eq!(tsv, 1000);
-    assert!(
-        db.tenant("b")
-            .unwrap()
-            .get_evidence_many(&ids)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(b.get_evidence_many(&ids).await.unwrap().is_empty());
     assert!(a.insert_evidence_many(&[]).await.unwrap().is_empty());
 }
 
@@ -148,6 +105,8 @@ async fn evidence_batch_validates_every_row_first_and_keeps_input_order() {
 async fn evidence_batch_is_all_or_nothing_when_the_server_rejects_a_row() {
     let t = TestDatabase::migrated().await.unwrap();
     let db = &t.db;
+    let a = db.tenant("a").unwrap();
+
     // A rule only the server knows, so row 700 passes validation and fails
     // mid-statement, after 700 rows were inserted.
     db.client()
@@ -160,12 +119,7 @@ async fn evidence_batch_is_all_or_nothing_when_the_server_rejects_a_row() {
         .unwrap();
     let mut rows = batch(1000);
     rows[700].content = "poison".into();
-    let e = db
-        .tenant("a")
-        .unwrap()
-        .insert_evidence_many(&rows)
-        .await
-        .unwrap_err();
+    let e = a.insert_evidence_many(&rows).await.unwrap_err();
     assert!(
         matches!(&e, Error::InvalidInput { constraint: Some(c), .. } if c == "test_no_poison"),
         "{e:?}"

@@ -9,23 +9,18 @@ use crate::support::{TestDatabase, random_unit};
 async fn maintenance_reports_indexes_sizes_and_advice() {
     let t = TestDatabase::migrated().await.unwrap();
     let db = &t.db;
-    let ev = db
-        .tenant("a")
-        .unwrap()
-        .insert_evidence("x", None, None)
-        .await
-        .unwrap();
-    db.tenant("a")
-        .unwrap()
-        .upsert_embedding(
-            EntityType::Evidence,
-            ev.id,
-            &random_unit(3, 1536),
-            "m",
-            None,
-        )
-        .await
-        .unwrap();
+    let a = db.tenant("a").unwrap();
+
+    let ev = a.insert_evidence("x", None, None).await.unwrap();
+    a.upsert_embedding(
+        EntityType::Evidence,
+        ev.id,
+        &random_unit(3, 1536),
+        "m",
+        None,
+    )
+    .await
+    .unwrap();
     let usage = db.index_usage().await.unwrap();
     assert!(usage.iter().any(|u| u.index_name == "idx_embeddings_vector_cosine" && u.table_name == "embeddings"));
     assert!(usage.iter().all(|u| u.size_bytes > 0));
@@ -80,13 +75,10 @@ async fn maintenance_reports_indexes_sizes_and_advice() {
 async fn orphan_and_foreign_embeddings_are_reported() {
     let t = TestDatabase::migrated().await.unwrap();
     let db = &t.db;
+    let b = db.tenant("b").unwrap();
+
     assert!(db.orphan_embeddings().await.unwrap().is_empty());
-    let b_ev = db
-        .tenant("b")
-        .unwrap()
-        .insert_evidence("b's evidence", None, None)
-        .await
-        .unwrap();
+    let b_ev = b.insert_evidence("b's evidence", None, None).await.unwrap();
     // Written the way an unchecked (Python) writer could: one embedding for an
     // entity that exists nowhere, one of tenant a on tenant b's evidence.
     let c = t.raw_client().await.unwrap();

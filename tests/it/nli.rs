@@ -25,19 +25,15 @@ fn nli(claim_id: Uuid, evidence_id: Uuid, label: NliLabel, confidence: f64) -> N
 async fn nli_results_one_many_and_atomic_batches() {
     let t = TestDatabase::migrated().await.unwrap();
     let db = &t.db;
-    let claim = db
-        .tenant("a")
-        .unwrap()
-        .insert_claim("c", None)
-        .await
-        .unwrap();
+    let a = db.tenant("a").unwrap();
+    let b = db.tenant("b").unwrap();
+
+    let claim = a.insert_claim("c", None).await.unwrap();
     let ev: Vec<Uuid> = {
         let mut v = Vec::new();
         for i in 0..3 {
             v.push(
-                db.tenant("a")
-                    .unwrap()
-                    .insert_evidence(&format!("e{i}"), None, None)
+                a.insert_evidence(&format!("e{i}"), None, None)
                     .await
                     .unwrap()
                     .id,
@@ -45,16 +41,9 @@ async fn nli_results_one_many_and_atomic_batches() {
         }
         v
     };
-    let foreign_ev = db
-        .tenant("b")
-        .unwrap()
-        .insert_evidence("not a's", None, None)
-        .await
-        .unwrap();
+    let foreign_ev = b.insert_evidence("not a's", None, None).await.unwrap();
 
-    let one = db
-        .tenant("a")
-        .unwrap()
+    let one = a
         .insert_nli_result(&nli(claim.id, ev[0], NliLabel::Entailment, 0.9))
         .await
         .unwrap();
@@ -72,12 +61,7 @@ async fn nli_results_one_many_and_atomic_batches() {
         nli(claim.id, ev[2], NliLabel::Neutral, 0.7),
         nli(claim.id, ev[0], NliLabel::Neutral, 0.6),
     ];
-    let stored = db
-        .tenant("a")
-        .unwrap()
-        .insert_nli_results(&batch)
-        .await
-        .unwrap();
+    let stored = a.insert_nli_results(&batch).await.unwrap();
     assert_eq!(
         stored
             .iter()
@@ -88,38 +72,21 @@ async fn nli_results_one_many_and_atomic_batches() {
             .map(|r| (r.evidence_id, r.label.as_str().to_string()))
             .collect::<Vec<_>>()
     );
-    let count = async || {
-        db.tenant("a")
-            .unwrap()
-            .nli_results_for_claim(claim.id)
-            .await
-            .unwrap()
-            .len()
-    };
+    let count = async || a.nli_results_for_claim(claim.id).await.unwrap().len();
     assert_eq!(count().await, 4);
 
     // A bad value anywhere: nothing is sent.
     let mut bad = batch.clone();
     bad[1].confidence = 1.5;
     assert_eq!(
-        field(
-            &db.tenant("a")
-                .unwrap()
-                .insert_nli_results(&bad)
-                .await
-                .unwrap_err()
-        ),
+        field(&a.insert_nli_results(&bad).await.unwrap_err()),
         "results[1].confidence"
     );
     // Another tenant's evidence anywhere: nothing is written.
     let mut foreign = batch.clone();
     foreign[2].evidence_id = foreign_ev.id;
     assert!(matches!(
-        db.tenant("a")
-            .unwrap()
-            .insert_nli_results(&foreign)
-            .await
-            .unwrap_err(),
+        a.insert_nli_results(&foreign).await.unwrap_err(),
         Error::MissingReference { .. }
     ));
     // A row the database itself rejects (bypassing validation): nothing is written.
@@ -147,41 +114,20 @@ async fn nli_results_one_many_and_atomic_batches() {
     assert_eq!(count().await, 4);
 
     assert_eq!(
-        db.tenant("a")
-            .unwrap()
-            .nli_results_for_pair(claim.id, ev[0])
-            .await
-            .unwrap()
-            .len(),
+        a.nli_results_for_pair(claim.id, ev[0]).await.unwrap().len(),
         2
     );
-    let neutral = db
-        .tenant("a")
-        .unwrap()
-        .nli_results_by_label(NliLabel::Neutral, 10)
-        .await
-        .unwrap();
+    let neutral = a.nli_results_by_label(NliLabel::Neutral, 10).await.unwrap();
     assert_eq!(neutral.len(), 2);
     assert!(
-        db.tenant("b")
-            .unwrap()
-            .nli_results_by_label(NliLabel::Neutral, 10)
+        b.nli_results_by_label(NliLabel::Neutral, 10)
             .await
             .unwrap()
             .is_empty()
     );
-    assert!(
-        db.tenant("b")
-            .unwrap()
-            .nli_results_for_claim(claim.id)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(b.nli_results_for_claim(claim.id).await.unwrap().is_empty());
     assert!(matches!(
-        db.tenant("b")
-            .unwrap()
-            .insert_nli_result(&nli(claim.id, ev[0], NliLabel::Neutral, 0.5))
+        b.insert_nli_result(&nli(claim.id, ev[0], NliLabel::Neutral, 0.5))
             .await,
         Err(Error::MissingReference { .. })
     ));

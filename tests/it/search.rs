@@ -390,6 +390,9 @@ async fn defaults_are_in_force_from_the_start_and_overrides_end_with_the_call() 
 async fn hybrid_ranks_a_double_match_above_single_matches() {
     let t = TestDatabase::migrated().await.unwrap();
     let db = &t.db;
+    let a = db.tenant("a").unwrap();
+    let b = db.tenant("b").unwrap();
+
     let q = random_unit(100, DIM);
     // A vector close to q: q plus a little of another direction.
     let near = |seed: u64, w: f32| {
@@ -426,29 +429,18 @@ async fn hybrid_ranks_a_double_match_above_single_matches() {
     ];
     let mut ids = std::collections::HashMap::new();
     for (name, text, v) in &docs {
-        let e = db
-            .tenant("a")
-            .unwrap()
-            .insert_evidence(text, None, None)
-            .await
-            .unwrap();
-        db.tenant("a")
-            .unwrap()
-            .upsert_embedding(EntityType::Evidence, e.id, v, "m", None)
+        let e = a.insert_evidence(text, None, None).await.unwrap();
+        a.upsert_embedding(EntityType::Evidence, e.id, v, "m", None)
             .await
             .unwrap();
         ids.insert(e.id, *name);
     }
     // Another tenant's perfect match must not appear.
-    let other = db
-        .tenant("b")
-        .unwrap()
+    let other = b
         .insert_evidence("glaciers melting glaciers", None, None)
         .await
         .unwrap();
-    db.tenant("b")
-        .unwrap()
-        .upsert_embedding(EntityType::Evidence, other.id, &q, "m", None)
+    b.upsert_embedding(EntityType::Evidence, other.id, &q, "m", None)
         .await
         .unwrap();
 
@@ -459,9 +451,7 @@ async fn hybrid_ranks_a_double_match_above_single_matches() {
         candidates: 2,
         ..Default::default()
     };
-    let hits = db
-        .tenant("a")
-        .unwrap()
+    let hits = a
         .hybrid_search("glaciers melting", &q, &opts)
         .await
         .unwrap();
@@ -480,9 +470,7 @@ async fn hybrid_ranks_a_double_match_above_single_matches() {
     assert!(both.score > vec_only.score && both.score > kw.score);
     assert!(hits.iter().all(|h| h.id != other.id));
     // Weights per call: keyword only puts the keyword matches first.
-    let kw_first = db
-        .tenant("a")
-        .unwrap()
+    let kw_first = a
         .hybrid_search(
             "glaciers melting",
             &q,
@@ -500,9 +488,7 @@ async fn hybrid_ranks_a_double_match_above_single_matches() {
         "{kw_first:?}"
     );
     assert_eq!(
-        match db
-            .tenant("a")
-            .unwrap()
+        match a
             .hybrid_search(" ", &q, &HybridOptions::default())
             .await
             .unwrap_err()
@@ -518,6 +504,8 @@ async fn hybrid_ranks_a_double_match_above_single_matches() {
 async fn bulk_load_is_atomic_and_bit_identical() {
     let t = TestDatabase::migrated().await.unwrap();
     let db = &t.db;
+    let a = db.tenant("a").unwrap();
+
     let mut data = Clustered::new(5, DIM, 4, 0.5);
     let mut rows: Vec<NewEmbedding> = (0..50)
         .map(|i| NewEmbedding {
@@ -546,35 +534,18 @@ async fn bulk_load_is_atomic_and_bit_identical() {
     let mut v = bad[37].embedding.to_vec();
     v[100] = f32::NAN;
     bad[37].embedding = Vector::from(v);
-    match db
-        .tenant("a")
-        .unwrap()
-        .bulk_load_embeddings(&bad)
-        .await
-        .unwrap_err()
-    {
+    match a.bulk_load_embeddings(&bad).await.unwrap_err() {
         Error::InvalidInput { field, .. } => assert_eq!(field, "rows[37].embedding"),
         e => panic!("{e}"),
     }
     bad = rows.clone();
     bad[3].embedding = Vector::from(vec![0.1; 384]);
-    assert!(
-        db.tenant("a")
-            .unwrap()
-            .bulk_load_embeddings(&bad)
-            .await
-            .is_err()
-    );
+    assert!(a.bulk_load_embeddings(&bad).await.is_err());
     // A duplicate entity (caught by the database mid-COPY): nothing is written.
     bad = rows.clone();
     bad[49].entity_id = bad[1].entity_id;
     bad[49].entity_type = bad[1].entity_type;
-    let err = db
-        .tenant("a")
-        .unwrap()
-        .bulk_load_embeddings(&bad)
-        .await
-        .unwrap_err();
+    let err = a.bulk_load_embeddings(&bad).await.unwrap_err();
     assert!(
         matches!(&err, Error::Conflict { constraint, .. } if constraint == "idx_embeddings_entity_unique"),
         "{err:?}"
@@ -593,18 +564,9 @@ async fn bulk_load_is_atomic_and_bit_identical() {
             })
             .collect::<Vec<_>>(),
     );
-    assert_eq!(
-        db.tenant("a")
-            .unwrap()
-            .bulk_load_embeddings(&rows)
-            .await
-            .unwrap(),
-        50
-    );
+    assert_eq!(a.bulk_load_embeddings(&rows).await.unwrap(), 50);
     for r in &rows {
-        let got = db
-            .tenant("a")
-            .unwrap()
+        let got = a
             .get_embedding(r.entity_type, r.entity_id)
             .await
             .unwrap()
@@ -614,14 +576,7 @@ async fn bulk_load_is_atomic_and_bit_identical() {
         assert_eq!(got.model_version, r.model_version);
         assert_eq!(got.tenant_id, "a");
     }
-    assert_eq!(
-        db.tenant("a")
-            .unwrap()
-            .bulk_load_embeddings(&[])
-            .await
-            .unwrap(),
-        0
-    );
+    assert_eq!(a.bulk_load_embeddings(&[]).await.unwrap(), 0);
 }
 
 /// The exact queries must be their index-served twins but for the ORDER BY

@@ -8,34 +8,18 @@ use crate::support::TestDatabase;
 async fn phase1_verdicts_with_their_evidence() {
     let t = TestDatabase::migrated().await.unwrap();
     let db = &t.db;
-    let claim = db
-        .tenant("a")
-        .unwrap()
-        .insert_claim("c", None)
-        .await
-        .unwrap();
-    let e1 = db
-        .tenant("a")
-        .unwrap()
+    let a = db.tenant("a").unwrap();
+    let b = db.tenant("b").unwrap();
+
+    let claim = a.insert_claim("c", None).await.unwrap();
+    let e1 = a
         .insert_evidence("for", Some("https://for"), None)
         .await
         .unwrap();
-    let e2 = db
-        .tenant("a")
-        .unwrap()
-        .insert_evidence("against", None, None)
-        .await
-        .unwrap();
-    let pending = db
-        .tenant("a")
-        .unwrap()
-        .insert_verdict(claim.id, None, None, None)
-        .await
-        .unwrap();
+    let e2 = a.insert_evidence("against", None, None).await.unwrap();
+    let pending = a.insert_verdict(claim.id, None, None, None).await.unwrap();
     assert_eq!((pending.verdict.clone(), pending.confidence), (None, None));
-    let v = db
-        .tenant("a")
-        .unwrap()
+    let v = a
         .insert_verdict(
             claim.id,
             Some(VerdictLabel::Supported),
@@ -44,19 +28,13 @@ async fn phase1_verdicts_with_their_evidence() {
         )
         .await
         .unwrap();
-    db.tenant("a")
-        .unwrap()
-        .link_verdict_evidence(v.id, e1.id, Some(Relationship::Supports), Some(0.9))
+    a.link_verdict_evidence(v.id, e1.id, Some(Relationship::Supports), Some(0.9))
         .await
         .unwrap();
-    db.tenant("a")
-        .unwrap()
-        .link_verdict_evidence(v.id, e2.id, None, None)
+    a.link_verdict_evidence(v.id, e2.id, None, None)
         .await
         .unwrap();
-    let err = db
-        .tenant("a")
-        .unwrap()
+    let err = a
         .link_verdict_evidence(v.id, e1.id, Some(Relationship::Refutes), None)
         .await
         .unwrap_err();
@@ -64,13 +42,7 @@ async fn phase1_verdicts_with_their_evidence() {
         matches!(&err, Error::Conflict { constraint, .. } if constraint.contains("verdict_id_evidence_id")),
         "{err:?}"
     );
-    let (latest, links) = db
-        .tenant("a")
-        .unwrap()
-        .latest_verdict(claim.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let (latest, links) = a.latest_verdict(claim.id).await.unwrap().unwrap();
     assert_eq!(latest.id, v.id);
     assert_eq!(links.len(), 2);
     assert_eq!(
@@ -85,25 +57,10 @@ async fn phase1_verdicts_with_their_evidence() {
         ),
         (None, None, None)
     );
-    let foreign = db
-        .tenant("b")
-        .unwrap()
-        .insert_evidence("x", None, None)
-        .await
-        .unwrap();
+    let foreign = b.insert_evidence("x", None, None).await.unwrap();
     assert!(matches!(
-        db.tenant("a")
-            .unwrap()
-            .link_verdict_evidence(v.id, foreign.id, None, None)
-            .await,
+        a.link_verdict_evidence(v.id, foreign.id, None, None).await,
         Err(Error::NotFound { .. })
     ));
-    assert!(
-        db.tenant("b")
-            .unwrap()
-            .latest_verdict(claim.id)
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(b.latest_verdict(claim.id).await.unwrap().is_none());
 }

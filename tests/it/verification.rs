@@ -28,15 +28,11 @@ fn verification(claim_id: Uuid, verdict: VerdictLabel, confidence: f64) -> NewVe
 async fn verification_results_latest_history_and_by_verdict() {
     let t = TestDatabase::migrated().await.unwrap();
     let db = &t.db;
-    let claim = db
-        .tenant("a")
-        .unwrap()
-        .insert_claim("c", None)
-        .await
-        .unwrap();
-    let first = db
-        .tenant("a")
-        .unwrap()
+    let a = db.tenant("a").unwrap();
+    let b = db.tenant("b").unwrap();
+
+    let claim = a.insert_claim("c", None).await.unwrap();
+    let first = a
         .insert_verification_result(&verification(claim.id, VerdictLabel::Insufficient, 0.4))
         .await
         .unwrap();
@@ -48,45 +44,24 @@ async fn verification_results_latest_history_and_by_verdict() {
     let mut second = verification(claim.id, VerdictLabel::Supported, 0.9);
     second.reasoning = Some("two sources agree".into());
     second.nli_result_ids = vec![Uuid::new_v4()];
-    let second = db
-        .tenant("a")
-        .unwrap()
-        .insert_verification_result(&second)
-        .await
-        .unwrap();
+    let second = a.insert_verification_result(&second).await.unwrap();
 
-    let latest = db
-        .tenant("a")
-        .unwrap()
+    let latest = a
         .latest_verification_result(claim.id)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(latest.id, second.id);
-    let history = db
-        .tenant("a")
-        .unwrap()
-        .verification_history(claim.id)
-        .await
-        .unwrap();
+    let history = a.verification_history(claim.id).await.unwrap();
     assert_eq!(
         history.iter().map(|r| r.id).collect::<Vec<_>>(),
         vec![second.id, first.id]
     );
-    let other = db
-        .tenant("a")
-        .unwrap()
-        .insert_claim("c2", None)
+    let other = a.insert_claim("c2", None).await.unwrap();
+    a.insert_verification_result(&verification(other.id, VerdictLabel::Supported, 0.95))
         .await
         .unwrap();
-    db.tenant("a")
-        .unwrap()
-        .insert_verification_result(&verification(other.id, VerdictLabel::Supported, 0.95))
-        .await
-        .unwrap();
-    let supported = db
-        .tenant("a")
-        .unwrap()
+    let supported = a
         .verification_results_by_verdict(VerdictLabel::Supported, 10)
         .await
         .unwrap();
@@ -96,42 +71,26 @@ async fn verification_results_latest_history_and_by_verdict() {
     );
 
     assert!(
-        db.tenant("b")
-            .unwrap()
-            .latest_verification_result(claim.id)
+        b.latest_verification_result(claim.id)
             .await
             .unwrap()
             .is_none()
     );
     assert!(matches!(
-        db.tenant("b")
-            .unwrap()
-            .insert_verification_result(&verification(claim.id, VerdictLabel::Refuted, 0.5))
+        b.insert_verification_result(&verification(claim.id, VerdictLabel::Refuted, 0.5))
             .await,
         Err(Error::MissingReference { .. })
     ));
     let mut bad = verification(claim.id, VerdictLabel::Refuted, 0.5);
     bad.refute_score = f64::NAN;
     assert_eq!(
-        field(
-            &db.tenant("a")
-                .unwrap()
-                .insert_verification_result(&bad)
-                .await
-                .unwrap_err()
-        ),
+        field(&a.insert_verification_result(&bad).await.unwrap_err()),
         "refute_score"
     );
     bad = verification(claim.id, VerdictLabel::Refuted, 0.5);
     bad.evidence_count = -1;
     assert_eq!(
-        field(
-            &db.tenant("a")
-                .unwrap()
-                .insert_verification_result(&bad)
-                .await
-                .unwrap_err()
-        ),
+        field(&a.insert_verification_result(&bad).await.unwrap_err()),
         "evidence_count"
     );
     assert_eq!(
