@@ -78,10 +78,6 @@ impl SearchOptions {
         }
         validate::filter("source_type", self.source_type.as_deref())
     }
-
-    fn overrides(&self) -> Option<(Option<u32>, Option<u32>)> {
-        (self.probes.is_some() || self.ef_search.is_some()).then_some((self.probes, self.ef_search))
-    }
 }
 
 /// Options of [`Tenant::hybrid_search`].
@@ -130,6 +126,11 @@ impl HybridOptions {
         }
         validate_overrides(self.probes, self.ef_search)
     }
+}
+
+/// The per-call overrides of the connection's settings, if any.
+fn overrides(probes: Option<u32>, ef_search: Option<u32>) -> Option<(Option<u32>, Option<u32>)> {
+    (probes.is_some() || ef_search.is_some()).then_some((probes, ef_search))
 }
 
 fn validate_overrides(probes: Option<u32>, ef_search: Option<u32>) -> Result<()> {
@@ -229,7 +230,8 @@ impl Tenant<'_> {
             k,
             min_similarity,
         };
-        Ok(with_overrides!(client, opts.overrides(), |c| {
+        let tuning = overrides(opts.probes, opts.ef_search);
+        Ok(with_overrides!(client, tuning, |c| {
             search::search_evidence().params(c, &params).all().await?
         }))
     }
@@ -258,7 +260,8 @@ impl Tenant<'_> {
                 .all()
                 .await?);
         }
-        Ok(with_overrides!(client, opts.overrides(), |c| {
+        let tuning = overrides(opts.probes, opts.ef_search);
+        Ok(with_overrides!(client, tuning, |c| {
             search::search_claims()
                 .bind(c, &query, &tenant, &k, &min)
                 .all()
@@ -291,9 +294,8 @@ impl Tenant<'_> {
             keyword_weight: opts.keyword_weight,
             k: opts.k as i64,
         };
-        let overrides = (opts.probes.is_some() || opts.ef_search.is_some())
-            .then_some((opts.probes, opts.ef_search));
-        Ok(with_overrides!(client, overrides, |c| {
+        let tuning = overrides(opts.probes, opts.ef_search);
+        Ok(with_overrides!(client, tuning, |c| {
             search::hybrid_search_evidence()
                 .params(c, &params)
                 .all()

@@ -142,11 +142,7 @@ fn parse_value(name: &str, value: &str) -> Result<u32> {
 /// Connection and database errors; [`Error::InvalidInput`] for a stored value
 /// out of range.
 pub async fn read(client: &impl GenericClient, config: &Config) -> Result<SearchDefaults> {
-    let stored = if catalog::relation_exists(client, "truthgraph_settings").await? {
-        settings::settings().bind(client).all().await?
-    } else {
-        Vec::new()
-    };
+    let stored = stored(client).await?;
     let tuned = |name: &str| -> Result<Option<(u32, Origin)>> {
         stored
             .iter()
