@@ -67,3 +67,9 @@ JOIN claims c ON c.id = n.claim_id AND c.tenant_id = :tenant_id
 WHERE n.label = :label
 ORDER BY n.created_at DESC, n.id
 LIMIT :limit;
+
+--! tenant_nli_result_ids
+--- Which of `ids` are NLI results of the tenant's claims (to name the bad
+--- one when a verification result is refused).
+SELECT n.id FROM nli_results n JOIN claims c ON c.id = n.claim_id
+WHERE n.id = ANY(:ids) AND c.tenant_id = :tenant_id;

@@ -1,12 +1,15 @@
 -- Vector search. Every query orders by `<=>` (cosine distance), the operator of
 -- `vector_cosine_ops`, so the ivfflat/hnsw index serves the ORDER BY ... LIMIT
 -- of the inner query, which reads `embeddings` alone. Filters (tenant, entity
--- type, source type) are applied while the index is scanned; with pgvector 0.8
--- iterative scans (on for every connection of the library) the scan goes on
--- until k rows pass them. The outer query joins the text (a trigger deletes an entity's
--- embedding with the entity, so the join drops nothing), re-sorts (iterative
--- scans may return rows slightly out of order) and applies the minimum
--- similarity after the top-k is taken.
+-- type, source type, and that the entity exists and is the tenant's) are
+-- applied while the index is scanned; with pgvector 0.8 iterative scans (on
+-- for every connection of the library) the scan goes on until k rows pass
+-- them, so an orphan or foreign embedding (left in a database adopted from the
+-- Python services) never takes a slot. The entity check is a correlated
+-- primary-key lookup per candidate: as EXISTS or a join, the planner hashed
+-- the whole evidence table on every search (25 ms instead of 3 ms). The outer
+-- query joins the text, re-sorts (iterative scans may return rows slightly
+-- out of order) and applies the minimum similarity after the top-k is taken.
 
 --! tune_search (probes?, ef_search?)
 --- Overrides, for the current transaction only, `ivfflat.probes` and
@@ -25,10 +28,9 @@ FROM (
     SELECT em.entity_id, em.embedding <=> :query AS distance
     FROM embeddings em
     WHERE em.tenant_id = :tenant_id AND em.entity_type = 'evidence'
-      -- A correlated primary-key lookup per candidate: as EXISTS, the planner
-      -- hashed the whole evidence table on every search (25 ms instead of 3 ms).
-      AND (:source_type::text IS NULL
-           OR (SELECT s.source_type FROM evidence s WHERE s.id = em.entity_id) = :source_type)
+      AND (SELECT s.tenant_id = em.tenant_id
+                  AND (:source_type::text IS NULL OR s.source_type = :source_type)
+           FROM evidence s WHERE s.id = em.entity_id)
     ORDER BY em.embedding <=> :query
     LIMIT :k
 ) hits
@@ -49,10 +51,9 @@ FROM (
     SELECT em.entity_id, em.embedding <=> :query AS distance
     FROM embeddings em
     WHERE em.tenant_id = :tenant_id AND em.entity_type = 'evidence'
-      -- A correlated primary-key lookup per candidate: as EXISTS, the planner
-      -- hashed the whole evidence table on every search (25 ms instead of 3 ms).
-      AND (:source_type::text IS NULL
-           OR (SELECT s.source_type FROM evidence s WHERE s.id = em.entity_id) = :source_type)
+      AND (SELECT s.tenant_id = em.tenant_id
+                  AND (:source_type::text IS NULL OR s.source_type = :source_type)
+           FROM evidence s WHERE s.id = em.entity_id)
     ORDER BY (em.embedding <=> :query) + 0, em.entity_id
     LIMIT :k
 ) hits
@@ -72,6 +73,7 @@ FROM (
     SELECT em.entity_id, em.embedding <=> :query AS distance
     FROM embeddings em
     WHERE em.tenant_id = :tenant_id AND em.entity_type = 'claim'
+      AND (SELECT c.tenant_id = em.tenant_id FROM claims c WHERE c.id = em.entity_id)
     ORDER BY em.embedding <=> :query
     LIMIT :k
 ) hits
@@ -90,6 +92,7 @@ FROM (
     SELECT em.entity_id, em.embedding <=> :query AS distance
     FROM embeddings em
     WHERE em.tenant_id = :tenant_id AND em.entity_type = 'claim'
+      AND (SELECT c.tenant_id = em.tenant_id FROM claims c WHERE c.id = em.entity_id)
     ORDER BY (em.embedding <=> :query) + 0, em.entity_id
     LIMIT :k
 ) hits
@@ -111,6 +114,7 @@ WITH vec AS (
         SELECT em.entity_id AS id, em.embedding <=> :query AS distance
         FROM embeddings em
         WHERE em.tenant_id = :tenant_id AND em.entity_type = 'evidence'
+          AND (SELECT s.tenant_id = em.tenant_id FROM evidence s WHERE s.id = em.entity_id)
         ORDER BY em.embedding <=> :query
         LIMIT :candidates
     ) v

@@ -2,7 +2,8 @@
 
 --! insert_verification_result (reasoning?, nli_result_ids?, pipeline_version?, retrieval_method?) : VerificationResult
 --- Stores the verdict of one verification run. Inserts nothing (returns no row)
---- unless the claim belongs to the tenant.
+--- unless the claim belongs to the tenant and every id of `nli_result_ids` is
+--- an NLI result of the tenant's (checked in this statement).
 INSERT INTO verification_results (claim_id, verdict, confidence, support_score, refute_score,
     neutral_score, evidence_count, supporting_evidence_count, refuting_evidence_count,
     neutral_evidence_count, reasoning, nli_result_ids, pipeline_version, retrieval_method)
@@ -12,6 +13,9 @@ SELECT c.id, :verdict::text, :confidence::float8, :support_score::float8, :refut
        :nli_result_ids::uuid[], :pipeline_version::text, :retrieval_method::text
 FROM claims c
 WHERE c.id = :claim_id AND c.tenant_id = :tenant_id
+  AND NOT EXISTS (SELECT FROM unnest(:nli_result_ids::uuid[]) AS x(id)
+                  WHERE NOT EXISTS (SELECT FROM nli_results n JOIN claims nc ON nc.id = n.claim_id
+                                    WHERE n.id = x.id AND nc.tenant_id = :tenant_id))
 RETURNING id, claim_id, verdict, confidence, support_score, refute_score, neutral_score,
           evidence_count, supporting_evidence_count, refuting_evidence_count,
           neutral_evidence_count, reasoning, nli_result_ids, pipeline_version,

@@ -141,15 +141,7 @@ impl Error {
     /// connection.
     pub fn is_connection_error(&self) -> bool {
         match self {
-            Error::Database(e) => {
-                e.is_closed()
-                    || e.code().is_some_and(|c| {
-                        c.code().starts_with("08")
-                            || matches!(c.code(), "57P01" | "57P02" | "57P03")
-                    })
-                    || std::error::Error::source(e)
-                        .is_some_and(|s| s.downcast_ref::<std::io::Error>().is_some())
-            }
+            Error::Database(e) => connection_lost(e),
             _ => false,
         }
     }
@@ -229,6 +221,17 @@ impl From<truthgraph_pg_embed::Error> for Error {
 
 /// PostgreSQL's message, detail and SQLSTATE, or the driver's own text (with
 /// its cause) when the server said nothing.
+/// Whether `e` says the connection is gone (closed, class 08, `57P01`–`57P03`,
+/// or an I/O error).
+pub(crate) fn connection_lost(e: &tokio_postgres::Error) -> bool {
+    e.is_closed()
+        || e.code().is_some_and(|c| {
+            c.code().starts_with("08") || matches!(c.code(), "57P01" | "57P02" | "57P03")
+        })
+        || std::error::Error::source(e)
+            .is_some_and(|s| s.downcast_ref::<std::io::Error>().is_some())
+}
+
 fn describe(e: &tokio_postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => {

@@ -26,12 +26,10 @@ pub const SELECT_HISTORY: &str = "SELECT version, coalesce(name, ''), coalesce(c
 /// Deletes one version's history row (`$1`), in the transaction of its down script.
 pub const DELETE_HISTORY_ROW: &str = "DELETE FROM refinery_schema_history WHERE version = $1";
 
-/// Binary COPY into `embeddings`, the bulk-load path.
-pub const COPY_EMBEDDINGS: &str = "COPY embeddings (tenant_id, entity_type, entity_id, embedding, \
-     model_name, model_version) FROM STDIN (FORMAT binary)";
-
-/// The staging table of a replacing bulk load: rows are binary-`COPY`ed here
-/// first, then upserted by [`UPSERT_EMBEDDINGS_FROM_LOAD`]. A temporary table,
+/// The staging table of a bulk load: rows are binary-`COPY`ed here first,
+/// then inserted by [`INSERT_EMBEDDINGS_FROM_LOAD`] or upserted by
+/// [`UPSERT_EMBEDDINGS_FROM_LOAD`] (`COPY` straight into `embeddings` is
+/// refused where row-level security applies). A temporary table,
 /// so not in the schema cornucopia types against; dropped at the end of the
 /// transaction, committed or not.
 pub const CREATE_EMBEDDINGS_LOAD: &str = "CREATE TEMPORARY TABLE embeddings_load (\
@@ -39,28 +37,28 @@ pub const CREATE_EMBEDDINGS_LOAD: &str = "CREATE TEMPORARY TABLE embeddings_load
      embedding vector NOT NULL, model_name varchar(100) NOT NULL, model_version varchar(50)) \
      ON COMMIT DROP";
 
-/// Binary COPY into the staging table of a replacing bulk load.
+/// Binary COPY into the staging table of a bulk load.
 pub const COPY_EMBEDDINGS_LOAD: &str = "COPY embeddings_load (ord, entity_type, entity_id, \
      embedding, model_name, model_version) FROM STDIN (FORMAT binary)";
 
-/// The first staged row (`ord`, entity type, entity id) whose entity already
-/// has an embedding of another tenant than `$1`.
-pub const FIRST_FOREIGN_STAGED_ENTITY: &str = "SELECT l.ord, l.entity_type::text, l.entity_id \
-     FROM embeddings_load l JOIN embeddings e \
-     ON e.entity_type = l.entity_type AND e.entity_id = l.entity_id \
-     WHERE e.tenant_id <> $1 ORDER BY l.ord LIMIT 1";
+/// Inserts every staged row for tenant `$1`; an entity that already has an
+/// embedding fails the statement (unique violation).
+pub const INSERT_EMBEDDINGS_FROM_LOAD: &str = "INSERT INTO embeddings \
+     (tenant_id, entity_type, entity_id, embedding, model_name, model_version) \
+     SELECT $1, entity_type, entity_id, embedding, model_name, model_version \
+     FROM embeddings_load ORDER BY ord";
 
 /// Inserts or replaces every staged row for tenant `$1`, as
-/// `upsert_embedding` does one: a row whose entity is another tenant's is
-/// skipped (the caller compares the count and rolls back).
+/// `upsert_embedding` does one (trigger `check_embeddings_entity` refuses a
+/// row whose entity is not the tenant's; an embedding of another tenant left
+/// on the tenant's entity is taken over).
 pub const UPSERT_EMBEDDINGS_FROM_LOAD: &str = "INSERT INTO embeddings \
      (tenant_id, entity_type, entity_id, embedding, model_name, model_version) \
      SELECT $1, entity_type, entity_id, embedding, model_name, model_version \
      FROM embeddings_load ORDER BY ord \
      ON CONFLICT (entity_type, entity_id) DO UPDATE \
-     SET embedding = EXCLUDED.embedding, model_name = EXCLUDED.model_name, \
-     model_version = EXCLUDED.model_version \
-     WHERE embeddings.tenant_id = EXCLUDED.tenant_id";
+     SET tenant_id = EXCLUDED.tenant_id, embedding = EXCLUDED.embedding, \
+     model_name = EXCLUDED.model_name, model_version = EXCLUDED.model_version";
 
 /// Lifts `statement_timeout` until the end of the current transaction only
 /// (an index rebuild inside a bulk load may take minutes); never leaks to the
@@ -170,3 +168,14 @@ pub fn swap_index(from: &str, to: &str) -> String {
         to_q = quote_ident(to)
     )
 }
+
+/// Sets the tenant the row-level security policies read (`truthgraph_tenant()`,
+/// migration V7): `$1` the tenant id, `$2` true for the current transaction
+/// only, false for the session. Kept out of `queries/` because it must be
+/// prepared before the caller's statement and then queued ahead of it on the
+/// same connection (pipelined, no extra round trip), which the generated
+/// functions, preparing lazily, cannot promise.
+pub const SET_TENANT: &str = "SELECT set_config('truthgraph.tenant_id', $1, $2)";
+
+/// Clears the session's tenant (simple protocol: queued at once, no prepare).
+pub const RESET_TENANT: &str = "RESET truthgraph.tenant_id";

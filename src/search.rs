@@ -14,9 +14,9 @@ use truthgraph_queries::client::Params;
 use truthgraph_queries::queries::search;
 use truthgraph_vector_ref::VectorRef;
 
-use crate::db::{Client, Transaction};
+use crate::db::Transaction;
 use crate::error::{Error, Result};
-use crate::tenant::Tenant;
+use crate::tenant::{Retry, Tenant};
 use crate::validate;
 
 pub use crate::validate::MAX_K;
@@ -160,26 +160,19 @@ pub async fn tune(tx: &Transaction<'_>, probes: Option<u32>, ef_search: Option<u
     Ok(())
 }
 
-/// Runs `query` on `client` as one statement with the connection's settings,
-/// or, when `overrides` are given, inside a transaction that applies them
-/// first and ends with the call.
+/// Runs `query` for `tenant` as one statement with the connection's
+/// settings, or, when `overrides` are given, inside a transaction that applies
+/// them first and ends with the call. Either way a read: retried on another
+/// connection when the connection is lost.
 macro_rules! with_overrides {
-    ($client:ident, $overrides:expr, |$c:ident| $query:expr) => {{
+    ($tenant:expr, $overrides:expr, |$c:ident| $query:expr) => {{
         match $overrides {
-            None => {
-                let $c = &$client;
-                $query
-            }
+            None => crate::tenant::call!($tenant, crate::tenant::Retry::Read, |$c| Ok($query)),
             Some((probes, ef_search)) => {
-                let mut $client = $client;
-                let tx = $client.transaction().await?;
-                tune(&tx, probes, ef_search).await?;
-                let out = {
-                    let $c = &tx;
-                    $query
-                };
-                tx.commit().await?;
-                out
+                crate::tenant::in_transaction!($tenant, Retry::Read, |$c| {
+                    tune($c, probes, ef_search).await?;
+                    Ok($query)
+                })
             }
         }
     }};
@@ -204,24 +197,23 @@ impl Tenant<'_> {
     ) -> Result<Vec<EvidenceHit>> {
         opts.validate()?;
         self.check_query(query).await?;
-        let client: Client = self.client().await?;
         let (tenant_id, source_type) = (self.id(), opts.source_type.as_deref());
         let (k, min_similarity) = (opts.k as i64, opts.min_similarity);
         let query = VectorRef::from(query);
         if opts.exact {
-            return Ok(search::search_evidence_exact()
-                .params(
-                    &client,
-                    &search::SearchEvidenceExactParams {
-                        query,
-                        tenant_id,
-                        source_type,
-                        k,
-                        min_similarity,
-                    },
-                )
-                .all()
-                .await?);
+            let params = search::SearchEvidenceExactParams {
+                query,
+                tenant_id,
+                source_type,
+                k,
+                min_similarity,
+            };
+            return crate::tenant::call!(self, crate::tenant::Retry::Read, |c| {
+                Ok(search::search_evidence_exact()
+                    .params(c, &params)
+                    .all()
+                    .await?)
+            });
         }
         let params = search::SearchEvidenceParams {
             query,
@@ -231,9 +223,9 @@ impl Tenant<'_> {
             min_similarity,
         };
         let tuning = overrides(opts.probes, opts.ef_search);
-        Ok(with_overrides!(client, tuning, |c| {
+        with_overrides!(self, tuning, |c| {
             search::search_evidence().params(c, &params).all().await?
-        }))
+        })
     }
 
     /// The tenant's `k` claims most similar to `query` (e.g. to find
@@ -251,22 +243,23 @@ impl Tenant<'_> {
             return Err(Error::invalid("source_type", "claims have no source type"));
         }
         self.check_query(query).await?;
-        let client: Client = self.client().await?;
         let (tenant, k, min) = (self.id(), opts.k as i64, opts.min_similarity);
         let query = VectorRef::from(query);
         if opts.exact {
-            return Ok(search::search_claims_exact()
-                .bind(&client, &query, &tenant, &k, &min)
-                .all()
-                .await?);
+            return crate::tenant::call!(self, crate::tenant::Retry::Read, |c| {
+                Ok(search::search_claims_exact()
+                    .bind(c, &query, &tenant, &k, &min)
+                    .all()
+                    .await?)
+            });
         }
         let tuning = overrides(opts.probes, opts.ef_search);
-        Ok(with_overrides!(client, tuning, |c| {
+        with_overrides!(self, tuning, |c| {
             search::search_claims()
                 .bind(c, &query, &tenant, &k, &min)
                 .all()
                 .await?
-        }))
+        })
     }
 
     /// The tenant's evidence ranked by reciprocal rank fusion (k = 60) of its
@@ -284,7 +277,6 @@ impl Tenant<'_> {
         opts.validate()?;
         validate::text("text", text)?;
         self.check_query(query).await?;
-        let client: Client = self.client().await?;
         let params = search::HybridSearchEvidenceParams {
             query: VectorRef::from(query),
             tenant_id: self.id(),
@@ -295,12 +287,12 @@ impl Tenant<'_> {
             k: opts.k as i64,
         };
         let tuning = overrides(opts.probes, opts.ef_search);
-        Ok(with_overrides!(client, tuning, |c| {
+        with_overrides!(self, tuning, |c| {
             search::hybrid_search_evidence()
                 .params(c, &params)
                 .all()
                 .await?
-        }))
+        })
     }
 
     /// Checks a query vector against the column's dimension.

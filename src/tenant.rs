@@ -5,9 +5,42 @@
 //! methods live beside their queries, one file per family: `records/claims.rs`,
 //! `records/evidence.rs`, `records/embeddings.rs`, `records/nli.rs`,
 //! `records/verification.rs`, `records/verdicts.rs` and `search.rs`.
+//!
+//! # The tenant on the connection (row-level security)
+//! Every statement the library sends for a tenant names it, and, since
+//! migration V7, PostgreSQL enforces it too: for the role `truthgraph_app`
+//! and its members the policies show and accept only rows of
+//! `truthgraph_tenant()`, the setting `truthgraph.tenant_id`. The handle sets
+//! it on every connection it borrows, without an extra round trip:
+//! - a call of one statement (macro `call!`) queues
+//!   `set_config('truthgraph.tenant_id', tenant, false)` on the connection
+//!   just before its statement (the two are pipelined: sent together, answered
+//!   together), and queues `RESET truthgraph.tenant_id` when it gives the
+//!   connection back, before any later borrower can send anything: a pooled
+//!   connection never carries a tenant into another call, even when the call
+//!   was cancelled or panicked (the reset is queued from `Drop`);
+//! - a call in a transaction (macro `in_transaction!`, [`Tenant::transaction`])
+//!   sets it for that transaction only (`set_config(…, true)`), pipelined with
+//!   the first statement.
+//!
+//! The table owner (the migrator, and the Python services connecting as it)
+//! is not subject to the policies; the setting is then harmless.
+//!
+//! # Lost connections
+//! After a failover or a mass disconnect the pool may still hold connections
+//! whose server process is gone. A call that finds its connection dead before
+//! anything ran (the queued tenant setting failed with the connection:
+//! `57P01`–`57P03` or closed) is retried on another connection, read or write;
+//! a read is also retried when the connection died while it ran (reads are
+//! idempotent), a write is not (it may have committed). Each retry discards
+//! one dead connection, so at most `pool_max_size` retries happen.
 
-use crate::db::{Client, Database};
-use crate::error::Result;
+use futures_util::FutureExt;
+use tokio_postgres::error::SqlState;
+
+use crate::db::{Client, Database, Transaction, TxFuture};
+use crate::error::{Result, connection_lost};
+use crate::raw_sql;
 use crate::validate;
 
 /// One tenant's view of the database. Cheap to copy; borrows the [`Database`].
@@ -39,6 +72,175 @@ impl Database {
     }
 }
 
+/// Whether a failed call may run again on another connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Retry {
+    /// Idempotent: retried whenever the connection was lost.
+    Read,
+    /// Retried only when the connection was dead before anything ran.
+    Write,
+}
+
+/// A pooled connection lent for one tenant: `RESET truthgraph.tenant_id` is
+/// queued on it when it is dropped, i.e. before it goes back to the pool.
+pub(crate) struct Scoped {
+    client: Client,
+    set: tokio_postgres::Statement,
+}
+
+impl Scoped {
+    /// The connection.
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Sets the session's tenant. The request is queued on the first poll
+    /// (the statement is prepared already), so polled before the caller's
+    /// statement it runs before it, in the same round trip.
+    pub(crate) async fn set_tenant(&self, tenant: &str) -> Result<u64, tokio_postgres::Error> {
+        self.client.execute(&self.set, &[&tenant, &false]).await
+    }
+}
+
+impl Drop for Scoped {
+    fn drop(&mut self) {
+        // The first poll writes the request to the connection's queue; the
+        // answer is not awaited (nothing can be done with it here). Requests
+        // run in queue order, so the next borrower's statements run after it.
+        let _ = self
+            .client
+            .batch_execute(raw_sql::RESET_TENANT)
+            .now_or_never();
+    }
+}
+
+/// What to do after one attempt of a call.
+pub(crate) enum Next<T> {
+    /// Return this.
+    Done(Result<T>),
+    /// Run the call again on another connection.
+    Retry,
+}
+
+/// Decides after an attempt: `was_set` is the result of the tenant setting
+/// queued ahead of the call, `out` the call's, `last` whether retries are
+/// used up.
+pub(crate) fn after_call<T>(
+    was_set: Result<u64, tokio_postgres::Error>,
+    out: Result<T>,
+    retry: Retry,
+    last: bool,
+) -> Next<T> {
+    match (was_set, out) {
+        (Ok(_), Ok(v)) => Next::Done(Ok(v)),
+        (Err(e), Err(out)) if !last && never_ran(&e) && out.is_connection_error() => Next::Retry,
+        (_, Err(out)) if !last && retry == Retry::Read && out.is_connection_error() => Next::Retry,
+        (_, Err(out)) => Next::Done(Err(out)),
+        // The call succeeded without the tenant in force: not to be trusted.
+        (Err(e), Ok(_)) => Next::Done(Err(e.into())),
+    }
+}
+
+/// Runs `$body` (an expression of type `Result<T>` using the connection
+/// `$c: &Client`) for tenant `$tenant` with the tenant set on the
+/// connection, pipelined ahead of the body's first statement, retried as
+/// `$retry` allows. A macro rather than a closure-taking function: the
+/// compiler cannot prove a future built from an `async` closure `Send`
+/// across a higher-ranked borrow, and callers spawn these futures.
+macro_rules! call {
+    ($tenant:expr, $retry:expr, |$c:ident| $body:expr) => {{
+        let tenant: &$crate::tenant::Tenant<'_> = &$tenant;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let last = attempt > tenant.database().config().pool_max_size;
+            let conn = tenant.checkout().await?;
+            // `join` polls the setting first: it is queued ahead of the
+            // body's first statement and both go out together.
+            let (was_set, out) = futures_util::future::join(conn.set_tenant(tenant.id()), async {
+                let $c: &$crate::db::Client = conn.client();
+                let out: $crate::error::Result<_> = async { $body }.await;
+                out
+            })
+            .await;
+            match $crate::tenant::after_call(was_set, out, $retry, last) {
+                $crate::tenant::Next::Done(r) => break r,
+                $crate::tenant::Next::Retry => continue,
+            }
+        }
+    }};
+}
+pub(crate) use call;
+
+/// Runs `$body` (an expression of type `Result<T>` using the transaction
+/// `$tx: &Transaction`) in a transaction of tenant `$tenant`, with the tenant
+/// set for that transaction only, pipelined with the body's first statement.
+/// Commits when the body returns `Ok`, rolls back otherwise. Retried on
+/// another connection when `BEGIN` finds the connection dead, and, for
+/// [`Retry::Read`], whenever the connection is lost. A macro for the reason
+/// given at [`call`].
+macro_rules! in_transaction {
+    ($tenant:expr, $retry:expr, |$tx:ident| $body:expr) => {{
+        let tenant: &$crate::tenant::Tenant<'_> = &$tenant;
+        let retry: $crate::tenant::Retry = $retry;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let last = attempt > tenant.database().config().pool_max_size;
+            let mut conn = tenant.database().client().await?;
+            let tx = match conn.transaction().await {
+                Ok(tx) => tx,
+                Err(e) if !last && $crate::error::connection_lost(&e) => continue,
+                Err(e) => break Err(e.into()),
+            };
+            let out: $crate::error::Result<_> = async {
+                let set = tx.prepare_cached($crate::raw_sql::SET_TENANT).await?;
+                let (was_set, out) =
+                    futures_util::future::join(tx.execute(&set, &[&tenant.id(), &true]), async {
+                        let $tx: &$crate::db::Transaction<'_> = &tx;
+                        let out: $crate::error::Result<_> = async { $body }.await;
+                        out
+                    })
+                    .await;
+                was_set?;
+                out
+            }
+            .await;
+            let lost = match &out {
+                Ok(_) => false,
+                Err(e) => e.is_connection_error(),
+            };
+            match out {
+                Ok(v) => match tx.commit().await {
+                    Ok(()) => break Ok(v),
+                    Err(e)
+                        if !last
+                            && retry == $crate::tenant::Retry::Read
+                            && $crate::error::connection_lost(&e) => {}
+                    Err(e) => break Err(e.into()),
+                },
+                Err(e) => {
+                    let _ = tx.rollback().await;
+                    if last || retry == $crate::tenant::Retry::Write || !lost {
+                        break Err(e);
+                    }
+                }
+            }
+        }
+    }};
+}
+pub(crate) use in_transaction;
+
+/// The server process of the connection was gone before the statement ran.
+fn never_ran(e: &tokio_postgres::Error) -> bool {
+    e.is_closed()
+        || e.code().is_some_and(|c| {
+            *c == SqlState::ADMIN_SHUTDOWN
+                || *c == SqlState::CRASH_SHUTDOWN
+                || *c == SqlState::CANNOT_CONNECT_NOW
+        })
+}
+
 impl<'a> Tenant<'a> {
     /// The tenant id (`tenant_id` in the tables).
     pub fn id(&self) -> &'a str {
@@ -50,8 +252,64 @@ impl<'a> Tenant<'a> {
         self.db
     }
 
-    /// Borrows a pooled connection.
-    pub(crate) async fn client(&self) -> Result<Client> {
-        self.db.client().await
+    /// Borrows a pooled connection and prepares (once per connection) the
+    /// statement that sets the tenant; retried on another connection when
+    /// the connection turns out dead.
+    pub(crate) async fn checkout(&self) -> Result<Scoped> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let client = self.db.client().await?;
+            match client.prepare_cached(raw_sql::SET_TENANT).await {
+                Ok(set) => return Ok(Scoped { client, set }),
+                Err(e) if attempt <= self.db.config().pool_max_size && connection_lost(&e) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Runs `f` in a transaction in which row-level security shows only this
+    /// tenant's rows (`truthgraph.tenant_id` set for the transaction): for
+    /// your own SQL or the generated [`crate::queries`] functions when
+    /// connected as a member of `truthgraph_app`. Commits when `f` returns
+    /// `Ok`, rolls back when it returns `Err` or panics. Not retried.
+    ///
+    /// # Errors
+    /// The closure's error, or the error of `BEGIN`/`COMMIT`.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// # async fn demo(db: &truthgraph_db::Database) -> truthgraph_db::Result<()> {
+    /// let acme = db.tenant("acme")?;
+    /// // As a member of truthgraph_app, the count is acme's claims only.
+    /// let n: i64 = acme
+    ///     .transaction(|tx| {
+    ///         Box::pin(async move {
+    ///             Ok(tx.query_one("SELECT count(*) FROM claims", &[]).await?.get(0))
+    ///         })
+    ///     })
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn transaction<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send,
+        F: for<'t> FnOnce(&'t Transaction<'t>) -> TxFuture<'t, T> + Send,
+    {
+        let mut client = self.db.client().await?;
+        let tx = client.transaction().await?;
+        let set = tx.prepare_cached(raw_sql::SET_TENANT).await?;
+        tx.execute(&set, &[&self.id, &true]).await?;
+        // On panic `tx` is dropped unfinished, and tokio-postgres rolls it back.
+        match f(&tx).await {
+            Ok(value) => {
+                tx.commit().await?;
+                Ok(value)
+            }
+            Err(e) => {
+                tx.rollback().await?;
+                Err(e)
+            }
+        }
     }
 }

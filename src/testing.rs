@@ -108,6 +108,14 @@ fn start_server() -> Result<TestServer> {
                 .batch_execute(&raw_sql::freeze_template(&template))
                 .await?;
         }
+        // The application login of `TestDatabase::app` (the role is
+        // cluster-wide, so made once per server; V7 made its group role).
+        admin
+            .batch_execute(&format!(
+                "DO $$ BEGIN CREATE ROLE {APP_LOGIN} LOGIN PASSWORD '{APP_LOGIN}' \
+                 IN ROLE truthgraph_app; EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+            ))
+            .await?;
         admin
             .execute("SELECT pg_advisory_unlock(7428734)", &[])
             .await?;
@@ -120,6 +128,11 @@ fn start_server() -> Result<TestServer> {
         _server: embedded,
     })
 }
+
+/// The login role of [`TestDatabase::app`]: a member of `truthgraph_app`
+/// (migration V7), neither owner of the tables nor superuser, so row-level
+/// security applies to it. Its password is its name.
+pub const APP_LOGIN: &str = "truthgraph_test_app";
 
 /// A database of its own for one test, dropped afterwards on an external
 /// server (an embedded cluster is deleted whole when the process ends).
@@ -178,6 +191,21 @@ impl TestDatabase {
     /// as another process).
     pub async fn connect(&self, config: &Config) -> Result<Database> {
         Database::connect(config, &self.url).await
+    }
+
+    /// The connection URL of this database for [`APP_LOGIN`].
+    pub fn app_url(&self) -> String {
+        let sep = if self.url.contains('?') { '&' } else { '?' };
+        format!("{}{sep}user={APP_LOGIN}&password={APP_LOGIN}", self.url)
+    }
+
+    /// A handle on this database as [`APP_LOGIN`], the way a service runs
+    /// with least privilege: row-level security shows it one tenant at a time.
+    ///
+    /// # Errors
+    /// Connection errors.
+    pub async fn app(&self, config: &Config) -> Result<Database> {
+        Database::connect(config, &self.app_url()).await
     }
 
     /// A direct connection, outside any pool.

@@ -39,11 +39,12 @@ impl Tenant<'_> {
     /// [`crate::Error::InvalidInput`] (`text`) for a blank text.
     pub async fn insert_claim(&self, text: &str, source_url: Option<&str>) -> Result<Claim> {
         validate::text("text", text)?;
-        let client = self.client().await?;
-        Ok(claims::insert_claim()
-            .bind(&client, &self.id(), &text, &source_url)
-            .one()
-            .await?)
+        crate::tenant::call!(self, crate::tenant::Retry::Write, |client| {
+            Ok(claims::insert_claim()
+                .bind(client, &self.id(), &text, &source_url)
+                .one()
+                .await?)
+        })
     }
 
     /// Stores many claims in one statement (`INSERT … SELECT … FROM UNNEST`),
@@ -65,21 +66,22 @@ impl Tenant<'_> {
         let ids: Vec<Uuid> = rows.iter().map(|_| Uuid::new_v4()).collect();
         let texts: Vec<&str> = rows.iter().map(|r| r.text.as_str()).collect();
         let urls: Vec<Option<&str>> = rows.iter().map(|r| r.source_url.as_deref()).collect();
-        let client = self.client().await?;
-        // One statement: atomic without a transaction of its own.
-        let stored = claims::insert_claims()
-            .params(
-                &client,
-                &claims::InsertClaimsParams {
-                    tenant_id: self.id(),
-                    ids: &ids,
-                    texts: &texts,
-                    source_urls: &urls,
-                },
-            )
-            .all()
-            .await?;
-        Ok(in_input_order(stored, &ids, |c| c.id))
+        crate::tenant::call!(self, crate::tenant::Retry::Write, |client| {
+            // One statement: atomic without a transaction of its own.
+            let stored = claims::insert_claims()
+                .params(
+                    client,
+                    &claims::InsertClaimsParams {
+                        tenant_id: self.id(),
+                        ids: &ids,
+                        texts: &texts,
+                        source_urls: &urls,
+                    },
+                )
+                .all()
+                .await?;
+            Ok(in_input_order(stored, &ids, |c| c.id))
+        })
     }
 
     /// One claim of the tenant, if it exists.
@@ -87,11 +89,12 @@ impl Tenant<'_> {
     /// # Errors
     /// Connection and database errors only.
     pub async fn get_claim(&self, id: Uuid) -> Result<Option<Claim>> {
-        let client = self.client().await?;
-        Ok(claims::get_claim()
-            .bind(&client, &self.id(), &id)
-            .opt()
-            .await?)
+        crate::tenant::call!(self, crate::tenant::Retry::Read, |client| {
+            Ok(claims::get_claim()
+                .bind(client, &self.id(), &id)
+                .opt()
+                .await?)
+        })
     }
 
     /// The tenant's claims among `ids`, in the order of `ids` (missing ones left out).
@@ -99,11 +102,12 @@ impl Tenant<'_> {
     /// # Errors
     /// Connection and database errors only.
     pub async fn get_claims(&self, ids: &[Uuid]) -> Result<Vec<Claim>> {
-        let client = self.client().await?;
-        Ok(claims::get_claims()
-            .bind(&client, &self.id(), &ids)
-            .all()
-            .await?)
+        crate::tenant::call!(self, crate::tenant::Retry::Read, |client| {
+            Ok(claims::get_claims()
+                .bind(client, &self.id(), &ids)
+                .all()
+                .await?)
+        })
     }
 
     /// The tenant's claims, newest first, `limit` at a time. Pass the
@@ -113,20 +117,21 @@ impl Tenant<'_> {
     /// [`crate::Error::InvalidInput`] (`limit`) outside 1..=1000.
     pub async fn recent_claims(&self, limit: i64, after: Option<Cursor>) -> Result<Vec<Claim>> {
         validate::limit(limit)?;
-        let client = self.client().await?;
-        Ok(match after {
-            None => {
-                claims::recent_claims()
-                    .bind(&client, &self.id(), &limit)
-                    .all()
-                    .await?
-            }
-            Some((at, id)) => {
-                claims::recent_claims_before()
-                    .bind(&client, &self.id(), &at, &id, &limit)
-                    .all()
-                    .await?
-            }
+        crate::tenant::call!(self, crate::tenant::Retry::Read, |client| {
+            Ok(match after {
+                None => {
+                    claims::recent_claims()
+                        .bind(client, &self.id(), &limit)
+                        .all()
+                        .await?
+                }
+                Some((at, id)) => {
+                    claims::recent_claims_before()
+                        .bind(client, &self.id(), &at, &id, &limit)
+                        .all()
+                        .await?
+                }
+            })
         })
     }
 
@@ -136,10 +141,8 @@ impl Tenant<'_> {
     /// # Errors
     /// Connection and database errors only.
     pub async fn delete_claim(&self, id: Uuid) -> Result<bool> {
-        let client = self.client().await?;
-        Ok(claims::delete_claim()
-            .bind(&client, &self.id(), &id)
-            .await?
-            == 1)
+        crate::tenant::call!(self, crate::tenant::Retry::Write, |client| {
+            Ok(claims::delete_claim().bind(client, &self.id(), &id).await? == 1)
+        })
     }
 }

@@ -37,12 +37,10 @@ pub struct NewEmbedding {
 /// What a bulk load does with an entity that already has an embedding.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum OnConflict {
-    /// Fail the whole batch with [`Error::Conflict`] (plain binary `COPY`).
+    /// Fail the whole batch with [`Error::Conflict`].
     #[default]
     Fail,
-    /// Replace the tenant's existing embedding (binary `COPY` into a staging
-    /// table, then one upsert). An entity whose embedding is another tenant's
-    /// fails the whole batch with [`Error::Conflict`].
+    /// Replace the tenant's existing embedding.
     Replace,
 }
 
@@ -110,11 +108,19 @@ impl NewEmbedding {
 impl Tenant<'_> {
     /// Inserts or replaces the embedding of an entity (one per entity).
     ///
+    /// The entity must be a claim or evidence of this tenant: the statement
+    /// checks it as it writes (trigger `check_embeddings_entity`, V7), and
+    /// locks the entity until the commit, as a foreign key does. An embedding
+    /// of another tenant left on this tenant's entity (possible only in a
+    /// database adopted from the Python services) is replaced.
+    ///
     /// # Errors
     /// [`Error::InvalidInput`] for a vector of the wrong dimension (read from
     /// the catalog), with NaN/infinite components or all zeros, or a blank
-    /// model name; [`Error::Conflict`] when the entity's embedding belongs to
-    /// another tenant.
+    /// model name; [`Error::InvalidInput`] naming `entity_id` (constraint
+    /// `check_embeddings_entity`) when the entity is not one of the tenant's,
+    /// with the same message whether it does not exist or is another
+    /// tenant's.
     pub async fn upsert_embedding(
         &self,
         entity_type: EntityType,
@@ -126,27 +132,23 @@ impl Tenant<'_> {
         validate::text("model_name", model_name)?;
         let dimension = self.database().embedding_dimension().await?;
         validate::vector("embedding", embedding.as_slice(), dimension)?;
-        let client = self.client().await?;
-        embeddings::upsert_embedding()
-            .params(
-                &client,
-                &embeddings::UpsertEmbeddingParams {
-                    tenant_id: self.id(),
-                    entity_type: entity_type.as_str(),
-                    entity_id,
-                    embedding: VectorRef::from(embedding),
-                    model_name,
-                    model_version,
-                },
-            )
-            .opt()
-            .await?
-            .ok_or_else(|| Error::Conflict {
-                constraint: "idx_embeddings_entity_unique".into(),
-                message: format!(
-                    "the {entity_type} {entity_id} already has an embedding of another tenant"
-                ),
-            })
+        crate::tenant::call!(self, crate::tenant::Retry::Write, |client| {
+            embeddings::upsert_embedding()
+                .params(
+                    client,
+                    &embeddings::UpsertEmbeddingParams {
+                        tenant_id: self.id(),
+                        entity_type: entity_type.as_str(),
+                        entity_id,
+                        embedding: VectorRef::from(embedding),
+                        model_name,
+                        model_version,
+                    },
+                )
+                .one()
+                .await
+                .map_err(|e| entity_error(e, |_| "entity_id".into()))
+        })
     }
 
     /// The embedding of one entity of the tenant.
@@ -158,11 +160,12 @@ impl Tenant<'_> {
         entity_type: EntityType,
         entity_id: Uuid,
     ) -> Result<Option<Embedding>> {
-        let client = self.client().await?;
-        Ok(embeddings::get_embedding()
-            .bind(&client, &self.id(), &entity_type.as_str(), &entity_id)
-            .opt()
-            .await?)
+        crate::tenant::call!(self, crate::tenant::Retry::Read, |client| {
+            Ok(embeddings::get_embedding()
+                .bind(client, &self.id(), &entity_type.as_str(), &entity_id)
+                .opt()
+                .await?)
+        })
     }
 
     /// Deletes the embedding of one entity; returns whether it existed.
@@ -170,11 +173,12 @@ impl Tenant<'_> {
     /// # Errors
     /// Connection and database errors only.
     pub async fn delete_embedding(&self, entity_type: EntityType, entity_id: Uuid) -> Result<bool> {
-        let client = self.client().await?;
-        Ok(embeddings::delete_embedding()
-            .bind(&client, &self.id(), &entity_type.as_str(), &entity_id)
-            .await?
-            == 1)
+        crate::tenant::call!(self, crate::tenant::Retry::Write, |client| {
+            Ok(embeddings::delete_embedding()
+                .bind(client, &self.id(), &entity_type.as_str(), &entity_id)
+                .await?
+                == 1)
+        })
     }
 
     /// Embedding counts of the tenant per entity type, model and version.
@@ -182,45 +186,57 @@ impl Tenant<'_> {
     /// # Errors
     /// Connection and database errors only.
     pub async fn embedding_stats(&self) -> Result<Vec<EmbeddingStats>> {
-        let client = self.client().await?;
-        Ok(embeddings::embedding_stats()
-            .bind(&client, &self.id())
-            .all()
-            .await?)
+        crate::tenant::call!(self, crate::tenant::Retry::Read, |client| {
+            Ok(embeddings::embedding_stats()
+                .bind(client, &self.id())
+                .all()
+                .await?)
+        })
     }
 
-    /// Loads `rows` into `embeddings` with one binary `COPY`, in one
-    /// transaction: either every row is stored or none is. Returns the number
-    /// of rows stored. The same as [`Tenant::bulk_load_embeddings_with`] with
-    /// the default options ([`OnConflict::Fail`], indexes kept).
+    /// Loads `rows` into `embeddings` (binary `COPY` into a staging table,
+    /// then one `INSERT … SELECT`), in one transaction: either every row is
+    /// stored or none is. Returns the number of rows stored. The same as
+    /// [`Tenant::bulk_load_embeddings_with`] with the default options
+    /// ([`OnConflict::Fail`], indexes kept).
     ///
-    /// Every row is validated before anything is sent. `COPY` inserts; it does
+    /// Every row is validated before anything is sent. It inserts; it does
     /// not replace: an entity that already has an embedding fails the batch
     /// with [`Error::Conflict`] (use [`OnConflict::Replace`] to replace).
     ///
     /// # Errors
     /// [`Error::InvalidInput`] naming `rows[i].embedding` (dimension, NaN,
-    /// infinity, zero vector) or `rows[i].model_name`; [`Error::Conflict`] for a
-    /// duplicate entity, in the batch or in the table.
+    /// infinity, zero vector), `rows[i].model_name` or `rows[i].entity_id`
+    /// (not an entity of the tenant); [`Error::Conflict`] for a duplicate
+    /// entity, in the batch or in the table.
     pub async fn bulk_load_embeddings(&self, rows: &[NewEmbedding]) -> Result<u64> {
         self.bulk_load_embeddings_with(rows, BulkLoadOptions::default())
             .await
     }
 
-    /// Loads `rows` into `embeddings` by binary `COPY` in one transaction, all
+    /// Loads `rows` into `embeddings` by binary `COPY` (through a staging
+    /// table) in one transaction, all
     /// or nothing, inserting only or replacing ([`OnConflict`]), optionally
     /// rebuilding the vector indexes after the rows
     /// ([`BulkLoadOptions::rebuild_indexes`]). Returns the rows stored.
     ///
     /// Every row is validated before anything is sent.
     ///
+    /// Every row's entity must be a claim or evidence of this tenant, checked
+    /// row by row by the statement that writes it, as for
+    /// [`Tenant::upsert_embedding`].
+    ///
     /// # Errors
     /// [`Error::InvalidInput`] naming `rows[i].embedding` (dimension, NaN,
-    /// infinity, zero vector), `rows[i].model_name`, or, when replacing,
-    /// `rows[j].entity_id` for an entity named twice; [`Error::Conflict`]
+    /// infinity, zero vector), `rows[i].model_name`, `rows[i].entity_id` for
+    /// an entity that is not the tenant's (constraint
+    /// `check_embeddings_entity`) or, when replacing, `rows[j].entity_id` for
+    /// an entity named twice; [`Error::Conflict`]
     /// (`idx_embeddings_entity_unique`) for an entity that already has an
-    /// embedding (when failing on conflict) or whose embedding is another
-    /// tenant's (always); nothing is written then.
+    /// embedding (when failing on conflict); nothing is written then. With
+    /// [`BulkLoadOptions::rebuild_indexes`], a role that does not own
+    /// `embeddings` (e.g. a member of `truthgraph_app`) gets a permission
+    /// error.
     pub async fn bulk_load_embeddings_with(
         &self,
         rows: &[NewEmbedding],
@@ -243,88 +259,53 @@ impl Tenant<'_> {
             return Ok(0);
         }
         let tenant = self.id();
-        let mut client = self.client().await?;
-        let tx = client.transaction().await?;
-        let mut indexes = Vec::new();
-        if options.rebuild_indexes {
-            // Index builds take as long as they take; LOCAL ends with the
-            // transaction, so the pooled connection keeps its timeout.
-            tx.batch_execute(raw_sql::NO_STATEMENT_TIMEOUT_LOCAL)
-                .await?;
-            // Readers and writers wait for the commit rather than see the
-            // table without its vector index.
-            tx.batch_execute(raw_sql::LOCK_EMBEDDINGS).await?;
-            indexes = catalog::embedding_indexes(&tx).await?;
-            for ix in &indexes {
-                tx.batch_execute(&raw_sql::drop_index(&ix.index_name))
+        crate::tenant::in_transaction!(self, crate::tenant::Retry::Write, |tx| {
+            let mut indexes = Vec::new();
+            if options.rebuild_indexes {
+                // Index builds take as long as they take; LOCAL ends with the
+                // transaction, so the pooled connection keeps its timeout.
+                tx.batch_execute(raw_sql::NO_STATEMENT_TIMEOUT_LOCAL)
                     .await?;
+                // Readers and writers wait for the commit rather than see the
+                // table without its vector index.
+                tx.batch_execute(raw_sql::LOCK_EMBEDDINGS).await?;
+                indexes = catalog::embedding_indexes(tx).await?;
+                for ix in &indexes {
+                    tx.batch_execute(&raw_sql::drop_index(&ix.index_name))
+                        .await?;
+                }
             }
-        }
-        // The vector type's OID differs per database: ask the server.
-        let vector_type = tx
-            .prepare_cached(raw_sql::VECTOR_TYPE_PROBE)
-            .await?
-            .params()[0]
-            .clone();
-        let n = match options.on_conflict {
-            OnConflict::Fail => copy_rows(&tx, tenant, rows, vector_type).await?,
-            OnConflict::Replace => replace_rows(&tx, tenant, rows, vector_type).await?,
-        };
-        for ix in &indexes {
-            // The definition comes from pg_get_indexdef: same name, method,
-            // operator class and parameters as the dropped index.
-            tx.batch_execute(&ix.definition).await?;
-        }
-        if !indexes.is_empty() {
-            tx.batch_execute(raw_sql::ANALYZE_EMBEDDINGS).await?;
-        }
-        tx.commit().await?;
-        Ok(n)
+            // The vector type's OID differs per database: ask the server.
+            let vector_type = tx
+                .prepare_cached(raw_sql::VECTOR_TYPE_PROBE)
+                .await?
+                .params()[0]
+                .clone();
+            let n = load_rows(tx, tenant, rows, vector_type, options.on_conflict).await?;
+            for ix in &indexes {
+                // The definition comes from pg_get_indexdef: same name, method,
+                // operator class and parameters as the dropped index.
+                tx.batch_execute(&ix.definition).await?;
+            }
+            if !indexes.is_empty() {
+                tx.batch_execute(raw_sql::ANALYZE_EMBEDDINGS).await?;
+            }
+            Ok(n)
+        })
     }
 }
 
-/// Binary `COPY` of `rows` straight into `embeddings` (insert only).
-async fn copy_rows(
+/// Binary `COPY` of `rows` into a staging table, then one `INSERT … SELECT`
+/// into `embeddings` that inserts only or replaces. Not `COPY` straight into
+/// `embeddings`: PostgreSQL refuses `COPY FROM` into a table whose
+/// row-level security applies to the user (members of `truthgraph_app`,
+/// migration V7), and one path for every role is one path to test.
+async fn load_rows(
     tx: &tokio_postgres::Transaction<'_>,
     tenant: &str,
     rows: &[NewEmbedding],
     vector_type: Type,
-) -> Result<u64> {
-    let sink = tx.copy_in(raw_sql::COPY_EMBEDDINGS).await?;
-    let types = [
-        Type::VARCHAR,
-        Type::VARCHAR,
-        Type::UUID,
-        vector_type,
-        Type::VARCHAR,
-        Type::VARCHAR,
-    ];
-    let writer = BinaryCopyInWriter::new(sink, &types);
-    pin_mut!(writer);
-    for r in rows {
-        writer
-            .as_mut()
-            .write(&[
-                &tenant,
-                &r.entity_type.as_str(),
-                &r.entity_id,
-                &r.embedding,
-                &r.model_name,
-                &r.model_version,
-            ])
-            .await?;
-    }
-    Ok(writer.finish().await?)
-}
-
-/// Binary `COPY` of `rows` into a staging table, then one upsert into
-/// `embeddings`; refuses (before writing) when an entity's embedding is
-/// another tenant's.
-async fn replace_rows(
-    tx: &tokio_postgres::Transaction<'_>,
-    tenant: &str,
-    rows: &[NewEmbedding],
-    vector_type: Type,
+    on_conflict: OnConflict,
 ) -> Result<u64> {
     tx.batch_execute(raw_sql::CREATE_EMBEDDINGS_LOAD).await?;
     let sink = tx.copy_in(raw_sql::COPY_EMBEDDINGS_LOAD).await?;
@@ -352,35 +333,42 @@ async fn replace_rows(
             .await?;
     }
     writer.finish().await?;
-    if let Some(row) = tx
-        .query_opt(raw_sql::FIRST_FOREIGN_STAGED_ENTITY, &[&tenant])
-        .await?
-    {
-        let (i, entity_type, entity_id): (i64, String, Uuid) = (row.get(0), row.get(1), row.get(2));
-        return Err(foreign_entity(&format!(
-            "rows[{i}]: the {entity_type} {entity_id} already has an embedding of another \
-             tenant; nothing was written"
-        )));
-    }
-    let n = tx
-        .execute(raw_sql::UPSERT_EMBEDDINGS_FROM_LOAD, &[&tenant])
-        .await?;
-    // A concurrent writer of another tenant may have claimed an entity since
-    // the check: the upsert skips such rows, so the count tells.
-    if n != rows.len() as u64 {
-        return Err(foreign_entity(&format!(
-            "{} of {} entities already have an embedding of another tenant; nothing was written",
-            rows.len() as u64 - n,
-            rows.len()
-        )));
-    }
-    Ok(n)
+    let insert = match on_conflict {
+        OnConflict::Fail => raw_sql::INSERT_EMBEDDINGS_FROM_LOAD,
+        OnConflict::Replace => raw_sql::UPSERT_EMBEDDINGS_FROM_LOAD,
+    };
+    tx.execute(insert, &[&tenant])
+        .await
+        .map_err(|e| row_error(e, rows))
 }
 
-/// The error of an entity whose embedding belongs to another tenant.
-fn foreign_entity(message: &str) -> Error {
-    Error::Conflict {
-        constraint: "idx_embeddings_entity_unique".into(),
-        message: message.into(),
+/// The error of a row whose entity is not the tenant's, naming `rows[i]`.
+fn row_error(e: tokio_postgres::Error, rows: &[NewEmbedding]) -> Error {
+    entity_error(e, |id| {
+        let i = rows.iter().position(|r| r.entity_id == id);
+        validate::name(i, "rows", "entity_id")
+    })
+}
+
+/// Maps the refusal of trigger `check_embeddings_entity` (V7; its DETAIL is
+/// the entity id) to [`Error::InvalidInput`] naming the field `field(id)`;
+/// any other error converts as usual.
+fn entity_error(e: tokio_postgres::Error, field: impl Fn(Uuid) -> String) -> Error {
+    let Some(db) = e.as_db_error() else {
+        return e.into();
+    };
+    if db.constraint() != Some(ENTITY_CHECK) {
+        return e.into();
+    }
+    let Some(id) = db.detail().and_then(|d| Uuid::parse_str(d).ok()) else {
+        return e.into();
+    };
+    Error::InvalidInput {
+        field: field(id),
+        reason: format!("{}; nothing was written", db.message()),
+        constraint: Some(ENTITY_CHECK.into()),
     }
 }
+
+/// The trigger that refuses an embedding of an entity not of its tenant.
+const ENTITY_CHECK: &str = "check_embeddings_entity";

@@ -59,11 +59,12 @@ impl Tenant<'_> {
     ) -> Result<Evidence> {
         validate::text("content", content)?;
         validate::max_chars("source_type", source_type, SOURCE_TYPE_MAX_CHARS)?;
-        let client = self.client().await?;
-        Ok(evidence::insert_evidence()
-            .bind(&client, &self.id(), &content, &source_url, &source_type)
-            .one()
-            .await?)
+        crate::tenant::call!(self, crate::tenant::Retry::Write, |client| {
+            Ok(evidence::insert_evidence()
+                .bind(client, &self.id(), &content, &source_url, &source_type)
+                .one()
+                .await?)
+        })
     }
 
     /// Stores many pieces of evidence in one statement, all or nothing, and
@@ -93,22 +94,23 @@ impl Tenant<'_> {
         let contents: Vec<&str> = rows.iter().map(|r| r.content.as_str()).collect();
         let urls: Vec<Option<&str>> = rows.iter().map(|r| r.source_url.as_deref()).collect();
         let types: Vec<Option<&str>> = rows.iter().map(|r| r.source_type.as_deref()).collect();
-        let client = self.client().await?;
-        // One statement: atomic without a transaction of its own.
-        let stored = evidence::insert_evidence_batch()
-            .params(
-                &client,
-                &evidence::InsertEvidenceBatchParams {
-                    tenant_id: self.id(),
-                    ids: &ids,
-                    contents: &contents,
-                    source_urls: &urls,
-                    source_types: &types,
-                },
-            )
-            .all()
-            .await?;
-        Ok(in_input_order(stored, &ids, |e| e.id))
+        crate::tenant::call!(self, crate::tenant::Retry::Write, |client| {
+            // One statement: atomic without a transaction of its own.
+            let stored = evidence::insert_evidence_batch()
+                .params(
+                    client,
+                    &evidence::InsertEvidenceBatchParams {
+                        tenant_id: self.id(),
+                        ids: &ids,
+                        contents: &contents,
+                        source_urls: &urls,
+                        source_types: &types,
+                    },
+                )
+                .all()
+                .await?;
+            Ok(in_input_order(stored, &ids, |e| e.id))
+        })
     }
 
     /// One piece of evidence of the tenant, if it exists.
@@ -116,11 +118,12 @@ impl Tenant<'_> {
     /// # Errors
     /// Connection and database errors only.
     pub async fn get_evidence(&self, id: Uuid) -> Result<Option<Evidence>> {
-        let client = self.client().await?;
-        Ok(evidence::get_evidence()
-            .bind(&client, &self.id(), &id)
-            .opt()
-            .await?)
+        crate::tenant::call!(self, crate::tenant::Retry::Read, |client| {
+            Ok(evidence::get_evidence()
+                .bind(client, &self.id(), &id)
+                .opt()
+                .await?)
+        })
     }
 
     /// The tenant's evidence among `ids`, in the order of `ids`.
@@ -128,11 +131,12 @@ impl Tenant<'_> {
     /// # Errors
     /// Connection and database errors only.
     pub async fn get_evidence_many(&self, ids: &[Uuid]) -> Result<Vec<Evidence>> {
-        let client = self.client().await?;
-        Ok(evidence::get_evidence_many()
-            .bind(&client, &self.id(), &ids)
-            .all()
-            .await?)
+        crate::tenant::call!(self, crate::tenant::Retry::Read, |client| {
+            Ok(evidence::get_evidence_many()
+                .bind(client, &self.id(), &ids)
+                .all()
+                .await?)
+        })
     }
 
     /// The tenant's evidence, newest first, with keyset paging as in
@@ -146,20 +150,21 @@ impl Tenant<'_> {
         after: Option<Cursor>,
     ) -> Result<Vec<Evidence>> {
         validate::limit(limit)?;
-        let client = self.client().await?;
-        Ok(match after {
-            None => {
-                evidence::recent_evidence()
-                    .bind(&client, &self.id(), &limit)
-                    .all()
-                    .await?
-            }
-            Some((at, id)) => {
-                evidence::recent_evidence_before()
-                    .bind(&client, &self.id(), &at, &id, &limit)
-                    .all()
-                    .await?
-            }
+        crate::tenant::call!(self, crate::tenant::Retry::Read, |client| {
+            Ok(match after {
+                None => {
+                    evidence::recent_evidence()
+                        .bind(client, &self.id(), &limit)
+                        .all()
+                        .await?
+                }
+                Some((at, id)) => {
+                    evidence::recent_evidence_before()
+                        .bind(client, &self.id(), &at, &id, &limit)
+                        .all()
+                        .await?
+                }
+            })
         })
     }
 
@@ -169,10 +174,11 @@ impl Tenant<'_> {
     /// # Errors
     /// Connection and database errors only.
     pub async fn delete_evidence(&self, id: Uuid) -> Result<bool> {
-        let client = self.client().await?;
-        Ok(evidence::delete_evidence()
-            .bind(&client, &self.id(), &id)
-            .await?
-            == 1)
+        crate::tenant::call!(self, crate::tenant::Retry::Write, |client| {
+            Ok(evidence::delete_evidence()
+                .bind(client, &self.id(), &id)
+                .await?
+                == 1)
+        })
     }
 }

@@ -71,28 +71,29 @@ impl Tenant<'_> {
     pub async fn insert_nli_result(&self, r: &NewNliResult) -> Result<NliResult> {
         let tenant = self.id();
         r.validate(None)?;
-        let client = self.client().await?;
-        nli::insert_nli_result()
-            .params(
-                &client,
-                &nli::InsertNliResultParams {
-                    label: r.label.as_str(),
-                    confidence: r.confidence,
-                    entailment_score: r.entailment_score,
-                    contradiction_score: r.contradiction_score,
-                    neutral_score: r.neutral_score,
-                    model_name: r.model_name.as_str(),
-                    model_version: r.model_version.as_deref(),
-                    premise_text: r.premise_text.as_str(),
-                    hypothesis_text: r.hypothesis_text.as_str(),
-                    evidence_id: r.evidence_id,
-                    tenant_id: tenant,
-                    claim_id: r.claim_id,
-                },
-            )
-            .opt()
-            .await?
-            .ok_or_else(|| missing_pair(tenant, r.claim_id, r.evidence_id))
+        crate::tenant::call!(self, crate::tenant::Retry::Write, |client| {
+            nli::insert_nli_result()
+                .params(
+                    client,
+                    &nli::InsertNliResultParams {
+                        label: r.label.as_str(),
+                        confidence: r.confidence,
+                        entailment_score: r.entailment_score,
+                        contradiction_score: r.contradiction_score,
+                        neutral_score: r.neutral_score,
+                        model_name: r.model_name.as_str(),
+                        model_version: r.model_version.as_deref(),
+                        premise_text: r.premise_text.as_str(),
+                        hypothesis_text: r.hypothesis_text.as_str(),
+                        evidence_id: r.evidence_id,
+                        tenant_id: tenant,
+                        claim_id: r.claim_id,
+                    },
+                )
+                .opt()
+                .await?
+                .ok_or_else(|| missing_pair(tenant, r.claim_id, r.evidence_id))
+        })
     }
 
     /// Stores many NLI predictions in one statement, all or nothing. Returns
@@ -134,34 +135,33 @@ impl Tenant<'_> {
             tenant_id: tenant,
         };
         let expected = results.len();
-        let mut client = self.client().await?;
         // One statement, so atomic by itself; the transaction lets us undo it
         // when some rows were skipped for naming another tenant's claim/evidence.
-        let tx = client.transaction().await?;
-        let rows = nli::insert_nli_results().params(&tx, &params).all().await?;
-        if rows.len() != expected {
-            tx.rollback().await?;
-            return Err(Error::MissingReference {
-                constraint: "nli_results_claim_id_fkey/nli_results_evidence_id_fkey".into(),
-                message: format!(
-                    "{} of {expected} results name a claim or evidence that is not \
+        crate::tenant::in_transaction!(self, crate::tenant::Retry::Write, |tx| {
+            let rows = nli::insert_nli_results().params(tx, &params).all().await?;
+            if rows.len() != expected {
+                return Err(Error::MissingReference {
+                    constraint: "nli_results_claim_id_fkey/nli_results_evidence_id_fkey".into(),
+                    message: format!(
+                        "{} of {expected} results name a claim or evidence that is not \
                      tenant {tenant:?}'s; nothing was written",
-                    expected - rows.len()
-                ),
-            });
-        }
-        tx.commit().await?;
-        Ok(rows)
+                        expected - rows.len()
+                    ),
+                });
+            }
+            Ok(rows)
+        })
     }
 
     /// A claim's NLI results, newest first.
     pub async fn nli_results_for_claim(&self, claim_id: Uuid) -> Result<Vec<NliResult>> {
         let tenant = self.id();
-        let client = self.client().await?;
-        Ok(nli::nli_results_for_claim()
-            .bind(&client, &tenant, &claim_id)
-            .all()
-            .await?)
+        crate::tenant::call!(self, crate::tenant::Retry::Read, |client| {
+            Ok(nli::nli_results_for_claim()
+                .bind(client, &tenant, &claim_id)
+                .all()
+                .await?)
+        })
     }
 
     /// The NLI results of one claim/evidence pair, newest first.
@@ -171,11 +171,12 @@ impl Tenant<'_> {
         evidence_id: Uuid,
     ) -> Result<Vec<NliResult>> {
         let tenant = self.id();
-        let client = self.client().await?;
-        Ok(nli::nli_results_for_pair()
-            .bind(&client, &tenant, &claim_id, &evidence_id)
-            .all()
-            .await?)
+        crate::tenant::call!(self, crate::tenant::Retry::Read, |client| {
+            Ok(nli::nli_results_for_pair()
+                .bind(client, &tenant, &claim_id, &evidence_id)
+                .all()
+                .await?)
+        })
     }
 
     /// The tenant's newest NLI results with `label`.
@@ -186,11 +187,12 @@ impl Tenant<'_> {
     ) -> Result<Vec<NliResult>> {
         let tenant = self.id();
         validate::limit(limit)?;
-        let client = self.client().await?;
-        Ok(nli::nli_results_by_label()
-            .bind(&client, &tenant, &label.as_str(), &limit)
-            .all()
-            .await?)
+        crate::tenant::call!(self, crate::tenant::Retry::Read, |client| {
+            Ok(nli::nli_results_by_label()
+                .bind(client, &tenant, &label.as_str(), &limit)
+                .all()
+                .await?)
+        })
     }
 }
 

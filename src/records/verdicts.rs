@@ -29,19 +29,20 @@ impl Tenant<'_> {
         if let Some(c) = confidence {
             validate::score("confidence", c)?;
         }
-        let client = self.client().await?;
-        verdicts::insert_verdict()
-            .bind(
-                &client,
-                &verdict.map(VerdictLabel::as_str),
-                &confidence,
-                &reasoning,
-                &claim_id,
-                &tenant,
-            )
-            .opt()
-            .await?
-            .ok_or_else(|| not_found(format!("claim {claim_id} of tenant {tenant:?}")))
+        crate::tenant::call!(self, crate::tenant::Retry::Write, |client| {
+            verdicts::insert_verdict()
+                .bind(
+                    client,
+                    &verdict.map(VerdictLabel::as_str),
+                    &confidence,
+                    &reasoning,
+                    &claim_id,
+                    &tenant,
+                )
+                .opt()
+                .await?
+                .ok_or_else(|| not_found(format!("claim {claim_id} of tenant {tenant:?}")))
+        })
     }
 
     /// Links a piece of evidence to a Phase 1 verdict.
@@ -60,26 +61,27 @@ impl Tenant<'_> {
         if let Some(c) = confidence {
             validate::score("confidence", c)?;
         }
-        let client = self.client().await?;
-        let n = verdicts::link_verdict_evidence()
-            .params(
-                &client,
-                &verdicts::LinkVerdictEvidenceParams {
-                    relationship: relationship.map(Relationship::as_str),
-                    confidence,
-                    tenant_id: tenant,
-                    evidence_id,
-                    verdict_id,
-                },
-            )
-            .await?;
-        if n == 1 {
-            Ok(())
-        } else {
-            Err(not_found(format!(
-                "verdict {verdict_id} or evidence {evidence_id} of tenant {tenant:?}"
-            )))
-        }
+        crate::tenant::call!(self, crate::tenant::Retry::Write, |client| {
+            let n = verdicts::link_verdict_evidence()
+                .params(
+                    client,
+                    &verdicts::LinkVerdictEvidenceParams {
+                        relationship: relationship.map(Relationship::as_str),
+                        confidence,
+                        tenant_id: tenant,
+                        evidence_id,
+                        verdict_id,
+                    },
+                )
+                .await?;
+            if n == 1 {
+                Ok(())
+            } else {
+                Err(not_found(format!(
+                    "verdict {verdict_id} or evidence {evidence_id} of tenant {tenant:?}"
+                )))
+            }
+        })
     }
 
     /// The newest Phase 1 verdict of a claim with its evidence and relationships.
@@ -88,18 +90,19 @@ impl Tenant<'_> {
         claim_id: Uuid,
     ) -> Result<Option<(Verdict, Vec<VerdictEvidence>)>> {
         let tenant = self.id();
-        let client = self.client().await?;
-        let Some(v) = verdicts::latest_verdict()
-            .bind(&client, &tenant, &claim_id)
-            .opt()
-            .await?
-        else {
-            return Ok(None);
-        };
-        let links = verdicts::verdict_evidence()
-            .bind(&client, &tenant, &v.id)
-            .all()
-            .await?;
-        Ok(Some((v, links)))
+        crate::tenant::call!(self, crate::tenant::Retry::Read, |client| {
+            let Some(v) = verdicts::latest_verdict()
+                .bind(client, &tenant, &claim_id)
+                .opt()
+                .await?
+            else {
+                return Ok(None);
+            };
+            let links = verdicts::verdict_evidence()
+                .bind(client, &tenant, &v.id)
+                .all()
+                .await?;
+            Ok(Some((v, links)))
+        })
     }
 }

@@ -2,7 +2,7 @@
 //! claim, history, by verdict.
 
 use truthgraph_queries::client::Params;
-use truthgraph_queries::queries::verification;
+use truthgraph_queries::queries::{nli, verification};
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
@@ -76,41 +76,71 @@ impl Tenant<'_> {
     ///
     /// # Errors
     /// [`Error::InvalidInput`] for scores outside [0, 1] or negative counts;
-    /// [`Error::MissingReference`] when the claim is not the tenant's.
+    /// [`Error::MissingReference`] when the claim is not the tenant's;
+    /// [`Error::InvalidInput`] naming `nli_result_ids[i]` for an id that is
+    /// not an NLI result of the tenant's. Nothing is written then.
     pub async fn insert_verification_result(
         &self,
         r: &NewVerificationResult,
     ) -> Result<VerificationResult> {
         let tenant = self.id();
         r.validate()?;
-        let client = self.client().await?;
-        verification::insert_verification_result()
-            .params(
-                &client,
-                &verification::InsertVerificationResultParams {
-                    verdict: r.verdict.as_str(),
-                    confidence: r.confidence,
-                    support_score: r.support_score,
-                    refute_score: r.refute_score,
-                    neutral_score: r.neutral_score,
-                    evidence_count: r.evidence_count,
-                    supporting_evidence_count: r.supporting_evidence_count,
-                    refuting_evidence_count: r.refuting_evidence_count,
-                    neutral_evidence_count: r.neutral_evidence_count,
-                    reasoning: r.reasoning.as_deref(),
-                    nli_result_ids: Some(&r.nli_result_ids),
-                    pipeline_version: r.pipeline_version.as_deref(),
-                    retrieval_method: r.retrieval_method.map(RetrievalMethod::as_str),
-                    claim_id: r.claim_id,
-                    tenant_id: tenant,
-                },
-            )
-            .opt()
-            .await?
-            .ok_or_else(|| Error::MissingReference {
+        let stored = crate::tenant::call!(self, crate::tenant::Retry::Write, |client| {
+            Ok(verification::insert_verification_result()
+                .params(
+                    client,
+                    &verification::InsertVerificationResultParams {
+                        verdict: r.verdict.as_str(),
+                        confidence: r.confidence,
+                        support_score: r.support_score,
+                        refute_score: r.refute_score,
+                        neutral_score: r.neutral_score,
+                        evidence_count: r.evidence_count,
+                        supporting_evidence_count: r.supporting_evidence_count,
+                        refuting_evidence_count: r.refuting_evidence_count,
+                        neutral_evidence_count: r.neutral_evidence_count,
+                        reasoning: r.reasoning.as_deref(),
+                        nli_result_ids: Some(&r.nli_result_ids),
+                        pipeline_version: r.pipeline_version.as_deref(),
+                        retrieval_method: r.retrieval_method.map(RetrievalMethod::as_str),
+                        claim_id: r.claim_id,
+                        tenant_id: tenant,
+                    },
+                )
+                .opt()
+                .await?
+                .ok_or(()))
+        })?;
+        match stored {
+            Ok(row) => Ok(row),
+            Err(()) => Err(self.refused_verification(r).await?),
+        }
+    }
+
+    /// Why [`Tenant::insert_verification_result`] stored nothing: the claim,
+    /// or the first of `nli_result_ids` that is not the tenant's.
+    async fn refused_verification(&self, r: &NewVerificationResult) -> Result<Error> {
+        if self.get_claim(r.claim_id).await?.is_none() {
+            return Ok(Error::MissingReference {
                 constraint: "verification_results_claim_id_fkey".into(),
-                message: format!("claim {} is not tenant {tenant:?}'s", r.claim_id),
-            })
+                message: format!("claim {} is not tenant {:?}'s", r.claim_id, self.id()),
+            });
+        }
+        let ids = &r.nli_result_ids;
+        let known = crate::tenant::call!(self, crate::tenant::Retry::Read, |client| {
+            Ok(nli::tenant_nli_result_ids()
+                .bind(client, &ids, &self.id())
+                .all()
+                .await?)
+        })?;
+        let field = match ids.iter().position(|id| !known.contains(id)) {
+            Some(i) => format!("nli_result_ids[{i}]"),
+            None => "nli_result_ids".into(),
+        };
+        Ok(Error::invalid(
+            field,
+            "is not an NLI result of this tenant; nothing was written",
+        ))
     }
 
     /// The newest verification result of a claim.
@@ -119,21 +149,23 @@ impl Tenant<'_> {
         claim_id: Uuid,
     ) -> Result<Option<VerificationResult>> {
         let tenant = self.id();
-        let client = self.client().await?;
-        Ok(verification::latest_verification_result()
-            .bind(&client, &tenant, &claim_id)
-            .opt()
-            .await?)
+        crate::tenant::call!(self, crate::tenant::Retry::Read, |client| {
+            Ok(verification::latest_verification_result()
+                .bind(client, &tenant, &claim_id)
+                .opt()
+                .await?)
+        })
     }
 
     /// Every verification result of a claim, newest first.
     pub async fn verification_history(&self, claim_id: Uuid) -> Result<Vec<VerificationResult>> {
         let tenant = self.id();
-        let client = self.client().await?;
-        Ok(verification::verification_history()
-            .bind(&client, &tenant, &claim_id)
-            .all()
-            .await?)
+        crate::tenant::call!(self, crate::tenant::Retry::Read, |client| {
+            Ok(verification::verification_history()
+                .bind(client, &tenant, &claim_id)
+                .all()
+                .await?)
+        })
     }
 
     /// The tenant's results with `verdict`, most confident first.
@@ -144,10 +176,11 @@ impl Tenant<'_> {
     ) -> Result<Vec<VerificationResult>> {
         let tenant = self.id();
         validate::limit(limit)?;
-        let client = self.client().await?;
-        Ok(verification::verification_results_by_verdict()
-            .bind(&client, &tenant, &verdict.as_str(), &limit)
-            .all()
-            .await?)
+        crate::tenant::call!(self, crate::tenant::Retry::Read, |client| {
+            Ok(verification::verification_results_by_verdict()
+                .bind(client, &tenant, &verdict.as_str(), &limit)
+                .all()
+                .await?)
+        })
     }
 }

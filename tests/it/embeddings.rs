@@ -1,13 +1,15 @@
 //! Embeddings: upsert, replace, stats, tenant conflicts, bulk loads that
 //! replace or rebuild the vector indexes (`queries/embeddings.sql`).
 
-use truthgraph_db::{BulkLoadOptions, Database, EntityType, Error, NewEmbedding, SearchOptions};
-use uuid::Uuid;
+use truthgraph_db::{
+    BulkLoadOptions, Database, EntityType, Error, NewClaim, NewEmbedding, NewEvidence,
+    SearchOptions, Tenant,
+};
 
 use crate::support::{TestDatabase, field, random_unit};
 
 #[tokio::test]
-async fn embeddings_upsert_replace_stats_and_tenant_conflict() {
+async fn embeddings_upsert_replace_stats_and_tenant_check() {
     let t = TestDatabase::migrated().await.unwrap();
     let db = &t.db;
     let a = db.tenant("a").unwrap();
@@ -35,10 +37,9 @@ async fn embeddings_upsert_replace_stats_and_tenant_conflict() {
         .upsert_embedding(EntityType::Evidence, ev.id, &v1, "m", None)
         .await
         .unwrap_err();
-    assert!(
-        matches!(&err, Error::Conflict { constraint, .. } if constraint == "idx_embeddings_entity_unique"),
-        "{err}"
-    );
+    // The entity is not b's: refused by the statement, naming the field.
+    assert_eq!(field(&err), "entity_id", "{err}");
+    assert_eq!(err.constraint(), Some("check_embeddings_entity"));
     assert_eq!(
         a.get_embedding(EntityType::Evidence, ev.id)
             .await
@@ -88,7 +89,37 @@ async fn embeddings_upsert_replace_stats_and_tenant_conflict() {
     );
 }
 
-fn new_rows(seed: u64, n: usize, model_version: Option<&str>) -> Vec<NewEmbedding> {
+/// `n` embeddings of new entities of `tenant` (evidence and claims in turn),
+/// the entities stored first: an embedding must belong to one (V7).
+async fn new_rows(
+    tenant: &Tenant<'_>,
+    seed: u64,
+    n: usize,
+    model_version: Option<&str>,
+) -> Vec<NewEmbedding> {
+    let evidence = tenant
+        .insert_evidence_many(
+            &(0..n.div_ceil(2))
+                .map(|i| NewEvidence {
+                    content: format!("evidence {seed}/{i}"),
+                    source_url: None,
+                    source_type: None,
+                })
+                .collect::<Vec<_>>(),
+        )
+        .await
+        .unwrap();
+    let claims = tenant
+        .insert_claims(
+            &(0..n / 2)
+                .map(|i| NewClaim {
+                    text: format!("claim {seed}/{i}"),
+                    source_url: None,
+                })
+                .collect::<Vec<_>>(),
+        )
+        .await
+        .unwrap();
     (0..n)
         .map(|i| NewEmbedding {
             entity_type: if i % 2 == 0 {
@@ -96,7 +127,11 @@ fn new_rows(seed: u64, n: usize, model_version: Option<&str>) -> Vec<NewEmbeddin
             } else {
                 EntityType::Claim
             },
-            entity_id: Uuid::new_v4(),
+            entity_id: if i % 2 == 0 {
+                evidence[i / 2].id
+            } else {
+                claims[i / 2].id
+            },
             embedding: random_unit(seed * 100_000 + i as u64, 1536),
             model_name: "m".into(),
             model_version: model_version.map(str::to_string),
@@ -119,7 +154,7 @@ async fn bulk_load_replaces_existing_and_inserts_new_when_asked() {
     let t = TestDatabase::migrated().await.unwrap();
     let db = &t.db;
     let a = db.tenant("a").unwrap();
-    let old = new_rows(1, 20, Some("1"));
+    let old = new_rows(&a, 1, 20, Some("1")).await;
     assert_eq!(a.bulk_load_embeddings(&old).await.unwrap(), 20);
     let before = a
         .get_embedding(old[0].entity_type, old[0].entity_id)
@@ -128,7 +163,7 @@ async fn bulk_load_replaces_existing_and_inserts_new_when_asked() {
         .unwrap();
 
     // Inserting only: an existing entity fails the batch, nothing written.
-    let mut mixed = new_rows(2, 10, Some("2"));
+    let mut mixed = new_rows(&a, 2, 10, Some("2")).await;
     for (i, r) in mixed.iter_mut().enumerate().take(5) {
         r.entity_type = old[i].entity_type;
         r.entity_id = old[i].entity_id;
@@ -178,7 +213,7 @@ async fn bulk_load_replaces_existing_and_inserts_new_when_asked() {
     assert_eq!(embedding_count(db).await, 25);
 
     // One entity twice in a replacing batch: named, nothing sent.
-    let mut twice = new_rows(3, 8, None);
+    let mut twice = new_rows(&a, 3, 8, None).await;
     twice[6].entity_type = twice[2].entity_type;
     twice[6].entity_id = twice[2].entity_id;
     let e = a
@@ -195,14 +230,14 @@ async fn bulk_replace_of_another_tenants_embedding_writes_nothing() {
     let db = &t.db;
     let b = db.tenant("b").unwrap();
 
-    let theirs = new_rows(4, 3, None);
+    let theirs = new_rows(&b, 4, 3, None).await;
     b.bulk_load_embeddings(&theirs).await.unwrap();
     let a = db.tenant("a").unwrap();
-    let mine = new_rows(5, 4, None);
+    let mine = new_rows(&a, 5, 4, None).await;
     a.bulk_load_embeddings(&mine).await.unwrap();
 
     // New rows, one of a's own to replace, and b's entity at row 3.
-    let mut batch = new_rows(6, 6, Some("new"));
+    let mut batch = new_rows(&a, 6, 6, Some("new")).await;
     batch[1].entity_type = mine[0].entity_type;
     batch[1].entity_id = mine[0].entity_id;
     batch[3].entity_type = theirs[1].entity_type;
@@ -215,16 +250,9 @@ async fn bulk_replace_of_another_tenants_embedding_writes_nothing() {
             .bulk_load_embeddings_with(&batch, options)
             .await
             .unwrap_err();
-        match &e {
-            Error::Conflict {
-                constraint,
-                message,
-            } => {
-                assert_eq!(constraint, "idx_embeddings_entity_unique");
-                assert!(message.contains("rows[3]"), "{message}");
-            }
-            other => panic!("expected Conflict, got {other:?}"),
-        }
+        // b's entity is not a's (trigger check_embeddings_entity, V7).
+        assert_eq!(field(&e), "rows[3].entity_id", "{e}");
+        assert_eq!(e.constraint(), Some("check_embeddings_entity"));
         assert_eq!(embedding_count(db).await, 7);
         let got = a
             .get_embedding(mine[0].entity_type, mine[0].entity_id)
@@ -271,23 +299,7 @@ async fn bulk_load_rebuilding_indexes_recreates_each_under_its_name() {
     let before = vector_index_definitions(db).await;
     assert_eq!(before.len(), 2);
     let a = db.tenant("a").unwrap();
-    let rows = new_rows(7, 600, None);
-    // The table's entities, so a search joins them.
-    let ids: Vec<Uuid> = rows
-        .iter()
-        .filter(|r| r.entity_type == EntityType::Evidence)
-        .map(|r| r.entity_id)
-        .collect();
-    db.client()
-        .await
-        .unwrap()
-        .execute(
-            "INSERT INTO evidence (id, tenant_id, content) \
-             SELECT id, 'a', 'evidence ' || id FROM UNNEST($1::uuid[]) id",
-            &[&ids],
-        )
-        .await
-        .unwrap();
+    let rows = new_rows(&a, 7, 600, None).await;
     let n = a
         .bulk_load_embeddings_with(&rows, BulkLoadOptions::default().rebuilding_indexes())
         .await

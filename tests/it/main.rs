@@ -17,6 +17,7 @@ mod nli;
 mod schema;
 mod search;
 mod support;
+mod tenancy;
 mod tune;
 mod verdicts;
 mod verification;

@@ -507,6 +507,18 @@ async fn bulk_load_is_atomic_and_bit_identical() {
     let a = db.tenant("a").unwrap();
 
     let mut data = Clustered::new(5, DIM, 4, 0.5);
+    // The entities first: an embedding must belong to one of the tenant's.
+    let mut entities = Vec::new();
+    for i in 0..50 {
+        entities.push(if i % 2 == 0 {
+            a.insert_evidence(&format!("e{i}"), None, None)
+                .await
+                .unwrap()
+                .id
+        } else {
+            a.insert_claim(&format!("c{i}"), None).await.unwrap().id
+        });
+    }
     let mut rows: Vec<NewEmbedding> = (0..50)
         .map(|i| NewEmbedding {
             entity_type: if i % 2 == 0 {
@@ -514,7 +526,7 @@ async fn bulk_load_is_atomic_and_bit_identical() {
             } else {
                 EntityType::Claim
             },
-            entity_id: Uuid::new_v4(),
+            entity_id: entities[i],
             embedding: data.next(),
             model_name: "m".into(),
             model_version: (i % 3 == 0).then(|| "v1".to_string()),

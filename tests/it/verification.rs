@@ -43,7 +43,25 @@ async fn verification_results_latest_history_and_by_verdict() {
     assert_eq!(first.nli_result_ids, Some(vec![]));
     let mut second = verification(claim.id, VerdictLabel::Supported, 0.9);
     second.reasoning = Some("two sources agree".into());
-    second.nli_result_ids = vec![Uuid::new_v4()];
+    // An NLI result of the tenant's (V7 checks every id).
+    let ev = a.insert_evidence("e", None, None).await.unwrap();
+    let nli = a
+        .insert_nli_result(&truthgraph_db::NewNliResult {
+            claim_id: claim.id,
+            evidence_id: ev.id,
+            label: truthgraph_db::NliLabel::Entailment,
+            confidence: 0.9,
+            entailment_score: 0.9,
+            contradiction_score: 0.05,
+            neutral_score: 0.05,
+            model_name: "m".into(),
+            model_version: None,
+            premise_text: "e".into(),
+            hypothesis_text: "c".into(),
+        })
+        .await
+        .unwrap();
+    second.nli_result_ids = vec![nli.id];
     let second = a.insert_verification_result(&second).await.unwrap();
 
     let latest = a

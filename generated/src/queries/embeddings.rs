@@ -314,11 +314,13 @@ where
 }
 pub struct UpsertEmbeddingStmt(&'static str, Option<tokio_postgres::Statement>);
 /// Inserts or replaces the embedding of an entity (one per entity: the seed's
-/// unique key `(entity_type, entity_id)`). An entity owned by another tenant is
-/// left alone and no row is returned.
+/// unique key `(entity_type, entity_id)`). Trigger `check_embeddings_entity`
+/// (V7) refuses an entity that is not a claim/evidence of `tenant_id`; an
+/// embedding of another tenant found on the tenant's own entity (left by an
+/// older writer) is taken over.
 pub fn upsert_embedding() -> UpsertEmbeddingStmt {
     UpsertEmbeddingStmt(
-        "INSERT INTO embeddings (tenant_id, entity_type, entity_id, embedding, model_name, model_version) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (entity_type, entity_id) DO UPDATE SET embedding = EXCLUDED.embedding, model_name = EXCLUDED.model_name, model_version = EXCLUDED.model_version WHERE embeddings.tenant_id = EXCLUDED.tenant_id RETURNING id, tenant_id, entity_type, entity_id, embedding, model_name, model_version, created_at, updated_at",
+        "INSERT INTO embeddings (tenant_id, entity_type, entity_id, embedding, model_name, model_version) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (entity_type, entity_id) DO UPDATE SET tenant_id = EXCLUDED.tenant_id, embedding = EXCLUDED.embedding, model_name = EXCLUDED.model_name, model_version = EXCLUDED.model_version RETURNING id, tenant_id, entity_type, entity_id, embedding, model_name, model_version, created_at, updated_at",
         None,
     )
 }

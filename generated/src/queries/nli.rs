@@ -72,6 +72,11 @@ pub struct NliResultsByLabelParams<T1: crate::StringSql, T2: crate::StringSql> {
     pub label: T2,
     pub limit: i64,
 }
+#[derive(Debug)]
+pub struct TenantNliResultIdsParams<T1: crate::ArraySql<Item = uuid::Uuid>, T2: crate::StringSql> {
+    pub ids: T1,
+    pub tenant_id: T2,
+}
 #[derive(Debug, Clone, PartialEq)]
 pub struct NliResult {
     pub id: uuid::Uuid,
@@ -154,6 +159,70 @@ where
 {
     pub fn map<R>(self, mapper: fn(NliResultBorrowed) -> R) -> NliResultQuery<'c, 'a, 's, C, R, N> {
         NliResultQuery {
+            client: self.client,
+            params: self.params,
+            query: self.query,
+            cached: self.cached,
+            extractor: self.extractor,
+            mapper,
+        }
+    }
+    pub async fn one(self) -> Result<T, tokio_postgres::Error> {
+        let row =
+            crate::client::async_::one(self.client, self.query, &self.params, self.cached).await?;
+        Ok((self.mapper)((self.extractor)(&row)?))
+    }
+    pub async fn all(self) -> Result<Vec<T>, tokio_postgres::Error> {
+        self.iter().await?.try_collect().await
+    }
+    pub async fn opt(self) -> Result<Option<T>, tokio_postgres::Error> {
+        let opt_row =
+            crate::client::async_::opt(self.client, self.query, &self.params, self.cached).await?;
+        Ok(opt_row
+            .map(|row| {
+                let extracted = (self.extractor)(&row)?;
+                Ok((self.mapper)(extracted))
+            })
+            .transpose()?)
+    }
+    pub async fn iter(
+        self,
+    ) -> Result<
+        impl futures::Stream<Item = Result<T, tokio_postgres::Error>> + 'c,
+        tokio_postgres::Error,
+    > {
+        let stream = crate::client::async_::raw(
+            self.client,
+            self.query,
+            crate::slice_iter(&self.params),
+            self.cached,
+        )
+        .await?;
+        let mapped = stream
+            .map(move |res| {
+                res.and_then(|row| {
+                    let extracted = (self.extractor)(&row)?;
+                    Ok((self.mapper)(extracted))
+                })
+            })
+            .into_stream();
+        Ok(mapped)
+    }
+}
+pub struct UuidUuidQuery<'c, 'a, 's, C: GenericClient, T, const N: usize> {
+    client: &'c C,
+    params: [&'a (dyn postgres_types::ToSql + Sync); N],
+    query: &'static str,
+    cached: Option<&'s tokio_postgres::Statement>,
+    extractor: fn(&tokio_postgres::Row) -> Result<uuid::Uuid, tokio_postgres::Error>,
+    mapper: fn(uuid::Uuid) -> T,
+}
+impl<'c, 'a, 's, C, T: 'c, const N: usize> UuidUuidQuery<'c, 'a, 's, C, T, N>
+where
+    C: GenericClient,
+{
+    pub fn map<R>(self, mapper: fn(uuid::Uuid) -> R) -> UuidUuidQuery<'c, 'a, 's, C, R, N> {
+        UuidUuidQuery {
             client: self.client,
             params: self.params,
             query: self.query,
@@ -723,5 +792,63 @@ impl<'c, 'a, 's, C: GenericClient, T1: crate::StringSql, T2: crate::StringSql>
         params: &'a NliResultsByLabelParams<T1, T2>,
     ) -> NliResultQuery<'c, 'a, 's, C, NliResult, 3> {
         self.bind(client, &params.tenant_id, &params.label, &params.limit)
+    }
+}
+pub struct TenantNliResultIdsStmt(&'static str, Option<tokio_postgres::Statement>);
+/// Which of `ids` are NLI results of the tenant's claims (to name the bad
+/// one when a verification result is refused).
+pub fn tenant_nli_result_ids() -> TenantNliResultIdsStmt {
+    TenantNliResultIdsStmt(
+        "SELECT n.id FROM nli_results n JOIN claims c ON c.id = n.claim_id WHERE n.id = ANY($1) AND c.tenant_id = $2",
+        None,
+    )
+}
+impl TenantNliResultIdsStmt {
+    pub async fn prepare<'a, C: GenericClient>(
+        mut self,
+        client: &'a C,
+    ) -> Result<Self, tokio_postgres::Error> {
+        self.1 = Some(client.prepare(self.0).await?);
+        Ok(self)
+    }
+    pub fn bind<
+        'c,
+        'a,
+        's,
+        C: GenericClient,
+        T1: crate::ArraySql<Item = uuid::Uuid>,
+        T2: crate::StringSql,
+    >(
+        &'s self,
+        client: &'c C,
+        ids: &'a T1,
+        tenant_id: &'a T2,
+    ) -> UuidUuidQuery<'c, 'a, 's, C, uuid::Uuid, 2> {
+        UuidUuidQuery {
+            client,
+            params: [ids, tenant_id],
+            query: self.0,
+            cached: self.1.as_ref(),
+            extractor: |row| Ok(row.try_get(0)?),
+            mapper: |it| it,
+        }
+    }
+}
+impl<'c, 'a, 's, C: GenericClient, T1: crate::ArraySql<Item = uuid::Uuid>, T2: crate::StringSql>
+    crate::client::async_::Params<
+        'c,
+        'a,
+        's,
+        TenantNliResultIdsParams<T1, T2>,
+        UuidUuidQuery<'c, 'a, 's, C, uuid::Uuid, 2>,
+        C,
+    > for TenantNliResultIdsStmt
+{
+    fn params(
+        &'s self,
+        client: &'c C,
+        params: &'a TenantNliResultIdsParams<T1, T2>,
+    ) -> UuidUuidQuery<'c, 'a, 's, C, uuid::Uuid, 2> {
+        self.bind(client, &params.ids, &params.tenant_id)
     }
 }

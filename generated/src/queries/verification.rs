@@ -195,10 +195,11 @@ where
 }
 pub struct InsertVerificationResultStmt(&'static str, Option<tokio_postgres::Statement>);
 /// Stores the verdict of one verification run. Inserts nothing (returns no row)
-/// unless the claim belongs to the tenant.
+/// unless the claim belongs to the tenant and every id of `nli_result_ids` is
+/// an NLI result of the tenant's (checked in this statement).
 pub fn insert_verification_result() -> InsertVerificationResultStmt {
     InsertVerificationResultStmt(
-        "INSERT INTO verification_results (claim_id, verdict, confidence, support_score, refute_score, neutral_score, evidence_count, supporting_evidence_count, refuting_evidence_count, neutral_evidence_count, reasoning, nli_result_ids, pipeline_version, retrieval_method) SELECT c.id, $1::text, $2::float8, $3::float8, $4::float8, $5::float8, $6::int4, $7::int4, $8::int4, $9::int4, $10::text, $11::uuid[], $12::text, $13::text FROM claims c WHERE c.id = $14 AND c.tenant_id = $15 RETURNING id, claim_id, verdict, confidence, support_score, refute_score, neutral_score, evidence_count, supporting_evidence_count, refuting_evidence_count, neutral_evidence_count, reasoning, nli_result_ids, pipeline_version, retrieval_method, created_at, updated_at",
+        "INSERT INTO verification_results (claim_id, verdict, confidence, support_score, refute_score, neutral_score, evidence_count, supporting_evidence_count, refuting_evidence_count, neutral_evidence_count, reasoning, nli_result_ids, pipeline_version, retrieval_method) SELECT c.id, $1::text, $2::float8, $3::float8, $4::float8, $5::float8, $6::int4, $7::int4, $8::int4, $9::int4, $10::text, $11::uuid[], $12::text, $13::text FROM claims c WHERE c.id = $14 AND c.tenant_id = $15 AND NOT EXISTS (SELECT FROM unnest($11::uuid[]) AS x(id) WHERE NOT EXISTS (SELECT FROM nli_results n JOIN claims nc ON nc.id = n.claim_id WHERE n.id = x.id AND nc.tenant_id = $15)) RETURNING id, claim_id, verdict, confidence, support_score, refute_score, neutral_score, evidence_count, supporting_evidence_count, refuting_evidence_count, neutral_evidence_count, reasoning, nli_result_ids, pipeline_version, retrieval_method, created_at, updated_at",
         None,
     )
 }
