@@ -179,3 +179,20 @@ pub const SET_TENANT: &str = "SELECT set_config('truthgraph.tenant_id', $1, $2)"
 
 /// Clears the session's tenant (simple protocol: queued at once, no prepare).
 pub const RESET_TENANT: &str = "RESET truthgraph.tenant_id";
+
+/// `CREATE ROLE login LOGIN PASSWORD 'password' IN ROLE truthgraph_app`: a
+/// login subject to the row-level security of migration V7 (the bench's
+/// least-privilege service). `password` must be the library's own random
+/// hex, never caller input: it is a literal.
+pub fn create_app_login(login: &str, password: &str) -> String {
+    assert!(password.chars().all(|c| c.is_ascii_alphanumeric()));
+    format!(
+        "CREATE ROLE {} LOGIN PASSWORD '{password}' IN ROLE truthgraph_app",
+        quote_ident(login)
+    )
+}
+
+/// `DROP ROLE IF EXISTS name`.
+pub fn drop_role(name: &str) -> String {
+    format!("DROP ROLE IF EXISTS {}", quote_ident(name))
+}

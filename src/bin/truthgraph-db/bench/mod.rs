@@ -263,6 +263,34 @@ async fn measure_all(
     s["default"] = json!(true);
     builds.insert("default".into(), round(build.as_secs_f64(), 2));
     scenarios.push(s);
+    // The same default as a service running with least privilege: a login
+    // of the role truthgraph_app (migration V7), row-level security in force.
+    let login = format!("truthgraph_bench_app_{}", std::process::id());
+    let password = Uuid::new_v4().simple().to_string();
+    let admin = db.client().await?;
+    admin
+        .batch_execute(&raw_sql::create_app_login(&login, &password))
+        .await?;
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let app_url = format!("{url}{sep}user={login}&password={password}");
+    let app = Ctx {
+        url: &app_url,
+        ..ctx
+    };
+    let measured = app
+        .scenario(
+            "default as truthgraph_app (row-level security)",
+            &spec,
+            None,
+        )
+        .await;
+    admin.batch_execute(&raw_sql::drop_role(&login)).await?;
+    let mut s = measured?;
+    s["name"] = json!("default, row-level security (truthgraph_app)");
+    s["index"] = json!(spec.name);
+    s["default"] = json!(false);
+    scenarios.push(s);
+    drop(admin);
     db.close().await;
     Ok(json!({
         "dataset": data.name,

@@ -44,6 +44,7 @@ pub async fn rebuild(db: &Database, ddl: &[String]) -> anyhow::Result<Duration> 
     Ok(took)
 }
 
+#[derive(Clone, Copy)]
 pub struct Ctx<'a> {
     pub config: &'a Config,
     pub url: &'a str,
