@@ -16,29 +16,31 @@
 //! acknowledged row missing and no row stored that was not acknowledged (or
 //! stored twice). The scratch database is dropped at the end unless `--keep`.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use futures_util::{StreamExt, TryStreamExt, stream};
 use pgvector::Vector;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};
 use truthgraph_db::embedded::with_database;
 use truthgraph_db::{
-    Config, Database, EntityType, HybridOptions, NewClaim, NewEmbedding, NewEvidence, NewNliResult,
-    NewVerificationResult, NliLabel, Relationship, RetrievalMethod, SearchOptions, VerdictLabel,
-    catalog, raw_sql,
+    Config, Database, EntityType, HybridOptions, NewNliResult, SearchOptions, catalog, raw_sql,
 };
 use uuid::Uuid;
 
-use super::scenario::rebuild;
-use super::{Progress, percentile, round, tenant_of};
+use super::{Progress, percentile, round};
 use crate::dataset::{self, Dataset};
+
+mod check;
+mod seed;
+
+use check::{count_rows, print_report};
+use seed::{nli_row, verification_row};
 
 /// Options of `bench load`.
 #[derive(clap::Args, Debug, Clone)]
@@ -291,7 +293,7 @@ async fn load_test(
         db.set_dimension(data.dim).await?;
     }
     let seeding = Instant::now();
-    let (tenants, seeded) = seed(&db, &data, args).await?;
+    let (tenants, seeded) = seed::seed(&db, &data, args).await?;
     let seed_s = seeding.elapsed().as_secs_f64();
     let before = count_rows(&db).await?;
     let mut failures = Vec::new();
@@ -377,84 +379,8 @@ async fn load_test(
     monitor.await?;
 
     // Acknowledged against stored.
-    let after = count_rows(&shared.db).await?;
-    let mut writes = Vec::new();
-    let (mut lost_total, mut extra_total, mut acked_total) = (0i64, 0i64, 0i64);
-    for table in TABLES {
-        let (mut seeded_n, mut acked_n, mut stored_n, mut doubt_n) = (0, 0, 0, 0);
-        for (t, seed) in shared.tenants.iter().enumerate() {
-            let key = (seed.name.clone(), table);
-            let (b, a) = (
-                before.get(&key).copied().unwrap_or(0),
-                after.get(&key).copied().unwrap_or(0),
-            );
-            let ack = acked[t].rows(table);
-            let doubt = acked[t].in_doubt.get(table).copied().unwrap_or(0);
-            if a < b + ack {
-                failures.push(format!(
-                    "{table} of {}: {a} rows stored, {b} seeded + {ack} acknowledged",
-                    seed.name
-                ));
-            } else if a > b + ack + doubt {
-                failures.push(format!(
-                    "{table} of {}: {a} rows stored, only {b} seeded + {ack} acknowledged \
-                     (+ {doubt} in doubt)",
-                    seed.name
-                ));
-                extra_total += a - (b + ack + doubt);
-            }
-            seeded_n += b;
-            acked_n += ack;
-            stored_n += a;
-            doubt_n += doubt;
-        }
-        acked_total += acked_n;
-        writes.push(
-            json!({ "table": table, "seeded": seeded_n, "acknowledged": acked_n,
-            "in_doubt": doubt_n, "stored": stored_n }),
-        );
-    }
-    // Every acknowledged id once, and stored as what and whose it was.
-    let mut replaced_totals = (0i64, 0i64, 0i64);
-    for (t, seed) in shared.tenants.iter().enumerate() {
-        let a = &acked[t];
-        for (what, ids) in [
-            ("evidence", &a.evidence),
-            ("embeddings", &a.embeddings),
-            ("nli_results", &a.nli),
-            ("verification_results", &a.verification),
-        ] {
-            let distinct = ids.iter().collect::<HashSet<_>>().len();
-            if distinct != ids.len() {
-                failures.push(format!(
-                    "{what} of {}: {} ids acknowledged twice",
-                    seed.name,
-                    ids.len() - distinct
-                ));
-            }
-            let found = stored_ids(&shared.db, what, &seed.name, ids).await?;
-            if found != distinct as i64 {
-                lost_total += distinct as i64 - found;
-                failures.push(format!(
-                    "{what} of {}: {} acknowledged rows not found",
-                    seed.name,
-                    distinct as i64 - found
-                ));
-            }
-        }
-        let replaced = a.replaced.iter().collect::<HashSet<_>>().len() as i64;
-        let doubt = a.in_doubt.get("replaced").copied().unwrap_or(0);
-        let found = replaced_embeddings(&shared.db, &seed.name).await?;
-        replaced_totals.0 += replaced;
-        replaced_totals.1 += doubt;
-        replaced_totals.2 += found;
-        if found < replaced || found > replaced + doubt {
-            failures.push(format!(
-                "embeddings of {}: {replaced} replaced (acknowledged) but {found} stored as replaced",
-                seed.name,
-            ));
-        }
-    }
+    let writes =
+        check::compare(&shared.db, &shared.tenants, &before, &acked, &mut failures).await?;
 
     let mut ops = Vec::new();
     let (mut total_ops, mut total_errors) = (0usize, 0usize);
@@ -498,12 +424,12 @@ async fn load_test(
         "total": { "ops": total_ops, "ops_per_s": round(total_ops as f64 / elapsed, 1),
             "p50_ms": round(percentile(&all_ms, 0.5), 2), "p99_ms": round(percentile(&all_ms, 0.99), 2),
             "max_ms": round(all_ms.last().copied().unwrap_or(0.0), 2), "errors": total_errors },
-        "writes": writes,
-        "embeddings_replaced": { "acknowledged": replaced_totals.0, "in_doubt": replaced_totals.1,
-            "stored": replaced_totals.2 },
-        "acknowledged_rows": acked_total,
-        "lost_writes": lost_total,
-        "unacknowledged_rows": extra_total,
+        "writes": writes.tables,
+        "embeddings_replaced": { "acknowledged": writes.replaced.0, "in_doubt": writes.replaced.1,
+            "stored": writes.replaced.2 },
+        "acknowledged_rows": writes.acknowledged,
+        "lost_writes": writes.lost,
+        "unacknowledged_rows": writes.extra,
         "server": { "version": info.server_version, "pgvector": info.pgvector_version,
             "fsync": durability.0, "synchronous_commit": durability.1 },
         "passed": failures.is_empty(),
@@ -515,223 +441,6 @@ async fn load_test(
     };
     shared.db.close().await;
     Ok((report, failures))
-}
-
-/// Seeds every tenant; returns what the tasks use and the acknowledged rows
-/// per tenant and table.
-async fn seed(
-    db: &Database,
-    data: &Dataset,
-    args: &Args,
-) -> anyhow::Result<(Vec<TenantSeed>, Counts)> {
-    let mut seeds: Vec<TenantSeed> = (1..=args.tenants.len())
-        .map(|t| TenantSeed {
-            name: format!("tenant-{t}"),
-            claims: Vec::new(),
-            evidence: Vec::new(),
-        })
-        .collect();
-    let mut acked = Counts::new();
-    let mut add = |tenant: &str, table: &'static str, n: usize| {
-        *acked.entry((tenant.to_string(), table)).or_default() += n as i64;
-    };
-    // Without vector indexes while loading, rebuilt afterwards (from the
-    // migrations' definitions): an HNSW insert costs far more than a COPY row.
-    let defs: Vec<String> = catalog::embedding_indexes(&**db.client().await?)
-        .await?
-        .into_iter()
-        .map(|ix| ix.definition)
-        .collect();
-    rebuild(db, &[]).await?;
-    let mut p = Progress::new("seed evidence + embeddings", data.passages.len());
-    let mut done = 0;
-    for (t, seed) in seeds.iter_mut().enumerate() {
-        let mine: Vec<usize> = (0..data.passages.len())
-            .filter(|i| tenant_of(*i, &args.tenants) == t)
-            .collect();
-        let tenant = db.tenant(&seed.name)?;
-        for chunk in mine.chunks(5000) {
-            let rows: Vec<NewEvidence> = chunk
-                .iter()
-                .map(|i| NewEvidence {
-                    content: data.texts[*i].clone(),
-                    source_url: None,
-                    source_type: Some("seed".into()),
-                })
-                .collect();
-            let stored = tenant.insert_evidence_many(&rows).await?;
-            let embeddings: Vec<NewEmbedding> = chunk
-                .iter()
-                .zip(&stored)
-                .map(|(i, ev)| NewEmbedding {
-                    entity_type: EntityType::Evidence,
-                    entity_id: ev.id,
-                    embedding: Vector::from(data.passages[*i].clone()),
-                    model_name: "seed".into(),
-                    model_version: None,
-                })
-                .collect();
-            let n = tenant.bulk_load_embeddings(&embeddings).await?;
-            add(&seed.name, "evidence", stored.len());
-            add(&seed.name, "embeddings", n as usize);
-            seed.evidence
-                .extend(stored.iter().map(|ev| ev.id).zip(chunk.iter().copied()));
-            done += chunk.len();
-            p.set(done);
-        }
-    }
-    eprintln!("load: building the vector index");
-    rebuild(db, &defs).await?;
-    // Claims: the queries' texts, spread over the tenants by the same weights.
-    for (t, seed) in seeds.iter_mut().enumerate() {
-        let mine: Vec<usize> = (0..data.queries.len())
-            .filter(|j| tenant_of(*j + 1_000_000, &args.tenants) == t)
-            .collect();
-        let rows: Vec<NewClaim> = mine
-            .iter()
-            .map(|j| NewClaim {
-                text: data.query_texts[*j].clone(),
-                source_url: None,
-            })
-            .collect();
-        let stored = db.tenant(&seed.name)?.insert_claims(&rows).await?;
-        add(&seed.name, "claims", stored.len());
-        seed.claims
-            .extend(stored.iter().map(|c| c.id).zip(mine.iter().copied()));
-    }
-    if let Some(s) = seeds
-        .iter()
-        .find(|s| s.claims.is_empty() || s.evidence.len() < K)
-    {
-        bail!(
-            "{} got {} claims and {} evidence: seed more (--claims, --vectors) or fewer tenants",
-            s.name,
-            s.claims.len(),
-            s.evidence.len()
-        );
-    }
-    // Per claim: an NLI batch, a verification result aggregating it, and a
-    // verdict with its evidence, 8 claims at a time.
-    let jobs: Vec<(usize, Uuid, usize)> = seeds
-        .iter()
-        .enumerate()
-        .flat_map(|(t, s)| s.claims.iter().map(move |(id, j)| (t, *id, *j)))
-        .collect();
-    let mut p = Progress::new("seed NLI, verification, verdicts", jobs.len());
-    let seeds_ref = &seeds;
-    let mut results = stream::iter(jobs.iter().copied())
-        .map(|(t, claim, j)| async move {
-            let seed = &seeds_ref[t];
-            let tenant = db.tenant(&seed.name)?;
-            let mut rng = ChaCha8Rng::seed_from_u64(claim.as_u128() as u64);
-            let evidence: Vec<(Uuid, usize)> = (0..LINKS)
-                .map(|_| seed.evidence[rng.random_range(0..seed.evidence.len())])
-                .collect();
-            let nli: Vec<NewNliResult> = evidence
-                .iter()
-                .map(|(id, i)| nli_row(&mut rng, data, claim, j, *id, *i))
-                .collect();
-            let nli = tenant.insert_nli_results(&nli).await?;
-            let ver = verification_row(claim, nli.iter().map(|r| r.id).collect());
-            tenant.insert_verification_result(&ver).await?;
-            let verdict = tenant
-                .insert_verdict(
-                    claim,
-                    Some(VerdictLabel::Insufficient),
-                    Some(0.5),
-                    Some("seeded by truthgraph-db bench load"),
-                )
-                .await?;
-            let mut links = 0;
-            let mut linked = HashSet::new();
-            for ((id, _), rel) in evidence.iter().zip([
-                Relationship::Supports,
-                Relationship::Refutes,
-                Relationship::Neutral,
-            ]) {
-                if linked.insert(*id) {
-                    tenant
-                        .link_verdict_evidence(verdict.id, *id, Some(rel), Some(0.5))
-                        .await?;
-                    links += 1;
-                }
-            }
-            anyhow::Ok((t, nli.len(), links))
-        })
-        .buffer_unordered(8);
-    let mut done = 0;
-    while let Some((t, nli, links)) = results.try_next().await? {
-        let name = &seeds[t].name;
-        add(name, "nli_results", nli);
-        add(name, "verification_results", 1);
-        add(name, "verdicts", 1);
-        add(name, "verdict_evidence", links);
-        done += 1;
-        p.set(done);
-    }
-    drop(results);
-    db.client()
-        .await?
-        .batch_execute(raw_sql::ANALYZE_SEARCH_TABLES)
-        .await?;
-    Ok((seeds, acked))
-}
-
-/// A synthetic NLI prediction (random probabilities: this is load, not a model).
-fn nli_row(
-    rng: &mut ChaCha8Rng,
-    data: &Dataset,
-    claim: Uuid,
-    query: usize,
-    evidence: Uuid,
-    passage: usize,
-) -> NewNliResult {
-    let (a, b): (f64, f64) = (rng.random(), rng.random());
-    let (lo, hi) = if a < b { (a, b) } else { (b, a) };
-    let scores = [lo, hi - lo, 1.0 - hi];
-    let (best, confidence) = scores
-        .iter()
-        .copied()
-        .enumerate()
-        .max_by(|x, y| x.1.total_cmp(&y.1))
-        .unwrap_or((2, 1.0));
-    NewNliResult {
-        claim_id: claim,
-        evidence_id: evidence,
-        label: [
-            NliLabel::Entailment,
-            NliLabel::Contradiction,
-            NliLabel::Neutral,
-        ][best],
-        confidence,
-        entailment_score: scores[0],
-        contradiction_score: scores[1],
-        neutral_score: scores[2],
-        model_name: "load-synthetic".into(),
-        model_version: None,
-        premise_text: data.texts[passage].clone(),
-        hypothesis_text: data.query_texts[query].clone(),
-    }
-}
-
-fn verification_row(claim: Uuid, nli: Vec<Uuid>) -> NewVerificationResult {
-    let n = nli.len() as i32;
-    NewVerificationResult {
-        claim_id: claim,
-        verdict: VerdictLabel::Insufficient,
-        confidence: 0.5,
-        support_score: 0.3,
-        refute_score: 0.3,
-        neutral_score: 0.4,
-        evidence_count: n,
-        supporting_evidence_count: 0,
-        refuting_evidence_count: 0,
-        neutral_evidence_count: n,
-        reasoning: Some("synthetic, written by truthgraph-db bench load".into()),
-        nli_result_ids: nli,
-        pipeline_version: Some("load".into()),
-        retrieval_method: Some(RetrievalMethod::Hybrid),
-    }
 }
 
 /// 1 when a failed write may have been stored, 0 when it never reached the
@@ -900,154 +609,6 @@ async fn op(
             None => bail!("claim {} has no verdict", claim.0),
         },
         other => unreachable!("kind {other}"),
-    }
-}
-
-// Load-test-only SQL: row counts per tenant and lookups of acknowledged ids,
-// on the scratch database, to check what the library's calls acknowledged.
-// NLI, verification and verdict rows belong to the tenant of their claim.
-const COUNT_ROWS: &str = "\
-    SELECT tenant_id::text, 'claims', count(*) FROM claims GROUP BY 1 UNION ALL \
-    SELECT tenant_id::text, 'evidence', count(*) FROM evidence GROUP BY 1 UNION ALL \
-    SELECT tenant_id::text, 'embeddings', count(*) FROM embeddings GROUP BY 1 UNION ALL \
-    SELECT c.tenant_id::text, 'nli_results', count(*) FROM nli_results n \
-        JOIN claims c ON c.id = n.claim_id GROUP BY 1 UNION ALL \
-    SELECT c.tenant_id::text, 'verification_results', count(*) FROM verification_results v \
-        JOIN claims c ON c.id = v.claim_id GROUP BY 1 UNION ALL \
-    SELECT c.tenant_id::text, 'verdicts', count(*) FROM verdicts v \
-        JOIN claims c ON c.id = v.claim_id GROUP BY 1 UNION ALL \
-    SELECT c.tenant_id::text, 'verdict_evidence', count(*) FROM verdict_evidence ve \
-        JOIN verdicts v ON v.id = ve.verdict_id JOIN claims c ON c.id = v.claim_id GROUP BY 1";
-
-async fn count_rows(db: &Database) -> anyhow::Result<Counts> {
-    let client = db.client().await?;
-    let mut counts = Counts::new();
-    for row in client.query(COUNT_ROWS, &[]).await? {
-        let table: String = row.get(1);
-        let table = TABLES
-            .iter()
-            .copied()
-            .find(|t| *t == table)
-            .context("unknown table in the row counts")?;
-        counts.insert((row.get(0), table), row.get(2));
-    }
-    Ok(counts)
-}
-
-/// How many of `ids` are stored in `table` as rows of `tenant`.
-async fn stored_ids(db: &Database, table: &str, tenant: &str, ids: &[Uuid]) -> anyhow::Result<i64> {
-    let sql = match table {
-        "evidence" => "SELECT count(*) FROM evidence WHERE tenant_id = $1 AND id = ANY($2)",
-        "embeddings" => {
-            "SELECT count(*) FROM embeddings WHERE tenant_id = $1 AND entity_type = 'evidence' \
-             AND entity_id = ANY($2)"
-        }
-        "nli_results" => {
-            "SELECT count(*) FROM nli_results n JOIN claims c ON c.id = n.claim_id \
-             WHERE c.tenant_id = $1 AND n.id = ANY($2)"
-        }
-        "verification_results" => {
-            "SELECT count(*) FROM verification_results v JOIN claims c ON c.id = v.claim_id \
-             WHERE c.tenant_id = $1 AND v.id = ANY($2)"
-        }
-        other => bail!("no id lookup for {other}"),
-    };
-    let client = db.client().await?;
-    Ok(client.query_one(sql, &[&tenant, &ids]).await?.get(0))
-}
-
-/// Embeddings of `tenant` stored with the replacing model name.
-async fn replaced_embeddings(db: &Database, tenant: &str) -> anyhow::Result<i64> {
-    let client = db.client().await?;
-    Ok(client
-        .query_one(
-            "SELECT count(*) FROM embeddings WHERE tenant_id = $1 AND model_name = $2",
-            &[&tenant, &MODEL_REPLACED],
-        )
-        .await?
-        .get(0))
-}
-
-/// The report as markdown tables on stdout.
-fn print_report(r: &Value) {
-    let tenants: Vec<String> = r["tenants"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|t| {
-            format!(
-                "{} {}/{}",
-                t["tenant"].as_str().unwrap_or("?"),
-                t["evidence"],
-                t["claims"]
-            )
-        })
-        .collect();
-    println!(
-        "load test: {} tasks for {} s (ran {} s), pool of {} connections (at most {} callers waiting), \
-         {}; tenants (evidence/claims): {}; PostgreSQL {}, pgvector {}, fsync={}, synchronous_commit={}",
-        r["tasks"],
-        r["seconds"],
-        r["elapsed_s"],
-        r["pool_max_size"],
-        r["pool_max_waiting"],
-        r["dataset"].as_str().unwrap_or("?"),
-        tenants.join(", "),
-        r["server"]["version"]
-            .as_str()
-            .unwrap_or("?")
-            .split_whitespace()
-            .next()
-            .unwrap_or("?"),
-        r["server"]["pgvector"].as_str().unwrap_or("?"),
-        r["server"]["fsync"].as_str().unwrap_or("?"),
-        r["server"]["synchronous_commit"].as_str().unwrap_or("?"),
-    );
-    println!();
-    println!("| operation | ops | ops/s | p50 ms | p99 ms | max ms | errors |");
-    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
-    let row = |name: &str, o: &Value| {
-        println!(
-            "| {name} | {} | {} | {} | {} | {} | {} |",
-            o["ops"], o["ops_per_s"], o["p50_ms"], o["p99_ms"], o["max_ms"], o["errors"]
-        );
-    };
-    for o in r["ops"].as_array().into_iter().flatten() {
-        row(o["kind"].as_str().unwrap_or("?"), o);
-        for m in o["error_messages"].as_array().into_iter().flatten() {
-            println!("|   error: {} | | | | | | |", m.as_str().unwrap_or("?"));
-        }
-    }
-    row("**total**", &r["total"]);
-    println!();
-    println!("| table | seeded | acknowledged | in doubt | stored |");
-    println!("| --- | ---: | ---: | ---: | ---: |");
-    for w in r["writes"].as_array().into_iter().flatten() {
-        println!(
-            "| {} | {} | {} | {} | {} |",
-            w["table"].as_str().unwrap_or("?"),
-            w["seeded"],
-            w["acknowledged"],
-            w["in_doubt"],
-            w["stored"]
-        );
-    }
-    let rep = &r["embeddings_replaced"];
-    println!(
-        "| embeddings replaced in place (distinct) | – | {} | {} | {} |",
-        rep["acknowledged"], rep["in_doubt"], rep["stored"]
-    );
-    println!();
-    if r["passed"] == true {
-        println!(
-            "zero errors, zero lost writes: every one of {} acknowledged rows stored exactly once, \
-             no row stored that was not acknowledged",
-            r["acknowledged_rows"]
-        );
-    } else {
-        for f in r["failures"].as_array().into_iter().flatten() {
-            println!("FAILED: {}", f.as_str().unwrap_or("?"));
-        }
     }
 }
 
