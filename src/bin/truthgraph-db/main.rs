@@ -93,7 +93,8 @@ enum Command {
         apply: bool,
     },
     /// Load a data set into a fresh database, measure candidate indexes and settings against exact search, print JSON.
-    /// `bench load`: the bounded load test.
+    ///
+    /// `bench load` is the bounded load test.
     #[command(args_conflicts_with_subcommands = true)]
     Bench {
         #[command(subcommand)]
@@ -130,10 +131,12 @@ enum Command {
 
 #[derive(Subcommand)]
 enum BenchCommand {
-    /// Bounded load test: --tasks tasks for --seconds of mixed search, hybrid search, new evidence with
-    /// embeddings, NLI batches, verification writes and verdict reads on a seeded scratch database;
-    /// prints throughput and p50/p99 per operation, then compares acknowledged writes with stored rows.
-    /// Exit status 1 on any error or any lost or unacknowledged row.
+    /// Bounded load test: mixed calls from many tasks for a fixed time, then acknowledged writes against stored rows.
+    ///
+    /// Seeds a scratch database, runs --tasks tasks for --seconds of mixed search, hybrid search, new
+    /// evidence with embeddings, NLI batches, verification writes and verdict reads, prints throughput
+    /// and p50/p99 per operation, then compares acknowledged writes with stored rows. Exit status 1 on
+    /// any error or any lost or unacknowledged row.
     Load(Box<bench::load::Args>),
 }
 

@@ -136,6 +136,7 @@ const COUNT_ROWS: &str = "\
     SELECT c.tenant_id::text, 'verdict_evidence', count(*) FROM verdict_evidence ve \
         JOIN verdicts v ON v.id = ve.verdict_id JOIN claims c ON c.id = v.claim_id GROUP BY 1";
 
+/// Rows per tenant and table.
 pub async fn count_rows(db: &Database) -> anyhow::Result<Counts> {
     let client = db.client().await?;
     let mut counts = Counts::new();

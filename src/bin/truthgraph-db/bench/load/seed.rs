@@ -216,6 +216,7 @@ pub fn nli_row(
     }
 }
 
+/// A synthetic verification result of `claim` aggregating the NLI rows `nli`.
 pub fn verification_row(claim: Uuid, nli: Vec<Uuid>) -> NewVerificationResult {
     let n = nli.len() as i32;
     NewVerificationResult {
