@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Renders `truthgraph-db bench` JSON as the markdown tables of BENCHMARKS.md.
+"""Renders `truthgraph-db bench` (and `bench load --json`) JSON as the markdown tables of BENCHMARKS.md.
 
     python3 scripts/bench-table.py bench.json
 """
@@ -7,8 +7,37 @@ import json
 import sys
 
 
+def load_test(r):
+    """`truthgraph-db bench load --json FILE`."""
+    tenants = ", ".join(f"{t['tenant']} {t['evidence']}/{t['claims']}" for t in r["tenants"])
+    s = r["server"]
+    print(f"{r['dataset']}: {r['tasks']} tasks for {r['seconds']} s, pool {r['pool_max_size']} "
+          f"(at most {r['pool_max_waiting']} callers waiting); tenants (evidence/claims) {tenants}; "
+          f"PostgreSQL {s['version'].split()[0]}, pgvector {s['pgvector']}, fsync={s['fsync']}, "
+          f"synchronous_commit={s['synchronous_commit']}")
+    print()
+    print("| operation | ops | ops/s | p50 ms | p99 ms | max ms | errors |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for o in r["ops"] + [dict(r["total"], kind="**total**")]:
+        print(f"| {o['kind']} | {o['ops']} | {o['ops_per_s']} | {o['p50_ms']} | {o['p99_ms']} | "
+              f"{o['max_ms']} | {o['errors']} |")
+    print()
+    print("| table | seeded | acknowledged | in doubt | stored |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for w in r["writes"]:
+        print(f"| {w['table']} | {w['seeded']} | {w['acknowledged']} | {w['in_doubt']} | {w['stored']} |")
+    rep = r["embeddings_replaced"]
+    print(f"| embeddings replaced in place (distinct) | – | {rep['acknowledged']} | {rep['in_doubt']} "
+          f"| {rep['stored']} |")
+    print()
+    print(f"passed: {r['passed']}; lost writes {r['lost_writes']}, "
+          f"rows stored unacknowledged {r['unacknowledged_rows']}")
+
+
 def main(path):
     r = json.load(open(path))
+    if r.get("kind") == "load":
+        return load_test(r)
     tenants = ", ".join(f"{t['tenant']} {t['rows']}" for t in r["tenants"])
     print(f"{r['dataset']}: {r['rows']} rows x {r['dim']}, {r['queries']} queries, k = {r['k']}, "
           f"tenants ({tenants}), concurrency {r['concurrency']}; "

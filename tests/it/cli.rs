@@ -236,3 +236,47 @@ async fn tune_stores_a_setting_that_inspect_reports() {
     assert!(text.contains("stored by tune: hnsw.ef_search"), "{text}");
     assert!(text.contains("(Tuned {"), "{text}");
 }
+
+#[tokio::test]
+async fn bench_load_acknowledges_every_write_with_more_tasks_than_connections() {
+    let t = TestDatabase::migrated().await.unwrap();
+    // Six tasks on a pool of two: callers wait for a connection, none fails.
+    let out = Command::new(env!("CARGO_BIN_EXE_truthgraph-db"))
+        .args([
+            "bench",
+            "load",
+            "--synthetic",
+            "--dim",
+            "16",
+            "--vectors",
+            "300",
+            "--claims",
+            "24",
+            "--seconds",
+            "1",
+            "--tasks",
+            "6",
+        ])
+        .env("DATABASE_URL", &t.url)
+        .env("TRUTHGRAPH_POOL_MAX_SIZE", "2")
+        .output()
+        .expect("run truthgraph-db");
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}\n{}", stderr(&out));
+    assert!(text.contains("| **total** |"), "{text}");
+    assert!(text.contains("zero errors, zero lost writes"), "{text}");
+    let names: Vec<String> = t
+        .raw_client()
+        .await
+        .unwrap()
+        .query(
+            "SELECT datname::text FROM pg_database WHERE datname LIKE 'truthgraph_load_%'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(names.is_empty(), "{names:?}");
+}

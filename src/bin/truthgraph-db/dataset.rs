@@ -22,6 +22,8 @@ pub struct Dataset {
     pub texts: Vec<String>,
     /// Query vectors, none of them in the corpus.
     pub queries: Vec<Vec<f32>>,
+    /// Query texts, one per query vector (claim-like sentences).
+    pub query_texts: Vec<String>,
 }
 
 /// Reads at most `max_passages` passages and `max_queries` queries from `dir`.
@@ -35,12 +37,15 @@ pub fn read_dir(dir: &Path, max_passages: usize, max_queries: usize) -> anyhow::
     queries.truncate(max_queries);
     let mut texts = read_texts(&dir.join("passages.jsonl.gz"), passages.len())?;
     texts.resize(passages.len(), String::new());
+    let mut query_texts = read_texts(&dir.join("queries.jsonl.gz"), queries.len())?;
+    query_texts.resize(queries.len(), String::new());
     Ok(Dataset {
         name: format!("{} (real, {} dims)", dir.display(), dim),
         dim,
         passages,
         texts,
         queries,
+        query_texts,
     })
 }
 
@@ -115,8 +120,11 @@ pub fn synthetic(n: usize, dim: usize, queries: usize, seed: u64) -> Dataset {
         unit(v)
     };
     let passages: Vec<Vec<f32>> = (0..n).map(|_| point(&mut rng)).collect();
-    let queries = (0..queries).map(|_| point(&mut rng)).collect();
+    let queries: Vec<Vec<f32>> = (0..queries).map(|_| point(&mut rng)).collect();
     Dataset {
+        query_texts: (0..queries.len())
+            .map(|i| format!("synthetic passage {i}"))
+            .collect(),
         name: format!("synthetic low-rank (seed {seed}, {dim} dims)"),
         dim,
         texts: (0..n).map(|i| format!("synthetic passage {i}")).collect(),

@@ -93,7 +93,12 @@ enum Command {
         apply: bool,
     },
     /// Load a data set into a fresh database, measure candidate indexes and settings against exact search, print JSON.
+    ///
+    /// `bench load` is the bounded load test.
+    #[command(args_conflicts_with_subcommands = true)]
     Bench {
+        #[command(subcommand)]
+        command: Option<BenchCommand>,
         /// A real embedding set (e.g. benches/data/minilm); without it, deterministic synthetic vectors.
         #[arg(long)]
         data: Option<PathBuf>,
@@ -122,6 +127,17 @@ enum Command {
         #[arg(long)]
         keep: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Bounded load test: mixed calls from many tasks for a fixed time, then acknowledged writes against stored rows.
+    ///
+    /// Seeds a scratch database, runs --tasks tasks for --seconds of mixed search, hybrid search, new
+    /// evidence with embeddings, NLI batches, verification writes and verdict reads, prints throughput
+    /// and p50/p99 per operation, then compares acknowledged writes with stored rows. Exit status 1 on
+    /// any error or any lost or unacknowledged row.
+    Load(Box<bench::load::Args>),
 }
 
 fn main() -> ExitCode {
@@ -168,6 +184,14 @@ async fn run(command: Command, database: Option<String>) -> anyhow::Result<()> {
         );
     }
     if let Command::Bench {
+        command: Some(BenchCommand::Load(args)),
+        ..
+    } = command
+    {
+        return bench::load::run(&config, *args).await;
+    }
+    if let Command::Bench {
+        command: None,
         data,
         vectors,
         dim,

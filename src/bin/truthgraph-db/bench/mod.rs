@@ -10,6 +10,9 @@
 //! SQL below on plain connections started with the same settings. Exactly one
 //! scenario is marked `default`: the index the migrations create, with the
 //! settings a user who changes nothing gets for this table.
+//!
+//! `bench load` ([`load`]) is the bounded load test: mixed calls from many
+//! tasks for a fixed time, then acknowledged writes against stored rows.
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
@@ -28,6 +31,7 @@ use uuid::Uuid;
 use crate::dataset::{self, Dataset};
 
 mod indexes;
+pub mod load;
 mod scenario;
 
 use indexes::{IndexSpec, index_specs};
