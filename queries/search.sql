@@ -45,26 +45,26 @@ ORDER BY hits.distance, e.id;
 
 --! search_evidence_exact (source_type?, min_similarity?) : EvidenceHit
 --- Like `search_evidence`, but exact: orders by an expression the index cannot
---- serve, so every row is compared (for recall checks and small tenants).
+--- serve (`+ 0`), so every row of the tenant is compared (for recall checks).
+--- The rows are sorted whole and the outer LIMIT stops the primary-key
+--- lookups at the k-th valid row: checking every row's entity before a
+--- top-k sort cost 3x (12.9 against 4.1 ms p50 at 20K x 384).
 SELECT e.id, 1 - hits.distance AS similarity, e.content, e.source_url, e.source_type
 FROM (
-    SELECT em.entity_id, em.embedding <=> :query AS distance
+    SELECT em.entity_id, (em.embedding <=> :query) + 0 AS distance
     FROM embeddings em
     WHERE em.tenant_id = :tenant_id AND em.entity_type = 'evidence'
-      AND (SELECT s.tenant_id = em.tenant_id
-                  AND (:source_type::text IS NULL OR s.source_type = :source_type)
-           FROM evidence s WHERE s.id = em.entity_id)
-    ORDER BY (em.embedding <=> :query) + 0, em.entity_id
-    LIMIT :k
+    ORDER BY 2, 1
 ) hits
 CROSS JOIN LATERAL (
-    -- OFFSET 0 keeps this a primary-key lookup per hit, whatever the statistics say.
     SELECT e.id, e.tenant_id, e.content, e.source_url, e.source_type
     FROM evidence e WHERE e.id = hits.entity_id OFFSET 0
 ) e
 WHERE e.tenant_id = :tenant_id
+  AND (:source_type::text IS NULL OR e.source_type = :source_type)
   AND (:min_similarity::float8 IS NULL OR 1 - hits.distance >= :min_similarity)
-ORDER BY hits.distance, e.id;
+ORDER BY hits.distance, hits.entity_id
+LIMIT :k;
 
 --! search_claims (min_similarity?) : ClaimHit
 --- Top-k claims of a tenant by cosine similarity to `query` (index scan).
@@ -86,15 +86,13 @@ WHERE c.tenant_id = :tenant_id
 ORDER BY hits.distance, c.id;
 
 --! search_claims_exact (min_similarity?) : ClaimHit
---- Like `search_claims`, but exact (no index).
+--- Like `search_claims`, but exact (no index), built as `search_evidence_exact`.
 SELECT c.id, 1 - hits.distance AS similarity, c.text, c.source_url
 FROM (
-    SELECT em.entity_id, em.embedding <=> :query AS distance
+    SELECT em.entity_id, (em.embedding <=> :query) + 0 AS distance
     FROM embeddings em
     WHERE em.tenant_id = :tenant_id AND em.entity_type = 'claim'
-      AND (SELECT c.tenant_id = em.tenant_id FROM claims c WHERE c.id = em.entity_id)
-    ORDER BY (em.embedding <=> :query) + 0, em.entity_id
-    LIMIT :k
+    ORDER BY 2, 1
 ) hits
 CROSS JOIN LATERAL (
     SELECT c.id, c.tenant_id, c.text, c.source_url
@@ -102,7 +100,8 @@ CROSS JOIN LATERAL (
 ) c
 WHERE c.tenant_id = :tenant_id
   AND (:min_similarity::float8 IS NULL OR 1 - hits.distance >= :min_similarity)
-ORDER BY hits.distance, c.id;
+ORDER BY hits.distance, hits.entity_id
+LIMIT :k;
 
 --! hybrid_search_evidence : HybridHit(source_url?, source_type?, vector_rank?, keyword_rank?)
 --- Evidence ranked by reciprocal rank fusion (k = 60) of full-text rank

@@ -248,7 +248,7 @@ impl Tenant<'_> {
         if opts.exact {
             return crate::tenant::call!(self, crate::tenant::Retry::Read, |c| {
                 Ok(search::search_claims_exact()
-                    .bind(c, &query, &tenant, &k, &min)
+                    .bind(c, &query, &tenant, &min, &k)
                     .all()
                     .await?)
             });

@@ -708,3 +708,59 @@ async fn nli_result_ids_must_be_the_tenants() {
     }
     assert_eq!(a.verification_history(a_claim).await.unwrap().len(), before);
 }
+
+#[tokio::test]
+async fn a_mass_disconnect_is_never_seen_by_a_caller() {
+    let t = TestDatabase::migrated().await.unwrap();
+    seed(&t.db, "a", 1).await;
+    let config = Config {
+        pool_max_size: 4,
+        ..Config::default()
+    };
+    for round in 0..3 {
+        let db = t.connect(&config).await.unwrap();
+        let a = db.tenant("a").unwrap();
+        // Fill the pool with four open connections.
+        let warm: Vec<_> = futures_util::future::join_all((0..4).map(|_| db.client()))
+            .await
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        drop(warm);
+        assert_eq!(db.pool().status().size, 4);
+        // A failover in miniature: every backend of this database is killed.
+        let admin = t.raw_client().await.unwrap();
+        let killed: i64 = admin
+            .query_one(
+                "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND pid <> pg_backend_pid()) k",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        assert!(killed >= 4, "round {round}: {killed} backends killed");
+        // Reads and writes right after: each finds its connection dead before
+        // anything ran, and is retried on a fresh one.
+        let claims =
+            futures_util::future::join_all((0..6).map(|_| a.recent_claims(10, None))).await;
+        for c in claims {
+            assert_eq!(c.unwrap().len(), 1, "round {round}");
+        }
+        let q = random_unit(1, DIM);
+        a.search_evidence(&q, &SearchOptions::top(3)).await.unwrap();
+        a.insert_claim(&format!("after round {round}"), None)
+            .await
+            .unwrap();
+        db.close().await;
+    }
+    assert_eq!(
+        t.db.tenant("a")
+            .unwrap()
+            .recent_claims(10, None)
+            .await
+            .unwrap()
+            .len(),
+        4
+    );
+}

@@ -18,8 +18,8 @@ pub struct SearchEvidenceExactParams<'a, T1: crate::StringSql, T2: crate::String
     pub query: truthgraph_vector_ref::VectorRef<'a>,
     pub tenant_id: T1,
     pub source_type: Option<T2>,
-    pub k: i64,
     pub min_similarity: Option<f64>,
+    pub k: i64,
 }
 #[derive(Debug)]
 pub struct SearchClaimsParams<'a, T1: crate::StringSql> {
@@ -32,8 +32,8 @@ pub struct SearchClaimsParams<'a, T1: crate::StringSql> {
 pub struct SearchClaimsExactParams<'a, T1: crate::StringSql> {
     pub query: truthgraph_vector_ref::VectorRef<'a>,
     pub tenant_id: T1,
-    pub k: i64,
     pub min_similarity: Option<f64>,
+    pub k: i64,
 }
 #[derive(Debug)]
 pub struct HybridSearchEvidenceParams<'a, T1: crate::StringSql, T2: crate::StringSql> {
@@ -561,10 +561,13 @@ impl<'c, 'a, 's, C: GenericClient, T1: crate::StringSql, T2: crate::StringSql>
 }
 pub struct SearchEvidenceExactStmt(&'static str, Option<tokio_postgres::Statement>);
 /// Like `search_evidence`, but exact: orders by an expression the index cannot
-/// serve, so every row is compared (for recall checks and small tenants).
+/// serve (`+ 0`), so every row of the tenant is compared (for recall checks).
+/// The rows are sorted whole and the outer LIMIT stops the primary-key
+/// lookups at the k-th valid row: checking every row's entity before a
+/// top-k sort cost 3x (12.9 against 4.1 ms p50 at 20K x 384).
 pub fn search_evidence_exact() -> SearchEvidenceExactStmt {
     SearchEvidenceExactStmt(
-        "SELECT e.id, 1 - hits.distance AS similarity, e.content, e.source_url, e.source_type FROM ( SELECT em.entity_id, em.embedding <=> $1 AS distance FROM embeddings em WHERE em.tenant_id = $2 AND em.entity_type = 'evidence' AND (SELECT s.tenant_id = em.tenant_id AND ($3::text IS NULL OR s.source_type = $3) FROM evidence s WHERE s.id = em.entity_id) ORDER BY (em.embedding <=> $1) + 0, em.entity_id LIMIT $4 ) hits CROSS JOIN LATERAL ( SELECT e.id, e.tenant_id, e.content, e.source_url, e.source_type FROM evidence e WHERE e.id = hits.entity_id OFFSET 0 ) e WHERE e.tenant_id = $2 AND ($5::float8 IS NULL OR 1 - hits.distance >= $5) ORDER BY hits.distance, e.id",
+        "SELECT e.id, 1 - hits.distance AS similarity, e.content, e.source_url, e.source_type FROM ( SELECT em.entity_id, (em.embedding <=> $1) + 0 AS distance FROM embeddings em WHERE em.tenant_id = $2 AND em.entity_type = 'evidence' ORDER BY 2, 1 ) hits CROSS JOIN LATERAL ( SELECT e.id, e.tenant_id, e.content, e.source_url, e.source_type FROM evidence e WHERE e.id = hits.entity_id OFFSET 0 ) e WHERE e.tenant_id = $2 AND ($3::text IS NULL OR e.source_type = $3) AND ($4::float8 IS NULL OR 1 - hits.distance >= $4) ORDER BY hits.distance, hits.entity_id LIMIT $5",
         None,
     )
 }
@@ -582,12 +585,12 @@ impl SearchEvidenceExactStmt {
         query: &'a truthgraph_vector_ref::VectorRef<'a>,
         tenant_id: &'a T1,
         source_type: &'a Option<T2>,
-        k: &'a i64,
         min_similarity: &'a Option<f64>,
+        k: &'a i64,
     ) -> EvidenceHitQuery<'c, 'a, 's, C, EvidenceHit, 5> {
         EvidenceHitQuery {
             client,
-            params: [query, tenant_id, source_type, k, min_similarity],
+            params: [query, tenant_id, source_type, min_similarity, k],
             query: self.0,
             cached: self.1.as_ref(),
             extractor:
@@ -624,8 +627,8 @@ impl<'c, 'a, 's, C: GenericClient, T1: crate::StringSql, T2: crate::StringSql>
             &params.query,
             &params.tenant_id,
             &params.source_type,
-            &params.k,
             &params.min_similarity,
+            &params.k,
         )
     }
 }
@@ -696,10 +699,10 @@ impl<'c, 'a, 's, C: GenericClient, T1: crate::StringSql>
     }
 }
 pub struct SearchClaimsExactStmt(&'static str, Option<tokio_postgres::Statement>);
-/// Like `search_claims`, but exact (no index).
+/// Like `search_claims`, but exact (no index), built as `search_evidence_exact`.
 pub fn search_claims_exact() -> SearchClaimsExactStmt {
     SearchClaimsExactStmt(
-        "SELECT c.id, 1 - hits.distance AS similarity, c.text, c.source_url FROM ( SELECT em.entity_id, em.embedding <=> $1 AS distance FROM embeddings em WHERE em.tenant_id = $2 AND em.entity_type = 'claim' AND (SELECT c.tenant_id = em.tenant_id FROM claims c WHERE c.id = em.entity_id) ORDER BY (em.embedding <=> $1) + 0, em.entity_id LIMIT $3 ) hits CROSS JOIN LATERAL ( SELECT c.id, c.tenant_id, c.text, c.source_url FROM claims c WHERE c.id = hits.entity_id OFFSET 0 ) c WHERE c.tenant_id = $2 AND ($4::float8 IS NULL OR 1 - hits.distance >= $4) ORDER BY hits.distance, c.id",
+        "SELECT c.id, 1 - hits.distance AS similarity, c.text, c.source_url FROM ( SELECT em.entity_id, (em.embedding <=> $1) + 0 AS distance FROM embeddings em WHERE em.tenant_id = $2 AND em.entity_type = 'claim' ORDER BY 2, 1 ) hits CROSS JOIN LATERAL ( SELECT c.id, c.tenant_id, c.text, c.source_url FROM claims c WHERE c.id = hits.entity_id OFFSET 0 ) c WHERE c.tenant_id = $2 AND ($3::float8 IS NULL OR 1 - hits.distance >= $3) ORDER BY hits.distance, hits.entity_id LIMIT $4",
         None,
     )
 }
@@ -716,12 +719,12 @@ impl SearchClaimsExactStmt {
         client: &'c C,
         query: &'a truthgraph_vector_ref::VectorRef<'a>,
         tenant_id: &'a T1,
-        k: &'a i64,
         min_similarity: &'a Option<f64>,
+        k: &'a i64,
     ) -> ClaimHitQuery<'c, 'a, 's, C, ClaimHit, 4> {
         ClaimHitQuery {
             client,
-            params: [query, tenant_id, k, min_similarity],
+            params: [query, tenant_id, min_similarity, k],
             query: self.0,
             cached: self.1.as_ref(),
             extractor:
@@ -756,8 +759,8 @@ impl<'c, 'a, 's, C: GenericClient, T1: crate::StringSql>
             client,
             &params.query,
             &params.tenant_id,
-            &params.k,
             &params.min_similarity,
+            &params.k,
         )
     }
 }

@@ -113,13 +113,23 @@ impl Engine {
         let (k, none_src, none_min) = (k as i64, None::<&str>, None::<f64>);
         let rows = match self {
             Engine::Library(db) => {
-                let c = db.client().await?;
-                let params: [&(dyn ToSql + Sync); 5] = [q, &tenant, &none_src, &k, &none_min];
-                c.query(
-                    &format!("EXPLAIN (ANALYZE) {}", sql::search::SEARCH_EVIDENCE),
-                    &params,
-                )
-                .await?
+                // In a transaction of the tenant: under row-level security
+                // (a truthgraph_app login) the search sees only its rows.
+                let (q, t) = (q.clone(), tenant.to_string());
+                db.tenant(tenant)?
+                    .transaction(move |tx| {
+                        Box::pin(async move {
+                            let params: [&(dyn ToSql + Sync); 5] =
+                                [&q, &t, &none_src, &k, &none_min];
+                            Ok(tx
+                                .query(
+                                    &format!("EXPLAIN (ANALYZE) {}", sql::search::SEARCH_EVIDENCE),
+                                    &params,
+                                )
+                                .await?)
+                        })
+                    })
+                    .await?
             }
             Engine::Raw { sql, clients } => {
                 let (client, stmt) = &clients[0];
