@@ -1,11 +1,14 @@
 -- Operator queries: index usage and sizes (vector indexes: catalog.sql).
 
 --! index_usage : IndexUsage()
---- Scans and size of every index on the TruthGraph tables, least used first.
+--- Scans, size and validity of every index on the TruthGraph tables, least
+--- used first (an invalid index, left by an interrupted concurrent build, is
+--- never scanned but still takes space).
 SELECT s.relname::text AS table_name, s.indexrelname::text AS index_name,
        s.idx_scan AS scans, s.idx_tup_read AS tuples_read,
-       pg_relation_size(s.indexrelid) AS size_bytes
+       pg_relation_size(s.indexrelid) AS size_bytes, i.indisvalid AS is_valid
 FROM pg_stat_user_indexes s
+JOIN pg_index i ON i.indexrelid = s.indexrelid
 WHERE s.schemaname = 'public'
 ORDER BY s.idx_scan, s.relname, s.indexrelname;
 

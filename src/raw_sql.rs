@@ -170,3 +170,10 @@ pub fn swap_index(from: &str, to: &str) -> String {
         to_q = quote_ident(to)
     )
 }
+
+/// `DROP INDEX CONCURRENTLY IF EXISTS name`: drops an index (a leftover of an
+/// interrupted concurrent build) without blocking reads or writes of its
+/// table; outside any transaction block.
+pub fn drop_index_concurrently(name: &str) -> String {
+    format!("DROP INDEX CONCURRENTLY IF EXISTS {}", quote_ident(name))
+}

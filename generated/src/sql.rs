@@ -84,7 +84,7 @@ pub mod evidence {
 /// Queries of `queries/maintenance.sql`.
 pub mod maintenance {
     /// SQL of [`crate::queries::maintenance::index_usage`].
-    pub const INDEX_USAGE: &str = "SELECT s.relname::text AS table_name, s.indexrelname::text AS index_name, s.idx_scan AS scans, s.idx_tup_read AS tuples_read, pg_relation_size(s.indexrelid) AS size_bytes FROM pg_stat_user_indexes s WHERE s.schemaname = 'public' ORDER BY s.idx_scan, s.relname, s.indexrelname";
+    pub const INDEX_USAGE: &str = "SELECT s.relname::text AS table_name, s.indexrelname::text AS index_name, s.idx_scan AS scans, s.idx_tup_read AS tuples_read, pg_relation_size(s.indexrelid) AS size_bytes, i.indisvalid AS is_valid FROM pg_stat_user_indexes s JOIN pg_index i ON i.indexrelid = s.indexrelid WHERE s.schemaname = 'public' ORDER BY s.idx_scan, s.relname, s.indexrelname";
     /// SQL of [`crate::queries::maintenance::table_sizes`].
     pub const TABLE_SIZES: &str = "SELECT s.relname::text AS table_name, s.n_live_tup AS live_rows, pg_relation_size(s.relid) AS table_bytes, pg_indexes_size(s.relid) AS index_bytes, pg_total_relation_size(s.relid) AS total_bytes FROM pg_stat_user_tables s WHERE s.schemaname = 'public' ORDER BY pg_total_relation_size(s.relid) DESC, s.relname";
     /// SQL of [`crate::queries::maintenance::orphan_embeddings`].

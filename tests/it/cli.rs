@@ -3,7 +3,12 @@
 
 use std::process::{Command, Output};
 
-use crate::support::{TestDatabase, listed, undone_to, versions};
+use truthgraph_db::EntityType;
+
+use crate::support::{
+    TestDatabase, interrupt_concurrent_build, listed, random_unit, undone_to, vector_index_states,
+    versions,
+};
 
 fn cli(url: Option<&str>, args: &[&str]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_truthgraph-db"));
@@ -235,4 +240,93 @@ async fn tune_stores_a_setting_that_inspect_reports() {
     let text = stdout(&out);
     assert!(text.contains("stored by tune: hnsw.ef_search"), "{text}");
     assert!(text.contains("(Tuned {"), "{text}");
+}
+
+#[tokio::test]
+async fn reindex_through_the_cli() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let url = Some(t.url.as_str());
+    let a = t.db.tenant("a").unwrap();
+    for i in 0..20 {
+        let ev = a
+            .insert_evidence(&format!("e{i}"), None, None)
+            .await
+            .unwrap();
+        a.upsert_embedding(
+            EntityType::Evidence,
+            ev.id,
+            &random_unit(i, 1536),
+            "m",
+            None,
+        )
+        .await
+        .unwrap();
+    }
+    let raw = t.raw_client().await.unwrap();
+
+    // An interrupted rebuild's leftover: shown as such, then dropped.
+    interrupt_concurrent_build(
+        &t,
+        "REINDEX INDEX CONCURRENTLY idx_embeddings_vector_cosine",
+    )
+    .await;
+    let status = stdout(&cli(url, &["status"]));
+    assert!(
+        status.contains("idx_embeddings_vector_cosine_ccnew hnsw vector_cosine_ops (m=16, ef_construction=64) INVALID: leftover"),
+        "{status}"
+    );
+    let inspect = stdout(&cli(url, &["inspect"]));
+    assert!(
+        inspect.contains("idx_embeddings_vector_cosine_ccnew (hnsw): INVALID leftover"),
+        "{inspect}"
+    );
+    let out = cli(url, &["reindex"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains(
+            "reindex: dropped idx_embeddings_vector_cosine_ccnew (invalid leftover of an \
+             interrupted concurrent build,"
+        ) && text.contains("reindex: rebuilt idx_embeddings_vector_cosine\n"),
+        "{text}"
+    );
+    assert_eq!(
+        vector_index_states(&raw).await,
+        (vec![("idx_embeddings_vector_cosine".to_string(), true)], 0)
+    );
+
+    // A failing rebuild: exit 1, one clear line, nothing invalid left.
+    raw.batch_execute(
+        "SET maintenance_work_mem = '256MB'; \
+         CREATE INDEX idx_embeddings_ivf ON embeddings USING ivfflat (embedding vector_cosine_ops) \
+         WITH (lists = 1); \
+         DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET maintenance_work_mem = ''1MB''', \
+         current_database()); END $$",
+    )
+    .await
+    .unwrap();
+    let out = cli(url, &["reindex"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    let first = err
+        .lines()
+        .find(|l| l.starts_with("error: "))
+        .unwrap_or_default();
+    assert!(
+        first.starts_with("error: reindex failed: ")
+            && first.contains("memory required is")
+            && first.contains("maintenance_work_mem is 1 MB")
+            && first.contains("raise maintenance_work_mem"),
+        "{err}"
+    );
+    assert_eq!(
+        vector_index_states(&raw).await,
+        (
+            vec![
+                ("idx_embeddings_ivf".to_string(), true),
+                ("idx_embeddings_vector_cosine".to_string(), true)
+            ],
+            0
+        )
+    );
 }

@@ -7,6 +7,7 @@ pub struct IndexUsage {
     pub scans: i64,
     pub tuples_read: i64,
     pub size_bytes: i64,
+    pub is_valid: bool,
 }
 pub struct IndexUsageBorrowed<'a> {
     pub table_name: &'a str,
@@ -14,6 +15,7 @@ pub struct IndexUsageBorrowed<'a> {
     pub scans: i64,
     pub tuples_read: i64,
     pub size_bytes: i64,
+    pub is_valid: bool,
 }
 impl<'a> From<IndexUsageBorrowed<'a>> for IndexUsage {
     fn from(
@@ -23,6 +25,7 @@ impl<'a> From<IndexUsageBorrowed<'a>> for IndexUsage {
             scans,
             tuples_read,
             size_bytes,
+            is_valid,
         }: IndexUsageBorrowed<'a>,
     ) -> Self {
         Self {
@@ -31,6 +34,7 @@ impl<'a> From<IndexUsageBorrowed<'a>> for IndexUsage {
             scans,
             tuples_read,
             size_bytes,
+            is_valid,
         }
     }
 }
@@ -299,10 +303,12 @@ where
     }
 }
 pub struct IndexUsageStmt(&'static str, Option<tokio_postgres::Statement>);
-/// Scans and size of every index on the TruthGraph tables, least used first.
+/// Scans, size and validity of every index on the TruthGraph tables, least
+/// used first (an invalid index, left by an interrupted concurrent build, is
+/// never scanned but still takes space).
 pub fn index_usage() -> IndexUsageStmt {
     IndexUsageStmt(
-        "SELECT s.relname::text AS table_name, s.indexrelname::text AS index_name, s.idx_scan AS scans, s.idx_tup_read AS tuples_read, pg_relation_size(s.indexrelid) AS size_bytes FROM pg_stat_user_indexes s WHERE s.schemaname = 'public' ORDER BY s.idx_scan, s.relname, s.indexrelname",
+        "SELECT s.relname::text AS table_name, s.indexrelname::text AS index_name, s.idx_scan AS scans, s.idx_tup_read AS tuples_read, pg_relation_size(s.indexrelid) AS size_bytes, i.indisvalid AS is_valid FROM pg_stat_user_indexes s JOIN pg_index i ON i.indexrelid = s.indexrelid WHERE s.schemaname = 'public' ORDER BY s.idx_scan, s.relname, s.indexrelname",
         None,
     )
 }
@@ -331,6 +337,7 @@ impl IndexUsageStmt {
                         scans: row.try_get(2)?,
                         tuples_read: row.try_get(3)?,
                         size_bytes: row.try_get(4)?,
+                        is_valid: row.try_get(5)?,
                     })
                 },
             mapper: |it| IndexUsage::from(it),

@@ -72,7 +72,7 @@ enum Command {
     Adopt,
     /// Index usage, table sizes and vector index tuning advice.
     Inspect,
-    /// Rebuild the vector indexes (after a bulk load) and refresh statistics.
+    /// Rebuild the vector indexes (after a bulk load) and refresh statistics; first drop the invalid leftovers of interrupted rebuilds.
     Reindex,
     /// Measure recall and latency of the vector index's settings on this database, store the cheapest that reaches --recall, advise (and with --apply run) a rebuild.
     Tune {
