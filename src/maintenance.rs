@@ -1,5 +1,5 @@
 //! Operator maintenance (`queries/maintenance.sql`): index usage, sizes,
-//! orphan embeddings, rebuilding vector indexes (and
+//! orphan embeddings (and deleting them), rebuilding vector indexes (and
 //! dropping what interrupted rebuilds left), and tuning advice.
 
 use truthgraph_queries::queries::{catalog as catalog_queries, maintenance};
@@ -248,6 +248,21 @@ impl Database {
     pub async fn orphan_embeddings(&self) -> Result<Vec<OrphanEmbeddings>> {
         let client = self.client().await?;
         Ok(maintenance::orphan_embeddings().bind(&client).all().await?)
+    }
+
+    /// Deletes every embedding whose entity is missing or another tenant's
+    /// (what [`Database::orphan_embeddings`] counts), in one statement, so
+    /// all or nothing. Returns how many went, per tenant and entity type
+    /// (empty when there were none). Rows of valid entities are untouched.
+    ///
+    /// # Errors
+    /// Connection and database errors only (nothing is deleted then).
+    pub async fn delete_orphan_embeddings(&self) -> Result<Vec<OrphanEmbeddings>> {
+        let client = self.client().await?;
+        Ok(maintenance::delete_orphan_embeddings()
+            .bind(&client)
+            .all()
+            .await?)
     }
 
     /// Rebuilds every vector index on `embeddings` (`REINDEX INDEX

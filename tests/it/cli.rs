@@ -4,6 +4,7 @@
 use std::process::{Command, Output};
 
 use truthgraph_db::EntityType;
+use uuid::Uuid;
 
 use crate::support::{
     TestDatabase, interrupt_concurrent_build, listed, random_unit, undone_to, vector_index_states,
@@ -243,7 +244,7 @@ async fn tune_stores_a_setting_that_inspect_reports() {
 }
 
 #[tokio::test]
-async fn reindex_through_the_cli() {
+async fn reindex_and_prune_embeddings_through_the_cli() {
     let t = TestDatabase::migrated().await.unwrap();
     let url = Some(t.url.as_str());
     let a = t.db.tenant("a").unwrap();
@@ -329,4 +330,40 @@ async fn reindex_through_the_cli() {
             0
         )
     );
+
+    // prune-embeddings: --dry-run lists, then the real run deletes exactly those.
+    for (tenant, entity) in [("a", Uuid::new_v4()), ("b", Uuid::new_v4())] {
+        raw.execute(
+            "INSERT INTO embeddings (tenant_id, entity_type, entity_id, embedding, model_name) \
+             VALUES ($1, 'claim', $2, $3, 'm')",
+            &[&tenant, &entity, &random_unit(99, 1536)],
+        )
+        .await
+        .unwrap();
+    }
+    let count = async || -> i64 {
+        raw.query_one("SELECT count(*) FROM embeddings", &[])
+            .await
+            .unwrap()
+            .get(0)
+    };
+    let out = cli(url, &["prune-embeddings", "--dry-run"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains(
+            "tenant \"b\" claim: 1 with no entity, 0 pointing at another tenant's entity"
+        ) && text.contains("would delete 2 embeddings (dry run: nothing deleted)"),
+        "{text}"
+    );
+    assert_eq!(count().await, 22);
+    let out = cli(url, &["prune-embeddings"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("prune-embeddings: deleted 2 embeddings"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(count().await, 20);
+    assert!(t.db.orphan_embeddings().await.unwrap().is_empty());
 }

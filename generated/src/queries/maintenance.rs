@@ -425,3 +425,44 @@ impl OrphanEmbeddingsStmt {
         }
     }
 }
+pub struct DeleteOrphanEmbeddingsStmt(&'static str, Option<tokio_postgres::Statement>);
+/// Deletes, in one statement, every embedding `orphan_embeddings` counts (its
+/// entity does not exist or belongs to another tenant) and returns how many
+/// went per tenant and entity type (same columns as `orphan_embeddings`).
+pub fn delete_orphan_embeddings() -> DeleteOrphanEmbeddingsStmt {
+    DeleteOrphanEmbeddingsStmt(
+        "WITH doomed AS ( SELECT em.id, em.tenant_id, em.entity_type, coalesce(c.id, e.id) IS NULL AS missing FROM embeddings em LEFT JOIN claims c ON em.entity_type = 'claim' AND c.id = em.entity_id LEFT JOIN evidence e ON em.entity_type = 'evidence' AND e.id = em.entity_id WHERE coalesce(c.id, e.id) IS NULL OR coalesce(c.tenant_id, e.tenant_id) <> em.tenant_id FOR UPDATE OF em ), gone AS ( DELETE FROM embeddings x USING doomed d WHERE x.id = d.id RETURNING d.tenant_id, d.entity_type, d.missing ) SELECT tenant_id, entity_type, count(*) FILTER (WHERE missing) AS missing_entity, count(*) FILTER (WHERE NOT missing) AS foreign_entity FROM gone GROUP BY tenant_id, entity_type ORDER BY tenant_id, entity_type",
+        None,
+    )
+}
+impl DeleteOrphanEmbeddingsStmt {
+    pub async fn prepare<'a, C: GenericClient>(
+        mut self,
+        client: &'a C,
+    ) -> Result<Self, tokio_postgres::Error> {
+        self.1 = Some(client.prepare(self.0).await?);
+        Ok(self)
+    }
+    pub fn bind<'c, 'a, 's, C: GenericClient>(
+        &'s self,
+        client: &'c C,
+    ) -> OrphanEmbeddingsQuery<'c, 'a, 's, C, OrphanEmbeddings, 0> {
+        OrphanEmbeddingsQuery {
+            client,
+            params: [],
+            query: self.0,
+            cached: self.1.as_ref(),
+            extractor: |
+                row: &tokio_postgres::Row,
+            | -> Result<OrphanEmbeddingsBorrowed, tokio_postgres::Error> {
+                Ok(OrphanEmbeddingsBorrowed {
+                    tenant_id: row.try_get(0)?,
+                    entity_type: row.try_get(1)?,
+                    missing_entity: row.try_get(2)?,
+                    foreign_entity: row.try_get(3)?,
+                })
+            },
+            mapper: |it| OrphanEmbeddings::from(it),
+        }
+    }
+}

@@ -1,5 +1,7 @@
-//! Operator commands: inspect (usage, sizes, orphans, advice) and reindex.
+//! Operator commands: inspect (usage, sizes, orphans, advice), reindex and
+//! prune-embeddings.
 
+use anyhow::Context;
 use truthgraph_db::Database;
 use truthgraph_db::maintenance::{DropReason, OrphanEmbeddings};
 
@@ -33,6 +35,9 @@ pub async fn inspect(db: &Database) -> anyhow::Result<()> {
     }
     for o in &orphans {
         println!("  {}", orphan_line(o));
+    }
+    if !orphans.is_empty() {
+        println!("  (`truthgraph-db prune-embeddings` deletes them)");
     }
     let d = db.search_defaults();
     println!("\nsearch settings in force on this process's connections:");
@@ -94,6 +99,30 @@ pub async fn reindex(db: &Database) -> anyhow::Result<()> {
     }
     if report.rebuilt.is_empty() {
         println!("reindex: no vector index on embeddings");
+    }
+    Ok(())
+}
+
+/// `prune-embeddings [--dry-run]`: deletes (or lists) the embeddings whose
+/// entity is missing or another tenant's.
+pub async fn prune_embeddings(db: &Database, dry_run: bool) -> anyhow::Result<()> {
+    let rows = if dry_run {
+        db.orphan_embeddings().await
+    } else {
+        db.delete_orphan_embeddings().await
+    }
+    .context("prune-embeddings failed, nothing was deleted")?;
+    let total: i64 = rows
+        .iter()
+        .map(|o| o.missing_entity + o.foreign_entity)
+        .sum();
+    for o in &rows {
+        println!("prune-embeddings: {}", orphan_line(o));
+    }
+    if dry_run {
+        println!("prune-embeddings: would delete {total} embeddings (dry run: nothing deleted)");
+    } else {
+        println!("prune-embeddings: deleted {total} embeddings");
     }
     Ok(())
 }
