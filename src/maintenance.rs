@@ -411,6 +411,43 @@ mod tests {
     }
 
     #[test]
+    fn only_leftovers_and_identical_copies_are_redundant() {
+        let ix = |name: &str, valid: bool, with: &str| VectorIndex {
+            index_name: name.into(),
+            is_valid: valid,
+            definition: format!(
+                "CREATE INDEX {name} ON public.embeddings USING hnsw (embedding \
+                 vector_cosine_ops) WITH ({with})"
+            ),
+            ..index("hnsw", &[])
+        };
+        let real = ix("idx_v", true, "m='16'");
+        let names = |all: &[VectorIndex]| {
+            redundant_indexes(all)
+                .into_iter()
+                .map(|d| (d.name, d.reason))
+                .collect::<Vec<_>>()
+        };
+        let dup = DropReason::Duplicate { of: "idx_v".into() };
+        assert_eq!(
+            names(&[
+                real.clone(),
+                ix("idx_v_ccnew", false, "m='16'"),
+                ix("idx_v_ccnew1", true, "m='16'"),
+                ix("idx_v_ccnew2", true, "m='32'"),
+                ix("idx_w_ccnew", true, "m='16'"),
+                ix("idx_x", false, "m='16'"),
+            ]),
+            [
+                ("idx_v_ccnew".to_string(), DropReason::Leftover),
+                ("idx_v_ccnew1".to_string(), dup)
+            ]
+        );
+        // A copy whose original is gone is the index in use: kept.
+        assert!(names(&[ix("idx_v_ccnew1", true, "m='16'")]).is_empty());
+    }
+
+    #[test]
     fn lists_follow_pgvector_guidance() {
         assert_eq!(recommended_lists(0), 1);
         assert_eq!(recommended_lists(10_000), 10);

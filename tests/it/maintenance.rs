@@ -423,3 +423,48 @@ async fn orphan_and_foreign_embeddings_are_deleted_and_valid_ones_stay() {
     assert!(db.orphan_embeddings().await.unwrap().is_empty());
     assert!(db.delete_orphan_embeddings().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_bulk_load_that_rebuilds_indexes_leaves_leftovers_invalid() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let a = t.db.tenant("a").unwrap();
+    let raw = t.raw_client().await.unwrap();
+    interrupt_concurrent_build(
+        &t,
+        "REINDEX INDEX CONCURRENTLY idx_embeddings_vector_cosine",
+    )
+    .await;
+    let mut rows = Vec::new();
+    for i in 0..10 {
+        let ev = a
+            .insert_evidence(&format!("e{i}"), None, None)
+            .await
+            .unwrap();
+        rows.push(truthgraph_db::NewEmbedding {
+            entity_type: EntityType::Evidence,
+            entity_id: ev.id,
+            embedding: random_unit(i, 1536),
+            model_name: "m".into(),
+            model_version: None,
+        });
+    }
+    let options = truthgraph_db::BulkLoadOptions {
+        rebuild_indexes: true,
+        ..Default::default()
+    };
+    assert_eq!(
+        a.bulk_load_embeddings_with(&rows, options).await.unwrap(),
+        10
+    );
+    // Recreated from its definition, the leftover would now be a valid second copy.
+    assert_eq!(
+        vector_index_states(&raw).await,
+        (
+            owned(&[
+                ("idx_embeddings_vector_cosine", true),
+                ("idx_embeddings_vector_cosine_ccnew", false)
+            ]),
+            1
+        )
+    );
+}
