@@ -3,7 +3,7 @@
 use tokio_postgres::error::SqlState;
 use truthgraph_db::catalog::{self, TUNE_REBUILD_INDEX};
 use truthgraph_db::maintenance::{DropReason, DroppedIndex};
-use truthgraph_db::{Config, EntityType};
+use truthgraph_db::{Config, EntityType, Error};
 use uuid::Uuid;
 
 use crate::support::{TestDatabase, interrupt_concurrent_build, random_unit, vector_index_states};
@@ -300,6 +300,9 @@ async fn a_failed_reindex_returns_the_error_and_leaves_nothing_invalid() {
     // New connections get 1 MB: too little for an IVFFlat build of 1536 dimensions.
     let low = t.connect(&Config::default()).await.unwrap();
     let e = low.reindex_vector_indexes().await.unwrap_err();
+    // Not the caller's bad input: a database error with the server's words.
+    assert!(matches!(e, Error::Database(_)), "{e:?}");
+    assert_eq!(e.code().map(|c| c.code()), Some("54000"));
     assert!(
         e.to_string().contains("maintenance_work_mem is 1 MB"),
         "{e}"
