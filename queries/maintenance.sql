@@ -1,11 +1,14 @@
 -- Operator queries: index usage and sizes (vector indexes: catalog.sql).
 
 --! index_usage : IndexUsage()
---- Scans and size of every index on the TruthGraph tables, least used first.
+--- Scans, size and validity of every index on the TruthGraph tables, least
+--- used first (an invalid index, left by an interrupted concurrent build, is
+--- never scanned but still takes space).
 SELECT s.relname::text AS table_name, s.indexrelname::text AS index_name,
        s.idx_scan AS scans, s.idx_tup_read AS tuples_read,
-       pg_relation_size(s.indexrelid) AS size_bytes
+       pg_relation_size(s.indexrelid) AS size_bytes, i.indisvalid AS is_valid
 FROM pg_stat_user_indexes s
+JOIN pg_index i ON i.indexrelid = s.indexrelid
 WHERE s.schemaname = 'public'
 ORDER BY s.idx_scan, s.relname, s.indexrelname;
 
@@ -32,3 +35,25 @@ LEFT JOIN evidence e ON em.entity_type = 'evidence' AND e.id = em.entity_id
 WHERE coalesce(c.id, e.id) IS NULL OR coalesce(c.tenant_id, e.tenant_id) <> em.tenant_id
 GROUP BY em.tenant_id, em.entity_type
 ORDER BY em.tenant_id, em.entity_type;
+
+--! delete_orphan_embeddings : OrphanEmbeddings()
+--- Deletes, in one statement, every embedding `orphan_embeddings` counts (its
+--- entity does not exist or belongs to another tenant) and returns how many
+--- went per tenant and entity type (same columns as `orphan_embeddings`).
+WITH doomed AS (
+    SELECT em.id, em.tenant_id, em.entity_type, coalesce(c.id, e.id) IS NULL AS missing
+    FROM embeddings em
+    LEFT JOIN claims c ON em.entity_type = 'claim' AND c.id = em.entity_id
+    LEFT JOIN evidence e ON em.entity_type = 'evidence' AND e.id = em.entity_id
+    WHERE coalesce(c.id, e.id) IS NULL OR coalesce(c.tenant_id, e.tenant_id) <> em.tenant_id
+    FOR UPDATE OF em
+), gone AS (
+    DELETE FROM embeddings x USING doomed d WHERE x.id = d.id
+    RETURNING d.tenant_id, d.entity_type, d.missing
+)
+SELECT tenant_id, entity_type,
+       count(*) FILTER (WHERE missing) AS missing_entity,
+       count(*) FILTER (WHERE NOT missing) AS foreign_entity
+FROM gone
+GROUP BY tenant_id, entity_type
+ORDER BY tenant_id, entity_type;

@@ -41,14 +41,56 @@ pub async fn vector_indexes(client: &impl GenericClient) -> Result<Vec<VectorInd
     Ok(catalog::vector_indexes().bind(client).all().await?)
 }
 
-/// The vector indexes on `embeddings`, by name.
+/// The vector indexes on `embeddings` that are meant to be there, by name:
+/// every valid one, and every invalid one that is not a [build
+/// leftover](is_build_leftover) (a failed `CREATE INDEX CONCURRENTLY` of a
+/// real index, which a rebuild repairs). Leftovers are left out, so code that
+/// drops and recreates these indexes from their definitions never turns a
+/// leftover into a second valid index; [`all_embedding_indexes`] lists them too.
 ///
 /// # Errors
 /// Connection and database errors only.
 pub async fn embedding_indexes(client: &impl GenericClient) -> Result<Vec<VectorIndex>> {
+    let mut all = all_embedding_indexes(client).await?;
+    all.retain(|ix| !is_build_leftover(ix));
+    Ok(all)
+}
+
+/// Every vector index on `embeddings`, by name, build leftovers included
+/// (check [`VectorIndex::is_valid`] and [`is_build_leftover`]).
+///
+/// # Errors
+/// Connection and database errors only.
+pub async fn all_embedding_indexes(client: &impl GenericClient) -> Result<Vec<VectorIndex>> {
     let mut all = vector_indexes(client).await?;
     all.retain(|ix| ix.table_name == "embeddings");
     Ok(all)
+}
+
+/// The temporary name under which `tune` builds a replacement vector index
+/// before swapping it in.
+pub const TUNE_REBUILD_INDEX: &str = "idx_embeddings_vector_cosine_rebuild";
+
+/// Whether `ix` is the invalid leftover of an interrupted or failed
+/// concurrent build: `REINDEX … CONCURRENTLY` leaves `<name>_ccnew` (then
+/// `_ccnew1`, `_ccnew2`, …) when the new copy's build fails, and
+/// `<name>_ccold` when dropping the old copy fails; `tune` leaves
+/// [`TUNE_REBUILD_INDEX`]. Such an index is never used by searches and must
+/// be dropped, not rebuilt: a rebuild would make it a second valid copy of an
+/// index that already exists. Valid indexes are never leftovers.
+pub fn is_build_leftover(ix: &VectorIndex) -> bool {
+    !ix.is_valid
+        && (ix.index_name == TUNE_REBUILD_INDEX || concurrent_copy_of(&ix.index_name).is_some())
+}
+
+/// For a name `REINDEX … CONCURRENTLY` gives its transient copies
+/// (`<base>_ccnew`, `<base>_ccold`, with an optional counter), `<base>`.
+pub fn concurrent_copy_of(name: &str) -> Option<&str> {
+    let trimmed = name.trim_end_matches(|c: char| c.is_ascii_digit());
+    trimmed
+        .strip_suffix("_ccnew")
+        .or_else(|| trimmed.strip_suffix("_ccold"))
+        .filter(|base| !base.is_empty())
 }
 
 /// The value of storage parameter `name` (`lists`, `m`, …) of an index, if set.
@@ -163,5 +205,33 @@ mod tests {
         assert_eq!(index_option(&ix, "m"), Some(24));
         assert_eq!(index_option(&ix, "ef_construction"), Some(64));
         assert_eq!(index_option(&ix, "lists"), None);
+    }
+
+    #[test]
+    fn build_leftovers_are_invalid_concurrent_copies() {
+        assert_eq!(concurrent_copy_of("idx_a_ccnew"), Some("idx_a"));
+        assert_eq!(concurrent_copy_of("idx_a_ccnew12"), Some("idx_a"));
+        assert_eq!(concurrent_copy_of("idx_a_ccold"), Some("idx_a"));
+        assert_eq!(concurrent_copy_of("idx_a_ccnewer"), None);
+        assert_eq!(concurrent_copy_of("idx_a"), None);
+        assert_eq!(concurrent_copy_of("_ccnew"), None);
+        let ix = |name: &str, is_valid| VectorIndex {
+            index_name: name.into(),
+            table_name: "embeddings".into(),
+            method: "hnsw".into(),
+            opclass: "vector_cosine_ops".into(),
+            options: None,
+            definition: String::new(),
+            size_bytes: 0,
+            is_valid,
+            table_rows_estimate: 0,
+        };
+        assert!(is_build_leftover(&ix("idx_a_ccnew1", false)));
+        assert!(is_build_leftover(&ix("idx_a_ccold", false)));
+        assert!(is_build_leftover(&ix(TUNE_REBUILD_INDEX, false)));
+        // A valid index is in use whatever its name; an invalid real index
+        // is repaired by a rebuild.
+        assert!(!is_build_leftover(&ix("idx_a_ccnew", true)));
+        assert!(!is_build_leftover(&ix("idx_a", false)));
     }
 }

@@ -1,15 +1,113 @@
 //! Operator maintenance (`queries/maintenance.sql`): index usage, sizes,
-//! orphan embeddings, rebuilding vector indexes, and tuning advice.
+//! orphan embeddings (and deleting them), rebuilding vector indexes (and
+//! dropping what interrupted rebuilds left), and tuning advice.
 
-use truthgraph_queries::queries::maintenance;
+use truthgraph_queries::queries::{catalog as catalog_queries, maintenance};
 
-use crate::catalog::{self, VectorIndex, index_option};
+use crate::catalog::{self, VectorIndex, concurrent_copy_of, index_option, is_build_leftover};
 use crate::db::Database;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::raw_sql;
 use crate::settings::SearchDefaults;
 
 pub use truthgraph_queries::queries::maintenance::{IndexUsage, OrphanEmbeddings, TableSize};
+
+/// Key of the session advisory lock held while vector indexes are rebuilt
+/// (`reindex`, `tune --apply`): one rebuild at a time, so none takes another's
+/// index under construction for a leftover. Distinct from the migrators' lock,
+/// so a long rebuild never holds up a service's start-up `migrate`.
+pub const MAINTENANCE_LOCK_KEY: i64 = 0x7472_7574_6867_7232; // "truthgr2"
+
+/// Runs `f` holding the [`MAINTENANCE_LOCK_KEY`] advisory lock on `client`,
+/// releasing it whatever `f` returns (it also ends with the session).
+pub(crate) async fn with_maintenance_lock<T>(
+    client: &mut tokio_postgres::Client,
+    f: impl AsyncFnOnce(&mut tokio_postgres::Client) -> Result<T>,
+) -> Result<T> {
+    catalog_queries::advisory_lock()
+        .bind(client, &MAINTENANCE_LOCK_KEY)
+        .one()
+        .await?;
+    let out = f(client).await;
+    let released = catalog_queries::advisory_unlock()
+        .bind(client, &MAINTENANCE_LOCK_KEY)
+        .one()
+        .await;
+    let value = out?;
+    released?;
+    Ok(value)
+}
+
+/// Why [`Database::reindex_vector_indexes`] dropped an index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DropReason {
+    /// An invalid leftover of an interrupted or failed concurrent build
+    /// ([`catalog::is_build_leftover`]): never used, but it takes space.
+    Leftover,
+    /// A valid `*_ccnew`/`*_ccold` index with the same definition as the
+    /// index it was copied from (named here): what rebuilding a leftover as
+    /// if it were a real index made of it. Every write maintained both.
+    Duplicate {
+        /// The index it duplicates.
+        of: String,
+    },
+}
+
+/// An index [`Database::reindex_vector_indexes`] dropped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DroppedIndex {
+    /// Its name.
+    pub name: String,
+    /// Its size before it was dropped.
+    pub size_bytes: i64,
+    /// Why it was dropped.
+    pub reason: DropReason,
+}
+
+/// What [`Database::reindex_vector_indexes`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReindexReport {
+    /// Leftovers and duplicates dropped (`DROP INDEX CONCURRENTLY`) before
+    /// anything was rebuilt.
+    pub dropped: Vec<DroppedIndex>,
+    /// The vector indexes rebuilt, by name.
+    pub rebuilt: Vec<String>,
+    /// Those of `rebuilt` that were invalid before (a failed `CREATE INDEX
+    /// CONCURRENTLY` of a real index) and are valid now.
+    pub repaired: Vec<String>,
+}
+
+/// The indexes among `indexes` (those of one table) that a reindex drops
+/// rather than rebuilds: invalid build leftovers, and valid concurrent
+/// copies identical to the index they were copied from.
+pub fn redundant_indexes(indexes: &[VectorIndex]) -> Vec<DroppedIndex> {
+    // `CREATE INDEX name ON table USING …`: compare what follows the name.
+    let body = |ix: &VectorIndex| ix.definition.split_once(" ON ").map(|(_, b)| b.to_string());
+    indexes
+        .iter()
+        .filter_map(|ix| {
+            let reason = if is_build_leftover(ix) {
+                DropReason::Leftover
+            } else {
+                let base = concurrent_copy_of(&ix.index_name)?;
+                let original = indexes
+                    .iter()
+                    .find(|o| o.index_name == base && o.is_valid)?;
+                if !ix.is_valid || body(ix).is_none() || body(ix) != body(original) {
+                    return None;
+                }
+                DropReason::Duplicate {
+                    of: base.to_string(),
+                }
+            };
+            Some(DroppedIndex {
+                name: ix.index_name.clone(),
+                size_bytes: ix.size_bytes,
+                reason,
+            })
+        })
+        .collect()
+}
 
 /// What [`Database::tuning_advice`] recommends for one vector index.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,9 +141,26 @@ pub fn recommended_lists(rows: i64) -> u32 {
 /// given the settings in force.
 pub fn advise(ix: &VectorIndex, rows: Option<i64>, defaults: &SearchDefaults) -> TuningAdvice {
     let mut advice = Vec::new();
+    if is_build_leftover(ix) {
+        advice.push(format!(
+            "INVALID leftover of an interrupted concurrent build ({} bytes): searches never use \
+             it; `truthgraph-db reindex` drops it",
+            ix.size_bytes
+        ));
+        return TuningAdvice {
+            index: ix.index_name.clone(),
+            method: ix.method.clone(),
+            rows,
+            current: index_option(ix, if ix.method == "ivfflat" { "lists" } else { "m" })
+                .unwrap_or_default(),
+            advice,
+        };
+    }
     if !ix.is_valid {
         advice.push(
-            "INVALID (an interrupted concurrent build): searches do not use it; run reindex".into(),
+            "INVALID (a failed concurrent build): searches do not use it; \
+             `truthgraph-db reindex` rebuilds it"
+                .into(),
         );
     }
     if rows.is_none() {
@@ -135,43 +250,95 @@ impl Database {
         Ok(maintenance::orphan_embeddings().bind(&client).all().await?)
     }
 
+    /// Deletes every embedding whose entity is missing or another tenant's
+    /// (what [`Database::orphan_embeddings`] counts), in one statement, so
+    /// all or nothing. Returns how many went, per tenant and entity type
+    /// (empty when there were none). Rows of valid entities are untouched.
+    ///
+    /// # Errors
+    /// Connection and database errors only (nothing is deleted then).
+    pub async fn delete_orphan_embeddings(&self) -> Result<Vec<OrphanEmbeddings>> {
+        let client = self.client().await?;
+        Ok(maintenance::delete_orphan_embeddings()
+            .bind(&client)
+            .all()
+            .await?)
+    }
+
     /// Rebuilds every vector index on `embeddings` (`REINDEX INDEX
     /// CONCURRENTLY`, so reads and writes go on) and refreshes the planner
     /// statistics. An IVFFlat index computes its list centres from the rows
     /// present when it is built; after a bulk load into an empty table this is
     /// what makes the index accurate. Also runs `ANALYZE` on `embeddings`,
-    /// `evidence` and `claims`. Returns the rebuilt indexes.
+    /// `evidence` and `claims`.
+    ///
+    /// First it drops (`DROP INDEX CONCURRENTLY`) what interrupted rebuilds
+    /// left on `embeddings` ([`redundant_indexes`]): invalid `*_ccnew`,
+    /// `*_ccold` and `tune` leftovers, which must never be rebuilt as if they
+    /// were real indexes, and valid copies an earlier rebuild made of them.
+    /// An invalid index that is not a leftover (a failed `CREATE INDEX
+    /// CONCURRENTLY`) is rebuilt, which makes it valid. When a rebuild
+    /// fails, the invalid copy it left is dropped before the error is
+    /// returned. Rebuilds hold [`MAINTENANCE_LOCK_KEY`], so two never run at
+    /// once.
     ///
     /// # Errors
-    /// Connection and database errors (a failed rebuild leaves the old index
-    /// in use).
-    pub async fn reindex_vector_indexes(&self) -> Result<Vec<String>> {
+    /// Connection and database errors, e.g. `maintenance_work_mem` too small
+    /// for an IVFFlat build. A failed rebuild leaves the old index in use and
+    /// nothing invalid behind (unless the connection itself was lost; the
+    /// next call drops that leftover); rebuilds before it stay done.
+    pub async fn reindex_vector_indexes(&self) -> Result<ReindexReport> {
         // A rebuild takes as long as it takes: run it without statement_timeout
         // on a connection that is retired afterwards.
         self.with_schema_connection(async |client| {
-            let indexes = catalog::embedding_indexes(&*client).await?;
-            for ix in &indexes {
-                client
-                    .batch_execute(&raw_sql::reindex_concurrently(&ix.index_name))
-                    .await?;
-            }
-            // Fresh statistics for the tables a search reads: without them the
-            // planner guesses row counts and may pick a poor join or skip the index.
-            client.batch_execute(raw_sql::ANALYZE_SEARCH_TABLES).await?;
-            Ok(indexes.into_iter().map(|ix| ix.index_name).collect())
+            with_maintenance_lock(client, async |client| {
+                let indexes = catalog::all_embedding_indexes(&*client).await?;
+                let dropped = redundant_indexes(&indexes);
+                for d in &dropped {
+                    client
+                        .batch_execute(&raw_sql::drop_index_concurrently(&d.name))
+                        .await?;
+                }
+                let mut report = ReindexReport {
+                    dropped,
+                    ..ReindexReport::default()
+                };
+                for ix in &indexes {
+                    if report.dropped.iter().any(|d| d.name == ix.index_name) {
+                        continue;
+                    }
+                    let rebuilt = client
+                        .batch_execute(&raw_sql::reindex_concurrently(&ix.index_name))
+                        .await;
+                    if let Err(e) = rebuilt {
+                        drop_leftovers_of(client, &ix.index_name).await;
+                        return Err(rebuild_error(e));
+                    }
+                    if !ix.is_valid {
+                        report.repaired.push(ix.index_name.clone());
+                    }
+                    report.rebuilt.push(ix.index_name.clone());
+                }
+                // Fresh statistics for the tables a search reads: without them the
+                // planner guesses row counts and may pick a poor join or skip the index.
+                client.batch_execute(raw_sql::ANALYZE_SEARCH_TABLES).await?;
+                Ok(report)
+            })
+            .await
         })
         .await
     }
 
     /// Compares each vector index on `embeddings` with the table's size (the
     /// planner's estimate; nothing is analysed here) and recommends
-    /// `lists`/`probes` (IVFFlat) or `ef_search` (HNSW).
+    /// `lists`/`probes` (IVFFlat) or `ef_search` (HNSW). Invalid indexes are
+    /// listed as such, leftovers of interrupted builds included.
     ///
     /// # Errors
     /// Connection and database errors only.
     pub async fn tuning_advice(&self) -> Result<Vec<TuningAdvice>> {
         let client = self.client().await?;
-        Ok(catalog::embedding_indexes(&client)
+        Ok(catalog::all_embedding_indexes(&client)
             .await?
             .iter()
             // reltuples is -1 until the table is first analysed.
@@ -183,6 +350,37 @@ impl Database {
                 )
             })
             .collect())
+    }
+}
+
+/// The error of a failed rebuild. Nothing the caller passed is in a
+/// `REINDEX`, so a data exception or a limit (pgvector's "memory required is
+/// 65 MB, maintenance_work_mem is 64 MB" is SQLSTATE 54000) stays
+/// [`Error::Database`] with its SQLSTATE instead of becoming
+/// [`Error::InvalidInput`]; timeouts and lost connections map as usual.
+fn rebuild_error(e: tokio_postgres::Error) -> Error {
+    let class = e.code().map(|c| &c.code()[..2]);
+    if matches!(class, Some("22" | "23" | "54")) {
+        Error::Database(e)
+    } else {
+        e.into()
+    }
+}
+
+/// After a failed `REINDEX INDEX CONCURRENTLY name`: drops the invalid copy
+/// it left (`name_ccnew…`, or `name_ccold…` when the swap happened but the
+/// old copy could not be dropped). Best effort: on a lost connection the
+/// next reindex drops it.
+async fn drop_leftovers_of(client: &tokio_postgres::Client, name: &str) {
+    let Ok(indexes) = catalog::all_embedding_indexes(client).await else {
+        return;
+    };
+    for ix in indexes {
+        if is_build_leftover(&ix) && concurrent_copy_of(&ix.index_name) == Some(name) {
+            let _ = client
+                .batch_execute(&raw_sql::drop_index_concurrently(&ix.index_name))
+                .await;
+        }
     }
 }
 
@@ -224,6 +422,43 @@ mod tests {
         let mut invalid = hnsw.clone();
         invalid.is_valid = false;
         assert!(advise(&invalid, Some(10), &d).advice[0].contains("INVALID"));
+    }
+
+    #[test]
+    fn only_leftovers_and_identical_copies_are_redundant() {
+        let ix = |name: &str, valid: bool, with: &str| VectorIndex {
+            index_name: name.into(),
+            is_valid: valid,
+            definition: format!(
+                "CREATE INDEX {name} ON public.embeddings USING hnsw (embedding \
+                 vector_cosine_ops) WITH ({with})"
+            ),
+            ..index("hnsw", &[])
+        };
+        let real = ix("idx_v", true, "m='16'");
+        let names = |all: &[VectorIndex]| {
+            redundant_indexes(all)
+                .into_iter()
+                .map(|d| (d.name, d.reason))
+                .collect::<Vec<_>>()
+        };
+        let dup = DropReason::Duplicate { of: "idx_v".into() };
+        assert_eq!(
+            names(&[
+                real.clone(),
+                ix("idx_v_ccnew", false, "m='16'"),
+                ix("idx_v_ccnew1", true, "m='16'"),
+                ix("idx_v_ccnew2", true, "m='32'"),
+                ix("idx_w_ccnew", true, "m='16'"),
+                ix("idx_x", false, "m='16'"),
+            ]),
+            [
+                ("idx_v_ccnew".to_string(), DropReason::Leftover),
+                ("idx_v_ccnew1".to_string(), dup)
+            ]
+        );
+        // A copy whose original is gone is the index in use: kept.
+        assert!(names(&[ix("idx_v_ccnew1", true, "m='16'")]).is_empty());
     }
 
     #[test]

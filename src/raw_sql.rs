@@ -196,3 +196,10 @@ pub fn create_app_login(login: &str, password: &str) -> String {
 pub fn drop_role(name: &str) -> String {
     format!("DROP ROLE IF EXISTS {}", quote_ident(name))
 }
+
+/// `DROP INDEX CONCURRENTLY IF EXISTS name`: drops an index (a leftover of an
+/// interrupted concurrent build) without blocking reads or writes of its
+/// table; outside any transaction block.
+pub fn drop_index_concurrently(name: &str) -> String {
+    format!("DROP INDEX CONCURRENTLY IF EXISTS {}", quote_ident(name))
+}

@@ -19,7 +19,7 @@ use uuid::Uuid;
 use crate::catalog::{self, VectorIndex, index_option};
 use crate::db::Database;
 use crate::error::{Error, Result};
-use crate::maintenance::recommended_lists;
+use crate::maintenance::{recommended_lists, with_maintenance_lock};
 use crate::raw_sql;
 use crate::search::SearchOptions;
 
@@ -330,11 +330,16 @@ impl Database {
         mut progress: impl FnMut(&IndexBuildProgress),
     ) -> Result<()> {
         let watcher = self.client().await?;
+        // Under the maintenance lock, so a concurrent reindex never takes the
+        // index under construction for a leftover and drops it.
         let build = self.with_schema_connection(async |client| {
-            client
-                .batch_execute(&raw_sql::drop_index_if_exists(&rebuild.temporary))
-                .await?;
-            Ok(client.batch_execute(&rebuild.create).await)
+            with_maintenance_lock(client, async |client| {
+                client
+                    .batch_execute(&raw_sql::drop_index_if_exists(&rebuild.temporary))
+                    .await?;
+                Ok(client.batch_execute(&rebuild.create).await)
+            })
+            .await
         });
         tokio::pin!(build);
         let built = loop {
@@ -384,7 +389,7 @@ impl Database {
 /// lists far from rows/1000; HNSW whose needed `ef_search` is 400 or more (or
 /// that cannot reach the target at all).
 fn rebuild_advice(ix: &VectorIndex, rows: i64, chosen: Option<&Trial>) -> Option<Rebuild> {
-    let temporary = "idx_embeddings_vector_cosine_rebuild".to_string();
+    let temporary = catalog::TUNE_REBUILD_INDEX.to_string();
     if ix.method == "ivfflat" {
         let lists = index_option(ix, "lists").unwrap_or(100);
         let want = recommended_lists(rows);

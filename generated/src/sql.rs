@@ -84,11 +84,13 @@ pub mod evidence {
 /// Queries of `queries/maintenance.sql`.
 pub mod maintenance {
     /// SQL of [`crate::queries::maintenance::index_usage`].
-    pub const INDEX_USAGE: &str = "SELECT s.relname::text AS table_name, s.indexrelname::text AS index_name, s.idx_scan AS scans, s.idx_tup_read AS tuples_read, pg_relation_size(s.indexrelid) AS size_bytes FROM pg_stat_user_indexes s WHERE s.schemaname = 'public' ORDER BY s.idx_scan, s.relname, s.indexrelname";
+    pub const INDEX_USAGE: &str = "SELECT s.relname::text AS table_name, s.indexrelname::text AS index_name, s.idx_scan AS scans, s.idx_tup_read AS tuples_read, pg_relation_size(s.indexrelid) AS size_bytes, i.indisvalid AS is_valid FROM pg_stat_user_indexes s JOIN pg_index i ON i.indexrelid = s.indexrelid WHERE s.schemaname = 'public' ORDER BY s.idx_scan, s.relname, s.indexrelname";
     /// SQL of [`crate::queries::maintenance::table_sizes`].
     pub const TABLE_SIZES: &str = "SELECT s.relname::text AS table_name, s.n_live_tup AS live_rows, pg_relation_size(s.relid) AS table_bytes, pg_indexes_size(s.relid) AS index_bytes, pg_total_relation_size(s.relid) AS total_bytes FROM pg_stat_user_tables s WHERE s.schemaname = 'public' ORDER BY pg_total_relation_size(s.relid) DESC, s.relname";
     /// SQL of [`crate::queries::maintenance::orphan_embeddings`].
     pub const ORPHAN_EMBEDDINGS: &str = "SELECT em.tenant_id, em.entity_type, count(*) FILTER (WHERE coalesce(c.id, e.id) IS NULL) AS missing_entity, count(*) FILTER (WHERE coalesce(c.tenant_id, e.tenant_id) <> em.tenant_id) AS foreign_entity FROM embeddings em LEFT JOIN claims c ON em.entity_type = 'claim' AND c.id = em.entity_id LEFT JOIN evidence e ON em.entity_type = 'evidence' AND e.id = em.entity_id WHERE coalesce(c.id, e.id) IS NULL OR coalesce(c.tenant_id, e.tenant_id) <> em.tenant_id GROUP BY em.tenant_id, em.entity_type ORDER BY em.tenant_id, em.entity_type";
+    /// SQL of [`crate::queries::maintenance::delete_orphan_embeddings`].
+    pub const DELETE_ORPHAN_EMBEDDINGS: &str = "WITH doomed AS ( SELECT em.id, em.tenant_id, em.entity_type, coalesce(c.id, e.id) IS NULL AS missing FROM embeddings em LEFT JOIN claims c ON em.entity_type = 'claim' AND c.id = em.entity_id LEFT JOIN evidence e ON em.entity_type = 'evidence' AND e.id = em.entity_id WHERE coalesce(c.id, e.id) IS NULL OR coalesce(c.tenant_id, e.tenant_id) <> em.tenant_id FOR UPDATE OF em ), gone AS ( DELETE FROM embeddings x USING doomed d WHERE x.id = d.id RETURNING d.tenant_id, d.entity_type, d.missing ) SELECT tenant_id, entity_type, count(*) FILTER (WHERE missing) AS missing_entity, count(*) FILTER (WHERE NOT missing) AS foreign_entity FROM gone GROUP BY tenant_id, entity_type ORDER BY tenant_id, entity_type";
 }
 
 /// Queries of `queries/nli.sql`.

@@ -9,7 +9,7 @@ use tokio_postgres::Client;
 use truthgraph_queries::queries::embeddings::count_embeddings;
 
 use super::lock::with_lock;
-use crate::catalog::{embedding_column, embedding_indexes};
+use crate::catalog::{all_embedding_indexes, embedding_column, is_build_leftover};
 use crate::error::{Error, Result};
 use crate::raw_sql;
 
@@ -54,11 +54,15 @@ pub async fn set_dimension(client: &mut Client, dimension: usize) -> Result<usiz
                  switched while it is empty (re-embed after switching)"
             )));
         }
-        let indexes = embedding_indexes(&tx).await?;
+        // Leftovers of interrupted concurrent builds are dropped with the
+        // rest but not recreated: ALTER … TYPE would rebuild an invalid
+        // index as a valid one, a second copy of an index that exists.
+        let mut indexes = all_embedding_indexes(&tx).await?;
         for ix in &indexes {
             tx.batch_execute(&raw_sql::drop_index(&ix.index_name))
                 .await?;
         }
+        indexes.retain(|ix| !is_build_leftover(ix));
         // `dimension` is a validated integer, so formatting it is safe.
         tx.batch_execute(&raw_sql::alter_embedding_dimension(dimension))
             .await?;

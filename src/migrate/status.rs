@@ -24,7 +24,8 @@ pub struct SchemaStatus {
     /// Tables in `public` with their live-row counts from the statistics
     /// collector (approximate, and a moment behind the latest writes).
     pub tables: Vec<(String, i64)>,
-    /// Vector indexes on `embeddings.embedding`.
+    /// Vector indexes on `embeddings.embedding`, invalid ones (and the
+    /// leftovers of interrupted concurrent builds) included.
     pub vector_indexes: Vec<VectorIndex>,
     /// Dimension of `embeddings.embedding`.
     pub dimension: Option<usize>,
@@ -48,7 +49,7 @@ impl SchemaStatus {
                 .into_iter()
                 .map(|t| (t.table_name, t.live_rows))
                 .collect(),
-            vector_indexes: catalog::embedding_indexes(client).await?,
+            vector_indexes: catalog::all_embedding_indexes(client).await?,
             dimension: read_dimension(client).await?,
         })
     }
@@ -119,7 +120,13 @@ impl fmt::Display for SchemaStatus {
                 ix.method,
                 ix.opclass,
                 ix.options.as_deref().unwrap_or_default().join(", "),
-                if ix.is_valid { "" } else { " INVALID" }
+                if ix.is_valid {
+                    ""
+                } else if catalog::is_build_leftover(ix) {
+                    " INVALID: leftover of an interrupted concurrent build, never used; `reindex` drops it"
+                } else {
+                    " INVALID: not used by searches; `reindex` rebuilds it"
+                }
             )?;
         }
         Ok(())

@@ -132,3 +132,90 @@ async fn nli_results_one_many_and_atomic_batches() {
         Err(Error::MissingReference { .. })
     ));
 }
+
+#[tokio::test]
+async fn a_batch_whose_backend_is_killed_mid_statement_writes_nothing() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let db = &t.db;
+    let a = db.tenant("a").unwrap();
+    let claim = a.insert_claim("c", None).await.unwrap();
+    let ev = a.insert_evidence("e", None, None).await.unwrap();
+    // 50K results with 1 KB premises: a 50 MB statement.
+    let premise = "the premise text of a long passage of evidence. ".repeat(21);
+    let batch: Vec<NewNliResult> = (0..50_000)
+        .map(|i| NewNliResult {
+            premise_text: format!("{i} {premise}"),
+            ..nli(claim.id, ev.id, NliLabel::Neutral, 0.5)
+        })
+        .collect();
+
+    // Hold the claim row FOR UPDATE: the batch's foreign-key checks (FOR KEY
+    // SHARE on that row, run after every row is in the heap) wait for it, so
+    // the backend is killed for certain in the middle of its statement, with
+    // all 50K rows written but not committed.
+    let locker = t.raw_client().await.unwrap();
+    locker
+        .batch_execute(&format!(
+            "BEGIN; SELECT 1 FROM claims WHERE id = '{}' FOR UPDATE",
+            claim.id
+        ))
+        .await
+        .unwrap();
+    let killer = async {
+        let admin = t.raw_client().await.unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        let pid: i32 = loop {
+            let row = admin
+                .query_opt(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() \
+                     AND state = 'active' AND wait_event_type = 'Lock' \
+                     AND query LIKE 'INSERT INTO nli_results%'",
+                    &[],
+                )
+                .await
+                .unwrap();
+            if let Some(row) = row {
+                break row.get(0);
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the batch never got to its checks"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        };
+        // With a timeout, returns once the backend is gone.
+        assert!(
+            admin
+                .query_one("SELECT pg_terminate_backend($1, 60000)", &[&pid])
+                .await
+                .unwrap()
+                .get::<_, bool>(0)
+        );
+    };
+    let (result, ()) = tokio::join!(a.insert_nli_results(&batch), killer);
+    locker.batch_execute("ROLLBACK").await.unwrap();
+    let e = result.unwrap_err();
+    assert!(e.is_connection_error(), "{e:?}");
+    let raw = t.raw_client().await.unwrap();
+    let stored: i64 = raw
+        .query_one("SELECT count(*) FROM nli_results", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(stored, 0);
+    // It was killed mid-statement: every row had been inserted, and is dead.
+    let inserted: i64 = raw
+        .query_one(
+            "SELECT n_tup_ins FROM pg_stat_user_tables WHERE relname = 'nli_results'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(inserted, 50_000);
+
+    // The same handle goes on: its next batch is stored.
+    let stored = a.insert_nli_results(&batch[..3]).await.unwrap();
+    assert_eq!(stored.len(), 3);
+    assert_eq!(a.nli_results_for_claim(claim.id).await.unwrap().len(), 3);
+}

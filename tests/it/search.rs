@@ -92,7 +92,7 @@ async fn default_search_uses_the_index_reaches_recall_and_exactly_k_under_filter
     raw.batch_execute(&index.definition).await.unwrap();
     // Fresh statistics, as `reindex` leaves them.
     assert_eq!(
-        db.reindex_vector_indexes().await.unwrap(),
+        db.reindex_vector_indexes().await.unwrap().rebuilt,
         vec!["idx_embeddings_vector_cosine"]
     );
 

@@ -172,3 +172,82 @@ pub fn listed(versions: &[i32]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// Runs `sql`, a `CREATE INDEX CONCURRENTLY` or `REINDEX … CONCURRENTLY` on
+/// `embeddings`, and cancels it for real once it has created its new index:
+/// a writer's open transaction makes it wait ("waiting for writers before
+/// build", seen in `pg_stat_progress_create_index`), and it is cancelled
+/// there, leaving the invalid index an interrupted build leaves. Returns the
+/// statement's error.
+pub async fn interrupt_concurrent_build(t: &TestDatabase, sql: &str) -> tokio_postgres::Error {
+    let writer = t.raw_client().await.unwrap();
+    writer
+        .batch_execute("BEGIN; LOCK TABLE embeddings IN ROW EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let builder = t.raw_client().await.unwrap();
+    let pid: i32 = builder
+        .query_one("SELECT pg_backend_pid()", &[])
+        .await
+        .unwrap()
+        .get(0);
+    let sql = sql.to_string();
+    let build = tokio::spawn(async move { builder.batch_execute(&sql).await });
+    let admin = t.raw_client().await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let waiting = admin
+            .query_opt(
+                "SELECT 1 FROM pg_stat_progress_create_index \
+                 WHERE pid = $1 AND phase = 'waiting for writers before build'",
+                &[&pid],
+            )
+            .await
+            .unwrap()
+            .is_some();
+        if waiting {
+            break;
+        }
+        assert!(!build.is_finished(), "the build ended before it waited");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the build never waited"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    admin
+        .execute("SELECT pg_cancel_backend($1)", &[&pid])
+        .await
+        .unwrap();
+    let err = build
+        .await
+        .unwrap()
+        .expect_err("the cancelled build succeeded");
+    writer.batch_execute("ROLLBACK").await.unwrap();
+    err
+}
+
+/// Every index on `embeddings` with a vector method (`ivfflat`, `hnsw`) and
+/// whether it is valid, by name; and the number of invalid indexes in the
+/// whole database.
+pub async fn vector_index_states(c: &tokio_postgres::Client) -> (Vec<(String, bool)>, i64) {
+    let states = c
+        .query(
+            "SELECT c.relname::text, i.indisvalid FROM pg_index i \
+             JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam \
+             WHERE i.indrelid = 'embeddings'::regclass AND am.amname IN ('ivfflat', 'hnsw') \
+             ORDER BY 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let invalid = c
+        .query_one("SELECT count(*) FROM pg_index WHERE NOT indisvalid", &[])
+        .await
+        .unwrap()
+        .get(0);
+    (states, invalid)
+}

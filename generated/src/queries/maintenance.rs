@@ -7,6 +7,7 @@ pub struct IndexUsage {
     pub scans: i64,
     pub tuples_read: i64,
     pub size_bytes: i64,
+    pub is_valid: bool,
 }
 pub struct IndexUsageBorrowed<'a> {
     pub table_name: &'a str,
@@ -14,6 +15,7 @@ pub struct IndexUsageBorrowed<'a> {
     pub scans: i64,
     pub tuples_read: i64,
     pub size_bytes: i64,
+    pub is_valid: bool,
 }
 impl<'a> From<IndexUsageBorrowed<'a>> for IndexUsage {
     fn from(
@@ -23,6 +25,7 @@ impl<'a> From<IndexUsageBorrowed<'a>> for IndexUsage {
             scans,
             tuples_read,
             size_bytes,
+            is_valid,
         }: IndexUsageBorrowed<'a>,
     ) -> Self {
         Self {
@@ -31,6 +34,7 @@ impl<'a> From<IndexUsageBorrowed<'a>> for IndexUsage {
             scans,
             tuples_read,
             size_bytes,
+            is_valid,
         }
     }
 }
@@ -299,10 +303,12 @@ where
     }
 }
 pub struct IndexUsageStmt(&'static str, Option<tokio_postgres::Statement>);
-/// Scans and size of every index on the TruthGraph tables, least used first.
+/// Scans, size and validity of every index on the TruthGraph tables, least
+/// used first (an invalid index, left by an interrupted concurrent build, is
+/// never scanned but still takes space).
 pub fn index_usage() -> IndexUsageStmt {
     IndexUsageStmt(
-        "SELECT s.relname::text AS table_name, s.indexrelname::text AS index_name, s.idx_scan AS scans, s.idx_tup_read AS tuples_read, pg_relation_size(s.indexrelid) AS size_bytes FROM pg_stat_user_indexes s WHERE s.schemaname = 'public' ORDER BY s.idx_scan, s.relname, s.indexrelname",
+        "SELECT s.relname::text AS table_name, s.indexrelname::text AS index_name, s.idx_scan AS scans, s.idx_tup_read AS tuples_read, pg_relation_size(s.indexrelid) AS size_bytes, i.indisvalid AS is_valid FROM pg_stat_user_indexes s JOIN pg_index i ON i.indexrelid = s.indexrelid WHERE s.schemaname = 'public' ORDER BY s.idx_scan, s.relname, s.indexrelname",
         None,
     )
 }
@@ -331,6 +337,7 @@ impl IndexUsageStmt {
                         scans: row.try_get(2)?,
                         tuples_read: row.try_get(3)?,
                         size_bytes: row.try_get(4)?,
+                        is_valid: row.try_get(5)?,
                     })
                 },
             mapper: |it| IndexUsage::from(it),
@@ -388,6 +395,47 @@ pub fn orphan_embeddings() -> OrphanEmbeddingsStmt {
     )
 }
 impl OrphanEmbeddingsStmt {
+    pub async fn prepare<'a, C: GenericClient>(
+        mut self,
+        client: &'a C,
+    ) -> Result<Self, tokio_postgres::Error> {
+        self.1 = Some(client.prepare(self.0).await?);
+        Ok(self)
+    }
+    pub fn bind<'c, 'a, 's, C: GenericClient>(
+        &'s self,
+        client: &'c C,
+    ) -> OrphanEmbeddingsQuery<'c, 'a, 's, C, OrphanEmbeddings, 0> {
+        OrphanEmbeddingsQuery {
+            client,
+            params: [],
+            query: self.0,
+            cached: self.1.as_ref(),
+            extractor: |
+                row: &tokio_postgres::Row,
+            | -> Result<OrphanEmbeddingsBorrowed, tokio_postgres::Error> {
+                Ok(OrphanEmbeddingsBorrowed {
+                    tenant_id: row.try_get(0)?,
+                    entity_type: row.try_get(1)?,
+                    missing_entity: row.try_get(2)?,
+                    foreign_entity: row.try_get(3)?,
+                })
+            },
+            mapper: |it| OrphanEmbeddings::from(it),
+        }
+    }
+}
+pub struct DeleteOrphanEmbeddingsStmt(&'static str, Option<tokio_postgres::Statement>);
+/// Deletes, in one statement, every embedding `orphan_embeddings` counts (its
+/// entity does not exist or belongs to another tenant) and returns how many
+/// went per tenant and entity type (same columns as `orphan_embeddings`).
+pub fn delete_orphan_embeddings() -> DeleteOrphanEmbeddingsStmt {
+    DeleteOrphanEmbeddingsStmt(
+        "WITH doomed AS ( SELECT em.id, em.tenant_id, em.entity_type, coalesce(c.id, e.id) IS NULL AS missing FROM embeddings em LEFT JOIN claims c ON em.entity_type = 'claim' AND c.id = em.entity_id LEFT JOIN evidence e ON em.entity_type = 'evidence' AND e.id = em.entity_id WHERE coalesce(c.id, e.id) IS NULL OR coalesce(c.tenant_id, e.tenant_id) <> em.tenant_id FOR UPDATE OF em ), gone AS ( DELETE FROM embeddings x USING doomed d WHERE x.id = d.id RETURNING d.tenant_id, d.entity_type, d.missing ) SELECT tenant_id, entity_type, count(*) FILTER (WHERE missing) AS missing_entity, count(*) FILTER (WHERE NOT missing) AS foreign_entity FROM gone GROUP BY tenant_id, entity_type ORDER BY tenant_id, entity_type",
+        None,
+    )
+}
+impl DeleteOrphanEmbeddingsStmt {
     pub async fn prepare<'a, C: GenericClient>(
         mut self,
         client: &'a C,

@@ -72,8 +72,14 @@ enum Command {
     Adopt,
     /// Index usage, table sizes and vector index tuning advice.
     Inspect,
-    /// Rebuild the vector indexes (after a bulk load) and refresh statistics.
+    /// Rebuild the vector indexes (after a bulk load) and refresh statistics; first drop the invalid leftovers of interrupted rebuilds.
     Reindex,
+    /// Delete the embeddings whose entity is missing or another tenant's (one statement: all or nothing).
+    PruneEmbeddings {
+        /// Only list what would be deleted.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Measure recall and latency of the vector index's settings on this database, store the cheapest that reaches --recall, advise (and with --apply run) a rebuild.
     Tune {
         /// Target recall@k against exact search (every tenant must reach it minus 0.03).
@@ -232,6 +238,7 @@ async fn run(command: Command, database: Option<String>) -> anyhow::Result<()> {
         Command::Adopt => schema::adopt(&db).await,
         Command::Inspect => inspect::inspect(&db).await,
         Command::Reindex => inspect::reindex(&db).await,
+        Command::PruneEmbeddings { dry_run } => inspect::prune_embeddings(&db, dry_run).await,
         Command::Tune {
             recall,
             k,
