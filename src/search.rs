@@ -282,7 +282,7 @@ impl Tenant<'_> {
         opts: &HybridOptions,
     ) -> Result<Vec<HybridHit>> {
         opts.validate()?;
-        validate::text("text", text)?;
+        validate::query_text("text", text)?;
         self.check_query(query).await?;
         let client: Client = self.client().await?;
         let params = search::HybridSearchEvidenceParams {

@@ -29,6 +29,7 @@ impl Tenant<'_> {
         if let Some(c) = confidence {
             validate::score("confidence", c)?;
         }
+        validate::storable("reasoning", reasoning)?;
         let client = self.client().await?;
         verdicts::insert_verdict()
             .bind(
