@@ -11,6 +11,7 @@ mod cli;
 mod database;
 mod embeddings;
 mod evidence;
+mod inputs;
 mod maintenance;
 mod migrations;
 mod nli;
