@@ -15,6 +15,7 @@ mod inputs;
 mod maintenance;
 mod migrations;
 mod nli;
+mod properties;
 mod schema;
 mod search;
 mod support;
