@@ -594,3 +594,33 @@ async fn texts_the_server_refuses_namelessly_are_refused_first_naming_the_field(
     let typed = a.insert_evidence("e", None, Some(&long(50))).await.unwrap();
     assert_eq!(typed.source_type, Some(long(50)));
 }
+
+#[tokio::test]
+async fn a_value_the_server_refuses_mid_copy_is_named_by_row_and_column() {
+    use futures_util::{SinkExt, pin_mut};
+
+    let t = TestDatabase::migrated().await.unwrap();
+    let raw = t.raw_client().await.unwrap();
+    // Validation keeps the library's own loads from getting here; a COPY
+    // sent anyway (or a server with another column width) is refused by the
+    // server, and the error names the row as a batch caller counts it.
+    let vector = format!("[1{}]", ",0".repeat(DIM - 1));
+    let line = |name: &str| format!("a\tevidence\t{}\t{vector}\t{name}\n", uuid::Uuid::new_v4());
+    let data = [line("m"), line("m"), line(&"m".repeat(101))].concat();
+    let sink = raw
+        .copy_in(
+            "COPY embeddings (tenant_id, entity_type, entity_id, embedding, model_name) FROM STDIN",
+        )
+        .await
+        .unwrap();
+    pin_mut!(sink);
+    let sent: &'static [u8] = Box::leak(data.into_bytes().into_boxed_slice());
+    let result = match sink.send(sent).await {
+        Ok(()) => sink.finish().await,
+        Err(e) => Err(e),
+    };
+    let e = Error::from(result.unwrap_err());
+    assert_eq!(field(&e), "rows[2].model_name", "{e}");
+    assert!(e.to_string().contains("character varying(100)"), "{e}");
+    assert_eq!(count(&raw, "embeddings").await, 0);
+}
