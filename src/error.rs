@@ -202,7 +202,11 @@ impl From<tokio_postgres::Error> for Error {
             // 54000: an input over a server limit (a tsvector or index row too long).
             c if c.code().starts_with("22") || *c == SqlState::PROGRAM_LIMIT_EXCEEDED => {
                 Error::InvalidInput {
-                    field: db.column().unwrap_or("value").to_string(),
+                    field: db
+                        .column()
+                        .map(str::to_string)
+                        .or_else(|| db.where_().and_then(copy_row_field))
+                        .unwrap_or_else(|| "value".to_string()),
                     reason: message,
                     constraint: None,
                 }
@@ -217,6 +221,19 @@ impl From<truthgraph_pg_embed::Error> for Error {
     fn from(e: truthgraph_pg_embed::Error) -> Self {
         Error::Server(e.message().to_string())
     }
+}
+
+/// `rows[i].column` for a value the server refused in row `i` of a `COPY`,
+/// from the error's context line `COPY <table>, line <n>, column <column>`
+/// (binary `COPY` counts rows from 1, the library's batches from 0), so a
+/// bulk load's server-side refusal names the row as its caller knows it.
+fn copy_row_field(context: &str) -> Option<String> {
+    let rest = context.lines().find_map(|l| l.strip_prefix("COPY "))?;
+    let (_, rest) = rest.split_once(", line ")?;
+    let (line, column) = rest.split_once(", column ")?;
+    let row = line.parse::<usize>().ok()?.checked_sub(1)?;
+    let column = column.split(':').next()?.trim();
+    (!column.is_empty()).then(|| format!("rows[{row}].{column}"))
 }
 
 /// PostgreSQL's message, detail and SQLSTATE, or the driver's own text (with
@@ -255,6 +272,21 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn copy_context_names_the_row_and_column() {
+        assert_eq!(
+            copy_row_field("COPY embeddings, line 501, column model_name").as_deref(),
+            Some("rows[500].model_name")
+        );
+        assert_eq!(
+            copy_row_field("COPY embeddings_load, line 1, column embedding: \"[1,2]\"").as_deref(),
+            Some("rows[0].embedding")
+        );
+        assert_eq!(copy_row_field("COPY embeddings, line 3"), None);
+        assert_eq!(copy_row_field("SQL function \"f\" statement 1"), None);
+        assert_eq!(copy_row_field("COPY t, line 0, column c"), None);
+    }
 
     #[test]
     fn validation_errors_name_no_constraint() {

@@ -275,7 +275,7 @@ impl Tenant<'_> {
         opts: &HybridOptions,
     ) -> Result<Vec<HybridHit>> {
         opts.validate()?;
-        validate::text("text", text)?;
+        validate::query_text("text", text)?;
         self.check_query(query).await?;
         let params = search::HybridSearchEvidenceParams {
             query: VectorRef::from(query),

@@ -22,13 +22,17 @@ pub struct NewClaim {
 }
 
 impl NewClaim {
-    /// Checks `text` ([`validate::text`]); `source_url` is free text. Errors
-    /// name `rows[index].text`.
+    /// Checks `text` ([`validate::text`]) and `source_url`
+    /// ([`validate::storable`]). Errors name `rows[index].field`.
     ///
     /// # Errors
-    /// [`crate::Error::InvalidInput`] for a blank text.
+    /// [`crate::Error::InvalidInput`] for a blank text or a NUL character.
     pub fn validate(&self, index: usize) -> Result<()> {
-        validate::text(&validate::name(Some(index), "rows", "text"), &self.text)
+        validate::text(&validate::name(Some(index), "rows", "text"), &self.text)?;
+        validate::storable(
+            &validate::name(Some(index), "rows", "source_url"),
+            self.source_url.as_deref(),
+        )
     }
 }
 
@@ -39,6 +43,7 @@ impl Tenant<'_> {
     /// [`crate::Error::InvalidInput`] (`text`) for a blank text.
     pub async fn insert_claim(&self, text: &str, source_url: Option<&str>) -> Result<Claim> {
         validate::text("text", text)?;
+        validate::storable("source_url", source_url)?;
         crate::tenant::call!(self, crate::tenant::Retry::Write, |client| {
             Ok(claims::insert_claim()
                 .bind(client, &self.id(), &text, &source_url)

@@ -87,8 +87,8 @@ impl BulkLoadOptions {
 }
 
 impl NewEmbedding {
-    /// Checks the vector against `dimension` and the model name; errors name
-    /// `rows[index].field`.
+    /// Checks the vector against `dimension` ([`validate::vector`]), the model
+    /// name and version; errors name `rows[index].field`.
     ///
     /// # Errors
     /// [`Error::InvalidInput`] for the first bad field.
@@ -98,9 +98,13 @@ impl NewEmbedding {
             self.embedding.as_slice(),
             dimension,
         )?;
-        validate::text(
+        validate::model_name(
             &validate::name(Some(index), "rows", "model_name"),
             &self.model_name,
+        )?;
+        validate::version(
+            &validate::name(Some(index), "rows", "model_version"),
+            self.model_version.as_deref(),
         )
     }
 }
@@ -129,7 +133,8 @@ impl Tenant<'_> {
         model_name: &str,
         model_version: Option<&str>,
     ) -> Result<Embedding> {
-        validate::text("model_name", model_name)?;
+        validate::model_name("model_name", model_name)?;
+        validate::version("model_version", model_version)?;
         let dimension = self.database().embedding_dimension().await?;
         validate::vector("embedding", embedding.as_slice(), dimension)?;
         crate::tenant::call!(self, crate::tenant::Retry::Write, |client| {

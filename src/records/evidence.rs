@@ -27,15 +27,20 @@ pub struct NewEvidence {
 }
 
 impl NewEvidence {
-    /// Checks `content` ([`validate::text`]) and `source_type`
+    /// Checks `content` ([`validate::content`]: not blank, at most 256 KiB),
+    /// `source_url` ([`validate::storable`]) and `source_type`
     /// ([`validate::max_chars`], 50); errors name `rows[index].field`.
     ///
     /// # Errors
     /// [`crate::Error::InvalidInput`] for the first bad field.
     pub fn validate(&self, index: usize) -> Result<()> {
-        validate::text(
+        validate::content(
             &validate::name(Some(index), "rows", "content"),
             &self.content,
+        )?;
+        validate::storable(
+            &validate::name(Some(index), "rows", "source_url"),
+            self.source_url.as_deref(),
         )?;
         validate::max_chars(
             &validate::name(Some(index), "rows", "source_type"),
@@ -57,7 +62,8 @@ impl Tenant<'_> {
         source_url: Option<&str>,
         source_type: Option<&str>,
     ) -> Result<Evidence> {
-        validate::text("content", content)?;
+        validate::content("content", content)?;
+        validate::storable("source_url", source_url)?;
         validate::max_chars("source_type", source_type, SOURCE_TYPE_MAX_CHARS)?;
         crate::tenant::call!(self, crate::tenant::Retry::Write, |client| {
             Ok(evidence::insert_evidence()

@@ -40,8 +40,8 @@ pub struct NewNliResult {
 }
 
 impl NewNliResult {
-    /// Checks scores and the model name; `index` (for batches) is named in
-    /// errors as `results[index].field`.
+    /// Checks scores, the model name and version, and the texts; `index` (for
+    /// batches) is named in errors as `results[index].field`.
     ///
     /// # Errors
     /// [`Error::InvalidInput`] for the first bad field.
@@ -54,10 +54,21 @@ impl NewNliResult {
         ] {
             validate::score(&validate::name(index, "results", f), v)?;
         }
-        validate::text(
+        validate::model_name(
             &validate::name(index, "results", "model_name"),
             &self.model_name,
-        )
+        )?;
+        validate::version(
+            &validate::name(index, "results", "model_version"),
+            self.model_version.as_deref(),
+        )?;
+        for (f, v) in [
+            ("premise_text", &self.premise_text),
+            ("hypothesis_text", &self.hypothesis_text),
+        ] {
+            validate::storable(&validate::name(index, "results", f), v.as_str())?;
+        }
+        Ok(())
     }
 }
 

@@ -29,6 +29,7 @@ impl Tenant<'_> {
         if let Some(c) = confidence {
             validate::score("confidence", c)?;
         }
+        validate::storable("reasoning", reasoning)?;
         crate::tenant::call!(self, crate::tenant::Retry::Write, |client| {
             verdicts::insert_verdict()
                 .bind(

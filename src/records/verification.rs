@@ -46,7 +46,7 @@ pub struct NewVerificationResult {
 }
 
 impl NewVerificationResult {
-    /// Checks scores and counts.
+    /// Checks scores, counts, `reasoning` and `pipeline_version`.
     ///
     /// # Errors
     /// [`Error::InvalidInput`] for the first bad field.
@@ -67,7 +67,8 @@ impl NewVerificationResult {
         ] {
             validate::count(f, v)?;
         }
-        Ok(())
+        validate::storable("reasoning", self.reasoning.as_deref())?;
+        validate::version("pipeline_version", self.pipeline_version.as_deref())
     }
 }
 
