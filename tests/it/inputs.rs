@@ -604,13 +604,10 @@ async fn a_value_the_server_refuses_mid_copy_is_named_by_row_and_column() {
     // Validation keeps the library's own loads from getting here; a COPY
     // sent anyway (or a server with another column width) is refused by the
     // server, and the error names the row as a batch caller counts it.
-    let vector = format!("[1{}]", ",0".repeat(DIM - 1));
-    let line = |name: &str| format!("a\tevidence\t{}\t{vector}\t{name}\n", uuid::Uuid::new_v4());
-    let data = [line("m"), line("m"), line(&"m".repeat(101))].concat();
+    let line = |kind: &str| format!("a\tsome content\t{kind}\n");
+    let data = [line("web"), line("web"), line(&"w".repeat(51))].concat();
     let sink = raw
-        .copy_in(
-            "COPY embeddings (tenant_id, entity_type, entity_id, embedding, model_name) FROM STDIN",
-        )
+        .copy_in("COPY evidence (tenant_id, content, source_type) FROM STDIN")
         .await
         .unwrap();
     pin_mut!(sink);
@@ -620,7 +617,7 @@ async fn a_value_the_server_refuses_mid_copy_is_named_by_row_and_column() {
         Err(e) => Err(e),
     };
     let e = Error::from(result.unwrap_err());
-    assert_eq!(field(&e), "rows[2].model_name", "{e}");
-    assert!(e.to_string().contains("character varying(100)"), "{e}");
-    assert_eq!(count(&raw, "embeddings").await, 0);
+    assert_eq!(field(&e), "rows[2].source_type", "{e}");
+    assert!(e.to_string().contains("character varying(50)"), "{e}");
+    assert_eq!(count(&raw, "evidence").await, 0);
 }
