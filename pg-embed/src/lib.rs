@@ -40,6 +40,13 @@
 //! and runs `initdb` again, so a `SIGKILL` at any point of the first `initdb`
 //! costs nothing but the time.
 //!
+//! # Memory
+//! Every server starts with `maintenance_work_mem` sized from the machine
+//! ([`maintenance_work_mem_mb`]: 1/16 of memory, 256 MB ..= 2 GB) so that
+//! vector index builds and `REINDEX` fit; where `/dev/shm` is too small for a
+//! parallel HNSW build's segment of that size (Docker's 64 MB), dynamic
+//! shared memory goes to files in the data directory instead.
+//!
 //! # Root
 //! `initdb` and `postgres` refuse to run as root. When this process is root, both
 //! run as the `postgres` system user (created by the Debian package), and the
@@ -47,6 +54,9 @@
 
 mod cluster;
 mod datadir;
+mod memory;
+
+pub use memory::maintenance_work_mem_mb;
 
 use std::io::{Read, Seek, SeekFrom};
 use std::net::TcpStream;
@@ -174,16 +184,16 @@ impl EmbeddedServer {
             let _ = std::fs::remove_dir_all(&root);
             return Err(e);
         }
-        let extra: Vec<String> = [
+        let mut extra: Vec<String> = [
             "fsync=off",
             "synchronous_commit=off",
             "full_page_writes=off",
             "max_connections=300",
-            "maintenance_work_mem=512MB",
             "shared_buffers=256MB",
         ]
         .map(String::from)
         .into();
+        extra.extend(memory::settings());
         Self::start(bin, &data, &root, Some(&root), run_as, &extra, None)
     }
 
@@ -231,7 +241,8 @@ impl EmbeddedServer {
         if log.exists() {
             let _ = std::fs::rename(&log, data_dir.join("postgres.log.1"));
         }
-        let extra = vec!["max_connections=100".to_string()];
+        let mut extra = vec!["max_connections=100".to_string()];
+        extra.extend(memory::settings());
         let sock = data_dir.clone();
         Self::start(&bin, &data_dir, &sock, None, run_as, &extra, Some(lock))
     }

@@ -1,6 +1,6 @@
 //! Faults of the embedded server on a persistent data directory, against real
 //! processes: two commands started together, a server we did not start, a
-//! `SIGKILL` during the first `initdb`.
+//! `SIGKILL` during the first `initdb`, and the memory it is given.
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::os::unix::process::CommandExt;
@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use truthgraph_db::embedded::EmbeddedServer;
+use truthgraph_db::embedded::{EmbeddedServer, maintenance_work_mem_mb};
 
 use crate::support::{listed, versions};
 
@@ -225,5 +225,44 @@ fn sigkill_during_the_first_initdb_is_recovered_by_the_next_start() {
     assert!(
         cut_short.len() >= 3,
         "initdb finished before most kills: {cut_short:?}"
+    );
+}
+
+async fn maintenance_work_mem_kb(url: &str) -> i64 {
+    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let shown: String = client
+        .query_one("SHOW maintenance_work_mem", &[])
+        .await
+        .unwrap()
+        .get(0);
+    let kb: String = client
+        .query_one(
+            "SELECT setting FROM pg_settings WHERE name = 'maintenance_work_mem'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    eprintln!("maintenance_work_mem = {shown}");
+    kb.parse().unwrap()
+}
+
+#[tokio::test]
+async fn embedded_servers_size_maintenance_work_mem_from_the_machine() {
+    let expected = i64::try_from(maintenance_work_mem_mb()).unwrap() * 1024;
+    assert!((256 * 1024..=2048 * 1024).contains(&expected));
+    let dir = reachable_dir();
+    let persistent = EmbeddedServer::persistent(&dir.path().join("pgdata")).unwrap();
+    assert_eq!(
+        maintenance_work_mem_kb(&persistent.url("postgres")).await,
+        expected
+    );
+    let temporary = EmbeddedServer::temporary().unwrap();
+    assert_eq!(
+        maintenance_work_mem_kb(&temporary.url("postgres")).await,
+        expected
     );
 }
