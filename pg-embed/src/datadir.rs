@@ -13,6 +13,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::Error;
@@ -28,6 +29,25 @@ const INHERITED_FD: RawFd = 9;
 #[derive(Debug)]
 pub(crate) struct DataDirLock {
     file: File,
+    data_dir: PathBuf,
+}
+
+/// The data directories locked by this process. A second lock of one of them
+/// fails at once: the holder is not going to finish while we wait. (The pid in
+/// the lock file cannot tell: a child forked by another thread holds a copy
+/// of the descriptor for a moment before its exec.)
+fn held() -> MutexGuard<'static, Vec<PathBuf>> {
+    static HELD: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+    HELD.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Drop for DataDirLock {
+    fn drop(&mut self) {
+        let mut held = held();
+        if let Some(i) = held.iter().position(|d| *d == self.data_dir) {
+            held.swap_remove(i);
+        }
+    }
 }
 
 impl DataDirLock {
@@ -51,13 +71,19 @@ impl DataDirLock {
                 )));
             }
             let holder = holder(&mut file);
-            if Instant::now() >= deadline {
+            // Waiting for a server of our own would only end in the timeout.
+            let ours = held().contains(&data_dir.to_path_buf());
+            if ours || Instant::now() >= deadline {
+                let how = if ours {
+                    "this process already runs a server there: open it once and share it"
+                } else {
+                    "another truthgraph-db command?"
+                };
                 return Err(Error::server(format!(
-                    "data directory {} is in use by {holder} (another truthgraph-db command?); \
-                     waited {:?} for it. Let it finish, or set TRUTHGRAPH_PGDATA to another \
-                     directory",
+                    "data directory {} is in use by {holder} ({how}); waited {:?} for it. \
+                     Let it finish, or set TRUTHGRAPH_PGDATA to another directory",
                     data_dir.display(),
-                    wait
+                    if ours { Duration::ZERO } else { wait }
                 )));
             }
             if !announced {
@@ -74,7 +100,11 @@ impl DataDirLock {
             .set_len(0)
             .and_then(|()| file.seek(SeekFrom::Start(0)).map(drop))
             .and_then(|()| writeln!(file, "{}", std::process::id()));
-        Ok(DataDirLock { file })
+        held().push(data_dir.to_path_buf());
+        Ok(DataDirLock {
+            file,
+            data_dir: data_dir.to_path_buf(),
+        })
     }
 
     /// Lets the child started by `cmd` inherit the lock (see [`INHERITED_FD`]).

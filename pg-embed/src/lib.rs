@@ -25,7 +25,8 @@
 //! on `<data dir>.lock` (beside it, e.g. `.truthgraph/pgdata.lock`), which
 //! holds the owner's pid. A second process waits for it (up to
 //! [`DEFAULT_LOCK_WAIT`], or what [`EmbeddedServer::persistent_waiting`] is
-//! given) and then fails with "data directory … is in use by pid N". `initdb`,
+//! given) and then fails with "data directory … is in use by pid N"; a second
+//! open in the process that already runs a server there fails at once. `initdb`,
 //! the supervisor and `postgres` inherit the lock, so it is held until the
 //! last process that could write the directory is gone, even after the owner
 //! was killed. Each start keeps the previous run's log as `postgres.log.1`.

@@ -78,7 +78,8 @@ fn a_held_data_directory_names_the_process_holding_it() {
     let dir = reachable_dir();
     let pgdata = dir.path().join("pgdata");
     let first = EmbeddedServer::persistent(&pgdata).unwrap();
-    let err = EmbeddedServer::persistent_waiting(&pgdata, Duration::ZERO).unwrap_err();
+    // Even with the default wait: the holder is this very process.
+    let err = EmbeddedServer::persistent(&pgdata).unwrap_err();
     let msg = err.message();
     assert!(
         msg.contains(&format!("is in use by pid {}", std::process::id())) && msg.contains("pgdata"),
@@ -87,10 +88,60 @@ fn a_held_data_directory_names_the_process_holding_it() {
     // The first server was not disturbed, and once it stops the directory is free.
     assert!(std::net::TcpStream::connect(("127.0.0.1", first.port())).is_ok());
     first.stop();
-    EmbeddedServer::persistent_waiting(&pgdata, Duration::ZERO)
+    // (A child forked by another test may hold the descriptor for a moment.)
+    EmbeddedServer::persistent_waiting(&pgdata, FREE)
+        .unwrap()
+        .stop();
+
+    // Another process holding the lock and writing its pid as we do (the
+    // shell locks its own descriptor with flock(1), then becomes `sleep`):
+    // after the wait, the error names it.
+    let lock = pgdata.with_file_name("pgdata.lock");
+    let mut other = Reaped(
+        Command::new("sh")
+            .args([
+                "-c",
+                "exec 8>>\"$0\"; flock -x 8; echo $$ > \"$0\"; echo locked; exec sleep 600",
+            ])
+            .arg(&lock)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(other.0.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    assert_eq!(line.trim(), "locked");
+    let result = EmbeddedServer::persistent_waiting(&pgdata, Duration::from_millis(300));
+    let pid = other.0.id();
+    drop(other);
+    let msg = result.unwrap_err().message().to_string();
+    assert!(
+        msg.contains(&format!(
+            "is in use by pid {pid} (another truthgraph-db command?)"
+        )),
+        "{msg}"
+    );
+    EmbeddedServer::persistent_waiting(&pgdata, FREE)
         .unwrap()
         .stop();
 }
+
+/// A child killed and reaped when the test ends, even by a panic.
+struct Reaped(Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The wait for a directory that is free but for a moment.
+const FREE: Duration = Duration::from_secs(10);
 
 #[test]
 fn a_server_we_did_not_start_is_reported_with_its_pid() {
@@ -105,17 +156,16 @@ fn a_server_we_did_not_start_is_reported_with_its_pid() {
     if is_root() {
         other.uid(meta.uid()).gid(meta.gid());
     }
-    let mut other = other.spawn().unwrap();
+    let other = Reaped(other.spawn().unwrap());
     let pidfile = pgdata.join("postmaster.pid");
-    std::fs::write(&pidfile, format!("{}\n{}\n", other.id(), pgdata.display())).unwrap();
-    let result = EmbeddedServer::persistent_waiting(&pgdata, Duration::ZERO);
-    other.kill().unwrap();
-    other.wait().unwrap();
+    let pid = other.0.id();
+    std::fs::write(&pidfile, format!("{pid}\n{}\n", pgdata.display())).unwrap();
+    let result = EmbeddedServer::persistent_waiting(&pgdata, FREE);
+    drop(other);
     let msg = result.unwrap_err().message().to_string();
     assert!(
         msg.contains(&format!(
-            "is in use by another PostgreSQL server (pid {}",
-            other.id()
+            "is in use by another PostgreSQL server (pid {pid}"
         )),
         "{msg}"
     );
