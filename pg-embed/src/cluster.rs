@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::Error;
+use crate::datadir::DataDirLock;
 
 /// The unprivileged account to run PostgreSQL as, when this process is root.
 #[derive(Debug, Clone, Copy)]
@@ -117,7 +118,15 @@ pub(crate) fn check_reachable(dir: &Path, user: RunAs) -> Result<(), Error> {
     }
 }
 
-pub(crate) fn init_cluster(bin: &Path, data: &Path, run_as: Option<RunAs>) -> Result<(), Error> {
+/// Runs `initdb` on `data` (as the `postgres` user when we are root); it
+/// inherits `lock` so that the directory stays locked while it runs, even if
+/// we are killed first.
+pub(crate) fn init_cluster(
+    bin: &Path,
+    data: &Path,
+    run_as: Option<RunAs>,
+    lock: Option<&DataDirLock>,
+) -> Result<(), Error> {
     let mut cmd = Command::new(bin.join("initdb"));
     cmd.arg("-D")
         .arg(data)
@@ -135,6 +144,9 @@ pub(crate) fn init_cluster(bin: &Path, data: &Path, run_as: Option<RunAs>) -> Re
     cmd.current_dir(data.parent().unwrap_or(Path::new("/")));
     if let Some(user) = run_as {
         cmd.uid(user.uid).gid(user.gid).current_dir("/");
+    }
+    if let Some(lock) = lock {
+        lock.pass_to(&mut cmd);
     }
     let out = cmd
         .output()

@@ -20,14 +20,46 @@
 //! user, which PostgreSQL refuses when that user is root (as in CI), and they
 //! clean up in `Drop`, which never runs for a process-wide test server.
 //!
+//! # One owner per data directory
+//! A persistent data directory has one owner at a time: an exclusive `flock`
+//! on `<data dir>.lock` (beside it, e.g. `.truthgraph/pgdata.lock`), which
+//! holds the owner's pid. A second process waits for it (up to
+//! [`DEFAULT_LOCK_WAIT`], or what [`EmbeddedServer::persistent_waiting`] is
+//! given) and then fails with "data directory … is in use by pid N"; a second
+//! open in the process that already runs a server there fails at once. `initdb`,
+//! the supervisor and `postgres` inherit the lock, so it is held until the
+//! last process that could write the directory is gone, even after the owner
+//! was killed. Each start keeps the previous run's log as `postgres.log.1`.
+//! A server that this library did not start (its `postmaster.pid` names a
+//! live process) is reported as such, with its pid.
+//!
+//! # A first `initdb` that can be killed
+//! Before the first `initdb` of an empty persistent directory, the marker
+//! `<data dir>.initdb-incomplete` is written; it is removed once `initdb` has
+//! finished and its files are flushed. A start that finds the marker empties
+//! the directory (only ever one that was empty when the marker was written)
+//! and runs `initdb` again, so a `SIGKILL` at any point of the first `initdb`
+//! costs nothing but the time.
+//!
+//! # Memory
+//! Every server starts with `maintenance_work_mem` sized from the machine
+//! ([`maintenance_work_mem_mb`]: 1/16 of memory, 256 MB ..= 2 GB) so that
+//! vector index builds and `REINDEX` fit; where `/dev/shm` is too small for a
+//! parallel HNSW build's segment of that size (Docker's 64 MB), dynamic
+//! shared memory goes to files in the data directory instead.
+//!
 //! # Root
 //! `initdb` and `postgres` refuse to run as root. When this process is root, both
 //! run as the `postgres` system user (created by the Debian package), and the
 //! data directory is owned by that user.
 
 mod cluster;
+mod datadir;
+mod memory;
 
-use std::io::Read;
+pub use memory::maintenance_work_mem_mb;
+
+use std::io::{Read, Seek, SeekFrom};
 use std::net::TcpStream;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -66,9 +98,16 @@ impl Error {
 /// How long to wait for a started server to accept TCP connections.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// How long [`EmbeddedServer::persistent`] waits for another process to
+/// release the data directory: long enough for another CLI command such as
+/// `migrate` or `status` to finish.
+pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(60);
+
 /// Supervisor script: `$1` postgres binary, `$2` data dir, `$3` port, `$4` socket
 /// dir, `$5` log file, `$6` directory to delete on exit (empty: keep), `$7..`
-/// extra `-c` settings. Stops postgres when stdin reaches EOF.
+/// extra `-c` settings. Stops postgres when stdin reaches EOF. The data
+/// directory's lock, when there is one, is inherited on fd 9 by it and by
+/// `postgres` (see [`datadir`]).
 const SUPERVISOR: &str = r#"
 pg="$1"; data="$2"; port="$3"; sock="$4"; log="$5"; remove="$6"; shift 6
 # Background jobs of a non-interactive shell read /dev/null, so keep our stdin on fd 3.
@@ -77,7 +116,8 @@ exec 3<&0
 pid=$!
 # EOF on fd 3 means the owner is gone. Background jobs start with SIGINT ignored
 # until postgres installs its handler, so repeat the fast-shutdown signal.
-( cat <&3 >/dev/null; while kill -INT "$pid" 2>/dev/null; do sleep 0.2; done ) &
+# It does not hold the data directory's lock (fd 9): once we are gone, it is free.
+( cat <&3 >/dev/null; while kill -INT "$pid" 2>/dev/null; do sleep 0.2; done ) 9<&- &
 watcher=$!
 exec 3<&-
 wait "$pid"
@@ -96,11 +136,16 @@ pub struct EmbeddedServer {
     port: u16,
     data_dir: PathBuf,
     log_file: PathBuf,
+    /// Where this start's lines begin in `log_file` (it is appended to).
+    log_offset: u64,
     supervisor: Option<Child>,
     stdin: Option<ChildStdin>,
+    /// Released after the supervisor has exited (fields drop after `Drop`).
+    _lock: Option<DataDirLock>,
 }
 
 use cluster::{RunAs, check_reachable, chown, find_bindir, free_port, init_cluster, run_as};
+use datadir::{DataDirLock, State};
 
 impl EmbeddedServer {
     /// Starts a throw-away cluster in a new temporary directory.
@@ -136,28 +181,45 @@ impl EmbeddedServer {
             chown(&root, user)?;
         }
         let data = root.join("data");
-        if let Err(e) = init_cluster(bin, &data, run_as) {
+        if let Err(e) = init_cluster(bin, &data, run_as, None) {
             let _ = std::fs::remove_dir_all(&root);
             return Err(e);
         }
-        let extra = [
+        let mut extra: Vec<String> = [
             "fsync=off",
             "synchronous_commit=off",
             "full_page_writes=off",
             "max_connections=300",
-            "maintenance_work_mem=512MB",
             "shared_buffers=256MB",
-        ];
-        Self::start(bin, &data, &root, Some(&root), run_as, &extra)
+        ]
+        .map(String::from)
+        .into();
+        extra.extend(memory::settings());
+        Self::start(bin, &data, &root, Some(&root), run_as, &extra, None)
     }
 
     /// Starts a server on a persistent data directory, creating the cluster on
-    /// first use.
+    /// first use; waits up to [`DEFAULT_LOCK_WAIT`] while another process
+    /// uses the directory.
     ///
     /// # Errors
-    /// [`Error`] as for [`EmbeddedServer::temporary`], and when another
-    /// server already runs on `data_dir`.
+    /// As for [`EmbeddedServer::persistent_waiting`].
     pub fn persistent(data_dir: &Path) -> Result<Self, Error> {
+        Self::persistent_waiting(data_dir, DEFAULT_LOCK_WAIT)
+    }
+
+    /// Starts a server on a persistent data directory, creating the cluster on
+    /// first use (or again, when a first `initdb` was interrupted), after
+    /// waiting up to `wait` for another process to release the directory
+    /// (see the crate docs).
+    ///
+    /// # Errors
+    /// [`Error`] as for [`EmbeddedServer::temporary`]; when another process
+    /// still holds the directory after `wait` ("is in use by pid N"); when a
+    /// PostgreSQL server this library did not start runs on it; when the
+    /// directory is neither empty nor a cluster; and when the lock file beside
+    /// it cannot be created.
+    pub fn persistent_waiting(data_dir: &Path, wait: Duration) -> Result<Self, Error> {
         let bin = find_bindir()?;
         let run_as = run_as()?;
         std::fs::create_dir_all(data_dir)
@@ -165,28 +227,25 @@ impl EmbeddedServer {
         let data_dir = data_dir
             .canonicalize()
             .map_err(|e| Error::server(format!("cannot resolve {}: {e}", data_dir.display())))?;
+        let lock = DataDirLock::acquire(&data_dir, wait)?;
         if let Some(user) = run_as {
             chown(&data_dir, user)?;
             check_reachable(&data_dir, user)?;
         }
-        if !data_dir.join("PG_VERSION").exists() {
-            init_cluster(&bin, &data_dir, run_as)?;
+        if datadir::prepare(&data_dir)? == State::NeedsInitdb {
+            init_cluster(&bin, &data_dir, run_as, Some(&lock))?;
+            datadir::finish_initdb(&data_dir)?;
         }
-        if data_dir.join("postmaster.pid").exists() {
-            tracing::warn!(
-                "{} has a postmaster.pid; if another server runs there, starting will fail",
-                data_dir.display()
-            );
+        // Keep the previous run's log for whoever looks into a failure; we hold
+        // the lock, so no server of ours writes it any more.
+        let log = data_dir.join("postgres.log");
+        if log.exists() {
+            let _ = std::fs::rename(&log, data_dir.join("postgres.log.1"));
         }
+        let mut extra = vec!["max_connections=100".to_string()];
+        extra.extend(memory::settings());
         let sock = data_dir.clone();
-        Self::start(
-            &bin,
-            &data_dir,
-            &sock,
-            None,
-            run_as,
-            &["max_connections=100"],
-        )
+        Self::start(&bin, &data_dir, &sock, None, run_as, &extra, Some(lock))
     }
 
     fn start(
@@ -195,16 +254,17 @@ impl EmbeddedServer {
         sock: &Path,
         remove: Option<&Path>,
         run_as: Option<RunAs>,
-        extra: &[&str],
+        extra: &[String],
+        mut lock: Option<DataDirLock>,
     ) -> Result<Self, Error> {
+        // Appended to, never deleted: each attempt reads its own lines only.
         let log_file = sock.join("postgres.log");
-        // Fresh log per start, so start-up errors quoted to the user are this run's.
-        let _ = std::fs::remove_file(&log_file);
         // A free port can be taken between our probe and the server's bind:
         // a persistent cluster retries on another port.
         let mut last_error = None;
         for _ in 0..5 {
             let port = free_port()?;
+            let log_offset = std::fs::metadata(&log_file).map_or(0, |m| m.len());
             let mut cmd = Command::new("/bin/sh");
             cmd.arg("-c").arg(SUPERVISOR).arg("truthgraph-pg");
             cmd.arg(bin.join("postgres"))
@@ -225,6 +285,9 @@ impl EmbeddedServer {
             if let Some(user) = run_as {
                 cmd.uid(user.uid).gid(user.gid);
             }
+            if let Some(lock) = &lock {
+                lock.pass_to(&mut cmd);
+            }
             let mut child = cmd
                 .spawn()
                 .map_err(|e| Error::server(format!("cannot start postgres: {e}")))?;
@@ -233,12 +296,15 @@ impl EmbeddedServer {
                 port,
                 data_dir: data.to_path_buf(),
                 log_file: log_file.clone(),
+                log_offset,
                 supervisor: Some(child),
                 stdin,
+                _lock: None,
             };
             match server.wait_ready() {
                 Ok(()) => {
-                    tracing::debug!(port, data = %data.display(), "embedded PostgreSQL started");
+                    tracing::debug!(port, data = %data.display(), ?extra, "embedded PostgreSQL started");
+                    server._lock = lock.take();
                     return Ok(server);
                 }
                 Err(e) => {
@@ -247,10 +313,21 @@ impl EmbeddedServer {
                         .as_mut()
                         .and_then(|c| c.try_wait().ok().flatten())
                         .is_some();
+                    let log = server.log_tail();
+                    if let Some(pid) = postmaster_pid_conflict(&log) {
+                        return Err(Error::server(format!(
+                            "data directory {} is in use by another PostgreSQL server \
+                             (pid {pid}, named in its postmaster.pid); stop it, or set \
+                             TRUTHGRAPH_PGDATA to another directory",
+                            data.display()
+                        )));
+                    }
                     last_error = Some(e);
-                    if !exited || remove.is_some() {
-                        // Still running but not answering: report it. A throw-away
-                        // cluster is gone with its supervisor; the caller starts over.
+                    // Only a port taken since our probe is worth another try; a
+                    // server still running but not answering is reported, and a
+                    // throw-away cluster is gone with its supervisor (the
+                    // caller starts over).
+                    if !exited || remove.is_some() || !port_taken(&log) {
                         break;
                     }
                 }
@@ -292,11 +369,15 @@ impl EmbeddedServer {
         }
     }
 
+    /// The last 4000 bytes this start wrote to the log.
     fn log_tail(&self) -> String {
-        let mut text = String::new();
-        if let Ok(mut f) = std::fs::File::open(&self.log_file) {
-            let _ = f.read_to_string(&mut text);
+        let mut bytes = Vec::new();
+        if let Ok(mut f) = std::fs::File::open(&self.log_file)
+            && f.seek(SeekFrom::Start(self.log_offset)).is_ok()
+        {
+            let _ = f.read_to_end(&mut bytes);
         }
+        let text = String::from_utf8_lossy(&bytes);
         let start = text.len().saturating_sub(4000);
         let start = (start..text.len())
             .find(|i| text.is_char_boundary(*i))
@@ -335,6 +416,24 @@ impl EmbeddedServer {
             let _ = child.wait();
         }
     }
+}
+
+/// The pid in "Is another postmaster (PID N) running", when this start failed
+/// because another server holds the data directory's `postmaster.pid`.
+fn postmaster_pid_conflict(log: &str) -> Option<String> {
+    if !log.contains("lock file \"postmaster.pid\" already exists") {
+        return None;
+    }
+    let pid = log
+        .split_once("(PID ")
+        .and_then(|(_, rest)| rest.split_once(')'))
+        .map_or("unknown", |(pid, _)| pid);
+    Some(pid.to_string())
+}
+
+/// Whether this start failed because the port was taken since our probe.
+fn port_taken(log: &str) -> bool {
+    log.contains("Address already in use") || log.contains("could not create any TCP/IP sockets")
 }
 
 impl Drop for EmbeddedServer {

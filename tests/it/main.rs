@@ -4,11 +4,12 @@
 //!
 //! One module per query family (as `queries/<family>.sql` and
 //! `src/records/<family>.rs`), then search, the schema contract, migrations,
-//! the `Database` handle, and the CLI binary.
+//! the `Database` handle, the embedded server's faults, and the CLI binary.
 
 mod claims;
 mod cli;
 mod database;
+mod embedded;
 mod embeddings;
 mod evidence;
 mod inputs;

@@ -185,8 +185,10 @@ async fn run(command: Command, database: Option<String>) -> anyhow::Result<()> {
     let config = Config::from_env()?;
     if config.database_url.is_none() {
         eprintln!(
-            "DATABASE_URL is unset: using the embedded PostgreSQL in {}",
-            config.embedded_data_dir.display()
+            "DATABASE_URL is unset: using the embedded PostgreSQL in {} \
+             (maintenance_work_mem {} MB)",
+            config.embedded_data_dir.display(),
+            truthgraph_db::embedded::maintenance_work_mem_mb()
         );
     }
     if let Command::Bench {
