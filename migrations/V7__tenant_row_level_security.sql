@@ -49,56 +49,59 @@ GRANT SELECT, INSERT, UPDATE, DELETE
     TO truthgraph_app;
 GRANT SELECT ON truthgraph_settings TO truthgraph_app;
 
+-- Policies compare with `(SELECT truthgraph_tenant())`: an uncorrelated
+-- subquery is an InitPlan, evaluated once per statement, where the bare call
+-- would read the setting again for every row the scan looks at.
 ALTER TABLE claims ENABLE ROW LEVEL SECURITY;
 CREATE POLICY claims_tenant_isolation ON claims TO truthgraph_app
-    USING (tenant_id = truthgraph_tenant())
-    WITH CHECK (tenant_id = truthgraph_tenant());
+    USING (tenant_id = (SELECT truthgraph_tenant()))
+    WITH CHECK (tenant_id = (SELECT truthgraph_tenant()));
 
 ALTER TABLE evidence ENABLE ROW LEVEL SECURITY;
 CREATE POLICY evidence_tenant_isolation ON evidence TO truthgraph_app
-    USING (tenant_id = truthgraph_tenant())
-    WITH CHECK (tenant_id = truthgraph_tenant());
+    USING (tenant_id = (SELECT truthgraph_tenant()))
+    WITH CHECK (tenant_id = (SELECT truthgraph_tenant()));
 
 ALTER TABLE embeddings ENABLE ROW LEVEL SECURITY;
 CREATE POLICY embeddings_tenant_isolation ON embeddings TO truthgraph_app
-    USING (tenant_id = truthgraph_tenant())
-    WITH CHECK (tenant_id = truthgraph_tenant());
+    USING (tenant_id = (SELECT truthgraph_tenant()))
+    WITH CHECK (tenant_id = (SELECT truthgraph_tenant()));
 
 ALTER TABLE nli_results ENABLE ROW LEVEL SECURITY;
 CREATE POLICY nli_results_tenant_isolation ON nli_results TO truthgraph_app
     USING (EXISTS (SELECT FROM claims c
-                   WHERE c.id = nli_results.claim_id AND c.tenant_id = truthgraph_tenant()))
+                   WHERE c.id = nli_results.claim_id AND c.tenant_id = (SELECT truthgraph_tenant())))
     WITH CHECK (EXISTS (SELECT FROM claims c
-                        WHERE c.id = nli_results.claim_id AND c.tenant_id = truthgraph_tenant())
+                        WHERE c.id = nli_results.claim_id AND c.tenant_id = (SELECT truthgraph_tenant()))
             AND EXISTS (SELECT FROM evidence e
-                        WHERE e.id = nli_results.evidence_id AND e.tenant_id = truthgraph_tenant()));
+                        WHERE e.id = nli_results.evidence_id AND e.tenant_id = (SELECT truthgraph_tenant())));
 
 ALTER TABLE verification_results ENABLE ROW LEVEL SECURITY;
 CREATE POLICY verification_results_tenant_isolation ON verification_results TO truthgraph_app
     USING (EXISTS (SELECT FROM claims c
-                   WHERE c.id = verification_results.claim_id AND c.tenant_id = truthgraph_tenant()))
+                   WHERE c.id = verification_results.claim_id AND c.tenant_id = (SELECT truthgraph_tenant())))
     WITH CHECK (EXISTS (SELECT FROM claims c
-                        WHERE c.id = verification_results.claim_id AND c.tenant_id = truthgraph_tenant())
+                        WHERE c.id = verification_results.claim_id AND c.tenant_id = (SELECT truthgraph_tenant()))
             -- every aggregated NLI result is one of the tenant's
             AND NOT EXISTS (SELECT FROM unnest(verification_results.nli_result_ids) AS x(id)
                             WHERE NOT EXISTS (SELECT FROM nli_results n JOIN claims c ON c.id = n.claim_id
-                                              WHERE n.id = x.id AND c.tenant_id = truthgraph_tenant())));
+                                              WHERE n.id = x.id AND c.tenant_id = (SELECT truthgraph_tenant()))));
 
 ALTER TABLE verdicts ENABLE ROW LEVEL SECURITY;
 CREATE POLICY verdicts_tenant_isolation ON verdicts TO truthgraph_app
     USING (EXISTS (SELECT FROM claims c
-                   WHERE c.id = verdicts.claim_id AND c.tenant_id = truthgraph_tenant()))
+                   WHERE c.id = verdicts.claim_id AND c.tenant_id = (SELECT truthgraph_tenant())))
     WITH CHECK (EXISTS (SELECT FROM claims c
-                        WHERE c.id = verdicts.claim_id AND c.tenant_id = truthgraph_tenant()));
+                        WHERE c.id = verdicts.claim_id AND c.tenant_id = (SELECT truthgraph_tenant())));
 
 ALTER TABLE verdict_evidence ENABLE ROW LEVEL SECURITY;
 CREATE POLICY verdict_evidence_tenant_isolation ON verdict_evidence TO truthgraph_app
     USING (EXISTS (SELECT FROM verdicts v JOIN claims c ON c.id = v.claim_id
-                   WHERE v.id = verdict_evidence.verdict_id AND c.tenant_id = truthgraph_tenant()))
+                   WHERE v.id = verdict_evidence.verdict_id AND c.tenant_id = (SELECT truthgraph_tenant())))
     WITH CHECK (EXISTS (SELECT FROM verdicts v JOIN claims c ON c.id = v.claim_id
-                        WHERE v.id = verdict_evidence.verdict_id AND c.tenant_id = truthgraph_tenant())
+                        WHERE v.id = verdict_evidence.verdict_id AND c.tenant_id = (SELECT truthgraph_tenant()))
             AND EXISTS (SELECT FROM evidence e
-                        WHERE e.id = verdict_evidence.evidence_id AND e.tenant_id = truthgraph_tenant()));
+                        WHERE e.id = verdict_evidence.evidence_id AND e.tenant_id = (SELECT truthgraph_tenant())));
 
 -- An embedding's entity exists and is of the embedding's tenant. SQLSTATE
 -- 23503 like a foreign key; DETAIL is the entity id alone (the library maps
