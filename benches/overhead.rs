@@ -13,6 +13,11 @@
 //!   rebuilt after the load.
 //! - `overhead_claim_by_id`: `get_claim` against `sql::claims::GET_CLAIM`
 //!   prepared the same way, over 2,000 claims.
+//!
+//! Each group also measures the library logged in as a member of
+//! `truthgraph_app` (`library_app*`): row-level security in force (migration
+//! V7), the tenant set on the connection pipelined ahead of each statement
+//! and reset after it.
 
 mod common;
 #[allow(dead_code)]
@@ -33,6 +38,7 @@ const CLAIMS: usize = 2000;
 struct Fixture {
     t: TestDatabase,
     db: Database,
+    app: Database,
     queries: Vec<Vector>,
     claims: Vec<Uuid>,
 }
@@ -73,7 +79,9 @@ async fn fixture() -> Fixture {
         .await;
     common::analyze(&t).await;
     let db = common::reopen(&t).await;
+    let app = t.app(db.config()).await.expect("app login");
     Fixture {
+        app,
         queries: data
             .queries
             .iter()
@@ -103,7 +111,7 @@ fn bench(c: &mut Criterion) {
         d.probes, d.ef_search
     );
     let raw = rt.block_on(raw_client(&f));
-    let (db, queries, claims) = (&f.db, &f.queries, &f.claims);
+    let (db, app, queries, claims) = (&f.db, &f.app, &f.queries, &f.claims);
 
     let mut group = c.benchmark_group("overhead_search");
     let search = rt
@@ -117,6 +125,19 @@ fn bench(c: &mut Criterion) {
             let (q, opts) = (&queries[i % queries.len()], &opts);
             async move {
                 db.tenant(TENANT)
+                    .unwrap()
+                    .search_evidence(q, opts)
+                    .await
+                    .unwrap()
+            }
+        })
+    });
+    group.bench_function("library_app_default", |b| {
+        b.to_async(&rt).iter(|| {
+            i += 1;
+            let (q, opts) = (&queries[i % queries.len()], &opts);
+            async move {
+                app.tenant(TENANT)
                     .unwrap()
                     .search_evidence(q, opts)
                     .await
@@ -160,6 +181,13 @@ fn bench(c: &mut Criterion) {
             i += 1;
             let id = claims[i % claims.len()];
             async move { db.tenant(TENANT).unwrap().get_claim(id).await.unwrap() }
+        })
+    });
+    group.bench_function("library_app", |b| {
+        b.to_async(&rt).iter(|| {
+            i += 1;
+            let id = claims[i % claims.len()];
+            async move { app.tenant(TENANT).unwrap().get_claim(id).await.unwrap() }
         })
     });
     let get_claim = &get_claim;

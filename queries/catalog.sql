@@ -10,6 +10,15 @@ SELECT a.atttypmod AS dimension, a.attstorage::text AS storage
 FROM pg_attribute a
 WHERE a.attrelid = to_regclass('embeddings') AND a.attname = 'embedding' AND NOT a.attisdropped;
 
+--! bypasses_row_security
+--- Whether row-level security can never apply to the current user: a
+--- superuser, a role with BYPASSRLS, or (a member of) the owner of `claims`
+--- (V7 does not FORCE it). False before `claims` exists unless superuser.
+SELECT r.rolsuper OR r.rolbypassrls
+       OR coalesce((SELECT pg_has_role(current_user, c.relowner, 'USAGE')
+                    FROM pg_class c WHERE c.oid = to_regclass('claims')), false) AS bypasses
+FROM pg_roles r WHERE r.rolname = current_user;
+
 --! vector_indexes : VectorIndex(options?)
 --- Every ivfflat/hnsw index in `public`: method, operator class, storage
 --- parameters, the DDL that recreates it, size, validity (an interrupted

@@ -33,6 +33,16 @@ pub async fn read_dimension(client: &impl GenericClient) -> Result<Option<usize>
         .map(|c| c.dimension.max(0) as usize))
 }
 
+/// Whether row-level security can never apply to the connected user
+/// (superuser, `BYPASSRLS`, or owner of the tables): then the tenant setting
+/// (migration V7) has no effect and [`crate::Tenant`] calls skip it.
+///
+/// # Errors
+/// Connection and database errors only.
+pub async fn bypasses_row_security(client: &impl GenericClient) -> Result<bool> {
+    Ok(catalog::bypasses_row_security().bind(client).one().await?)
+}
+
 /// Every ivfflat/hnsw index in `public`, by name.
 ///
 /// # Errors

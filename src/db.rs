@@ -6,6 +6,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
@@ -48,6 +49,10 @@ pub struct Database {
     dimension: Arc<RwLock<Option<usize>>>,
     /// The search settings every pooled connection starts with.
     search: Arc<SearchDefaults>,
+    /// Whether [`crate::Tenant`] calls set the tenant on their connection:
+    /// false when row-level security can never apply to this login (owner,
+    /// superuser, `BYPASSRLS`), read at open and after schema changes.
+    tenant_setting: Arc<AtomicBool>,
     /// Keeps an embedded server alive for as long as a handle exists.
     server: ServerGuard,
 }
@@ -119,13 +124,14 @@ impl Database {
         }
         // One connection outside the pool checks the URL and the login, and
         // reads what every pooled connection must start with.
-        let (dimension, search) = {
+        let (dimension, search, bypasses_rls) = {
             let (client, conn) = pg.connect(NoTls).await?;
             let conn = tokio::spawn(conn);
             let read = async {
                 Ok::<_, Error>((
                     catalog::read_dimension(&client).await?,
                     settings::read(&client, config).await?,
+                    catalog::bypasses_row_security(&client).await?,
                 ))
             }
             .await;
@@ -167,6 +173,7 @@ impl Database {
             url: url.to_string(),
             dimension: Arc::new(RwLock::new(dimension)),
             search: Arc::new(search),
+            tenant_setting: Arc::new(AtomicBool::new(!bypasses_rls)),
             server,
         };
         Ok(db)
@@ -245,6 +252,16 @@ impl Database {
         &self.search
     }
 
+    /// Whether [`crate::Tenant`] calls set `truthgraph.tenant_id` on their
+    /// connection (migration V7): true unless row-level security can never
+    /// apply to this login (the tables' owner, a superuser or a `BYPASSRLS`
+    /// role), for which the setting would change nothing and cost two
+    /// statements a call. Read at open and after each schema change through
+    /// this handle.
+    pub fn sets_tenant(&self) -> bool {
+        self.tenant_setting.load(Ordering::Relaxed)
+    }
+
     /// Whether this handle runs on an embedded server it started.
     pub fn is_embedded(&self) -> bool {
         self.server.is_some()
@@ -291,6 +308,9 @@ impl Database {
         // Whatever `f` did (or half did), re-read the dimension on this same
         // connection, before it is retired.
         let dimension = catalog::read_dimension(&**conn).await;
+        if let Ok(bypasses) = catalog::bypasses_row_security(&**conn).await {
+            self.tenant_setting.store(!bypasses, Ordering::Relaxed);
+        }
         drop(Object::take(conn));
         self.pool.manager().statement_caches.clear();
         *self.dimension.write().expect("dimension lock") =

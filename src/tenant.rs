@@ -23,8 +23,11 @@
 //!   sets it for that transaction only (`set_config(…, true)`), pipelined with
 //!   the first statement.
 //!
-//! The table owner (the migrator, and the Python services connecting as it)
-//! is not subject to the policies; the setting is then harmless.
+//! The table owner (the migrator, and the Python services connecting as it),
+//! a superuser and a `BYPASSRLS` role are not subject to the policies: for
+//! such a login ([`Database::sets_tenant`] is false) reads skip the setting
+//! and its reset, and are again exactly one statement; writes keep the
+//! setting as their probe of a dead connection (below).
 //!
 //! # Lost connections
 //! After a failover or a mass disconnect the pool may still hold connections
@@ -85,7 +88,9 @@ pub(crate) enum Retry {
 /// queued on it when it is dropped, i.e. before it goes back to the pool.
 pub(crate) struct Scoped {
     client: Client,
-    set: tokio_postgres::Statement,
+    /// The prepared `set_config` (`None`: the login bypasses row-level
+    /// security, nothing to set or reset).
+    set: Option<tokio_postgres::Statement>,
 }
 
 impl Scoped {
@@ -98,12 +103,18 @@ impl Scoped {
     /// (the statement is prepared already), so polled before the caller's
     /// statement it runs before it, in the same round trip.
     pub(crate) async fn set_tenant(&self, tenant: &str) -> Result<u64, tokio_postgres::Error> {
-        self.client.execute(&self.set, &[&tenant, &false]).await
+        match &self.set {
+            Some(set) => self.client.execute(set, &[&tenant, &false]).await,
+            None => Ok(0),
+        }
     }
 }
 
 impl Drop for Scoped {
     fn drop(&mut self) {
+        if self.set.is_none() {
+            return;
+        }
         // The first poll writes the request to the connection's queue; the
         // answer is not awaited (nothing can be done with it here). Requests
         // run in queue order, so the next borrower's statements run after it.
@@ -154,7 +165,7 @@ macro_rules! call {
         loop {
             attempt += 1;
             let last = attempt > tenant.database().config().pool_max_size;
-            let conn = tenant.checkout().await?;
+            let conn = tenant.checkout($retry).await?;
             // `join` polls the setting first: it is queued ahead of the
             // body's first statement and both go out together.
             let (was_set, out) = futures_util::future::join(conn.set_tenant(tenant.id()), async {
@@ -194,14 +205,22 @@ macro_rules! in_transaction {
                 Err(e) => break Err(e.into()),
             };
             let out: $crate::error::Result<_> = async {
-                let set = tx.prepare_cached($crate::raw_sql::SET_TENANT).await?;
-                let (was_set, out) =
-                    futures_util::future::join(tx.execute(&set, &[&tenant.id(), &true]), async {
-                        let $tx: &$crate::db::Transaction<'_> = &tx;
-                        let out: $crate::error::Result<_> = async { $body }.await;
-                        out
-                    })
-                    .await;
+                let set = match tenant.database().sets_tenant() {
+                    true => Some(tx.prepare_cached($crate::raw_sql::SET_TENANT).await?),
+                    false => None,
+                };
+                let set_tenant = async {
+                    match &set {
+                        Some(set) => tx.execute(set, &[&tenant.id(), &true]).await,
+                        None => Ok(0),
+                    }
+                };
+                let (was_set, out) = futures_util::future::join(set_tenant, async {
+                    let $tx: &$crate::db::Transaction<'_> = &tx;
+                    let out: $crate::error::Result<_> = async { $body }.await;
+                    out
+                })
+                .await;
                 was_set?;
                 out
             }
@@ -253,15 +272,27 @@ impl<'a> Tenant<'a> {
     }
 
     /// Borrows a pooled connection and prepares (once per connection) the
-    /// statement that sets the tenant; retried on another connection when
-    /// the connection turns out dead.
-    pub(crate) async fn checkout(&self) -> Result<Scoped> {
+    /// statement that sets the tenant, unless the login bypasses row-level
+    /// security and the call is a read (a write keeps it as its probe of a
+    /// dead connection); retried on another connection when the connection
+    /// turns out dead.
+    pub(crate) async fn checkout(&self, retry: Retry) -> Result<Scoped> {
         let mut attempt = 0;
         loop {
             attempt += 1;
             let client = self.db.client().await?;
+            // A write also needs the setting as a probe: its failure with a
+            // dead connection proves the write never ran (see `after_call`).
+            if !self.db.sets_tenant() && retry == Retry::Read {
+                return Ok(Scoped { client, set: None });
+            }
             match client.prepare_cached(raw_sql::SET_TENANT).await {
-                Ok(set) => return Ok(Scoped { client, set }),
+                Ok(set) => {
+                    return Ok(Scoped {
+                        client,
+                        set: Some(set),
+                    });
+                }
                 Err(e) if attempt <= self.db.config().pool_max_size && connection_lost(&e) => {}
                 Err(e) => return Err(e.into()),
             }

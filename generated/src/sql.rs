@@ -5,6 +5,8 @@
 pub mod catalog {
     /// SQL of [`crate::queries::catalog::embedding_dimension`].
     pub const EMBEDDING_DIMENSION: &str = "SELECT a.atttypmod AS dimension, a.attstorage::text AS storage FROM pg_attribute a WHERE a.attrelid = to_regclass('embeddings') AND a.attname = 'embedding' AND NOT a.attisdropped";
+    /// SQL of [`crate::queries::catalog::bypasses_row_security`].
+    pub const BYPASSES_ROW_SECURITY: &str = "SELECT r.rolsuper OR r.rolbypassrls OR coalesce((SELECT pg_has_role(current_user, c.relowner, 'USAGE') FROM pg_class c WHERE c.oid = to_regclass('claims')), false) AS bypasses FROM pg_roles r WHERE r.rolname = current_user";
     /// SQL of [`crate::queries::catalog::vector_indexes`].
     pub const VECTOR_INDEXES: &str = "SELECT c.relname::text AS index_name, t.relname::text AS table_name, am.amname::text AS method, oc.opcname::text AS opclass, c.reloptions AS options, pg_get_indexdef(i.indexrelid) AS definition, pg_relation_size(c.oid) AS size_bytes, i.indisvalid AS is_valid, t.reltuples::int8 AS table_rows_estimate FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid JOIN pg_am am ON am.oid = c.relam JOIN pg_opclass oc ON oc.oid = i.indclass[0] WHERE am.amname IN ('ivfflat', 'hnsw') AND t.relnamespace = 'public'::regnamespace ORDER BY c.relname";
     /// SQL of [`crate::queries::catalog::server_info`].

@@ -120,6 +120,10 @@ async fn raw_sql_as_the_app_role_sees_only_the_tenant_in_force() {
     let (a_claim, _) = seed(&t.db, "a", 1).await;
     let (b_claim, b_ev) = seed(&t.db, "b", 2).await;
     let app = t.app(&small_pool()).await.unwrap();
+    // The owner's calls skip the setting (RLS never applies to it); the
+    // app login's calls always make it.
+    assert!(!t.db.sets_tenant());
+    assert!(app.sets_tenant());
 
     // No tenant set: nothing at all.
     let raw = app.client().await.unwrap();
