@@ -66,6 +66,9 @@ impl Config {
     }
 
     /// Like [`Config::from_env`], reading variables through `get` (for tests).
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the variable, as [`Config::from_env`].
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
         let d = Config::default();
         let number = |name: &'static str, default: u64, allow_zero: bool| -> Result<u64, Error> {

@@ -7,25 +7,27 @@
 //! connection pool, migrations, validation and the tuned search around them.
 //!
 //! ```no_run
-//! use truthgraph_db::{Config, Database, EntityType, SearchOptions};
-//! use pgvector::Vector;
+//! use truthgraph_db::pgvector::Vector;
+//! use truthgraph_db::{Config, Database, EntityType, HybridOptions, SearchOptions};
 //!
-//! # async fn demo() -> truthgraph_db::Result<()> {
-//! let db = Database::open(&Config::from_env()?).await?; // DATABASE_URL, or an embedded server
-//! db.migrate(None).await?;
-//! let dim = db.embedding_dimension().await?;            // 1536 unless switched
+//! #[tokio::main]
+//! async fn main() -> truthgraph_db::Result<()> {
+//!     let db = Database::open(&Config::from_env()?).await?; // DATABASE_URL, or an embedded server
+//!     db.migrate(None).await?;
+//!     let dim = db.embedding_dimension().await?; // 1536 unless switched (set-dimension)
 //!
-//! let acme = db.tenant("acme")?;                         // every call below sees only acme's rows
-//! let claim = acme.insert_claim("Water boils at 100 °C at sea level", None).await?;
-//! let ev = acme.insert_evidence("At 1 atm water boils at 100 °C.", None, Some("textbook")).await?;
-//! let v = Vector::from(vec![0.1; dim]);
-//! acme.upsert_embedding(EntityType::Evidence, ev.id, &v, "text-embedding-3-small", None).await?;
+//!     let acme = db.tenant("acme")?; // every call below sees only acme's rows
+//!     let ev = acme.insert_evidence("At 1 atm water boils at 100 °C.", None, Some("textbook")).await?;
+//!     let v = Vector::from(vec![0.1; dim]); // your encoder's embedding of the text
+//!     acme.upsert_embedding(EntityType::Evidence, ev.id, &v, "text-embedding-3-small", None).await?;
 //!
-//! for hit in acme.search_evidence(&v, &SearchOptions::top(5)).await? {
-//!     println!("{:.3} {}", hit.similarity, hit.content);
+//!     for hit in acme.search_evidence(&v, &SearchOptions::top(5)).await? {
+//!         println!("{:.3} {}", hit.similarity, hit.content);
+//!     }
+//!     let fused = acme.hybrid_search("boiling point of water", &v, &HybridOptions::default()).await?;
+//!     println!("hybrid: {} hits, best {:?}", fused.len(), fused.first().map(|h| &h.content));
+//!     Ok(())
 //! }
-//! # let _ = claim;
-//! # Ok(()) }
 //! ```
 //!
 //! Where things are: [`config`] (environment), [`db`] (pool, transactions,
@@ -79,3 +81,40 @@ pub use pgvector;
 /// Re-export of the embedded server crate (feature `embedded`).
 #[cfg(feature = "embedded")]
 pub use truthgraph_pg_embed as embedded;
+
+/// README.md's code blocks, compiled as doc tests: its library example must
+/// build, not only the copy above.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
+#[cfg(test)]
+mod tests {
+    /// The 20-line example is in two places, the crate docs above and
+    /// README.md: they must say the same, line for line.
+    #[test]
+    fn readme_example_is_the_crate_docs_example() {
+        let crate_docs: Vec<&str> = include_str!("lib.rs")
+            .lines()
+            .filter_map(|l| l.strip_prefix("//!"))
+            .map(|l| l.strip_prefix(' ').unwrap_or(l))
+            .collect();
+        let example = |lines: &[&str]| -> Vec<String> {
+            let start = lines
+                .iter()
+                .position(|l| l.starts_with("```") && l.contains("no_run"))
+                .expect("an example marked no_run");
+            lines[start + 1..]
+                .iter()
+                .take_while(|l| !l.starts_with("```"))
+                .map(|l| l.to_string())
+                .collect()
+        };
+        let readme: Vec<&str> = include_str!("../README.md").lines().collect();
+        assert_eq!(
+            example(&readme),
+            example(&crate_docs),
+            "README.md's library example differs from the one in src/lib.rs"
+        );
+    }
+}

@@ -184,6 +184,9 @@ pub const RESET_TENANT: &str = "RESET truthgraph.tenant_id";
 /// login subject to the row-level security of migration V7 (the bench's
 /// least-privilege service). `password` must be the library's own random
 /// hex, never caller input: it is a literal.
+///
+/// # Panics
+/// When `password` has a character other than an ASCII letter or digit.
 pub fn create_app_login(login: &str, password: &str) -> String {
     assert!(password.chars().all(|c| c.is_ascii_alphanumeric()));
     format!(

@@ -189,6 +189,9 @@ impl TestDatabase {
 
     /// A second handle on the same database with its own pool (e.g. to act
     /// as another process).
+    ///
+    /// # Errors
+    /// Connection errors.
     pub async fn connect(&self, config: &Config) -> Result<Database> {
         Database::connect(config, &self.url).await
     }
@@ -209,6 +212,9 @@ impl TestDatabase {
     }
 
     /// A direct connection, outside any pool.
+    ///
+    /// # Errors
+    /// Connection errors.
     pub async fn raw_client(&self) -> Result<tokio_postgres::Client> {
         let (client, conn) = tokio_postgres::connect(&self.url, NoTls).await?;
         tokio::spawn(conn);

@@ -75,6 +75,9 @@ pub const MAX_VECTOR_NORM: f64 = (1u64 << 50) as f64;
 
 /// A tenant id: not blank, at most 255 bytes (`varchar(255)`), no NUL
 /// character.
+///
+/// # Errors
+/// [`Error::InvalidInput`] naming `tenant_id`.
 pub fn tenant(tenant: &str) -> Result<()> {
     if tenant.trim().is_empty() {
         return Err(Error::invalid("tenant_id", "is empty"));
@@ -86,6 +89,9 @@ pub fn tenant(tenant: &str) -> Result<()> {
 }
 
 /// A probability: finite and within [0, 1].
+///
+/// # Errors
+/// [`Error::InvalidInput`] naming `field`.
 pub fn score(field: &str, value: f64) -> Result<()> {
     if value.is_finite() && (0.0..=1.0).contains(&value) {
         Ok(())
@@ -199,6 +205,9 @@ pub fn query_text(field: &str, value: &str) -> Result<()> {
 
 /// No two rows of a batch share a key: the second of a pair is named
 /// (`prefix[j].field`, "is the same as `prefix[i]`").
+///
+/// # Errors
+/// [`Error::InvalidInput`] naming `prefix[j].field` of the second row.
 pub fn distinct<K: Eq + std::hash::Hash>(
     prefix: &str,
     field: &str,
@@ -217,6 +226,9 @@ pub fn distinct<K: Eq + std::hash::Hash>(
 }
 
 /// A page size: 1..=[`MAX_LIMIT`].
+///
+/// # Errors
+/// [`Error::InvalidInput`] naming `limit`.
 pub fn limit(limit: i64) -> Result<()> {
     if (1..=MAX_LIMIT).contains(&limit) {
         Ok(())
@@ -229,6 +241,9 @@ pub fn limit(limit: i64) -> Result<()> {
 }
 
 /// A count: not negative.
+///
+/// # Errors
+/// [`Error::InvalidInput`] naming `field`.
 pub fn count(field: &str, value: i32) -> Result<()> {
     if value >= 0 {
         Ok(())
@@ -309,6 +324,9 @@ pub fn vector(field: &str, v: &[f32], dimension: usize) -> Result<()> {
 }
 
 /// Rows to return from a search: 1..=[`MAX_K`].
+///
+/// # Errors
+/// [`Error::InvalidInput`] naming `k`.
 pub fn k(k: usize) -> Result<()> {
     if (1..=MAX_K).contains(&k) {
         Ok(())
@@ -318,6 +336,9 @@ pub fn k(k: usize) -> Result<()> {
 }
 
 /// `ivfflat.probes`: 1..=32768 (pgvector's range).
+///
+/// # Errors
+/// [`Error::InvalidInput`] naming `probes`.
 pub fn probes(probes: u32) -> Result<()> {
     if (1..=32768).contains(&probes) {
         Ok(())
@@ -330,6 +351,9 @@ pub fn probes(probes: u32) -> Result<()> {
 }
 
 /// `hnsw.ef_search`: 1..=1000 (pgvector's range).
+///
+/// # Errors
+/// [`Error::InvalidInput`] naming `ef_search`.
 pub fn ef_search(ef_search: u32) -> Result<()> {
     if (1..=1000).contains(&ef_search) {
         Ok(())
@@ -350,6 +374,9 @@ pub fn name(index: Option<usize>, prefix: &str, field: &str) -> String {
 }
 
 /// A similarity threshold: finite and within [-1, 1].
+///
+/// # Errors
+/// [`Error::InvalidInput`] naming `field`.
 pub fn similarity(field: &str, value: f64) -> Result<()> {
     if value.is_finite() && (-1.0..=1.0).contains(&value) {
         Ok(())
@@ -359,6 +386,9 @@ pub fn similarity(field: &str, value: f64) -> Result<()> {
 }
 
 /// A fusion weight: finite and not negative.
+///
+/// # Errors
+/// [`Error::InvalidInput`] naming `field`.
 pub fn weight(field: &str, value: f64) -> Result<()> {
     if value.is_finite() && value >= 0.0 {
         Ok(())
@@ -371,6 +401,9 @@ pub fn weight(field: &str, value: f64) -> Result<()> {
 }
 
 /// An optional filter text: `None` (any) or not empty, and [`storable`].
+///
+/// # Errors
+/// [`Error::InvalidInput`] naming `field`.
 pub fn filter(field: &str, value: Option<&str>) -> Result<()> {
     if value.is_some_and(str::is_empty) {
         Err(Error::invalid(field, "is empty (use None for any)"))
@@ -380,6 +413,9 @@ pub fn filter(field: &str, value: Option<&str>) -> Result<()> {
 }
 
 /// Candidates per side of a hybrid search: 1..=[`MAX_K`].
+///
+/// # Errors
+/// [`Error::InvalidInput`] naming `candidates`.
 pub fn candidates(n: usize) -> Result<()> {
     if (1..=MAX_K).contains(&n) {
         Ok(())

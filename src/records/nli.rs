@@ -165,6 +165,10 @@ impl Tenant<'_> {
     }
 
     /// A claim's NLI results, newest first.
+    ///
+    /// # Errors
+    /// Connection and database errors only (a claim that is not the
+    /// tenant's gives an empty list).
     pub async fn nli_results_for_claim(&self, claim_id: Uuid) -> Result<Vec<NliResult>> {
         let tenant = self.id();
         crate::tenant::call!(self, crate::tenant::Retry::Read, |client| {
@@ -176,6 +180,10 @@ impl Tenant<'_> {
     }
 
     /// The NLI results of one claim/evidence pair, newest first.
+    ///
+    /// # Errors
+    /// Connection and database errors only (a pair that is not the tenant's
+    /// gives an empty list).
     pub async fn nli_results_for_pair(
         &self,
         claim_id: Uuid,
@@ -191,6 +199,10 @@ impl Tenant<'_> {
     }
 
     /// The tenant's newest NLI results with `label`.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidInput`] (`limit`) for a limit outside
+    /// 1..=[`validate::MAX_LIMIT`]; connection and database errors.
     pub async fn nli_results_by_label(
         &self,
         label: NliLabel,

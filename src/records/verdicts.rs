@@ -18,6 +18,11 @@ fn not_found(what: impl Into<String>) -> Error {
 
 impl Tenant<'_> {
     /// Stores a Phase 1 verdict (`None`: pending) for a claim of the tenant.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] (`confidence`, `reasoning`) for a confidence
+    /// outside [0, 1] or a NUL character; [`Error::NotFound`] when the claim
+    /// is not the tenant's.
     pub async fn insert_verdict(
         &self,
         claim_id: Uuid,
@@ -86,6 +91,10 @@ impl Tenant<'_> {
     }
 
     /// The newest Phase 1 verdict of a claim with its evidence and relationships.
+    ///
+    /// # Errors
+    /// Connection and database errors only (a claim that is not the
+    /// tenant's gives `None`).
     pub async fn latest_verdict(
         &self,
         claim_id: Uuid,

@@ -145,6 +145,10 @@ impl Tenant<'_> {
     }
 
     /// The newest verification result of a claim.
+    ///
+    /// # Errors
+    /// Connection and database errors only (a claim that is not the
+    /// tenant's gives `None`).
     pub async fn latest_verification_result(
         &self,
         claim_id: Uuid,
@@ -159,6 +163,10 @@ impl Tenant<'_> {
     }
 
     /// Every verification result of a claim, newest first.
+    ///
+    /// # Errors
+    /// Connection and database errors only (a claim that is not the
+    /// tenant's gives an empty list).
     pub async fn verification_history(&self, claim_id: Uuid) -> Result<Vec<VerificationResult>> {
         let tenant = self.id();
         crate::tenant::call!(self, crate::tenant::Retry::Read, |client| {
@@ -170,6 +178,10 @@ impl Tenant<'_> {
     }
 
     /// The tenant's results with `verdict`, most confident first.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidInput`] (`limit`) for a limit outside
+    /// 1..=[`validate::MAX_LIMIT`]; connection and database errors.
     pub async fn verification_results_by_verdict(
         &self,
         verdict: VerdictLabel,
