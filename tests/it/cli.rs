@@ -572,3 +572,28 @@ async fn demo_creates_a_missing_database_and_refuses_one_with_other_embeddings()
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn two_demos_at_once_load_the_corpus_once() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let spawn = |url: String, name: String| {
+        std::thread::spawn(move || {
+            cli(
+                Some(&url),
+                &["demo", "--database", &name, "--passages", "50"],
+            )
+        })
+    };
+    let a = spawn(t.url.clone(), t.name.clone());
+    let b = spawn(t.url.clone(), t.name.clone());
+    let (a, b) = (a.join().unwrap(), b.join().unwrap());
+    assert!(a.status.success(), "{}", stderr(&a));
+    assert!(b.status.success(), "{}", stderr(&b));
+    let both = format!("{}{}", stdout(&a), stdout(&b));
+    assert_eq!(
+        both.matches("50 evidence, 5 claims, 55 embeddings").count(),
+        1,
+        "{both}"
+    );
+    assert_eq!(both.matches("reused").count(), 1, "{both}");
+}

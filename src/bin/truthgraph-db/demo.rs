@@ -106,24 +106,37 @@ pub async fn run(config: &Config, database: Option<String>, args: Args) -> anyho
     let owned = database.is_none();
     let name = database.unwrap_or_else(|| DATABASE.to_string());
     let result = demo(config, &admin, &name, owned, &args, server_ms).await;
+    let embedded = admin.is_embedded();
+    let t = Instant::now();
     admin.close().await;
     result?;
     println!();
+    if embedded {
+        step(
+            "stop",
+            ms(t),
+            "embedded PostgreSQL stopped (its shutdown checkpoint)",
+        );
+    }
     println!(
         "done in {:.1} s. No model ran: similarities are cosines of the shipped {MODEL} vectors; \
          no NLI results or verdicts are shown.",
         started.elapsed().as_secs_f64()
     );
-    let db_flag = format!("--database {name}");
-    println!(
-        "next: cargo run -q --features cli -- {db_flag} inspect   (sizes, index usage, settings)"
-    );
-    println!(
-        "      cargo run -q --features cli -- {db_flag} tune      (measure the index on these vectors)"
-    );
-    println!(
-        "      cargo run --example ml_service                    (the library from a service)"
-    );
+    let cli = format!("cargo run -q --features cli -- --database {name}");
+    let next = [
+        (format!("{cli} inspect"), "sizes, index usage, settings"),
+        (format!("{cli} tune"), "measure the index on these vectors"),
+        (
+            "cargo run --example ml_service".to_string(),
+            "the library from a service",
+        ),
+    ];
+    let width = next.iter().map(|(c, _)| c.len()).max().unwrap_or(0);
+    for (i, (command, what)) in next.iter().enumerate() {
+        let lead = if i == 0 { "next:" } else { "" };
+        println!("{lead:<5} {command:<width$}   ({what})");
+    }
     Ok(())
 }
 
