@@ -144,3 +144,74 @@ fn unit(mut v: Vec<f32>) -> Vec<f32> {
     v.iter_mut().for_each(|x| *x /= norm);
     v
 }
+
+/// The first rows of one file pair of a real set (`passages` or `queries`):
+/// vectors, texts and source document ids, in file order.
+pub struct Rows {
+    /// Dimensions of every vector.
+    pub dim: usize,
+    /// The vectors (unit length up to the int8 quantisation).
+    pub vectors: Vec<Vec<f32>>,
+    /// The text of each row.
+    pub texts: Vec<String>,
+    /// The source document of each row (`factbook:Venezuela`).
+    pub sources: Vec<String>,
+}
+
+/// Reads the first `max` rows of `dir/<name>.tgvec.gz` and
+/// `dir/<name>.jsonl.gz`, decompressing only what they need (the demo loads
+/// a few thousand of 20,000 passages, from a debug build).
+pub fn read_rows(dir: &Path, name: &str, max: usize) -> anyhow::Result<Rows> {
+    use std::io::BufRead;
+    let path = dir.join(format!("{name}.tgvec.gz"));
+    let file = std::fs::File::open(&path).with_context(|| format!("open {}", path.display()))?;
+    let mut gz = flate2::read::GzDecoder::new(std::io::BufReader::new(file));
+    let mut header = [0u8; 16];
+    gz.read_exact(&mut header)
+        .with_context(|| format!("read {}", path.display()))?;
+    if &header[..8] != b"TGVEC001" {
+        bail!("{} is not a TGVEC001 file", path.display());
+    }
+    let word = |at: usize| u32::from_le_bytes(header[at..at + 4].try_into().unwrap()) as usize;
+    let (rows, dim) = (word(8), word(12));
+    if rows < max {
+        bail!("{} has {rows} rows, fewer than {max}", path.display());
+    }
+    let mut row = vec![0u8; 4 + dim];
+    let mut vectors = Vec::with_capacity(max);
+    for r in 0..max {
+        gz.read_exact(&mut row)
+            .with_context(|| format!("{}: row {r} is cut short", path.display()))?;
+        let scale = f32::from_le_bytes(row[..4].try_into().unwrap());
+        vectors.push(
+            row[4..]
+                .iter()
+                .map(|b| scale * f32::from(*b as i8))
+                .collect(),
+        );
+    }
+    let path = dir.join(format!("{name}.jsonl.gz"));
+    let file = std::fs::File::open(&path).with_context(|| format!("open {}", path.display()))?;
+    let lines = std::io::BufReader::new(flate2::read::GzDecoder::new(file)).lines();
+    let (mut texts, mut sources) = (Vec::with_capacity(max), Vec::with_capacity(max));
+    for (i, line) in lines.take(max).enumerate() {
+        let line = line.with_context(|| format!("read {}", path.display()))?;
+        let v: serde_json::Value = serde_json::from_str(&line)
+            .with_context(|| format!("{} line {}", path.display(), i + 1))?;
+        texts.push(v["text"].as_str().unwrap_or_default().to_string());
+        sources.push(v["source"].as_str().unwrap_or_default().to_string());
+    }
+    if texts.len() != max {
+        bail!(
+            "{} has {} lines, fewer than {max}",
+            path.display(),
+            texts.len()
+        );
+    }
+    Ok(Rows {
+        dim,
+        vectors,
+        texts,
+        sources,
+    })
+}

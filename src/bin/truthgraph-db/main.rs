@@ -7,6 +7,7 @@
 
 mod bench;
 mod dataset;
+mod demo;
 mod inspect;
 mod schema;
 mod tune;
@@ -37,6 +38,21 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Load real text with real embeddings into tenant `demo` of database truthgraph_demo, search it, print a report.
+    ///
+    /// The first N passages of benches/data/minilm (all-MiniLM-L6-v2, 384 dims) become evidence, five held-out
+    /// sentences of the set become claims; for each claim it prints the vector top 3, the hybrid (full text +
+    /// vector) top 3 and the time of every step. Creates and migrates truthgraph_demo on the server (embedded or
+    /// DATABASE_URL) if missing; a second run reuses the loaded corpus. `--database NAME` runs it in NAME instead,
+    /// which is switched to 384 dimensions if its embeddings table is empty and refused otherwise.
+    Demo {
+        /// Passages to load (the first N of the set; the sample claims' best passages are in the first 3000).
+        #[arg(long, default_value_t = demo::DEFAULT_PASSAGES)]
+        passages: usize,
+        /// The data set directory.
+        #[arg(long, default_value_os_t = demo::default_data_dir())]
+        data: PathBuf,
+    },
     /// Apply pending migrations, then print the status.
     Migrate {
         /// Switch the embedding dimension afterwards (e.g. 384 for all-MiniLM-L6-v2); refused while embeddings has rows.
@@ -191,6 +207,9 @@ async fn run(command: Command, database: Option<String>) -> anyhow::Result<()> {
             truthgraph_db::embedded::maintenance_work_mem_mb()
         );
     }
+    if let Command::Demo { passages, data } = command {
+        return demo::run(&config, database, demo::Args { data, passages }).await;
+    }
     if let Command::Bench {
         command: Some(BenchCommand::Load(args)),
         ..
@@ -257,7 +276,9 @@ async fn run(command: Command, database: Option<String>) -> anyhow::Result<()> {
             };
             tune::tune(&db, args).await
         }
-        Command::Sql { .. } | Command::Bench { .. } => unreachable!("handled above"),
+        Command::Sql { .. } | Command::Bench { .. } | Command::Demo { .. } => {
+            unreachable!("handled above")
+        }
     };
     db.close().await;
     if let Some(server) = server {

@@ -1,0 +1,546 @@
+//! `demo`: the library doing its job on real text with real embeddings.
+//!
+//! Loads the first passages of the committed MiniLM set
+//! (`benches/data/minilm`, 384 dims) as evidence of tenant `demo`, stores a
+//! few held-out sentences of the same set as claims, then searches the
+//! evidence for each claim by vector and by hybrid (full text + vector)
+//! search, and prints what it found with the time each step took.
+//!
+//! It works in a database of its own, `truthgraph_demo` on the same server
+//! (created if missing), because the demo's vectors have 384 dimensions and
+//! an operator's database is usually at 1536: the dimension can only change
+//! while `embeddings` is empty. `--database NAME` runs it elsewhere; that
+//! database is switched to 384 when its `embeddings` is empty and refused
+//! otherwise. A second run finds the corpus complete (the tenant's embedding
+//! counts per entity type, written last in one transaction) and reuses it.
+//! No model runs here: every similarity comes from the shipped vectors, and
+//! no NLI result or verdict is shown.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use tokio_postgres::error::SqlState;
+use truthgraph_db::embedded::with_database;
+use truthgraph_db::pgvector::Vector;
+use truthgraph_db::queries::catalog;
+use truthgraph_db::{
+    BulkLoadOptions, Config, Database, EntityType, HybridOptions, NewClaim, NewEmbedding,
+    NewEvidence, SearchOptions, Tenant, raw_sql,
+};
+
+use crate::dataset;
+
+/// The demo's own database on the server.
+pub const DATABASE: &str = "truthgraph_demo";
+/// The tenant the corpus and the claims belong to.
+pub const TENANT: &str = "demo";
+/// Passages loaded by default.
+pub const DEFAULT_PASSAGES: usize = 3000;
+/// The encoder of the shipped vectors (stored as their `model_name`).
+const MODEL: &str = "all-MiniLM-L6-v2";
+/// Their dimension.
+const DIMENSION: usize = 384;
+/// Rows per search in the report.
+const TOP: usize = 3;
+/// Characters of evidence text shown per hit.
+const SNIPPET_CHARS: usize = 80;
+/// Session advisory lock key of the check-and-load ("tgdemo01"), so two
+/// demos at once load the corpus once.
+const LOCK_KEY: i64 = 0x7467_6465_6d6f_3031;
+
+/// The sample claims: rows of `queries.jsonl.gz`, held-out claim-like
+/// sentences (none of them is in the corpus) whose exact nearest passage among
+/// all 20,000 is one of the first [`DEFAULT_PASSAGES`] (checked by this
+/// module's test), from the three collections; each with the keywords its
+/// hybrid search uses, chosen by hand for the demo. (The whole claim as the
+/// keyword side would rarely match: `websearch_to_tsquery` requires every
+/// word.)
+pub const SAMPLE_CLAIMS: [(usize, &str); 5] = [
+    (353, "Gran Colombia"),
+    (214, "Panama Canal"),
+    (86, "Nagorno-Karabakh"),
+    (128, "network address"),
+    (937, "immigration laws"),
+];
+
+/// A sample claim as the demo uses it.
+struct Sample {
+    text: String,
+    vector: Vec<f32>,
+    keywords: &'static str,
+}
+
+/// What `demo` was asked for.
+pub struct Args {
+    /// The data set directory (`benches/data/minilm`).
+    pub data: PathBuf,
+    /// Passages to load (the first N of the set).
+    pub passages: usize,
+}
+
+/// The data set shipped in the repository, found from the build's checkout.
+pub fn default_data_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/data/minilm")
+}
+
+/// Runs the demo in `database` (default [`DATABASE`]) of the server
+/// `config` names (or the embedded one) and prints the report.
+pub async fn run(config: &Config, database: Option<String>, args: Args) -> anyhow::Result<()> {
+    if !args.data.join("passages.tgvec.gz").exists() {
+        bail!(
+            "the demo data set is not at {}: run from a checkout of the repository or pass --data DIR",
+            args.data.display()
+        );
+    }
+    if !(1..=20_000).contains(&args.passages) {
+        bail!(
+            "--passages {} is outside 1..=20000 (the set's size)",
+            args.passages
+        );
+    }
+    let started = Instant::now();
+    let t = Instant::now();
+    let admin = Database::open(config).await?;
+    let server_ms = ms(t);
+    let owned = database.is_none();
+    let name = database.unwrap_or_else(|| DATABASE.to_string());
+    let result = demo(config, &admin, &name, owned, &args, server_ms).await;
+    let embedded = admin.is_embedded();
+    let t = Instant::now();
+    admin.close().await;
+    result?;
+    println!();
+    if embedded {
+        step(
+            "stop",
+            ms(t),
+            "embedded PostgreSQL stopped (its shutdown checkpoint)",
+        );
+    }
+    println!(
+        "done in {:.1} s. No model ran: similarities are cosines of the shipped {MODEL} vectors; \
+         no NLI results or verdicts are shown.",
+        started.elapsed().as_secs_f64()
+    );
+    let cli = format!("cargo run -q --features cli -- --database {name}");
+    let next = [
+        (format!("{cli} inspect"), "sizes, index usage, settings"),
+        (format!("{cli} tune"), "measure the index on these vectors"),
+        (
+            "cargo run --example ml_service".to_string(),
+            "the library from a service",
+        ),
+    ];
+    let width = next.iter().map(|(c, _)| c.len()).max().unwrap_or(0);
+    for (i, (command, what)) in next.iter().enumerate() {
+        let lead = if i == 0 { "next:" } else { "" };
+        println!("{lead:<5} {command:<width$}   ({what})");
+    }
+    Ok(())
+}
+
+async fn demo(
+    config: &Config,
+    admin: &Database,
+    name: &str,
+    owned: bool,
+    args: &Args,
+    server_ms: f64,
+) -> anyhow::Result<()> {
+    let rows = SAMPLE_CLAIMS.iter().map(|(row, _)| row + 1).max().unwrap();
+    let claims = dataset::read_rows(&args.data, "queries", rows)?;
+    if claims.dim != DIMENSION {
+        bail!(
+            "{}: queries have {} dimensions, the demo expects {DIMENSION}",
+            args.data.display(),
+            claims.dim
+        );
+    }
+    let claims: Vec<Sample> = SAMPLE_CLAIMS
+        .iter()
+        .map(|&(row, keywords)| Sample {
+            text: claims.texts[row].clone(),
+            vector: claims.vectors[row].clone(),
+            keywords,
+        })
+        .collect();
+    println!(
+        "TruthGraph DB demo: {} passages of real text with {MODEL} embeddings ({DIMENSION} dims, {}) \
+         as evidence of tenant \"{TENANT}\" in database {name}; {} sample claims",
+        args.passages,
+        args.data.display(),
+        claims.len()
+    );
+    step(
+        "server",
+        server_ms,
+        if admin.is_embedded() {
+            "embedded PostgreSQL started"
+        } else {
+            "connected (DATABASE_URL)"
+        },
+    );
+    let mut recreated = false;
+    loop {
+        let t = Instant::now();
+        let (db, created) = connect_or_create(config, admin, name).await?;
+        step(
+            "database",
+            ms(t),
+            if created { "created" } else { "exists" },
+        );
+        let t = Instant::now();
+        let applied = db.migrate(None).await?;
+        let mut note = if applied.is_empty() {
+            "already up to date".to_string()
+        } else {
+            format!("applied {} migrations", applied.len())
+        };
+        let before = db.embedding_dimension().await?;
+        if before != DIMENSION {
+            db.set_dimension(DIMENSION).await.with_context(|| {
+                format!(
+                    "the demo needs embeddings of dimension {DIMENSION}, database {name} has \
+                     {before}; run the demo in a database of its own (without --database it \
+                     uses {DATABASE})"
+                )
+            })?;
+            note.push_str(&format!(
+                "; embeddings switched to vector({DIMENSION}) (was {before})"
+            ));
+        }
+        step("migrate", ms(t), &note);
+        let outcome = corpus(&db, args, &claims).await;
+        match outcome {
+            Ok(()) => {
+                let result = searches(&db, &claims).await;
+                db.close().await;
+                return result;
+            }
+            Err(Incomplete(found)) if owned && !recreated => {
+                db.close().await;
+                println!(
+                    "  found an incomplete or different demo corpus ({found}): recreating database {name}"
+                );
+                admin
+                    .client()
+                    .await?
+                    .batch_execute(&raw_sql::drop_database(name))
+                    .await?;
+                recreated = true;
+            }
+            Err(Incomplete(found)) => {
+                db.close().await;
+                bail!(
+                    "tenant {TENANT} of database {name} holds an incomplete or different demo \
+                     corpus ({found}); drop that database (or use another --database) and run the \
+                     demo again"
+                );
+            }
+            Err(Failed(e)) => {
+                db.close().await;
+                return Err(e);
+            }
+        }
+    }
+}
+
+/// Connects to `name` on the server of `admin`, creating it when missing.
+/// Returns whether it was created.
+async fn connect_or_create(
+    config: &Config,
+    admin: &Database,
+    name: &str,
+) -> anyhow::Result<(Database, bool)> {
+    let url = with_database(admin.url(), name);
+    match Database::connect(config, &url).await {
+        Ok(db) => return Ok((db, false)),
+        Err(e) if e.code() == Some(&SqlState::INVALID_CATALOG_NAME) => {}
+        Err(e) => return Err(e).with_context(|| format!("connect to database {name}")),
+    }
+    match admin
+        .client()
+        .await?
+        .batch_execute(&raw_sql::create_database(name, "template0"))
+        .await
+    {
+        Ok(()) => {}
+        // Another demo created it meanwhile.
+        Err(e) if e.code() == Some(&SqlState::DUPLICATE_DATABASE) => {}
+        Err(e) => {
+            return Err(e).with_context(|| {
+                format!(
+                    "create database {name} for the demo (create it yourself, or run the demo in \
+                     an existing database with --database NAME)"
+                )
+            });
+        }
+    }
+    Ok((Database::connect(config, &url).await?, true))
+}
+
+/// Why the corpus is not ready.
+enum CorpusError {
+    /// Rows of another or an interrupted load are there (what was found).
+    Incomplete(String),
+    /// Anything else.
+    Failed(anyhow::Error),
+}
+use CorpusError::{Failed, Incomplete};
+
+impl From<anyhow::Error> for CorpusError {
+    fn from(e: anyhow::Error) -> Self {
+        Failed(e)
+    }
+}
+
+impl From<truthgraph_db::Error> for CorpusError {
+    fn from(e: truthgraph_db::Error) -> Self {
+        Failed(e.into())
+    }
+}
+
+impl From<tokio_postgres::Error> for CorpusError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        Failed(e.into())
+    }
+}
+
+/// Makes sure tenant `demo` holds exactly the demo corpus: reuses a complete
+/// one, loads into an empty tenant, reports anything else as incomplete.
+/// Holds a session advisory lock meanwhile, so concurrent demos load once.
+async fn corpus(db: &Database, args: &Args, claims: &[Sample]) -> Result<(), CorpusError> {
+    let lock = db.client().await?;
+    catalog::advisory_lock()
+        .bind(&lock, &LOCK_KEY)
+        .one()
+        .await?;
+    let result = check_or_load(db, args, claims).await;
+    catalog::advisory_unlock()
+        .bind(&lock, &LOCK_KEY)
+        .one()
+        .await?;
+    result
+}
+
+async fn check_or_load(db: &Database, args: &Args, claims: &[Sample]) -> Result<(), CorpusError> {
+    let tenant = db.tenant(TENANT)?;
+    let t = Instant::now();
+    let (mut evidence, mut claimed, mut other) = (0i64, 0i64, 0i64);
+    for s in tenant.embedding_stats().await? {
+        match (s.entity_type.as_str(), s.model_name == MODEL) {
+            ("evidence", true) => evidence += s.count,
+            ("claim", true) => claimed += s.count,
+            _ => other += s.count,
+        }
+    }
+    if evidence == args.passages as i64 && claimed == claims.len() as i64 && other == 0 {
+        step(
+            "corpus",
+            ms(t),
+            &format!(
+                "reused: tenant {TENANT} already holds the {evidence} passages and {claimed} \
+                 claims with their embeddings"
+            ),
+        );
+        return Ok(());
+    }
+    let has_rows = !tenant.recent_evidence(1, None).await?.is_empty()
+        || !tenant.recent_claims(1, None).await?.is_empty();
+    if evidence + claimed + other > 0 || has_rows {
+        return Err(Incomplete(format!(
+            "{evidence} evidence and {claimed} claim embeddings of {MODEL}, {other} others, \
+             expected {} and {}",
+            args.passages,
+            claims.len()
+        )));
+    }
+    load(&tenant, args, claims).await
+}
+
+/// Loads the corpus and the claims through the batch paths.
+async fn load(tenant: &Tenant<'_>, args: &Args, claims: &[Sample]) -> Result<(), CorpusError> {
+    let t = Instant::now();
+    let rows = dataset::read_rows(&args.data, "passages", args.passages)?;
+    let read_ms = ms(t);
+
+    let t = Instant::now();
+    let new_evidence: Vec<NewEvidence> = rows
+        .texts
+        .iter()
+        .zip(&rows.sources)
+        .map(|(text, source)| NewEvidence {
+            content: text.clone(),
+            source_url: Some(source.clone()),
+            source_type: source.split(':').next().map(str::to_string),
+        })
+        .collect();
+    let evidence = tenant.insert_evidence_many(&new_evidence).await?;
+    let evidence_ms = ms(t);
+
+    let t = Instant::now();
+    let new_claims: Vec<NewClaim> = claims
+        .iter()
+        .map(|c| NewClaim {
+            text: c.text.clone(),
+            source_url: None,
+        })
+        .collect();
+    let stored_claims = tenant.insert_claims(&new_claims).await?;
+    let claims_ms = ms(t);
+
+    let t = Instant::now();
+    let embedding = |entity_type, entity_id, v: &Vec<f32>| NewEmbedding {
+        entity_type,
+        entity_id,
+        embedding: Vector::from(v.clone()),
+        model_name: MODEL.to_string(),
+        model_version: None,
+    };
+    let embeddings: Vec<NewEmbedding> = evidence
+        .iter()
+        .zip(&rows.vectors)
+        .map(|(e, v)| embedding(EntityType::Evidence, e.id, v))
+        .chain(
+            stored_claims
+                .iter()
+                .zip(claims)
+                .map(|(c, s)| embedding(EntityType::Claim, c.id, &s.vector)),
+        )
+        .collect();
+    let loaded = tenant
+        .bulk_load_embeddings_with(&embeddings, BulkLoadOptions::default().rebuilding_indexes())
+        .await?;
+    tenant
+        .database()
+        .client()
+        .await?
+        .batch_execute(raw_sql::ANALYZE_SEARCH_TABLES)
+        .await?;
+    let embeddings_ms = ms(t);
+    step(
+        "load",
+        read_ms + evidence_ms + claims_ms + embeddings_ms,
+        &format!(
+            "{} evidence, {} claims, {loaded} embeddings: read {read_ms:.0} ms, \
+             insert_evidence_many {evidence_ms:.0} ms, insert_claims {claims_ms:.0} ms, \
+             bulk_load_embeddings (COPY, index rebuilt, ANALYZE) {embeddings_ms:.0} ms",
+            evidence.len(),
+            stored_claims.len()
+        ),
+    );
+    Ok(())
+}
+
+/// For each claim: the vector top-k and the hybrid top-k, timed.
+async fn searches(db: &Database, claims: &[Sample]) -> anyhow::Result<()> {
+    let tenant = db.tenant(TENANT)?;
+    for (i, claim) in claims.iter().enumerate() {
+        let query = Vector::from(claim.vector.clone());
+        println!();
+        println!("claim {}: {}", i + 1, claim.text);
+        let t = Instant::now();
+        let hits = tenant
+            .search_evidence(&query, &SearchOptions::top(TOP))
+            .await?;
+        println!(
+            "  vector search, top {TOP} by cosine similarity ({:.1} ms)",
+            ms(t)
+        );
+        for h in &hits {
+            println!(
+                "    {:>6.3}  {}  [{}]",
+                h.similarity,
+                snippet(&h.content),
+                h.source_url.as_deref().unwrap_or("-")
+            );
+        }
+        let t = Instant::now();
+        let opts = HybridOptions {
+            k: TOP,
+            ..HybridOptions::default()
+        };
+        let hits = tenant.hybrid_search(claim.keywords, &query, &opts).await?;
+        println!(
+            "  hybrid search, keywords \"{}\" + the claim's vector, fused by reciprocal rank ({:.1} ms)",
+            claim.keywords,
+            ms(t)
+        );
+        for (n, h) in hits.iter().enumerate() {
+            let ranks = format!(
+                "(vector {}, keyword {})",
+                rank(h.vector_rank),
+                rank(h.keyword_rank)
+            );
+            println!(
+                "    {}. {:.4} {ranks:<24} {}  [{}]",
+                n + 1,
+                h.score,
+                snippet(&h.content),
+                h.source_url.as_deref().unwrap_or("-")
+            );
+        }
+    }
+    Ok(())
+}
+
+fn rank(r: Option<i64>) -> String {
+    r.map_or_else(|| "-".to_string(), |r| format!("#{r}"))
+}
+
+/// The first characters of `text` on one line, with `…` when cut.
+fn snippet(text: &str) -> String {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match flat.char_indices().nth(SNIPPET_CHARS) {
+        Some((at, _)) => format!("{}…", flat[..at].trim_end()),
+        None => flat,
+    }
+}
+
+fn step(name: &str, ms: f64, note: &str) {
+    println!("  {name:<9}{ms:>9.1} ms  {note}");
+}
+
+fn ms(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The sample claims' exact nearest passages of the whole set are among
+    /// the passages the demo loads, so its top hit is the set's best answer.
+    #[test]
+    fn sample_claims_are_answered_by_the_loaded_passages() {
+        let dir = default_data_dir();
+        let all = dataset::read_dir(&dir, 20_000, 1000).unwrap();
+        for &(q, _) in &SAMPLE_CLAIMS {
+            let query = &all.queries[q];
+            let nearest = all
+                .passages
+                .iter()
+                .map(|p| p.iter().zip(query).map(|(a, b)| a * b).sum::<f32>())
+                .enumerate()
+                .max_by(|a, b| a.1.total_cmp(&b.1))
+                .unwrap()
+                .0;
+            assert!(
+                nearest < DEFAULT_PASSAGES,
+                "query {q}: nearest passage {nearest}"
+            );
+        }
+    }
+
+    #[test]
+    fn snippets_cut_on_characters() {
+        let long = "é ".repeat(100);
+        let s = snippet(&long);
+        assert!(
+            s.ends_with('…') && s.chars().count() <= SNIPPET_CHARS + 1,
+            "{s}"
+        );
+        assert_eq!(snippet("a\n b"), "a b");
+    }
+}
