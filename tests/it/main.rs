@@ -19,6 +19,7 @@ mod properties;
 mod schema;
 mod search;
 mod support;
+mod telemetry;
 mod tenancy;
 mod tune;
 mod verdicts;
