@@ -172,7 +172,7 @@ pub(crate) fn finish(db: &Database, op: &Op, elapsed: Duration, error: Option<&E
             tracing::warn!(
                 target: SLOW_QUERY_TARGET,
                 operation = op.operation,
-                elapsed_ms = elapsed.as_secs_f64() * 1000.0,
+                elapsed_ms = (elapsed.as_secs_f64() * 1e6).round() / 1e3,
                 threshold_ms = threshold.as_millis() as u64,
                 "slow database call: {} took {:.1} ms",
                 op.name,
