@@ -16,6 +16,8 @@ use crate::error::Error;
 /// | `TRUTHGRAPH_STATEMENT_TIMEOUT_MS` | `60000` | server-side `statement_timeout` of every pooled connection, sent as a startup option (`0` = none) |
 /// | `TRUTHGRAPH_EF_SEARCH` | unset: tuned, else scaled to the table | pins `hnsw.ef_search` (1..=1000) on every pooled connection |
 /// | `TRUTHGRAPH_PROBES` | unset: tuned, else a tenth of the lists | pins `ivfflat.probes` (1..=32768) on every pooled connection |
+/// | `TRUTHGRAPH_SLOW_QUERY_MS` | `1000` | a database call taking this long or longer emits a `WARN` event (target `truthgraph_db::slow_query`, see [`crate::telemetry`]); `0` warns about every call, `off` never |
+/// | `TRUTHGRAPH_SHUTDOWN_TIMEOUT_MS` | `10000` | how long [`crate::Database::close`] waits for calls in flight before closing the pool anyway (`0` = not at all) |
 /// | `TRUTHGRAPH_PGDATA` | `.truthgraph/pgdata` | data directory of the CLI's embedded server |
 /// | `TRUTHGRAPH_PG_BINDIR` | newest `/usr/lib/postgresql/N/bin` | where `initdb` and `postgres` are |
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +38,11 @@ pub struct Config {
     /// `TRUTHGRAPH_PROBES`: `ivfflat.probes` for every connection instead of
     /// the tuned or built-in value.
     pub probes: Option<u32>,
+    /// `TRUTHGRAPH_SLOW_QUERY_MS`: calls at least this long emit a slow-call
+    /// warning; `None` (`off`) disables them, `Some(ZERO)` warns about every call.
+    pub slow_query_threshold: Option<Duration>,
+    /// `TRUTHGRAPH_SHUTDOWN_TIMEOUT_MS`: the deadline of [`crate::Database::close`].
+    pub shutdown_timeout: Duration,
     /// `TRUTHGRAPH_PGDATA`.
     pub embedded_data_dir: PathBuf,
 }
@@ -50,6 +57,8 @@ impl Default for Config {
             statement_timeout: Duration::from_secs(60),
             ef_search: None,
             probes: None,
+            slow_query_threshold: Some(Duration::from_secs(1)),
+            shutdown_timeout: Duration::from_secs(10),
             embedded_data_dir: PathBuf::from(".truthgraph/pgdata"),
         }
     }
@@ -111,6 +120,15 @@ impl Config {
             statement_timeout: ms("TRUTHGRAPH_STATEMENT_TIMEOUT_MS", d.statement_timeout, true)?,
             ef_search: pin("TRUTHGRAPH_EF_SEARCH", 1000)?,
             probes: pin("TRUTHGRAPH_PROBES", 32768)?,
+            slow_query_threshold: match get("TRUTHGRAPH_SLOW_QUERY_MS") {
+                Some(v) if v.trim().eq_ignore_ascii_case("off") => None,
+                _ => Some(ms(
+                    "TRUTHGRAPH_SLOW_QUERY_MS",
+                    d.slow_query_threshold.unwrap_or_default(),
+                    true,
+                )?),
+            },
+            shutdown_timeout: ms("TRUTHGRAPH_SHUTDOWN_TIMEOUT_MS", d.shutdown_timeout, true)?,
             embedded_data_dir: get("TRUTHGRAPH_PGDATA")
                 .filter(|v| !v.trim().is_empty())
                 .map(PathBuf::from)
@@ -243,6 +261,14 @@ mod tests {
         let pinned =
             Config::from_lookup(|n| (n == "TRUTHGRAPH_EF_SEARCH").then(|| "64".into())).unwrap();
         assert_eq!(pinned.ef_search, Some(64));
+        let slow = |v: &str| {
+            Config::from_lookup(|n| (n == "TRUTHGRAPH_SLOW_QUERY_MS").then(|| v.into()))
+                .map(|c| c.slow_query_threshold)
+        };
+        assert_eq!(slow("0").unwrap(), Some(Duration::ZERO));
+        assert_eq!(slow("250").unwrap(), Some(Duration::from_millis(250)));
+        assert_eq!(slow("OFF").unwrap(), None);
+        assert!(slow("soon").is_err());
         let err =
             Config::from_lookup(|n| (n == "TRUTHGRAPH_PROBES").then(|| "0".into())).unwrap_err();
         assert!(matches!(

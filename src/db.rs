@@ -8,6 +8,7 @@ use std::pin::Pin;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
@@ -20,6 +21,7 @@ use crate::error::{Error, Result};
 use crate::migrate::{self, Adoption, SchemaStatus};
 use crate::raw_sql;
 use crate::settings::{self, SearchDefaults};
+use crate::telemetry::{Peer, db_span, traced};
 
 /// What keeps an embedded server alive while handles exist (nothing without
 /// the `embedded` feature).
@@ -55,6 +57,22 @@ pub struct Database {
     tenant_setting: Arc<AtomicBool>,
     /// Keeps an embedded server alive for as long as a handle exists.
     server: ServerGuard,
+    /// Where the spans say the database is.
+    peer: Arc<Peer>,
+    /// Set by [`Database::close_with_deadline`], for every clone.
+    closed: Arc<AtomicBool>,
+}
+
+/// What [`Database::close_with_deadline`] saw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CloseReport {
+    /// How long it waited for calls in flight.
+    pub waited: Duration,
+    /// Connections still lent out (or callers still waiting for one) when
+    /// the deadline passed: 0 when everything in flight finished in time.
+    /// Those calls go on until they end; their connections are closed when
+    /// they come back.
+    pub still_busy: usize,
 }
 
 impl std::fmt::Debug for Database {
@@ -152,6 +170,7 @@ impl Database {
         options.push(' ');
         options.push_str(&search.startup_options());
         pg.options(options.trim());
+        let peer = Arc::new(Peer::of(&pg));
         let manager = Manager::from_config(
             pg,
             NoTls,
@@ -175,6 +194,8 @@ impl Database {
             search: Arc::new(search),
             tenant_setting: Arc::new(AtomicBool::new(!bypasses_rls)),
             server,
+            peer,
+            closed: Arc::new(AtomicBool::new(false)),
         };
         Ok(db)
     }
@@ -182,9 +203,14 @@ impl Database {
     /// Borrows a connection from the pool.
     ///
     /// # Errors
-    /// [`Error::PoolTimeout`] when no connection frees up within
+    /// [`Error::Closed`] once [`Database::close`] (or
+    /// [`Database::close_with_deadline`]) was called on this handle or a
+    /// clone; [`Error::PoolTimeout`] when no connection frees up within
     /// [`Config::pool_timeout`]; connection errors otherwise.
     pub async fn client(&self) -> Result<Client> {
+        if self.is_closed() {
+            return Err(Error::Closed);
+        }
         self.pool
             .get()
             .await
@@ -192,7 +218,8 @@ impl Database {
     }
 
     /// Runs `f` in a transaction: commits when it returns `Ok`, rolls back
-    /// when it returns `Err` or panics.
+    /// when it returns `Err` or panics. Traced as one `transaction` span
+    /// (see [`crate::telemetry`]).
     ///
     /// # Errors
     /// The closure's error, or the error of `BEGIN`/`COMMIT`.
@@ -215,20 +242,23 @@ impl Database {
         T: Send,
         F: for<'t> FnOnce(&'t Transaction<'t>) -> TxFuture<'t, T> + Send,
     {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await?;
-        // On panic `tx` is dropped unfinished, and tokio-postgres rolls it back.
-        let out = f(&tx).await;
-        match out {
-            Ok(value) => {
-                tx.commit().await?;
-                Ok(value)
+        traced(self, db_span!(self, "transaction"), async {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await?;
+            // On panic `tx` is dropped unfinished, and tokio-postgres rolls it back.
+            let out = f(&tx).await;
+            match out {
+                Ok(value) => {
+                    tx.commit().await?;
+                    Ok(value)
+                }
+                Err(e) => {
+                    tx.rollback().await?;
+                    Err(e)
+                }
             }
-            Err(e) => {
-                tx.rollback().await?;
-                Err(e)
-            }
-        }
+        })
+        .await
     }
 
     /// The configuration this handle was opened with.
@@ -260,6 +290,17 @@ impl Database {
     /// this handle.
     pub fn sets_tenant(&self) -> bool {
         self.tenant_setting.load(Ordering::Relaxed)
+    }
+
+    /// Where the spans of this handle say the database is.
+    pub(crate) fn peer(&self) -> &Peer {
+        &self.peer
+    }
+
+    /// Whether [`Database::close`] or [`Database::close_with_deadline`] was
+    /// called on this handle or a clone.
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
     }
 
     /// Whether this handle runs on an embedded server it started.
@@ -326,8 +367,12 @@ impl Database {
     /// # Errors
     /// As [`migrate::migrate`].
     pub async fn migrate(&self, target: Option<i32>) -> Result<Vec<i32>> {
-        self.with_schema_connection(async |c| migrate::migrate(c, target).await)
-            .await
+        traced(
+            self,
+            db_span!(self, "migrate"),
+            self.with_schema_connection(async |c| migrate::migrate(c, target).await),
+        )
+        .await
     }
 
     /// Rolls back to `target`; see [`migrate::rollback`].
@@ -335,8 +380,12 @@ impl Database {
     /// # Errors
     /// As [`migrate::rollback`].
     pub async fn rollback(&self, target: i32) -> Result<Vec<i32>> {
-        self.with_schema_connection(async |c| migrate::rollback(c, target).await)
-            .await
+        traced(
+            self,
+            db_span!(self, "rollback"),
+            self.with_schema_connection(async |c| migrate::rollback(c, target).await),
+        )
+        .await
     }
 
     /// Adopts a Python-created database; see [`migrate::adopt()`].
@@ -344,8 +393,12 @@ impl Database {
     /// # Errors
     /// As [`migrate::adopt()`].
     pub async fn adopt(&self) -> Result<Adoption> {
-        self.with_schema_connection(async |c| migrate::adopt(c).await)
-            .await
+        traced(
+            self,
+            db_span!(self, "adopt"),
+            self.with_schema_connection(async |c| migrate::adopt(c).await),
+        )
+        .await
     }
 
     /// Switches the embedding dimension; see [`migrate::set_dimension`].
@@ -354,8 +407,12 @@ impl Database {
     /// # Errors
     /// As [`migrate::set_dimension`].
     pub async fn set_dimension(&self, dimension: usize) -> Result<usize> {
-        self.with_schema_connection(async |c| migrate::set_dimension(c, dimension).await)
-            .await
+        traced(
+            self,
+            db_span!(self, "set_dimension"),
+            self.with_schema_connection(async |c| migrate::set_dimension(c, dimension).await),
+        )
+        .await
     }
 
     /// Versions, tables, vector indexes and pgvector version.
@@ -363,14 +420,55 @@ impl Database {
     /// # Errors
     /// Connection and database errors only.
     pub async fn status(&self) -> Result<SchemaStatus> {
-        let client = self.client().await?;
-        SchemaStatus::read(&client).await
+        traced(self, db_span!(self, "status"), async {
+            let client = self.client().await?;
+            SchemaStatus::read(&client).await
+        })
+        .await
     }
 
-    /// Closes every pooled connection. An embedded server stops when the last
+    /// Shuts down gracefully: from now on this handle and every clone refuse
+    /// new work ([`Database::client`] and every [`crate::Tenant`] call fail
+    /// with [`Error::Closed`]); calls that already hold a pooled connection
+    /// (or wait for one) finish, for up to `deadline`; then the pool is
+    /// closed: idle connections are closed at once, busy ones when they come
+    /// back. Takes `&self`, so a service can call it from its shutdown path
+    /// while other tasks still use clones. Calling it again returns at once.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// # async fn demo(db: truthgraph_db::Database) {
+    /// let report = db.close_with_deadline(std::time::Duration::from_secs(5)).await;
+    /// assert_eq!(report.still_busy, 0, "calls were cut off");
+    /// assert!(matches!(db.client().await, Err(truthgraph_db::Error::Closed)));
+    /// # }
+    /// ```
+    pub async fn close_with_deadline(&self, deadline: Duration) -> CloseReport {
+        self.closed.store(true, Ordering::Release);
+        let started = Instant::now();
+        let busy = || {
+            let s = self.pool.status();
+            // Holders of a connection and callers waiting for one.
+            s.size.saturating_sub(s.available) + s.waiting
+        };
+        let mut still_busy = busy();
+        while still_busy > 0 && !self.pool.is_closed() && started.elapsed() < deadline {
+            tokio::time::sleep(Duration::from_millis(5).min(deadline)).await;
+            still_busy = busy();
+        }
+        self.pool.close();
+        CloseReport {
+            waited: started.elapsed(),
+            still_busy,
+        }
+    }
+
+    /// Closes the handle gracefully ([`Database::close_with_deadline`] with
+    /// [`Config::shutdown_timeout`]). An embedded server stops when the last
     /// clone of this handle is gone.
     pub async fn close(self) {
-        self.pool.close();
+        let deadline = self.config.shutdown_timeout;
+        self.close_with_deadline(deadline).await;
         #[cfg(feature = "embedded")]
         if let Some(server) = self.server
             && let Ok(server) = Arc::try_unwrap(server)

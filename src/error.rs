@@ -93,6 +93,12 @@ pub enum Error {
     /// The pool could not create a connection.
     #[error("connection pool: {0}")]
     Pool(String),
+    /// The [`crate::Database`] was closed ([`crate::Database::close`],
+    /// [`crate::Database::close_with_deadline`]): no new work is taken, by
+    /// this handle or any clone of it. Calls that had their connection
+    /// before the close finish as usual.
+    #[error("the database handle is closed (shutting down); no new work is accepted")]
+    Closed,
 }
 
 impl Error {
@@ -121,16 +127,45 @@ impl Error {
                 Error::Pool("checking a pooled connection timed out".into())
             }
             PoolError::Backend(pg) => Error::from(pg),
+            PoolError::Closed => Error::Closed,
             other => Error::Pool(other.to_string()),
         }
     }
 
-    /// The SQLSTATE of the PostgreSQL error behind this one, if any.
+    /// The SQLSTATE of the PostgreSQL error behind this one, if any: the
+    /// server's code for [`Error::Database`], and the code each of these
+    /// variants stands for: `57014` ([`Error::Timeout`]), `23505`
+    /// ([`Error::Conflict`]), `23503` ([`Error::MissingReference`]). `None`
+    /// for [`Error::InvalidInput`], also when the database refused the value.
     pub fn code(&self) -> Option<&SqlState> {
         match self {
             Error::Database(e) => e.code(),
             Error::Timeout { .. } => Some(&SqlState::QUERY_CANCELED),
+            Error::Conflict { .. } => Some(&SqlState::UNIQUE_VIOLATION),
+            Error::MissingReference { .. } => Some(&SqlState::FOREIGN_KEY_VIOLATION),
             _ => None,
+        }
+    }
+
+    /// The variant's name in snake case (`invalid_input`, `pool_timeout`,
+    /// `closed`, `database`, …): a low-cardinality label for metrics and the
+    /// `error.type` of a span (see [`crate::telemetry`]).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::InvalidInput { .. } => "invalid_input",
+            Error::Conflict { .. } => "conflict",
+            Error::MissingReference { .. } => "missing_reference",
+            Error::NotFound { .. } => "not_found",
+            Error::PoolTimeout(_) => "pool_timeout",
+            Error::Migration(_) => "migration",
+            Error::Drift { .. } => "drift",
+            Error::Adoption { .. } => "adoption",
+            Error::Config { .. } => "config",
+            Error::Server(_) => "server",
+            Error::Timeout { .. } => "timeout",
+            Error::Database(_) => "database",
+            Error::Pool(_) => "pool",
+            Error::Closed => "closed",
         }
     }
 

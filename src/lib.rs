@@ -38,12 +38,20 @@
 //! [`labels`] (the stored enums), [`settings`] (what each connection starts
 //! with), [`migrate`], [`catalog`] (what the database
 //! says about itself), [`raw_sql`] (the SQL that is not in `queries/`),
-//! [`error`]; `testing` (feature `testing`) gives each test a fresh database.
+//! [`error`], [`telemetry`] (the `tracing` spans of every call, slow-call
+//! warnings), [`health`] (pool metrics, readiness); `testing` (feature
+//! `testing`) gives each test a fresh database.
+//!
+//! A service gets spans for every call through its own `tracing`
+//! subscriber (the library installs none), [`Database::pool_status`] and
+//! [`Database::health`] for metrics and readiness, and
+//! [`Database::close_with_deadline`] for a graceful shutdown.
 
 pub mod catalog;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod health;
 pub mod labels;
 pub mod maintenance;
 pub mod migrate;
@@ -51,6 +59,7 @@ pub mod raw_sql;
 pub mod records;
 pub mod search;
 pub mod settings;
+pub mod telemetry;
 pub mod tenant;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -65,8 +74,9 @@ pub use truthgraph_queries::queries;
 pub use truthgraph_queries::sql;
 
 pub use config::Config;
-pub use db::{Client, Database, Transaction};
+pub use db::{Client, CloseReport, Database, Transaction};
 pub use error::{Error, Result};
+pub use health::{Health, MigrationsHealth, PoolStatus};
 pub use labels::{EntityType, NliLabel, Relationship, RetrievalMethod, VerdictLabel};
 pub use records::claims::NewClaim;
 pub use records::embeddings::{BulkLoadOptions, NewEmbedding, OnConflict};

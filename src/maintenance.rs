@@ -9,6 +9,7 @@ use crate::db::Database;
 use crate::error::{Error, Result};
 use crate::raw_sql;
 use crate::settings::SearchDefaults;
+use crate::telemetry::{db_span, traced};
 
 pub use truthgraph_queries::queries::maintenance::{IndexUsage, OrphanEmbeddings, TableSize};
 
@@ -218,8 +219,11 @@ impl Database {
     /// # Errors
     /// Connection and database errors only.
     pub async fn index_usage(&self) -> Result<Vec<IndexUsage>> {
-        let client = self.client().await?;
-        Ok(maintenance::index_usage().bind(&client).all().await?)
+        traced(self, db_span!(self, "index_usage"), async {
+            let client = self.client().await?;
+            Ok(maintenance::index_usage().bind(&client).all().await?)
+        })
+        .await
     }
 
     /// Size and live rows of every table, largest first.
@@ -227,8 +231,11 @@ impl Database {
     /// # Errors
     /// Connection and database errors only.
     pub async fn table_sizes(&self) -> Result<Vec<TableSize>> {
-        let client = self.client().await?;
-        Ok(maintenance::table_sizes().bind(&client).all().await?)
+        traced(self, db_span!(self, "table_sizes"), async {
+            let client = self.client().await?;
+            Ok(maintenance::table_sizes().bind(&client).all().await?)
+        })
+        .await
     }
 
     /// Every vector index with its method, operator class, parameters and validity.
@@ -236,8 +243,11 @@ impl Database {
     /// # Errors
     /// Connection and database errors only.
     pub async fn vector_indexes(&self) -> Result<Vec<VectorIndex>> {
-        let client = self.client().await?;
-        catalog::vector_indexes(&client).await
+        traced(self, db_span!(self, "vector_indexes"), async {
+            let client = self.client().await?;
+            catalog::vector_indexes(&client).await
+        })
+        .await
     }
 
     /// Embeddings whose entity is missing or another tenant's, per tenant and
@@ -246,8 +256,15 @@ impl Database {
     /// # Errors
     /// Connection and database errors only.
     pub async fn orphan_embeddings(&self) -> Result<Vec<OrphanEmbeddings>> {
-        let client = self.client().await?;
-        Ok(maintenance::orphan_embeddings().bind(&client).all().await?)
+        traced(
+            self,
+            db_span!(self, "orphan_embeddings", "embeddings"),
+            async {
+                let client = self.client().await?;
+                Ok(maintenance::orphan_embeddings().bind(&client).all().await?)
+            },
+        )
+        .await
     }
 
     /// Deletes every embedding whose entity is missing or another tenant's
@@ -258,11 +275,18 @@ impl Database {
     /// # Errors
     /// Connection and database errors only (nothing is deleted then).
     pub async fn delete_orphan_embeddings(&self) -> Result<Vec<OrphanEmbeddings>> {
-        let client = self.client().await?;
-        Ok(maintenance::delete_orphan_embeddings()
-            .bind(&client)
-            .all()
-            .await?)
+        traced(
+            self,
+            db_span!(self, "delete_orphan_embeddings", "embeddings"),
+            async {
+                let client = self.client().await?;
+                Ok(maintenance::delete_orphan_embeddings()
+                    .bind(&client)
+                    .all()
+                    .await?)
+            },
+        )
+        .await
     }
 
     /// Rebuilds every vector index on `embeddings` (`REINDEX INDEX
@@ -288,9 +312,10 @@ impl Database {
     /// nothing invalid behind (unless the connection itself was lost; the
     /// next call drops that leftover); rebuilds before it stay done.
     pub async fn reindex_vector_indexes(&self) -> Result<ReindexReport> {
+        let op = db_span!(self, "reindex_vector_indexes", "embeddings");
         // A rebuild takes as long as it takes: run it without statement_timeout
         // on a connection that is retired afterwards.
-        self.with_schema_connection(async |client| {
+        let rebuild = self.with_schema_connection(async |client| {
             with_maintenance_lock(client, async |client| {
                 let indexes = catalog::all_embedding_indexes(&*client).await?;
                 let dropped = redundant_indexes(&indexes);
@@ -325,8 +350,8 @@ impl Database {
                 Ok(report)
             })
             .await
-        })
-        .await
+        });
+        traced(self, op, rebuild).await
     }
 
     /// Compares each vector index on `embeddings` with the table's size (the
@@ -337,9 +362,12 @@ impl Database {
     /// # Errors
     /// Connection and database errors only.
     pub async fn tuning_advice(&self) -> Result<Vec<TuningAdvice>> {
-        let client = self.client().await?;
-        Ok(catalog::all_embedding_indexes(&client)
-            .await?
+        let indexes = traced(self, db_span!(self, "tuning_advice", "embeddings"), async {
+            let client = self.client().await?;
+            catalog::all_embedding_indexes(&client).await
+        })
+        .await?;
+        Ok(indexes
             .iter()
             // reltuples is -1 until the table is first analysed.
             .map(|ix| {

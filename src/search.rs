@@ -165,11 +165,17 @@ pub async fn tune(tx: &Transaction<'_>, probes: Option<u32>, ef_search: Option<u
 /// them first and ends with the call. Either way a read: retried on another
 /// connection when the connection is lost.
 macro_rules! with_overrides {
-    ($tenant:expr, $overrides:expr, |$c:ident| $query:expr) => {{
+    ($tenant:expr, $overrides:expr, $op:literal, |$c:ident| $query:expr) => {{
         match $overrides {
-            None => crate::tenant::call!($tenant, crate::tenant::Retry::Read, |$c| Ok($query)),
+            None => crate::tenant::call!(
+                $tenant,
+                crate::tenant::Retry::Read,
+                $op,
+                "embeddings",
+                |$c| Ok($query)
+            ),
             Some((probes, ef_search)) => {
-                crate::tenant::in_transaction!($tenant, Retry::Read, |$c| {
+                crate::tenant::in_transaction!($tenant, Retry::Read, $op, "embeddings", |$c| {
                     tune($c, probes, ef_search).await?;
                     Ok($query)
                 })
@@ -208,12 +214,18 @@ impl Tenant<'_> {
                 k,
                 min_similarity,
             };
-            return crate::tenant::call!(self, crate::tenant::Retry::Read, |c| {
-                Ok(search::search_evidence_exact()
-                    .params(c, &params)
-                    .all()
-                    .await?)
-            });
+            return crate::tenant::call!(
+                self,
+                crate::tenant::Retry::Read,
+                "search_evidence_exact",
+                "embeddings",
+                |c| {
+                    Ok(search::search_evidence_exact()
+                        .params(c, &params)
+                        .all()
+                        .await?)
+                }
+            );
         }
         let params = search::SearchEvidenceParams {
             query,
@@ -223,7 +235,7 @@ impl Tenant<'_> {
             min_similarity,
         };
         let tuning = overrides(opts.probes, opts.ef_search);
-        with_overrides!(self, tuning, |c| {
+        with_overrides!(self, tuning, "search_evidence", |c| {
             search::search_evidence().params(c, &params).all().await?
         })
     }
@@ -246,15 +258,21 @@ impl Tenant<'_> {
         let (tenant, k, min) = (self.id(), opts.k as i64, opts.min_similarity);
         let query = VectorRef::from(query);
         if opts.exact {
-            return crate::tenant::call!(self, crate::tenant::Retry::Read, |c| {
-                Ok(search::search_claims_exact()
-                    .bind(c, &query, &tenant, &min, &k)
-                    .all()
-                    .await?)
-            });
+            return crate::tenant::call!(
+                self,
+                crate::tenant::Retry::Read,
+                "search_claims_exact",
+                "embeddings",
+                |c| {
+                    Ok(search::search_claims_exact()
+                        .bind(c, &query, &tenant, &min, &k)
+                        .all()
+                        .await?)
+                }
+            );
         }
         let tuning = overrides(opts.probes, opts.ef_search);
-        with_overrides!(self, tuning, |c| {
+        with_overrides!(self, tuning, "search_claims", |c| {
             search::search_claims()
                 .bind(c, &query, &tenant, &k, &min)
                 .all()
@@ -287,7 +305,7 @@ impl Tenant<'_> {
             k: opts.k as i64,
         };
         let tuning = overrides(opts.probes, opts.ef_search);
-        with_overrides!(self, tuning, |c| {
+        with_overrides!(self, tuning, "hybrid_search", |c| {
             search::hybrid_search_evidence()
                 .params(c, &params)
                 .all()

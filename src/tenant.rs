@@ -29,6 +29,13 @@
 //! and its reset, and are again exactly one statement; writes keep the
 //! setting as their probe of a dead connection (below).
 //!
+//! # Tracing
+//! Each call runs in one span named `"{operation} {table}"` (e.g.
+//! `search_evidence embeddings`) with OpenTelemetry's database fields and
+//! the tenant (`truthgraph.tenant_id`), made by the macros `call!` and
+//! `in_transaction!` around the checkout, every attempt and the statements
+//! (see [`crate::telemetry`]); the pipelining above happens inside it.
+//!
 //! # Lost connections
 //! After a failover or a mass disconnect the pool may still hold connections
 //! whose server process is gone. A call that finds its connection dead before
@@ -155,30 +162,41 @@ pub(crate) fn after_call<T>(
 /// Runs `$body` (an expression of type `Result<T>` using the connection
 /// `$c: &Client`) for tenant `$tenant` with the tenant set on the
 /// connection, pipelined ahead of the body's first statement, retried as
-/// `$retry` allows. A macro rather than a closure-taking function: the
+/// `$retry` allows, in one span named `"$op $collection"` (see
+/// [`crate::telemetry`]) that covers the checkout, every attempt and the
+/// statements. A macro rather than a closure-taking function: the
 /// compiler cannot prove a future built from an `async` closure `Send`
 /// across a higher-ranked borrow, and callers spawn these futures.
 macro_rules! call {
-    ($tenant:expr, $retry:expr, |$c:ident| $body:expr) => {{
+    ($tenant:expr, $retry:expr, $op:literal, $collection:literal, |$c:ident| $body:expr) => {{
         let tenant: &$crate::tenant::Tenant<'_> = &$tenant;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let last = attempt > tenant.database().config().pool_max_size;
-            let conn = tenant.checkout($retry).await?;
-            // `join` polls the setting first: it is queued ahead of the
-            // body's first statement and both go out together.
-            let (was_set, out) = futures_util::future::join(conn.set_tenant(tenant.id()), async {
-                let $c: &$crate::db::Client = conn.client();
-                let out: $crate::error::Result<_> = async { $body }.await;
-                out
-            })
-            .await;
-            match $crate::tenant::after_call(was_set, out, $retry, last) {
-                $crate::tenant::Next::Done(r) => break r,
-                $crate::tenant::Next::Retry => continue,
+        let db = tenant.database();
+        let op = $crate::telemetry::db_span!(db, $op, $collection, tenant = tenant.id());
+        $crate::telemetry::traced(db, op, async {
+            let mut attempt = 0;
+            loop {
+                attempt += 1;
+                let last = attempt > db.config().pool_max_size;
+                let conn = tenant.checkout($retry).await?;
+                // `join` polls the setting first: it is queued ahead of the
+                // body's first statement and both go out together.
+                let (was_set, out) =
+                    futures_util::future::join(conn.set_tenant(tenant.id()), async {
+                        let $c: &$crate::db::Client = conn.client();
+                        let out: $crate::error::Result<_> = async { $body }.await;
+                        out
+                    })
+                    .await;
+                match $crate::tenant::after_call(was_set, out, $retry, last) {
+                    $crate::tenant::Next::Done(r) => break r,
+                    $crate::tenant::Next::Retry => {
+                        tracing::debug!(attempt, "connection lost; retrying on another");
+                        continue;
+                    }
+                }
             }
-        }
+        })
+        .await
     }};
 }
 pub(crate) use call;
@@ -188,64 +206,70 @@ pub(crate) use call;
 /// set for that transaction only, pipelined with the body's first statement.
 /// Commits when the body returns `Ok`, rolls back otherwise. Retried on
 /// another connection when `BEGIN` finds the connection dead, and, for
-/// [`Retry::Read`], whenever the connection is lost. A macro for the reason
-/// given at [`call`].
+/// [`Retry::Read`], whenever the connection is lost. One span, as for
+/// [`call`]. A macro for the reason given at [`call`].
 macro_rules! in_transaction {
-    ($tenant:expr, $retry:expr, |$tx:ident| $body:expr) => {{
+    ($tenant:expr, $retry:expr, $op:literal, $collection:literal, |$tx:ident| $body:expr) => {{
         let tenant: &$crate::tenant::Tenant<'_> = &$tenant;
         let retry: $crate::tenant::Retry = $retry;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let last = attempt > tenant.database().config().pool_max_size;
-            let mut conn = tenant.database().client().await?;
-            let tx = match conn.transaction().await {
-                Ok(tx) => tx,
-                Err(e) if !last && $crate::error::connection_lost(&e) => continue,
-                Err(e) => break Err(e.into()),
-            };
-            let out: $crate::error::Result<_> = async {
-                let set = match tenant.database().sets_tenant() {
-                    true => Some(tx.prepare_cached($crate::raw_sql::SET_TENANT).await?),
-                    false => None,
-                };
-                let set_tenant = async {
-                    match &set {
-                        Some(set) => tx.execute(set, &[&tenant.id(), &true]).await,
-                        None => Ok(0),
-                    }
-                };
-                let (was_set, out) = futures_util::future::join(set_tenant, async {
-                    let $tx: &$crate::db::Transaction<'_> = &tx;
-                    let out: $crate::error::Result<_> = async { $body }.await;
-                    out
-                })
-                .await;
-                was_set?;
-                out
-            }
-            .await;
-            let lost = match &out {
-                Ok(_) => false,
-                Err(e) => e.is_connection_error(),
-            };
-            match out {
-                Ok(v) => match tx.commit().await {
-                    Ok(()) => break Ok(v),
-                    Err(e)
-                        if !last
-                            && retry == $crate::tenant::Retry::Read
-                            && $crate::error::connection_lost(&e) => {}
+        let db = tenant.database();
+        let op = $crate::telemetry::db_span!(db, $op, $collection, tenant = tenant.id());
+        $crate::telemetry::traced(db, op, async {
+            let mut attempt = 0;
+            loop {
+                attempt += 1;
+                let last = attempt > db.config().pool_max_size;
+                let mut conn = db.client().await?;
+                let tx = match conn.transaction().await {
+                    Ok(tx) => tx,
+                    Err(e) if !last && $crate::error::connection_lost(&e) => continue,
                     Err(e) => break Err(e.into()),
-                },
-                Err(e) => {
-                    let _ = tx.rollback().await;
-                    if last || retry == $crate::tenant::Retry::Write || !lost {
-                        break Err(e);
+                };
+                let out: $crate::error::Result<_> = async {
+                    let set = match db.sets_tenant() {
+                        true => Some(tx.prepare_cached($crate::raw_sql::SET_TENANT).await?),
+                        false => None,
+                    };
+                    let set_tenant = async {
+                        match &set {
+                            Some(set) => tx.execute(set, &[&tenant.id(), &true]).await,
+                            None => Ok(0),
+                        }
+                    };
+                    let (was_set, out) = futures_util::future::join(set_tenant, async {
+                        let $tx: &$crate::db::Transaction<'_> = &tx;
+                        let out: $crate::error::Result<_> = async { $body }.await;
+                        out
+                    })
+                    .await;
+                    was_set?;
+                    out
+                }
+                .await;
+                let lost = match &out {
+                    Ok(_) => false,
+                    Err(e) => e.is_connection_error(),
+                };
+                match out {
+                    Ok(v) => match tx.commit().await {
+                        Ok(()) => break Ok(v),
+                        Err(e)
+                            if !last
+                                && retry == $crate::tenant::Retry::Read
+                                && $crate::error::connection_lost(&e) => {}
+                        Err(e) => break Err(e.into()),
+                    },
+                    Err(e) => {
+                        let _ = tx.rollback().await;
+                        if last || retry == $crate::tenant::Retry::Write || !lost {
+                            break Err(e);
+                        }
                     }
                 }
+                tracing::debug!(attempt, "connection lost; retrying on another");
             }
-        }
+        })
+        .await
     }};
 }
 pub(crate) use in_transaction;
@@ -303,7 +327,8 @@ impl<'a> Tenant<'a> {
     /// tenant's rows (`truthgraph.tenant_id` set for the transaction): for
     /// your own SQL or the generated [`crate::queries`] functions when
     /// connected as a member of `truthgraph_app`. Commits when `f` returns
-    /// `Ok`, rolls back when it returns `Err` or panics. Not retried.
+    /// `Ok`, rolls back when it returns `Err` or panics. Not retried. Traced
+    /// as one `transaction` span with the tenant ([`crate::telemetry`]).
     ///
     /// # Errors
     /// The closure's error, or the error of `BEGIN`/`COMMIT`.
@@ -327,20 +352,24 @@ impl<'a> Tenant<'a> {
         T: Send,
         F: for<'t> FnOnce(&'t Transaction<'t>) -> TxFuture<'t, T> + Send,
     {
-        let mut client = self.db.client().await?;
-        let tx = client.transaction().await?;
-        let set = tx.prepare_cached(raw_sql::SET_TENANT).await?;
-        tx.execute(&set, &[&self.id, &true]).await?;
-        // On panic `tx` is dropped unfinished, and tokio-postgres rolls it back.
-        match f(&tx).await {
-            Ok(value) => {
-                tx.commit().await?;
-                Ok(value)
+        let op = crate::telemetry::db_span!(self.db, "transaction", tenant = self.id);
+        crate::telemetry::traced(self.db, op, async {
+            let mut client = self.db.client().await?;
+            let tx = client.transaction().await?;
+            let set = tx.prepare_cached(raw_sql::SET_TENANT).await?;
+            tx.execute(&set, &[&self.id, &true]).await?;
+            // On panic `tx` is dropped unfinished, and tokio-postgres rolls it back.
+            match f(&tx).await {
+                Ok(value) => {
+                    tx.commit().await?;
+                    Ok(value)
+                }
+                Err(e) => {
+                    tx.rollback().await?;
+                    Err(e)
+                }
             }
-            Err(e) => {
-                tx.rollback().await?;
-                Err(e)
-            }
-        }
+        })
+        .await
     }
 }

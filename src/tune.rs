@@ -22,6 +22,7 @@ use crate::error::{Error, Result};
 use crate::maintenance::{recommended_lists, with_maintenance_lock};
 use crate::raw_sql;
 use crate::search::SearchOptions;
+use crate::telemetry::{db_span, traced};
 
 pub use truthgraph_queries::queries::settings::IndexBuildProgress;
 
@@ -119,6 +120,15 @@ impl Database {
     /// when `embeddings` has no vector index or no tenant has more than `k`
     /// rows; connection and database errors.
     pub async fn tune(&self, opts: &TuneOptions) -> Result<TuneReport> {
+        traced(
+            self,
+            db_span!(self, "tune", "embeddings"),
+            self.run_tune(opts),
+        )
+        .await
+    }
+
+    async fn run_tune(&self, opts: &TuneOptions) -> Result<TuneReport> {
         if !(0.0..=1.0).contains(&opts.recall) {
             return Err(Error::invalid(
                 "recall",
@@ -327,6 +337,15 @@ impl Database {
     pub async fn rebuild_vector_index(
         &self,
         rebuild: &Rebuild,
+        progress: impl FnMut(&IndexBuildProgress),
+    ) -> Result<()> {
+        let op = db_span!(self, "rebuild_vector_index", "embeddings");
+        traced(self, op, self.run_rebuild(rebuild, progress)).await
+    }
+
+    async fn run_rebuild(
+        &self,
+        rebuild: &Rebuild,
         mut progress: impl FnMut(&IndexBuildProgress),
     ) -> Result<()> {
         let watcher = self.client().await?;
@@ -381,7 +400,12 @@ impl Database {
     /// # Errors
     /// Connection and database errors only.
     pub async fn stored_settings(&self) -> Result<Vec<crate::settings::Setting>> {
-        crate::settings::stored(&**self.client().await?).await
+        traced(
+            self,
+            db_span!(self, "stored_settings", "truthgraph_settings"),
+            async { crate::settings::stored(&**self.client().await?).await },
+        )
+        .await
     }
 }
 

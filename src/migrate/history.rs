@@ -98,6 +98,14 @@ pub async fn applied_migrations(client: &Client) -> Result<Vec<AppliedMigration>
         return Ok(Vec::new());
     }
     let rows = client.query(raw_sql::SELECT_HISTORY, &[]).await?;
+    parse_history(&rows)
+}
+
+/// The rows of [`raw_sql::SELECT_HISTORY`] as [`AppliedMigration`]s.
+///
+/// # Errors
+/// [`Error::Migration`] for a history row whose checksum is not a number.
+pub(crate) fn parse_history(rows: &[tokio_postgres::Row]) -> Result<Vec<AppliedMigration>> {
     rows.iter()
         .map(|r| {
             let checksum: String = r.get(2);

@@ -44,12 +44,18 @@ impl Tenant<'_> {
     pub async fn insert_claim(&self, text: &str, source_url: Option<&str>) -> Result<Claim> {
         validate::text("text", text)?;
         validate::storable("source_url", source_url)?;
-        crate::tenant::call!(self, crate::tenant::Retry::Write, |client| {
-            Ok(claims::insert_claim()
-                .bind(client, &self.id(), &text, &source_url)
-                .one()
-                .await?)
-        })
+        crate::tenant::call!(
+            self,
+            crate::tenant::Retry::Write,
+            "insert_claim",
+            "claims",
+            |client| {
+                Ok(claims::insert_claim()
+                    .bind(client, &self.id(), &text, &source_url)
+                    .one()
+                    .await?)
+            }
+        )
     }
 
     /// Stores many claims in one statement (`INSERT … SELECT … FROM UNNEST`),
@@ -71,22 +77,28 @@ impl Tenant<'_> {
         let ids: Vec<Uuid> = rows.iter().map(|_| Uuid::new_v4()).collect();
         let texts: Vec<&str> = rows.iter().map(|r| r.text.as_str()).collect();
         let urls: Vec<Option<&str>> = rows.iter().map(|r| r.source_url.as_deref()).collect();
-        crate::tenant::call!(self, crate::tenant::Retry::Write, |client| {
-            // One statement: atomic without a transaction of its own.
-            let stored = claims::insert_claims()
-                .params(
-                    client,
-                    &claims::InsertClaimsParams {
-                        tenant_id: self.id(),
-                        ids: &ids,
-                        texts: &texts,
-                        source_urls: &urls,
-                    },
-                )
-                .all()
-                .await?;
-            Ok(in_input_order(stored, &ids, |c| c.id))
-        })
+        crate::tenant::call!(
+            self,
+            crate::tenant::Retry::Write,
+            "insert_claims",
+            "claims",
+            |client| {
+                // One statement: atomic without a transaction of its own.
+                let stored = claims::insert_claims()
+                    .params(
+                        client,
+                        &claims::InsertClaimsParams {
+                            tenant_id: self.id(),
+                            ids: &ids,
+                            texts: &texts,
+                            source_urls: &urls,
+                        },
+                    )
+                    .all()
+                    .await?;
+                Ok(in_input_order(stored, &ids, |c| c.id))
+            }
+        )
     }
 
     /// One claim of the tenant, if it exists.
@@ -94,12 +106,18 @@ impl Tenant<'_> {
     /// # Errors
     /// Connection and database errors only.
     pub async fn get_claim(&self, id: Uuid) -> Result<Option<Claim>> {
-        crate::tenant::call!(self, crate::tenant::Retry::Read, |client| {
-            Ok(claims::get_claim()
-                .bind(client, &self.id(), &id)
-                .opt()
-                .await?)
-        })
+        crate::tenant::call!(
+            self,
+            crate::tenant::Retry::Read,
+            "get_claim",
+            "claims",
+            |client| {
+                Ok(claims::get_claim()
+                    .bind(client, &self.id(), &id)
+                    .opt()
+                    .await?)
+            }
+        )
     }
 
     /// The tenant's claims among `ids`, in the order of `ids` (missing ones left out).
@@ -107,12 +125,18 @@ impl Tenant<'_> {
     /// # Errors
     /// Connection and database errors only.
     pub async fn get_claims(&self, ids: &[Uuid]) -> Result<Vec<Claim>> {
-        crate::tenant::call!(self, crate::tenant::Retry::Read, |client| {
-            Ok(claims::get_claims()
-                .bind(client, &self.id(), &ids)
-                .all()
-                .await?)
-        })
+        crate::tenant::call!(
+            self,
+            crate::tenant::Retry::Read,
+            "get_claims",
+            "claims",
+            |client| {
+                Ok(claims::get_claims()
+                    .bind(client, &self.id(), &ids)
+                    .all()
+                    .await?)
+            }
+        )
     }
 
     /// The tenant's claims, newest first, `limit` at a time. Pass the
@@ -122,22 +146,28 @@ impl Tenant<'_> {
     /// [`crate::Error::InvalidInput`] (`limit`) outside 1..=1000.
     pub async fn recent_claims(&self, limit: i64, after: Option<Cursor>) -> Result<Vec<Claim>> {
         validate::limit(limit)?;
-        crate::tenant::call!(self, crate::tenant::Retry::Read, |client| {
-            Ok(match after {
-                None => {
-                    claims::recent_claims()
-                        .bind(client, &self.id(), &limit)
-                        .all()
-                        .await?
-                }
-                Some((at, id)) => {
-                    claims::recent_claims_before()
-                        .bind(client, &self.id(), &at, &id, &limit)
-                        .all()
-                        .await?
-                }
-            })
-        })
+        crate::tenant::call!(
+            self,
+            crate::tenant::Retry::Read,
+            "recent_claims",
+            "claims",
+            |client| {
+                Ok(match after {
+                    None => {
+                        claims::recent_claims()
+                            .bind(client, &self.id(), &limit)
+                            .all()
+                            .await?
+                    }
+                    Some((at, id)) => {
+                        claims::recent_claims_before()
+                            .bind(client, &self.id(), &at, &id, &limit)
+                            .all()
+                            .await?
+                    }
+                })
+            }
+        )
     }
 
     /// Deletes a claim and, by cascade, its verdicts, NLI and verification
@@ -146,8 +176,12 @@ impl Tenant<'_> {
     /// # Errors
     /// Connection and database errors only.
     pub async fn delete_claim(&self, id: Uuid) -> Result<bool> {
-        crate::tenant::call!(self, crate::tenant::Retry::Write, |client| {
-            Ok(claims::delete_claim().bind(client, &self.id(), &id).await? == 1)
-        })
+        crate::tenant::call!(
+            self,
+            crate::tenant::Retry::Write,
+            "delete_claim",
+            "claims",
+            |client| Ok(claims::delete_claim().bind(client, &self.id(), &id).await? == 1)
+        )
     }
 }

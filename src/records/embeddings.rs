@@ -137,23 +137,29 @@ impl Tenant<'_> {
         validate::version("model_version", model_version)?;
         let dimension = self.database().embedding_dimension().await?;
         validate::vector("embedding", embedding.as_slice(), dimension)?;
-        crate::tenant::call!(self, crate::tenant::Retry::Write, |client| {
-            embeddings::upsert_embedding()
-                .params(
-                    client,
-                    &embeddings::UpsertEmbeddingParams {
-                        tenant_id: self.id(),
-                        entity_type: entity_type.as_str(),
-                        entity_id,
-                        embedding: VectorRef::from(embedding),
-                        model_name,
-                        model_version,
-                    },
-                )
-                .one()
-                .await
-                .map_err(|e| entity_error(e, |_| "entity_id".into()))
-        })
+        crate::tenant::call!(
+            self,
+            crate::tenant::Retry::Write,
+            "upsert_embedding",
+            "embeddings",
+            |client| {
+                embeddings::upsert_embedding()
+                    .params(
+                        client,
+                        &embeddings::UpsertEmbeddingParams {
+                            tenant_id: self.id(),
+                            entity_type: entity_type.as_str(),
+                            entity_id,
+                            embedding: VectorRef::from(embedding),
+                            model_name,
+                            model_version,
+                        },
+                    )
+                    .one()
+                    .await
+                    .map_err(|e| entity_error(e, |_| "entity_id".into()))
+            }
+        )
     }
 
     /// The embedding of one entity of the tenant.
@@ -165,12 +171,18 @@ impl Tenant<'_> {
         entity_type: EntityType,
         entity_id: Uuid,
     ) -> Result<Option<Embedding>> {
-        crate::tenant::call!(self, crate::tenant::Retry::Read, |client| {
-            Ok(embeddings::get_embedding()
-                .bind(client, &self.id(), &entity_type.as_str(), &entity_id)
-                .opt()
-                .await?)
-        })
+        crate::tenant::call!(
+            self,
+            crate::tenant::Retry::Read,
+            "get_embedding",
+            "embeddings",
+            |client| {
+                Ok(embeddings::get_embedding()
+                    .bind(client, &self.id(), &entity_type.as_str(), &entity_id)
+                    .opt()
+                    .await?)
+            }
+        )
     }
 
     /// Deletes the embedding of one entity; returns whether it existed.
@@ -178,12 +190,18 @@ impl Tenant<'_> {
     /// # Errors
     /// Connection and database errors only.
     pub async fn delete_embedding(&self, entity_type: EntityType, entity_id: Uuid) -> Result<bool> {
-        crate::tenant::call!(self, crate::tenant::Retry::Write, |client| {
-            Ok(embeddings::delete_embedding()
-                .bind(client, &self.id(), &entity_type.as_str(), &entity_id)
-                .await?
-                == 1)
-        })
+        crate::tenant::call!(
+            self,
+            crate::tenant::Retry::Write,
+            "delete_embedding",
+            "embeddings",
+            |client| {
+                Ok(embeddings::delete_embedding()
+                    .bind(client, &self.id(), &entity_type.as_str(), &entity_id)
+                    .await?
+                    == 1)
+            }
+        )
     }
 
     /// Embedding counts of the tenant per entity type, model and version.
@@ -191,12 +209,18 @@ impl Tenant<'_> {
     /// # Errors
     /// Connection and database errors only.
     pub async fn embedding_stats(&self) -> Result<Vec<EmbeddingStats>> {
-        crate::tenant::call!(self, crate::tenant::Retry::Read, |client| {
-            Ok(embeddings::embedding_stats()
-                .bind(client, &self.id())
-                .all()
-                .await?)
-        })
+        crate::tenant::call!(
+            self,
+            crate::tenant::Retry::Read,
+            "embedding_stats",
+            "embeddings",
+            |client| {
+                Ok(embeddings::embedding_stats()
+                    .bind(client, &self.id())
+                    .all()
+                    .await?)
+            }
+        )
     }
 
     /// Loads `rows` into `embeddings` (binary `COPY` into a staging table,
@@ -264,39 +288,45 @@ impl Tenant<'_> {
             return Ok(0);
         }
         let tenant = self.id();
-        crate::tenant::in_transaction!(self, crate::tenant::Retry::Write, |tx| {
-            let mut indexes = Vec::new();
-            if options.rebuild_indexes {
-                // Index builds take as long as they take; LOCAL ends with the
-                // transaction, so the pooled connection keeps its timeout.
-                tx.batch_execute(raw_sql::NO_STATEMENT_TIMEOUT_LOCAL)
-                    .await?;
-                // Readers and writers wait for the commit rather than see the
-                // table without its vector index.
-                tx.batch_execute(raw_sql::LOCK_EMBEDDINGS).await?;
-                indexes = catalog::embedding_indexes(tx).await?;
-                for ix in &indexes {
-                    tx.batch_execute(&raw_sql::drop_index(&ix.index_name))
+        crate::tenant::in_transaction!(
+            self,
+            crate::tenant::Retry::Write,
+            "bulk_load_embeddings",
+            "embeddings",
+            |tx| {
+                let mut indexes = Vec::new();
+                if options.rebuild_indexes {
+                    // Index builds take as long as they take; LOCAL ends with the
+                    // transaction, so the pooled connection keeps its timeout.
+                    tx.batch_execute(raw_sql::NO_STATEMENT_TIMEOUT_LOCAL)
                         .await?;
+                    // Readers and writers wait for the commit rather than see the
+                    // table without its vector index.
+                    tx.batch_execute(raw_sql::LOCK_EMBEDDINGS).await?;
+                    indexes = catalog::embedding_indexes(tx).await?;
+                    for ix in &indexes {
+                        tx.batch_execute(&raw_sql::drop_index(&ix.index_name))
+                            .await?;
+                    }
                 }
+                // The vector type's OID differs per database: ask the server.
+                let vector_type = tx
+                    .prepare_cached(raw_sql::VECTOR_TYPE_PROBE)
+                    .await?
+                    .params()[0]
+                    .clone();
+                let n = load_rows(tx, tenant, rows, vector_type, options.on_conflict).await?;
+                for ix in &indexes {
+                    // The definition comes from pg_get_indexdef: same name, method,
+                    // operator class and parameters as the dropped index.
+                    tx.batch_execute(&ix.definition).await?;
+                }
+                if !indexes.is_empty() {
+                    tx.batch_execute(raw_sql::ANALYZE_EMBEDDINGS).await?;
+                }
+                Ok(n)
             }
-            // The vector type's OID differs per database: ask the server.
-            let vector_type = tx
-                .prepare_cached(raw_sql::VECTOR_TYPE_PROBE)
-                .await?
-                .params()[0]
-                .clone();
-            let n = load_rows(tx, tenant, rows, vector_type, options.on_conflict).await?;
-            for ix in &indexes {
-                // The definition comes from pg_get_indexdef: same name, method,
-                // operator class and parameters as the dropped index.
-                tx.batch_execute(&ix.definition).await?;
-            }
-            if !indexes.is_empty() {
-                tx.batch_execute(raw_sql::ANALYZE_EMBEDDINGS).await?;
-            }
-            Ok(n)
-        })
+        )
     }
 }
 

@@ -65,12 +65,18 @@ impl Tenant<'_> {
         validate::content("content", content)?;
         validate::storable("source_url", source_url)?;
         validate::max_chars("source_type", source_type, SOURCE_TYPE_MAX_CHARS)?;
-        crate::tenant::call!(self, crate::tenant::Retry::Write, |client| {
-            Ok(evidence::insert_evidence()
-                .bind(client, &self.id(), &content, &source_url, &source_type)
-                .one()
-                .await?)
-        })
+        crate::tenant::call!(
+            self,
+            crate::tenant::Retry::Write,
+            "insert_evidence",
+            "evidence",
+            |client| {
+                Ok(evidence::insert_evidence()
+                    .bind(client, &self.id(), &content, &source_url, &source_type)
+                    .one()
+                    .await?)
+            }
+        )
     }
 
     /// Stores many pieces of evidence in one statement, all or nothing, and
@@ -100,23 +106,29 @@ impl Tenant<'_> {
         let contents: Vec<&str> = rows.iter().map(|r| r.content.as_str()).collect();
         let urls: Vec<Option<&str>> = rows.iter().map(|r| r.source_url.as_deref()).collect();
         let types: Vec<Option<&str>> = rows.iter().map(|r| r.source_type.as_deref()).collect();
-        crate::tenant::call!(self, crate::tenant::Retry::Write, |client| {
-            // One statement: atomic without a transaction of its own.
-            let stored = evidence::insert_evidence_batch()
-                .params(
-                    client,
-                    &evidence::InsertEvidenceBatchParams {
-                        tenant_id: self.id(),
-                        ids: &ids,
-                        contents: &contents,
-                        source_urls: &urls,
-                        source_types: &types,
-                    },
-                )
-                .all()
-                .await?;
-            Ok(in_input_order(stored, &ids, |e| e.id))
-        })
+        crate::tenant::call!(
+            self,
+            crate::tenant::Retry::Write,
+            "insert_evidence_many",
+            "evidence",
+            |client| {
+                // One statement: atomic without a transaction of its own.
+                let stored = evidence::insert_evidence_batch()
+                    .params(
+                        client,
+                        &evidence::InsertEvidenceBatchParams {
+                            tenant_id: self.id(),
+                            ids: &ids,
+                            contents: &contents,
+                            source_urls: &urls,
+                            source_types: &types,
+                        },
+                    )
+                    .all()
+                    .await?;
+                Ok(in_input_order(stored, &ids, |e| e.id))
+            }
+        )
     }
 
     /// One piece of evidence of the tenant, if it exists.
@@ -124,12 +136,18 @@ impl Tenant<'_> {
     /// # Errors
     /// Connection and database errors only.
     pub async fn get_evidence(&self, id: Uuid) -> Result<Option<Evidence>> {
-        crate::tenant::call!(self, crate::tenant::Retry::Read, |client| {
-            Ok(evidence::get_evidence()
-                .bind(client, &self.id(), &id)
-                .opt()
-                .await?)
-        })
+        crate::tenant::call!(
+            self,
+            crate::tenant::Retry::Read,
+            "get_evidence",
+            "evidence",
+            |client| {
+                Ok(evidence::get_evidence()
+                    .bind(client, &self.id(), &id)
+                    .opt()
+                    .await?)
+            }
+        )
     }
 
     /// The tenant's evidence among `ids`, in the order of `ids`.
@@ -137,12 +155,18 @@ impl Tenant<'_> {
     /// # Errors
     /// Connection and database errors only.
     pub async fn get_evidence_many(&self, ids: &[Uuid]) -> Result<Vec<Evidence>> {
-        crate::tenant::call!(self, crate::tenant::Retry::Read, |client| {
-            Ok(evidence::get_evidence_many()
-                .bind(client, &self.id(), &ids)
-                .all()
-                .await?)
-        })
+        crate::tenant::call!(
+            self,
+            crate::tenant::Retry::Read,
+            "get_evidence_many",
+            "evidence",
+            |client| {
+                Ok(evidence::get_evidence_many()
+                    .bind(client, &self.id(), &ids)
+                    .all()
+                    .await?)
+            }
+        )
     }
 
     /// The tenant's evidence, newest first, with keyset paging as in
@@ -156,22 +180,28 @@ impl Tenant<'_> {
         after: Option<Cursor>,
     ) -> Result<Vec<Evidence>> {
         validate::limit(limit)?;
-        crate::tenant::call!(self, crate::tenant::Retry::Read, |client| {
-            Ok(match after {
-                None => {
-                    evidence::recent_evidence()
-                        .bind(client, &self.id(), &limit)
-                        .all()
-                        .await?
-                }
-                Some((at, id)) => {
-                    evidence::recent_evidence_before()
-                        .bind(client, &self.id(), &at, &id, &limit)
-                        .all()
-                        .await?
-                }
-            })
-        })
+        crate::tenant::call!(
+            self,
+            crate::tenant::Retry::Read,
+            "recent_evidence",
+            "evidence",
+            |client| {
+                Ok(match after {
+                    None => {
+                        evidence::recent_evidence()
+                            .bind(client, &self.id(), &limit)
+                            .all()
+                            .await?
+                    }
+                    Some((at, id)) => {
+                        evidence::recent_evidence_before()
+                            .bind(client, &self.id(), &at, &id, &limit)
+                            .all()
+                            .await?
+                    }
+                })
+            }
+        )
     }
 
     /// Deletes a piece of evidence (its NLI rows, verdict links and embedding
@@ -180,11 +210,17 @@ impl Tenant<'_> {
     /// # Errors
     /// Connection and database errors only.
     pub async fn delete_evidence(&self, id: Uuid) -> Result<bool> {
-        crate::tenant::call!(self, crate::tenant::Retry::Write, |client| {
-            Ok(evidence::delete_evidence()
-                .bind(client, &self.id(), &id)
-                .await?
-                == 1)
-        })
+        crate::tenant::call!(
+            self,
+            crate::tenant::Retry::Write,
+            "delete_evidence",
+            "evidence",
+            |client| {
+                Ok(evidence::delete_evidence()
+                    .bind(client, &self.id(), &id)
+                    .await?
+                    == 1)
+            }
+        )
     }
 }

@@ -82,29 +82,35 @@ impl Tenant<'_> {
     pub async fn insert_nli_result(&self, r: &NewNliResult) -> Result<NliResult> {
         let tenant = self.id();
         r.validate(None)?;
-        crate::tenant::call!(self, crate::tenant::Retry::Write, |client| {
-            nli::insert_nli_result()
-                .params(
-                    client,
-                    &nli::InsertNliResultParams {
-                        label: r.label.as_str(),
-                        confidence: r.confidence,
-                        entailment_score: r.entailment_score,
-                        contradiction_score: r.contradiction_score,
-                        neutral_score: r.neutral_score,
-                        model_name: r.model_name.as_str(),
-                        model_version: r.model_version.as_deref(),
-                        premise_text: r.premise_text.as_str(),
-                        hypothesis_text: r.hypothesis_text.as_str(),
-                        evidence_id: r.evidence_id,
-                        tenant_id: tenant,
-                        claim_id: r.claim_id,
-                    },
-                )
-                .opt()
-                .await?
-                .ok_or_else(|| missing_pair(tenant, r.claim_id, r.evidence_id))
-        })
+        crate::tenant::call!(
+            self,
+            crate::tenant::Retry::Write,
+            "insert_nli_result",
+            "nli_results",
+            |client| {
+                nli::insert_nli_result()
+                    .params(
+                        client,
+                        &nli::InsertNliResultParams {
+                            label: r.label.as_str(),
+                            confidence: r.confidence,
+                            entailment_score: r.entailment_score,
+                            contradiction_score: r.contradiction_score,
+                            neutral_score: r.neutral_score,
+                            model_name: r.model_name.as_str(),
+                            model_version: r.model_version.as_deref(),
+                            premise_text: r.premise_text.as_str(),
+                            hypothesis_text: r.hypothesis_text.as_str(),
+                            evidence_id: r.evidence_id,
+                            tenant_id: tenant,
+                            claim_id: r.claim_id,
+                        },
+                    )
+                    .opt()
+                    .await?
+                    .ok_or_else(|| missing_pair(tenant, r.claim_id, r.evidence_id))
+            }
+        )
     }
 
     /// Stores many NLI predictions in one statement, all or nothing. Returns
@@ -148,20 +154,26 @@ impl Tenant<'_> {
         let expected = results.len();
         // One statement, so atomic by itself; the transaction lets us undo it
         // when some rows were skipped for naming another tenant's claim/evidence.
-        crate::tenant::in_transaction!(self, crate::tenant::Retry::Write, |tx| {
-            let rows = nli::insert_nli_results().params(tx, &params).all().await?;
-            if rows.len() != expected {
-                return Err(Error::MissingReference {
-                    constraint: "nli_results_claim_id_fkey/nli_results_evidence_id_fkey".into(),
-                    message: format!(
-                        "{} of {expected} results name a claim or evidence that is not \
+        crate::tenant::in_transaction!(
+            self,
+            crate::tenant::Retry::Write,
+            "insert_nli_results",
+            "nli_results",
+            |tx| {
+                let rows = nli::insert_nli_results().params(tx, &params).all().await?;
+                if rows.len() != expected {
+                    return Err(Error::MissingReference {
+                        constraint: "nli_results_claim_id_fkey/nli_results_evidence_id_fkey".into(),
+                        message: format!(
+                            "{} of {expected} results name a claim or evidence that is not \
                      tenant {tenant:?}'s; nothing was written",
-                        expected - rows.len()
-                    ),
-                });
+                            expected - rows.len()
+                        ),
+                    });
+                }
+                Ok(rows)
             }
-            Ok(rows)
-        })
+        )
     }
 
     /// A claim's NLI results, newest first.
@@ -171,12 +183,18 @@ impl Tenant<'_> {
     /// tenant's gives an empty list).
     pub async fn nli_results_for_claim(&self, claim_id: Uuid) -> Result<Vec<NliResult>> {
         let tenant = self.id();
-        crate::tenant::call!(self, crate::tenant::Retry::Read, |client| {
-            Ok(nli::nli_results_for_claim()
-                .bind(client, &tenant, &claim_id)
-                .all()
-                .await?)
-        })
+        crate::tenant::call!(
+            self,
+            crate::tenant::Retry::Read,
+            "nli_results_for_claim",
+            "nli_results",
+            |client| {
+                Ok(nli::nli_results_for_claim()
+                    .bind(client, &tenant, &claim_id)
+                    .all()
+                    .await?)
+            }
+        )
     }
 
     /// The NLI results of one claim/evidence pair, newest first.
@@ -190,12 +208,18 @@ impl Tenant<'_> {
         evidence_id: Uuid,
     ) -> Result<Vec<NliResult>> {
         let tenant = self.id();
-        crate::tenant::call!(self, crate::tenant::Retry::Read, |client| {
-            Ok(nli::nli_results_for_pair()
-                .bind(client, &tenant, &claim_id, &evidence_id)
-                .all()
-                .await?)
-        })
+        crate::tenant::call!(
+            self,
+            crate::tenant::Retry::Read,
+            "nli_results_for_pair",
+            "nli_results",
+            |client| {
+                Ok(nli::nli_results_for_pair()
+                    .bind(client, &tenant, &claim_id, &evidence_id)
+                    .all()
+                    .await?)
+            }
+        )
     }
 
     /// The tenant's newest NLI results with `label`.
@@ -210,12 +234,18 @@ impl Tenant<'_> {
     ) -> Result<Vec<NliResult>> {
         let tenant = self.id();
         validate::limit(limit)?;
-        crate::tenant::call!(self, crate::tenant::Retry::Read, |client| {
-            Ok(nli::nli_results_by_label()
-                .bind(client, &tenant, &label.as_str(), &limit)
-                .all()
-                .await?)
-        })
+        crate::tenant::call!(
+            self,
+            crate::tenant::Retry::Read,
+            "nli_results_by_label",
+            "nli_results",
+            |client| {
+                Ok(nli::nli_results_by_label()
+                    .bind(client, &tenant, &label.as_str(), &limit)
+                    .all()
+                    .await?)
+            }
+        )
     }
 }
 

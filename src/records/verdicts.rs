@@ -35,20 +35,26 @@ impl Tenant<'_> {
             validate::score("confidence", c)?;
         }
         validate::storable("reasoning", reasoning)?;
-        crate::tenant::call!(self, crate::tenant::Retry::Write, |client| {
-            verdicts::insert_verdict()
-                .bind(
-                    client,
-                    &verdict.map(VerdictLabel::as_str),
-                    &confidence,
-                    &reasoning,
-                    &claim_id,
-                    &tenant,
-                )
-                .opt()
-                .await?
-                .ok_or_else(|| not_found(format!("claim {claim_id} of tenant {tenant:?}")))
-        })
+        crate::tenant::call!(
+            self,
+            crate::tenant::Retry::Write,
+            "insert_verdict",
+            "verdicts",
+            |client| {
+                verdicts::insert_verdict()
+                    .bind(
+                        client,
+                        &verdict.map(VerdictLabel::as_str),
+                        &confidence,
+                        &reasoning,
+                        &claim_id,
+                        &tenant,
+                    )
+                    .opt()
+                    .await?
+                    .ok_or_else(|| not_found(format!("claim {claim_id} of tenant {tenant:?}")))
+            }
+        )
     }
 
     /// Links a piece of evidence to a Phase 1 verdict.
@@ -67,27 +73,33 @@ impl Tenant<'_> {
         if let Some(c) = confidence {
             validate::score("confidence", c)?;
         }
-        crate::tenant::call!(self, crate::tenant::Retry::Write, |client| {
-            let n = verdicts::link_verdict_evidence()
-                .params(
-                    client,
-                    &verdicts::LinkVerdictEvidenceParams {
-                        relationship: relationship.map(Relationship::as_str),
-                        confidence,
-                        tenant_id: tenant,
-                        evidence_id,
-                        verdict_id,
-                    },
-                )
-                .await?;
-            if n == 1 {
-                Ok(())
-            } else {
-                Err(not_found(format!(
-                    "verdict {verdict_id} or evidence {evidence_id} of tenant {tenant:?}"
-                )))
+        crate::tenant::call!(
+            self,
+            crate::tenant::Retry::Write,
+            "link_verdict_evidence",
+            "verdict_evidence",
+            |client| {
+                let n = verdicts::link_verdict_evidence()
+                    .params(
+                        client,
+                        &verdicts::LinkVerdictEvidenceParams {
+                            relationship: relationship.map(Relationship::as_str),
+                            confidence,
+                            tenant_id: tenant,
+                            evidence_id,
+                            verdict_id,
+                        },
+                    )
+                    .await?;
+                if n == 1 {
+                    Ok(())
+                } else {
+                    Err(not_found(format!(
+                        "verdict {verdict_id} or evidence {evidence_id} of tenant {tenant:?}"
+                    )))
+                }
             }
-        })
+        )
     }
 
     /// The newest Phase 1 verdict of a claim with its evidence and relationships.
@@ -100,19 +112,25 @@ impl Tenant<'_> {
         claim_id: Uuid,
     ) -> Result<Option<(Verdict, Vec<VerdictEvidence>)>> {
         let tenant = self.id();
-        crate::tenant::call!(self, crate::tenant::Retry::Read, |client| {
-            let Some(v) = verdicts::latest_verdict()
-                .bind(client, &tenant, &claim_id)
-                .opt()
-                .await?
-            else {
-                return Ok(None);
-            };
-            let links = verdicts::verdict_evidence()
-                .bind(client, &tenant, &v.id)
-                .all()
-                .await?;
-            Ok(Some((v, links)))
-        })
+        crate::tenant::call!(
+            self,
+            crate::tenant::Retry::Read,
+            "latest_verdict",
+            "verdicts",
+            |client| {
+                let Some(v) = verdicts::latest_verdict()
+                    .bind(client, &tenant, &claim_id)
+                    .opt()
+                    .await?
+                else {
+                    return Ok(None);
+                };
+                let links = verdicts::verdict_evidence()
+                    .bind(client, &tenant, &v.id)
+                    .all()
+                    .await?;
+                Ok(Some((v, links)))
+            }
+        )
     }
 }

@@ -20,6 +20,7 @@ mod properties;
 mod schema;
 mod search;
 mod support;
+mod telemetry;
 mod tenancy;
 mod tune;
 mod verdicts;
