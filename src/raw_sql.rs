@@ -41,6 +41,10 @@ pub const CREATE_EMBEDDINGS_LOAD: &str = "CREATE TEMPORARY TABLE embeddings_load
 pub const COPY_EMBEDDINGS_LOAD: &str = "COPY embeddings_load (ord, entity_type, entity_id, \
      embedding, model_name, model_version) FROM STDIN (FORMAT binary)";
 
+/// Drops the staging table once its rows are stored, so a second load in
+/// the same transaction can create it again.
+pub const DROP_EMBEDDINGS_LOAD: &str = "DROP TABLE embeddings_load";
+
 /// Inserts every staged row for tenant `$1`; an entity that already has an
 /// embedding fails the statement (unique violation).
 pub const INSERT_EMBEDDINGS_FROM_LOAD: &str = "INSERT INTO embeddings \
