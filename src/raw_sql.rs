@@ -86,6 +86,12 @@ pub const LOCK_EMBEDDINGS: &str = "LOCK TABLE embeddings IN ACCESS EXCLUSIVE MOD
 /// Fresh planner statistics for the tables a search reads.
 pub const ANALYZE_SEARCH_TABLES: &str = "ANALYZE embeddings, evidence, claims";
 
+/// `REINDEX INDEX name`: blocks writes to its table and scans of the index
+/// until it is rebuilt.
+pub fn reindex(name: &str) -> String {
+    format!("REINDEX INDEX {}", quote_ident(name))
+}
+
 /// `DROP INDEX name`.
 pub fn drop_index(name: &str) -> String {
     format!("DROP INDEX {}", quote_ident(name))
