@@ -429,8 +429,13 @@ pub async fn doctor(db: &Database, out: &Output) -> anyhow::Result<u8> {
             "e" => ("external", false),
             _ => ("extended", true),
         };
-        // TOAST moves values out of the row once a row passes ~2 KB.
-        let toasted = bytes > 2000 && mode != "plain" && mode != "main";
+        // TOAST moves external/extended values out of the row once a row
+        // passes ~2 KB; main only when the row would not fit a page (~8 KB).
+        let toasted = match mode {
+            "plain" => false,
+            "main" => bytes > 8000,
+            _ => bytes > 2000,
+        };
         let summary = format!(
             "embeddings.embedding vector({dimension}), storage {mode}: each vector is {bytes} bytes, {}",
             if toasted {

@@ -57,7 +57,7 @@ pub struct Records {
 ///
 /// # Errors
 /// The file cannot be read, or some lines are malformed.
-pub fn read(file: &Path, out: &Output) -> anyhow::Result<Records> {
+pub fn read(file: &Path) -> anyhow::Result<Records> {
     let (source, reader): (String, Box<dyn BufRead>) = if file.as_os_str() == "-" {
         ("standard input".into(), Box::new(std::io::stdin().lock()))
     } else {
@@ -87,12 +87,12 @@ pub fn read(file: &Path, out: &Output) -> anyhow::Result<Records> {
     }
     records.embeddings.extend(standalone);
     errors.extend(duplicates(&records));
-    fail_on(errors, &records.source, out)?;
+    fail_on(errors, &records.source)?;
     Ok(records)
 }
 
 /// Prints the malformed lines and fails when there are any.
-fn fail_on(errors: Vec<String>, source: &str, out: &Output) -> anyhow::Result<()> {
+fn fail_on(errors: Vec<String>, source: &str) -> anyhow::Result<()> {
     if errors.is_empty() {
         return Ok(());
     }
@@ -103,7 +103,6 @@ fn fail_on(errors: Vec<String>, source: &str, out: &Output) -> anyhow::Result<()
     if errors.len() > MAX_REPORTED {
         eprintln!("… and {} more", errors.len() - MAX_REPORTED);
     }
-    let _ = out;
     anyhow::bail!(
         "load: {} malformed line{} in {source} ({}); nothing was written",
         errors.len(),
@@ -374,7 +373,7 @@ pub async fn write(
         }
     }
     errors.extend(missing_entities(db, &records).await?);
-    fail_on(errors, &records.source, out)?;
+    fail_on(errors, &records.source)?;
 
     // Entities first, then embeddings: a batch never holds an embedding
     // whose entity comes in a later batch.
@@ -521,16 +520,14 @@ fn r_line_evidence(
 
 /// A library error naming `rows[i].field` becomes `line N: field: reason`.
 fn at_line(e: Error, line: impl Fn(usize) -> Option<usize>) -> anyhow::Error {
-    if let Error::InvalidInput { field, reason, .. } = &e {
-        if let Some((i, rest)) = field
+    if let Error::InvalidInput { field, reason, .. } = &e
+        && let Some((i, rest)) = field
             .strip_prefix("rows[")
             .and_then(|f| f.split_once("]."))
             .and_then(|(i, rest)| Some((i.parse::<usize>().ok()?, rest)))
-        {
-            if let Some(n) = line(i) {
-                return anyhow::anyhow!("line {n}: {rest}: {reason}");
-            }
-        }
+        && let Some(n) = line(i)
+    {
+        return anyhow::anyhow!("line {n}: {rest}: {reason}");
     }
     anyhow::Error::new(e)
 }

@@ -383,7 +383,7 @@ async fn run(command: Command, global: Global) -> anyhow::Result<u8> {
     }
     // Read the input before connecting: a malformed file never starts a server.
     let loaded = match &command {
-        Command::Load { file, .. } => Some(load::read(file, &out)?),
+        Command::Load { file, .. } => Some(load::read(file)?),
         _ => None,
     };
     let server = Database::open(&config).await?;
