@@ -57,3 +57,30 @@ SELECT tenant_id, entity_type,
 FROM gone
 GROUP BY tenant_id, entity_type
 ORDER BY tenant_id, entity_type;
+
+--! tenant_counts : TenantCount(entity_type?, model_name?)
+--- Exact rows per table and tenant (`claims`, `evidence`), and per tenant,
+--- entity type and model (`embeddings`); counts every row, so it reads the
+--- whole of each table.
+SELECT 'claims'::text AS table_name, tenant_id::text AS tenant_id, NULL::text AS entity_type,
+       NULL::text AS model_name, count(*) AS rows
+FROM claims GROUP BY tenant_id
+UNION ALL
+SELECT 'evidence', tenant_id::text, NULL, NULL, count(*) FROM evidence GROUP BY tenant_id
+UNION ALL
+SELECT 'embeddings', tenant_id::text, entity_type::text, model_name::text, count(*)
+FROM embeddings GROUP BY tenant_id, entity_type, model_name
+ORDER BY 1, 2, 3, 4;
+
+--! server_settings : ServerSetting(unit?)
+--- The server settings that matter for vector index builds, searches and
+--- pooling, as the server reports them (`setting` in `unit`, and the
+--- human-readable `current_setting`).
+SELECT name::text AS name, setting::text AS setting, unit::text AS unit,
+       current_setting(name) AS pretty
+FROM pg_settings
+WHERE name IN ('maintenance_work_mem', 'shared_buffers', 'work_mem', 'effective_cache_size',
+               'max_parallel_maintenance_workers', 'max_parallel_workers',
+               'max_parallel_workers_per_gather', 'max_worker_processes', 'max_connections',
+               'statement_timeout')
+ORDER BY name;

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Renders `truthgraph-db bench` (and `bench load --json`) JSON as the markdown tables of BENCHMARKS.md.
+"""Renders `truthgraph-db bench` (and `bench load --report`) JSON as the markdown tables of BENCHMARKS.md.
 
     python3 scripts/bench-table.py bench.json
 """
@@ -8,7 +8,7 @@ import sys
 
 
 def load_test(r):
-    """`truthgraph-db bench load --json FILE`."""
+    """`truthgraph-db bench load --report FILE`."""
     tenants = ", ".join(f"{t['tenant']} {t['evidence']}/{t['claims']}" for t in r["tenants"])
     s = r["server"]
     print(f"{r['dataset']}: {r['tasks']} tasks for {r['seconds']} s, pool {r['pool_max_size']} "

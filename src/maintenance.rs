@@ -11,7 +11,9 @@ use crate::raw_sql;
 use crate::settings::SearchDefaults;
 use crate::telemetry::{db_span, traced};
 
-pub use truthgraph_queries::queries::maintenance::{IndexUsage, OrphanEmbeddings, TableSize};
+pub use truthgraph_queries::queries::maintenance::{
+    IndexUsage, OrphanEmbeddings, ServerSetting, TableSize, TenantCount,
+};
 
 /// Key of the session advisory lock held while vector indexes are rebuilt
 /// (`reindex`, `tune --apply`): one rebuild at a time, so none takes another's
@@ -238,6 +240,30 @@ impl Database {
         .await
     }
 
+    /// Exact rows per table and tenant (`claims`, `evidence`) and per
+    /// tenant, entity type and model (`embeddings`). Reads every row of
+    /// those tables.
+    ///
+    /// # Errors
+    /// Connection and database errors only (a statement timeout on very
+    /// large tables).
+    pub async fn tenant_counts(&self) -> Result<Vec<TenantCount>> {
+        let client = self.client().await?;
+        Ok(maintenance::tenant_counts().bind(&client).all().await?)
+    }
+
+    /// The server settings that matter for index builds, searches and
+    /// pooling (`maintenance_work_mem`, `shared_buffers`, parallel workers,
+    /// `max_connections`, `statement_timeout`, …), as a pooled connection
+    /// sees them.
+    ///
+    /// # Errors
+    /// Connection and database errors only.
+    pub async fn server_settings(&self) -> Result<Vec<ServerSetting>> {
+        let client = self.client().await?;
+        Ok(maintenance::server_settings().bind(&client).all().await?)
+    }
+
     /// Every vector index with its method, operator class, parameters and validity.
     ///
     /// # Errors
@@ -312,6 +338,44 @@ impl Database {
     /// nothing invalid behind (unless the connection itself was lost; the
     /// next call drops that leftover); rebuilds before it stay done.
     pub async fn reindex_vector_indexes(&self) -> Result<ReindexReport> {
+        self.reindex_vector_indexes_with(true, |_| {}).await
+    }
+
+    /// [`Database::reindex_vector_indexes`], choosing how: `concurrently`
+    /// (`REINDEX INDEX CONCURRENTLY`: reads and writes go on, the build takes
+    /// longer and a failure leaves an invalid copy, which is dropped) or
+    /// plainly (`REINDEX INDEX`: faster, but writes to `embeddings` and
+    /// searches through the index wait until each index is rebuilt), calling
+    /// `progress` about once a second with the rows of
+    /// `pg_stat_progress_create_index` for `embeddings` while a build runs.
+    ///
+    /// # Errors
+    /// As [`Database::reindex_vector_indexes`].
+    pub async fn reindex_vector_indexes_with(
+        &self,
+        concurrently: bool,
+        mut progress: impl FnMut(&crate::tune::IndexBuildProgress),
+    ) -> Result<ReindexReport> {
+        let watcher = self.client().await?;
+        let work = self.reindex_on_schema_connection(concurrently);
+        tokio::pin!(work);
+        loop {
+            tokio::select! {
+                out = &mut work => break out,
+                () = tokio::time::sleep(std::time::Duration::from_secs(1)) => {
+                    let rows = truthgraph_queries::queries::settings::index_build_progress()
+                        .bind(&watcher)
+                        .all()
+                        .await?;
+                    for p in &rows {
+                        progress(p);
+                    }
+                }
+            }
+        }
+    }
+
+    async fn reindex_on_schema_connection(&self, concurrently: bool) -> Result<ReindexReport> {
         let op = db_span!(self, "reindex_vector_indexes", "embeddings");
         // A rebuild takes as long as it takes: run it without statement_timeout
         // on a connection that is retired afterwards.
@@ -332,9 +396,12 @@ impl Database {
                     if report.dropped.iter().any(|d| d.name == ix.index_name) {
                         continue;
                     }
-                    let rebuilt = client
-                        .batch_execute(&raw_sql::reindex_concurrently(&ix.index_name))
-                        .await;
+                    let sql = if concurrently {
+                        raw_sql::reindex_concurrently(&ix.index_name)
+                    } else {
+                        raw_sql::reindex(&ix.index_name)
+                    };
+                    let rebuilt = client.batch_execute(&sql).await;
                     if let Err(e) = rebuilt {
                         drop_leftovers_of(client, &ix.index_name).await;
                         return Err(rebuild_error(e));

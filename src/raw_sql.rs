@@ -41,6 +41,10 @@ pub const CREATE_EMBEDDINGS_LOAD: &str = "CREATE TEMPORARY TABLE embeddings_load
 pub const COPY_EMBEDDINGS_LOAD: &str = "COPY embeddings_load (ord, entity_type, entity_id, \
      embedding, model_name, model_version) FROM STDIN (FORMAT binary)";
 
+/// Drops the staging table once its rows are stored, so a second load in
+/// the same transaction can create it again.
+pub const DROP_EMBEDDINGS_LOAD: &str = "DROP TABLE embeddings_load";
+
 /// Inserts every staged row for tenant `$1`; an entity that already has an
 /// embedding fails the statement (unique violation).
 pub const INSERT_EMBEDDINGS_FROM_LOAD: &str = "INSERT INTO embeddings \
@@ -81,6 +85,12 @@ pub const LOCK_EMBEDDINGS: &str = "LOCK TABLE embeddings IN ACCESS EXCLUSIVE MOD
 
 /// Fresh planner statistics for the tables a search reads.
 pub const ANALYZE_SEARCH_TABLES: &str = "ANALYZE embeddings, evidence, claims";
+
+/// `REINDEX INDEX name`: blocks writes to its table and scans of the index
+/// until it is rebuilt.
+pub fn reindex(name: &str) -> String {
+    format!("REINDEX INDEX {}", quote_ident(name))
+}
 
 /// `DROP INDEX name`.
 pub fn drop_index(name: &str) -> String {

@@ -274,6 +274,14 @@ macro_rules! in_transaction {
 }
 pub(crate) use in_transaction;
 
+/// Sets `tenant` for the rest of the caller's transaction `tx`
+/// (`set_config(…, true)`), for the `*_in` methods that write inside it.
+pub(crate) async fn set_in_transaction(tx: &Transaction<'_>, tenant: &str) -> Result<()> {
+    let set = tx.prepare_cached(raw_sql::SET_TENANT).await?;
+    tx.execute(&set, &[&tenant, &true]).await?;
+    Ok(())
+}
+
 /// The server process of the connection was gone before the statement ran.
 fn never_ran(e: &tokio_postgres::Error) -> bool {
     e.is_closed()

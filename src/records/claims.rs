@@ -1,11 +1,12 @@
 //! Claims (`queries/claims.sql`): insert one or many (atomic), get, get
 //! many, recent with keyset paging, delete.
 
-use truthgraph_queries::client::Params;
+use truthgraph_queries::client::{GenericClient, Params};
 use truthgraph_queries::queries::claims;
 use uuid::Uuid;
 
 use super::{Cursor, in_input_order};
+use crate::db::Transaction;
 use crate::error::Result;
 use crate::tenant::Tenant;
 use crate::validate;
@@ -75,8 +76,7 @@ impl Tenant<'_> {
             return Ok(Vec::new());
         }
         let ids: Vec<Uuid> = rows.iter().map(|_| Uuid::new_v4()).collect();
-        let texts: Vec<&str> = rows.iter().map(|r| r.text.as_str()).collect();
-        let urls: Vec<Option<&str>> = rows.iter().map(|r| r.source_url.as_deref()).collect();
+        let rows: Vec<&NewClaim> = rows.iter().collect();
         crate::tenant::call!(
             self,
             crate::tenant::Retry::Write,
@@ -84,21 +84,41 @@ impl Tenant<'_> {
             "claims",
             |client| {
                 // One statement: atomic without a transaction of its own.
-                let stored = claims::insert_claims()
-                    .params(
-                        client,
-                        &claims::InsertClaimsParams {
-                            tenant_id: self.id(),
-                            ids: &ids,
-                            texts: &texts,
-                            source_urls: &urls,
-                        },
-                    )
-                    .all()
-                    .await?;
-                Ok(in_input_order(stored, &ids, |c| c.id))
+                insert_batch(client, self.id(), &ids, &rows).await
             }
         )
+    }
+
+    /// Stores claims under the ids given, inside the caller's transaction
+    /// `tx` (e.g. with evidence and embeddings that must commit or roll
+    /// back together), and returns them in input order. The tenant is set
+    /// for the rest of `tx` (`set_config(…, true)`), so this works for
+    /// members of `truthgraph_app` too.
+    ///
+    /// Every row is validated, and the ids checked for duplicates, before
+    /// anything is sent.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidInput`] naming `rows[i].text` or `rows[i].id`
+    /// (an id given twice), nothing sent; [`crate::Error::Conflict`]
+    /// (`claims_pkey`) for an id already stored; the transaction is then
+    /// aborted and the caller should roll it back.
+    pub async fn insert_claims_in(
+        &self,
+        tx: &Transaction<'_>,
+        rows: &[(Uuid, NewClaim)],
+    ) -> Result<Vec<Claim>> {
+        for (i, (_, r)) in rows.iter().enumerate() {
+            r.validate(i)?;
+        }
+        validate::distinct("rows", "id", rows.iter().map(|(id, _)| *id))?;
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        crate::tenant::set_in_transaction(tx, self.id()).await?;
+        let ids: Vec<Uuid> = rows.iter().map(|(id, _)| *id).collect();
+        let rows: Vec<&NewClaim> = rows.iter().map(|(_, r)| r).collect();
+        insert_batch(tx, self.id(), &ids, &rows).await
     }
 
     /// One claim of the tenant, if it exists.
@@ -184,4 +204,29 @@ impl Tenant<'_> {
             |client| Ok(claims::delete_claim().bind(client, &self.id(), &id).await? == 1)
         )
     }
+}
+
+/// One `INSERT … SELECT … FROM UNNEST` of `rows` under `ids`, returned in
+/// input order.
+async fn insert_batch(
+    client: &impl GenericClient,
+    tenant_id: &str,
+    ids: &[Uuid],
+    rows: &[&NewClaim],
+) -> Result<Vec<Claim>> {
+    let texts: Vec<&str> = rows.iter().map(|r| r.text.as_str()).collect();
+    let urls: Vec<Option<&str>> = rows.iter().map(|r| r.source_url.as_deref()).collect();
+    let stored = claims::insert_claims()
+        .params(
+            client,
+            &claims::InsertClaimsParams {
+                tenant_id,
+                ids: &ids,
+                texts: &texts,
+                source_urls: &urls,
+            },
+        )
+        .all()
+        .await?;
+    Ok(in_input_order(stored, ids, |c| c.id))
 }

@@ -11,6 +11,7 @@ use truthgraph_vector_ref::VectorRef;
 use uuid::Uuid;
 
 use crate::catalog;
+use crate::db::Transaction;
 use crate::error::{Error, Result};
 use crate::labels::EntityType;
 use crate::raw_sql;
@@ -330,6 +331,48 @@ impl Tenant<'_> {
     }
 }
 
+impl Tenant<'_> {
+    /// Loads `rows` by binary `COPY` (through a staging table, dropped
+    /// afterwards) inside the caller's transaction `tx`, inserting only or
+    /// replacing ([`OnConflict`]); returns the rows stored. With
+    /// [`Tenant::insert_claims_in`] and [`Tenant::insert_evidence_many_in`]
+    /// before it in the same `tx`, entities and their embeddings commit or
+    /// roll back together. The tenant is set for the rest of `tx`. Indexes
+    /// are kept (no rebuild).
+    ///
+    /// # Errors
+    /// As [`Tenant::bulk_load_embeddings_with`]; after a database error the
+    /// transaction is aborted and the caller should roll it back.
+    pub async fn bulk_load_embeddings_in(
+        &self,
+        tx: &Transaction<'_>,
+        rows: &[NewEmbedding],
+        on_conflict: OnConflict,
+    ) -> Result<u64> {
+        let dimension = self.database().embedding_dimension().await?;
+        for (i, r) in rows.iter().enumerate() {
+            r.validate(i, dimension)?;
+        }
+        if on_conflict == OnConflict::Replace {
+            validate::distinct(
+                "rows",
+                "entity_id",
+                rows.iter().map(|r| (r.entity_type, r.entity_id)),
+            )?;
+        }
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        crate::tenant::set_in_transaction(tx, self.id()).await?;
+        let vector_type = tx
+            .prepare_cached(raw_sql::VECTOR_TYPE_PROBE)
+            .await?
+            .params()[0]
+            .clone();
+        load_rows(tx, self.id(), rows, vector_type, on_conflict).await
+    }
+}
+
 /// Binary `COPY` of `rows` into a staging table, then one `INSERT … SELECT`
 /// into `embeddings` that inserts only or replaces. Not `COPY` straight into
 /// `embeddings`: PostgreSQL refuses `COPY FROM` into a table whose
@@ -372,9 +415,13 @@ async fn load_rows(
         OnConflict::Fail => raw_sql::INSERT_EMBEDDINGS_FROM_LOAD,
         OnConflict::Replace => raw_sql::UPSERT_EMBEDDINGS_FROM_LOAD,
     };
-    tx.execute(insert, &[&tenant])
+    let n = tx
+        .execute(insert, &[&tenant])
         .await
-        .map_err(|e| row_error(e, rows))
+        .map_err(|e| row_error(e, rows))?;
+    // Dropped now rather than at commit, so one transaction can load again.
+    tx.batch_execute(raw_sql::DROP_EMBEDDINGS_LOAD).await?;
+    Ok(n)
 }
 
 /// The error of a row whose entity is not the tenant's, naming `rows[i]`.

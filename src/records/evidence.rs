@@ -1,11 +1,12 @@
 //! Evidence (`queries/evidence.sql`): insert one or many (atomic), get, get
 //! many, recent with keyset paging, delete.
 
-use truthgraph_queries::client::Params;
+use truthgraph_queries::client::{GenericClient, Params};
 use truthgraph_queries::queries::evidence;
 use uuid::Uuid;
 
 use super::{Cursor, in_input_order};
+use crate::db::Transaction;
 use crate::error::Result;
 use crate::tenant::Tenant;
 use crate::validate;
@@ -103,9 +104,7 @@ impl Tenant<'_> {
             return Ok(Vec::new());
         }
         let ids: Vec<Uuid> = rows.iter().map(|_| Uuid::new_v4()).collect();
-        let contents: Vec<&str> = rows.iter().map(|r| r.content.as_str()).collect();
-        let urls: Vec<Option<&str>> = rows.iter().map(|r| r.source_url.as_deref()).collect();
-        let types: Vec<Option<&str>> = rows.iter().map(|r| r.source_type.as_deref()).collect();
+        let rows: Vec<&NewEvidence> = rows.iter().collect();
         crate::tenant::call!(
             self,
             crate::tenant::Retry::Write,
@@ -113,22 +112,37 @@ impl Tenant<'_> {
             "evidence",
             |client| {
                 // One statement: atomic without a transaction of its own.
-                let stored = evidence::insert_evidence_batch()
-                    .params(
-                        client,
-                        &evidence::InsertEvidenceBatchParams {
-                            tenant_id: self.id(),
-                            ids: &ids,
-                            contents: &contents,
-                            source_urls: &urls,
-                            source_types: &types,
-                        },
-                    )
-                    .all()
-                    .await?;
-                Ok(in_input_order(stored, &ids, |e| e.id))
+                insert_batch(client, self.id(), &ids, &rows).await
             }
         )
+    }
+
+    /// Stores evidence under the ids given, inside the caller's transaction
+    /// `tx`, and returns it in input order, as [`Tenant::insert_claims_in`]
+    /// does for claims (the tenant is set for the rest of `tx`).
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidInput`] naming `rows[i].content`,
+    /// `rows[i].source_type` or `rows[i].id` (an id given twice), nothing
+    /// sent; [`crate::Error::Conflict`] (`evidence_pkey`) for an id already
+    /// stored; the transaction is then aborted and the caller should roll it
+    /// back.
+    pub async fn insert_evidence_many_in(
+        &self,
+        tx: &Transaction<'_>,
+        rows: &[(Uuid, NewEvidence)],
+    ) -> Result<Vec<Evidence>> {
+        for (i, (_, r)) in rows.iter().enumerate() {
+            r.validate(i)?;
+        }
+        validate::distinct("rows", "id", rows.iter().map(|(id, _)| *id))?;
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        crate::tenant::set_in_transaction(tx, self.id()).await?;
+        let ids: Vec<Uuid> = rows.iter().map(|(id, _)| *id).collect();
+        let rows: Vec<&NewEvidence> = rows.iter().map(|(_, r)| r).collect();
+        insert_batch(tx, self.id(), &ids, &rows).await
     }
 
     /// One piece of evidence of the tenant, if it exists.
@@ -223,4 +237,31 @@ impl Tenant<'_> {
             }
         )
     }
+}
+
+/// One `INSERT … SELECT … FROM UNNEST` of `rows` under `ids`, returned in
+/// input order.
+async fn insert_batch(
+    client: &impl GenericClient,
+    tenant_id: &str,
+    ids: &[Uuid],
+    rows: &[&NewEvidence],
+) -> Result<Vec<Evidence>> {
+    let contents: Vec<&str> = rows.iter().map(|r| r.content.as_str()).collect();
+    let urls: Vec<Option<&str>> = rows.iter().map(|r| r.source_url.as_deref()).collect();
+    let types: Vec<Option<&str>> = rows.iter().map(|r| r.source_type.as_deref()).collect();
+    let stored = evidence::insert_evidence_batch()
+        .params(
+            client,
+            &evidence::InsertEvidenceBatchParams {
+                tenant_id,
+                ids: &ids,
+                contents: &contents,
+                source_urls: &urls,
+                source_types: &types,
+            },
+        )
+        .all()
+        .await?;
+    Ok(in_input_order(stored, ids, |e| e.id))
 }

@@ -344,3 +344,90 @@ async fn bulk_load_rebuilding_indexes_recreates_each_under_its_name() {
     );
     assert_eq!(vector_index_definitions(db).await, before);
 }
+
+/// The `*_in` methods: entities under ids the caller chose and their
+/// embeddings in one caller's transaction, committed together or rolled
+/// back together (what `truthgraph-db load` builds on).
+#[tokio::test]
+async fn entities_and_embeddings_in_one_transaction_with_given_ids() {
+    use truthgraph_db::OnConflict;
+    let t = TestDatabase::migrated().await.unwrap();
+    let a = t.db.tenant("a").unwrap();
+    let (claim_id, ev_id) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+    let claims = [(
+        claim_id,
+        NewClaim {
+            text: "c".into(),
+            source_url: None,
+        },
+    )];
+    let evidence = [(
+        ev_id,
+        NewEvidence {
+            content: "e".into(),
+            ..NewEvidence::default()
+        },
+    )];
+    let embeddings = |id| {
+        vec![NewEmbedding {
+            entity_type: EntityType::Evidence,
+            entity_id: id,
+            embedding: random_unit(1, 1536),
+            model_name: "m".into(),
+            model_version: None,
+        }]
+    };
+
+    // Rolled back: nothing stays, although every statement succeeded.
+    {
+        let mut client = t.db.client().await.unwrap();
+        let tx = client.transaction().await.unwrap();
+        let stored = a.insert_claims_in(&tx, &claims).await.unwrap();
+        assert_eq!(stored[0].id, claim_id);
+        let stored = a.insert_evidence_many_in(&tx, &evidence).await.unwrap();
+        assert_eq!(stored[0].id, ev_id);
+        let n = a
+            .bulk_load_embeddings_in(&tx, &embeddings(ev_id), OnConflict::Fail)
+            .await
+            .unwrap();
+        assert_eq!(n, 1);
+        tx.rollback().await.unwrap();
+    }
+    assert!(a.get_claim(claim_id).await.unwrap().is_none());
+    assert!(a.get_evidence(ev_id).await.unwrap().is_none());
+
+    // Committed: the given ids are the stored ones; a second load in the
+    // same transaction works (the staging table was dropped after the first).
+    {
+        let mut client = t.db.client().await.unwrap();
+        let tx = client.transaction().await.unwrap();
+        a.insert_claims_in(&tx, &claims).await.unwrap();
+        a.insert_evidence_many_in(&tx, &evidence).await.unwrap();
+        a.bulk_load_embeddings_in(&tx, &embeddings(ev_id), OnConflict::Fail)
+            .await
+            .unwrap();
+        let mut again = embeddings(claim_id);
+        again[0].entity_type = EntityType::Claim;
+        a.bulk_load_embeddings_in(&tx, &again, OnConflict::Fail)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+    assert_eq!(a.get_claim(claim_id).await.unwrap().unwrap().text, "c");
+    assert!(
+        a.get_embedding(EntityType::Claim, claim_id)
+            .await
+            .unwrap()
+            .is_some()
+    );
+
+    // An id given twice is refused by field before anything is sent; one
+    // already stored is a conflict.
+    let mut client = t.db.client().await.unwrap();
+    let tx = client.transaction().await.unwrap();
+    let twice = [claims[0].clone(), claims[0].clone()];
+    let e = a.insert_claims_in(&tx, &twice).await.unwrap_err();
+    assert_eq!(field(&e), "rows[1].id", "{e}");
+    let e = a.insert_claims_in(&tx, &claims).await.unwrap_err();
+    assert!(matches!(e, Error::Conflict { .. }), "{e:?}");
+}

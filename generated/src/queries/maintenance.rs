@@ -102,6 +102,70 @@ impl<'a> From<OrphanEmbeddingsBorrowed<'a>> for OrphanEmbeddings {
         }
     }
 }
+#[derive(Debug, Clone, PartialEq)]
+pub struct TenantCount {
+    pub table_name: String,
+    pub tenant_id: String,
+    pub entity_type: Option<String>,
+    pub model_name: Option<String>,
+    pub rows: i64,
+}
+pub struct TenantCountBorrowed<'a> {
+    pub table_name: &'a str,
+    pub tenant_id: &'a str,
+    pub entity_type: Option<&'a str>,
+    pub model_name: Option<&'a str>,
+    pub rows: i64,
+}
+impl<'a> From<TenantCountBorrowed<'a>> for TenantCount {
+    fn from(
+        TenantCountBorrowed {
+            table_name,
+            tenant_id,
+            entity_type,
+            model_name,
+            rows,
+        }: TenantCountBorrowed<'a>,
+    ) -> Self {
+        Self {
+            table_name: table_name.into(),
+            tenant_id: tenant_id.into(),
+            entity_type: entity_type.map(|v| v.into()),
+            model_name: model_name.map(|v| v.into()),
+            rows,
+        }
+    }
+}
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerSetting {
+    pub name: String,
+    pub setting: String,
+    pub unit: Option<String>,
+    pub pretty: String,
+}
+pub struct ServerSettingBorrowed<'a> {
+    pub name: &'a str,
+    pub setting: &'a str,
+    pub unit: Option<&'a str>,
+    pub pretty: &'a str,
+}
+impl<'a> From<ServerSettingBorrowed<'a>> for ServerSetting {
+    fn from(
+        ServerSettingBorrowed {
+            name,
+            setting,
+            unit,
+            pretty,
+        }: ServerSettingBorrowed<'a>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            setting: setting.into(),
+            unit: unit.map(|v| v.into()),
+            pretty: pretty.into(),
+        }
+    }
+}
 use crate::client::async_::GenericClient;
 use futures::{self, StreamExt, TryStreamExt};
 pub struct IndexUsageQuery<'c, 'a, 's, C: GenericClient, T, const N: usize> {
@@ -252,6 +316,140 @@ where
         mapper: fn(OrphanEmbeddingsBorrowed) -> R,
     ) -> OrphanEmbeddingsQuery<'c, 'a, 's, C, R, N> {
         OrphanEmbeddingsQuery {
+            client: self.client,
+            params: self.params,
+            query: self.query,
+            cached: self.cached,
+            extractor: self.extractor,
+            mapper,
+        }
+    }
+    pub async fn one(self) -> Result<T, tokio_postgres::Error> {
+        let row =
+            crate::client::async_::one(self.client, self.query, &self.params, self.cached).await?;
+        Ok((self.mapper)((self.extractor)(&row)?))
+    }
+    pub async fn all(self) -> Result<Vec<T>, tokio_postgres::Error> {
+        self.iter().await?.try_collect().await
+    }
+    pub async fn opt(self) -> Result<Option<T>, tokio_postgres::Error> {
+        let opt_row =
+            crate::client::async_::opt(self.client, self.query, &self.params, self.cached).await?;
+        Ok(opt_row
+            .map(|row| {
+                let extracted = (self.extractor)(&row)?;
+                Ok((self.mapper)(extracted))
+            })
+            .transpose()?)
+    }
+    pub async fn iter(
+        self,
+    ) -> Result<
+        impl futures::Stream<Item = Result<T, tokio_postgres::Error>> + 'c,
+        tokio_postgres::Error,
+    > {
+        let stream = crate::client::async_::raw(
+            self.client,
+            self.query,
+            crate::slice_iter(&self.params),
+            self.cached,
+        )
+        .await?;
+        let mapped = stream
+            .map(move |res| {
+                res.and_then(|row| {
+                    let extracted = (self.extractor)(&row)?;
+                    Ok((self.mapper)(extracted))
+                })
+            })
+            .into_stream();
+        Ok(mapped)
+    }
+}
+pub struct TenantCountQuery<'c, 'a, 's, C: GenericClient, T, const N: usize> {
+    client: &'c C,
+    params: [&'a (dyn postgres_types::ToSql + Sync); N],
+    query: &'static str,
+    cached: Option<&'s tokio_postgres::Statement>,
+    extractor: fn(&tokio_postgres::Row) -> Result<TenantCountBorrowed, tokio_postgres::Error>,
+    mapper: fn(TenantCountBorrowed) -> T,
+}
+impl<'c, 'a, 's, C, T: 'c, const N: usize> TenantCountQuery<'c, 'a, 's, C, T, N>
+where
+    C: GenericClient,
+{
+    pub fn map<R>(
+        self,
+        mapper: fn(TenantCountBorrowed) -> R,
+    ) -> TenantCountQuery<'c, 'a, 's, C, R, N> {
+        TenantCountQuery {
+            client: self.client,
+            params: self.params,
+            query: self.query,
+            cached: self.cached,
+            extractor: self.extractor,
+            mapper,
+        }
+    }
+    pub async fn one(self) -> Result<T, tokio_postgres::Error> {
+        let row =
+            crate::client::async_::one(self.client, self.query, &self.params, self.cached).await?;
+        Ok((self.mapper)((self.extractor)(&row)?))
+    }
+    pub async fn all(self) -> Result<Vec<T>, tokio_postgres::Error> {
+        self.iter().await?.try_collect().await
+    }
+    pub async fn opt(self) -> Result<Option<T>, tokio_postgres::Error> {
+        let opt_row =
+            crate::client::async_::opt(self.client, self.query, &self.params, self.cached).await?;
+        Ok(opt_row
+            .map(|row| {
+                let extracted = (self.extractor)(&row)?;
+                Ok((self.mapper)(extracted))
+            })
+            .transpose()?)
+    }
+    pub async fn iter(
+        self,
+    ) -> Result<
+        impl futures::Stream<Item = Result<T, tokio_postgres::Error>> + 'c,
+        tokio_postgres::Error,
+    > {
+        let stream = crate::client::async_::raw(
+            self.client,
+            self.query,
+            crate::slice_iter(&self.params),
+            self.cached,
+        )
+        .await?;
+        let mapped = stream
+            .map(move |res| {
+                res.and_then(|row| {
+                    let extracted = (self.extractor)(&row)?;
+                    Ok((self.mapper)(extracted))
+                })
+            })
+            .into_stream();
+        Ok(mapped)
+    }
+}
+pub struct ServerSettingQuery<'c, 'a, 's, C: GenericClient, T, const N: usize> {
+    client: &'c C,
+    params: [&'a (dyn postgres_types::ToSql + Sync); N],
+    query: &'static str,
+    cached: Option<&'s tokio_postgres::Statement>,
+    extractor: fn(&tokio_postgres::Row) -> Result<ServerSettingBorrowed, tokio_postgres::Error>,
+    mapper: fn(ServerSettingBorrowed) -> T,
+}
+impl<'c, 'a, 's, C, T: 'c, const N: usize> ServerSettingQuery<'c, 'a, 's, C, T, N>
+where
+    C: GenericClient,
+{
+    pub fn map<R>(
+        self,
+        mapper: fn(ServerSettingBorrowed) -> R,
+    ) -> ServerSettingQuery<'c, 'a, 's, C, R, N> {
+        ServerSettingQuery {
             client: self.client,
             params: self.params,
             query: self.query,
@@ -463,6 +661,87 @@ impl DeleteOrphanEmbeddingsStmt {
                 })
             },
             mapper: |it| OrphanEmbeddings::from(it),
+        }
+    }
+}
+pub struct TenantCountsStmt(&'static str, Option<tokio_postgres::Statement>);
+/// Exact rows per table and tenant (`claims`, `evidence`), and per tenant,
+/// entity type and model (`embeddings`); counts every row, so it reads the
+/// whole of each table.
+pub fn tenant_counts() -> TenantCountsStmt {
+    TenantCountsStmt(
+        "SELECT 'claims'::text AS table_name, tenant_id::text AS tenant_id, NULL::text AS entity_type, NULL::text AS model_name, count(*) AS rows FROM claims GROUP BY tenant_id UNION ALL SELECT 'evidence', tenant_id::text, NULL, NULL, count(*) FROM evidence GROUP BY tenant_id UNION ALL SELECT 'embeddings', tenant_id::text, entity_type::text, model_name::text, count(*) FROM embeddings GROUP BY tenant_id, entity_type, model_name ORDER BY 1, 2, 3, 4",
+        None,
+    )
+}
+impl TenantCountsStmt {
+    pub async fn prepare<'a, C: GenericClient>(
+        mut self,
+        client: &'a C,
+    ) -> Result<Self, tokio_postgres::Error> {
+        self.1 = Some(client.prepare(self.0).await?);
+        Ok(self)
+    }
+    pub fn bind<'c, 'a, 's, C: GenericClient>(
+        &'s self,
+        client: &'c C,
+    ) -> TenantCountQuery<'c, 'a, 's, C, TenantCount, 0> {
+        TenantCountQuery {
+            client,
+            params: [],
+            query: self.0,
+            cached: self.1.as_ref(),
+            extractor:
+                |row: &tokio_postgres::Row| -> Result<TenantCountBorrowed, tokio_postgres::Error> {
+                    Ok(TenantCountBorrowed {
+                        table_name: row.try_get(0)?,
+                        tenant_id: row.try_get(1)?,
+                        entity_type: row.try_get(2)?,
+                        model_name: row.try_get(3)?,
+                        rows: row.try_get(4)?,
+                    })
+                },
+            mapper: |it| TenantCount::from(it),
+        }
+    }
+}
+pub struct ServerSettingsStmt(&'static str, Option<tokio_postgres::Statement>);
+/// The server settings that matter for vector index builds, searches and
+/// pooling, as the server reports them (`setting` in `unit`, and the
+/// human-readable `current_setting`).
+pub fn server_settings() -> ServerSettingsStmt {
+    ServerSettingsStmt(
+        "SELECT name::text AS name, setting::text AS setting, unit::text AS unit, current_setting(name) AS pretty FROM pg_settings WHERE name IN ('maintenance_work_mem', 'shared_buffers', 'work_mem', 'effective_cache_size', 'max_parallel_maintenance_workers', 'max_parallel_workers', 'max_parallel_workers_per_gather', 'max_worker_processes', 'max_connections', 'statement_timeout') ORDER BY name",
+        None,
+    )
+}
+impl ServerSettingsStmt {
+    pub async fn prepare<'a, C: GenericClient>(
+        mut self,
+        client: &'a C,
+    ) -> Result<Self, tokio_postgres::Error> {
+        self.1 = Some(client.prepare(self.0).await?);
+        Ok(self)
+    }
+    pub fn bind<'c, 'a, 's, C: GenericClient>(
+        &'s self,
+        client: &'c C,
+    ) -> ServerSettingQuery<'c, 'a, 's, C, ServerSetting, 0> {
+        ServerSettingQuery {
+            client,
+            params: [],
+            query: self.0,
+            cached: self.1.as_ref(),
+            extractor:
+                |row: &tokio_postgres::Row| -> Result<ServerSettingBorrowed, tokio_postgres::Error> {
+                    Ok(ServerSettingBorrowed {
+                        name: row.try_get(0)?,
+                        setting: row.try_get(1)?,
+                        unit: row.try_get(2)?,
+                        pretty: row.try_get(3)?,
+                    })
+                },
+            mapper: |it| ServerSetting::from(it),
         }
     }
 }

@@ -1,33 +1,67 @@
-//! `truthgraph-db`: migrate, roll back, inspect and tune a TruthGraph database.
+//! `truthgraph-db`: migrate, roll back, load, search, check, inspect and tune
+//! a TruthGraph database.
 //!
-//! Every command honours `DATABASE_URL`; without it, it starts the embedded
+//! Every command honours `--database-url`, else `DATABASE_URL` (from the
+//! environment, else from a `.env` file in the working directory: real
+//! environment variables win); without either, it starts the embedded
 //! PostgreSQL on `TRUTHGRAPH_PGDATA` (default `.truthgraph/pgdata`) for the
-//! length of the command. Exit status 0 on success; otherwise 1 and a
-//! one-line reason on stderr.
+//! length of the command. The CLI connects as whoever the URL names, normally
+//! the owner of the tables, whom row-level security does not restrict.
+//!
+//! Exit status ([`EXIT_CODES`]): 0 success; 1 failure, with a one-line
+//! reason on stderr (`-v` adds the details); 2 usage error (clap); 3
+//! `doctor` found warnings only; 4 `doctor` found at least one error.
+//! With `--json`, every command that prints data prints exactly one JSON
+//! document on stdout; progress and notes go to stderr (`-q` silences them).
 
 mod bench;
 mod dataset;
 mod demo;
+mod doctor;
 mod inspect;
+mod load;
+mod output;
 mod schema;
+mod search;
 mod tune;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{ArgAction, Parser, Subcommand};
 use truthgraph_db::{Config, Database};
+use uuid::Uuid;
+
+use crate::output::Output;
+
+/// The exit statuses, as `--help` prints them.
+const EXIT_CODES: &str = "Exit status: 0 success; 1 failure (one line on stderr, -v for details); \
+2 usage error; 3 doctor: warnings only; 4 doctor: at least one error.
+
+DATABASE_URL is read from the environment, else from ./.env (the environment wins); \
+--database-url overrides both. Without any, the embedded PostgreSQL in TRUTHGRAPH_PGDATA \
+(default .truthgraph/pgdata) runs for the length of the command.";
 
 #[derive(Parser)]
 #[command(
     name = "truthgraph-db",
     version,
-    about = "TruthGraph database: migrations, status, tuning"
+    about = "TruthGraph database: migrations, loading, search, health checks, statistics, tuning",
+    after_help = EXIT_CODES
 )]
 struct Cli {
-    /// Print the full error (e.g. the embedded server's log) on failure.
-    #[arg(short, long, global = true)]
-    verbose: bool,
+    /// PostgreSQL URL (postgresql://user:pass@host:port/db); overrides DATABASE_URL and .env.
+    #[arg(long, global = true, value_name = "URL")]
+    database_url: Option<String>,
+    /// Print one JSON document on stdout instead of text (commands that print data).
+    #[arg(long, global = true)]
+    json: bool,
+    /// More output: the full error on failure; -v logs at info, -vv at debug (RUST_LOG wins).
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    verbose: u8,
+    /// No progress or notes on stderr (errors are still printed).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
     /// Work on this database of the server instead of the one in the URL
     /// (for the embedded server: instead of `postgres`), e.g. one `bench --keep` left.
     #[arg(long, global = true)]
@@ -88,8 +122,84 @@ enum Command {
     Adopt,
     /// Index usage, table sizes and vector index tuning advice.
     Inspect,
+    /// Load claims, evidence and embeddings from a JSON Lines file (`-`: stdin).
+    ///
+    /// One record per line, each with a "kind":
+    ///   {"kind":"claim","tenant_id":"acme","id":"<uuid>","text":"…","source_url":"…"}
+    ///   {"kind":"evidence","tenant_id":"acme","id":"<uuid>","content":"…","source_url":"…","source_type":"…"}
+    ///   {"kind":"embedding","tenant_id":"acme","entity_type":"claim|evidence","entity_id":"<uuid>","model_name":"…","embedding":[…]}
+    /// A claim or evidence may carry "embedding":[…] and "model_name" (default
+    /// text-embedding-3-small), stored as its embedding. source_url, source_type and
+    /// model_version are optional. An embedding must belong to a claim or evidence of
+    /// its tenant, in the file or already stored.
+    ///
+    /// Every line is checked before anything is written; one bad line (reported as
+    /// `line N: field: reason`) means nothing is written. Then everything is written
+    /// in ONE transaction, across tenants: all or nothing. With --batch N, a
+    /// transaction commits every N rows (entities first, then embeddings), so a
+    /// failure leaves the batches before it committed, as the output says.
+    Load {
+        /// The JSON Lines file, or `-` for standard input.
+        file: PathBuf,
+        /// Commit every N rows instead of once at the end.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        batch: Option<u64>,
+    },
+    /// Top-k evidence (or claims) of a tenant for a vector, by cosine similarity; prints the latency.
+    ///
+    /// The query vector is given inline (--vector '[0.1, …]'), in a file holding a JSON
+    /// array (--vector-file, `-`: stdin), or is the stored embedding of a claim or evidence
+    /// of the tenant (--like <id>; the entity itself is left out of the hits).
+    #[command(group(clap::ArgGroup::new("query").required(true).args(["vector", "vector_file", "like"])))]
+    Search {
+        /// The tenant whose rows are searched.
+        #[arg(long)]
+        tenant: String,
+        /// The query vector as a JSON array.
+        #[arg(long, value_name = "JSON")]
+        vector: Option<String>,
+        /// A file with the query vector as a JSON array (`-`: stdin).
+        #[arg(long, value_name = "FILE")]
+        vector_file: Option<PathBuf>,
+        /// Use the stored embedding of this claim or evidence.
+        #[arg(long, value_name = "ENTITY_ID")]
+        like: Option<Uuid>,
+        /// Rows to return (1..=1000).
+        #[arg(long, default_value_t = 10)]
+        k: usize,
+        /// Search the tenant's claims instead of its evidence.
+        #[arg(long)]
+        claims: bool,
+        /// Only evidence with this source_type.
+        #[arg(long)]
+        source_type: Option<String>,
+        /// Compare every row instead of using the vector index (exact, slow).
+        #[arg(long)]
+        exact: bool,
+        /// hnsw.ef_search for this search (1..=1000) instead of the tuned value.
+        #[arg(long)]
+        ef_search: Option<u32>,
+        /// ivfflat.probes for this search instead of the tuned value.
+        #[arg(long)]
+        probes: Option<u32>,
+    },
+    /// Check the server, pgvector, migrations, indexes, settings and data; say what to do about each finding.
+    ///
+    /// Exit status 0 when every check passes, 3 with warnings only, 4 with at least one error.
+    Doctor,
+    /// Rows per table and per tenant / entity type / model, table and index sizes, index usage.
+    Stats,
     /// Rebuild the vector indexes (after a bulk load) and refresh statistics; first drop the invalid leftovers of interrupted rebuilds.
-    Reindex,
+    ///
+    /// Without --concurrently, REINDEX blocks writes to embeddings and searches through the
+    /// index until each index is rebuilt (fastest; right after a bulk load). With
+    /// --concurrently, reads and writes go on. Progress from pg_stat_progress_create_index
+    /// goes to stderr.
+    Reindex {
+        /// REINDEX INDEX CONCURRENTLY: keep the database available while it rebuilds.
+        #[arg(long)]
+        concurrently: bool,
+    },
     /// Delete the embeddings whose entity is missing or another tenant's (one statement: all or nothing).
     PruneEmbeddings {
         /// Only list what would be deleted.
@@ -164,28 +274,42 @@ enum BenchCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let level = match cli.verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level)),
         )
         .with_writer(std::io::stderr)
         .init();
+    let out = Output {
+        json: cli.json,
+        quiet: cli.quiet,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("tokio runtime");
-    match runtime.block_on(run(cli.command, cli.database)) {
-        Ok(()) => ExitCode::SUCCESS,
+    let global = Global {
+        database: cli.database,
+        database_url: cli.database_url,
+        out,
+    };
+    match runtime.block_on(run(cli.command, global)) {
+        Ok(code) => ExitCode::from(code),
         Err(e) => {
             let text = format!("{e:#}");
             let mut lines = text.lines();
             eprintln!("error: {}", lines.next().unwrap_or("failed"));
             let rest: Vec<&str> = lines.collect();
             if !rest.is_empty() {
-                if cli.verbose {
+                if cli.verbose > 0 {
                     eprintln!("{}", rest.join("\n"));
-                } else {
+                } else if !cli.quiet {
                     eprintln!("(run with --verbose for details)");
                 }
             }
@@ -194,28 +318,61 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(command: Command, database: Option<String>) -> anyhow::Result<()> {
-    if let Command::Sql { from, rollback_to } = command {
-        return schema::offline_sql(from, rollback_to);
+/// The global options every command gets.
+struct Global {
+    database: Option<String>,
+    database_url: Option<String>,
+    out: Output,
+}
+
+/// The configuration: `.env` in the working directory fills in variables the
+/// environment lacks, then `--database-url` overrides `DATABASE_URL`.
+fn config(database_url: Option<String>) -> anyhow::Result<Config> {
+    let env_file = std::path::Path::new(".env");
+    if env_file.is_file() {
+        // from_path never overrides a variable that is already set.
+        dotenvy::from_path(env_file)
+            .map_err(|e| anyhow::anyhow!("reading .env in the working directory: {e}"))?;
     }
-    let config = Config::from_env()?;
+    let mut config = Config::from_env()?;
+    if let Some(url) = database_url {
+        config.database_url = Some(url);
+    }
+    Ok(config)
+}
+
+/// Runs one command; returns the exit status.
+async fn run(command: Command, global: Global) -> anyhow::Result<u8> {
+    let Global {
+        database,
+        database_url,
+        out,
+    } = global;
+    if let Command::Sql { from, rollback_to } = command {
+        schema::offline_sql(from, rollback_to)?;
+        return Ok(0);
+    }
+    let config = config(database_url)?;
     if config.database_url.is_none() {
-        eprintln!(
+        out.note(format_args!(
             "DATABASE_URL is unset: using the embedded PostgreSQL in {} \
              (maintenance_work_mem {} MB)",
             config.embedded_data_dir.display(),
             truthgraph_db::embedded::maintenance_work_mem_mb()
-        );
+        ));
     }
     if let Command::Demo { passages, data } = command {
-        return demo::run(&config, database, demo::Args { data, passages }).await;
+        return demo::run(&config, database, demo::Args { data, passages })
+            .await
+            .map(|()| 0);
     }
     if let Command::Bench {
         command: Some(BenchCommand::Load(args)),
         ..
     } = command
     {
-        return bench::load::run(&config, *args).await;
+        bench::load::run(&config, *args).await?;
+        return Ok(0);
     }
     if let Command::Bench {
         command: None,
@@ -241,8 +398,17 @@ async fn run(command: Command, database: Option<String>) -> anyhow::Result<()> {
             indexes,
             k,
         };
-        return bench::run(&config, args).await;
+        bench::run(&config, args).await?;
+        return Ok(0);
     }
+    if out.json && !command.prints_json() {
+        anyhow::bail!("--json is not supported by this command (it prints text only)");
+    }
+    // Read the input before connecting: a malformed file never starts a server.
+    let loaded = match &command {
+        Command::Load { file, .. } => Some(load::read(file)?),
+        _ => None,
+    };
     let server = Database::open(&config).await?;
     let (db, server) = match database {
         Some(name) => {
@@ -251,15 +417,48 @@ async fn run(command: Command, database: Option<String>) -> anyhow::Result<()> {
         }
         None => (server, None),
     };
+    let ok = |r: anyhow::Result<()>| r.map(|()| 0u8);
     let result = match command {
-        Command::Migrate { dimension, to } => schema::migrate(&db, to, dimension).await,
-        Command::Rollback { to } => schema::rollback(&db, to).await,
-        Command::Status => schema::status(&db).await,
-        Command::SetDimension { dimension } => schema::set_dimension(&db, dimension).await,
-        Command::Adopt => schema::adopt(&db).await,
-        Command::Inspect => inspect::inspect(&db).await,
-        Command::Reindex => inspect::reindex(&db).await,
-        Command::PruneEmbeddings { dry_run } => inspect::prune_embeddings(&db, dry_run).await,
+        Command::Migrate { dimension, to } => ok(schema::migrate(&db, to, dimension).await),
+        Command::Rollback { to } => ok(schema::rollback(&db, to).await),
+        Command::Status => ok(schema::status(&db, &out).await),
+        Command::SetDimension { dimension } => ok(schema::set_dimension(&db, dimension).await),
+        Command::Adopt => ok(schema::adopt(&db).await),
+        Command::Inspect => ok(inspect::inspect(&db).await),
+        Command::Stats => ok(inspect::stats(&db, &out).await),
+        Command::Doctor => doctor::doctor(&db, &out).await,
+        Command::Reindex { concurrently } => ok(inspect::reindex(&db, concurrently, &out).await),
+        Command::Load { batch, .. } => {
+            let records = loaded.expect("read above");
+            ok(load::write(&db, records, batch, &out).await)
+        }
+        Command::Search {
+            tenant,
+            vector,
+            vector_file,
+            like,
+            k,
+            claims,
+            source_type,
+            exact,
+            ef_search,
+            probes,
+        } => {
+            let args = search::Args {
+                tenant,
+                vector,
+                vector_file,
+                like,
+                k,
+                claims,
+                source_type,
+                exact,
+                ef_search,
+                probes,
+            };
+            ok(search::search(&db, args, &out).await)
+        }
+        Command::PruneEmbeddings { dry_run } => ok(inspect::prune_embeddings(&db, dry_run).await),
         Command::Tune {
             recall,
             k,
@@ -274,7 +473,7 @@ async fn run(command: Command, database: Option<String>) -> anyhow::Result<()> {
                 queries,
                 apply,
             };
-            tune::tune(&db, args).await
+            ok(tune::tune(&db, args).await)
         }
         Command::Sql { .. } | Command::Bench { .. } | Command::Demo { .. } => {
             unreachable!("handled above")
@@ -285,4 +484,20 @@ async fn run(command: Command, database: Option<String>) -> anyhow::Result<()> {
         server.close().await;
     }
     result
+}
+
+impl Command {
+    /// Whether the command honours `--json` (`bench` always prints JSON,
+    /// `sql` prints SQL).
+    fn prints_json(&self) -> bool {
+        matches!(
+            self,
+            Command::Status
+                | Command::Stats
+                | Command::Doctor
+                | Command::Reindex { .. }
+                | Command::Load { .. }
+                | Command::Search { .. }
+        )
+    }
 }

@@ -1,8 +1,11 @@
 //! Schema commands: migrate, rollback, status, set-dimension, sql, adopt.
 
 use anyhow::Context;
+use serde_json::json;
 use truthgraph_db::Database;
-use truthgraph_db::migrate::{self, latest_version};
+use truthgraph_db::migrate::{self, VersionState, latest_version};
+
+use crate::output::Output;
 
 /// `V1, V2, V3`.
 fn versions(v: &[i32]) -> String {
@@ -27,7 +30,8 @@ pub async fn migrate(
         set_dimension(db, d).await?;
     }
     println!();
-    status(db).await
+    print!("{}", db.status().await?);
+    Ok(())
 }
 
 pub async fn rollback(db: &Database, to: i32) -> anyhow::Result<()> {
@@ -40,9 +44,45 @@ pub async fn rollback(db: &Database, to: i32) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn status(db: &Database) -> anyhow::Result<()> {
-    print!("{}", db.status().await?);
+pub async fn status(db: &Database, out: &Output) -> anyhow::Result<()> {
+    let s = db.status().await?;
+    if !out.json {
+        print!("{s}");
+        return Ok(());
+    }
+    out.json(&json!({
+        "server_version": s.server_version,
+        "pgvector_version": s.pgvector_version,
+        "version": s.current_version(),
+        "pending": s.pending(),
+        "migrations": s.versions.iter().map(|(v, name, state)| {
+            let (state, applied_on) = match state {
+                VersionState::Applied { applied_on } => ("applied", Some(applied_on.to_string())),
+                VersionState::Pending => ("pending", None),
+                VersionState::Divergent => ("divergent", None),
+                VersionState::Missing => ("missing", None),
+            };
+            json!({"version": v, "name": name, "state": state, "applied_on": applied_on})
+        }).collect::<Vec<_>>(),
+        "tables": s.tables.iter().map(|(t, rows)| json!({"table": t, "rows_estimate": rows})).collect::<Vec<_>>(),
+        "dimension": s.dimension,
+        "vector_indexes": s.vector_indexes.iter().map(index_json).collect::<Vec<_>>(),
+    }));
     Ok(())
+}
+
+/// A vector index as JSON (status, doctor).
+pub fn index_json(ix: &truthgraph_db::catalog::VectorIndex) -> serde_json::Value {
+    json!({
+        "index": ix.index_name,
+        "table": ix.table_name,
+        "method": ix.method,
+        "opclass": ix.opclass,
+        "options": ix.options,
+        "valid": ix.is_valid,
+        "leftover": truthgraph_db::catalog::is_build_leftover(ix),
+        "size_bytes": ix.size_bytes,
+    })
 }
 
 pub async fn set_dimension(db: &Database, dimension: usize) -> anyhow::Result<()> {

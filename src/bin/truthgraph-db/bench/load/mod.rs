@@ -84,8 +84,9 @@ pub struct Args {
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
     /// Also write the report as JSON to this file (e.g. benches/results/load-….json).
-    #[arg(long)]
-    pub json: Option<PathBuf>,
+    /// (Not `--json`: that is the global flag for JSON on stdout.)
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
     /// Keep the scratch database afterwards.
     #[arg(long)]
     pub keep: bool,
@@ -260,7 +261,7 @@ pub async fn run(config: &Config, args: Args) -> anyhow::Result<()> {
     }
     admin.close().await;
     let (report, failures) = outcome?;
-    if let Some(path) = &args.json {
+    if let Some(path) = &args.report {
         std::fs::write(path, serde_json::to_string_pretty(&report)? + "\n")
             .with_context(|| format!("write {}", path.display()))?;
         eprintln!("load: wrote {}", path.display());
