@@ -72,6 +72,23 @@ const EXPECTED: &[(&str, &str, &str, bool, Option<&str>)] = &[
     ),
     ("evidence", "content_tsv", "tsvector", true, None),
     ("verdicts", "id", "uuid", false, Some("gen_random_uuid()")),
+    // V8: the claim's tenant, filled by trigger when omitted.
+    ("verdicts", "tenant_id", "character varying", false, None),
+    (
+        "verdict_evidence",
+        "tenant_id",
+        "character varying",
+        false,
+        None,
+    ),
+    ("nli_results", "tenant_id", "character varying", false, None),
+    (
+        "verification_results",
+        "tenant_id",
+        "character varying",
+        false,
+        None,
+    ),
     ("verdicts", "claim_id", "uuid", false, None),
     ("verdicts", "verdict", "character varying", true, None),
     ("verdicts", "confidence", "double precision", true, None),
@@ -622,7 +639,8 @@ async fn foreign_keys_cascade_from_claims_and_evidence() {
         .iter()
         .map(|r| (r.get(0), r.get(1)))
         .collect();
-    assert_eq!(fks.len(), 6, "{fks:?}");
+    // Six from the seed, four tenant-scoped ones from V8.
+    assert_eq!(fks.len(), 10, "{fks:?}");
     assert!(
         fks.iter().all(|(_, d)| d == "c"),
         "not all cascade: {fks:?}"
