@@ -249,10 +249,12 @@ impl Database {
         for k in 0..n {
             let i = (start + k) % n;
             let replica = &self.replicas[i];
-            let verdict = replica.verdict();
-            if matches!(verdict, Verdict::Skip) {
-                continue;
-            }
+            // A check's guard lives to the end of this turn.
+            let check = match replica.verdict() {
+                Verdict::Skip => continue,
+                Verdict::Usable => None,
+                Verdict::Check(guard) => Some(guard),
+            };
             let client = match replica.pool.get().await {
                 Ok(c) => c,
                 Err(e) => {
@@ -260,7 +262,7 @@ impl Database {
                     continue;
                 }
             };
-            if matches!(verdict, Verdict::Check) {
+            if check.is_some() {
                 let primary = self.primary_lsn().await.ok();
                 if !replica
                     .check(&client, primary, self.config.replica_max_lag)

@@ -145,13 +145,24 @@ impl fmt::Debug for Replica {
 }
 
 /// What a replica can do for one read, after its health was looked at.
-pub(crate) enum Verdict {
+pub(crate) enum Verdict<'a> {
     /// Use it.
     Usable,
     /// Skip it.
     Skip,
-    /// Check it on the connection just borrowed.
-    Check,
+    /// Check it on the connection just borrowed; the guard ends the check
+    /// even when the read is cancelled midway.
+    Check(CheckGuard<'a>),
+}
+
+/// Clears [`Replica::checking`] when dropped, so a cancelled check does not
+/// freeze the replica's verdict.
+pub(crate) struct CheckGuard<'a>(&'a AtomicBool);
+
+impl Drop for CheckGuard<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
 }
 
 impl Replica {
@@ -183,7 +194,7 @@ impl Replica {
     }
 
     /// Whether to use, skip or check this replica now.
-    pub(crate) fn verdict(&self) -> Verdict {
+    pub(crate) fn verdict(&self) -> Verdict<'_> {
         let h = *self.health.lock().expect("replica health");
         match h.checked {
             Some(at) if at.elapsed() < CHECK_INTERVAL => match h.usable {
@@ -196,11 +207,11 @@ impl Replica {
                 true => Verdict::Usable,
                 false => Verdict::Skip,
             },
-            _ => Verdict::Check,
+            _ => Verdict::Check(CheckGuard(&self.checking)),
         }
     }
 
-    /// Records a verdict (and ends a check in progress).
+    /// Records a verdict.
     pub(crate) fn record(&self, usable: bool, replayed: Option<u64>) {
         let mut h = self.health.lock().expect("replica health");
         h.checked = Some(Instant::now());
@@ -208,8 +219,6 @@ impl Replica {
         if let Some(r) = replayed {
             h.replayed = h.replayed.max(r);
         }
-        drop(h);
-        self.checking.store(false, Ordering::Release);
     }
 
     /// Marks the replica down until the next check.
