@@ -443,3 +443,44 @@ async fn throughput() {
         ms(plain)
     );
 }
+
+#[tokio::test]
+async fn a_replica_that_is_down_from_the_start_is_skipped() {
+    let t = crate::support::TestDatabase::migrated().await.unwrap();
+    // Nothing listens on port 1: opening succeeds, and reads fall back to
+    // the primary without an error.
+    let config = Config {
+        replica_urls: vec!["postgresql://postgres@127.0.0.1:1/nowhere".into()],
+        ..Config::default()
+    };
+    let db = t.connect(&config).await.unwrap();
+    let acme = db.tenant(TENANT).unwrap();
+    let claim = acme.insert_claim("on the primary", None).await.unwrap();
+    for _ in 0..5 {
+        assert!(acme.get_claim(claim.id).await.unwrap().is_some());
+    }
+    let token = db.write_token().await.unwrap();
+    assert!(
+        acme.after(token)
+            .get_claim(claim.id)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // A replica URL that does not parse is a configuration error.
+    let bad = Config {
+        replica_urls: vec!["postgresql://[oops".into()],
+        ..Config::default()
+    };
+    let err = t.connect(&bad).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            truthgraph_db::Error::Config {
+                name: "TRUTHGRAPH_REPLICA_URLS",
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
