@@ -7,6 +7,8 @@
 //! directory (`.truthgraph/pgdata` by default) for the CLI. Both listen on
 //! 127.0.0.1 on a free port, with `trust` authentication for the `postgres`
 //! user, and both stop when the owning process ends.
+//! [`EmbeddedServer::standby`] makes a throw-away streaming standby of a
+//! running server (`pg_basebackup -R`), for tests of read replicas.
 //!
 //! # How the server is tied to this process
 //! `postgres` runs under a small `/bin/sh` supervisor whose standard input is a
