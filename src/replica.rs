@@ -42,6 +42,14 @@
 //! [`crate::Tenant::after`] with that token uses a replica only once it has
 //! replayed the position, polling it for up to [`Config::replica_wait`], and
 //! reads from the primary otherwise.
+//!
+//! How soon a standby has a commit depends on the primary: only WAL flushed
+//! there is streamed, so with `synchronous_commit = off` a commit reaches
+//! standbys only when the WAL writer flushes it (`wal_writer_delay`, 200 ms
+//! by default), and token reads wait that long. When the insert position
+//! sits just past a WAL page header (about one write in a thousand), no
+//! replay reaches the token until the primary writes again, and the read
+//! falls back to the primary after [`Config::replica_wait`].
 
 use std::fmt;
 use std::str::FromStr;

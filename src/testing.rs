@@ -266,6 +266,15 @@ impl ReplicatedServers {
         admin
             .batch_execute(&raw_sql::create_database(&dbname, "template0"))
             .await?;
+        // A throw-away server commits asynchronously (the WAL writer flushes
+        // every 200 ms, and only flushed WAL is streamed): this database
+        // commits as a production server does, so a standby gets a commit at
+        // once. A database setting outranks the server's command line.
+        admin
+            .batch_execute(&format!(
+                "ALTER DATABASE {dbname} SET synchronous_commit = on"
+            ))
+            .await?;
         let db = Database::connect(&Config::default(), &primary.url(&dbname)).await?;
         db.migrate(None).await?;
         db.close().await;

@@ -410,7 +410,11 @@ async fn throughput() {
     let secs = 10;
     let primary_only = measure(&alone, queries.clone(), secs).await;
     let with_standby = measure(&both, queries.clone(), secs).await;
-    println!("10 tasks, {dim}-d, 10000 rows, k=10, {secs} s each:");
+    println!(
+        "10 tasks, {dim}-d, 10000 rows, k=10, hnsw.ef_search {}, pools of {}, {secs} s each:",
+        alone.search_defaults().ef_search,
+        alone.config().pool_max_size
+    );
     println!("  primary alone:      {primary_only:.0} searches/s");
     println!("  primary + standby:  {with_standby:.0} searches/s (reads on the standby)");
     // Write then read back: plain read vs read after a token.
