@@ -10,6 +10,9 @@ use crate::error::Error;
 /// | variable | default | what it does |
 /// | --- | --- | --- |
 /// | `DATABASE_URL` | unset: start the embedded server | `postgresql://user:pass@host:port/db` of an existing server (with pgvector) |
+/// | `TRUTHGRAPH_REPLICA_URLS` | unset: no replicas | comma-separated URLs of streaming read replicas (hot standbys of `DATABASE_URL`), each with its own pool of `TRUTHGRAPH_POOL_MAX_SIZE`: single-statement reads go to them, everything else to the primary (see [`crate::Database`]) |
+/// | `TRUTHGRAPH_REPLICA_MAX_LAG_MS` | `2000` | a replica whose replay is further behind the primary than this is skipped (checked at most every 200 ms per replica) and reads go to the primary |
+/// | `TRUTHGRAPH_REPLICA_WAIT_MS` | `500` | how long a read given a [`crate::WalToken`] waits for a replica to replay it before it reads from the primary (`0` = do not wait) |
 /// | `TRUTHGRAPH_POOL_MAX_SIZE` | `30` | most open connections (the seed's pool of 10 plus 20 overflow) |
 /// | `TRUTHGRAPH_POOL_TIMEOUT_MS` | `5000` | how long a caller waits for a free connection before [`Error::PoolTimeout`] |
 /// | `TRUTHGRAPH_CONNECT_TIMEOUT_MS` | `5000` | TCP connect + login timeout for a new connection |
@@ -24,6 +27,15 @@ use crate::error::Error;
 pub struct Config {
     /// `DATABASE_URL`; `None` means "use the embedded server".
     pub database_url: Option<String>,
+    /// `TRUTHGRAPH_REPLICA_URLS`: read replicas of `database_url` (empty:
+    /// every call goes to the primary).
+    pub replica_urls: Vec<String>,
+    /// `TRUTHGRAPH_REPLICA_MAX_LAG_MS`: the most a replica may lag behind the
+    /// primary and still serve reads.
+    pub replica_max_lag: Duration,
+    /// `TRUTHGRAPH_REPLICA_WAIT_MS`: how long a read after a
+    /// [`crate::WalToken`] waits for a replica to catch up.
+    pub replica_wait: Duration,
     /// `TRUTHGRAPH_POOL_MAX_SIZE`.
     pub pool_max_size: usize,
     /// `TRUTHGRAPH_POOL_TIMEOUT_MS`.
@@ -51,6 +63,9 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             database_url: None,
+            replica_urls: Vec::new(),
+            replica_max_lag: Duration::from_secs(2),
+            replica_wait: Duration::from_millis(500),
             pool_max_size: 30,
             pool_timeout: Duration::from_secs(5),
             connect_timeout: Duration::from_secs(5),
@@ -113,6 +128,17 @@ impl Config {
         };
         Ok(Config {
             database_url: get("DATABASE_URL").filter(|v| !v.trim().is_empty()),
+            replica_urls: get("TRUTHGRAPH_REPLICA_URLS")
+                .map(|v| {
+                    v.split(',')
+                        .map(str::trim)
+                        .filter(|u| !u.is_empty())
+                        .map(String::from)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            replica_max_lag: ms("TRUTHGRAPH_REPLICA_MAX_LAG_MS", d.replica_max_lag, true)?,
+            replica_wait: ms("TRUTHGRAPH_REPLICA_WAIT_MS", d.replica_wait, true)?,
             pool_max_size: number("TRUTHGRAPH_POOL_MAX_SIZE", d.pool_max_size as u64, false)?
                 as usize,
             pool_timeout: ms("TRUTHGRAPH_POOL_TIMEOUT_MS", d.pool_timeout, false)?,
@@ -275,6 +301,30 @@ mod tests {
             err,
             Error::Config {
                 name: "TRUTHGRAPH_PROBES",
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn replica_urls_are_a_comma_separated_list() {
+        let c = Config::from_lookup(|n| match n {
+            "TRUTHGRAPH_REPLICA_URLS" => Some(" postgresql://a/db , ,postgresql://b/db".into()),
+            "TRUTHGRAPH_REPLICA_MAX_LAG_MS" => Some("750".into()),
+            "TRUTHGRAPH_REPLICA_WAIT_MS" => Some("0".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(c.replica_urls, ["postgresql://a/db", "postgresql://b/db"]);
+        assert_eq!(c.replica_max_lag, Duration::from_millis(750));
+        assert_eq!(c.replica_wait, Duration::ZERO);
+        assert!(Config::default().replica_urls.is_empty());
+        let err = Config::from_lookup(|n| (n == "TRUTHGRAPH_REPLICA_WAIT_MS").then(|| "x".into()))
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            Error::Config {
+                name: "TRUTHGRAPH_REPLICA_WAIT_MS",
                 ..
             }
         ));

@@ -6,7 +6,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -20,6 +20,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::migrate::{self, Adoption, SchemaStatus};
 use crate::raw_sql;
+use crate::replica::{Replica, Verdict, WalToken};
 use crate::settings::{self, SearchDefaults};
 use crate::telemetry::{Peer, db_span, traced};
 
@@ -40,11 +41,17 @@ pub type Client = Object;
 pub type TxFuture<'t, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 't>>;
 
 /// A handle to a TruthGraph database: a pool of at most
-/// [`Config::pool_max_size`] connections. Cheap to clone; clones share the pool.
+/// [`Config::pool_max_size`] connections to the primary, and one such pool
+/// per read replica ([`Config::replica_urls`]; see [`crate::replica`] for
+/// which calls use them). Cheap to clone; clones share the pools.
 #[derive(Clone)]
 pub struct Database {
     pool: Pool,
-    config: Config,
+    /// The read replicas, each with its pool.
+    replicas: Arc<Vec<Replica>>,
+    /// Round-robin cursor over `replicas`.
+    next_replica: Arc<AtomicUsize>,
+    config: Arc<Config>,
     url: String,
     /// Dimension of `embeddings.embedding`, read at open and after every
     /// schema change made through this handle (`None`: no table yet).
@@ -80,6 +87,7 @@ impl std::fmt::Debug for Database {
         f.debug_struct("Database")
             .field("url", &crate::config::redact(&self.url))
             .field("pool", &self.pool.status())
+            .field("replicas", &self.replicas)
             .finish()
     }
 }
@@ -171,24 +179,27 @@ impl Database {
         options.push_str(&search.startup_options());
         pg.options(options.trim());
         let peer = Arc::new(Peer::of(&pg));
-        let manager = Manager::from_config(
-            pg,
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
-        let pool = Pool::builder(manager)
-            .max_size(config.pool_max_size)
-            .runtime(Runtime::Tokio1)
-            .wait_timeout(Some(config.pool_timeout))
-            .create_timeout(Some(config.connect_timeout))
-            .recycle_timeout(Some(config.connect_timeout))
-            .build()
-            .map_err(|e| Error::Pool(e.to_string()))?;
+        // The replicas start with the same settings: the primary's
+        // `truthgraph_settings` is theirs too (it replicates).
+        let mut replica_options = String::new();
+        if !config.statement_timeout.is_zero() {
+            replica_options.push_str(&format!(
+                "-c statement_timeout={} ",
+                config.statement_timeout.as_millis()
+            ));
+        }
+        replica_options.push_str(&search.startup_options());
+        let replicas = config
+            .replica_urls
+            .iter()
+            .map(|u| Replica::new(config, u, &replica_options))
+            .collect::<Result<Vec<_>>>()?;
+        let pool = new_pool(pg, config)?;
         let db = Database {
             pool,
-            config: config.clone(),
+            replicas: Arc::new(replicas),
+            next_replica: Arc::new(AtomicUsize::new(0)),
+            config: Arc::new(config.clone()),
             url: url.to_string(),
             dimension: Arc::new(RwLock::new(dimension)),
             search: Arc::new(search),
@@ -200,7 +211,7 @@ impl Database {
         Ok(db)
     }
 
-    /// Borrows a connection from the pool.
+    /// Borrows a connection from the primary's pool.
     ///
     /// # Errors
     /// [`Error::Closed`] once [`Database::close`] (or
@@ -215,6 +226,116 @@ impl Database {
             .get()
             .await
             .map_err(|e| Error::from_pool(e, self.config.pool_timeout))
+    }
+
+    /// Borrows a connection for one single-statement read: from a replica
+    /// (round robin) that is up, not lagging and, given `after`, has
+    /// replayed that position (waiting up to [`Config::replica_wait`]), else
+    /// from the primary. Returns the index of the replica, if it was one.
+    /// See [`crate::replica`].
+    pub(crate) async fn read_client(
+        &self,
+        after: Option<WalToken>,
+    ) -> Result<(Client, Option<usize>)> {
+        if self.is_closed() {
+            return Err(Error::Closed);
+        }
+        let n = self.replicas.len();
+        let start = if n > 0 {
+            self.next_replica.fetch_add(1, Ordering::Relaxed)
+        } else {
+            0
+        };
+        for k in 0..n {
+            let i = (start + k) % n;
+            let replica = &self.replicas[i];
+            // A check's guard lives to the end of this turn.
+            let check = match replica.verdict() {
+                Verdict::Skip => continue,
+                Verdict::Usable => None,
+                Verdict::Check(guard) => Some(guard),
+            };
+            let client = match replica.pool.get().await {
+                Ok(c) => c,
+                Err(e) => {
+                    replica.failed(&e);
+                    continue;
+                }
+            };
+            if check.is_some() {
+                let primary = self.primary_lsn().await.ok();
+                if !replica
+                    .check(&client, primary, self.config.replica_max_lag)
+                    .await
+                {
+                    continue;
+                }
+            }
+            if let Some(token) = after
+                && !replica
+                    .wait_for(&client, token, self.config.replica_wait)
+                    .await
+            {
+                // Another replica is unlikely to be further ahead: read
+                // from the primary rather than wait again.
+                break;
+            }
+            return Ok((client, Some(i)));
+        }
+        Ok((self.client().await?, None))
+    }
+
+    /// The primary's current WAL insert position: past every commit record,
+    /// even of asynchronous commits not yet written out.
+    async fn primary_lsn(&self) -> Result<tokio_postgres::types::PgLsn> {
+        let client = self.client().await?;
+        Ok(client
+            .query_one("SELECT pg_current_wal_insert_lsn()", &[])
+            .await?
+            .get(0))
+    }
+
+    /// Marks replica `i` down until its next check (a call on it lost its
+    /// connection or was cancelled by recovery).
+    pub(crate) fn replica_failed(&self, i: usize, why: &dyn std::fmt::Display) {
+        if let Some(r) = self.replicas.get(i) {
+            r.failed(why);
+        }
+    }
+
+    /// A token for read-your-writes: the primary's WAL insert position
+    /// (`pg_current_wal_insert_lsn()`), at or past the commit record of
+    /// every write that has returned. Give it to [`crate::Tenant::after`]
+    /// for reads that must see those writes (see [`crate::replica`]). One
+    /// round trip to the primary; without replicas it is still valid, and
+    /// reads do not need it.
+    ///
+    /// # Errors
+    /// [`Error::Closed`], pool and connection errors, as [`Database::client`].
+    ///
+    /// # Examples
+    /// ```no_run
+    /// # async fn demo(db: &truthgraph_db::Database) -> truthgraph_db::Result<()> {
+    /// let acme = db.tenant("acme")?;
+    /// let claim = acme.insert_claim("Water boils at 100 °C", None).await?;
+    /// let token = db.write_token().await?;
+    /// // On a replica that has replayed the insert, or else on the primary.
+    /// assert!(acme.after(token).get_claim(claim.id).await?.is_some());
+    /// # Ok(()) }
+    /// ```
+    pub async fn write_token(&self) -> Result<WalToken> {
+        let client = self.client().await?;
+        let lsn: tokio_postgres::types::PgLsn = client
+            .query_one("SELECT pg_current_wal_insert_lsn()", &[])
+            .await?
+            .get(0);
+        Ok(lsn.into())
+    }
+
+    /// The pools of the read replicas, in the order of
+    /// [`Config::replica_urls`], for callers that check them themselves.
+    pub fn replica_pools(&self) -> Vec<&Pool> {
+        self.replicas.iter().map(|r| &r.pool).collect()
     }
 
     /// Runs `f` in a transaction: commits when it returns `Ok`, rolls back
@@ -354,6 +475,9 @@ impl Database {
         }
         drop(Object::take(conn));
         self.pool.manager().statement_caches.clear();
+        for r in self.replicas.iter() {
+            r.pool.manager().statement_caches.clear();
+        }
         *self.dimension.write().expect("dimension lock") =
             dimension.as_ref().ok().copied().flatten();
         let value = out?;
@@ -457,6 +581,9 @@ impl Database {
             still_busy = busy();
         }
         self.pool.close();
+        for r in self.replicas.iter() {
+            r.pool.close();
+        }
         CloseReport {
             waited: started.elapsed(),
             still_busy,
@@ -476,4 +603,23 @@ impl Database {
             let _ = tokio::task::spawn_blocking(move || server.stop()).await;
         }
     }
+}
+
+/// A pool of connections made with `pg`, sized and timed by `config`.
+pub(crate) fn new_pool(pg: tokio_postgres::Config, config: &Config) -> Result<Pool> {
+    let manager = Manager::from_config(
+        pg,
+        NoTls,
+        ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        },
+    );
+    Pool::builder(manager)
+        .max_size(config.pool_max_size)
+        .runtime(Runtime::Tokio1)
+        .wait_timeout(Some(config.pool_timeout))
+        .create_timeout(Some(config.connect_timeout))
+        .recycle_timeout(Some(config.connect_timeout))
+        .build()
+        .map_err(|e| Error::Pool(e.to_string()))
 }

@@ -57,6 +57,7 @@ pub mod maintenance;
 pub mod migrate;
 pub mod raw_sql;
 pub mod records;
+pub mod replica;
 pub mod search;
 pub mod settings;
 pub mod telemetry;
@@ -83,6 +84,7 @@ pub use records::embeddings::{BulkLoadOptions, NewEmbedding, OnConflict};
 pub use records::evidence::NewEvidence;
 pub use records::nli::NewNliResult;
 pub use records::verification::NewVerificationResult;
+pub use replica::WalToken;
 pub use search::{HybridOptions, SearchOptions};
 pub use tenant::Tenant;
 

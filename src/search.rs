@@ -146,6 +146,9 @@ fn validate_overrides(probes: Option<u32>, ef_search: Option<u32>) -> Result<()>
 /// Overrides `ivfflat.probes` and/or `hnsw.ef_search` for the rest of `tx`
 /// (`None` keeps the connection's value).
 ///
+/// With read replicas, this read may be a moment behind the primary
+/// (see [`crate::replica`]); [`Tenant::after`](crate::Tenant::after) reads your writes.
+///
 /// # Errors
 /// A database error.
 pub async fn tune(tx: &Transaction<'_>, probes: Option<u32>, ef_search: Option<u32>) -> Result<()> {
@@ -192,6 +195,9 @@ impl Tenant<'_> {
     /// Unless `exact`, the vector index serves the search, with iterative
     /// scans, so a filtered search (tenant, source type) still returns `k`
     /// rows when that many match.
+    ///
+    /// With read replicas, this read may be a moment behind the primary
+    /// (see [`crate::replica`]); [`Tenant::after`](crate::Tenant::after) reads your writes.
     ///
     /// # Errors
     /// [`Error::InvalidInput`] for a query vector of the wrong dimension, NaN,
@@ -243,6 +249,9 @@ impl Tenant<'_> {
     /// The tenant's `k` claims most similar to `query` (e.g. to find
     /// near-duplicate claims), as [`Tenant::search_evidence`].
     ///
+    /// With read replicas, this read may be a moment behind the primary
+    /// (see [`crate::replica`]); [`Tenant::after`](crate::Tenant::after) reads your writes.
+    ///
     /// # Errors
     /// As [`Tenant::search_evidence`]; `source_type` must be `None`.
     pub async fn search_claims(
@@ -283,6 +292,9 @@ impl Tenant<'_> {
     /// The tenant's evidence ranked by reciprocal rank fusion (k = 60) of its
     /// full-text rank for `text` and its vector rank for `query`, in one SQL
     /// statement. A row found by only one side gets only that side's share.
+    ///
+    /// With read replicas, this read may be a moment behind the primary
+    /// (see [`crate::replica`]); [`Tenant::after`](crate::Tenant::after) reads your writes.
     ///
     /// # Errors
     /// As [`Tenant::search_evidence`], and for an empty `text`.

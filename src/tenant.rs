@@ -29,6 +29,17 @@
 //! and its reset, and are again exactly one statement; writes keep the
 //! setting as their probe of a dead connection (below).
 //!
+//! # Replicas
+//! With read replicas configured ([`crate::Config::replica_urls`]), the
+//! single-statement reads of a handle (searches, gets, lists) run on a
+//! replica, with the tenant setting pipelined there just the same, and **may
+//! be a moment behind** the primary (at most
+//! [`crate::Config::replica_max_lag`]); writes and transactions run on the
+//! primary. A read that must see earlier writes goes through
+//! [`Tenant::after`] with a [`Database::write_token`]. A call that finds its
+//! replica dead (or is cancelled by a recovery conflict there) runs again on
+//! another replica or the primary. See [`crate::replica`].
+//!
 //! # Tracing
 //! Each call runs in one span named `"{operation} {table}"` (e.g.
 //! `search_evidence embeddings`) with OpenTelemetry's database fields and
@@ -51,9 +62,14 @@ use tokio_postgres::error::SqlState;
 use crate::db::{Client, Database, Transaction, TxFuture};
 use crate::error::{Result, connection_lost};
 use crate::raw_sql;
+use crate::replica::WalToken;
 use crate::validate;
 
 /// One tenant's view of the database. Cheap to copy; borrows the [`Database`].
+///
+/// With read replicas configured, its single-statement reads may be a moment
+/// behind the primary unless made through [`Tenant::after`] (see the
+/// [module docs](self)).
 ///
 /// # Examples
 /// ```no_run
@@ -68,6 +84,8 @@ use crate::validate;
 pub struct Tenant<'a> {
     db: &'a Database,
     id: &'a str,
+    /// Reads on a replica wait for this WAL position (see [`Tenant::after`]).
+    after: Option<WalToken>,
 }
 
 impl Database {
@@ -78,7 +96,11 @@ impl Database {
     /// longer than 255 bytes.
     pub fn tenant<'a>(&'a self, id: &'a str) -> Result<Tenant<'a>> {
         validate::tenant(id)?;
-        Ok(Tenant { db: self, id })
+        Ok(Tenant {
+            db: self,
+            id,
+            after: None,
+        })
     }
 }
 
@@ -95,6 +117,8 @@ pub(crate) enum Retry {
 /// queued on it when it is dropped, i.e. before it goes back to the pool.
 pub(crate) struct Scoped {
     client: Client,
+    /// The replica the connection belongs to (`None`: the primary).
+    replica: Option<usize>,
     /// The prepared `set_config` (`None`: the login bypasses row-level
     /// security, nothing to set or reset).
     set: Option<tokio_postgres::Statement>,
@@ -104,6 +128,11 @@ impl Scoped {
     /// The connection.
     pub(crate) fn client(&self) -> &Client {
         &self.client
+    }
+
+    /// The replica the connection belongs to (`None`: the primary).
+    pub(crate) fn replica(&self) -> Option<usize> {
+        self.replica
     }
 
     /// Sets the session's tenant. The request is queued on the first poll
@@ -178,6 +207,7 @@ macro_rules! call {
                 attempt += 1;
                 let last = attempt > db.config().pool_max_size;
                 let conn = tenant.checkout($retry).await?;
+                let replica = conn.replica();
                 // `join` polls the setting first: it is queued ahead of the
                 // body's first statement and both go out together.
                 let (was_set, out) =
@@ -188,8 +218,20 @@ macro_rules! call {
                     })
                     .await;
                 match $crate::tenant::after_call(was_set, out, $retry, last) {
+                    // A replica's fault (dead, shutting down, recovery
+                    // conflict): skip it and run the read elsewhere.
+                    $crate::tenant::Next::Done(Err(e))
+                        if !last && replica.is_some() && $crate::replica::replica_trouble(&e) =>
+                    {
+                        db.replica_failed(replica.unwrap_or_default(), &e);
+                        tracing::debug!(attempt, "replica failed; reading elsewhere");
+                        continue;
+                    }
                     $crate::tenant::Next::Done(r) => break r,
                     $crate::tenant::Next::Retry => {
+                        if let Some(i) = replica {
+                            db.replica_failed(i, &"connection lost");
+                        }
                         tracing::debug!(attempt, "connection lost; retrying on another");
                         continue;
                     }
@@ -303,29 +345,69 @@ impl<'a> Tenant<'a> {
         self.db
     }
 
-    /// Borrows a pooled connection and prepares (once per connection) the
-    /// statement that sets the tenant, unless the login bypasses row-level
-    /// security and the call is a read (a write keeps it as its probe of a
-    /// dead connection); retried on another connection when the connection
-    /// turns out dead.
+    /// The same handle, whose reads see every write committed before
+    /// `token` was taken ([`Database::write_token`]): each read uses a
+    /// replica only once it has replayed `token` (waiting for it up to
+    /// [`crate::Config::replica_wait`]), and the primary otherwise. Writes
+    /// are unaffected. Without replicas, reads go to the primary anyway.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// # async fn demo(db: &truthgraph_db::Database) -> truthgraph_db::Result<()> {
+    /// let acme = db.tenant("acme")?;
+    /// let claim = acme.insert_claim("Water boils at 100 °C", None).await?;
+    /// let fresh = acme.after(db.write_token().await?);
+    /// assert!(fresh.get_claim(claim.id).await?.is_some());
+    /// # Ok(()) }
+    /// ```
+    pub fn after(self, token: WalToken) -> Tenant<'a> {
+        Tenant {
+            after: Some(token),
+            ..self
+        }
+    }
+
+    /// The position reads of this handle wait for, if any ([`Tenant::after`]).
+    pub fn after_token(&self) -> Option<WalToken> {
+        self.after
+    }
+
+    /// Borrows a pooled connection (for a read, from a replica when one is
+    /// usable: see [`crate::replica`]) and prepares (once per connection)
+    /// the statement that sets the tenant, unless the login bypasses
+    /// row-level security and the call is a read (a write keeps it as its
+    /// probe of a dead connection); retried on another connection when the
+    /// connection turns out dead.
     pub(crate) async fn checkout(&self, retry: Retry) -> Result<Scoped> {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let client = self.db.client().await?;
+            let (client, replica) = match retry {
+                Retry::Read => self.db.read_client(self.after).await?,
+                Retry::Write => (self.db.client().await?, None),
+            };
             // A write also needs the setting as a probe: its failure with a
             // dead connection proves the write never ran (see `after_call`).
             if !self.db.sets_tenant() && retry == Retry::Read {
-                return Ok(Scoped { client, set: None });
+                return Ok(Scoped {
+                    client,
+                    replica,
+                    set: None,
+                });
             }
             match client.prepare_cached(raw_sql::SET_TENANT).await {
                 Ok(set) => {
                     return Ok(Scoped {
                         client,
+                        replica,
                         set: Some(set),
                     });
                 }
-                Err(e) if attempt <= self.db.config().pool_max_size && connection_lost(&e) => {}
+                Err(e) if attempt <= self.db.config().pool_max_size && connection_lost(&e) => {
+                    if let Some(i) = replica {
+                        self.db.replica_failed(i, &e);
+                    }
+                }
                 Err(e) => return Err(e.into()),
             }
         }

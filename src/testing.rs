@@ -236,3 +236,132 @@ impl Drop for TestDatabase {
         });
     }
 }
+
+/// A primary and a streaming standby of its own, for replica tests: a
+/// throw-away embedded primary with one migrated database (`truthgraph`), and
+/// a hot standby made from it with `pg_basebackup -R`
+/// ([`EmbeddedServer::standby`]), each on its own local port. Always
+/// embedded (even when `DATABASE_URL` is set): the tests stop the standby.
+pub struct ReplicatedServers {
+    /// The primary.
+    pub primary: EmbeddedServer,
+    /// The standby, until [`ReplicatedServers::stop_standby`].
+    pub standby: Option<EmbeddedServer>,
+    /// The database's name on both.
+    pub dbname: String,
+}
+
+impl ReplicatedServers {
+    /// Starts both servers and migrates the database on the primary, then
+    /// waits until the standby has replayed the migration.
+    ///
+    /// # Errors
+    /// [`Error::Server`] when a server, the base backup or the migration fails.
+    pub async fn start() -> Result<Self> {
+        let primary = tokio::task::spawn_blocking(EmbeddedServer::temporary)
+            .await
+            .map_err(|e| Error::server(e.to_string()))??;
+        let dbname = "truthgraph".to_string();
+        let admin = admin(&strip_database(&primary.url("postgres"))).await?;
+        admin
+            .batch_execute(&raw_sql::create_database(&dbname, "template0"))
+            .await?;
+        // A throw-away server commits asynchronously (the WAL writer flushes
+        // every 200 ms, and only flushed WAL is streamed): this database
+        // commits as a production server does, so a standby gets a commit at
+        // once. A database setting outranks the server's command line.
+        admin
+            .batch_execute(&format!(
+                "ALTER DATABASE {dbname} SET synchronous_commit = on"
+            ))
+            .await?;
+        let db = Database::connect(&Config::default(), &primary.url(&dbname)).await?;
+        db.migrate(None).await?;
+        db.close().await;
+        // Taken after the migration: the standby starts with the schema.
+        let standby = std::thread::scope(|s| {
+            s.spawn(|| primary.standby())
+                .join()
+                .map_err(|_| Error::server("pg_basebackup panicked"))
+        })??;
+        let servers = ReplicatedServers {
+            primary,
+            standby: Some(standby),
+            dbname,
+        };
+        Ok(servers)
+    }
+
+    /// The primary's URL of the database.
+    pub fn primary_url(&self) -> String {
+        self.primary.url(&self.dbname)
+    }
+
+    /// The standby's URL of the database (`None` once stopped).
+    pub fn standby_url(&self) -> Option<String> {
+        self.standby.as_ref().map(|s| s.url(&self.dbname))
+    }
+
+    /// A configuration with the primary as `database_url` and the standby
+    /// as the one replica, as `DATABASE_URL` and `TRUTHGRAPH_REPLICA_URLS`
+    /// would give it.
+    pub fn config(&self) -> Config {
+        Config {
+            pool_max_size: 8,
+            replica_urls: self.standby_url().into_iter().collect(),
+            ..Config::default()
+        }
+        .with_url(self.primary_url())
+    }
+
+    /// A direct connection to the standby's database, outside any pool.
+    ///
+    /// # Errors
+    /// Connection errors; [`Error::Server`] once the standby is stopped.
+    pub async fn standby_client(&self) -> Result<tokio_postgres::Client> {
+        let url = self
+            .standby_url()
+            .ok_or_else(|| Error::server("the standby is stopped"))?;
+        let (client, conn) = tokio_postgres::connect(&url, NoTls).await?;
+        tokio::spawn(conn);
+        Ok(client)
+    }
+
+    /// Waits (up to 30 s) until the standby has replayed everything the
+    /// primary had written when this was called.
+    ///
+    /// # Errors
+    /// [`Error::Server`] when it does not catch up in time; connection errors.
+    pub async fn wait_caught_up(&self) -> Result<()> {
+        let (primary, conn) = tokio_postgres::connect(&self.primary_url(), NoTls).await?;
+        tokio::spawn(conn);
+        let target: tokio_postgres::types::PgLsn = primary
+            .query_one("SELECT pg_current_wal_insert_lsn()", &[])
+            .await?
+            .get(0);
+        let standby = self.standby_client().await?;
+        let started = std::time::Instant::now();
+        loop {
+            let replayed: Option<tokio_postgres::types::PgLsn> = standby
+                .query_one("SELECT pg_last_wal_replay_lsn()", &[])
+                .await?
+                .get(0);
+            if replayed.is_some_and(|r| r >= target) {
+                return Ok(());
+            }
+            if started.elapsed() > std::time::Duration::from_secs(30) {
+                return Err(Error::server(format!(
+                    "the standby did not replay {target} within 30 s (at {replayed:?})"
+                )));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Stops the standby (fast shutdown) and waits until it is gone.
+    pub async fn stop_standby(&mut self) {
+        if let Some(s) = self.standby.take() {
+            let _ = tokio::task::spawn_blocking(move || s.stop()).await;
+        }
+    }
+}

@@ -123,6 +123,9 @@ impl Tenant<'_> {
 
     /// One claim of the tenant, if it exists.
     ///
+    /// With read replicas, this read may be a moment behind the primary
+    /// (see [`crate::replica`]); [`Tenant::after`](crate::Tenant::after) reads your writes.
+    ///
     /// # Errors
     /// Connection and database errors only.
     pub async fn get_claim(&self, id: Uuid) -> Result<Option<Claim>> {
@@ -141,6 +144,9 @@ impl Tenant<'_> {
     }
 
     /// The tenant's claims among `ids`, in the order of `ids` (missing ones left out).
+    ///
+    /// With read replicas, this read may be a moment behind the primary
+    /// (see [`crate::replica`]); [`Tenant::after`](crate::Tenant::after) reads your writes.
     ///
     /// # Errors
     /// Connection and database errors only.
@@ -161,6 +167,9 @@ impl Tenant<'_> {
 
     /// The tenant's claims, newest first, `limit` at a time. Pass the
     /// `(created_at, id)` of the last row of a page as `after` for the next one.
+    ///
+    /// With read replicas, this read may be a moment behind the primary
+    /// (see [`crate::replica`]); [`Tenant::after`](crate::Tenant::after) reads your writes.
     ///
     /// # Errors
     /// [`crate::Error::InvalidInput`] (`limit`) outside 1..=1000.

@@ -165,6 +165,9 @@ impl Tenant<'_> {
 
     /// The embedding of one entity of the tenant.
     ///
+    /// With read replicas, this read may be a moment behind the primary
+    /// (see [`crate::replica`]); [`Tenant::after`](crate::Tenant::after) reads your writes.
+    ///
     /// # Errors
     /// Connection and database errors only.
     pub async fn get_embedding(
@@ -206,6 +209,9 @@ impl Tenant<'_> {
     }
 
     /// Embedding counts of the tenant per entity type, model and version.
+    ///
+    /// With read replicas, this read may be a moment behind the primary
+    /// (see [`crate::replica`]); [`Tenant::after`](crate::Tenant::after) reads your writes.
     ///
     /// # Errors
     /// Connection and database errors only.

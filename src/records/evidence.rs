@@ -147,6 +147,9 @@ impl Tenant<'_> {
 
     /// One piece of evidence of the tenant, if it exists.
     ///
+    /// With read replicas, this read may be a moment behind the primary
+    /// (see [`crate::replica`]); [`Tenant::after`](crate::Tenant::after) reads your writes.
+    ///
     /// # Errors
     /// Connection and database errors only.
     pub async fn get_evidence(&self, id: Uuid) -> Result<Option<Evidence>> {
@@ -165,6 +168,9 @@ impl Tenant<'_> {
     }
 
     /// The tenant's evidence among `ids`, in the order of `ids`.
+    ///
+    /// With read replicas, this read may be a moment behind the primary
+    /// (see [`crate::replica`]); [`Tenant::after`](crate::Tenant::after) reads your writes.
     ///
     /// # Errors
     /// Connection and database errors only.
@@ -185,6 +191,9 @@ impl Tenant<'_> {
 
     /// The tenant's evidence, newest first, with keyset paging as in
     /// [`Tenant::recent_claims`].
+    ///
+    /// With read replicas, this read may be a moment behind the primary
+    /// (see [`crate::replica`]); [`Tenant::after`](crate::Tenant::after) reads your writes.
     ///
     /// # Errors
     /// [`crate::Error::InvalidInput`] (`limit`) outside 1..=1000.

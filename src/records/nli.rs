@@ -178,6 +178,9 @@ impl Tenant<'_> {
 
     /// A claim's NLI results, newest first.
     ///
+    /// With read replicas, this read may be a moment behind the primary
+    /// (see [`crate::replica`]); [`Tenant::after`](crate::Tenant::after) reads your writes.
+    ///
     /// # Errors
     /// Connection and database errors only (a claim that is not the
     /// tenant's gives an empty list).
@@ -198,6 +201,9 @@ impl Tenant<'_> {
     }
 
     /// The NLI results of one claim/evidence pair, newest first.
+    ///
+    /// With read replicas, this read may be a moment behind the primary
+    /// (see [`crate::replica`]); [`Tenant::after`](crate::Tenant::after) reads your writes.
     ///
     /// # Errors
     /// Connection and database errors only (a pair that is not the tenant's
@@ -223,6 +229,9 @@ impl Tenant<'_> {
     }
 
     /// The tenant's newest NLI results with `label`.
+    ///
+    /// With read replicas, this read may be a moment behind the primary
+    /// (see [`crate::replica`]); [`Tenant::after`](crate::Tenant::after) reads your writes.
     ///
     /// # Errors
     /// [`crate::Error::InvalidInput`] (`limit`) for a limit outside

@@ -104,6 +104,9 @@ impl Tenant<'_> {
 
     /// The newest Phase 1 verdict of a claim with its evidence and relationships.
     ///
+    /// With read replicas, this read may be a moment behind the primary
+    /// (see [`crate::replica`]); [`Tenant::after`](crate::Tenant::after) reads your writes.
+    ///
     /// # Errors
     /// Connection and database errors only (a claim that is not the
     /// tenant's gives `None`).

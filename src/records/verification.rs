@@ -75,6 +75,9 @@ impl NewVerificationResult {
 impl Tenant<'_> {
     /// Stores the verdict of a verification run.
     ///
+    /// With read replicas, this read may be a moment behind the primary
+    /// (see [`crate::replica`]); [`Tenant::after`](crate::Tenant::after) reads your writes.
+    ///
     /// # Errors
     /// [`Error::InvalidInput`] for scores outside [0, 1] or negative counts;
     /// [`Error::MissingReference`] when the claim is not the tenant's;
@@ -158,6 +161,9 @@ impl Tenant<'_> {
 
     /// The newest verification result of a claim.
     ///
+    /// With read replicas, this read may be a moment behind the primary
+    /// (see [`crate::replica`]); [`Tenant::after`](crate::Tenant::after) reads your writes.
+    ///
     /// # Errors
     /// Connection and database errors only (a claim that is not the
     /// tenant's gives `None`).
@@ -182,6 +188,9 @@ impl Tenant<'_> {
 
     /// Every verification result of a claim, newest first.
     ///
+    /// With read replicas, this read may be a moment behind the primary
+    /// (see [`crate::replica`]); [`Tenant::after`](crate::Tenant::after) reads your writes.
+    ///
     /// # Errors
     /// Connection and database errors only (a claim that is not the
     /// tenant's gives an empty list).
@@ -202,6 +211,9 @@ impl Tenant<'_> {
     }
 
     /// The tenant's results with `verdict`, most confident first.
+    ///
+    /// With read replicas, this read may be a moment behind the primary
+    /// (see [`crate::replica`]); [`Tenant::after`](crate::Tenant::after) reads your writes.
     ///
     /// # Errors
     /// [`crate::Error::InvalidInput`] (`limit`) for a limit outside

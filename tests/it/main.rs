@@ -17,6 +17,7 @@ mod maintenance;
 mod migrations;
 mod nli;
 mod properties;
+mod replicas;
 mod scaling;
 mod schema;
 mod search;

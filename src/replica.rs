@@ -1,0 +1,338 @@
+//! Read replicas: streaming standbys of the primary that serve the library's
+//! single-statement reads, and the [`WalToken`] that makes a read see an
+//! earlier write.
+//!
+//! # Routing
+//! With `TRUTHGRAPH_REPLICA_URLS` set ([`Config::replica_urls`]), the
+//! [`Database`] keeps one pool per replica, with the primary pool's size,
+//! timeouts and startup options (the search settings read from the primary
+//! at open: `truthgraph_settings` replicates, so they are the replica's too).
+//! The reads of a [`crate::Tenant`] that are one statement (searches, gets,
+//! lists: the calls marked `Retry::Read` in `src/tenant.rs`) take a
+//! connection from the replicas in turn (round robin). Writes, migrations,
+//! [`Database::client`], [`Database::transaction`],
+//! [`crate::Tenant::transaction`] and the reads made in a transaction (a
+//! search with per-call settings) use the primary.
+//!
+//! # Skipped replicas
+//! A replica is skipped, and the read goes to the next one or to the
+//! primary, when
+//! - its pool cannot lend a connection (server down, refused login, pool
+//!   exhausted for [`Config::pool_timeout`]), or a call on it loses its
+//!   connection or is cancelled by a recovery conflict: it is then skipped
+//!   for [`CHECK_INTERVAL`] and the call runs again elsewhere, so a caller
+//!   never sees an error for a dead replica while the primary is up;
+//! - it lags: at most every [`CHECK_INTERVAL`] per replica, the read that
+//!   picks it asks the primary for `pg_current_wal_insert_lsn()` and then the
+//!   replica for `pg_last_wal_replay_lsn()`; a replica that has replayed
+//!   that position lags 0 ms, one that has not lags
+//!   `now() - pg_last_xact_replay_timestamp()`, and past
+//!   [`Config::replica_max_lag`] it is skipped until the next check (as
+//!   is one that is behind but has replayed no commit since it started, whose
+//!   lag is unknown);
+//! - it is not in recovery (e.g. promoted, or a primary given by mistake).
+//!
+//! Until its first check succeeds, a replica is not used.
+//!
+//! # Read-your-writes
+//! Default reads on a replica may be a moment behind the primary (at most
+//! [`Config::replica_max_lag`], as of the last check). After a write,
+//! [`Database::write_token`] gives the primary's WAL insert position, which
+//! is at or past the write's commit record; a read through
+//! [`crate::Tenant::after`] with that token uses a replica only once it has
+//! replayed the position, polling it for up to [`Config::replica_wait`], and
+//! reads from the primary otherwise.
+//!
+//! How soon a standby has a commit depends on the primary: only WAL flushed
+//! there is streamed, so with `synchronous_commit = off` a commit reaches
+//! standbys only when the WAL writer flushes it (`wal_writer_delay`, 200 ms
+//! by default), and token reads wait that long. When the insert position
+//! sits just past a WAL page header (about one write in a thousand), no
+//! replay reaches the token until the primary writes again, and the read
+//! falls back to the primary after [`Config::replica_wait`].
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use deadpool_postgres::Pool;
+use tokio_postgres::types::PgLsn;
+
+use crate::config::Config;
+#[cfg(doc)]
+use crate::db::Database;
+use crate::db::{Client, new_pool};
+use crate::error::{Error, Result};
+
+/// How long a replica's health (lag, or being down) is trusted before a read
+/// checks it again.
+pub const CHECK_INTERVAL: Duration = Duration::from_millis(200);
+
+/// How often a read after a [`WalToken`] asks the replica how far it has
+/// replayed while it waits.
+const POLL_INTERVAL: Duration = Duration::from_millis(2);
+
+/// A position in the primary's write-ahead log, from
+/// [`Database::write_token`]: a read given it through
+/// [`crate::Tenant::after`] sees every write committed before the token was
+/// taken. Prints and parses as PostgreSQL's `pg_lsn` text (`16/B374D848`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct WalToken(u64);
+
+impl WalToken {
+    /// The position as a byte offset into the WAL.
+    pub fn as_u64(self) -> u64 {
+        self.0
+    }
+}
+
+impl From<PgLsn> for WalToken {
+    fn from(lsn: PgLsn) -> Self {
+        WalToken(lsn.into())
+    }
+}
+
+impl From<u64> for WalToken {
+    fn from(lsn: u64) -> Self {
+        WalToken(lsn)
+    }
+}
+
+impl fmt::Display for WalToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:X}/{:X}", self.0 >> 32, self.0 & 0xFFFF_FFFF)
+    }
+}
+
+impl FromStr for WalToken {
+    type Err = Error;
+
+    /// Parses `pg_lsn` text (`16/B374D848`).
+    fn from_str(s: &str) -> Result<Self> {
+        let bad = || Error::InvalidInput {
+            field: "wal_token".into(),
+            reason: format!("{s:?} is not a WAL position like 16/B374D848"),
+            constraint: None,
+        };
+        let (hi, lo) = s.trim().split_once('/').ok_or_else(bad)?;
+        let hi = u32::from_str_radix(hi, 16).map_err(|_| bad())?;
+        let lo = u32::from_str_radix(lo, 16).map_err(|_| bad())?;
+        Ok(WalToken((u64::from(hi) << 32) | u64::from(lo)))
+    }
+}
+
+/// What the last check of a replica found.
+#[derive(Debug, Clone, Copy)]
+struct Health {
+    /// When it was checked (`None`: never).
+    checked: Option<Instant>,
+    /// Whether it may serve reads.
+    usable: bool,
+    /// The last replay position seen on it.
+    replayed: u64,
+}
+
+/// One read replica: its pool and what is known of its health.
+pub(crate) struct Replica {
+    pub(crate) pool: Pool,
+    pub(crate) url: String,
+    health: Mutex<Health>,
+    /// Set while one read checks the replica, so others do not pile on.
+    checking: AtomicBool,
+}
+
+impl fmt::Debug for Replica {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Replica")
+            .field("url", &crate::config::redact(&self.url))
+            .field("pool", &self.pool.status())
+            .finish()
+    }
+}
+
+/// What a replica can do for one read, after its health was looked at.
+pub(crate) enum Verdict<'a> {
+    /// Use it.
+    Usable,
+    /// Skip it.
+    Skip,
+    /// Check it on the connection just borrowed; the guard ends the check
+    /// even when the read is cancelled midway.
+    Check(CheckGuard<'a>),
+}
+
+/// Clears [`Replica::checking`] when dropped, so a cancelled check does not
+/// freeze the replica's verdict.
+pub(crate) struct CheckGuard<'a>(&'a AtomicBool);
+
+impl Drop for CheckGuard<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
+}
+
+impl Replica {
+    /// A replica at `url` with the primary's startup `options`; connects
+    /// lazily, so a replica that is down does not stop [`Database::open`].
+    pub(crate) fn new(config: &Config, url: &str, options: &str) -> Result<Self> {
+        let mut pg = tokio_postgres::Config::from_str(url).map_err(|e| Error::Config {
+            name: "TRUTHGRAPH_REPLICA_URLS",
+            reason: format!("{}: {e}", crate::config::redact(url)),
+        })?;
+        pg.connect_timeout(config.connect_timeout);
+        if pg.get_application_name().is_none() {
+            pg.application_name("truthgraph-db");
+        }
+        let mut all = pg.get_options().unwrap_or("").to_string();
+        all.push(' ');
+        all.push_str(options);
+        pg.options(all.trim());
+        Ok(Replica {
+            pool: new_pool(pg, config)?,
+            url: url.to_string(),
+            health: Mutex::new(Health {
+                checked: None,
+                usable: false,
+                replayed: 0,
+            }),
+            checking: AtomicBool::new(false),
+        })
+    }
+
+    /// Whether to use, skip or check this replica now.
+    pub(crate) fn verdict(&self) -> Verdict<'_> {
+        let h = *self.health.lock().expect("replica health");
+        match h.checked {
+            Some(at) if at.elapsed() < CHECK_INTERVAL => match h.usable {
+                true => Verdict::Usable,
+                false => Verdict::Skip,
+            },
+            // Stale or never checked: one read checks, the others go by
+            // the last verdict.
+            _ if self.checking.swap(true, Ordering::AcqRel) => match h.usable {
+                true => Verdict::Usable,
+                false => Verdict::Skip,
+            },
+            _ => Verdict::Check(CheckGuard(&self.checking)),
+        }
+    }
+
+    /// Records a verdict.
+    pub(crate) fn record(&self, usable: bool, replayed: Option<u64>) {
+        let mut h = self.health.lock().expect("replica health");
+        h.checked = Some(Instant::now());
+        h.usable = usable;
+        if let Some(r) = replayed {
+            h.replayed = h.replayed.max(r);
+        }
+    }
+
+    /// Marks the replica down until the next check.
+    pub(crate) fn failed(&self, why: &dyn fmt::Display) {
+        tracing::debug!(replica = %crate::config::redact(&self.url), %why, "replica skipped");
+        self.record(false, None);
+    }
+
+    /// Checks lag on `client`, a connection of this replica, against the
+    /// primary's WAL position `primary` (when it could be read). Records
+    /// and returns the verdict.
+    pub(crate) async fn check(
+        &self,
+        client: &Client,
+        primary: Option<PgLsn>,
+        max_lag: Duration,
+    ) -> bool {
+        let row = client
+            .query_one(
+                "SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn(), \
+                 (extract(epoch FROM now() - pg_last_xact_replay_timestamp()) * 1000)::float8",
+                &[],
+            )
+            .await;
+        let (recovering, replayed, behind_ms): (bool, Option<PgLsn>, Option<f64>) = match row {
+            Ok(r) => (r.get(0), r.get(1), r.get(2)),
+            Err(e) => {
+                self.failed(&e);
+                return false;
+            }
+        };
+        let replayed = replayed.map(u64::from);
+        let caught_up = matches!((replayed, primary), (Some(r), Some(p)) if r >= u64::from(p));
+        let lag_ok = caught_up || behind_ms.is_some_and(|ms| ms <= max_lag.as_millis() as f64);
+        let usable = recovering && lag_ok;
+        if !usable {
+            tracing::debug!(
+                replica = %crate::config::redact(&self.url),
+                recovering, ?behind_ms, "replica skipped: not a standby, or lagging"
+            );
+        }
+        self.record(usable, replayed);
+        usable
+    }
+
+    /// Waits up to `wait` until the replica (asked on `client`) has
+    /// replayed `token`; false when it has not by then, or on an error.
+    pub(crate) async fn wait_for(&self, client: &Client, token: WalToken, wait: Duration) -> bool {
+        if self.health.lock().expect("replica health").replayed >= token.0 {
+            return true;
+        }
+        let started = Instant::now();
+        loop {
+            let replayed: Option<PgLsn> = match client
+                .query_one("SELECT pg_last_wal_replay_lsn()", &[])
+                .await
+            {
+                Ok(r) => r.get(0),
+                Err(_) => return false,
+            };
+            let replayed = replayed.map_or(0, u64::from);
+            if replayed >= token.0 {
+                let mut h = self.health.lock().expect("replica health");
+                h.replayed = h.replayed.max(replayed);
+                return true;
+            }
+            if started.elapsed() >= wait {
+                return false;
+            }
+            tokio::time::sleep(POLL_INTERVAL).await;
+        }
+    }
+}
+
+/// Whether an error of a call on a replica is the replica's fault, so the
+/// call may run again elsewhere: a lost connection, a recovery conflict
+/// (`40001`, `40P01`), a read-only refusal (`25006`) or a server in
+/// shutdown or start-up.
+pub(crate) fn replica_trouble(e: &Error) -> bool {
+    use tokio_postgres::error::SqlState;
+    if e.is_connection_error() {
+        return true;
+    }
+    match e {
+        Error::Database(e) => e.code().is_some_and(|c| {
+            *c == SqlState::T_R_SERIALIZATION_FAILURE
+                || *c == SqlState::T_R_DEADLOCK_DETECTED
+                || *c == SqlState::READ_ONLY_SQL_TRANSACTION
+                || *c == SqlState::ADMIN_SHUTDOWN
+                || *c == SqlState::CANNOT_CONNECT_NOW
+        }),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_print_and_parse_as_pg_lsn() {
+        let t: WalToken = "16/B374D848".parse().unwrap();
+        assert_eq!(t.as_u64(), (0x16 << 32) | 0xB374_D848);
+        assert_eq!(t.to_string(), "16/B374D848");
+        assert!(t > "16/B374D847".parse().unwrap());
+        assert!("16B374D848".parse::<WalToken>().is_err());
+        assert!("x/1".parse::<WalToken>().is_err());
+    }
+}
