@@ -48,6 +48,9 @@ const SNIPPET_CHARS: usize = 80;
 /// Session advisory lock key of the check-and-load ("tgdemo01"), so two
 /// demos at once load the corpus once.
 const LOCK_KEY: i64 = 0x7467_6465_6d6f_3031;
+/// Session advisory lock key ("tgdemo02") of connect + migrate + dimension
+/// switch, taken on the admin database (the same for concurrent demos).
+const SETUP_LOCK_KEY: i64 = 0x7467_6465_6d6f_3032;
 
 /// The sample claims: rows of `queries.jsonl.gz`, held-out claim-like
 /// sentences (none of them is in the corpus) whose exact nearest passage among
@@ -183,34 +186,53 @@ async fn demo(
     );
     let mut recreated = false;
     loop {
-        let t = Instant::now();
-        let (db, created) = connect_or_create(config, admin, name).await?;
-        step(
-            "database",
-            ms(t),
-            if created { "created" } else { "exists" },
-        );
-        let t = Instant::now();
-        let applied = db.migrate(None).await?;
-        let mut note = if applied.is_empty() {
-            "already up to date".to_string()
-        } else {
-            format!("applied {} migrations", applied.len())
-        };
-        let before = db.embedding_dimension().await?;
-        if before != DIMENSION {
-            db.set_dimension(DIMENSION).await.with_context(|| {
-                format!(
-                    "the demo needs embeddings of dimension {DIMENSION}, database {name} has \
-                     {before}; run the demo in a database of its own (without --database it \
-                     uses {DATABASE})"
-                )
-            })?;
-            note.push_str(&format!(
-                "; embeddings switched to vector({DIMENSION}) (was {before})"
-            ));
+        // Connect, migrate and switch the dimension under a lock on the
+        // admin database: a second demo started at the same moment must not
+        // read the catalog while the first alters `embeddings` ("cache lookup
+        // failed for attribute", seen in the two-demos test).
+        let setup = admin.client().await?;
+        catalog::advisory_lock()
+            .bind(&setup, &SETUP_LOCK_KEY)
+            .one()
+            .await?;
+        let prepared = async {
+            let t = Instant::now();
+            let (db, created) = connect_or_create(config, admin, name).await?;
+            step(
+                "database",
+                ms(t),
+                if created { "created" } else { "exists" },
+            );
+            let t = Instant::now();
+            let applied = db.migrate(None).await?;
+            let mut note = if applied.is_empty() {
+                "already up to date".to_string()
+            } else {
+                format!("applied {} migrations", applied.len())
+            };
+            let before = db.embedding_dimension().await?;
+            if before != DIMENSION {
+                db.set_dimension(DIMENSION).await.with_context(|| {
+                    format!(
+                        "the demo needs embeddings of dimension {DIMENSION}, database {name} has \
+                         {before}; run the demo in a database of its own (without --database it \
+                         uses {DATABASE})"
+                    )
+                })?;
+                note.push_str(&format!(
+                    "; embeddings switched to vector({DIMENSION}) (was {before})"
+                ));
+            }
+            step("migrate", ms(t), &note);
+            Ok::<_, anyhow::Error>(db)
         }
-        step("migrate", ms(t), &note);
+        .await;
+        catalog::advisory_unlock()
+            .bind(&setup, &SETUP_LOCK_KEY)
+            .one()
+            .await?;
+        drop(setup);
+        let db = prepared?;
         let outcome = corpus(&db, args, &claims).await;
         match outcome {
             Ok(()) => {
