@@ -96,10 +96,16 @@ impl SearchDefaults {
 /// An HNSW graph's recall at a given `ef_search` falls as it grows (measured
 /// here: ef_search 40 gives recall@10 ≈ 0.96 at 20K real 384-dim embeddings
 /// but 0.84 at 100K x 1536), so the candidate list grows with the table.
+///
+/// Up to 30K rows: 120. Since the search checks each candidate's entity
+/// (orphan and foreign embeddings never take a slot, V7), the 5 % tenant of
+/// the 20K real set is searched through the index rather than sorted, and
+/// 100 gave recall@10 0.978 (smallest tenant 0.969); 120 gives 0.983 (every
+/// tenant >= 0.975), 150 gives 0.987 at +15 % latency (BENCHMARKS.md).
 pub fn builtin_ef_search(rows: Option<i64>) -> u32 {
     let rows = rows.unwrap_or(0);
     if rows <= 30_000 {
-        100
+        120
     } else if rows <= 150_000 {
         200
     } else if rows <= 600_000 {
