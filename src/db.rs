@@ -40,6 +40,21 @@ pub type Client = Object;
 /// The future a [`Database::transaction`] closure returns.
 pub type TxFuture<'t, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 't>>;
 
+/// Ends `tx` as `out` says: commits on `Ok`, rolls back on `Err` (whose
+/// error is returned).
+pub(crate) async fn finish<T>(tx: Transaction<'_>, out: Result<T>) -> Result<T> {
+    match out {
+        Ok(value) => {
+            tx.commit().await?;
+            Ok(value)
+        }
+        Err(e) => {
+            tx.rollback().await?;
+            Err(e)
+        }
+    }
+}
+
 /// A handle to a TruthGraph database: a pool of at most
 /// [`Config::pool_max_size`] connections to the primary, and one such pool
 /// per read replica ([`Config::replica_urls`]; see [`crate::replica`] for
@@ -368,16 +383,7 @@ impl Database {
             let tx = client.transaction().await?;
             // On panic `tx` is dropped unfinished, and tokio-postgres rolls it back.
             let out = f(&tx).await;
-            match out {
-                Ok(value) => {
-                    tx.commit().await?;
-                    Ok(value)
-                }
-                Err(e) => {
-                    tx.rollback().await?;
-                    Err(e)
-                }
-            }
+            finish(tx, out).await
         })
         .await
     }

@@ -446,19 +446,10 @@ impl<'a> Tenant<'a> {
         crate::telemetry::traced(self.db, op, async {
             let mut client = self.db.client().await?;
             let tx = client.transaction().await?;
-            let set = tx.prepare_cached(raw_sql::SET_TENANT).await?;
-            tx.execute(&set, &[&self.id, &true]).await?;
+            set_in_transaction(&tx, self.id).await?;
             // On panic `tx` is dropped unfinished, and tokio-postgres rolls it back.
-            match f(&tx).await {
-                Ok(value) => {
-                    tx.commit().await?;
-                    Ok(value)
-                }
-                Err(e) => {
-                    tx.rollback().await?;
-                    Err(e)
-                }
-            }
+            let out = f(&tx).await;
+            crate::db::finish(tx, out).await
         })
         .await
     }
