@@ -23,18 +23,22 @@ FROM pg_roles r WHERE r.rolname = current_user;
 --- Every ivfflat/hnsw index in `public`: method, operator class, storage
 --- parameters, the DDL that recreates it, size, validity (an interrupted
 --- `CREATE INDEX CONCURRENTLY` leaves an invalid one), and the planner's row
---- estimate of its table.
+--- estimate of its table. An index that another session drops while this
+--- runs is left out: the catalog functions answer NULL for it (computed once,
+--- in the fenced LATERAL, so the filter and the row see the same value).
 SELECT c.relname::text AS index_name, t.relname::text AS table_name, am.amname::text AS method,
        oc.opcname::text AS opclass, c.reloptions AS options,
-       pg_get_indexdef(i.indexrelid) AS definition,
-       pg_relation_size(c.oid) AS size_bytes, i.indisvalid AS is_valid,
+       f.definition, f.size_bytes, i.indisvalid AS is_valid,
        t.reltuples::int8 AS table_rows_estimate
 FROM pg_index i
 JOIN pg_class c ON c.oid = i.indexrelid
 JOIN pg_class t ON t.oid = i.indrelid
 JOIN pg_am am ON am.oid = c.relam
 JOIN pg_opclass oc ON oc.oid = i.indclass[0]
+CROSS JOIN LATERAL (SELECT pg_get_indexdef(i.indexrelid) AS definition,
+                           pg_relation_size(c.oid) AS size_bytes OFFSET 0) f
 WHERE am.amname IN ('ivfflat', 'hnsw') AND t.relnamespace = 'public'::regnamespace
+  AND f.definition IS NOT NULL AND f.size_bytes IS NOT NULL
 ORDER BY c.relname;
 
 --! server_info : ServerInfo(pgvector_version?)

@@ -8,11 +8,40 @@ use std::collections::BTreeSet;
 use truthgraph_queries::client::GenericClient;
 use truthgraph_queries::queries::catalog;
 
-use crate::error::Result;
+use crate::error::{Result, catalog_changed};
 
 pub use truthgraph_queries::queries::catalog::{
     EmbeddingColumn, ServerInfo, TableRows, VectorIndex,
 };
+
+/// How often a catalog read runs again after another session's DDL changed
+/// the catalog under it ([`reread`]).
+const REREADS: u32 = 10;
+
+/// Runs `read`, one read-only catalog statement, again when another
+/// session's DDL changed the catalog while it ran (SQLSTATE XX000 "cache
+/// lookup failed", see `error::catalog_changed`): at most [`REREADS`] more
+/// times, a few milliseconds apart. Not for reads inside a transaction (the
+/// failed statement aborts it): those take a lock first instead.
+///
+/// # Errors
+/// The read's error, when it is another error or keeps recurring.
+pub(crate) async fn reread<T, F>(mut read: impl FnMut() -> F) -> Result<T>
+where
+    F: std::future::Future<Output = Result<T, tokio_postgres::Error>>,
+{
+    let mut attempt = 0;
+    loop {
+        match read().await {
+            Err(e) if attempt < REREADS && catalog_changed(&e) => {
+                attempt += 1;
+                tracing::debug!(attempt, error = %e, "the catalog changed under a read; reading again");
+                tokio::time::sleep(std::time::Duration::from_millis(2 * u64::from(attempt))).await;
+            }
+            out => return Ok(out?),
+        }
+    }
+}
 
 /// The declared dimension and storage mode of `embeddings.embedding`, or
 /// `None` before the table exists.
@@ -20,7 +49,8 @@ pub use truthgraph_queries::queries::catalog::{
 /// # Errors
 /// Connection and database errors only.
 pub async fn embedding_column(client: &impl GenericClient) -> Result<Option<EmbeddingColumn>> {
-    Ok(catalog::embedding_dimension().bind(client).opt().await?)
+    let stmt = catalog::embedding_dimension();
+    reread(|| stmt.bind(client).opt()).await
 }
 
 /// The dimension of `embeddings.embedding`, or `None` before the table exists.
@@ -40,15 +70,20 @@ pub async fn read_dimension(client: &impl GenericClient) -> Result<Option<usize>
 /// # Errors
 /// Connection and database errors only.
 pub async fn bypasses_row_security(client: &impl GenericClient) -> Result<bool> {
-    Ok(catalog::bypasses_row_security().bind(client).one().await?)
+    let stmt = catalog::bypasses_row_security();
+    reread(|| stmt.bind(client).one()).await
 }
 
-/// Every ivfflat/hnsw index in `public`, by name.
+/// Every ivfflat/hnsw index in `public`, by name. An index dropped by
+/// another session while this reads is left out, and a read that the
+/// catalog changed under runs again ([`reread`]), so the list is the catalog
+/// before or after each concurrent change, never a half.
 ///
 /// # Errors
 /// Connection and database errors only.
 pub async fn vector_indexes(client: &impl GenericClient) -> Result<Vec<VectorIndex>> {
-    Ok(catalog::vector_indexes().bind(client).all().await?)
+    let stmt = catalog::vector_indexes();
+    reread(|| stmt.bind(client).all()).await
 }
 
 /// The vector indexes on `embeddings` that are meant to be there, by name:
@@ -117,7 +152,8 @@ pub fn index_option(ix: &VectorIndex, name: &str) -> Option<u32> {
 /// # Errors
 /// Connection and database errors only.
 pub async fn server_info(client: &impl GenericClient) -> Result<ServerInfo> {
-    Ok(catalog::server_info().bind(client).one().await?)
+    let stmt = catalog::server_info();
+    reread(|| stmt.bind(client).one()).await
 }
 
 /// Tables of `public` with approximate live rows.
@@ -125,7 +161,8 @@ pub async fn server_info(client: &impl GenericClient) -> Result<ServerInfo> {
 /// # Errors
 /// Connection and database errors only.
 pub async fn table_rows(client: &impl GenericClient) -> Result<Vec<TableRows>> {
-    Ok(catalog::table_rows().bind(client).all().await?)
+    let stmt = catalog::table_rows();
+    reread(|| stmt.bind(client).all()).await
 }
 
 /// The Phase 1 tables (the Python services' init script).

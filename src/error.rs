@@ -284,6 +284,22 @@ pub(crate) fn connection_lost(e: &tokio_postgres::Error) -> bool {
             .is_some_and(|s| s.downcast_ref::<std::io::Error>().is_some())
 }
 
+/// Whether `e` says another session's DDL changed the catalog while the
+/// statement read it: a catalog function (`pg_get_indexdef`, …) looked up an
+/// object that the statement's snapshot still listed but a concurrent
+/// `DROP`/`REINDEX … CONCURRENTLY`/`ALTER TABLE` had removed ("cache lookup
+/// failed for …", "could not open relation with OID …", SQLSTATE XX000).
+/// The same read run again sees the catalog after the change.
+pub(crate) fn catalog_changed(e: &tokio_postgres::Error) -> bool {
+    e.as_db_error().is_some_and(|db| {
+        *db.code() == SqlState::INTERNAL_ERROR
+            && (db.message().starts_with("cache lookup failed for ")
+                || db
+                    .message()
+                    .starts_with("could not open relation with OID "))
+    })
+}
+
 fn describe(e: &tokio_postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => {

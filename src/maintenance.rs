@@ -223,7 +223,8 @@ impl Database {
     pub async fn index_usage(&self) -> Result<Vec<IndexUsage>> {
         traced(self, db_span!(self, "index_usage"), async {
             let client = self.client().await?;
-            Ok(maintenance::index_usage().bind(&client).all().await?)
+            let stmt = maintenance::index_usage();
+            catalog::reread(|| stmt.bind(&client).all()).await
         })
         .await
     }
@@ -235,7 +236,8 @@ impl Database {
     pub async fn table_sizes(&self) -> Result<Vec<TableSize>> {
         traced(self, db_span!(self, "table_sizes"), async {
             let client = self.client().await?;
-            Ok(maintenance::table_sizes().bind(&client).all().await?)
+            let stmt = maintenance::table_sizes();
+            catalog::reread(|| stmt.bind(&client).all()).await
         })
         .await
     }

@@ -8,6 +8,7 @@
 
 mod claims;
 mod cli;
+mod concurrent_ddl;
 mod database;
 mod embedded;
 mod embeddings;

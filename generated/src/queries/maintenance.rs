@@ -503,10 +503,11 @@ where
 pub struct IndexUsageStmt(&'static str, Option<tokio_postgres::Statement>);
 /// Scans, size and validity of every index on the TruthGraph tables, least
 /// used first (an invalid index, left by an interrupted concurrent build, is
-/// never scanned but still takes space).
+/// never scanned but still takes space). An index dropped by another
+/// session meanwhile is left out (its size is NULL).
 pub fn index_usage() -> IndexUsageStmt {
     IndexUsageStmt(
-        "SELECT s.relname::text AS table_name, s.indexrelname::text AS index_name, s.idx_scan AS scans, s.idx_tup_read AS tuples_read, pg_relation_size(s.indexrelid) AS size_bytes, i.indisvalid AS is_valid FROM pg_stat_user_indexes s JOIN pg_index i ON i.indexrelid = s.indexrelid WHERE s.schemaname = 'public' ORDER BY s.idx_scan, s.relname, s.indexrelname",
+        "SELECT s.relname::text AS table_name, s.indexrelname::text AS index_name, s.idx_scan AS scans, s.idx_tup_read AS tuples_read, f.size_bytes, i.indisvalid AS is_valid FROM pg_stat_user_indexes s JOIN pg_index i ON i.indexrelid = s.indexrelid CROSS JOIN LATERAL (SELECT pg_relation_size(s.indexrelid) AS size_bytes OFFSET 0) f WHERE s.schemaname = 'public' AND f.size_bytes IS NOT NULL ORDER BY s.idx_scan, s.relname, s.indexrelname",
         None,
     )
 }
@@ -543,10 +544,11 @@ impl IndexUsageStmt {
     }
 }
 pub struct TableSizesStmt(&'static str, Option<tokio_postgres::Statement>);
-/// Heap, index and total size and live rows of every table, largest first.
+/// Heap, index and total size and live rows of every table, largest first
+/// (a table dropped by another session meanwhile is left out).
 pub fn table_sizes() -> TableSizesStmt {
     TableSizesStmt(
-        "SELECT s.relname::text AS table_name, s.n_live_tup AS live_rows, pg_relation_size(s.relid) AS table_bytes, pg_indexes_size(s.relid) AS index_bytes, pg_total_relation_size(s.relid) AS total_bytes FROM pg_stat_user_tables s WHERE s.schemaname = 'public' ORDER BY pg_total_relation_size(s.relid) DESC, s.relname",
+        "SELECT s.relname::text AS table_name, s.n_live_tup AS live_rows, f.table_bytes, f.index_bytes, f.total_bytes FROM pg_stat_user_tables s CROSS JOIN LATERAL (SELECT pg_relation_size(s.relid) AS table_bytes, pg_indexes_size(s.relid) AS index_bytes, pg_total_relation_size(s.relid) AS total_bytes OFFSET 0) f WHERE s.schemaname = 'public' AND f.table_bytes IS NOT NULL AND f.index_bytes IS NOT NULL AND f.total_bytes IS NOT NULL ORDER BY f.total_bytes DESC, s.relname",
         None,
     )
 }
