@@ -47,9 +47,17 @@ pub enum Error {
     /// Every pooled connection stayed busy for the pool's wait timeout.
     #[error("no database connection became free within {0:?} (pool exhausted)")]
     PoolTimeout(std::time::Duration),
-    /// A migration could not be applied or rolled back.
-    #[error("migration failed: {0}")]
-    Migration(String),
+    /// A migration could not be applied or rolled back, or the schema is not
+    /// in the state a command needs (no `embeddings` table yet, rows that
+    /// block a dimension switch, an unknown version).
+    #[error("migration failed: {message}")]
+    Migration {
+        /// What went wrong, with PostgreSQL's message when it refused a statement.
+        message: String,
+        /// The error behind it (refinery's, with the driver's inside), if any.
+        #[source]
+        source: Option<BoxError>,
+    },
     /// An applied migration's SQL differs from the one this build embeds.
     #[error(
         "migration V{version}__{name} was changed after it was applied (checksum drift); nothing was run"
@@ -76,8 +84,14 @@ pub enum Error {
         reason: String,
     },
     /// The embedded PostgreSQL server could not be found, initialised or started.
-    #[error("embedded PostgreSQL: {0}")]
-    Server(String),
+    #[error("embedded PostgreSQL: {message}")]
+    Server {
+        /// What failed (the command, its exit status, the end of its log).
+        message: String,
+        /// The error behind it (the embedded server crate's, an I/O error), if any.
+        #[source]
+        source: Option<BoxError>,
+    },
     /// A statement was cancelled: `statement_timeout` ran out or a cancel
     /// request arrived (SQLSTATE 57014). Nothing of that statement was written.
     #[error("statement cancelled: {message} [SQLSTATE 57014]")]
@@ -90,9 +104,16 @@ pub enum Error {
     /// says whether the connection itself was lost.
     #[error("database error: {}", describe(.0))]
     Database(#[source] tokio_postgres::Error),
-    /// The pool could not create a connection.
-    #[error("connection pool: {0}")]
-    Pool(String),
+    /// The pool could not be built, or could not create or check a
+    /// connection (a connect or recycle timeout).
+    #[error("connection pool: {message}")]
+    Pool {
+        /// What failed.
+        message: String,
+        /// deadpool's error, if any.
+        #[source]
+        source: Option<BoxError>,
+    },
     /// The [`crate::Database`] was closed ([`crate::Database::close`],
     /// [`crate::Database::close_with_deadline`]): no new work is taken, by
     /// this handle or any clone of it. Calls that had their connection
@@ -101,9 +122,38 @@ pub enum Error {
     Closed,
 }
 
+/// The cause kept inside [`Error::Migration`], [`Error::Server`] and [`Error::Pool`].
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 impl Error {
     pub(crate) fn server(msg: impl Into<String>) -> Self {
-        Error::Server(msg.into())
+        Error::Server {
+            message: msg.into(),
+            source: None,
+        }
+    }
+
+    /// [`Error::Server`] saying `msg`, caused by `source`.
+    pub(crate) fn server_caused(msg: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Error::Server {
+            message: msg.into(),
+            source: Some(source.into()),
+        }
+    }
+
+    pub(crate) fn migration(msg: impl Into<String>) -> Self {
+        Error::Migration {
+            message: msg.into(),
+            source: None,
+        }
+    }
+
+    /// [`Error::Pool`] for a deadpool error.
+    pub(crate) fn pool(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Error::Pool {
+            message: e.to_string(),
+            source: Some(Box::new(e)),
+        }
     }
 
     pub(crate) fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
@@ -120,15 +170,17 @@ impl Error {
         use deadpool_postgres::{PoolError, TimeoutType};
         match e {
             PoolError::Timeout(TimeoutType::Wait) => Error::PoolTimeout(wait),
-            PoolError::Timeout(TimeoutType::Create) => {
-                Error::Pool("connecting to PostgreSQL timed out".into())
-            }
-            PoolError::Timeout(TimeoutType::Recycle) => {
-                Error::Pool("checking a pooled connection timed out".into())
-            }
+            PoolError::Timeout(TimeoutType::Create) => Error::Pool {
+                message: "connecting to PostgreSQL timed out".into(),
+                source: Some(Box::new(e)),
+            },
+            PoolError::Timeout(TimeoutType::Recycle) => Error::Pool {
+                message: "checking a pooled connection timed out".into(),
+                source: Some(Box::new(e)),
+            },
             PoolError::Backend(pg) => Error::from(pg),
             PoolError::Closed => Error::Closed,
-            other => Error::Pool(other.to_string()),
+            other => Error::pool(other),
         }
     }
 
@@ -157,14 +209,14 @@ impl Error {
             Error::MissingReference { .. } => "missing_reference",
             Error::NotFound { .. } => "not_found",
             Error::PoolTimeout(_) => "pool_timeout",
-            Error::Migration(_) => "migration",
+            Error::Migration { .. } => "migration",
             Error::Drift { .. } => "drift",
             Error::Adoption { .. } => "adoption",
             Error::Config { .. } => "config",
-            Error::Server(_) => "server",
+            Error::Server { .. } => "server",
             Error::Timeout { .. } => "timeout",
             Error::Database(_) => "database",
-            Error::Pool(_) => "pool",
+            Error::Pool { .. } => "pool",
             Error::Closed => "closed",
         }
     }
@@ -254,7 +306,7 @@ impl From<tokio_postgres::Error> for Error {
 #[cfg(feature = "embedded")]
 impl From<truthgraph_pg_embed::Error> for Error {
     fn from(e: truthgraph_pg_embed::Error) -> Self {
-        Error::Server(e.message().to_string())
+        Error::server_caused(e.message().to_string(), e)
     }
 }
 
@@ -282,6 +334,38 @@ pub(crate) fn connection_lost(e: &tokio_postgres::Error) -> bool {
         })
         || std::error::Error::source(e)
             .is_some_and(|s| s.downcast_ref::<std::io::Error>().is_some())
+}
+
+/// Whether the server process of the connection was gone before the
+/// statement ran (closed, or ended by the server: 57P01–57P03), so nothing of
+/// it can have been done.
+pub(crate) fn never_ran(e: &tokio_postgres::Error) -> bool {
+    e.is_closed()
+        || e.code().is_some_and(|c| {
+            *c == SqlState::ADMIN_SHUTDOWN
+                || *c == SqlState::CRASH_SHUTDOWN
+                || *c == SqlState::CANNOT_CONNECT_NOW
+        })
+}
+
+/// Whether an error of a call on a replica is the replica's fault, so the
+/// call may run again elsewhere: a lost connection, a recovery conflict
+/// (`40001`, `40P01`), a read-only refusal (`25006`) or a server in
+/// shutdown or start-up.
+pub(crate) fn replica_trouble(e: &Error) -> bool {
+    if e.is_connection_error() {
+        return true;
+    }
+    match e {
+        Error::Database(e) => e.code().is_some_and(|c| {
+            *c == SqlState::T_R_SERIALIZATION_FAILURE
+                || *c == SqlState::T_R_DEADLOCK_DETECTED
+                || *c == SqlState::READ_ONLY_SQL_TRANSACTION
+                || *c == SqlState::ADMIN_SHUTDOWN
+                || *c == SqlState::CANNOT_CONNECT_NOW
+        }),
+        _ => false,
+    }
 }
 
 /// Whether `e` says another session's DDL changed the catalog while the

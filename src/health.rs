@@ -153,7 +153,7 @@ impl Database {
     /// # Ok(()) }
     /// ```
     pub async fn health(&self) -> Result<Health> {
-        traced(self, db_span!(self, "health"), async {
+        traced(db_span!(self.telemetry(), "health"), async {
             let client = self.client().await?;
             let started = Instant::now();
             // Both are prepared once per connection; `join` sends them

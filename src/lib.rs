@@ -47,14 +47,17 @@
 //! [`Database::health`] for metrics and readiness, and
 //! [`Database::close_with_deadline`] for a graceful shutdown.
 
+mod call;
 pub mod catalog;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod health;
+pub mod index_build;
 pub mod labels;
 pub mod maintenance;
 pub mod migrate;
+mod pool;
 pub mod raw_sql;
 pub mod records;
 pub mod replica;

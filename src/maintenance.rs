@@ -2,11 +2,14 @@
 //! orphan embeddings (and deleting them), rebuilding vector indexes (and
 //! dropping what interrupted rebuilds left), and tuning advice.
 
-use truthgraph_queries::queries::{catalog as catalog_queries, maintenance};
+use truthgraph_queries::queries::maintenance;
 
 use crate::catalog::{self, VectorIndex, concurrent_copy_of, index_option, is_build_leftover};
 use crate::db::Database;
 use crate::error::{Error, Result};
+use crate::index_build::{
+    IndexBuildProgress, recommended_lists, watching_progress, with_maintenance_lock,
+};
 use crate::raw_sql;
 use crate::settings::SearchDefaults;
 use crate::telemetry::{db_span, traced};
@@ -14,32 +17,6 @@ use crate::telemetry::{db_span, traced};
 pub use truthgraph_queries::queries::maintenance::{
     IndexUsage, OrphanEmbeddings, ServerSetting, TableSize, TenantCount,
 };
-
-/// Key of the session advisory lock held while vector indexes are rebuilt
-/// (`reindex`, `tune --apply`): one rebuild at a time, so none takes another's
-/// index under construction for a leftover. Distinct from the migrators' lock,
-/// so a long rebuild never holds up a service's start-up `migrate`.
-pub const MAINTENANCE_LOCK_KEY: i64 = 0x7472_7574_6867_7232; // "truthgr2"
-
-/// Runs `f` holding the [`MAINTENANCE_LOCK_KEY`] advisory lock on `client`,
-/// releasing it whatever `f` returns (it also ends with the session).
-pub(crate) async fn with_maintenance_lock<T>(
-    client: &mut tokio_postgres::Client,
-    f: impl AsyncFnOnce(&mut tokio_postgres::Client) -> Result<T>,
-) -> Result<T> {
-    catalog_queries::advisory_lock()
-        .bind(client, &MAINTENANCE_LOCK_KEY)
-        .one()
-        .await?;
-    let out = f(client).await;
-    let released = catalog_queries::advisory_unlock()
-        .bind(client, &MAINTENANCE_LOCK_KEY)
-        .one()
-        .await;
-    let value = out?;
-    released?;
-    Ok(value)
-}
 
 /// Why [`Database::reindex_vector_indexes`] dropped an index.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,18 +105,6 @@ pub struct TuningAdvice {
     pub advice: Vec<String>,
 }
 
-/// pgvector's guidance for IVFFlat: `lists` ≈ rows / 1000 up to 1M rows,
-/// √rows above; never below 1.
-pub fn recommended_lists(rows: i64) -> u32 {
-    let rows = rows.max(0) as f64;
-    let lists = if rows <= 1_000_000.0 {
-        rows / 1000.0
-    } else {
-        rows.sqrt()
-    };
-    lists.round().max(1.0) as u32
-}
-
 /// The advice for one index with `rows` rows in its table (`None`: unknown),
 /// given the settings in force.
 pub fn advise(ix: &VectorIndex, rows: Option<i64>, defaults: &SearchDefaults) -> TuningAdvice {
@@ -221,7 +186,7 @@ impl Database {
     /// # Errors
     /// Connection and database errors only.
     pub async fn index_usage(&self) -> Result<Vec<IndexUsage>> {
-        traced(self, db_span!(self, "index_usage"), async {
+        traced(db_span!(self.telemetry(), "index_usage"), async {
             let client = self.client().await?;
             let stmt = maintenance::index_usage();
             catalog::reread(|| stmt.bind(&client).all()).await
@@ -234,7 +199,7 @@ impl Database {
     /// # Errors
     /// Connection and database errors only.
     pub async fn table_sizes(&self) -> Result<Vec<TableSize>> {
-        traced(self, db_span!(self, "table_sizes"), async {
+        traced(db_span!(self.telemetry(), "table_sizes"), async {
             let client = self.client().await?;
             let stmt = maintenance::table_sizes();
             catalog::reread(|| stmt.bind(&client).all()).await
@@ -271,7 +236,7 @@ impl Database {
     /// # Errors
     /// Connection and database errors only.
     pub async fn vector_indexes(&self) -> Result<Vec<VectorIndex>> {
-        traced(self, db_span!(self, "vector_indexes"), async {
+        traced(db_span!(self.telemetry(), "vector_indexes"), async {
             let client = self.client().await?;
             catalog::vector_indexes(&client).await
         })
@@ -285,8 +250,7 @@ impl Database {
     /// Connection and database errors only.
     pub async fn orphan_embeddings(&self) -> Result<Vec<OrphanEmbeddings>> {
         traced(
-            self,
-            db_span!(self, "orphan_embeddings", "embeddings"),
+            db_span!(self.telemetry(), "orphan_embeddings", "embeddings"),
             async {
                 let client = self.client().await?;
                 Ok(maintenance::orphan_embeddings().bind(&client).all().await?)
@@ -304,8 +268,7 @@ impl Database {
     /// Connection and database errors only (nothing is deleted then).
     pub async fn delete_orphan_embeddings(&self) -> Result<Vec<OrphanEmbeddings>> {
         traced(
-            self,
-            db_span!(self, "delete_orphan_embeddings", "embeddings"),
+            db_span!(self.telemetry(), "delete_orphan_embeddings", "embeddings"),
             async {
                 let client = self.client().await?;
                 Ok(maintenance::delete_orphan_embeddings()
@@ -331,7 +294,7 @@ impl Database {
     /// An invalid index that is not a leftover (a failed `CREATE INDEX
     /// CONCURRENTLY`) is rebuilt, which makes it valid. When a rebuild
     /// fails, the invalid copy it left is dropped before the error is
-    /// returned. Rebuilds hold [`MAINTENANCE_LOCK_KEY`], so two never run at
+    /// returned. Rebuilds hold [`MAINTENANCE_LOCK_KEY`](crate::index_build::MAINTENANCE_LOCK_KEY), so two never run at
     /// once.
     ///
     /// # Errors
@@ -356,29 +319,15 @@ impl Database {
     pub async fn reindex_vector_indexes_with(
         &self,
         concurrently: bool,
-        mut progress: impl FnMut(&crate::tune::IndexBuildProgress),
+        progress: impl FnMut(&IndexBuildProgress),
     ) -> Result<ReindexReport> {
         let watcher = self.client().await?;
         let work = self.reindex_on_schema_connection(concurrently);
-        tokio::pin!(work);
-        loop {
-            tokio::select! {
-                out = &mut work => break out,
-                () = tokio::time::sleep(std::time::Duration::from_secs(1)) => {
-                    let rows = truthgraph_queries::queries::settings::index_build_progress()
-                        .bind(&watcher)
-                        .all()
-                        .await?;
-                    for p in &rows {
-                        progress(p);
-                    }
-                }
-            }
-        }
+        watching_progress(&watcher, work, progress).await
     }
 
     async fn reindex_on_schema_connection(&self, concurrently: bool) -> Result<ReindexReport> {
-        let op = db_span!(self, "reindex_vector_indexes", "embeddings");
+        let op = db_span!(self.telemetry(), "reindex_vector_indexes", "embeddings");
         // A rebuild takes as long as it takes: run it without statement_timeout
         // on a connection that is retired afterwards.
         let rebuild = self.with_schema_connection(async |client| {
@@ -420,7 +369,7 @@ impl Database {
             })
             .await
         });
-        traced(self, op, rebuild).await
+        traced(op, rebuild).await
     }
 
     /// Compares each vector index on `embeddings` with the table's size (the
@@ -431,10 +380,13 @@ impl Database {
     /// # Errors
     /// Connection and database errors only.
     pub async fn tuning_advice(&self) -> Result<Vec<TuningAdvice>> {
-        let indexes = traced(self, db_span!(self, "tuning_advice", "embeddings"), async {
-            let client = self.client().await?;
-            catalog::all_embedding_indexes(&client).await
-        })
+        let indexes = traced(
+            db_span!(self.telemetry(), "tuning_advice", "embeddings"),
+            async {
+                let client = self.client().await?;
+                catalog::all_embedding_indexes(&client).await
+            },
+        )
         .await?;
         Ok(indexes
             .iter()

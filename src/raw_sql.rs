@@ -13,6 +13,8 @@
 //!   not in the schema cornucopia generates against.
 //! - **Session and lock statements** (`SET`, `LOCK TABLE`, `ANALYZE`): utility
 //!   commands take no parameters.
+//! - **Replication positions** (`pg_lsn`): cornucopia has no mapping for the
+//!   type; tokio-postgres reads it as `PgLsn`.
 
 use crate::catalog::quote_ident;
 
@@ -63,6 +65,18 @@ pub const UPSERT_EMBEDDINGS_FROM_LOAD: &str = "INSERT INTO embeddings \
      ON CONFLICT (entity_type, entity_id) DO UPDATE \
      SET tenant_id = EXCLUDED.tenant_id, embedding = EXCLUDED.embedding, \
      model_name = EXCLUDED.model_name, model_version = EXCLUDED.model_version";
+
+/// The server's WAL insert position (`pg_lsn`): past the commit record of
+/// every write that has returned, even of asynchronous commits not yet flushed.
+pub const WAL_INSERT_POSITION: &str = "SELECT pg_current_wal_insert_lsn()";
+
+/// How far a standby has replayed (`pg_lsn`, NULL on a primary).
+pub const REPLAY_POSITION: &str = "SELECT pg_last_wal_replay_lsn()";
+
+/// A replica's state for the lag check: in recovery, replayed position, and
+/// milliseconds since the last replayed commit was made on the primary.
+pub const REPLICA_STATE: &str = "SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn(), \
+     (extract(epoch FROM now() - pg_last_xact_replay_timestamp()) * 1000)::float8";
 
 /// Lifts `statement_timeout` until the end of the current transaction only
 /// (an index rebuild inside a bulk load may take minutes); never leaks to the

@@ -54,17 +54,18 @@
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use deadpool_postgres::Pool;
 use tokio_postgres::types::PgLsn;
 
-use crate::config::Config;
+use crate::config::{Config, redact};
 #[cfg(doc)]
 use crate::db::Database;
-use crate::db::{Client, new_pool};
 use crate::error::{Error, Result};
+use crate::pool::{self, Client};
+use crate::raw_sql;
 
 /// How long a replica's health (lag, or being down) is trusted before a read
 /// checks it again.
@@ -135,9 +136,9 @@ struct Health {
 }
 
 /// One read replica: its pool and what is known of its health.
-pub(crate) struct Replica {
-    pub(crate) pool: Pool,
-    pub(crate) url: String,
+struct Replica {
+    pool: Pool,
+    url: String,
     health: Mutex<Health>,
     /// Set while one read checks the replica, so others do not pile on.
     checking: AtomicBool,
@@ -146,16 +147,16 @@ pub(crate) struct Replica {
 impl fmt::Debug for Replica {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Replica")
-            .field("url", &crate::config::redact(&self.url))
+            .field("url", &redact(&self.url))
             .field("pool", &self.pool.status())
             .finish()
     }
 }
 
-/// What a replica can do for one read, after its health was looked at.
-pub(crate) enum Verdict<'a> {
+/// What to do with a replica for one read, after its health was looked at.
+enum Choice<'a> {
     /// Use it.
-    Usable,
+    Use,
     /// Skip it.
     Skip,
     /// Check it on the connection just borrowed; the guard ends the check
@@ -165,7 +166,7 @@ pub(crate) enum Verdict<'a> {
 
 /// Clears [`Replica::checking`] when dropped, so a cancelled check does not
 /// freeze the replica's verdict.
-pub(crate) struct CheckGuard<'a>(&'a AtomicBool);
+struct CheckGuard<'a>(&'a AtomicBool);
 
 impl Drop for CheckGuard<'_> {
     fn drop(&mut self) {
@@ -176,21 +177,11 @@ impl Drop for CheckGuard<'_> {
 impl Replica {
     /// A replica at `url` with the primary's startup `options`; connects
     /// lazily, so a replica that is down does not stop [`Database::open`].
-    pub(crate) fn new(config: &Config, url: &str, options: &str) -> Result<Self> {
-        let mut pg = tokio_postgres::Config::from_str(url).map_err(|e| Error::Config {
-            name: "TRUTHGRAPH_REPLICA_URLS",
-            reason: format!("{}: {e}", crate::config::redact(url)),
-        })?;
-        pg.connect_timeout(config.connect_timeout);
-        if pg.get_application_name().is_none() {
-            pg.application_name("truthgraph-db");
-        }
-        let mut all = pg.get_options().unwrap_or("").to_string();
-        all.push(' ');
-        all.push_str(options);
-        pg.options(all.trim());
+    fn new(config: &Config, url: &str, options: &str) -> Result<Self> {
+        let pg = pool::connection_config(url, "TRUTHGRAPH_REPLICA_URLS", config)?;
+        let pg = pool::with_startup_options(pg, options);
         Ok(Replica {
-            pool: new_pool(pg, config)?,
+            pool: pool::new_pool(pg, config)?,
             url: url.to_string(),
             health: Mutex::new(Health {
                 checked: None,
@@ -202,25 +193,25 @@ impl Replica {
     }
 
     /// Whether to use, skip or check this replica now.
-    pub(crate) fn verdict(&self) -> Verdict<'_> {
+    fn choice(&self) -> Choice<'_> {
         let h = *self.health.lock().expect("replica health");
         match h.checked {
             Some(at) if at.elapsed() < CHECK_INTERVAL => match h.usable {
-                true => Verdict::Usable,
-                false => Verdict::Skip,
+                true => Choice::Use,
+                false => Choice::Skip,
             },
             // Stale or never checked: one read checks, the others go by
             // the last verdict.
             _ if self.checking.swap(true, Ordering::AcqRel) => match h.usable {
-                true => Verdict::Usable,
-                false => Verdict::Skip,
+                true => Choice::Use,
+                false => Choice::Skip,
             },
-            _ => Verdict::Check(CheckGuard(&self.checking)),
+            _ => Choice::Check(CheckGuard(&self.checking)),
         }
     }
 
     /// Records a verdict.
-    pub(crate) fn record(&self, usable: bool, replayed: Option<u64>) {
+    fn record(&self, usable: bool, replayed: Option<u64>) {
         let mut h = self.health.lock().expect("replica health");
         h.checked = Some(Instant::now());
         h.usable = usable;
@@ -230,27 +221,16 @@ impl Replica {
     }
 
     /// Marks the replica down until the next check.
-    pub(crate) fn failed(&self, why: &dyn fmt::Display) {
-        tracing::debug!(replica = %crate::config::redact(&self.url), %why, "replica skipped");
+    fn failed(&self, why: &dyn fmt::Display) {
+        tracing::debug!(replica = %redact(&self.url), %why, "replica skipped");
         self.record(false, None);
     }
 
     /// Checks lag on `client`, a connection of this replica, against the
     /// primary's WAL position `primary` (when it could be read). Records
     /// and returns the verdict.
-    pub(crate) async fn check(
-        &self,
-        client: &Client,
-        primary: Option<PgLsn>,
-        max_lag: Duration,
-    ) -> bool {
-        let row = client
-            .query_one(
-                "SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn(), \
-                 (extract(epoch FROM now() - pg_last_xact_replay_timestamp()) * 1000)::float8",
-                &[],
-            )
-            .await;
+    async fn check(&self, client: &Client, primary: Option<WalToken>, max_lag: Duration) -> bool {
+        let row = client.query_one(raw_sql::REPLICA_STATE, &[]).await;
         let (recovering, replayed, behind_ms): (bool, Option<PgLsn>, Option<f64>) = match row {
             Ok(r) => (r.get(0), r.get(1), r.get(2)),
             Err(e) => {
@@ -259,12 +239,12 @@ impl Replica {
             }
         };
         let replayed = replayed.map(u64::from);
-        let caught_up = matches!((replayed, primary), (Some(r), Some(p)) if r >= u64::from(p));
+        let caught_up = matches!((replayed, primary), (Some(r), Some(p)) if r >= p.0);
         let lag_ok = caught_up || behind_ms.is_some_and(|ms| ms <= max_lag.as_millis() as f64);
         let usable = recovering && lag_ok;
         if !usable {
             tracing::debug!(
-                replica = %crate::config::redact(&self.url),
+                replica = %redact(&self.url),
                 recovering, ?behind_ms, "replica skipped: not a standby, or lagging"
             );
         }
@@ -274,19 +254,17 @@ impl Replica {
 
     /// Waits up to `wait` until the replica (asked on `client`) has
     /// replayed `token`; false when it has not by then, or on an error.
-    pub(crate) async fn wait_for(&self, client: &Client, token: WalToken, wait: Duration) -> bool {
+    async fn wait_for(&self, client: &Client, token: WalToken, wait: Duration) -> bool {
         if self.health.lock().expect("replica health").replayed >= token.0 {
             return true;
         }
         let started = Instant::now();
         loop {
-            let replayed: Option<PgLsn> = match client
-                .query_one("SELECT pg_last_wal_replay_lsn()", &[])
-                .await
-            {
-                Ok(r) => r.get(0),
-                Err(_) => return false,
-            };
+            let replayed: Option<PgLsn> =
+                match client.query_one(raw_sql::REPLAY_POSITION, &[]).await {
+                    Ok(r) => r.get(0),
+                    Err(_) => return false,
+                };
             let replayed = replayed.map_or(0, u64::from);
             if replayed >= token.0 {
                 let mut h = self.health.lock().expect("replica health");
@@ -301,25 +279,113 @@ impl Replica {
     }
 }
 
-/// Whether an error of a call on a replica is the replica's fault, so the
-/// call may run again elsewhere: a lost connection, a recovery conflict
-/// (`40001`, `40P01`), a read-only refusal (`25006`) or a server in
-/// shutdown or start-up.
-pub(crate) fn replica_trouble(e: &Error) -> bool {
-    use tokio_postgres::error::SqlState;
-    if e.is_connection_error() {
-        return true;
+/// The read replicas of a [`Database`], each with its pool, and the cursor
+/// of the round robin over them.
+#[derive(Debug)]
+pub(crate) struct Replicas {
+    list: Vec<Replica>,
+    next: AtomicUsize,
+}
+
+impl Replicas {
+    /// One replica per URL of [`Config::replica_urls`], whose connections
+    /// start with `options` (the primary's).
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming `TRUTHGRAPH_REPLICA_URLS` for a bad URL.
+    pub(crate) fn new(config: &Config, options: &str) -> Result<Self> {
+        Ok(Replicas {
+            list: config
+                .replica_urls
+                .iter()
+                .map(|u| Replica::new(config, u, options))
+                .collect::<Result<_>>()?,
+            next: AtomicUsize::new(0),
+        })
     }
-    match e {
-        Error::Database(e) => e.code().is_some_and(|c| {
-            *c == SqlState::T_R_SERIALIZATION_FAILURE
-                || *c == SqlState::T_R_DEADLOCK_DETECTED
-                || *c == SqlState::READ_ONLY_SQL_TRANSACTION
-                || *c == SqlState::ADMIN_SHUTDOWN
-                || *c == SqlState::CANNOT_CONNECT_NOW
-        }),
-        _ => false,
+
+    /// The replicas' pools, in the order of [`Config::replica_urls`].
+    pub(crate) fn pools(&self) -> impl Iterator<Item = &Pool> {
+        self.list.iter().map(|r| &r.pool)
     }
+
+    /// Marks replica `i` down until its next check (a call on it lost its
+    /// connection or was cancelled by recovery).
+    pub(crate) fn failed(&self, i: usize, why: &dyn fmt::Display) {
+        if let Some(r) = self.list.get(i) {
+            r.failed(why);
+        }
+    }
+
+    /// Lends a connection for one single-statement read from the next
+    /// replica (round robin) that is up, not lagging and, given `after`,
+    /// has replayed that position (waiting up to [`Config::replica_wait`]);
+    /// `None` when none qualifies and the read goes to `primary`, whose WAL
+    /// position a lag check reads. Returns the replica's index too.
+    pub(crate) async fn lend(
+        &self,
+        after: Option<WalToken>,
+        config: &Config,
+        primary: &Pool,
+    ) -> Option<(Client, usize)> {
+        let n = self.list.len();
+        if n == 0 {
+            return None;
+        }
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        for k in 0..n {
+            let i = (start + k) % n;
+            let replica = &self.list[i];
+            // A check's guard lives to the end of this turn.
+            let check = match replica.choice() {
+                Choice::Skip => continue,
+                Choice::Use => None,
+                Choice::Check(guard) => Some(guard),
+            };
+            let client = match replica.pool.get().await {
+                Ok(c) => c,
+                Err(e) => {
+                    replica.failed(&e);
+                    continue;
+                }
+            };
+            if check.is_some() {
+                let position = match pool::borrow(primary, config).await {
+                    Ok(c) => wal_insert_position(&c).await.ok(),
+                    Err(_) => None,
+                };
+                if !replica
+                    .check(&client, position, config.replica_max_lag)
+                    .await
+                {
+                    continue;
+                }
+            }
+            if let Some(token) = after
+                && !replica.wait_for(&client, token, config.replica_wait).await
+            {
+                // Another replica is unlikely to be further ahead: read
+                // from the primary rather than wait again.
+                return None;
+            }
+            return Some((client, i));
+        }
+        None
+    }
+}
+
+/// The WAL insert position of the server `client` is connected to
+/// (`pg_current_wal_insert_lsn()`): past the commit record of every write
+/// that has returned there, even of asynchronous commits not yet flushed.
+///
+/// # Errors
+/// Connection and database errors (on a standby: it is in recovery).
+pub(crate) async fn wal_insert_position(client: &Client) -> Result<WalToken> {
+    let lsn: PgLsn = client
+        .query_one(raw_sql::WAL_INSERT_POSITION, &[])
+        .await?
+        .get(0);
+    Ok(lsn.into())
 }
 
 #[cfg(test)]

@@ -10,13 +10,15 @@
 //! call and never reaches the next borrower of the connection.
 
 use pgvector::Vector;
-use truthgraph_queries::client::Params;
-use truthgraph_queries::queries::search;
+use truthgraph_queries::client::{GenericClient, Params};
+use truthgraph_queries::queries::search::{self, HybridSearchEvidenceParams, SearchEvidenceParams};
 use truthgraph_vector_ref::VectorRef;
 
+use crate::call::Access;
 use crate::db::Transaction;
 use crate::error::{Error, Result};
-use crate::tenant::{Retry, Tenant};
+use crate::telemetry::tenant_span;
+use crate::tenant::Tenant;
 use crate::validate;
 
 pub use crate::validate::MAX_K;
@@ -128,9 +130,32 @@ impl HybridOptions {
     }
 }
 
-/// The per-call overrides of the connection's settings, if any.
-fn overrides(probes: Option<u32>, ef_search: Option<u32>) -> Option<(Option<u32>, Option<u32>)> {
-    (probes.is_some() || ef_search.is_some()).then_some((probes, ef_search))
+/// Per-call overrides of the connection's index settings: `ivfflat.probes`
+/// and `hnsw.ef_search` (`None` keeps the connection's value).
+#[derive(Debug, Clone, Copy)]
+struct Overrides {
+    probes: Option<u32>,
+    ef_search: Option<u32>,
+}
+
+impl Overrides {
+    /// The overrides of a call, if it has any.
+    fn of(probes: Option<u32>, ef_search: Option<u32>) -> Option<Self> {
+        (probes.is_some() || ef_search.is_some()).then_some(Overrides { probes, ef_search })
+    }
+
+    /// Applies them for the rest of `tx` (`set_config(…, true)`).
+    async fn apply(self, tx: &Transaction<'_>) -> Result<()> {
+        search::tune_search()
+            .bind(
+                tx,
+                &self.probes.map(|p| p.to_string()),
+                &self.ef_search.map(|e| e.to_string()),
+            )
+            .one()
+            .await?;
+        Ok(())
+    }
 }
 
 fn validate_overrides(probes: Option<u32>, ef_search: Option<u32>) -> Result<()> {
@@ -143,48 +168,29 @@ fn validate_overrides(probes: Option<u32>, ef_search: Option<u32>) -> Result<()>
     Ok(())
 }
 
-/// Overrides `ivfflat.probes` and/or `hnsw.ef_search` for the rest of `tx`
-/// (`None` keeps the connection's value).
-///
-/// With read replicas, this read may be a moment behind the primary
-/// (see [`crate::replica`]); [`Tenant::after`](crate::Tenant::after) reads your writes.
-///
-/// # Errors
-/// A database error.
-pub async fn tune(tx: &Transaction<'_>, probes: Option<u32>, ef_search: Option<u32>) -> Result<()> {
-    search::tune_search()
-        .bind(
-            tx,
-            &probes.map(|p| p.to_string()),
-            &ef_search.map(|e| e.to_string()),
-        )
-        .one()
-        .await?;
-    Ok(())
+/// The statements of each search, on a connection or in a transaction.
+async fn evidence<C: GenericClient>(
+    c: &C,
+    p: &SearchEvidenceParams<'_, &str, &str>,
+) -> Result<Vec<EvidenceHit>> {
+    Ok(search::search_evidence().params(c, p).all().await?)
 }
 
-/// Runs `query` for `tenant` as one statement with the connection's
-/// settings, or, when `overrides` are given, inside a transaction that applies
-/// them first and ends with the call. Either way a read: retried on another
-/// connection when the connection is lost.
-macro_rules! with_overrides {
-    ($tenant:expr, $overrides:expr, $op:literal, |$c:ident| $query:expr) => {{
-        match $overrides {
-            None => crate::tenant::call!(
-                $tenant,
-                crate::tenant::Retry::Read,
-                $op,
-                "embeddings",
-                |$c| Ok($query)
-            ),
-            Some((probes, ef_search)) => {
-                crate::tenant::in_transaction!($tenant, Retry::Read, $op, "embeddings", |$c| {
-                    tune($c, probes, ef_search).await?;
-                    Ok($query)
-                })
-            }
-        }
-    }};
+async fn claims<C: GenericClient>(
+    c: &C,
+    (query, tenant, k, min): (&VectorRef<'_>, &str, i64, Option<f64>),
+) -> Result<Vec<ClaimHit>> {
+    Ok(search::search_claims()
+        .bind(c, query, &tenant, &k, &min)
+        .all()
+        .await?)
+}
+
+async fn hybrid<C: GenericClient>(
+    c: &C,
+    p: &HybridSearchEvidenceParams<'_, &str, &str>,
+) -> Result<Vec<HybridHit>> {
+    Ok(search::hybrid_search_evidence().params(c, p).all().await?)
 }
 
 impl Tenant<'_> {
@@ -194,10 +200,11 @@ impl Tenant<'_> {
     ///
     /// Unless `exact`, the vector index serves the search, with iterative
     /// scans, so a filtered search (tenant, source type) still returns `k`
-    /// rows when that many match.
+    /// rows when that many match. A search with `probes` or `ef_search` runs
+    /// in a transaction that applies them first; without, it is one
+    /// statement.
     ///
-    /// With read replicas, this read may be a moment behind the primary
-    /// (see [`crate::replica`]); [`Tenant::after`](crate::Tenant::after) reads your writes.
+    /// A [replica read](crate::replica#routing).
     ///
     /// # Errors
     /// [`Error::InvalidInput`] for a query vector of the wrong dimension, NaN,
@@ -220,37 +227,47 @@ impl Tenant<'_> {
                 k,
                 min_similarity,
             };
-            return crate::tenant::call!(
-                self,
-                crate::tenant::Retry::Read,
-                "search_evidence_exact",
-                "embeddings",
-                |c| {
-                    Ok(search::search_evidence_exact()
-                        .params(c, &params)
-                        .all()
-                        .await?)
-                }
-            );
+            let op = tenant_span!(self, "search_evidence_exact", "embeddings");
+            return self
+                .run(Access::Read, op, |conn| {
+                    Box::pin(async {
+                        let stmt = search::search_evidence_exact();
+                        Ok(stmt.params(conn.client(), &params).all().await?)
+                    })
+                })
+                .await;
         }
-        let params = search::SearchEvidenceParams {
+        let params = &SearchEvidenceParams {
             query,
             tenant_id,
             source_type,
             k,
             min_similarity,
         };
-        let tuning = overrides(opts.probes, opts.ef_search);
-        with_overrides!(self, tuning, "search_evidence", |c| {
-            search::search_evidence().params(c, &params).all().await?
-        })
+        let op = tenant_span!(self, "search_evidence", "embeddings");
+        match Overrides::of(opts.probes, opts.ef_search) {
+            None => {
+                self.run(Access::Read, op, |conn| {
+                    Box::pin(evidence(conn.client(), params))
+                })
+                .await
+            }
+            Some(o) => {
+                self.run_in_transaction(Access::Read, op, |t| {
+                    Box::pin(async move {
+                        o.apply(t.tx()).await?;
+                        evidence(t.tx(), params).await
+                    })
+                })
+                .await
+            }
+        }
     }
 
     /// The tenant's `k` claims most similar to `query` (e.g. to find
     /// near-duplicate claims), as [`Tenant::search_evidence`].
     ///
-    /// With read replicas, this read may be a moment behind the primary
-    /// (see [`crate::replica`]); [`Tenant::after`](crate::Tenant::after) reads your writes.
+    /// A [replica read](crate::replica#routing).
     ///
     /// # Errors
     /// As [`Tenant::search_evidence`]; `source_type` must be `None`.
@@ -265,36 +282,45 @@ impl Tenant<'_> {
         }
         self.check_query(query).await?;
         let (tenant, k, min) = (self.id(), opts.k as i64, opts.min_similarity);
-        let query = VectorRef::from(query);
+        let query = &VectorRef::from(query);
         if opts.exact {
-            return crate::tenant::call!(
-                self,
-                crate::tenant::Retry::Read,
-                "search_claims_exact",
-                "embeddings",
-                |c| {
-                    Ok(search::search_claims_exact()
-                        .bind(c, &query, &tenant, &min, &k)
-                        .all()
-                        .await?)
-                }
-            );
+            let op = tenant_span!(self, "search_claims_exact", "embeddings");
+            return self
+                .run(Access::Read, op, |conn| {
+                    Box::pin(async move {
+                        let stmt = search::search_claims_exact();
+                        let rows = stmt.bind(conn.client(), query, &tenant, &min, &k);
+                        Ok(rows.all().await?)
+                    })
+                })
+                .await;
         }
-        let tuning = overrides(opts.probes, opts.ef_search);
-        with_overrides!(self, tuning, "search_claims", |c| {
-            search::search_claims()
-                .bind(c, &query, &tenant, &k, &min)
-                .all()
-                .await?
-        })
+        let args = (query, tenant, k, min);
+        let op = tenant_span!(self, "search_claims", "embeddings");
+        match Overrides::of(opts.probes, opts.ef_search) {
+            None => {
+                self.run(Access::Read, op, |conn| {
+                    Box::pin(claims(conn.client(), args))
+                })
+                .await
+            }
+            Some(o) => {
+                self.run_in_transaction(Access::Read, op, |t| {
+                    Box::pin(async move {
+                        o.apply(t.tx()).await?;
+                        claims(t.tx(), args).await
+                    })
+                })
+                .await
+            }
+        }
     }
 
     /// The tenant's evidence ranked by reciprocal rank fusion (k = 60) of its
     /// full-text rank for `text` and its vector rank for `query`, in one SQL
     /// statement. A row found by only one side gets only that side's share.
     ///
-    /// With read replicas, this read may be a moment behind the primary
-    /// (see [`crate::replica`]); [`Tenant::after`](crate::Tenant::after) reads your writes.
+    /// A [replica read](crate::replica#routing).
     ///
     /// # Errors
     /// As [`Tenant::search_evidence`], and for an empty `text`.
@@ -307,7 +333,7 @@ impl Tenant<'_> {
         opts.validate()?;
         validate::query_text("text", text)?;
         self.check_query(query).await?;
-        let params = search::HybridSearchEvidenceParams {
+        let params = &HybridSearchEvidenceParams {
             query: VectorRef::from(query),
             tenant_id: self.id(),
             candidates: opts.candidates as i64,
@@ -316,13 +342,24 @@ impl Tenant<'_> {
             keyword_weight: opts.keyword_weight,
             k: opts.k as i64,
         };
-        let tuning = overrides(opts.probes, opts.ef_search);
-        with_overrides!(self, tuning, "hybrid_search", |c| {
-            search::hybrid_search_evidence()
-                .params(c, &params)
-                .all()
-                .await?
-        })
+        let op = tenant_span!(self, "hybrid_search", "embeddings");
+        match Overrides::of(opts.probes, opts.ef_search) {
+            None => {
+                self.run(Access::Read, op, |conn| {
+                    Box::pin(hybrid(conn.client(), params))
+                })
+                .await
+            }
+            Some(o) => {
+                self.run_in_transaction(Access::Read, op, |t| {
+                    Box::pin(async move {
+                        o.apply(t.tx()).await?;
+                        hybrid(t.tx(), params).await
+                    })
+                })
+                .await
+            }
+        }
     }
 
     /// Checks a query vector against the column's dimension.

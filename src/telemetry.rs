@@ -49,13 +49,22 @@ use std::time::{Duration, Instant};
 
 use tracing::{Instrument, Span};
 
-use crate::db::Database;
 use crate::error::{Error, Result};
 
 /// The target of the slow-call warnings (see the [module docs](self)).
 pub const SLOW_QUERY_TARGET: &str = "truthgraph_db::slow_query";
 
-/// Where the spans say the database is: fixed when the pool is set up.
+/// What the spans of one [`crate::Database`] need: where the database is
+/// and when a call counts as slow. Fixed when the handle is opened.
+#[derive(Debug, Clone)]
+pub(crate) struct Telemetry {
+    /// Where the database is.
+    pub peer: Peer,
+    /// [`crate::Config::slow_query_threshold`].
+    pub slow_query_threshold: Option<Duration>,
+}
+
+/// Where the spans say the database is.
 #[derive(Debug, Clone)]
 pub(crate) struct Peer {
     /// `db.namespace`: the database name.
@@ -88,9 +97,9 @@ impl Peer {
     }
 }
 
-/// One traced call: its span, and its span and operation names (for the
+/// One traced call: its span, its span and operation names (for the
 /// slow-call warning, which must name them even when no subscriber took the
-/// span).
+/// span), and the threshold of that warning.
 pub(crate) struct Op {
     /// The span's name, `"{operation} {collection}"`.
     pub name: &'static str,
@@ -98,11 +107,14 @@ pub(crate) struct Op {
     pub operation: &'static str,
     /// The span.
     pub span: Span,
+    /// Warn when the call takes this long or longer.
+    pub slow_after: Option<Duration>,
 }
 
-/// Makes the span of a database call (see the [module docs](self)):
-/// `db_span!(db, "operation")`, `db_span!(db, "operation", "table")`, either
-/// with `tenant = id` last.
+/// Makes the span of a database call (see the [module docs](self)) from a
+/// [`Telemetry`]: `db_span!(t, "operation")`, `db_span!(t, "operation",
+/// "table")`, either with `tenant = id` last. A macro because a span's name
+/// must be a literal.
 macro_rules! db_span {
     ($db:expr, $op:literal, $coll:literal, tenant = $tenant:expr) => {
         $crate::telemetry::db_span!(@make $db, concat!($op, " ", $coll), $op, Some($coll), Some($tenant))
@@ -117,11 +129,12 @@ macro_rules! db_span {
         $crate::telemetry::db_span!(@make $db, $op, $op, None::<&str>, None::<&str>)
     };
     (@make $db:expr, $name:expr, $op:expr, $coll:expr, $tenant:expr) => {{
-        let db: &$crate::db::Database = $db;
-        let peer = db.peer();
+        let telemetry: &$crate::telemetry::Telemetry = $db;
+        let peer = &telemetry.peer;
         $crate::telemetry::Op {
             name: $name,
             operation: $op,
+            slow_after: telemetry.slow_query_threshold,
             span: tracing::info_span!(
                 $name,
                 "otel.name" = $name,
@@ -144,19 +157,15 @@ pub(crate) use db_span;
 
 /// Runs `fut` inside `op`'s span, then records its outcome there (status
 /// code, error type) and warns when it was slow.
-pub(crate) async fn traced<T>(
-    db: &Database,
-    op: Op,
-    fut: impl Future<Output = Result<T>>,
-) -> Result<T> {
+pub(crate) async fn traced<T>(op: Op, fut: impl Future<Output = Result<T>>) -> Result<T> {
     let started = Instant::now();
     let out = fut.instrument(op.span.clone()).await;
-    finish(db, &op, started.elapsed(), out.as_ref().err());
+    record_outcome(&op, started.elapsed(), out.as_ref().err());
     out
 }
 
 /// Records a finished call's error on its span and warns when it was slow.
-pub(crate) fn finish(db: &Database, op: &Op, elapsed: Duration, error: Option<&Error>) {
+pub(crate) fn record_outcome(op: &Op, elapsed: Duration, error: Option<&Error>) {
     if let Some(e) = error {
         let code = e.code().map(|c| c.code());
         if let Some(code) = code {
@@ -165,7 +174,7 @@ pub(crate) fn finish(db: &Database, op: &Op, elapsed: Duration, error: Option<&E
         op.span.record("error.type", code.unwrap_or(e.kind()));
         op.span.record("otel.status_code", "ERROR");
     }
-    if let Some(threshold) = db.config().slow_query_threshold
+    if let Some(threshold) = op.slow_after
         && elapsed >= threshold
     {
         op.span.in_scope(|| {
@@ -181,3 +190,18 @@ pub(crate) fn finish(db: &Database, op: &Op, elapsed: Duration, error: Option<&E
         });
     }
 }
+
+/// The span of a [`crate::Tenant`] call, `"{operation} {table}"` with the
+/// tenant: `tenant_span!(tenant, "operation", "table")`.
+macro_rules! tenant_span {
+    ($tenant:expr, $op:literal, $coll:literal) => {{
+        let tenant: &$crate::tenant::Tenant<'_> = &$tenant;
+        $crate::telemetry::db_span!(
+            tenant.database().telemetry(),
+            $op,
+            $coll,
+            tenant = tenant.id()
+        )
+    }};
+}
+pub(crate) use tenant_span;

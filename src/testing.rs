@@ -63,7 +63,7 @@ fn server() -> Result<&'static TestServer> {
     SERVER
         .get_or_init(|| start_server().map_err(|e| e.to_string()))
         .as_ref()
-        .map_err(|e| Error::Server(format!("test server: {e}")))
+        .map_err(|e| Error::server(format!("test server: {e}")))
 }
 
 fn start_server() -> Result<TestServer> {
@@ -336,14 +336,14 @@ impl ReplicatedServers {
         let (primary, conn) = tokio_postgres::connect(&self.primary_url(), NoTls).await?;
         tokio::spawn(conn);
         let target: tokio_postgres::types::PgLsn = primary
-            .query_one("SELECT pg_current_wal_insert_lsn()", &[])
+            .query_one(raw_sql::WAL_INSERT_POSITION, &[])
             .await?
             .get(0);
         let standby = self.standby_client().await?;
         let started = std::time::Instant::now();
         loop {
             let replayed: Option<tokio_postgres::types::PgLsn> = standby
-                .query_one("SELECT pg_last_wal_replay_lsn()", &[])
+                .query_one(raw_sql::REPLAY_POSITION, &[])
                 .await?
                 .get(0);
             if replayed.is_some_and(|r| r >= target) {

@@ -19,12 +19,12 @@ use uuid::Uuid;
 use crate::catalog::{self, VectorIndex, index_option};
 use crate::db::Database;
 use crate::error::{Error, Result};
-use crate::maintenance::{recommended_lists, with_maintenance_lock};
+use crate::index_build::{
+    IndexBuildProgress, recommended_lists, watching_progress, with_maintenance_lock,
+};
 use crate::raw_sql;
 use crate::search::SearchOptions;
 use crate::telemetry::{db_span, traced};
-
-pub use truthgraph_queries::queries::settings::IndexBuildProgress;
 
 /// What [`Database::tune`] measures.
 #[derive(Debug, Clone)]
@@ -121,8 +121,7 @@ impl Database {
     /// rows; connection and database errors.
     pub async fn tune(&self, opts: &TuneOptions) -> Result<TuneReport> {
         traced(
-            self,
-            db_span!(self, "tune", "embeddings"),
+            db_span!(self.telemetry(), "tune", "embeddings"),
             self.run_tune(opts),
         )
         .await
@@ -339,14 +338,14 @@ impl Database {
         rebuild: &Rebuild,
         progress: impl FnMut(&IndexBuildProgress),
     ) -> Result<()> {
-        let op = db_span!(self, "rebuild_vector_index", "embeddings");
-        traced(self, op, self.run_rebuild(rebuild, progress)).await
+        let op = db_span!(self.telemetry(), "rebuild_vector_index", "embeddings");
+        traced(op, self.run_rebuild(rebuild, progress)).await
     }
 
     async fn run_rebuild(
         &self,
         rebuild: &Rebuild,
-        mut progress: impl FnMut(&IndexBuildProgress),
+        progress: impl FnMut(&IndexBuildProgress),
     ) -> Result<()> {
         let watcher = self.client().await?;
         // Under the maintenance lock, so a concurrent reindex never takes the
@@ -360,17 +359,7 @@ impl Database {
             })
             .await
         });
-        tokio::pin!(build);
-        let built = loop {
-            tokio::select! {
-                out = &mut build => break out?,
-                () = tokio::time::sleep(std::time::Duration::from_secs(1)) => {
-                    for p in q::index_build_progress().bind(&watcher).all().await? {
-                        progress(&p);
-                    }
-                }
-            }
-        };
+        let built = watching_progress(&watcher, build, progress).await?;
         drop(watcher);
         if let Err(e) = built {
             // CREATE INDEX CONCURRENTLY leaves an invalid index when it fails.
@@ -401,8 +390,7 @@ impl Database {
     /// Connection and database errors only.
     pub async fn stored_settings(&self) -> Result<Vec<crate::settings::Setting>> {
         traced(
-            self,
-            db_span!(self, "stored_settings", "truthgraph_settings"),
+            db_span!(self.telemetry(), "stored_settings", "truthgraph_settings"),
             async { crate::settings::stored(&**self.client().await?).await },
         )
         .await

@@ -120,7 +120,7 @@ async fn reference_signature(client: &mut Client, version: i32) -> Result<Signat
         .filter(|m| m.version <= version)
     {
         tx.batch_execute(&m.up).await.map_err(|e| {
-            Error::Migration(format!(
+            Error::migration(format!(
                 "building the V{} reference schema: {}",
                 m.version,
                 db_message(&e)

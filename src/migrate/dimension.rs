@@ -38,7 +38,7 @@ pub async fn set_dimension(client: &mut Client, dimension: usize) -> Result<usiz
     }
     with_lock(client, async |client| {
         let column = embedding_column(client).await?.ok_or_else(|| {
-            Error::Migration("the embeddings table does not exist; run migrate first".into())
+            Error::migration("the embeddings table does not exist; run migrate first")
         })?;
         let current = column.dimension.max(0) as usize;
         if current == dimension {
@@ -49,7 +49,7 @@ pub async fn set_dimension(client: &mut Client, dimension: usize) -> Result<usiz
         tx.batch_execute(raw_sql::LOCK_EMBEDDINGS).await?;
         let rows = count_embeddings().bind(&tx).one().await?;
         if rows > 0 {
-            return Err(Error::Migration(format!(
+            return Err(Error::migration(format!(
                 "embeddings has {rows} rows of dimension {current}; the dimension can only be \
                  switched while it is empty (re-embed after switching)"
             )));

@@ -113,7 +113,7 @@ pub(crate) fn parse_history(rows: &[tokio_postgres::Row]) -> Result<Vec<AppliedM
                 version: r.get(0),
                 name: r.get(1),
                 checksum: checksum.parse().map_err(|_| {
-                    Error::Migration(format!(
+                    Error::migration(format!(
                         "history row {} has checksum {checksum:?}",
                         r.get::<_, i32>(0)
                     ))
@@ -162,7 +162,7 @@ pub(crate) fn check_history(applied: &[AppliedMigration]) -> Result<()> {
         match state {
             VersionState::Divergent => return Err(Error::Drift { version, name }),
             VersionState::Missing => {
-                return Err(Error::Migration(format!(
+                return Err(Error::migration(format!(
                     "the database has version V{version}__{name} which this build does not know \
                      (a newer truthgraph-db migrated it); nothing was run"
                 )));
@@ -238,7 +238,7 @@ mod tests {
         ));
         assert!(matches!(
             check_history(&[applied[0].clone(), applied[2].clone()]),
-            Err(Error::Migration(_))
+            Err(Error::Migration { .. })
         ));
     }
 }

@@ -30,17 +30,16 @@ pub(crate) async fn migrate_locked(client: &mut Client, target: Option<i32>) -> 
     let applied = applied_migrations(client).await?;
     check_history(&applied)?;
     if applied.is_empty() && has_truthgraph_tables(client).await? {
-        return Err(Error::Migration(
+        return Err(Error::migration(
             "this database already has TruthGraph tables but no migration history \
              (created by the Python services?); run `truthgraph-db adopt` to record \
-             its version, then migrate"
-                .into(),
+             its version, then migrate",
         ));
     }
     if let Some(t) = target
         && !embedded_migrations().iter().any(|m| m.version == t)
     {
-        return Err(Error::Migration(format!("there is no version {t}")));
+        return Err(Error::migration(format!("there is no version {t}")));
     }
     let runner = embedded::migrations::runner()
         .set_abort_divergent(true)
@@ -84,7 +83,10 @@ fn refinery_error(e: refinery::Error) -> Error {
         }
         source = s.source();
     }
-    Error::Migration(message)
+    Error::Migration {
+        message,
+        source: Some(Box::new(e)),
+    }
 }
 
 /// Rolls back every applied version newer than `target`, newest first. Each
@@ -103,14 +105,17 @@ pub async fn rollback(client: &mut Client, target: i32) -> Result<Vec<i32>> {
         let mut done = Vec::new();
         for m in rollback_plan(&versions, target)? {
             let tx = client.transaction().await?;
-            tx.batch_execute(&m.down).await.map_err(|e| {
-                Error::Migration(format!(
-                    "rolling back V{}__{}: {}",
-                    m.version,
-                    m.name,
-                    db_message(&e)
-                ))
-            })?;
+            tx.batch_execute(&m.down)
+                .await
+                .map_err(|e| Error::Migration {
+                    message: format!(
+                        "rolling back V{}__{}: {}",
+                        m.version,
+                        m.name,
+                        db_message(&e)
+                    ),
+                    source: Some(Box::new(e)),
+                })?;
             tx.execute(raw_sql::DELETE_HISTORY_ROW, &[&m.version])
                 .await?;
             tx.commit().await?;
@@ -132,7 +137,7 @@ pub(crate) fn rollback_plan(applied: &[i32], target: i32) -> Result<Vec<Embedded
         .collect();
     plan.reverse();
     if let Some(m) = plan.iter().find(|m| m.down.trim().is_empty()) {
-        return Err(Error::Migration(format!(
+        return Err(Error::migration(format!(
             "V{}__{} has no down script migrations-down/V{}__{}.sql",
             m.version, m.name, m.version, m.name
         )));

@@ -6,8 +6,10 @@ use truthgraph_queries::queries::claims;
 use uuid::Uuid;
 
 use super::{Cursor, in_input_order};
+use crate::call::Access;
 use crate::db::Transaction;
 use crate::error::Result;
+use crate::telemetry::tenant_span;
 use crate::tenant::Tenant;
 use crate::validate;
 
@@ -45,18 +47,22 @@ impl Tenant<'_> {
     pub async fn insert_claim(&self, text: &str, source_url: Option<&str>) -> Result<Claim> {
         validate::text("text", text)?;
         validate::storable("source_url", source_url)?;
-        crate::tenant::call!(
-            self,
-            crate::tenant::Retry::Write,
-            "insert_claim",
-            "claims",
-            |client| {
-                Ok(claims::insert_claim()
-                    .bind(client, &self.id(), &text, &source_url)
-                    .one()
-                    .await?)
-            }
+        self.run(
+            Access::Write,
+            tenant_span!(self, "insert_claim", "claims"),
+            |conn| {
+                Box::pin(async move {
+                    let client = conn.client();
+                    {
+                        Ok(claims::insert_claim()
+                            .bind(client, &self.id(), &text, &source_url)
+                            .one()
+                            .await?)
+                    }
+                })
+            },
         )
+        .await
     }
 
     /// Stores many claims in one statement (`INSERT … SELECT … FROM UNNEST`),
@@ -77,16 +83,21 @@ impl Tenant<'_> {
         }
         let ids: Vec<Uuid> = rows.iter().map(|_| Uuid::new_v4()).collect();
         let rows: Vec<&NewClaim> = rows.iter().collect();
-        crate::tenant::call!(
-            self,
-            crate::tenant::Retry::Write,
-            "insert_claims",
-            "claims",
-            |client| {
-                // One statement: atomic without a transaction of its own.
-                insert_batch(client, self.id(), &ids, &rows).await
-            }
+        let (ids, rows) = (&ids, &rows);
+        self.run(
+            Access::Write,
+            tenant_span!(self, "insert_claims", "claims"),
+            |conn| {
+                Box::pin(async move {
+                    let client = conn.client();
+                    {
+                        // One statement: atomic without a transaction of its own.
+                        insert_batch(client, self.id(), ids, rows).await
+                    }
+                })
+            },
         )
+        .await
     }
 
     /// Stores claims under the ids given, inside the caller's transaction
@@ -129,18 +140,22 @@ impl Tenant<'_> {
     /// # Errors
     /// Connection and database errors only.
     pub async fn get_claim(&self, id: Uuid) -> Result<Option<Claim>> {
-        crate::tenant::call!(
-            self,
-            crate::tenant::Retry::Read,
-            "get_claim",
-            "claims",
-            |client| {
-                Ok(claims::get_claim()
-                    .bind(client, &self.id(), &id)
-                    .opt()
-                    .await?)
-            }
+        self.run(
+            Access::Read,
+            tenant_span!(self, "get_claim", "claims"),
+            |conn| {
+                Box::pin(async move {
+                    let client = conn.client();
+                    {
+                        Ok(claims::get_claim()
+                            .bind(client, &self.id(), &id)
+                            .opt()
+                            .await?)
+                    }
+                })
+            },
         )
+        .await
     }
 
     /// The tenant's claims among `ids`, in the order of `ids` (missing ones left out).
@@ -151,18 +166,22 @@ impl Tenant<'_> {
     /// # Errors
     /// Connection and database errors only.
     pub async fn get_claims(&self, ids: &[Uuid]) -> Result<Vec<Claim>> {
-        crate::tenant::call!(
-            self,
-            crate::tenant::Retry::Read,
-            "get_claims",
-            "claims",
-            |client| {
-                Ok(claims::get_claims()
-                    .bind(client, &self.id(), &ids)
-                    .all()
-                    .await?)
-            }
+        self.run(
+            Access::Read,
+            tenant_span!(self, "get_claims", "claims"),
+            |conn| {
+                Box::pin(async move {
+                    let client = conn.client();
+                    {
+                        Ok(claims::get_claims()
+                            .bind(client, &self.id(), &ids)
+                            .all()
+                            .await?)
+                    }
+                })
+            },
         )
+        .await
     }
 
     /// The tenant's claims, newest first, `limit` at a time. Pass the
@@ -175,28 +194,32 @@ impl Tenant<'_> {
     /// [`crate::Error::InvalidInput`] (`limit`) outside 1..=1000.
     pub async fn recent_claims(&self, limit: i64, after: Option<Cursor>) -> Result<Vec<Claim>> {
         validate::limit(limit)?;
-        crate::tenant::call!(
-            self,
-            crate::tenant::Retry::Read,
-            "recent_claims",
-            "claims",
-            |client| {
-                Ok(match after {
-                    None => {
-                        claims::recent_claims()
-                            .bind(client, &self.id(), &limit)
-                            .all()
-                            .await?
-                    }
-                    Some((at, id)) => {
-                        claims::recent_claims_before()
-                            .bind(client, &self.id(), &at, &id, &limit)
-                            .all()
-                            .await?
+        self.run(
+            Access::Read,
+            tenant_span!(self, "recent_claims", "claims"),
+            |conn| {
+                Box::pin(async move {
+                    let client = conn.client();
+                    {
+                        Ok(match after {
+                            None => {
+                                claims::recent_claims()
+                                    .bind(client, &self.id(), &limit)
+                                    .all()
+                                    .await?
+                            }
+                            Some((at, id)) => {
+                                claims::recent_claims_before()
+                                    .bind(client, &self.id(), &at, &id, &limit)
+                                    .all()
+                                    .await?
+                            }
+                        })
                     }
                 })
-            }
+            },
         )
+        .await
     }
 
     /// Deletes a claim and, by cascade, its verdicts, NLI and verification
@@ -205,13 +228,17 @@ impl Tenant<'_> {
     /// # Errors
     /// Connection and database errors only.
     pub async fn delete_claim(&self, id: Uuid) -> Result<bool> {
-        crate::tenant::call!(
-            self,
-            crate::tenant::Retry::Write,
-            "delete_claim",
-            "claims",
-            |client| Ok(claims::delete_claim().bind(client, &self.id(), &id).await? == 1)
+        self.run(
+            Access::Write,
+            tenant_span!(self, "delete_claim", "claims"),
+            |conn| {
+                Box::pin(async move {
+                    let client = conn.client();
+                    Ok(claims::delete_claim().bind(client, &self.id(), &id).await? == 1)
+                })
+            },
         )
+        .await
     }
 }
 

@@ -10,11 +10,13 @@ use truthgraph_queries::queries::embeddings;
 use truthgraph_vector_ref::VectorRef;
 use uuid::Uuid;
 
+use crate::call::Access;
 use crate::catalog;
 use crate::db::Transaction;
 use crate::error::{Error, Result};
 use crate::labels::EntityType;
 use crate::raw_sql;
+use crate::telemetry::tenant_span;
 use crate::tenant::Tenant;
 use crate::validate;
 
@@ -138,29 +140,33 @@ impl Tenant<'_> {
         validate::version("model_version", model_version)?;
         let dimension = self.database().embedding_dimension().await?;
         validate::vector("embedding", embedding.as_slice(), dimension)?;
-        crate::tenant::call!(
-            self,
-            crate::tenant::Retry::Write,
-            "upsert_embedding",
-            "embeddings",
-            |client| {
-                embeddings::upsert_embedding()
-                    .params(
-                        client,
-                        &embeddings::UpsertEmbeddingParams {
-                            tenant_id: self.id(),
-                            entity_type: entity_type.as_str(),
-                            entity_id,
-                            embedding: VectorRef::from(embedding),
-                            model_name,
-                            model_version,
-                        },
-                    )
-                    .one()
-                    .await
-                    .map_err(|e| entity_error(e, |_| "entity_id".into()))
-            }
+        self.run(
+            Access::Write,
+            tenant_span!(self, "upsert_embedding", "embeddings"),
+            |conn| {
+                Box::pin(async move {
+                    let client = conn.client();
+                    {
+                        embeddings::upsert_embedding()
+                            .params(
+                                client,
+                                &embeddings::UpsertEmbeddingParams {
+                                    tenant_id: self.id(),
+                                    entity_type: entity_type.as_str(),
+                                    entity_id,
+                                    embedding: VectorRef::from(embedding),
+                                    model_name,
+                                    model_version,
+                                },
+                            )
+                            .one()
+                            .await
+                            .map_err(|e| entity_error(e, |_| "entity_id".into()))
+                    }
+                })
+            },
         )
+        .await
     }
 
     /// The embedding of one entity of the tenant.
@@ -175,18 +181,22 @@ impl Tenant<'_> {
         entity_type: EntityType,
         entity_id: Uuid,
     ) -> Result<Option<Embedding>> {
-        crate::tenant::call!(
-            self,
-            crate::tenant::Retry::Read,
-            "get_embedding",
-            "embeddings",
-            |client| {
-                Ok(embeddings::get_embedding()
-                    .bind(client, &self.id(), &entity_type.as_str(), &entity_id)
-                    .opt()
-                    .await?)
-            }
+        self.run(
+            Access::Read,
+            tenant_span!(self, "get_embedding", "embeddings"),
+            |conn| {
+                Box::pin(async move {
+                    let client = conn.client();
+                    {
+                        Ok(embeddings::get_embedding()
+                            .bind(client, &self.id(), &entity_type.as_str(), &entity_id)
+                            .opt()
+                            .await?)
+                    }
+                })
+            },
         )
+        .await
     }
 
     /// Deletes the embedding of one entity; returns whether it existed.
@@ -194,18 +204,22 @@ impl Tenant<'_> {
     /// # Errors
     /// Connection and database errors only.
     pub async fn delete_embedding(&self, entity_type: EntityType, entity_id: Uuid) -> Result<bool> {
-        crate::tenant::call!(
-            self,
-            crate::tenant::Retry::Write,
-            "delete_embedding",
-            "embeddings",
-            |client| {
-                Ok(embeddings::delete_embedding()
-                    .bind(client, &self.id(), &entity_type.as_str(), &entity_id)
-                    .await?
-                    == 1)
-            }
+        self.run(
+            Access::Write,
+            tenant_span!(self, "delete_embedding", "embeddings"),
+            |conn| {
+                Box::pin(async move {
+                    let client = conn.client();
+                    {
+                        Ok(embeddings::delete_embedding()
+                            .bind(client, &self.id(), &entity_type.as_str(), &entity_id)
+                            .await?
+                            == 1)
+                    }
+                })
+            },
         )
+        .await
     }
 
     /// Embedding counts of the tenant per entity type, model and version.
@@ -216,18 +230,22 @@ impl Tenant<'_> {
     /// # Errors
     /// Connection and database errors only.
     pub async fn embedding_stats(&self) -> Result<Vec<EmbeddingStats>> {
-        crate::tenant::call!(
-            self,
-            crate::tenant::Retry::Read,
-            "embedding_stats",
-            "embeddings",
-            |client| {
-                Ok(embeddings::embedding_stats()
-                    .bind(client, &self.id())
-                    .all()
-                    .await?)
-            }
+        self.run(
+            Access::Read,
+            tenant_span!(self, "embedding_stats", "embeddings"),
+            |conn| {
+                Box::pin(async move {
+                    let client = conn.client();
+                    {
+                        Ok(embeddings::embedding_stats()
+                            .bind(client, &self.id())
+                            .all()
+                            .await?)
+                    }
+                })
+            },
         )
+        .await
     }
 
     /// Loads `rows` into `embeddings` (binary `COPY` into a staging table,
@@ -295,45 +313,50 @@ impl Tenant<'_> {
             return Ok(0);
         }
         let tenant = self.id();
-        crate::tenant::in_transaction!(
-            self,
-            crate::tenant::Retry::Write,
-            "bulk_load_embeddings",
-            "embeddings",
-            |tx| {
-                let mut indexes = Vec::new();
-                if options.rebuild_indexes {
-                    // Index builds take as long as they take; LOCAL ends with the
-                    // transaction, so the pooled connection keeps its timeout.
-                    tx.batch_execute(raw_sql::NO_STATEMENT_TIMEOUT_LOCAL)
-                        .await?;
-                    // Readers and writers wait for the commit rather than see the
-                    // table without its vector index.
-                    tx.batch_execute(raw_sql::LOCK_EMBEDDINGS).await?;
-                    indexes = catalog::embedding_indexes(tx).await?;
-                    for ix in &indexes {
-                        tx.batch_execute(&raw_sql::drop_index(&ix.index_name))
-                            .await?;
+        self.run_in_transaction(
+            Access::Write,
+            tenant_span!(self, "bulk_load_embeddings", "embeddings"),
+            |t| {
+                Box::pin(async move {
+                    let tx = t.tx();
+                    {
+                        let mut indexes = Vec::new();
+                        if options.rebuild_indexes {
+                            // Index builds take as long as they take; LOCAL ends with the
+                            // transaction, so the pooled connection keeps its timeout.
+                            tx.batch_execute(raw_sql::NO_STATEMENT_TIMEOUT_LOCAL)
+                                .await?;
+                            // Readers and writers wait for the commit rather than see the
+                            // table without its vector index.
+                            tx.batch_execute(raw_sql::LOCK_EMBEDDINGS).await?;
+                            indexes = catalog::embedding_indexes(tx).await?;
+                            for ix in &indexes {
+                                tx.batch_execute(&raw_sql::drop_index(&ix.index_name))
+                                    .await?;
+                            }
+                        }
+                        // The vector type's OID differs per database: ask the server.
+                        let vector_type = tx
+                            .prepare_cached(raw_sql::VECTOR_TYPE_PROBE)
+                            .await?
+                            .params()[0]
+                            .clone();
+                        let n =
+                            load_rows(tx, tenant, rows, vector_type, options.on_conflict).await?;
+                        for ix in &indexes {
+                            // The definition comes from pg_get_indexdef: same name, method,
+                            // operator class and parameters as the dropped index.
+                            tx.batch_execute(&ix.definition).await?;
+                        }
+                        if !indexes.is_empty() {
+                            tx.batch_execute(raw_sql::ANALYZE_EMBEDDINGS).await?;
+                        }
+                        Ok(n)
                     }
-                }
-                // The vector type's OID differs per database: ask the server.
-                let vector_type = tx
-                    .prepare_cached(raw_sql::VECTOR_TYPE_PROBE)
-                    .await?
-                    .params()[0]
-                    .clone();
-                let n = load_rows(tx, tenant, rows, vector_type, options.on_conflict).await?;
-                for ix in &indexes {
-                    // The definition comes from pg_get_indexdef: same name, method,
-                    // operator class and parameters as the dropped index.
-                    tx.batch_execute(&ix.definition).await?;
-                }
-                if !indexes.is_empty() {
-                    tx.batch_execute(raw_sql::ANALYZE_EMBEDDINGS).await?;
-                }
-                Ok(n)
-            }
+                })
+            },
         )
+        .await
     }
 }
 

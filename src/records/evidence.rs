@@ -6,8 +6,10 @@ use truthgraph_queries::queries::evidence;
 use uuid::Uuid;
 
 use super::{Cursor, in_input_order};
+use crate::call::Access;
 use crate::db::Transaction;
 use crate::error::Result;
+use crate::telemetry::tenant_span;
 use crate::tenant::Tenant;
 use crate::validate;
 
@@ -66,18 +68,22 @@ impl Tenant<'_> {
         validate::content("content", content)?;
         validate::storable("source_url", source_url)?;
         validate::max_chars("source_type", source_type, SOURCE_TYPE_MAX_CHARS)?;
-        crate::tenant::call!(
-            self,
-            crate::tenant::Retry::Write,
-            "insert_evidence",
-            "evidence",
-            |client| {
-                Ok(evidence::insert_evidence()
-                    .bind(client, &self.id(), &content, &source_url, &source_type)
-                    .one()
-                    .await?)
-            }
+        self.run(
+            Access::Write,
+            tenant_span!(self, "insert_evidence", "evidence"),
+            |conn| {
+                Box::pin(async move {
+                    let client = conn.client();
+                    {
+                        Ok(evidence::insert_evidence()
+                            .bind(client, &self.id(), &content, &source_url, &source_type)
+                            .one()
+                            .await?)
+                    }
+                })
+            },
         )
+        .await
     }
 
     /// Stores many pieces of evidence in one statement, all or nothing, and
@@ -105,16 +111,21 @@ impl Tenant<'_> {
         }
         let ids: Vec<Uuid> = rows.iter().map(|_| Uuid::new_v4()).collect();
         let rows: Vec<&NewEvidence> = rows.iter().collect();
-        crate::tenant::call!(
-            self,
-            crate::tenant::Retry::Write,
-            "insert_evidence_many",
-            "evidence",
-            |client| {
-                // One statement: atomic without a transaction of its own.
-                insert_batch(client, self.id(), &ids, &rows).await
-            }
+        let (ids, rows) = (&ids, &rows);
+        self.run(
+            Access::Write,
+            tenant_span!(self, "insert_evidence_many", "evidence"),
+            |conn| {
+                Box::pin(async move {
+                    let client = conn.client();
+                    {
+                        // One statement: atomic without a transaction of its own.
+                        insert_batch(client, self.id(), ids, rows).await
+                    }
+                })
+            },
         )
+        .await
     }
 
     /// Stores evidence under the ids given, inside the caller's transaction
@@ -153,18 +164,22 @@ impl Tenant<'_> {
     /// # Errors
     /// Connection and database errors only.
     pub async fn get_evidence(&self, id: Uuid) -> Result<Option<Evidence>> {
-        crate::tenant::call!(
-            self,
-            crate::tenant::Retry::Read,
-            "get_evidence",
-            "evidence",
-            |client| {
-                Ok(evidence::get_evidence()
-                    .bind(client, &self.id(), &id)
-                    .opt()
-                    .await?)
-            }
+        self.run(
+            Access::Read,
+            tenant_span!(self, "get_evidence", "evidence"),
+            |conn| {
+                Box::pin(async move {
+                    let client = conn.client();
+                    {
+                        Ok(evidence::get_evidence()
+                            .bind(client, &self.id(), &id)
+                            .opt()
+                            .await?)
+                    }
+                })
+            },
         )
+        .await
     }
 
     /// The tenant's evidence among `ids`, in the order of `ids`.
@@ -175,18 +190,22 @@ impl Tenant<'_> {
     /// # Errors
     /// Connection and database errors only.
     pub async fn get_evidence_many(&self, ids: &[Uuid]) -> Result<Vec<Evidence>> {
-        crate::tenant::call!(
-            self,
-            crate::tenant::Retry::Read,
-            "get_evidence_many",
-            "evidence",
-            |client| {
-                Ok(evidence::get_evidence_many()
-                    .bind(client, &self.id(), &ids)
-                    .all()
-                    .await?)
-            }
+        self.run(
+            Access::Read,
+            tenant_span!(self, "get_evidence_many", "evidence"),
+            |conn| {
+                Box::pin(async move {
+                    let client = conn.client();
+                    {
+                        Ok(evidence::get_evidence_many()
+                            .bind(client, &self.id(), &ids)
+                            .all()
+                            .await?)
+                    }
+                })
+            },
         )
+        .await
     }
 
     /// The tenant's evidence, newest first, with keyset paging as in
@@ -203,28 +222,32 @@ impl Tenant<'_> {
         after: Option<Cursor>,
     ) -> Result<Vec<Evidence>> {
         validate::limit(limit)?;
-        crate::tenant::call!(
-            self,
-            crate::tenant::Retry::Read,
-            "recent_evidence",
-            "evidence",
-            |client| {
-                Ok(match after {
-                    None => {
-                        evidence::recent_evidence()
-                            .bind(client, &self.id(), &limit)
-                            .all()
-                            .await?
-                    }
-                    Some((at, id)) => {
-                        evidence::recent_evidence_before()
-                            .bind(client, &self.id(), &at, &id, &limit)
-                            .all()
-                            .await?
+        self.run(
+            Access::Read,
+            tenant_span!(self, "recent_evidence", "evidence"),
+            |conn| {
+                Box::pin(async move {
+                    let client = conn.client();
+                    {
+                        Ok(match after {
+                            None => {
+                                evidence::recent_evidence()
+                                    .bind(client, &self.id(), &limit)
+                                    .all()
+                                    .await?
+                            }
+                            Some((at, id)) => {
+                                evidence::recent_evidence_before()
+                                    .bind(client, &self.id(), &at, &id, &limit)
+                                    .all()
+                                    .await?
+                            }
+                        })
                     }
                 })
-            }
+            },
         )
+        .await
     }
 
     /// Deletes a piece of evidence (its NLI rows, verdict links and embedding
@@ -233,18 +256,22 @@ impl Tenant<'_> {
     /// # Errors
     /// Connection and database errors only.
     pub async fn delete_evidence(&self, id: Uuid) -> Result<bool> {
-        crate::tenant::call!(
-            self,
-            crate::tenant::Retry::Write,
-            "delete_evidence",
-            "evidence",
-            |client| {
-                Ok(evidence::delete_evidence()
-                    .bind(client, &self.id(), &id)
-                    .await?
-                    == 1)
-            }
+        self.run(
+            Access::Write,
+            tenant_span!(self, "delete_evidence", "evidence"),
+            |conn| {
+                Box::pin(async move {
+                    let client = conn.client();
+                    {
+                        Ok(evidence::delete_evidence()
+                            .bind(client, &self.id(), &id)
+                            .await?
+                            == 1)
+                    }
+                })
+            },
         )
+        .await
     }
 }
 

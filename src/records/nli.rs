@@ -5,8 +5,10 @@ use truthgraph_queries::client::Params;
 use truthgraph_queries::queries::nli;
 use uuid::Uuid;
 
+use crate::call::Access;
 use crate::error::{Error, Result};
 use crate::labels::NliLabel;
+use crate::telemetry::tenant_span;
 use crate::tenant::Tenant;
 use crate::validate;
 
@@ -82,35 +84,39 @@ impl Tenant<'_> {
     pub async fn insert_nli_result(&self, r: &NewNliResult) -> Result<NliResult> {
         let tenant = self.id();
         r.validate(None)?;
-        crate::tenant::call!(
-            self,
-            crate::tenant::Retry::Write,
-            "insert_nli_result",
-            "nli_results",
-            |client| {
-                nli::insert_nli_result()
-                    .params(
-                        client,
-                        &nli::InsertNliResultParams {
-                            label: r.label.as_str(),
-                            confidence: r.confidence,
-                            entailment_score: r.entailment_score,
-                            contradiction_score: r.contradiction_score,
-                            neutral_score: r.neutral_score,
-                            model_name: r.model_name.as_str(),
-                            model_version: r.model_version.as_deref(),
-                            premise_text: r.premise_text.as_str(),
-                            hypothesis_text: r.hypothesis_text.as_str(),
-                            evidence_id: r.evidence_id,
-                            tenant_id: tenant,
-                            claim_id: r.claim_id,
-                        },
-                    )
-                    .opt()
-                    .await?
-                    .ok_or_else(|| missing_pair(tenant, r.claim_id, r.evidence_id))
-            }
+        self.run(
+            Access::Write,
+            tenant_span!(self, "insert_nli_result", "nli_results"),
+            |conn| {
+                Box::pin(async move {
+                    let client = conn.client();
+                    {
+                        nli::insert_nli_result()
+                            .params(
+                                client,
+                                &nli::InsertNliResultParams {
+                                    label: r.label.as_str(),
+                                    confidence: r.confidence,
+                                    entailment_score: r.entailment_score,
+                                    contradiction_score: r.contradiction_score,
+                                    neutral_score: r.neutral_score,
+                                    model_name: r.model_name.as_str(),
+                                    model_version: r.model_version.as_deref(),
+                                    premise_text: r.premise_text.as_str(),
+                                    hypothesis_text: r.hypothesis_text.as_str(),
+                                    evidence_id: r.evidence_id,
+                                    tenant_id: tenant,
+                                    claim_id: r.claim_id,
+                                },
+                            )
+                            .opt()
+                            .await?
+                            .ok_or_else(|| missing_pair(tenant, r.claim_id, r.evidence_id))
+                    }
+                })
+            },
         )
+        .await
     }
 
     /// Stores many NLI predictions in one statement, all or nothing. Returns
@@ -152,28 +158,34 @@ impl Tenant<'_> {
             tenant_id: tenant,
         };
         let expected = results.len();
+        let params = &params;
         // One statement, so atomic by itself; the transaction lets us undo it
         // when some rows were skipped for naming another tenant's claim/evidence.
-        crate::tenant::in_transaction!(
-            self,
-            crate::tenant::Retry::Write,
-            "insert_nli_results",
-            "nli_results",
-            |tx| {
-                let rows = nli::insert_nli_results().params(tx, &params).all().await?;
-                if rows.len() != expected {
-                    return Err(Error::MissingReference {
-                        constraint: "nli_results_claim_id_fkey/nli_results_evidence_id_fkey".into(),
-                        message: format!(
-                            "{} of {expected} results name a claim or evidence that is not \
+        self.run_in_transaction(
+            Access::Write,
+            tenant_span!(self, "insert_nli_results", "nli_results"),
+            |t| {
+                Box::pin(async move {
+                    let tx = t.tx();
+                    {
+                        let rows = nli::insert_nli_results().params(tx, params).all().await?;
+                        if rows.len() != expected {
+                            return Err(Error::MissingReference {
+                                constraint:
+                                    "nli_results_claim_id_fkey/nli_results_evidence_id_fkey".into(),
+                                message: format!(
+                                    "{} of {expected} results name a claim or evidence that is not \
                      tenant {tenant:?}'s; nothing was written",
-                            expected - rows.len()
-                        ),
-                    });
-                }
-                Ok(rows)
-            }
+                                    expected - rows.len()
+                                ),
+                            });
+                        }
+                        Ok(rows)
+                    }
+                })
+            },
         )
+        .await
     }
 
     /// A claim's NLI results, newest first.
@@ -186,18 +198,22 @@ impl Tenant<'_> {
     /// tenant's gives an empty list).
     pub async fn nli_results_for_claim(&self, claim_id: Uuid) -> Result<Vec<NliResult>> {
         let tenant = self.id();
-        crate::tenant::call!(
-            self,
-            crate::tenant::Retry::Read,
-            "nli_results_for_claim",
-            "nli_results",
-            |client| {
-                Ok(nli::nli_results_for_claim()
-                    .bind(client, &tenant, &claim_id)
-                    .all()
-                    .await?)
-            }
+        self.run(
+            Access::Read,
+            tenant_span!(self, "nli_results_for_claim", "nli_results"),
+            |conn| {
+                Box::pin(async move {
+                    let client = conn.client();
+                    {
+                        Ok(nli::nli_results_for_claim()
+                            .bind(client, &tenant, &claim_id)
+                            .all()
+                            .await?)
+                    }
+                })
+            },
         )
+        .await
     }
 
     /// The NLI results of one claim/evidence pair, newest first.
@@ -214,18 +230,22 @@ impl Tenant<'_> {
         evidence_id: Uuid,
     ) -> Result<Vec<NliResult>> {
         let tenant = self.id();
-        crate::tenant::call!(
-            self,
-            crate::tenant::Retry::Read,
-            "nli_results_for_pair",
-            "nli_results",
-            |client| {
-                Ok(nli::nli_results_for_pair()
-                    .bind(client, &tenant, &claim_id, &evidence_id)
-                    .all()
-                    .await?)
-            }
+        self.run(
+            Access::Read,
+            tenant_span!(self, "nli_results_for_pair", "nli_results"),
+            |conn| {
+                Box::pin(async move {
+                    let client = conn.client();
+                    {
+                        Ok(nli::nli_results_for_pair()
+                            .bind(client, &tenant, &claim_id, &evidence_id)
+                            .all()
+                            .await?)
+                    }
+                })
+            },
         )
+        .await
     }
 
     /// The tenant's newest NLI results with `label`.
@@ -243,18 +263,22 @@ impl Tenant<'_> {
     ) -> Result<Vec<NliResult>> {
         let tenant = self.id();
         validate::limit(limit)?;
-        crate::tenant::call!(
-            self,
-            crate::tenant::Retry::Read,
-            "nli_results_by_label",
-            "nli_results",
-            |client| {
-                Ok(nli::nli_results_by_label()
-                    .bind(client, &tenant, &label.as_str(), &limit)
-                    .all()
-                    .await?)
-            }
+        self.run(
+            Access::Read,
+            tenant_span!(self, "nli_results_by_label", "nli_results"),
+            |conn| {
+                Box::pin(async move {
+                    let client = conn.client();
+                    {
+                        Ok(nli::nli_results_by_label()
+                            .bind(client, &tenant, &label.as_str(), &limit)
+                            .all()
+                            .await?)
+                    }
+                })
+            },
         )
+        .await
     }
 }
 

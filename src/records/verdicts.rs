@@ -5,8 +5,10 @@ use truthgraph_queries::client::Params;
 use truthgraph_queries::queries::verdicts;
 use uuid::Uuid;
 
+use crate::call::Access;
 use crate::error::{Error, Result};
 use crate::labels::{Relationship, VerdictLabel};
+use crate::telemetry::tenant_span;
 use crate::tenant::Tenant;
 use crate::validate;
 
@@ -35,26 +37,32 @@ impl Tenant<'_> {
             validate::score("confidence", c)?;
         }
         validate::storable("reasoning", reasoning)?;
-        crate::tenant::call!(
-            self,
-            crate::tenant::Retry::Write,
-            "insert_verdict",
-            "verdicts",
-            |client| {
-                verdicts::insert_verdict()
-                    .bind(
-                        client,
-                        &verdict.map(VerdictLabel::as_str),
-                        &confidence,
-                        &reasoning,
-                        &claim_id,
-                        &tenant,
-                    )
-                    .opt()
-                    .await?
-                    .ok_or_else(|| not_found(format!("claim {claim_id} of tenant {tenant:?}")))
-            }
+        self.run(
+            Access::Write,
+            tenant_span!(self, "insert_verdict", "verdicts"),
+            |conn| {
+                Box::pin(async move {
+                    let client = conn.client();
+                    {
+                        verdicts::insert_verdict()
+                            .bind(
+                                client,
+                                &verdict.map(VerdictLabel::as_str),
+                                &confidence,
+                                &reasoning,
+                                &claim_id,
+                                &tenant,
+                            )
+                            .opt()
+                            .await?
+                            .ok_or_else(|| {
+                                not_found(format!("claim {claim_id} of tenant {tenant:?}"))
+                            })
+                    }
+                })
+            },
         )
+        .await
     }
 
     /// Links a piece of evidence to a Phase 1 verdict.
@@ -73,12 +81,10 @@ impl Tenant<'_> {
         if let Some(c) = confidence {
             validate::score("confidence", c)?;
         }
-        crate::tenant::call!(
-            self,
-            crate::tenant::Retry::Write,
-            "link_verdict_evidence",
-            "verdict_evidence",
-            |client| {
+        self.run(Access::Write, tenant_span!(self, "link_verdict_evidence", "verdict_evidence"), |conn| {
+    Box::pin(async move {
+        let client = conn.client();
+        {
                 let n = verdicts::link_verdict_evidence()
                     .params(
                         client,
@@ -99,7 +105,9 @@ impl Tenant<'_> {
                     )))
                 }
             }
-        )
+    })
+})
+.await
     }
 
     /// The newest Phase 1 verdict of a claim with its evidence and relationships.
@@ -115,25 +123,29 @@ impl Tenant<'_> {
         claim_id: Uuid,
     ) -> Result<Option<(Verdict, Vec<VerdictEvidence>)>> {
         let tenant = self.id();
-        crate::tenant::call!(
-            self,
-            crate::tenant::Retry::Read,
-            "latest_verdict",
-            "verdicts",
-            |client| {
-                let Some(v) = verdicts::latest_verdict()
-                    .bind(client, &tenant, &claim_id)
-                    .opt()
-                    .await?
-                else {
-                    return Ok(None);
-                };
-                let links = verdicts::verdict_evidence()
-                    .bind(client, &tenant, &v.id)
-                    .all()
-                    .await?;
-                Ok(Some((v, links)))
-            }
+        self.run(
+            Access::Read,
+            tenant_span!(self, "latest_verdict", "verdicts"),
+            |conn| {
+                Box::pin(async move {
+                    let client = conn.client();
+                    {
+                        let Some(v) = verdicts::latest_verdict()
+                            .bind(client, &tenant, &claim_id)
+                            .opt()
+                            .await?
+                        else {
+                            return Ok(None);
+                        };
+                        let links = verdicts::verdict_evidence()
+                            .bind(client, &tenant, &v.id)
+                            .all()
+                            .await?;
+                        Ok(Some((v, links)))
+                    }
+                })
+            },
         )
+        .await
     }
 }

@@ -5,8 +5,10 @@ use truthgraph_queries::client::Params;
 use truthgraph_queries::queries::{nli, verification};
 use uuid::Uuid;
 
+use crate::call::Access;
 use crate::error::{Error, Result};
 use crate::labels::{RetrievalMethod, VerdictLabel};
+use crate::telemetry::tenant_span;
 use crate::tenant::Tenant;
 use crate::validate;
 
@@ -89,38 +91,45 @@ impl Tenant<'_> {
     ) -> Result<VerificationResult> {
         let tenant = self.id();
         r.validate()?;
-        let stored = crate::tenant::call!(
-            self,
-            crate::tenant::Retry::Write,
-            "insert_verification_result",
-            "verification_results",
-            |client| {
-                Ok(verification::insert_verification_result()
-                    .params(
-                        client,
-                        &verification::InsertVerificationResultParams {
-                            verdict: r.verdict.as_str(),
-                            confidence: r.confidence,
-                            support_score: r.support_score,
-                            refute_score: r.refute_score,
-                            neutral_score: r.neutral_score,
-                            evidence_count: r.evidence_count,
-                            supporting_evidence_count: r.supporting_evidence_count,
-                            refuting_evidence_count: r.refuting_evidence_count,
-                            neutral_evidence_count: r.neutral_evidence_count,
-                            reasoning: r.reasoning.as_deref(),
-                            nli_result_ids: Some(&r.nli_result_ids),
-                            pipeline_version: r.pipeline_version.as_deref(),
-                            retrieval_method: r.retrieval_method.map(RetrievalMethod::as_str),
-                            claim_id: r.claim_id,
-                            tenant_id: tenant,
-                        },
-                    )
-                    .opt()
-                    .await?
-                    .ok_or(()))
-            }
-        )?;
+        let stored = self
+            .run(
+                Access::Write,
+                tenant_span!(self, "insert_verification_result", "verification_results"),
+                |conn| {
+                    Box::pin(async move {
+                        let client = conn.client();
+                        {
+                            Ok(verification::insert_verification_result()
+                                .params(
+                                    client,
+                                    &verification::InsertVerificationResultParams {
+                                        verdict: r.verdict.as_str(),
+                                        confidence: r.confidence,
+                                        support_score: r.support_score,
+                                        refute_score: r.refute_score,
+                                        neutral_score: r.neutral_score,
+                                        evidence_count: r.evidence_count,
+                                        supporting_evidence_count: r.supporting_evidence_count,
+                                        refuting_evidence_count: r.refuting_evidence_count,
+                                        neutral_evidence_count: r.neutral_evidence_count,
+                                        reasoning: r.reasoning.as_deref(),
+                                        nli_result_ids: Some(&r.nli_result_ids),
+                                        pipeline_version: r.pipeline_version.as_deref(),
+                                        retrieval_method: r
+                                            .retrieval_method
+                                            .map(RetrievalMethod::as_str),
+                                        claim_id: r.claim_id,
+                                        tenant_id: tenant,
+                                    },
+                                )
+                                .opt()
+                                .await?
+                                .ok_or(()))
+                        }
+                    })
+                },
+            )
+            .await?;
         match stored {
             Ok(row) => Ok(row),
             Err(()) => Err(self.refused_verification(r).await?),
@@ -137,18 +146,23 @@ impl Tenant<'_> {
             });
         }
         let ids = &r.nli_result_ids;
-        let known = crate::tenant::call!(
-            self,
-            crate::tenant::Retry::Read,
-            "tenant_nli_result_ids",
-            "nli_results",
-            |client| {
-                Ok(nli::tenant_nli_result_ids()
-                    .bind(client, &ids, &self.id())
-                    .all()
-                    .await?)
-            }
-        )?;
+        let known = self
+            .run(
+                Access::Read,
+                tenant_span!(self, "tenant_nli_result_ids", "nli_results"),
+                |conn| {
+                    Box::pin(async move {
+                        let client = conn.client();
+                        {
+                            Ok(nli::tenant_nli_result_ids()
+                                .bind(client, &ids, &self.id())
+                                .all()
+                                .await?)
+                        }
+                    })
+                },
+            )
+            .await?;
         let field = match ids.iter().position(|id| !known.contains(id)) {
             Some(i) => format!("nli_result_ids[{i}]"),
             None => "nli_result_ids".into(),
@@ -172,18 +186,22 @@ impl Tenant<'_> {
         claim_id: Uuid,
     ) -> Result<Option<VerificationResult>> {
         let tenant = self.id();
-        crate::tenant::call!(
-            self,
-            crate::tenant::Retry::Read,
-            "latest_verification_result",
-            "verification_results",
-            |client| {
-                Ok(verification::latest_verification_result()
-                    .bind(client, &tenant, &claim_id)
-                    .opt()
-                    .await?)
-            }
+        self.run(
+            Access::Read,
+            tenant_span!(self, "latest_verification_result", "verification_results"),
+            |conn| {
+                Box::pin(async move {
+                    let client = conn.client();
+                    {
+                        Ok(verification::latest_verification_result()
+                            .bind(client, &tenant, &claim_id)
+                            .opt()
+                            .await?)
+                    }
+                })
+            },
         )
+        .await
     }
 
     /// Every verification result of a claim, newest first.
@@ -196,18 +214,22 @@ impl Tenant<'_> {
     /// tenant's gives an empty list).
     pub async fn verification_history(&self, claim_id: Uuid) -> Result<Vec<VerificationResult>> {
         let tenant = self.id();
-        crate::tenant::call!(
-            self,
-            crate::tenant::Retry::Read,
-            "verification_history",
-            "verification_results",
-            |client| {
-                Ok(verification::verification_history()
-                    .bind(client, &tenant, &claim_id)
-                    .all()
-                    .await?)
-            }
+        self.run(
+            Access::Read,
+            tenant_span!(self, "verification_history", "verification_results"),
+            |conn| {
+                Box::pin(async move {
+                    let client = conn.client();
+                    {
+                        Ok(verification::verification_history()
+                            .bind(client, &tenant, &claim_id)
+                            .all()
+                            .await?)
+                    }
+                })
+            },
         )
+        .await
     }
 
     /// The tenant's results with `verdict`, most confident first.
@@ -225,17 +247,25 @@ impl Tenant<'_> {
     ) -> Result<Vec<VerificationResult>> {
         let tenant = self.id();
         validate::limit(limit)?;
-        crate::tenant::call!(
-            self,
-            crate::tenant::Retry::Read,
-            "verification_results_by_verdict",
-            "verification_results",
-            |client| {
-                Ok(verification::verification_results_by_verdict()
-                    .bind(client, &tenant, &verdict.as_str(), &limit)
-                    .all()
-                    .await?)
-            }
+        self.run(
+            Access::Read,
+            tenant_span!(
+                self,
+                "verification_results_by_verdict",
+                "verification_results"
+            ),
+            |conn| {
+                Box::pin(async move {
+                    let client = conn.client();
+                    {
+                        Ok(verification::verification_results_by_verdict()
+                            .bind(client, &tenant, &verdict.as_str(), &limit)
+                            .all()
+                            .await?)
+                    }
+                })
+            },
         )
+        .await
     }
 }

@@ -244,7 +244,7 @@ async fn dimension_switch_recreates_indexes_and_refuses_with_rows() {
         .unwrap();
     // With rows, the switch is refused and nothing changes.
     assert!(
-        matches!(t.db.set_dimension(1536).await, Err(Error::Migration(m)) if m.contains("1 rows"))
+        matches!(t.db.set_dimension(1536).await, Err(Error::Migration { message: m, .. }) if m.contains("1 rows"))
     );
     assert_eq!(t.db.status().await.unwrap().dimension, Some(384));
     assert!(

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use serde_json::{Value, json};
 use truthgraph_db::Database;
 use truthgraph_db::catalog::{self, VectorIndex, index_option, is_build_leftover, version_lt};
-use truthgraph_db::maintenance::recommended_lists;
+use truthgraph_db::index_build::recommended_lists;
 use truthgraph_db::migrate::{VersionState, status::PGVECTOR_RECOMMENDED};
 use truthgraph_db::settings::Origin;
 

@@ -5,12 +5,11 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::str::FromStr;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
+use deadpool_postgres::Pool;
 use tokio_postgres::NoTls;
 #[cfg(feature = "embedded")]
 use truthgraph_pg_embed::EmbeddedServer;
@@ -18,11 +17,14 @@ use truthgraph_pg_embed::EmbeddedServer;
 use crate::catalog;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::migrate::{self, Adoption, SchemaStatus};
-use crate::raw_sql;
-use crate::replica::{Replica, Verdict, WalToken};
+use crate::pool::{self, new_pool};
+use crate::replica::{Replicas, WalToken, wal_insert_position};
 use crate::settings::{self, SearchDefaults};
-use crate::telemetry::{Peer, db_span, traced};
+use crate::telemetry::{Peer, Telemetry, db_span, traced};
+
+mod schema;
+
+pub use crate::pool::Client;
 
 /// What keeps an embedded server alive while handles exist (nothing without
 /// the `embedded` feature).
@@ -34,15 +36,12 @@ type ServerGuard = Option<std::convert::Infallible>;
 /// A transaction on a pooled connection, as passed to [`Database::transaction`].
 pub type Transaction<'a> = deadpool_postgres::Transaction<'a>;
 
-/// A pooled connection; the generated query functions accept it directly.
-pub type Client = Object;
-
 /// The future a [`Database::transaction`] closure returns.
 pub type TxFuture<'t, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 't>>;
 
 /// Ends `tx` as `out` says: commits on `Ok`, rolls back on `Err` (whose
 /// error is returned).
-pub(crate) async fn finish<T>(tx: Transaction<'_>, out: Result<T>) -> Result<T> {
+pub(crate) async fn commit_or_rollback<T>(tx: Transaction<'_>, out: Result<T>) -> Result<T> {
     match out {
         Ok(value) => {
             tx.commit().await?;
@@ -63,9 +62,7 @@ pub(crate) async fn finish<T>(tx: Transaction<'_>, out: Result<T>) -> Result<T> 
 pub struct Database {
     pool: Pool,
     /// The read replicas, each with its pool.
-    replicas: Arc<Vec<Replica>>,
-    /// Round-robin cursor over `replicas`.
-    next_replica: Arc<AtomicUsize>,
+    replicas: Arc<Replicas>,
     config: Arc<Config>,
     url: String,
     /// Dimension of `embeddings.embedding`, read at open and after every
@@ -79,8 +76,8 @@ pub struct Database {
     tenant_setting: Arc<AtomicBool>,
     /// Keeps an embedded server alive for as long as a handle exists.
     server: ServerGuard,
-    /// Where the spans say the database is.
-    peer: Arc<Peer>,
+    /// What the spans of this handle say (peer, slow-call threshold).
+    telemetry: Arc<Telemetry>,
     /// Set by [`Database::close_with_deadline`], for every clone.
     closed: Arc<AtomicBool>,
 }
@@ -155,14 +152,7 @@ impl Database {
         url: &str,
         server: ServerGuard,
     ) -> Result<Self> {
-        let mut pg = tokio_postgres::Config::from_str(url).map_err(|e| Error::Config {
-            name: "DATABASE_URL",
-            reason: format!("{e}"),
-        })?;
-        pg.connect_timeout(config.connect_timeout);
-        if pg.get_application_name().is_none() {
-            pg.application_name("truthgraph-db");
-        }
+        let pg = pool::connection_config(url, "DATABASE_URL", config)?;
         // One connection outside the pool checks the URL and the login, and
         // reads what every pooled connection must start with.
         let (dimension, search, bypasses_rls) = {
@@ -180,50 +170,27 @@ impl Database {
             let _ = conn.await;
             read?
         };
-        // Startup options, not session SETs: they are in force from the first
-        // statement, survive RESET ALL and pool recycling, and cannot leak
-        // from one borrower to the next.
-        let mut options = pg.get_options().unwrap_or("").to_string();
-        if !config.statement_timeout.is_zero() {
-            options.push_str(&format!(
-                " -c statement_timeout={}",
-                config.statement_timeout.as_millis()
-            ));
-        }
-        options.push(' ');
-        options.push_str(&search.startup_options());
-        pg.options(options.trim());
-        let peer = Arc::new(Peer::of(&pg));
         // The replicas start with the same settings: the primary's
         // `truthgraph_settings` is theirs too (it replicates).
-        let mut replica_options = String::new();
-        if !config.statement_timeout.is_zero() {
-            replica_options.push_str(&format!(
-                "-c statement_timeout={} ",
-                config.statement_timeout.as_millis()
-            ));
-        }
-        replica_options.push_str(&search.startup_options());
-        let replicas = config
-            .replica_urls
-            .iter()
-            .map(|u| Replica::new(config, u, &replica_options))
-            .collect::<Result<Vec<_>>>()?;
-        let pool = new_pool(pg, config)?;
-        let db = Database {
+        let options = pool::startup_options(config, &search.startup_options());
+        let replicas = Replicas::new(config, &options)?;
+        let telemetry = Telemetry {
+            peer: Peer::of(&pg),
+            slow_query_threshold: config.slow_query_threshold,
+        };
+        let pool = new_pool(pool::with_startup_options(pg, &options), config)?;
+        Ok(Database {
             pool,
             replicas: Arc::new(replicas),
-            next_replica: Arc::new(AtomicUsize::new(0)),
             config: Arc::new(config.clone()),
             url: url.to_string(),
             dimension: Arc::new(RwLock::new(dimension)),
             search: Arc::new(search),
             tenant_setting: Arc::new(AtomicBool::new(!bypasses_rls)),
             server,
-            peer,
+            telemetry: Arc::new(telemetry),
             closed: Arc::new(AtomicBool::new(false)),
-        };
-        Ok(db)
+        })
     }
 
     /// Borrows a connection from the primary's pool.
@@ -237,17 +204,12 @@ impl Database {
         if self.is_closed() {
             return Err(Error::Closed);
         }
-        self.pool
-            .get()
-            .await
-            .map_err(|e| Error::from_pool(e, self.config.pool_timeout))
+        pool::borrow(&self.pool, &self.config).await
     }
 
-    /// Borrows a connection for one single-statement read: from a replica
-    /// (round robin) that is up, not lagging and, given `after`, has
-    /// replayed that position (waiting up to [`Config::replica_wait`]), else
-    /// from the primary. Returns the index of the replica, if it was one.
-    /// See [`crate::replica`].
+    /// Borrows a connection for one single-statement read: from a usable
+    /// replica ([`Replicas::lend`]), else from the primary. Returns the
+    /// index of the replica, if it was one. See [`crate::replica`].
     pub(crate) async fn read_client(
         &self,
         after: Option<WalToken>,
@@ -255,67 +217,16 @@ impl Database {
         if self.is_closed() {
             return Err(Error::Closed);
         }
-        let n = self.replicas.len();
-        let start = if n > 0 {
-            self.next_replica.fetch_add(1, Ordering::Relaxed)
-        } else {
-            0
-        };
-        for k in 0..n {
-            let i = (start + k) % n;
-            let replica = &self.replicas[i];
-            // A check's guard lives to the end of this turn.
-            let check = match replica.verdict() {
-                Verdict::Skip => continue,
-                Verdict::Usable => None,
-                Verdict::Check(guard) => Some(guard),
-            };
-            let client = match replica.pool.get().await {
-                Ok(c) => c,
-                Err(e) => {
-                    replica.failed(&e);
-                    continue;
-                }
-            };
-            if check.is_some() {
-                let primary = self.primary_lsn().await.ok();
-                if !replica
-                    .check(&client, primary, self.config.replica_max_lag)
-                    .await
-                {
-                    continue;
-                }
-            }
-            if let Some(token) = after
-                && !replica
-                    .wait_for(&client, token, self.config.replica_wait)
-                    .await
-            {
-                // Another replica is unlikely to be further ahead: read
-                // from the primary rather than wait again.
-                break;
-            }
-            return Ok((client, Some(i)));
+        match self.replicas.lend(after, &self.config, &self.pool).await {
+            Some((client, i)) => Ok((client, Some(i))),
+            None => Ok((self.client().await?, None)),
         }
-        Ok((self.client().await?, None))
-    }
-
-    /// The primary's current WAL insert position: past every commit record,
-    /// even of asynchronous commits not yet written out.
-    async fn primary_lsn(&self) -> Result<tokio_postgres::types::PgLsn> {
-        let client = self.client().await?;
-        Ok(client
-            .query_one("SELECT pg_current_wal_insert_lsn()", &[])
-            .await?
-            .get(0))
     }
 
     /// Marks replica `i` down until its next check (a call on it lost its
     /// connection or was cancelled by recovery).
     pub(crate) fn replica_failed(&self, i: usize, why: &dyn std::fmt::Display) {
-        if let Some(r) = self.replicas.get(i) {
-            r.failed(why);
-        }
+        self.replicas.failed(i, why);
     }
 
     /// A token for read-your-writes: the primary's WAL insert position
@@ -339,18 +250,13 @@ impl Database {
     /// # Ok(()) }
     /// ```
     pub async fn write_token(&self) -> Result<WalToken> {
-        let client = self.client().await?;
-        let lsn: tokio_postgres::types::PgLsn = client
-            .query_one("SELECT pg_current_wal_insert_lsn()", &[])
-            .await?
-            .get(0);
-        Ok(lsn.into())
+        wal_insert_position(&self.client().await?).await
     }
 
     /// The pools of the read replicas, in the order of
     /// [`Config::replica_urls`], for callers that check them themselves.
     pub fn replica_pools(&self) -> Vec<&Pool> {
-        self.replicas.iter().map(|r| &r.pool).collect()
+        self.replicas.pools().collect()
     }
 
     /// Runs `f` in a transaction: commits when it returns `Ok`, rolls back
@@ -378,12 +284,12 @@ impl Database {
         T: Send,
         F: for<'t> FnOnce(&'t Transaction<'t>) -> TxFuture<'t, T> + Send,
     {
-        traced(self, db_span!(self, "transaction"), async {
+        traced(db_span!(self.telemetry(), "transaction"), async {
             let mut client = self.client().await?;
             let tx = client.transaction().await?;
             // On panic `tx` is dropped unfinished, and tokio-postgres rolls it back.
             let out = f(&tx).await;
-            finish(tx, out).await
+            commit_or_rollback(tx, out).await
         })
         .await
     }
@@ -419,9 +325,9 @@ impl Database {
         self.tenant_setting.load(Ordering::Relaxed)
     }
 
-    /// Where the spans of this handle say the database is.
-    pub(crate) fn peer(&self) -> &Peer {
-        &self.peer
+    /// What the spans of this handle say (see [`crate::telemetry`]).
+    pub(crate) fn telemetry(&self) -> &Telemetry {
+        &self.telemetry
     }
 
     /// Whether [`Database::close`] or [`Database::close_with_deadline`] was
@@ -433,128 +339,6 @@ impl Database {
     /// Whether this handle runs on an embedded server it started.
     pub fn is_embedded(&self) -> bool {
         self.server.is_some()
-    }
-
-    /// The dimension of `embeddings.embedding`: read at open and after each
-    /// schema change through this handle, so a search or write does not ask
-    /// the catalog. When the table did not exist then (a database migrated
-    /// by another process since), it is read now.
-    ///
-    /// # Errors
-    /// [`Error::Migration`] when the `embeddings` table does not exist yet.
-    pub async fn embedding_dimension(&self) -> Result<usize> {
-        if let Some(d) = *self.dimension.read().expect("dimension lock") {
-            return Ok(d);
-        }
-        self.refresh_dimension().await?.ok_or_else(|| {
-            Error::Migration("the embeddings table does not exist; run migrate first".into())
-        })
-    }
-
-    /// Reads the dimension from the catalog into the cache.
-    async fn refresh_dimension(&self) -> Result<Option<usize>> {
-        let client = self.client().await?;
-        let d = catalog::read_dimension(&client).await?;
-        *self.dimension.write().expect("dimension lock") = d;
-        Ok(d)
-    }
-
-    /// Runs `f` on a dedicated connection without `statement_timeout` (an
-    /// index build or table rewrite can take longer than any query should),
-    /// then retires that connection, so the setting never reaches another
-    /// borrower, clears every pooled statement cache (DDL can change the
-    /// result types of cached statements) and re-reads the dimension.
-    pub(crate) async fn with_schema_connection<T>(
-        &self,
-        f: impl AsyncFnOnce(&mut tokio_postgres::Client) -> Result<T>,
-    ) -> Result<T> {
-        let mut conn = self.client().await?;
-        let out = match conn.batch_execute(raw_sql::NO_STATEMENT_TIMEOUT).await {
-            Ok(()) => f(&mut conn).await,
-            Err(e) => Err(e.into()),
-        };
-        // Whatever `f` did (or half did), re-read the dimension on this same
-        // connection, before it is retired.
-        let dimension = catalog::read_dimension(&**conn).await;
-        if let Ok(bypasses) = catalog::bypasses_row_security(&**conn).await {
-            self.tenant_setting.store(!bypasses, Ordering::Relaxed);
-        }
-        drop(Object::take(conn));
-        self.pool.manager().statement_caches.clear();
-        for r in self.replicas.iter() {
-            r.pool.manager().statement_caches.clear();
-        }
-        *self.dimension.write().expect("dimension lock") =
-            dimension.as_ref().ok().copied().flatten();
-        let value = out?;
-        dimension?;
-        Ok(value)
-    }
-
-    /// Applies pending migrations up to `target` (latest when `None`); see
-    /// [`migrate::migrate`].
-    ///
-    /// # Errors
-    /// As [`migrate::migrate`].
-    pub async fn migrate(&self, target: Option<i32>) -> Result<Vec<i32>> {
-        traced(
-            self,
-            db_span!(self, "migrate"),
-            self.with_schema_connection(async |c| migrate::migrate(c, target).await),
-        )
-        .await
-    }
-
-    /// Rolls back to `target`; see [`migrate::rollback`].
-    ///
-    /// # Errors
-    /// As [`migrate::rollback`].
-    pub async fn rollback(&self, target: i32) -> Result<Vec<i32>> {
-        traced(
-            self,
-            db_span!(self, "rollback"),
-            self.with_schema_connection(async |c| migrate::rollback(c, target).await),
-        )
-        .await
-    }
-
-    /// Adopts a Python-created database; see [`migrate::adopt()`].
-    ///
-    /// # Errors
-    /// As [`migrate::adopt()`].
-    pub async fn adopt(&self) -> Result<Adoption> {
-        traced(
-            self,
-            db_span!(self, "adopt"),
-            self.with_schema_connection(async |c| migrate::adopt(c).await),
-        )
-        .await
-    }
-
-    /// Switches the embedding dimension; see [`migrate::set_dimension`].
-    /// Returns the previous dimension.
-    ///
-    /// # Errors
-    /// As [`migrate::set_dimension`].
-    pub async fn set_dimension(&self, dimension: usize) -> Result<usize> {
-        traced(
-            self,
-            db_span!(self, "set_dimension"),
-            self.with_schema_connection(async |c| migrate::set_dimension(c, dimension).await),
-        )
-        .await
-    }
-
-    /// Versions, tables, vector indexes and pgvector version.
-    ///
-    /// # Errors
-    /// Connection and database errors only.
-    pub async fn status(&self) -> Result<SchemaStatus> {
-        traced(self, db_span!(self, "status"), async {
-            let client = self.client().await?;
-            SchemaStatus::read(&client).await
-        })
-        .await
     }
 
     /// Shuts down gracefully: from now on this handle and every clone refuse
@@ -587,8 +371,8 @@ impl Database {
             still_busy = busy();
         }
         self.pool.close();
-        for r in self.replicas.iter() {
-            r.pool.close();
+        for p in self.replicas.pools() {
+            p.close();
         }
         CloseReport {
             waited: started.elapsed(),
@@ -609,23 +393,4 @@ impl Database {
             let _ = tokio::task::spawn_blocking(move || server.stop()).await;
         }
     }
-}
-
-/// A pool of connections made with `pg`, sized and timed by `config`.
-pub(crate) fn new_pool(pg: tokio_postgres::Config, config: &Config) -> Result<Pool> {
-    let manager = Manager::from_config(
-        pg,
-        NoTls,
-        ManagerConfig {
-            recycling_method: RecyclingMethod::Fast,
-        },
-    );
-    Pool::builder(manager)
-        .max_size(config.pool_max_size)
-        .runtime(Runtime::Tokio1)
-        .wait_timeout(Some(config.pool_timeout))
-        .create_timeout(Some(config.connect_timeout))
-        .recycle_timeout(Some(config.connect_timeout))
-        .build()
-        .map_err(|e| Error::Pool(e.to_string()))
 }

@@ -10,11 +10,17 @@
 
 use crate::error::{Error, Result};
 
+mod search;
+mod vector;
+
+pub use search::{
+    MAX_K, MAX_QUERY_TEXT_CHARS, candidates, ef_search, filter, k, probes, query_text, similarity,
+    weight,
+};
+pub use vector::{MAX_VECTOR_NORM, MIN_VECTOR_NORM, vector};
+
 /// Largest page size of the list methods (`limit`).
 pub const MAX_LIMIT: i64 = 1000;
-
-/// Largest `k` a search accepts (and the most candidates a hybrid side gives).
-pub const MAX_K: usize = 1000;
 
 /// Characters `embeddings.model_name` and `nli_results.model_name` hold
 /// (`varchar(100)`).
@@ -40,38 +46,6 @@ pub const VERSION_MAX_CHARS: usize = 50;
 /// `to_tsvector` of 256 KiB of that worst text took 30–80 ms. English prose
 /// repeats its words, so its tsvector is far smaller than its text.
 pub const MAX_CONTENT_BYTES: usize = 256 * 1024;
-
-/// Characters of a hybrid search's `text`: 1024.
-///
-/// The text becomes `websearch_to_tsquery('english', text)`, and the keyword
-/// side ranks every matching row of the tenant with `ts_rank_cd` before it
-/// keeps the best `candidates`. Measured on PostgreSQL 15 on this project's
-/// 2-core machine (busy):
-/// - parsing: 1–5 ms at 4 KB of random words, 4–10 ms at 16 KB, 30–115 ms at
-///   64 KB (plain words, `or` chains, quoted phrases and `-` negations
-///   alike); from about 130–160 KB the server fails with "stack depth limit
-///   exceeded" (`max_stack_depth` 2 MB) after 0.2–0.6 s;
-/// - ranking, the larger cost: per matching row about 3 µs per query term
-///   for an all-`or` text (every row matches): 18 µs at 128 characters,
-///   45 µs at 256, 130 µs at 512, 0.3 ms at 1024, 0.7 ms at 2048, 1.6 ms at
-///   4096 (2,000 matching passages of 80 words: 0.04, 0.09, 0.26, 0.6, 1.4
-///   and 3.3 s). A text of plain words is an AND of all of them and matches
-///   few rows, so it stays cheap at any length.
-///
-/// 1024 characters holds any claim or question a caller would search for,
-/// parses in about 2 ms, 100 times below the stack failure, and keeps the
-/// worst ranking cost per matching row at a fifth of 4096 characters'. The
-/// ranking still grows with the rows that match: a short `or` text matching
-/// 100,000 rows costs seconds too.
-pub const MAX_QUERY_TEXT_CHARS: usize = 1024;
-
-/// Smallest L2 norm of a stored or query vector: 2^-50 (about 8.9e-16).
-/// See [`vector`] for why.
-pub const MIN_VECTOR_NORM: f64 = 1.0 / (1u64 << 50) as f64;
-
-/// Largest L2 norm of a stored or query vector: 2^50 (about 1.1e15).
-/// See [`vector`] for why.
-pub const MAX_VECTOR_NORM: f64 = (1u64 << 50) as f64;
 
 /// A tenant id: not blank, at most 255 bytes (`varchar(255)`), no NUL
 /// character.
@@ -187,22 +161,6 @@ pub fn content(field: &str, value: &str) -> Result<()> {
     text(field, value)
 }
 
-/// The text of a hybrid search: not blank, storable, at most
-/// [`MAX_QUERY_TEXT_CHARS`] characters.
-///
-/// # Errors
-/// [`Error::InvalidInput`] naming `field`.
-pub fn query_text(field: &str, value: &str) -> Result<()> {
-    let chars = value.chars().count();
-    if chars > MAX_QUERY_TEXT_CHARS {
-        return Err(Error::invalid(
-            field,
-            format!("has {chars} characters; a search text has at most {MAX_QUERY_TEXT_CHARS}"),
-        ));
-    }
-    text(field, value)
-}
-
 /// No two rows of a batch share a key: the second of a pair is named
 /// (`prefix[j].field`, "is the same as `prefix[i]`").
 ///
@@ -252,178 +210,11 @@ pub fn count(field: &str, value: i32) -> Result<()> {
     }
 }
 
-/// A vector to store in or search against a column of `dimension`
-/// dimensions with cosine distance: every component finite, and its L2 norm
-/// within [[`MIN_VECTOR_NORM`], [`MAX_VECTOR_NORM`]] = [2^-50, 2^50]
-/// (about 8.9e-16 to 1.1e15), so that its cosine similarity with any other
-/// accepted vector comes out finite and accurate.
-///
-/// Why these bounds: pgvector (`cosine_distance` in `src/vector.c`) sums the
-/// dot product `a·b` and both squared norms `|a|²`, `|b|²` in `float` (f32)
-/// accumulators, then takes `a·b / sqrt(|a|²·|b|²)` in double, clamped to
-/// [-1, 1]. When every component is below about 2^-75 (e.g. 1e-23
-/// everywhere) each square underflows to 0 in f32, the denominator is 0 and
-/// the similarity comes out ±1 (NaN against a zero dot product): the vector
-/// "matches" every query perfectly and ranks first. When a component is above
-/// about 2^64 (e.g. 3e38), its square overflows f32 (max about 2^128) and the
-/// similarity is NaN. With both norms at most 2^50, `|a|²` and `|b|²` are at
-/// most 2^100, and by Cauchy–Schwarz so is `|a·b|`; f32 rounding over at most
-/// 16,000 terms adds under 0.1 %, so no sum comes within 2^27 of overflow.
-/// With both norms at least 2^-50, `|a|²` is at least 2^-100, 2^26 above f32's
-/// smallest normal number, and the components too small to square in f32
-/// (below 2^-75) change it by at most 16,000 · 2^-150 < 2^-135 (relative
-/// 2^-35): the similarity is as accurate as for unit vectors. Embeddings
-/// (unit norm, or components of order 1) sit about 2^50 inside either
-/// bound. The norm is computed here in f64, where squaring an f32 is exact.
-///
-/// # Errors
-/// [`Error::InvalidInput`] naming `field` when `v` is empty, has another
-/// length than `dimension`, has a NaN or infinite component, is all zeros
-/// (cosine similarity is undefined for a zero vector), or has a norm outside
-/// the bounds above.
-pub fn vector(field: &str, v: &[f32], dimension: usize) -> Result<()> {
-    if v.is_empty() {
-        return Err(Error::invalid(field, "is empty"));
-    }
-    if v.len() != dimension {
-        return Err(Error::invalid(
-            field,
-            format!(
-                "has {} dimensions, but embeddings.embedding has {dimension}",
-                v.len()
-            ),
-        ));
-    }
-    if let Some((i, x)) = v.iter().enumerate().find(|(_, x)| !x.is_finite()) {
-        return Err(Error::invalid(
-            field,
-            format!("component {i} is {x}; only finite values are allowed"),
-        ));
-    }
-    if v.iter().all(|x| *x == 0.0) {
-        return Err(Error::invalid(
-            field,
-            "is all zeros; cosine similarity is undefined for it",
-        ));
-    }
-    let squared: f64 = v.iter().map(|&x| f64::from(x) * f64::from(x)).sum();
-    let bounds = MIN_VECTOR_NORM * MIN_VECTOR_NORM..=MAX_VECTOR_NORM * MAX_VECTOR_NORM;
-    if !bounds.contains(&squared) {
-        return Err(Error::invalid(
-            field,
-            format!(
-                "has L2 norm {:e}, outside [2^-50, 2^50] (about 8.9e-16..1.1e15), where \
-                 pgvector's float4 cosine similarity is finite for any pair of vectors (too \
-                 small underflows to ±1 against every query, too large overflows to NaN); \
-                 scale it, e.g. to norm 1",
-                squared.sqrt()
-            ),
-        ));
-    }
-    Ok(())
-}
-
-/// Rows to return from a search: 1..=[`MAX_K`].
-///
-/// # Errors
-/// [`Error::InvalidInput`] naming `k`.
-pub fn k(k: usize) -> Result<()> {
-    if (1..=MAX_K).contains(&k) {
-        Ok(())
-    } else {
-        Err(Error::invalid("k", format!("{k} is outside 1..={MAX_K}")))
-    }
-}
-
-/// `ivfflat.probes`: 1..=32768 (pgvector's range).
-///
-/// # Errors
-/// [`Error::InvalidInput`] naming `probes`.
-pub fn probes(probes: u32) -> Result<()> {
-    if (1..=32768).contains(&probes) {
-        Ok(())
-    } else {
-        Err(Error::invalid(
-            "probes",
-            format!("{probes} is outside 1..=32768"),
-        ))
-    }
-}
-
-/// `hnsw.ef_search`: 1..=1000 (pgvector's range).
-///
-/// # Errors
-/// [`Error::InvalidInput`] naming `ef_search`.
-pub fn ef_search(ef_search: u32) -> Result<()> {
-    if (1..=1000).contains(&ef_search) {
-        Ok(())
-    } else {
-        Err(Error::invalid(
-            "ef_search",
-            format!("{ef_search} is outside 1..=1000"),
-        ))
-    }
-}
-
 /// `field`, or `prefix[i].field` for row `i` of a batch.
 pub fn name(index: Option<usize>, prefix: &str, field: &str) -> String {
     match index {
         Some(i) => format!("{prefix}[{i}].{field}"),
         None => field.to_string(),
-    }
-}
-
-/// A similarity threshold: finite and within [-1, 1].
-///
-/// # Errors
-/// [`Error::InvalidInput`] naming `field`.
-pub fn similarity(field: &str, value: f64) -> Result<()> {
-    if value.is_finite() && (-1.0..=1.0).contains(&value) {
-        Ok(())
-    } else {
-        Err(Error::invalid(field, format!("{value} is outside [-1, 1]")))
-    }
-}
-
-/// A fusion weight: finite and not negative.
-///
-/// # Errors
-/// [`Error::InvalidInput`] naming `field`.
-pub fn weight(field: &str, value: f64) -> Result<()> {
-    if value.is_finite() && value >= 0.0 {
-        Ok(())
-    } else {
-        Err(Error::invalid(
-            field,
-            format!("{value} is not a finite weight >= 0"),
-        ))
-    }
-}
-
-/// An optional filter text: `None` (any) or not empty, and [`storable`].
-///
-/// # Errors
-/// [`Error::InvalidInput`] naming `field`.
-pub fn filter(field: &str, value: Option<&str>) -> Result<()> {
-    if value.is_some_and(str::is_empty) {
-        Err(Error::invalid(field, "is empty (use None for any)"))
-    } else {
-        storable(field, value)
-    }
-}
-
-/// Candidates per side of a hybrid search: 1..=[`MAX_K`].
-///
-/// # Errors
-/// [`Error::InvalidInput`] naming `candidates`.
-pub fn candidates(n: usize) -> Result<()> {
-    if (1..=MAX_K).contains(&n) {
-        Ok(())
-    } else {
-        Err(Error::invalid(
-            "candidates",
-            format!("{n} is outside 1..={MAX_K}"),
-        ))
     }
 }
 
@@ -435,55 +226,6 @@ mod tests {
         e.field()
             .map(str::to_string)
             .unwrap_or_else(|| panic!("expected InvalidInput, got {e}"))
-    }
-
-    #[test]
-    fn rejects_vectors_that_cannot_be_searched() {
-        assert_eq!(field_of(vector("query", &[], 3).unwrap_err()), "query");
-        assert!(
-            vector("query", &[1.0, 2.0], 3)
-                .unwrap_err()
-                .to_string()
-                .contains("2 dimensions")
-        );
-        assert!(
-            vector("q", &[1.0, f32::NAN, 0.0], 3)
-                .unwrap_err()
-                .to_string()
-                .contains("component 1")
-        );
-        assert!(vector("q", &[f32::INFINITY, 1.0, 0.0], 3).is_err());
-        assert!(
-            vector("q", &[0.0; 3], 3)
-                .unwrap_err()
-                .to_string()
-                .contains("zeros")
-        );
-        vector("q", &[0.0, 1.0, -2.5], 3).unwrap();
-    }
-
-    #[test]
-    fn vector_norms_stay_where_float4_cosine_is_finite() {
-        let norm_err = |v: &[f32]| {
-            let e = vector("rows[3].embedding", v, v.len()).unwrap_err();
-            assert!(e.to_string().contains("L2 norm"), "{e}");
-            field_of(e)
-        };
-        // The cases of the issue: squares underflow, squares overflow.
-        assert_eq!(norm_err(&[1e-23; 1536]), "rows[3].embedding");
-        assert_eq!(norm_err(&[3e38; 4]), "rows[3].embedding");
-        // Exactly at the bounds: accepted; one step outside: refused.
-        let lo = MIN_VECTOR_NORM as f32;
-        let hi = MAX_VECTOR_NORM as f32;
-        vector("q", &[lo, 0.0], 2).unwrap();
-        vector("q", &[0.0, -hi], 2).unwrap();
-        norm_err(&[lo.next_down(), 0.0]);
-        norm_err(&[hi.next_up(), 0.0]);
-        // The norm counts, not one component: many small components add up,
-        // a subnormal component beside normal ones is fine.
-        vector("q", &[lo / 2.0; 4], 4).unwrap();
-        vector("q", &[f32::MIN_POSITIVE / 8.0, 1.0], 2).unwrap();
-        norm_err(&[hi, hi]);
     }
 
     #[test]

@@ -1,0 +1,279 @@
+//! How one [`Tenant`] call runs, in two functions read top to bottom:
+//! [`Tenant::run`] (one statement) and [`Tenant::run_in_transaction`]. They
+//! hold every rule a call follows:
+//!
+//! - **routing**: an [`Access::Read`] of one statement borrows from a read
+//!   replica when one is usable (see [`crate::replica`]), everything else
+//!   from the primary;
+//! - **the tenant on the connection** (row-level security, V7): queued
+//!   ahead of the call's first statement and pipelined with it (see
+//!   [`crate::tenant`]), reset before the connection returns to the pool;
+//! - **retries after lost connections**: a call that finds its connection
+//!   dead before anything ran runs again on another connection, read or
+//!   write; a read also when the connection died while it ran (reads are
+//!   idempotent), a write never then (it may have committed). Each retry
+//!   discards one dead connection, so at most [`crate::Config::pool_max_size`]
+//!   retries happen. A read whose replica failed it (dead, shutting down,
+//!   recovery conflict) runs again elsewhere.
+//! - **one span** per call, around the checkout, every attempt and the
+//!   statements (see [`crate::telemetry`]).
+//!
+//! The body of a call is a closure that returns a boxed future borrowing the
+//! connection (`|c| Box::pin(async move { … })`), called once per attempt.
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+
+use futures_util::FutureExt;
+
+use crate::db::{Client, Transaction};
+use crate::error::{Error, Result, connection_lost, never_ran, replica_trouble};
+use crate::raw_sql;
+use crate::telemetry::{Op, traced};
+use crate::tenant::Tenant;
+
+/// The future a call's body returns, borrowing the connection for `'c`.
+pub(crate) type CallFuture<'c, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'c>>;
+
+/// What a call does, which decides where it runs and when it may run again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// Only reads: one statement may run on a replica; runs again on another
+    /// connection whenever the connection is lost.
+    Read,
+    /// Writes: runs on the primary; runs again only when the connection was
+    /// dead before anything ran.
+    Write,
+}
+
+/// A pooled connection lent to one call of a tenant. When it is dropped,
+/// `RESET truthgraph.tenant_id` is queued on it, i.e. before it goes back to
+/// the pool. `'a` is the tenant handle's lifetime: a call's body may borrow
+/// anything that lives that long.
+pub(crate) struct Conn<'a> {
+    client: Client,
+    /// The replica the connection belongs to (`None`: the primary).
+    replica: Option<usize>,
+    /// The prepared `set_config` (`None`: the login bypasses row-level
+    /// security and the call is a read: nothing to set or reset).
+    set: Option<tokio_postgres::Statement>,
+    _borrows: PhantomData<&'a ()>,
+}
+
+impl Conn<'_> {
+    /// The connection.
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Sets the session's tenant. The request is queued on the first poll
+    /// (the statement is prepared already), so polled before the caller's
+    /// statement it runs before it, in the same round trip.
+    async fn set_tenant(&self, tenant: &str) -> Result<u64, tokio_postgres::Error> {
+        match &self.set {
+            Some(set) => self.client.execute(set, &[&tenant, &false]).await,
+            None => Ok(0),
+        }
+    }
+}
+
+impl Drop for Conn<'_> {
+    fn drop(&mut self) {
+        if self.set.is_none() {
+            return;
+        }
+        // The first poll writes the request to the connection's queue; the
+        // answer is not awaited (nothing can be done with it here). Requests
+        // run in queue order, so the next borrower's statements run after it.
+        let _ = self
+            .client
+            .batch_execute(raw_sql::RESET_TENANT)
+            .now_or_never();
+    }
+}
+
+/// A transaction lent to one call of a tenant, with the tenant set for the
+/// transaction. `'a` as for [`Conn`].
+pub(crate) struct InTransaction<'t, 'a> {
+    tx: Transaction<'t>,
+    _borrows: PhantomData<&'a ()>,
+}
+
+impl<'t> InTransaction<'t, '_> {
+    /// The transaction.
+    pub(crate) fn tx(&self) -> &Transaction<'t> {
+        &self.tx
+    }
+}
+
+/// What to do after one attempt of a call.
+enum Next<T> {
+    /// Return this.
+    Done(Result<T>),
+    /// Run the call again on another connection.
+    Again,
+}
+
+/// Decides after an attempt: `was_set` is the result of the tenant setting
+/// queued ahead of the call, `out` the call's, `last` whether retries are
+/// used up.
+fn next_step<T>(
+    was_set: Result<u64, tokio_postgres::Error>,
+    out: Result<T>,
+    access: Access,
+    last: bool,
+) -> Next<T> {
+    match (was_set, out) {
+        (Ok(_), Ok(v)) => Next::Done(Ok(v)),
+        (Err(e), Err(out)) if !last && never_ran(&e) && out.is_connection_error() => Next::Again,
+        (_, Err(out)) if !last && access == Access::Read && out.is_connection_error() => {
+            Next::Again
+        }
+        (_, Err(out)) => Next::Done(Err(out)),
+        // The call succeeded without the tenant in force: not to be trusted.
+        (Err(e), Ok(_)) => Next::Done(Err(e.into())),
+    }
+}
+
+impl<'a> Tenant<'a> {
+    /// Runs `body`, the statements of one call, on a connection of this
+    /// tenant (see the [module docs](self)): borrowed by `access`, with the
+    /// tenant set ahead of the body's first statement, retried as `access`
+    /// allows, traced as `op`.
+    pub(crate) async fn run<T, F>(&self, access: Access, op: Op, body: F) -> Result<T>
+    where
+        F: for<'c> Fn(&'c Conn<'a>) -> CallFuture<'c, T>,
+    {
+        let db = self.database();
+        traced(op, async {
+            let mut attempt = 0;
+            loop {
+                attempt += 1;
+                let last = attempt > db.config().pool_max_size;
+                let conn = self.checkout(access).await?;
+                // `join` polls the setting first: it is queued ahead of the
+                // body's first statement and both go out together.
+                let (was_set, out) =
+                    futures_util::future::join(conn.set_tenant(self.id()), body(&conn)).await;
+                match (next_step(was_set, out, access, last), conn.replica) {
+                    // A replica's fault (dead, shutting down, recovery
+                    // conflict): skip it and run the read elsewhere.
+                    (Next::Done(Err(e)), Some(i)) if !last && replica_trouble(&e) => {
+                        db.replica_failed(i, &e);
+                        tracing::debug!(attempt, "replica failed; reading elsewhere");
+                    }
+                    (Next::Done(out), _) => return out,
+                    (Next::Again, replica) => {
+                        if let Some(i) = replica {
+                            db.replica_failed(i, &"connection lost");
+                        }
+                        tracing::debug!(attempt, "connection lost; retrying on another");
+                    }
+                }
+            }
+        })
+        .await
+    }
+
+    /// Runs `body` in a transaction of this tenant on the primary, with the
+    /// tenant set for that transaction only (pipelined with the body's
+    /// first statement). Commits when the body returns `Ok`, rolls back
+    /// otherwise. Runs again on another connection when `BEGIN` finds the
+    /// connection dead, and, for [`Access::Read`], whenever the connection
+    /// is lost. Traced as `op`.
+    pub(crate) async fn run_in_transaction<T, F>(
+        &self,
+        access: Access,
+        op: Op,
+        body: F,
+    ) -> Result<T>
+    where
+        F: for<'c> Fn(&'c InTransaction<'c, 'a>) -> CallFuture<'c, T>,
+    {
+        let db = self.database();
+        traced(op, async {
+            let mut attempt = 0;
+            loop {
+                attempt += 1;
+                let last = attempt > db.config().pool_max_size;
+                let mut client = db.client().await?;
+                let tx = match client.transaction().await {
+                    Ok(tx) => InTransaction {
+                        tx,
+                        _borrows: PhantomData,
+                    },
+                    Err(e) if !last && connection_lost(&e) => continue,
+                    Err(e) => return Err(e.into()),
+                };
+                let set_tenant = async {
+                    if db.sets_tenant() {
+                        let set = tx.tx.prepare_cached(raw_sql::SET_TENANT).await?;
+                        tx.tx.execute(&set, &[&self.id(), &true]).await?;
+                    }
+                    Ok::<_, Error>(())
+                };
+                let out = match futures_util::future::join(set_tenant, body(&tx)).await {
+                    (Ok(()), out) => out,
+                    (Err(e), _) => Err(e),
+                };
+                let retry = |e: &Error| !last && access == Access::Read && e.is_connection_error();
+                match out {
+                    Ok(v) => match tx.tx.commit().await.map_err(Error::from) {
+                        Ok(()) => return Ok(v),
+                        Err(e) if retry(&e) => {}
+                        Err(e) => return Err(e),
+                    },
+                    Err(e) => {
+                        let _ = tx.tx.rollback().await;
+                        if !retry(&e) {
+                            return Err(e);
+                        }
+                    }
+                }
+                tracing::debug!(attempt, "connection lost; retrying on another");
+            }
+        })
+        .await
+    }
+
+    /// Borrows a pooled connection (for a read, from a replica when one is
+    /// usable: see [`crate::replica`]) and prepares (once per connection)
+    /// the statement that sets the tenant, unless the login bypasses
+    /// row-level security and the call is a read (a write keeps it as its
+    /// probe of a dead connection); retried on another connection when the
+    /// connection turns out dead.
+    async fn checkout(&self, access: Access) -> Result<Conn<'a>> {
+        let db = self.database();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let (client, replica) = match access {
+                Access::Read => db.read_client(self.after_token()).await?,
+                Access::Write => (db.client().await?, None),
+            };
+            // A write also needs the setting as a probe: its failure with a
+            // dead connection proves the write never ran (see `next_step`).
+            let set = if !db.sets_tenant() && access == Access::Read {
+                None
+            } else {
+                match client.prepare_cached(raw_sql::SET_TENANT).await {
+                    Ok(set) => Some(set),
+                    Err(e) if attempt <= db.config().pool_max_size && connection_lost(&e) => {
+                        if let Some(i) = replica {
+                            db.replica_failed(i, &e);
+                        }
+                        continue;
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            };
+            return Ok(Conn {
+                client,
+                replica,
+                set,
+                _borrows: PhantomData,
+            });
+        }
+    }
+}

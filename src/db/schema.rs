@@ -1,0 +1,137 @@
+//! The schema commands of a [`Database`]: migrate, roll back, adopt, switch
+//! the embedding dimension, status; and the cached embedding dimension they
+//! keep current. Each runs in [`Database::schema_command`]. The migrations
+//! themselves run in [`crate::migrate`].
+
+use std::sync::atomic::Ordering;
+
+use deadpool_postgres::Object;
+
+use super::Database;
+use crate::catalog;
+use crate::error::{Error, Result};
+use crate::migrate::{self, Adoption, SchemaStatus};
+use crate::raw_sql;
+use crate::telemetry::{Op, db_span, traced};
+
+impl Database {
+    /// The dimension of `embeddings.embedding`: read at open and after each
+    /// schema change through this handle, so a search or write does not ask
+    /// the catalog. When the table did not exist then (a database migrated
+    /// by another process since), it is read now.
+    ///
+    /// # Errors
+    /// [`Error::Migration`] when the `embeddings` table does not exist yet.
+    pub async fn embedding_dimension(&self) -> Result<usize> {
+        if let Some(d) = *self.dimension.read().expect("dimension lock") {
+            return Ok(d);
+        }
+        self.refresh_dimension().await?.ok_or_else(|| {
+            Error::migration("the embeddings table does not exist; run migrate first")
+        })
+    }
+
+    /// Reads the dimension from the catalog into the cache.
+    pub(crate) async fn refresh_dimension(&self) -> Result<Option<usize>> {
+        let client = self.client().await?;
+        let d = catalog::read_dimension(&client).await?;
+        *self.dimension.write().expect("dimension lock") = d;
+        Ok(d)
+    }
+
+    /// Runs `f` on a dedicated connection without `statement_timeout` (an
+    /// index build or table rewrite can take longer than any query should),
+    /// then retires that connection, so the setting never reaches another
+    /// borrower, clears every pooled statement cache (DDL can change the
+    /// result types of cached statements) and re-reads the dimension.
+    pub(crate) async fn with_schema_connection<T>(
+        &self,
+        f: impl AsyncFnOnce(&mut tokio_postgres::Client) -> Result<T>,
+    ) -> Result<T> {
+        let mut conn = self.client().await?;
+        let out = match conn.batch_execute(raw_sql::NO_STATEMENT_TIMEOUT).await {
+            Ok(()) => f(&mut conn).await,
+            Err(e) => Err(e.into()),
+        };
+        // Whatever `f` did (or half did), re-read the dimension on this same
+        // connection, before it is retired.
+        let dimension = catalog::read_dimension(&**conn).await;
+        if let Ok(bypasses) = catalog::bypasses_row_security(&**conn).await {
+            self.tenant_setting.store(!bypasses, Ordering::Relaxed);
+        }
+        drop(Object::take(conn));
+        self.pool.manager().statement_caches.clear();
+        for p in self.replicas.pools() {
+            p.manager().statement_caches.clear();
+        }
+        *self.dimension.write().expect("dimension lock") =
+            dimension.as_ref().ok().copied().flatten();
+        let value = out?;
+        dimension?;
+        Ok(value)
+    }
+
+    /// One schema command: `f` on a schema connection
+    /// ([`Database::with_schema_connection`]), traced as `op`.
+    async fn schema_command<T>(
+        &self,
+        op: Op,
+        f: impl AsyncFnOnce(&mut tokio_postgres::Client) -> Result<T>,
+    ) -> Result<T> {
+        traced(op, self.with_schema_connection(f)).await
+    }
+
+    /// Applies pending migrations up to `target` (latest when `None`); see
+    /// [`migrate::migrate`].
+    ///
+    /// # Errors
+    /// As [`migrate::migrate`].
+    pub async fn migrate(&self, target: Option<i32>) -> Result<Vec<i32>> {
+        let op = db_span!(self.telemetry(), "migrate");
+        self.schema_command(op, async |c| migrate::migrate(c, target).await)
+            .await
+    }
+
+    /// Rolls back to `target`; see [`migrate::rollback`].
+    ///
+    /// # Errors
+    /// As [`migrate::rollback`].
+    pub async fn rollback(&self, target: i32) -> Result<Vec<i32>> {
+        let op = db_span!(self.telemetry(), "rollback");
+        self.schema_command(op, async |c| migrate::rollback(c, target).await)
+            .await
+    }
+
+    /// Adopts a Python-created database; see [`migrate::adopt()`].
+    ///
+    /// # Errors
+    /// As [`migrate::adopt()`].
+    pub async fn adopt(&self) -> Result<Adoption> {
+        let op = db_span!(self.telemetry(), "adopt");
+        self.schema_command(op, async |c| migrate::adopt(c).await)
+            .await
+    }
+
+    /// Switches the embedding dimension; see [`migrate::set_dimension`].
+    /// Returns the previous dimension.
+    ///
+    /// # Errors
+    /// As [`migrate::set_dimension`].
+    pub async fn set_dimension(&self, dimension: usize) -> Result<usize> {
+        let op = db_span!(self.telemetry(), "set_dimension");
+        self.schema_command(op, async |c| migrate::set_dimension(c, dimension).await)
+            .await
+    }
+
+    /// Versions, tables, vector indexes and pgvector version.
+    ///
+    /// # Errors
+    /// Connection and database errors only.
+    pub async fn status(&self) -> Result<SchemaStatus> {
+        traced(db_span!(self.telemetry(), "status"), async {
+            let client = self.client().await?;
+            SchemaStatus::read(&client).await
+        })
+        .await
+    }
+}

@@ -1,0 +1,79 @@
+//! Building vector indexes: one build at a time (the maintenance lock), the
+//! progress of a build as it runs, and how large an index should be for its
+//! table. `maintenance` (reindex) and `tune` (rebuild with measured
+//! parameters) both build on it.
+
+use std::future::Future;
+use std::time::Duration;
+
+use truthgraph_queries::queries::{catalog, settings};
+
+use crate::db::Client;
+use crate::error::Result;
+
+pub use truthgraph_queries::queries::settings::IndexBuildProgress;
+
+/// Key of the session advisory lock held while vector indexes are rebuilt
+/// (`reindex`, `tune --apply`): one rebuild at a time, so none takes another's
+/// index under construction for a leftover. Distinct from the migrators' lock,
+/// so a long rebuild never holds up a service's start-up `migrate`.
+pub const MAINTENANCE_LOCK_KEY: i64 = 0x7472_7574_6867_7232; // "truthgr2"
+
+/// How often a running build's progress is read.
+const PROGRESS_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Runs `f` holding the [`MAINTENANCE_LOCK_KEY`] advisory lock on `client`,
+/// releasing it whatever `f` returns (it also ends with the session).
+pub(crate) async fn with_maintenance_lock<T>(
+    client: &mut tokio_postgres::Client,
+    f: impl AsyncFnOnce(&mut tokio_postgres::Client) -> Result<T>,
+) -> Result<T> {
+    catalog::advisory_lock()
+        .bind(client, &MAINTENANCE_LOCK_KEY)
+        .one()
+        .await?;
+    let out = f(client).await;
+    let released = catalog::advisory_unlock()
+        .bind(client, &MAINTENANCE_LOCK_KEY)
+        .one()
+        .await;
+    let value = out?;
+    released?;
+    Ok(value)
+}
+
+/// Runs `build` while, about once a second, reading the rows of
+/// `pg_stat_progress_create_index` for `embeddings` on `watcher` (another
+/// connection) and handing each to `progress`.
+///
+/// # Errors
+/// The build's error, or the watcher's.
+pub(crate) async fn watching_progress<T>(
+    watcher: &Client,
+    build: impl Future<Output = Result<T>>,
+    mut progress: impl FnMut(&IndexBuildProgress),
+) -> Result<T> {
+    tokio::pin!(build);
+    loop {
+        tokio::select! {
+            out = &mut build => return out,
+            () = tokio::time::sleep(PROGRESS_INTERVAL) => {
+                for p in settings::index_build_progress().bind(watcher).all().await? {
+                    progress(&p);
+                }
+            }
+        }
+    }
+}
+
+/// pgvector's guidance for IVFFlat: `lists` ≈ rows / 1000 up to 1M rows,
+/// √rows above; never below 1.
+pub fn recommended_lists(rows: i64) -> u32 {
+    let rows = rows.max(0) as f64;
+    let lists = if rows <= 1_000_000.0 {
+        rows / 1000.0
+    } else {
+        rows.sqrt()
+    };
+    lists.round().max(1.0) as u32
+}

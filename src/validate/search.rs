@@ -1,0 +1,144 @@
+//! Search options: `k`, the index settings a call may override, the
+//! similarity floor, fusion weights, filters and the text of a hybrid search.
+
+use super::{storable, text};
+use crate::error::{Error, Result};
+
+/// Largest `k` a search accepts (and the most candidates a hybrid side gives).
+pub const MAX_K: usize = 1000;
+
+/// Characters of a hybrid search's `text`: 1024.
+///
+/// The text becomes `websearch_to_tsquery('english', text)`, and the keyword
+/// side ranks every matching row of the tenant with `ts_rank_cd` before it
+/// keeps the best `candidates`. Measured on PostgreSQL 15 on this project's
+/// 2-core machine (busy):
+/// - parsing: 1–5 ms at 4 KB of random words, 4–10 ms at 16 KB, 30–115 ms at
+///   64 KB (plain words, `or` chains, quoted phrases and `-` negations
+///   alike); from about 130–160 KB the server fails with "stack depth limit
+///   exceeded" (`max_stack_depth` 2 MB) after 0.2–0.6 s;
+/// - ranking, the larger cost: per matching row about 3 µs per query term
+///   for an all-`or` text (every row matches): 18 µs at 128 characters,
+///   45 µs at 256, 130 µs at 512, 0.3 ms at 1024, 0.7 ms at 2048, 1.6 ms at
+///   4096 (2,000 matching passages of 80 words: 0.04, 0.09, 0.26, 0.6, 1.4
+///   and 3.3 s). A text of plain words is an AND of all of them and matches
+///   few rows, so it stays cheap at any length.
+///
+/// 1024 characters holds any claim or question a caller would search for,
+/// parses in about 2 ms, 100 times below the stack failure, and keeps the
+/// worst ranking cost per matching row at a fifth of 4096 characters'. The
+/// ranking still grows with the rows that match: a short `or` text matching
+/// 100,000 rows costs seconds too.
+pub const MAX_QUERY_TEXT_CHARS: usize = 1024;
+
+/// The text of a hybrid search: not blank, storable, at most
+/// [`MAX_QUERY_TEXT_CHARS`] characters.
+///
+/// # Errors
+/// [`Error::InvalidInput`] naming `field`.
+pub fn query_text(field: &str, value: &str) -> Result<()> {
+    let chars = value.chars().count();
+    if chars > MAX_QUERY_TEXT_CHARS {
+        return Err(Error::invalid(
+            field,
+            format!("has {chars} characters; a search text has at most {MAX_QUERY_TEXT_CHARS}"),
+        ));
+    }
+    text(field, value)
+}
+
+/// Rows to return from a search: 1..=[`MAX_K`].
+///
+/// # Errors
+/// [`Error::InvalidInput`] naming `k`.
+pub fn k(k: usize) -> Result<()> {
+    if (1..=MAX_K).contains(&k) {
+        Ok(())
+    } else {
+        Err(Error::invalid("k", format!("{k} is outside 1..={MAX_K}")))
+    }
+}
+
+/// `ivfflat.probes`: 1..=32768 (pgvector's range).
+///
+/// # Errors
+/// [`Error::InvalidInput`] naming `probes`.
+pub fn probes(probes: u32) -> Result<()> {
+    if (1..=32768).contains(&probes) {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            "probes",
+            format!("{probes} is outside 1..=32768"),
+        ))
+    }
+}
+
+/// `hnsw.ef_search`: 1..=1000 (pgvector's range).
+///
+/// # Errors
+/// [`Error::InvalidInput`] naming `ef_search`.
+pub fn ef_search(ef_search: u32) -> Result<()> {
+    if (1..=1000).contains(&ef_search) {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            "ef_search",
+            format!("{ef_search} is outside 1..=1000"),
+        ))
+    }
+}
+
+/// A similarity threshold: finite and within [-1, 1].
+///
+/// # Errors
+/// [`Error::InvalidInput`] naming `field`.
+pub fn similarity(field: &str, value: f64) -> Result<()> {
+    if value.is_finite() && (-1.0..=1.0).contains(&value) {
+        Ok(())
+    } else {
+        Err(Error::invalid(field, format!("{value} is outside [-1, 1]")))
+    }
+}
+
+/// A fusion weight: finite and not negative.
+///
+/// # Errors
+/// [`Error::InvalidInput`] naming `field`.
+pub fn weight(field: &str, value: f64) -> Result<()> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            field,
+            format!("{value} is not a finite weight >= 0"),
+        ))
+    }
+}
+
+/// An optional filter text: `None` (any) or not empty, and [`storable`].
+///
+/// # Errors
+/// [`Error::InvalidInput`] naming `field`.
+pub fn filter(field: &str, value: Option<&str>) -> Result<()> {
+    if value.is_some_and(str::is_empty) {
+        Err(Error::invalid(field, "is empty (use None for any)"))
+    } else {
+        storable(field, value)
+    }
+}
+
+/// Candidates per side of a hybrid search: 1..=[`MAX_K`].
+///
+/// # Errors
+/// [`Error::InvalidInput`] naming `candidates`.
+pub fn candidates(n: usize) -> Result<()> {
+    if (1..=MAX_K).contains(&n) {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            "candidates",
+            format!("{n} is outside 1..={MAX_K}"),
+        ))
+    }
+}
