@@ -249,7 +249,7 @@ impl<'a> Tenant<'a> {
         loop {
             attempt += 1;
             let (client, replica) = match access {
-                Access::Read => db.read_client(self.after_token()).await?,
+                Access::Read => db.read_client(self.waits_for()).await?,
                 Access::Write => (db.client().await?, None),
             };
             // A write also needs the setting as a probe: its failure with a

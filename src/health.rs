@@ -4,11 +4,9 @@
 
 use std::time::{Duration, Instant};
 
-use tokio_postgres::error::SqlState;
-
 use crate::catalog;
 use crate::db::Database;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, insufficient_privilege, undefined_table};
 use crate::migrate::history::{VersionState, compare, latest_version, parse_history};
 use crate::raw_sql;
 use crate::telemetry::{db_span, traced};
@@ -169,10 +167,8 @@ impl Database {
             let info = info?;
             let migrations = match history {
                 Ok(rows) => Some(migrations_health(&parse_history(&rows)?)),
-                Err(e) if e.code() == Some(&SqlState::UNDEFINED_TABLE) => {
-                    Some(migrations_health(&[]))
-                }
-                Err(e) if e.code() == Some(&SqlState::INSUFFICIENT_PRIVILEGE) => None,
+                Err(e) if undefined_table(&e) => Some(migrations_health(&[])),
+                Err(e) if insufficient_privilege(&e) => None,
                 Err(e) => return Err(Error::from(e)),
             };
             drop(client);

@@ -6,7 +6,7 @@ use truthgraph_queries::queries::maintenance;
 
 use crate::catalog::{self, VectorIndex, concurrent_copy_of, index_option, is_build_leftover};
 use crate::db::Database;
-use crate::error::{Error, Result};
+use crate::error::{Result, ddl_error};
 use crate::index_build::{
     IndexBuildProgress, recommended_lists, watching_progress, with_maintenance_lock,
 };
@@ -355,7 +355,7 @@ impl Database {
                     let rebuilt = client.batch_execute(&sql).await;
                     if let Err(e) = rebuilt {
                         drop_leftovers_of(client, &ix.index_name).await;
-                        return Err(rebuild_error(e));
+                        return Err(ddl_error(e));
                     }
                     if !ix.is_valid {
                         report.repaired.push(ix.index_name.clone());
@@ -399,20 +399,6 @@ impl Database {
                 )
             })
             .collect())
-    }
-}
-
-/// The error of a failed rebuild. Nothing the caller passed is in a
-/// `REINDEX`, so a data exception or a limit (pgvector's "memory required is
-/// 65 MB, maintenance_work_mem is 64 MB" is SQLSTATE 54000) stays
-/// [`Error::Database`] with its SQLSTATE instead of becoming
-/// [`Error::InvalidInput`]; timeouts and lost connections map as usual.
-fn rebuild_error(e: tokio_postgres::Error) -> Error {
-    let class = e.code().map(|c| &c.code()[..2]);
-    if matches!(class, Some("22" | "23" | "54")) {
-        Error::Database(e)
-    } else {
-        e.into()
     }
 }
 

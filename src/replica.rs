@@ -8,8 +8,12 @@
 //! timeouts and startup options (the search settings read from the primary
 //! at open: `truthgraph_settings` replicates, so they are the replica's too).
 //! The reads of a [`crate::Tenant`] that are one statement (searches, gets,
-//! lists: the calls marked `Retry::Read` in `src/tenant.rs`) take a
-//! connection from the replicas in turn (round robin). Writes, migrations,
+//! lists: the calls whose docs say "a replica read", `Access::Read` in
+//! `src/call.rs`) take a connection from the replicas in turn (round robin),
+//! and so **may be a moment behind** the primary (at most
+//! [`Config::replica_max_lag`]); a read through [`crate::Tenant::after_write`]
+//! sees every write committed before its token ([read-your-writes](#read-your-writes)).
+//! Without replicas, every call reads the primary. Writes, migrations,
 //! [`Database::client`], [`Database::transaction`],
 //! [`crate::Tenant::transaction`] and the reads made in a transaction (a
 //! search with per-call settings) use the primary.
@@ -39,7 +43,7 @@
 //! [`Config::replica_max_lag`], as of the last check). After a write,
 //! [`Database::write_token`] gives the primary's WAL insert position, which
 //! is at or past the write's commit record; a read through
-//! [`crate::Tenant::after`] with that token uses a replica only once it has
+//! [`crate::Tenant::after_write`] with that token uses a replica only once it has
 //! replayed the position, polling it for up to [`Config::replica_wait`], and
 //! reads from the primary otherwise.
 //!
@@ -77,7 +81,7 @@ const POLL_INTERVAL: Duration = Duration::from_millis(2);
 
 /// A position in the primary's write-ahead log, from
 /// [`Database::write_token`]: a read given it through
-/// [`crate::Tenant::after`] sees every write committed before the token was
+/// [`crate::Tenant::after_write`] sees every write committed before the token was
 /// taken. Prints and parses as PostgreSQL's `pg_lsn` text (`16/B374D848`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct WalToken(u64);

@@ -36,7 +36,7 @@
 //! be a moment behind** the primary (at most
 //! [`crate::Config::replica_max_lag`]); writes and transactions run on the
 //! primary. A read that must see earlier writes goes through
-//! [`Tenant::after`] with a [`Database::write_token`]. A call that finds its
+//! [`Tenant::after_write`] with a [`Database::write_token`]. A call that finds its
 //! replica dead (or is cancelled by a recovery conflict there) runs again on
 //! another replica or the primary. See [`crate::replica`].
 //!
@@ -65,7 +65,7 @@ use crate::validate;
 /// One tenant's view of the database. Cheap to copy; borrows the [`Database`].
 ///
 /// With read replicas configured, its single-statement reads may be a moment
-/// behind the primary unless made through [`Tenant::after`] (see the
+/// behind the primary unless made through [`Tenant::after_write`] (see the
 /// [module docs](self)).
 ///
 /// # Examples
@@ -81,8 +81,8 @@ use crate::validate;
 pub struct Tenant<'a> {
     db: &'a Database,
     id: &'a str,
-    /// Reads on a replica wait for this WAL position (see [`Tenant::after`]).
-    after: Option<WalToken>,
+    /// Reads on a replica wait for this WAL position (see [`Tenant::after_write`]).
+    waits_for: Option<WalToken>,
 }
 
 impl Database {
@@ -96,7 +96,7 @@ impl Database {
         Ok(Tenant {
             db: self,
             id,
-            after: None,
+            waits_for: None,
         })
     }
 }
@@ -131,20 +131,20 @@ impl<'a> Tenant<'a> {
     /// # async fn demo(db: &truthgraph_db::Database) -> truthgraph_db::Result<()> {
     /// let acme = db.tenant("acme")?;
     /// let claim = acme.insert_claim("Water boils at 100 °C", None).await?;
-    /// let fresh = acme.after(db.write_token().await?);
+    /// let fresh = acme.after_write(db.write_token().await?);
     /// assert!(fresh.get_claim(claim.id).await?.is_some());
     /// # Ok(()) }
     /// ```
-    pub fn after(self, token: WalToken) -> Tenant<'a> {
+    pub fn after_write(self, token: WalToken) -> Tenant<'a> {
         Tenant {
-            after: Some(token),
+            waits_for: Some(token),
             ..self
         }
     }
 
-    /// The position reads of this handle wait for, if any ([`Tenant::after`]).
-    pub fn after_token(&self) -> Option<WalToken> {
-        self.after
+    /// The position reads of this handle wait for, if any ([`Tenant::after_write`]).
+    pub(crate) fn waits_for(&self) -> Option<WalToken> {
+        self.waits_for
     }
 
     /// Runs `f` in a transaction in which row-level security shows only this

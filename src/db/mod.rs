@@ -231,7 +231,7 @@ impl Database {
 
     /// A token for read-your-writes: the primary's WAL insert position
     /// (`pg_current_wal_insert_lsn()`), at or past the commit record of
-    /// every write that has returned. Give it to [`crate::Tenant::after`]
+    /// every write that has returned. Give it to [`crate::Tenant::after_write`]
     /// for reads that must see those writes (see [`crate::replica`]). One
     /// round trip to the primary; without replicas it is still valid, and
     /// reads do not need it.
@@ -246,7 +246,7 @@ impl Database {
     /// let claim = acme.insert_claim("Water boils at 100 °C", None).await?;
     /// let token = db.write_token().await?;
     /// // On a replica that has replayed the insert, or else on the primary.
-    /// assert!(acme.after(token).get_claim(claim.id).await?.is_some());
+    /// assert!(acme.after_write(token).get_claim(claim.id).await?.is_some());
     /// # Ok(()) }
     /// ```
     pub async fn write_token(&self) -> Result<WalToken> {

@@ -134,8 +134,7 @@ impl Tenant<'_> {
 
     /// One claim of the tenant, if it exists.
     ///
-    /// With read replicas, this read may be a moment behind the primary
-    /// (see [`crate::replica`]); [`Tenant::after`](crate::Tenant::after) reads your writes.
+    /// A [replica read](crate::replica#routing).
     ///
     /// # Errors
     /// Connection and database errors only.
@@ -160,8 +159,7 @@ impl Tenant<'_> {
 
     /// The tenant's claims among `ids`, in the order of `ids` (missing ones left out).
     ///
-    /// With read replicas, this read may be a moment behind the primary
-    /// (see [`crate::replica`]); [`Tenant::after`](crate::Tenant::after) reads your writes.
+    /// A [replica read](crate::replica#routing).
     ///
     /// # Errors
     /// Connection and database errors only.
@@ -187,8 +185,7 @@ impl Tenant<'_> {
     /// The tenant's claims, newest first, `limit` at a time. Pass the
     /// `(created_at, id)` of the last row of a page as `after` for the next one.
     ///
-    /// With read replicas, this read may be a moment behind the primary
-    /// (see [`crate::replica`]); [`Tenant::after`](crate::Tenant::after) reads your writes.
+    /// A [replica read](crate::replica#routing).
     ///
     /// # Errors
     /// [`crate::Error::InvalidInput`] (`limit`) outside 1..=1000.

@@ -171,8 +171,7 @@ impl Tenant<'_> {
 
     /// The embedding of one entity of the tenant.
     ///
-    /// With read replicas, this read may be a moment behind the primary
-    /// (see [`crate::replica`]); [`Tenant::after`](crate::Tenant::after) reads your writes.
+    /// A [replica read](crate::replica#routing).
     ///
     /// # Errors
     /// Connection and database errors only.
@@ -224,8 +223,7 @@ impl Tenant<'_> {
 
     /// Embedding counts of the tenant per entity type, model and version.
     ///
-    /// With read replicas, this read may be a moment behind the primary
-    /// (see [`crate::replica`]); [`Tenant::after`](crate::Tenant::after) reads your writes.
+    /// A [replica read](crate::replica#routing).
     ///
     /// # Errors
     /// Connection and database errors only.

@@ -158,8 +158,7 @@ impl Tenant<'_> {
 
     /// One piece of evidence of the tenant, if it exists.
     ///
-    /// With read replicas, this read may be a moment behind the primary
-    /// (see [`crate::replica`]); [`Tenant::after`](crate::Tenant::after) reads your writes.
+    /// A [replica read](crate::replica#routing).
     ///
     /// # Errors
     /// Connection and database errors only.
@@ -184,8 +183,7 @@ impl Tenant<'_> {
 
     /// The tenant's evidence among `ids`, in the order of `ids`.
     ///
-    /// With read replicas, this read may be a moment behind the primary
-    /// (see [`crate::replica`]); [`Tenant::after`](crate::Tenant::after) reads your writes.
+    /// A [replica read](crate::replica#routing).
     ///
     /// # Errors
     /// Connection and database errors only.
@@ -211,8 +209,7 @@ impl Tenant<'_> {
     /// The tenant's evidence, newest first, with keyset paging as in
     /// [`Tenant::recent_claims`].
     ///
-    /// With read replicas, this read may be a moment behind the primary
-    /// (see [`crate::replica`]); [`Tenant::after`](crate::Tenant::after) reads your writes.
+    /// A [replica read](crate::replica#routing).
     ///
     /// # Errors
     /// [`crate::Error::InvalidInput`] (`limit`) outside 1..=1000.

@@ -190,8 +190,7 @@ impl Tenant<'_> {
 
     /// A claim's NLI results, newest first.
     ///
-    /// With read replicas, this read may be a moment behind the primary
-    /// (see [`crate::replica`]); [`Tenant::after`](crate::Tenant::after) reads your writes.
+    /// A [replica read](crate::replica#routing).
     ///
     /// # Errors
     /// Connection and database errors only (a claim that is not the
@@ -218,8 +217,7 @@ impl Tenant<'_> {
 
     /// The NLI results of one claim/evidence pair, newest first.
     ///
-    /// With read replicas, this read may be a moment behind the primary
-    /// (see [`crate::replica`]); [`Tenant::after`](crate::Tenant::after) reads your writes.
+    /// A [replica read](crate::replica#routing).
     ///
     /// # Errors
     /// Connection and database errors only (a pair that is not the tenant's
@@ -250,8 +248,7 @@ impl Tenant<'_> {
 
     /// The tenant's newest NLI results with `label`.
     ///
-    /// With read replicas, this read may be a moment behind the primary
-    /// (see [`crate::replica`]); [`Tenant::after`](crate::Tenant::after) reads your writes.
+    /// A [replica read](crate::replica#routing).
     ///
     /// # Errors
     /// [`crate::Error::InvalidInput`] (`limit`) for a limit outside

@@ -112,8 +112,7 @@ impl Tenant<'_> {
 
     /// The newest Phase 1 verdict of a claim with its evidence and relationships.
     ///
-    /// With read replicas, this read may be a moment behind the primary
-    /// (see [`crate::replica`]); [`Tenant::after`](crate::Tenant::after) reads your writes.
+    /// A [replica read](crate::replica#routing).
     ///
     /// # Errors
     /// Connection and database errors only (a claim that is not the

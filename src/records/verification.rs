@@ -77,8 +77,7 @@ impl NewVerificationResult {
 impl Tenant<'_> {
     /// Stores the verdict of a verification run.
     ///
-    /// With read replicas, this read may be a moment behind the primary
-    /// (see [`crate::replica`]); [`Tenant::after`](crate::Tenant::after) reads your writes.
+    /// A [replica read](crate::replica#routing).
     ///
     /// # Errors
     /// [`Error::InvalidInput`] for scores outside [0, 1] or negative counts;
@@ -175,8 +174,7 @@ impl Tenant<'_> {
 
     /// The newest verification result of a claim.
     ///
-    /// With read replicas, this read may be a moment behind the primary
-    /// (see [`crate::replica`]); [`Tenant::after`](crate::Tenant::after) reads your writes.
+    /// A [replica read](crate::replica#routing).
     ///
     /// # Errors
     /// Connection and database errors only (a claim that is not the
@@ -206,8 +204,7 @@ impl Tenant<'_> {
 
     /// Every verification result of a claim, newest first.
     ///
-    /// With read replicas, this read may be a moment behind the primary
-    /// (see [`crate::replica`]); [`Tenant::after`](crate::Tenant::after) reads your writes.
+    /// A [replica read](crate::replica#routing).
     ///
     /// # Errors
     /// Connection and database errors only (a claim that is not the
@@ -234,8 +231,7 @@ impl Tenant<'_> {
 
     /// The tenant's results with `verdict`, most confident first.
     ///
-    /// With read replicas, this read may be a moment behind the primary
-    /// (see [`crate::replica`]); [`Tenant::after`](crate::Tenant::after) reads your writes.
+    /// A [replica read](crate::replica#routing).
     ///
     /// # Errors
     /// [`crate::Error::InvalidInput`] (`limit`) for a limit outside

@@ -116,7 +116,7 @@ async fn searches_run_on_the_standby_and_a_token_read_sees_the_write() {
     assert!(acme.get_evidence(fresh.id).await.unwrap().is_none());
     // A read given the token waits for the standby, which cannot replay
     // it, and then reads from the primary: it sees the row.
-    let after = acme.after(token);
+    let after = acme.after_write(token);
     let hits = after.search_evidence(&probe, &top).await.unwrap();
     assert_eq!(hits[0].id, fresh.id);
     assert!(after.get_evidence(fresh.id).await.unwrap().is_some());
@@ -132,7 +132,7 @@ async fn searches_run_on_the_standby_and_a_token_read_sees_the_write() {
             .await
             .unwrap();
         let token = db.write_token().await.unwrap();
-        let got = acme.after(token).get_claim(claim.id).await.unwrap();
+        let got = acme.after_write(token).get_claim(claim.id).await.unwrap();
         assert_eq!(got.map(|c| c.id), Some(claim.id), "write {i} not seen");
     }
     db.close().await;
@@ -429,7 +429,7 @@ async fn throughput() {
         let token = both.write_token().await.unwrap();
         token_take += t0.elapsed();
         let t1 = Instant::now();
-        let seen = acme.after(token).get_claim(claim.id).await.unwrap();
+        let seen = acme.after_write(token).get_claim(claim.id).await.unwrap();
         token_read += t1.elapsed();
         assert!(seen.is_some());
         let t2 = Instant::now();
@@ -465,7 +465,7 @@ async fn a_replica_that_is_down_from_the_start_is_skipped() {
     }
     let token = db.write_token().await.unwrap();
     assert!(
-        acme.after(token)
+        acme.after_write(token)
             .get_claim(claim.id)
             .await
             .unwrap()

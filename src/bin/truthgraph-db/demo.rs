@@ -20,7 +20,6 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use tokio_postgres::error::SqlState;
 use truthgraph_db::embedded::with_database;
 use truthgraph_db::pgvector::Vector;
 use truthgraph_db::queries::catalog;
@@ -278,7 +277,7 @@ async fn connect_or_create(
     let url = with_database(admin.url(), name);
     match Database::connect(config, &url).await {
         Ok(db) => return Ok((db, false)),
-        Err(e) if e.code() == Some(&SqlState::INVALID_CATALOG_NAME) => {}
+        Err(e) if e.is_unknown_database() => {}
         Err(e) => return Err(e).with_context(|| format!("connect to database {name}")),
     }
     match admin
@@ -286,10 +285,11 @@ async fn connect_or_create(
         .await?
         .batch_execute(&raw_sql::create_database(name, "template0"))
         .await
+        .map_err(truthgraph_db::Error::from)
     {
         Ok(()) => {}
         // Another demo created it meanwhile.
-        Err(e) if e.code() == Some(&SqlState::DUPLICATE_DATABASE) => {}
+        Err(e) if e.is_duplicate_database() => {}
         Err(e) => {
             return Err(e).with_context(|| {
                 format!(

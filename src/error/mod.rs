@@ -2,6 +2,13 @@
 
 use tokio_postgres::error::SqlState;
 
+mod sqlstate;
+
+pub(crate) use sqlstate::{
+    catalog_changed, connection_lost, ddl_error, insufficient_privilege, never_ran,
+    replica_trouble, undefined_table,
+};
+
 /// Everything that can go wrong in this library.
 ///
 /// Match on the variant to decide what to do; [`Error::code`] gives the
@@ -255,54 +262,6 @@ impl Error {
     }
 }
 
-impl From<tokio_postgres::Error> for Error {
-    /// Maps constraint violations and data exceptions to their variants and
-    /// keeps everything else as [`Error::Database`].
-    fn from(e: tokio_postgres::Error) -> Self {
-        let Some(db) = e.as_db_error() else {
-            return Error::Database(e);
-        };
-        let constraint = || {
-            db.constraint()
-                .or(db.column())
-                .unwrap_or("unknown")
-                .to_string()
-        };
-        let message = db.message().to_string();
-        match db.code() {
-            c if *c == SqlState::UNIQUE_VIOLATION => Error::Conflict {
-                constraint: constraint(),
-                message,
-            },
-            c if *c == SqlState::FOREIGN_KEY_VIOLATION => Error::MissingReference {
-                constraint: constraint(),
-                message,
-            },
-            c if *c == SqlState::CHECK_VIOLATION || *c == SqlState::NOT_NULL_VIOLATION => {
-                Error::InvalidInput {
-                    field: constraint(),
-                    reason: message,
-                    constraint: db.constraint().map(str::to_string),
-                }
-            }
-            c if *c == SqlState::QUERY_CANCELED => Error::Timeout { message },
-            // 54000: an input over a server limit (a tsvector or index row too long).
-            c if c.code().starts_with("22") || *c == SqlState::PROGRAM_LIMIT_EXCEEDED => {
-                Error::InvalidInput {
-                    field: db
-                        .column()
-                        .map(str::to_string)
-                        .or_else(|| db.where_().and_then(copy_row_field))
-                        .unwrap_or_else(|| "value".to_string()),
-                    reason: message,
-                    constraint: None,
-                }
-            }
-            _ => Error::Database(e),
-        }
-    }
-}
-
 #[cfg(feature = "embedded")]
 impl From<truthgraph_pg_embed::Error> for Error {
     fn from(e: truthgraph_pg_embed::Error) -> Self {
@@ -310,80 +269,8 @@ impl From<truthgraph_pg_embed::Error> for Error {
     }
 }
 
-/// `rows[i].column` for a value the server refused in row `i` of a `COPY`,
-/// from the error's context line `COPY <table>, line <n>, column <column>`
-/// (binary `COPY` counts rows from 1, the library's batches from 0), so a
-/// bulk load's server-side refusal names the row as its caller knows it.
-fn copy_row_field(context: &str) -> Option<String> {
-    let rest = context.lines().find_map(|l| l.strip_prefix("COPY "))?;
-    let (_, rest) = rest.split_once(", line ")?;
-    let (line, column) = rest.split_once(", column ")?;
-    let row = line.parse::<usize>().ok()?.checked_sub(1)?;
-    let column = column.split(':').next()?.trim();
-    (!column.is_empty()).then(|| format!("rows[{row}].{column}"))
-}
-
 /// PostgreSQL's message, detail and SQLSTATE, or the driver's own text (with
 /// its cause) when the server said nothing.
-/// Whether `e` says the connection is gone (closed, class 08, `57P01`–`57P03`,
-/// or an I/O error).
-pub(crate) fn connection_lost(e: &tokio_postgres::Error) -> bool {
-    e.is_closed()
-        || e.code().is_some_and(|c| {
-            c.code().starts_with("08") || matches!(c.code(), "57P01" | "57P02" | "57P03")
-        })
-        || std::error::Error::source(e)
-            .is_some_and(|s| s.downcast_ref::<std::io::Error>().is_some())
-}
-
-/// Whether the server process of the connection was gone before the
-/// statement ran (closed, or ended by the server: 57P01–57P03), so nothing of
-/// it can have been done.
-pub(crate) fn never_ran(e: &tokio_postgres::Error) -> bool {
-    e.is_closed()
-        || e.code().is_some_and(|c| {
-            *c == SqlState::ADMIN_SHUTDOWN
-                || *c == SqlState::CRASH_SHUTDOWN
-                || *c == SqlState::CANNOT_CONNECT_NOW
-        })
-}
-
-/// Whether an error of a call on a replica is the replica's fault, so the
-/// call may run again elsewhere: a lost connection, a recovery conflict
-/// (`40001`, `40P01`), a read-only refusal (`25006`) or a server in
-/// shutdown or start-up.
-pub(crate) fn replica_trouble(e: &Error) -> bool {
-    if e.is_connection_error() {
-        return true;
-    }
-    match e {
-        Error::Database(e) => e.code().is_some_and(|c| {
-            *c == SqlState::T_R_SERIALIZATION_FAILURE
-                || *c == SqlState::T_R_DEADLOCK_DETECTED
-                || *c == SqlState::READ_ONLY_SQL_TRANSACTION
-                || *c == SqlState::ADMIN_SHUTDOWN
-                || *c == SqlState::CANNOT_CONNECT_NOW
-        }),
-        _ => false,
-    }
-}
-
-/// Whether `e` says another session's DDL changed the catalog while the
-/// statement read it: a catalog function (`pg_get_indexdef`, …) looked up an
-/// object that the statement's snapshot still listed but a concurrent
-/// `DROP`/`REINDEX … CONCURRENTLY`/`ALTER TABLE` had removed ("cache lookup
-/// failed for …", "could not open relation with OID …", SQLSTATE XX000).
-/// The same read run again sees the catalog after the change.
-pub(crate) fn catalog_changed(e: &tokio_postgres::Error) -> bool {
-    e.as_db_error().is_some_and(|db| {
-        *db.code() == SqlState::INTERNAL_ERROR
-            && (db.message().starts_with("cache lookup failed for ")
-                || db
-                    .message()
-                    .starts_with("could not open relation with OID "))
-    })
-}
-
 fn describe(e: &tokio_postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => {
@@ -407,21 +294,6 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn copy_context_names_the_row_and_column() {
-        assert_eq!(
-            copy_row_field("COPY embeddings, line 501, column model_name").as_deref(),
-            Some("rows[500].model_name")
-        );
-        assert_eq!(
-            copy_row_field("COPY embeddings_load, line 1, column embedding: \"[1,2]\"").as_deref(),
-            Some("rows[0].embedding")
-        );
-        assert_eq!(copy_row_field("COPY embeddings, line 3"), None);
-        assert_eq!(copy_row_field("SQL function \"f\" statement 1"), None);
-        assert_eq!(copy_row_field("COPY t, line 0, column c"), None);
-    }
 
     #[test]
     fn validation_errors_name_no_constraint() {
