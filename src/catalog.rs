@@ -76,7 +76,7 @@ pub async fn bypasses_row_security(client: &impl GenericClient) -> Result<bool> 
 
 /// Every ivfflat/hnsw index in `public`, by name. An index dropped by
 /// another session while this reads is left out, and a read that the
-/// catalog changed under runs again ([`reread`]), so the list is the catalog
+/// catalog changed under runs again (a few times, milliseconds apart), so the list is the catalog
 /// before or after each concurrent change, never a half.
 ///
 /// # Errors

@@ -4,90 +4,16 @@
 
 use truthgraph_queries::queries::maintenance;
 
-use crate::catalog::{self, VectorIndex, concurrent_copy_of, index_option, is_build_leftover};
+use crate::catalog::{self, VectorIndex, index_option, is_build_leftover};
 use crate::db::Database;
-use crate::error::{Result, ddl_error};
-use crate::index_build::{
-    IndexBuildProgress, recommended_lists, watching_progress, with_maintenance_lock,
-};
-use crate::raw_sql;
+use crate::error::Result;
+use crate::index_build::recommended_lists;
 use crate::settings::SearchDefaults;
 use crate::telemetry::{db_span, traced};
 
 pub use truthgraph_queries::queries::maintenance::{
     IndexUsage, OrphanEmbeddings, ServerSetting, TableSize, TenantCount,
 };
-
-/// Why [`Database::reindex_vector_indexes`] dropped an index.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DropReason {
-    /// An invalid leftover of an interrupted or failed concurrent build
-    /// ([`catalog::is_build_leftover`]): never used, but it takes space.
-    Leftover,
-    /// A valid `*_ccnew`/`*_ccold` index with the same definition as the
-    /// index it was copied from (named here): what rebuilding a leftover as
-    /// if it were a real index made of it. Every write maintained both.
-    Duplicate {
-        /// The index it duplicates.
-        of: String,
-    },
-}
-
-/// An index [`Database::reindex_vector_indexes`] dropped.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DroppedIndex {
-    /// Its name.
-    pub name: String,
-    /// Its size before it was dropped.
-    pub size_bytes: i64,
-    /// Why it was dropped.
-    pub reason: DropReason,
-}
-
-/// What [`Database::reindex_vector_indexes`] did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ReindexReport {
-    /// Leftovers and duplicates dropped (`DROP INDEX CONCURRENTLY`) before
-    /// anything was rebuilt.
-    pub dropped: Vec<DroppedIndex>,
-    /// The vector indexes rebuilt, by name.
-    pub rebuilt: Vec<String>,
-    /// Those of `rebuilt` that were invalid before (a failed `CREATE INDEX
-    /// CONCURRENTLY` of a real index) and are valid now.
-    pub repaired: Vec<String>,
-}
-
-/// The indexes among `indexes` (those of one table) that a reindex drops
-/// rather than rebuilds: invalid build leftovers, and valid concurrent
-/// copies identical to the index they were copied from.
-pub fn redundant_indexes(indexes: &[VectorIndex]) -> Vec<DroppedIndex> {
-    // `CREATE INDEX name ON table USING …`: compare what follows the name.
-    let body = |ix: &VectorIndex| ix.definition.split_once(" ON ").map(|(_, b)| b.to_string());
-    indexes
-        .iter()
-        .filter_map(|ix| {
-            let reason = if is_build_leftover(ix) {
-                DropReason::Leftover
-            } else {
-                let base = concurrent_copy_of(&ix.index_name)?;
-                let original = indexes
-                    .iter()
-                    .find(|o| o.index_name == base && o.is_valid)?;
-                if !ix.is_valid || body(ix).is_none() || body(ix) != body(original) {
-                    return None;
-                }
-                DropReason::Duplicate {
-                    of: base.to_string(),
-                }
-            };
-            Some(DroppedIndex {
-                name: ix.index_name.clone(),
-                size_bytes: ix.size_bytes,
-                reason,
-            })
-        })
-        .collect()
-}
 
 /// What [`Database::tuning_advice`] recommends for one vector index.
 #[derive(Debug, Clone, PartialEq)]
@@ -280,98 +206,6 @@ impl Database {
         .await
     }
 
-    /// Rebuilds every vector index on `embeddings` (`REINDEX INDEX
-    /// CONCURRENTLY`, so reads and writes go on) and refreshes the planner
-    /// statistics. An IVFFlat index computes its list centres from the rows
-    /// present when it is built; after a bulk load into an empty table this is
-    /// what makes the index accurate. Also runs `ANALYZE` on `embeddings`,
-    /// `evidence` and `claims`.
-    ///
-    /// First it drops (`DROP INDEX CONCURRENTLY`) what interrupted rebuilds
-    /// left on `embeddings` ([`redundant_indexes`]): invalid `*_ccnew`,
-    /// `*_ccold` and `tune` leftovers, which must never be rebuilt as if they
-    /// were real indexes, and valid copies an earlier rebuild made of them.
-    /// An invalid index that is not a leftover (a failed `CREATE INDEX
-    /// CONCURRENTLY`) is rebuilt, which makes it valid. When a rebuild
-    /// fails, the invalid copy it left is dropped before the error is
-    /// returned. Rebuilds hold [`MAINTENANCE_LOCK_KEY`](crate::index_build::MAINTENANCE_LOCK_KEY), so two never run at
-    /// once.
-    ///
-    /// # Errors
-    /// Connection and database errors, e.g. `maintenance_work_mem` too small
-    /// for an IVFFlat build. A failed rebuild leaves the old index in use and
-    /// nothing invalid behind (unless the connection itself was lost; the
-    /// next call drops that leftover); rebuilds before it stay done.
-    pub async fn reindex_vector_indexes(&self) -> Result<ReindexReport> {
-        self.reindex_vector_indexes_with(true, |_| {}).await
-    }
-
-    /// [`Database::reindex_vector_indexes`], choosing how: `concurrently`
-    /// (`REINDEX INDEX CONCURRENTLY`: reads and writes go on, the build takes
-    /// longer and a failure leaves an invalid copy, which is dropped) or
-    /// plainly (`REINDEX INDEX`: faster, but writes to `embeddings` and
-    /// searches through the index wait until each index is rebuilt), calling
-    /// `progress` about once a second with the rows of
-    /// `pg_stat_progress_create_index` for `embeddings` while a build runs.
-    ///
-    /// # Errors
-    /// As [`Database::reindex_vector_indexes`].
-    pub async fn reindex_vector_indexes_with(
-        &self,
-        concurrently: bool,
-        progress: impl FnMut(&IndexBuildProgress),
-    ) -> Result<ReindexReport> {
-        let watcher = self.client().await?;
-        let work = self.reindex_on_schema_connection(concurrently);
-        watching_progress(&watcher, work, progress).await
-    }
-
-    async fn reindex_on_schema_connection(&self, concurrently: bool) -> Result<ReindexReport> {
-        let op = db_span!(self.telemetry(), "reindex_vector_indexes", "embeddings");
-        // A rebuild takes as long as it takes: run it without statement_timeout
-        // on a connection that is retired afterwards.
-        let rebuild = self.with_schema_connection(async |client| {
-            with_maintenance_lock(client, async |client| {
-                let indexes = catalog::all_embedding_indexes(&*client).await?;
-                let dropped = redundant_indexes(&indexes);
-                for d in &dropped {
-                    client
-                        .batch_execute(&raw_sql::drop_index_concurrently(&d.name))
-                        .await?;
-                }
-                let mut report = ReindexReport {
-                    dropped,
-                    ..ReindexReport::default()
-                };
-                for ix in &indexes {
-                    if report.dropped.iter().any(|d| d.name == ix.index_name) {
-                        continue;
-                    }
-                    let sql = if concurrently {
-                        raw_sql::reindex_concurrently(&ix.index_name)
-                    } else {
-                        raw_sql::reindex(&ix.index_name)
-                    };
-                    let rebuilt = client.batch_execute(&sql).await;
-                    if let Err(e) = rebuilt {
-                        drop_leftovers_of(client, &ix.index_name).await;
-                        return Err(ddl_error(e));
-                    }
-                    if !ix.is_valid {
-                        report.repaired.push(ix.index_name.clone());
-                    }
-                    report.rebuilt.push(ix.index_name.clone());
-                }
-                // Fresh statistics for the tables a search reads: without them the
-                // planner guesses row counts and may pick a poor join or skip the index.
-                client.batch_execute(raw_sql::ANALYZE_SEARCH_TABLES).await?;
-                Ok(report)
-            })
-            .await
-        });
-        traced(op, rebuild).await
-    }
-
     /// Compares each vector index on `embeddings` with the table's size (the
     /// planner's estimate; nothing is analysed here) and recommends
     /// `lists`/`probes` (IVFFlat) or `ef_search` (HNSW). Invalid indexes are
@@ -399,23 +233,6 @@ impl Database {
                 )
             })
             .collect())
-    }
-}
-
-/// After a failed `REINDEX INDEX CONCURRENTLY name`: drops the invalid copy
-/// it left (`name_ccnew…`, or `name_ccold…` when the swap happened but the
-/// old copy could not be dropped). Best effort: on a lost connection the
-/// next reindex drops it.
-async fn drop_leftovers_of(client: &tokio_postgres::Client, name: &str) {
-    let Ok(indexes) = catalog::all_embedding_indexes(client).await else {
-        return;
-    };
-    for ix in indexes {
-        if is_build_leftover(&ix) && concurrent_copy_of(&ix.index_name) == Some(name) {
-            let _ = client
-                .batch_execute(&raw_sql::drop_index_concurrently(&ix.index_name))
-                .await;
-        }
     }
 }
 
@@ -457,43 +274,6 @@ mod tests {
         let mut invalid = hnsw.clone();
         invalid.is_valid = false;
         assert!(advise(&invalid, Some(10), &d).advice[0].contains("INVALID"));
-    }
-
-    #[test]
-    fn only_leftovers_and_identical_copies_are_redundant() {
-        let ix = |name: &str, valid: bool, with: &str| VectorIndex {
-            index_name: name.into(),
-            is_valid: valid,
-            definition: format!(
-                "CREATE INDEX {name} ON public.embeddings USING hnsw (embedding \
-                 vector_cosine_ops) WITH ({with})"
-            ),
-            ..index("hnsw", &[])
-        };
-        let real = ix("idx_v", true, "m='16'");
-        let names = |all: &[VectorIndex]| {
-            redundant_indexes(all)
-                .into_iter()
-                .map(|d| (d.name, d.reason))
-                .collect::<Vec<_>>()
-        };
-        let dup = DropReason::Duplicate { of: "idx_v".into() };
-        assert_eq!(
-            names(&[
-                real.clone(),
-                ix("idx_v_ccnew", false, "m='16'"),
-                ix("idx_v_ccnew1", true, "m='16'"),
-                ix("idx_v_ccnew2", true, "m='32'"),
-                ix("idx_w_ccnew", true, "m='16'"),
-                ix("idx_x", false, "m='16'"),
-            ]),
-            [
-                ("idx_v_ccnew".to_string(), DropReason::Leftover),
-                ("idx_v_ccnew1".to_string(), dup)
-            ]
-        );
-        // A copy whose original is gone is the index in use: kept.
-        assert!(names(&[ix("idx_v_ccnew1", true, "m='16'")]).is_empty());
     }
 
     #[test]

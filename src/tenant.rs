@@ -12,7 +12,7 @@
 //! and its members the policies show and accept only rows of
 //! `truthgraph_tenant()`, the setting `truthgraph.tenant_id`. The handle sets
 //! it on every connection it borrows, without an extra round trip:
-//! - a call of one statement ([`Tenant::run`](crate::call)) queues
+//! - a call of one statement (`Tenant::run`, `src/call.rs`) queues
 //!   `set_config('truthgraph.tenant_id', tenant, false)` on the connection
 //!   just before its statement (the two are pipelined: sent together, answered
 //!   together), and queues `RESET truthgraph.tenant_id` when it gives the

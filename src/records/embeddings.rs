@@ -1,21 +1,15 @@
 //! Embeddings (`queries/embeddings.sql`): upsert, get, delete, stats per
-//! tenant, and bulk load by binary `COPY`.
+//! tenant. Bulk loads by binary `COPY` are in [`super::bulk_load`].
 
-use futures_util::pin_mut;
 use pgvector::Vector;
-use tokio_postgres::binary_copy::BinaryCopyInWriter;
-use tokio_postgres::types::Type;
 use truthgraph_queries::client::Params;
 use truthgraph_queries::queries::embeddings;
 use truthgraph_vector_ref::VectorRef;
 use uuid::Uuid;
 
 use crate::call::Access;
-use crate::catalog;
-use crate::db::Transaction;
 use crate::error::{Error, Result};
 use crate::labels::EntityType;
-use crate::raw_sql;
 use crate::telemetry::tenant_span;
 use crate::tenant::Tenant;
 use crate::validate;
@@ -35,58 +29,6 @@ pub struct NewEmbedding {
     pub model_name: String,
     /// The model's version.
     pub model_version: Option<String>,
-}
-
-/// What a bulk load does with an entity that already has an embedding.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum OnConflict {
-    /// Fail the whole batch with [`Error::Conflict`].
-    #[default]
-    Fail,
-    /// Replace the tenant's existing embedding.
-    Replace,
-}
-
-/// How [`Tenant::bulk_load_embeddings_with`] loads.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct BulkLoadOptions {
-    /// Existing embeddings: fail (default) or replace.
-    pub on_conflict: OnConflict,
-    /// Drop every vector index of `embeddings`, load, then recreate each from
-    /// its catalog definition under its name, all in one transaction holding
-    /// an `ACCESS EXCLUSIVE` lock on `embeddings`: concurrent searches and
-    /// writes of every tenant wait for the load instead of seeing a table
-    /// without its index. Runs without `statement_timeout`.
-    ///
-    /// Measured (`benches/ingest.rs`, 20K × 384 real MiniLM vectors into an
-    /// empty table, durable PostgreSQL 15, 2 busy cores): with an HNSW index
-    /// (m = 16) `COPY` took 66.8 s (and hits the default 60-s timeout) against
-    /// 7.6 s rebuilding (`COPY` 0.7 s + build 7.1 s). With the seed's IVFFlat
-    /// (lists = 100) rebuilding is no faster (2.0 s both on that server; 4.2 s
-    /// against 2.2 s in a run on the `fsync=off` test server), but only the
-    /// rebuilt index has list centres computed from the rows: the other needs
-    /// `reindex` afterwards (another full build). It blocks every tenant's
-    /// reads for the whole load, so small loads into a large table should
-    /// keep the indexes.
-    pub rebuild_indexes: bool,
-}
-
-impl BulkLoadOptions {
-    /// Replace existing embeddings of the tenant's entities.
-    pub fn replace() -> Self {
-        BulkLoadOptions {
-            on_conflict: OnConflict::Replace,
-            ..Self::default()
-        }
-    }
-
-    /// The same options with the vector indexes rebuilt after the load.
-    pub fn rebuilding_indexes(self) -> Self {
-        BulkLoadOptions {
-            rebuild_indexes: true,
-            ..self
-        }
-    }
 }
 
 impl NewEmbedding {
@@ -245,224 +187,12 @@ impl Tenant<'_> {
         )
         .await
     }
-
-    /// Loads `rows` into `embeddings` (binary `COPY` into a staging table,
-    /// then one `INSERT … SELECT`), in one transaction: either every row is
-    /// stored or none is. Returns the number of rows stored. The same as
-    /// [`Tenant::bulk_load_embeddings_with`] with the default options
-    /// ([`OnConflict::Fail`], indexes kept).
-    ///
-    /// Every row is validated before anything is sent. It inserts; it does
-    /// not replace: an entity that already has an embedding fails the batch
-    /// with [`Error::Conflict`] (use [`OnConflict::Replace`] to replace).
-    ///
-    /// # Errors
-    /// [`Error::InvalidInput`] naming `rows[i].embedding` (dimension, NaN,
-    /// infinity, zero vector), `rows[i].model_name` or `rows[i].entity_id`
-    /// (not an entity of the tenant); [`Error::Conflict`] for a duplicate
-    /// entity, in the batch or in the table.
-    pub async fn bulk_load_embeddings(&self, rows: &[NewEmbedding]) -> Result<u64> {
-        self.bulk_load_embeddings_with(rows, BulkLoadOptions::default())
-            .await
-    }
-
-    /// Loads `rows` into `embeddings` by binary `COPY` (through a staging
-    /// table) in one transaction, all
-    /// or nothing, inserting only or replacing ([`OnConflict`]), optionally
-    /// rebuilding the vector indexes after the rows
-    /// ([`BulkLoadOptions::rebuild_indexes`]). Returns the rows stored.
-    ///
-    /// Every row is validated before anything is sent.
-    ///
-    /// Every row's entity must be a claim or evidence of this tenant, checked
-    /// row by row by the statement that writes it, as for
-    /// [`Tenant::upsert_embedding`].
-    ///
-    /// # Errors
-    /// [`Error::InvalidInput`] naming `rows[i].embedding` (dimension, NaN,
-    /// infinity, zero vector), `rows[i].model_name`, `rows[i].entity_id` for
-    /// an entity that is not the tenant's (constraint
-    /// `check_embeddings_entity`) or, when replacing, `rows[j].entity_id` for
-    /// an entity named twice; [`Error::Conflict`]
-    /// (`idx_embeddings_entity_unique`) for an entity that already has an
-    /// embedding (when failing on conflict); nothing is written then. With
-    /// [`BulkLoadOptions::rebuild_indexes`], a role that does not own
-    /// `embeddings` (e.g. a member of `truthgraph_app`) gets a permission
-    /// error.
-    pub async fn bulk_load_embeddings_with(
-        &self,
-        rows: &[NewEmbedding],
-        options: BulkLoadOptions,
-    ) -> Result<u64> {
-        let dimension = self.database().embedding_dimension().await?;
-        for (i, r) in rows.iter().enumerate() {
-            r.validate(i, dimension)?;
-        }
-        if options.on_conflict == OnConflict::Replace {
-            // Which of two rows for one entity would win is undefined (and
-            // PostgreSQL refuses to update a row twice in one statement).
-            validate::distinct(
-                "rows",
-                "entity_id",
-                rows.iter().map(|r| (r.entity_type, r.entity_id)),
-            )?;
-        }
-        if rows.is_empty() {
-            return Ok(0);
-        }
-        let tenant = self.id();
-        self.run_in_transaction(
-            Access::Write,
-            tenant_span!(self, "bulk_load_embeddings", "embeddings"),
-            |t| {
-                Box::pin(async move {
-                    let tx = t.tx();
-                    {
-                        let mut indexes = Vec::new();
-                        if options.rebuild_indexes {
-                            // Index builds take as long as they take; LOCAL ends with the
-                            // transaction, so the pooled connection keeps its timeout.
-                            tx.batch_execute(raw_sql::NO_STATEMENT_TIMEOUT_LOCAL)
-                                .await?;
-                            // Readers and writers wait for the commit rather than see the
-                            // table without its vector index.
-                            tx.batch_execute(raw_sql::LOCK_EMBEDDINGS).await?;
-                            indexes = catalog::embedding_indexes(tx).await?;
-                            for ix in &indexes {
-                                tx.batch_execute(&raw_sql::drop_index(&ix.index_name))
-                                    .await?;
-                            }
-                        }
-                        // The vector type's OID differs per database: ask the server.
-                        let vector_type = tx
-                            .prepare_cached(raw_sql::VECTOR_TYPE_PROBE)
-                            .await?
-                            .params()[0]
-                            .clone();
-                        let n =
-                            load_rows(tx, tenant, rows, vector_type, options.on_conflict).await?;
-                        for ix in &indexes {
-                            // The definition comes from pg_get_indexdef: same name, method,
-                            // operator class and parameters as the dropped index.
-                            tx.batch_execute(&ix.definition).await?;
-                        }
-                        if !indexes.is_empty() {
-                            tx.batch_execute(raw_sql::ANALYZE_EMBEDDINGS).await?;
-                        }
-                        Ok(n)
-                    }
-                })
-            },
-        )
-        .await
-    }
-}
-
-impl Tenant<'_> {
-    /// Loads `rows` by binary `COPY` (through a staging table, dropped
-    /// afterwards) inside the caller's transaction `tx`, inserting only or
-    /// replacing ([`OnConflict`]); returns the rows stored. With
-    /// [`Tenant::insert_claims_in`] and [`Tenant::insert_evidence_many_in`]
-    /// before it in the same `tx`, entities and their embeddings commit or
-    /// roll back together. The tenant is set for the rest of `tx`. Indexes
-    /// are kept (no rebuild).
-    ///
-    /// # Errors
-    /// As [`Tenant::bulk_load_embeddings_with`]; after a database error the
-    /// transaction is aborted and the caller should roll it back.
-    pub async fn bulk_load_embeddings_in(
-        &self,
-        tx: &Transaction<'_>,
-        rows: &[NewEmbedding],
-        on_conflict: OnConflict,
-    ) -> Result<u64> {
-        let dimension = self.database().embedding_dimension().await?;
-        for (i, r) in rows.iter().enumerate() {
-            r.validate(i, dimension)?;
-        }
-        if on_conflict == OnConflict::Replace {
-            validate::distinct(
-                "rows",
-                "entity_id",
-                rows.iter().map(|r| (r.entity_type, r.entity_id)),
-            )?;
-        }
-        if rows.is_empty() {
-            return Ok(0);
-        }
-        crate::tenant::set_in_transaction(tx, self.id()).await?;
-        let vector_type = tx
-            .prepare_cached(raw_sql::VECTOR_TYPE_PROBE)
-            .await?
-            .params()[0]
-            .clone();
-        load_rows(tx, self.id(), rows, vector_type, on_conflict).await
-    }
-}
-
-/// Binary `COPY` of `rows` into a staging table, then one `INSERT … SELECT`
-/// into `embeddings` that inserts only or replaces. Not `COPY` straight into
-/// `embeddings`: PostgreSQL refuses `COPY FROM` into a table whose
-/// row-level security applies to the user (members of `truthgraph_app`,
-/// migration V7), and one path for every role is one path to test.
-async fn load_rows(
-    tx: &tokio_postgres::Transaction<'_>,
-    tenant: &str,
-    rows: &[NewEmbedding],
-    vector_type: Type,
-    on_conflict: OnConflict,
-) -> Result<u64> {
-    tx.batch_execute(raw_sql::CREATE_EMBEDDINGS_LOAD).await?;
-    let sink = tx.copy_in(raw_sql::COPY_EMBEDDINGS_LOAD).await?;
-    let types = [
-        Type::INT8,
-        Type::VARCHAR,
-        Type::UUID,
-        vector_type,
-        Type::VARCHAR,
-        Type::VARCHAR,
-    ];
-    let writer = BinaryCopyInWriter::new(sink, &types);
-    pin_mut!(writer);
-    for (i, r) in rows.iter().enumerate() {
-        writer
-            .as_mut()
-            .write(&[
-                &(i as i64),
-                &r.entity_type.as_str(),
-                &r.entity_id,
-                &r.embedding,
-                &r.model_name,
-                &r.model_version,
-            ])
-            .await?;
-    }
-    writer.finish().await?;
-    let insert = match on_conflict {
-        OnConflict::Fail => raw_sql::INSERT_EMBEDDINGS_FROM_LOAD,
-        OnConflict::Replace => raw_sql::UPSERT_EMBEDDINGS_FROM_LOAD,
-    };
-    let n = tx
-        .execute(insert, &[&tenant])
-        .await
-        .map_err(|e| row_error(e, rows))?;
-    // Dropped now rather than at commit, so one transaction can load again.
-    tx.batch_execute(raw_sql::DROP_EMBEDDINGS_LOAD).await?;
-    Ok(n)
-}
-
-/// The error of a row whose entity is not the tenant's, naming `rows[i]`.
-fn row_error(e: tokio_postgres::Error, rows: &[NewEmbedding]) -> Error {
-    entity_error(e, |id| {
-        let i = rows.iter().position(|r| r.entity_id == id);
-        validate::name(i, "rows", "entity_id")
-    })
 }
 
 /// Maps the refusal of trigger `check_embeddings_entity` (V7; its DETAIL is
 /// the entity id) to [`Error::InvalidInput`] naming the field `field(id)`;
 /// any other error converts as usual.
-fn entity_error(e: tokio_postgres::Error, field: impl Fn(Uuid) -> String) -> Error {
+pub(crate) fn entity_error(e: tokio_postgres::Error, field: impl Fn(Uuid) -> String) -> Error {
     let Some(db) = e.as_db_error() else {
         return e.into();
     };

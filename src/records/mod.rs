@@ -4,6 +4,7 @@
 //! generated query). Reads that need no validation can also be called directly
 //! as generated functions in [`crate::queries`].
 
+pub mod bulk_load;
 pub mod claims;
 pub mod embeddings;
 pub mod evidence;

@@ -2,7 +2,7 @@
 
 use tokio_postgres::error::SqlState;
 use truthgraph_db::catalog::{self, TUNE_REBUILD_INDEX};
-use truthgraph_db::maintenance::{DropReason, DroppedIndex};
+use truthgraph_db::index_build::{DropReason, DroppedIndex};
 use truthgraph_db::{Config, EntityType, Error};
 use uuid::Uuid;
 

@@ -4,7 +4,8 @@
 use anyhow::Context;
 use serde_json::{Value, json};
 use truthgraph_db::Database;
-use truthgraph_db::maintenance::{DropReason, OrphanEmbeddings};
+use truthgraph_db::index_build::DropReason;
+use truthgraph_db::maintenance::OrphanEmbeddings;
 
 use crate::output::Output;
 

@@ -56,7 +56,6 @@
 //! falls back to the primary after [`Config::replica_wait`].
 
 use std::fmt;
-use std::str::FromStr;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -67,9 +66,14 @@ use tokio_postgres::types::PgLsn;
 use crate::config::{Config, redact};
 #[cfg(doc)]
 use crate::db::Database;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::pool::{self, Client};
 use crate::raw_sql;
+
+mod wal_token;
+
+pub use wal_token::WalToken;
+pub(crate) use wal_token::wal_insert_position;
 
 /// How long a replica's health (lag, or being down) is trusted before a read
 /// checks it again.
@@ -78,55 +82,6 @@ pub const CHECK_INTERVAL: Duration = Duration::from_millis(200);
 /// How often a read after a [`WalToken`] asks the replica how far it has
 /// replayed while it waits.
 const POLL_INTERVAL: Duration = Duration::from_millis(2);
-
-/// A position in the primary's write-ahead log, from
-/// [`Database::write_token`]: a read given it through
-/// [`crate::Tenant::after_write`] sees every write committed before the token was
-/// taken. Prints and parses as PostgreSQL's `pg_lsn` text (`16/B374D848`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct WalToken(u64);
-
-impl WalToken {
-    /// The position as a byte offset into the WAL.
-    pub fn as_u64(self) -> u64 {
-        self.0
-    }
-}
-
-impl From<PgLsn> for WalToken {
-    fn from(lsn: PgLsn) -> Self {
-        WalToken(lsn.into())
-    }
-}
-
-impl From<u64> for WalToken {
-    fn from(lsn: u64) -> Self {
-        WalToken(lsn)
-    }
-}
-
-impl fmt::Display for WalToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:X}/{:X}", self.0 >> 32, self.0 & 0xFFFF_FFFF)
-    }
-}
-
-impl FromStr for WalToken {
-    type Err = Error;
-
-    /// Parses `pg_lsn` text (`16/B374D848`).
-    fn from_str(s: &str) -> Result<Self> {
-        let bad = || Error::InvalidInput {
-            field: "wal_token".into(),
-            reason: format!("{s:?} is not a WAL position like 16/B374D848"),
-            constraint: None,
-        };
-        let (hi, lo) = s.trim().split_once('/').ok_or_else(bad)?;
-        let hi = u32::from_str_radix(hi, 16).map_err(|_| bad())?;
-        let lo = u32::from_str_radix(lo, 16).map_err(|_| bad())?;
-        Ok(WalToken((u64::from(hi) << 32) | u64::from(lo)))
-    }
-}
 
 /// What the last check of a replica found.
 #[derive(Debug, Clone, Copy)]
@@ -243,7 +198,7 @@ impl Replica {
             }
         };
         let replayed = replayed.map(u64::from);
-        let caught_up = matches!((replayed, primary), (Some(r), Some(p)) if r >= p.0);
+        let caught_up = matches!((replayed, primary), (Some(r), Some(p)) if r >= p.as_u64());
         let lag_ok = caught_up || behind_ms.is_some_and(|ms| ms <= max_lag.as_millis() as f64);
         let usable = recovering && lag_ok;
         if !usable {
@@ -259,7 +214,7 @@ impl Replica {
     /// Waits up to `wait` until the replica (asked on `client`) has
     /// replayed `token`; false when it has not by then, or on an error.
     async fn wait_for(&self, client: &Client, token: WalToken, wait: Duration) -> bool {
-        if self.health.lock().expect("replica health").replayed >= token.0 {
+        if self.health.lock().expect("replica health").replayed >= token.as_u64() {
             return true;
         }
         let started = Instant::now();
@@ -270,7 +225,7 @@ impl Replica {
                     Err(_) => return false,
                 };
             let replayed = replayed.map_or(0, u64::from);
-            if replayed >= token.0 {
+            if replayed >= token.as_u64() {
                 let mut h = self.health.lock().expect("replica health");
                 h.replayed = h.replayed.max(replayed);
                 return true;
@@ -375,34 +330,5 @@ impl Replicas {
             return Some((client, i));
         }
         None
-    }
-}
-
-/// The WAL insert position of the server `client` is connected to
-/// (`pg_current_wal_insert_lsn()`): past the commit record of every write
-/// that has returned there, even of asynchronous commits not yet flushed.
-///
-/// # Errors
-/// Connection and database errors (on a standby: it is in recovery).
-pub(crate) async fn wal_insert_position(client: &Client) -> Result<WalToken> {
-    let lsn: PgLsn = client
-        .query_one(raw_sql::WAL_INSERT_POSITION, &[])
-        .await?
-        .get(0);
-    Ok(lsn.into())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tokens_print_and_parse_as_pg_lsn() {
-        let t: WalToken = "16/B374D848".parse().unwrap();
-        assert_eq!(t.as_u64(), (0x16 << 32) | 0xB374_D848);
-        assert_eq!(t.to_string(), "16/B374D848");
-        assert!(t > "16/B374D847".parse().unwrap());
-        assert!("16B374D848".parse::<WalToken>().is_err());
-        assert!("x/1".parse::<WalToken>().is_err());
     }
 }

@@ -1,7 +1,8 @@
 //! Building vector indexes: one build at a time (the maintenance lock), the
-//! progress of a build as it runs, and how large an index should be for its
-//! table. `maintenance` (reindex) and `tune` (rebuild with measured
-//! parameters) both build on it.
+//! progress of a build as it runs, how large an index should be for its
+//! table, and `reindex` ([`crate::Database::reindex_vector_indexes`]).
+//! `maintenance` (advice) and `tune` (rebuild with measured parameters)
+//! build on it.
 
 use std::future::Future;
 use std::time::Duration;
@@ -11,6 +12,11 @@ use truthgraph_queries::queries::{catalog, settings};
 use crate::db::Client;
 use crate::error::Result;
 
+mod rebuild;
+mod reindex;
+
+pub use rebuild::Rebuild;
+pub use reindex::{DropReason, DroppedIndex, ReindexReport, redundant_indexes};
 pub use truthgraph_queries::queries::settings::IndexBuildProgress;
 
 /// Key of the session advisory lock held while vector indexes are rebuilt
