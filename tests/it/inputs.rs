@@ -161,7 +161,11 @@ async fn vectors_whose_float4_cosine_breaks_are_refused_and_the_extremes_accepte
         .await;
         assert!(
             plan.contains("Index Scan using idx_embeddings_vector_cosine"),
-            "the index search does not use the HNSW index:\n{plan}"
+            "the index search does not use the HNSW index:\n{}",
+            plan.lines()
+                .map(|l| &l[..l.len().min(120)])
+                .collect::<Vec<_>>()
+                .join("\n")
         );
         for exact in [true, false] {
             let hits = fa
