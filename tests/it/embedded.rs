@@ -36,7 +36,7 @@ fn text(bytes: &[u8]) -> String {
 struct Watched {
     child: Child,
     lines: std::sync::mpsc::Receiver<String>,
-    stderr: std::thread::JoinHandle<String>,
+    stderr: Option<std::thread::JoinHandle<String>>,
 }
 
 impl Watched {
@@ -61,7 +61,7 @@ impl Watched {
         Watched {
             child,
             lines,
-            stderr,
+            stderr: Some(stderr),
         }
     }
 
@@ -83,7 +83,18 @@ impl Watched {
         let mut out = String::new();
         std::io::Read::read_to_string(&mut self.child.stdout.take().unwrap(), &mut out).unwrap();
         let status = self.child.wait().unwrap();
-        (status, out, self.stderr.join().unwrap())
+        let stderr = self.stderr.take().unwrap().join().unwrap();
+        (status, out, stderr)
+    }
+}
+
+impl Drop for Watched {
+    /// Never leaves the command running (e.g. when a test panicked).
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
     }
 }
 

@@ -622,7 +622,8 @@ pub type PausePoint = &'static str;
 /// runs the `postgres` beside it) behind a script that can wait before it
 /// exits. The process that waits is blocked for certain, so whatever is done
 /// meanwhile (a `SIGKILL`, a second command) happens at that point of the
-/// work, however fast the machine.
+/// work, however fast the machine. A waiting program goes on once released,
+/// and when the directory is dropped or deleted.
 pub struct PausingBindir {
     /// The bin directory.
     pub bin: std::path::PathBuf,
@@ -647,7 +648,7 @@ impl PausingBindir {
         std::fs::copy(real.join("initdb"), bin.join("initdb.real")).unwrap();
         let wait = r#"wait_here() {
     echo $$ > "$TG_PAUSE_DIR/paused.tmp" && mv "$TG_PAUSE_DIR/paused.tmp" "$TG_PAUSE_DIR/paused"
-    while [ ! -e "$TG_PAUSE_DIR/released" ]; do sleep 0.02; done
+    while [ -d "$TG_PAUSE_DIR" ] && [ ! -e "$TG_PAUSE_DIR/released" ]; do sleep 0.02; done
 }"#;
         let postgres = format!(
             "#!/bin/sh\n{wait}\nif [ -n \"$TG_PAUSE_AT\" ] && [ \"$1\" = \"$TG_PAUSE_AT\" ]; then wait_here; fi\n\
@@ -701,6 +702,13 @@ impl PausingBindir {
     /// Lets the stopped program go on (and every later one run through).
     pub fn release(&self) {
         std::fs::write(self.signals.join("released"), "").unwrap();
+    }
+}
+
+impl Drop for PausingBindir {
+    /// Never leaves a program waiting (e.g. when a test panicked).
+    fn drop(&mut self) {
+        let _ = std::fs::write(self.signals.join("released"), "");
     }
 }
 
