@@ -210,9 +210,27 @@ mod tests {
 
     #[test]
     fn builtin_settings_grow_with_the_table() {
-        assert!(builtin_ef_search(Some(10_000)) <= builtin_ef_search(Some(100_000)));
-        assert!(builtin_ef_search(Some(100_000)) <= builtin_ef_search(Some(10_000_000)));
+        // Never shrinks as the table grows...
+        let sizes = [
+            0, 1, 10_000, 30_000, 30_001, 100_000, 150_001, 600_001, 10_000_000,
+        ];
+        for w in sizes.windows(2) {
+            assert!(
+                builtin_ef_search(Some(w[0])) <= builtin_ef_search(Some(w[1])),
+                "{w:?}"
+            );
+        }
+        // ...and grows strictly past each step (30K, 150K, 600K rows).
+        for step in [30_000, 150_000, 600_000] {
+            assert!(
+                builtin_ef_search(Some(step)) < builtin_ef_search(Some(step + 1)),
+                "no growth past {step} rows"
+            );
+        }
+        assert!(builtin_ef_search(Some(10_000)) < builtin_ef_search(Some(10_000_000)));
         assert_eq!(builtin_ef_search(None), builtin_ef_search(Some(0)));
+        // Probes grow with the lists (a tenth, at least 10, at most the lists).
+        assert!(builtin_probes(Some(100)) < builtin_probes(Some(1000)));
         assert_eq!(builtin_probes(Some(100)), 10);
         assert_eq!(builtin_probes(Some(1000)), 100);
         assert_eq!(builtin_probes(Some(4)), 4);

@@ -358,10 +358,20 @@ impl ReplicatedServers {
         }
     }
 
-    /// Stops the standby (fast shutdown) and waits until it is gone.
-    pub async fn stop_standby(&mut self) {
-        if let Some(s) = self.standby.take() {
-            let _ = tokio::task::spawn_blocking(move || s.stop()).await;
-        }
+    /// Stops the standby (fast shutdown) and waits until its server process
+    /// has exited.
+    ///
+    /// # Errors
+    /// [`Error::Server`] when it was stopped already, or did not shut down
+    /// cleanly (see [`EmbeddedServer::stop`]).
+    pub async fn stop_standby(&mut self) -> Result<()> {
+        let s = self
+            .standby
+            .take()
+            .ok_or_else(|| Error::server("the standby is stopped already"))?;
+        tokio::task::spawn_blocking(move || s.stop())
+            .await
+            .map_err(|e| Error::server(format!("stopping the standby panicked: {e}")))?
+            .map_err(|e| Error::server(format!("standby: {e}")))
     }
 }

@@ -480,15 +480,34 @@ impl EmbeddedServer {
 
     /// Stops the server and waits until it has exited (and, for a temporary
     /// cluster, until its files are deleted).
-    pub fn stop(mut self) {
-        self.shutdown();
+    ///
+    /// # Errors
+    /// [`Error`] when the supervisor cannot be waited for, or exits with a
+    /// failure: `postgres` did not end with a clean fast shutdown (it had
+    /// crashed or was killed), with the tail of the log.
+    pub fn stop(mut self) -> Result<(), Error> {
+        self.shutdown()
     }
 
-    fn shutdown(&mut self) {
+    fn shutdown(&mut self) -> Result<(), Error> {
         // Closing the pipe is the stop signal (see the module docs).
         drop(self.stdin.take());
-        if let Some(mut child) = self.supervisor.take() {
-            let _ = child.wait();
+        let Some(mut child) = self.supervisor.take() else {
+            return Ok(());
+        };
+        // The supervisor exits with postgres's status: 0 after a fast shutdown.
+        match child.wait() {
+            Ok(status) if status.success() => Ok(()),
+            Ok(status) => Err(Error::server(format!(
+                "postgres on port {} did not shut down cleanly ({status}); log {}:\n{}",
+                self.port,
+                self.log_file.display(),
+                self.log_tail()
+            ))),
+            Err(e) => Err(Error::server(format!(
+                "cannot wait for the supervisor of postgres on port {}: {e}",
+                self.port
+            ))),
         }
     }
 }
@@ -513,7 +532,10 @@ fn port_taken(log: &str) -> bool {
 
 impl Drop for EmbeddedServer {
     fn drop(&mut self) {
-        self.shutdown();
+        // Nobody to tell here; `stop` reports it.
+        if let Err(e) = self.shutdown() {
+            tracing::warn!("{e}");
+        }
     }
 }
 

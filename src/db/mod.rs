@@ -390,7 +390,10 @@ impl Database {
         if let Some(server) = self.server
             && let Ok(server) = Arc::try_unwrap(server)
         {
-            let _ = tokio::task::spawn_blocking(move || server.stop()).await;
+            // `close` returns nothing: a server that did not stop cleanly is logged.
+            if let Ok(Err(e)) = tokio::task::spawn_blocking(move || server.stop()).await {
+                tracing::warn!("embedded PostgreSQL: {e}");
+            }
         }
     }
 }

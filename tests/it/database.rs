@@ -3,7 +3,7 @@
 use truthgraph_db::Error;
 use uuid::Uuid;
 
-use crate::support::{TestDatabase, field};
+use crate::support::{Retries, TestDatabase, field, library_backends, terminate_while_blocked};
 
 #[tokio::test]
 async fn sqlstate_mapping_keeps_the_constraint() {
@@ -111,32 +111,58 @@ async fn an_exhausted_pool_times_out_instead_of_hanging() {
 #[tokio::test]
 async fn the_pool_survives_terminated_connections() {
     let t = TestDatabase::migrated().await.unwrap();
-    let db = &t.db;
+    let config = truthgraph_db::Config {
+        pool_max_size: 3,
+        ..Default::default()
+    };
+    let db = t.connect(&config).await.unwrap();
     let a = db.tenant("a").unwrap();
-
-    a.insert_claim("before", None).await.unwrap();
-    // Hold a few connections so the pool has several idle ones to recycle.
+    // Three writes at once: three connections, each with the write's
+    // statements prepared, so a dead one is found by the first statement sent.
+    let before: Vec<String> = (0..3).map(|i| format!("before {i}")).collect();
+    for r in futures_util::future::join_all(before.iter().map(|s| a.insert_claim(s, None))).await {
+        r.unwrap();
+    }
+    assert_eq!(db.pool().status().size, 3);
     let held: Vec<_> = futures_util::future::join_all((0..3).map(|_| db.client()))
         .await
         .into_iter()
         .map(Result::unwrap)
         .collect();
-    drop(held);
-    // Kill every backend of this database, as a server restart would.
-    let admin = t.raw_client().await.unwrap();
-    admin
-        .execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-             WHERE datname = current_database() AND pid <> pg_backend_pid()",
-            &[],
-        )
-        .await
-        .unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    for i in 0..5 {
-        a.insert_claim(&format!("after {i}"), None).await.unwrap();
+    let mut pids = Vec::new();
+    for c in &held {
+        pids.push(
+            c.query_one("SELECT pg_backend_pid()", &[])
+                .await
+                .unwrap()
+                .get::<_, i32>(0),
+        );
     }
-    assert_eq!(a.recent_claims(10, None).await.unwrap().len(), 6);
+    drop(held);
+    // Every connection of the pool killed, as a server restart would, and
+    // gone before anything else runs here: the pool still holds all three.
+    let (retries, _counting) = Retries::count();
+    assert_eq!(terminate_while_blocked(&t.url, &pids), 3);
+    assert_eq!(db.pool().status().size, 3);
+    // Five writes at once: the first three borrow the dead connections, find
+    // them dead before anything ran, and are retried on new ones.
+    let after: Vec<String> = (0..5).map(|i| format!("after {i}")).collect();
+    for r in futures_util::future::join_all(after.iter().map(|s| a.insert_claim(s, None))).await {
+        r.unwrap();
+    }
+    assert!(
+        retries.seen() >= 3,
+        "{} retries: the dead connections were never borrowed",
+        retries.seen()
+    );
+    let admin = t.raw_client().await.unwrap();
+    let now = library_backends(&admin, &t.name).await;
+    assert!(
+        pids.iter().all(|p| !now.contains(p)),
+        "{pids:?} still in {now:?}"
+    );
+    // Each write stored once.
+    assert_eq!(a.recent_claims(20, None).await.unwrap().len(), 8);
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@ use truthgraph_db::{
     SearchOptions, Tenant,
 };
 
-use crate::support::{TestDatabase, field, random_unit};
+use crate::support::{TestDatabase, field, random_unit, wait_for_server_clock_after};
 
 #[tokio::test]
 async fn embeddings_upsert_replace_stats_and_tenant_check() {
@@ -22,6 +22,8 @@ async fn embeddings_upsert_replace_stats_and_tenant_check() {
         .await
         .unwrap();
     assert_eq!(first.model_version, None);
+    // The server's clock moves past the first write before the second.
+    wait_for_server_clock_after(&**db.client().await.unwrap(), first.updated_at).await;
     let v2 = random_unit(2, 1536);
     let second = a
         .upsert_embedding(EntityType::Evidence, ev.id, &v2, "m", Some("2"))
@@ -29,7 +31,13 @@ async fn embeddings_upsert_replace_stats_and_tenant_check() {
         .unwrap();
     assert_eq!(second.id, first.id, "upsert must keep one row per entity");
     assert_eq!(second.embedding, v2);
-    assert!(second.updated_at >= first.updated_at);
+    assert!(
+        second.updated_at > first.updated_at,
+        "updated_at did not move: {} then {}",
+        first.updated_at,
+        second.updated_at
+    );
+    assert_eq!(second.created_at, first.created_at);
     assert_eq!(second.model_version.as_deref(), Some("2"));
 
     // Tenant b cannot overwrite a's embedding.
@@ -161,6 +169,7 @@ async fn bulk_load_replaces_existing_and_inserts_new_when_asked() {
         .await
         .unwrap()
         .unwrap();
+    wait_for_server_clock_after(&**db.client().await.unwrap(), before.updated_at).await;
 
     // Inserting only: an existing entity fails the batch, nothing written.
     let mut mixed = new_rows(&a, 2, 10, Some("2")).await;
@@ -194,7 +203,12 @@ async fn bulk_load_replaces_existing_and_inserts_new_when_asked() {
         .unwrap()
         .unwrap();
     assert_eq!(after.id, before.id, "replace keeps one row per entity");
-    assert!(after.updated_at >= before.updated_at);
+    assert!(
+        after.updated_at > before.updated_at,
+        "updated_at did not move: {} then {}",
+        before.updated_at,
+        after.updated_at
+    );
     // Untouched rows stay as they were.
     let kept = a
         .get_embedding(old[10].entity_type, old[10].entity_id)

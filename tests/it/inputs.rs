@@ -15,7 +15,8 @@ use truthgraph_db::{
     NewVerificationResult, NliLabel, SearchOptions, VerdictLabel,
 };
 
-use crate::support::{TestDatabase, field, random_unit};
+use crate::support::{TestDatabase, cosine, explain, field, random_unit};
+use truthgraph_vector_ref::VectorRef;
 
 const DIM: usize = 1536;
 
@@ -34,17 +35,6 @@ fn filled(value: f32, n: usize) -> Vector {
             .map(|i| if i < n { value } else { 0.0 })
             .collect::<Vec<_>>(),
     )
-}
-
-fn cosine(a: &[f32], b: &[f32]) -> f64 {
-    let (mut dot, mut na, mut nb) = (0.0f64, 0.0f64, 0.0f64);
-    for (x, y) in a.iter().zip(b) {
-        let (x, y) = (f64::from(*x), f64::from(*y));
-        dot += x * y;
-        na += x * x;
-        nb += y * y;
-    }
-    dot / (na * nb).sqrt()
 }
 
 #[tokio::test]
@@ -142,10 +132,43 @@ async fn vectors_whose_float4_cosine_breaks_are_refused_and_the_extremes_accepte
         assert_eq!(field(&e), "embedding", "{e}");
     }
     // Every extreme as the query, exact and through the HNSW index: every
-    // similarity finite and the f64 cosine of the pair.
+    // similarity finite and the f64 cosine of the pair. With six rows the
+    // planner would rather sort them: the index is forced on a handle of its
+    // own (sorting and sequential scans priced out for this database's new
+    // connections), and EXPLAIN on that handle shows the index in the plan.
+    raw.batch_execute(&format!(
+        "ALTER DATABASE {} SET enable_sort = off; ALTER DATABASE {} SET enable_seqscan = off",
+        t.name, t.name
+    ))
+    .await
+    .unwrap();
+    let forced = t
+        .connect(&truthgraph_db::Config {
+            pool_max_size: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let fa = forced.tenant("a").unwrap();
     for q in &extremes {
+        let qref = VectorRef::from(q);
+        let (k, none_src, none_min): (i64, Option<&str>, Option<f64>) = (10, None, None);
+        let plan = explain(
+            &**forced.client().await.unwrap(),
+            truthgraph_db::sql::search::SEARCH_EVIDENCE,
+            &[&qref, &"a", &none_src, &k, &none_min],
+        )
+        .await;
+        assert!(
+            plan.contains("Index Scan using idx_embeddings_vector_cosine"),
+            "the index search does not use the HNSW index:\n{}",
+            plan.lines()
+                .map(|l| &l[..l.len().min(120)])
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
         for exact in [true, false] {
-            let hits = a
+            let hits = fa
                 .search_evidence(
                     q,
                     &SearchOptions {
@@ -162,12 +185,13 @@ async fn vectors_whose_float4_cosine_breaks_are_refused_and_the_extremes_accepte
                 assert!(h.similarity.is_finite(), "{h:?}");
                 assert!(
                     (h.similarity - want).abs() < 1e-5,
-                    "similarity {} against f64 cosine {want}",
+                    "similarity {} against f64 cosine {want} (exact = {exact})",
                     h.similarity
                 );
             }
         }
     }
+    forced.close().await;
 }
 
 #[tokio::test]

@@ -1,7 +1,9 @@
 //! Migrations: round trips, rollback, concurrency, drift, adoption, offline
 //! SQL and the dimension switch, against a real PostgreSQL.
 
-use crate::support::{TestDatabase, schema_snapshot, undone_to, versions, versions_after};
+use crate::support::{
+    TestDatabase, schema_snapshot, undone_to, versions, versions_after, wait_for_advisory_waiters,
+};
 use truthgraph_db::migrate::{self, VersionState, latest_version};
 use truthgraph_db::{EntityType, Error};
 
@@ -113,11 +115,32 @@ async fn concurrent_migrators_both_succeed_and_apply_once() {
     let config = truthgraph_db::Config::default();
     let a = t.connect(&config).await.unwrap();
     let b = t.connect(&config).await.unwrap();
-    let (ra, rb) = tokio::join!(a.migrate(None), b.migrate(None));
-    let (ra, rb) = (ra.unwrap(), rb.unwrap());
-    let mut all: Vec<i32> = ra.iter().chain(&rb).copied().collect();
-    all.sort();
-    assert_eq!(all, versions(), "a applied {ra:?}, b applied {rb:?}");
+    // The migrators' lock, held here until both wait for it: they overlap
+    // for certain. Released, one applies everything, and the other,
+    // serialised behind it, finds nothing left to do.
+    let holder = t.raw_client().await.unwrap();
+    holder
+        .execute("SELECT pg_advisory_lock($1)", &[&migrate::LOCK_KEY])
+        .await
+        .unwrap();
+    let ra = tokio::spawn(async move { a.migrate(None).await });
+    let rb = tokio::spawn(async move { b.migrate(None).await });
+    wait_for_advisory_waiters(&holder, migrate::LOCK_KEY, 2, || {
+        ra.is_finished() || rb.is_finished()
+    })
+    .await;
+    holder
+        .execute("SELECT pg_advisory_unlock($1)", &[&migrate::LOCK_KEY])
+        .await
+        .unwrap();
+    let (ra, rb) = (ra.await.unwrap().unwrap(), rb.await.unwrap().unwrap());
+    let mut both = [ra.clone(), rb.clone()];
+    both.sort();
+    assert_eq!(
+        both,
+        [Vec::new(), versions()],
+        "a applied {ra:?}, b applied {rb:?}"
+    );
     let c = t.raw_client().await.unwrap();
     let n: i64 = c
         .query_one("SELECT count(*) FROM refinery_schema_history", &[])

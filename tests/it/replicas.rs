@@ -234,12 +234,44 @@ async fn stopping_the_standby_mid_workload_costs_no_caller_an_error() {
     }
     let before = searches_seen_on_standby(&pair).await;
     assert!(before > 0, "the standby served no search before the stop");
-    pair.stop_standby().await;
+    let standby_url = pair.standby_url().unwrap();
+    pair.stop_standby().await.unwrap();
     stopped_at.store(done.load(Ordering::SeqCst), Ordering::SeqCst);
+    // Down for certain: its server process has exited, its port refuses.
+    let refused = tokio_postgres::connect(&standby_url, tokio_postgres::NoTls).await;
+    assert!(
+        refused.is_err(),
+        "the stopped standby still accepts connections"
+    );
+    let (primary, conn) = tokio_postgres::connect(&pair.primary_url(), tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let stopped: std::time::SystemTime = primary
+        .query_one("SELECT clock_timestamp()", &[])
+        .await
+        .unwrap()
+        .get(0);
     for t in tasks {
         t.await.expect("a search failed (see the panic above)");
     }
     assert!(done.load(Ordering::SeqCst) >= stopped_at.load(Ordering::SeqCst) + 300);
+    // Rerouted: the primary's server processes ran searches after the stop
+    // (a backend's last statement and its start, in pg_stat_activity).
+    let on_primary: i64 = primary
+        .query_one(
+            "SELECT count(*) FROM pg_stat_activity \
+             WHERE datname = $1 AND application_name = 'truthgraph-db' \
+             AND query LIKE '%hits.distance%' AND query_start > $2",
+            &[&pair.dbname, &stopped],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(
+        on_primary > 0,
+        "no search ran on the primary after the stop"
+    );
     // The primary serves alone, still without errors.
     let acme = db.tenant(TENANT).unwrap();
     assert_eq!(

@@ -555,32 +555,58 @@ async fn updated_at_triggers_bump_the_timestamp() {
     )
     .await
     .unwrap();
-    for table in ["claims", "verdicts", "verification_results", "embeddings"] {
-        c.batch_execute(&format!(
-            "ALTER TABLE {table} DISABLE TRIGGER USER;
-             UPDATE {table} SET updated_at = '2000-01-01';
-             ALTER TABLE {table} ENABLE TRIGGER USER;"
-        ))
-        .await
-        .unwrap();
-        let set = match table {
-            "claims" => "text = 'changed'",
-            "verdicts" => "reasoning = 'changed'",
-            "verification_results" => "reasoning = 'changed'",
-            _ => "model_name = 'changed'",
-        };
-        c.batch_execute(&format!("UPDATE {table} SET {set}"))
+    // The columns hold UTC without a zone. The session runs west of UTC
+    // (where local time is behind: a trigger writing local time would put
+    // the row hours in the past) and then east of it; the stamp must be the
+    // transaction's own time in UTC exactly, whatever the zone.
+    for zone in ["America/Los_Angeles", "Asia/Kolkata"] {
+        c.batch_execute(&format!("SET TimeZone = '{zone}'"))
             .await
             .unwrap();
-        let fresh: bool = c
-            .query_one(
-                &format!("SELECT bool_and(updated_at > (now() AT TIME ZONE 'utc') - interval '1 minute') FROM {table}"),
-                &[],
-            )
+        let offset: String = c
+            .query_one("SELECT to_char(now(), 'OF')", &[])
             .await
             .unwrap()
             .get(0);
-        assert!(fresh, "{table}.updated_at was not bumped");
+        assert_ne!(offset, "+00", "{zone} is UTC");
+        for table in ["claims", "verdicts", "verification_results", "embeddings"] {
+            c.batch_execute(&format!(
+                "ALTER TABLE {table} DISABLE TRIGGER USER;
+                 UPDATE {table} SET updated_at = '2000-01-01';
+                 ALTER TABLE {table} ENABLE TRIGGER USER;"
+            ))
+            .await
+            .unwrap();
+            let set = match table {
+                "claims" => "text = 'changed'",
+                "verdicts" => "reasoning = 'changed'",
+                "verification_results" => "reasoning = 'changed'",
+                _ => "model_name = 'changed'",
+            };
+            // The update and the check in one transaction: now() is its start.
+            let rows = c
+                .simple_query(&format!(
+                    "BEGIN; UPDATE {table} SET {set}; \
+                     SELECT count(*) FILTER (WHERE updated_at = (now() AT TIME ZONE 'utc')), \
+                            count(*) FROM {table}; COMMIT"
+                ))
+                .await
+                .unwrap();
+            let counts: Vec<(String, String)> = rows
+                .iter()
+                .filter_map(|m| match m {
+                    tokio_postgres::SimpleQueryMessage::Row(r) => {
+                        Some((r.get(0).unwrap().to_string(), r.get(1).unwrap().to_string()))
+                    }
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(
+                counts,
+                [("1".to_string(), "1".to_string())],
+                "{table}.updated_at is not the update's time in UTC ({zone})"
+            );
+        }
     }
 }
 

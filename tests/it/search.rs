@@ -1,13 +1,19 @@
 //! Search correctness: index plans, recall against exact search, exactly-k
 //! under filters, hybrid fusion, and atomic bulk loads.
 
-use crate::support::{Clustered, TestDatabase, explain, random_unit};
+use crate::support::{
+    BruteForce, Clustered, TestDatabase, assert_exact_top_k, explain, random_unit, recall_of,
+};
 use pgvector::Vector;
 use truthgraph_db::{Database, EntityType, Error, HybridOptions, NewEmbedding, SearchOptions};
 use truthgraph_vector_ref::VectorRef;
 use uuid::Uuid;
 
 const DIM: usize = 1536;
+
+/// One stored evidence row as the test knows it: id, vector, and whether its
+/// source type is "rare".
+type Row = (Uuid, Vector, bool);
 
 /// Loads `n` evidence rows with clustered embeddings for `tenant`; every
 /// `source_every`-th row has source type "rare", the rest "common".
@@ -17,17 +23,13 @@ async fn load(
     data: &mut Clustered,
     n: usize,
     source_every: usize,
-) -> Vec<Uuid> {
+) -> Vec<Row> {
     let client = db.client().await.unwrap();
     let ids: Vec<Uuid> = (0..n).map(|_| Uuid::new_v4()).collect();
-    let sources: Vec<&str> = (0..n)
-        .map(|i| {
-            if i % source_every == 0 {
-                "rare"
-            } else {
-                "common"
-            }
-        })
+    let rare: Vec<bool> = (0..n).map(|i| i % source_every == 0).collect();
+    let sources: Vec<&str> = rare
+        .iter()
+        .map(|r| if *r { "rare" } else { "common" })
         .collect();
     let contents: Vec<String> = (0..n).map(|i| format!("{tenant} evidence {i}")).collect();
     client
@@ -56,12 +58,18 @@ async fn load(
             .unwrap(),
         n as u64
     );
-    ids
+    rows.into_iter()
+        .zip(rare)
+        .map(|(r, rare)| (r.entity_id, r.embedding, rare))
+        .collect()
 }
 
-fn recall(approx: &[Uuid], exact: &[Uuid]) -> f64 {
-    let hit = approx.iter().filter(|id| exact.contains(id)).count();
-    hit as f64 / exact.len().max(1) as f64
+fn scored(h: &[truthgraph_db::search::EvidenceHit]) -> Vec<(Uuid, f64)> {
+    h.iter().map(|h| (h.id, h.similarity)).collect()
+}
+
+fn hit_ids(h: &[truthgraph_db::search::EvidenceHit]) -> Vec<Uuid> {
+    h.iter().map(|h| h.id).collect()
 }
 
 #[tokio::test]
@@ -82,11 +90,13 @@ async fn default_search_uses_the_index_reaches_recall_and_exactly_k_under_filter
         .unwrap();
     // 10,500 vectors around 10 centres with heavy noise (a point's cosine to
     // its centre is about 0.55), so a top-10 is decided inside a crowded
-    // cluster. Tenant "big" is large enough for the planner to use the vector
-    // index; for "mid" it may sort exactly, which is its right choice.
-    let mut data = Clustered::new(7, 384, 10, 1.5);
-    load(db, "big", &mut data, 9000, 10).await;
-    load(db, "mid", &mut data, 1500, 10).await;
+    // cluster; every vector (and query) scaled to a norm between 0.05 and 20,
+    // so that ordering by L2 distance or inner product picks other rows than
+    // cosine does. Tenant "big" is large enough for the planner to use the
+    // vector index; for "mid" it may sort exactly, which is its right choice.
+    let mut data = Clustered::new(7, 384, 10, 1.5).with_norms(0.05, 20.0);
+    let big = load(db, "big", &mut data, 9000, 10).await;
+    let mid = load(db, "mid", &mut data, 1500, 10).await;
     // A tenant with fewer than k rows.
     let tiny = load(db, "tiny", &mut data, 4, 1).await;
     raw.batch_execute(&index.definition).await.unwrap();
@@ -98,40 +108,62 @@ async fn default_search_uses_the_index_reaches_recall_and_exactly_k_under_filter
 
     assert_plans(db, &data.next()).await;
 
+    // The truth: brute-force f64 cosine over each tenant's rows, in the test.
+    let truth_of = |rows: &[Row]| {
+        let rare: std::collections::HashSet<Uuid> =
+            rows.iter().filter(|r| r.2).map(|r| r.0).collect();
+        (BruteForce::new(rows.iter().map(|r| (r.0, &r.1))), rare)
+    };
+    let (big_truth, big_rare) = truth_of(&big);
+    let (mid_truth, mid_rare) = truth_of(&mid);
+
     let opts = SearchOptions::default();
     let exact_opts = SearchOptions {
         exact: true,
         ..SearchOptions::default()
     };
+    let rare = SearchOptions {
+        source_type: Some("rare".into()),
+        ..opts.clone()
+    };
+    let exact_rare = SearchOptions {
+        exact: true,
+        ..rare.clone()
+    };
     let mut total = 0.0;
     let mut filtered_total = 0.0;
     let mut n = 0;
-    for (tenant, queries) in [("big", 60), ("mid", 20)] {
+    for (tenant, queries, truth, rare_ids) in [
+        ("big", 60, &big_truth, &big_rare),
+        ("mid", 20, &mid_truth, &mid_rare),
+    ] {
+        let search = async |q: &Vector, o: &SearchOptions| {
+            db.tenant(tenant)
+                .unwrap()
+                .search_evidence(q, o)
+                .await
+                .unwrap()
+        };
         for _ in 0..queries {
             let q = data.next();
-            let approx = db
-                .tenant(tenant)
-                .unwrap()
-                .search_evidence(&q, &opts)
-                .await
-                .unwrap();
-            let exact = db
-                .tenant(tenant)
-                .unwrap()
-                .search_evidence(&q, &exact_opts)
-                .await
-                .unwrap();
+            let ranking = truth.ranking(&q, |_| true);
+            let rare_ranking = truth.ranking(&q, |id| rare_ids.contains(id));
+            // The exact search is the brute force's top 10 of 9000 or 1500
+            // (and of the 900 or 150 rare rows), in its order.
+            let exact = search(&q, &exact_opts).await;
+            assert_exact_top_k(&scored(&exact), &ranking, 10, "exact search");
+            let exact = search(&q, &exact_rare).await;
+            assert_exact_top_k(&scored(&exact), &rare_ranking, 10, "exact search, rare");
+
+            // The index paths, against the same truth.
+            let approx = search(&q, &opts).await;
             assert_eq!(
                 approx.len(),
                 10,
                 "tuned search returned {} rows",
                 approx.len()
             );
-            assert_eq!(exact.len(), 10);
-            let ids = |h: &[truthgraph_db::search::EvidenceHit]| {
-                h.iter().map(|h| h.id).collect::<Vec<_>>()
-            };
-            total += recall(&ids(&approx), &ids(&exact));
+            total += recall_of(&hit_ids(&approx), &ranking[..10]);
             assert!(
                 approx
                     .windows(2)
@@ -141,18 +173,8 @@ async fn default_search_uses_the_index_reaches_recall_and_exactly_k_under_filter
                 approx.iter().all(|h| h.content.starts_with(tenant)),
                 "another tenant's row"
             );
-
             // Only 1 in 10 rows is "rare": still exactly k rows.
-            let rare = SearchOptions {
-                source_type: Some("rare".into()),
-                ..opts.clone()
-            };
-            let approx = db
-                .tenant(tenant)
-                .unwrap()
-                .search_evidence(&q, &rare)
-                .await
-                .unwrap();
+            let approx = search(&q, &rare).await;
             assert_eq!(
                 approx.len(),
                 10,
@@ -164,25 +186,14 @@ async fn default_search_uses_the_index_reaches_recall_and_exactly_k_under_filter
                     .iter()
                     .all(|h| h.source_type.as_deref() == Some("rare"))
             );
-            let exact = db
-                .tenant(tenant)
-                .unwrap()
-                .search_evidence(
-                    &q,
-                    &SearchOptions {
-                        exact: true,
-                        ..rare
-                    },
-                )
-                .await
-                .unwrap();
-            filtered_total += recall(&ids(&approx), &ids(&exact));
+            filtered_total += recall_of(&hit_ids(&approx), &rare_ranking[..10]);
             n += 1;
         }
     }
     let (r, rf) = (total / n as f64, filtered_total / n as f64);
     println!(
-        "recall@10 default settings: {r:.4} (unfiltered), {rf:.4} (source filter 1/10), {n} queries"
+        "recall@10 default settings against brute force: {r:.4} (unfiltered), {rf:.4} \
+         (source filter 1/10), {n} queries"
     );
     assert!(r >= 0.95, "recall@10 {r:.4} < 0.95");
     assert!(rf >= 0.95, "filtered recall@10 {rf:.4} < 0.95");
@@ -191,10 +202,7 @@ async fn default_search_uses_the_index_reaches_recall_and_exactly_k_under_filter
     let mut low = 0.0;
     for _ in 0..30 {
         let q = data.next();
-        let ids = |h: Vec<truthgraph_db::search::EvidenceHit>| {
-            h.into_iter().map(|h| h.id).collect::<Vec<_>>()
-        };
-        let approx = ids(db
+        let approx = db
             .tenant("big")
             .unwrap()
             .search_evidence(
@@ -205,14 +213,8 @@ async fn default_search_uses_the_index_reaches_recall_and_exactly_k_under_filter
                 },
             )
             .await
-            .unwrap());
-        let exact = ids(db
-            .tenant("big")
-            .unwrap()
-            .search_evidence(&q, &exact_opts)
-            .await
-            .unwrap());
-        low += recall(&approx, &exact);
+            .unwrap();
+        low += recall_of(&hit_ids(&approx), &big_truth.top_k(&q, 10, |_| true));
     }
     let low = low / 30.0;
     println!("recall@10 with ef_search = 1: {low:.4}");
@@ -230,7 +232,7 @@ async fn default_search_uses_the_index_reaches_recall_and_exactly_k_under_filter
         .unwrap();
     let mut got: Vec<Uuid> = hits.iter().map(|h| h.id).collect();
     got.sort();
-    let mut want = tiny.clone();
+    let mut want: Vec<Uuid> = tiny.iter().map(|r| r.0).collect();
     want.sort();
     assert_eq!(got, want);
 
@@ -486,6 +488,10 @@ async fn hybrid_ranks_a_double_match_above_single_matches() {
         )
         .await
         .unwrap();
+    // Both keyword matches, and only they (two rows asked for).
+    let mut kw_names: Vec<&str> = kw_first.iter().map(|h| ids[&h.id]).collect();
+    kw_names.sort();
+    assert_eq!(kw_names, ["both", "keyword_only"], "{kw_first:?}");
     assert!(
         kw_first.iter().all(|h| h.keyword_rank.is_some()),
         "{kw_first:?}"
@@ -598,14 +604,17 @@ async fn bulk_load_is_atomic_and_bit_identical() {
 async fn claim_search_finds_near_duplicates_tuned_and_exact() {
     let t = TestDatabase::migrated().await.unwrap();
     let (a, b) = (t.db.tenant("a").unwrap(), t.db.tenant("b").unwrap());
-    let mut data = Clustered::new(11, DIM, 4, 0.6);
+    let mut data = Clustered::new(11, DIM, 4, 0.6).with_norms(0.1, 10.0);
     let mut ids = Vec::new();
+    let mut vectors = Vec::new();
     for i in 0..30 {
         let c = a.insert_claim(&format!("claim {i}"), None).await.unwrap();
-        a.upsert_embedding(EntityType::Claim, c.id, &data.next(), "m", None)
+        let v = data.next();
+        a.upsert_embedding(EntityType::Claim, c.id, &v, "m", None)
             .await
             .unwrap();
         ids.push(c.id);
+        vectors.push(v);
     }
     // Another tenant's claim with the very vector searched for stays invisible.
     let q = a
@@ -629,7 +638,17 @@ async fn claim_search_finds_near_duplicates_tuned_and_exact() {
         .await
         .unwrap();
     let tuned = a.search_claims(&q, &SearchOptions::top(5)).await.unwrap();
-    assert_eq!(exact.len(), 5);
+    // The brute force's top 5 of a's 30 claims (b's row is not a candidate).
+    let truth = BruteForce::new(ids.iter().copied().zip(&vectors));
+    assert_exact_top_k(
+        &exact
+            .iter()
+            .map(|h| (h.id, h.similarity))
+            .collect::<Vec<_>>(),
+        &truth.ranking(&q, |_| true),
+        5,
+        "exact claim search",
+    );
     assert_eq!(exact[0].id, ids[7]);
     assert!((exact[0].similarity - 1.0).abs() < 1e-5);
     assert_eq!(exact[0].text, "claim 7");

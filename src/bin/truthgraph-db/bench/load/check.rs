@@ -268,3 +268,7 @@ pub fn print_report(r: &Value) {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "check_tests.rs"]
+mod tests;
