@@ -1,7 +1,7 @@
 -- DRAFT: the down script of V9__distributable_by_tenant.sql (goes to
 -- migrations-down/ under the same version and name). Back to V8's schema:
 -- single-column primary keys, V8's keys with ON UPDATE CASCADE, the entity
--- triggers of V3/V7 and V7's policies. Only for a single-node database: a
+-- triggers of V3/V7 and V7's policies of the claim's tables. Only for a single-node database: a
 -- distributed one is undistributed first (undistribute_table).
 --
 -- Fails (and changes nothing) when two rows of one table share an id under
@@ -95,22 +95,10 @@ CREATE TRIGGER check_embeddings_entity
     FOR EACH ROW EXECUTE FUNCTION check_embedding_entity();
 
 -- V7's policies.
-DROP POLICY claims_tenant_isolation ON claims;
-DROP POLICY evidence_tenant_isolation ON evidence;
-DROP POLICY embeddings_tenant_isolation ON embeddings;
 DROP POLICY nli_results_tenant_isolation ON nli_results;
 DROP POLICY verification_results_tenant_isolation ON verification_results;
 DROP POLICY verdicts_tenant_isolation ON verdicts;
 DROP POLICY verdict_evidence_tenant_isolation ON verdict_evidence;
-CREATE POLICY claims_tenant_isolation ON claims TO truthgraph_app
-    USING (tenant_id = (SELECT truthgraph_tenant()))
-    WITH CHECK (tenant_id = (SELECT truthgraph_tenant()));
-CREATE POLICY evidence_tenant_isolation ON evidence TO truthgraph_app
-    USING (tenant_id = (SELECT truthgraph_tenant()))
-    WITH CHECK (tenant_id = (SELECT truthgraph_tenant()));
-CREATE POLICY embeddings_tenant_isolation ON embeddings TO truthgraph_app
-    USING (tenant_id = (SELECT truthgraph_tenant()))
-    WITH CHECK (tenant_id = (SELECT truthgraph_tenant()));
 CREATE POLICY nli_results_tenant_isolation ON nli_results TO truthgraph_app
     USING (EXISTS (SELECT FROM claims c
                    WHERE c.id = nli_results.claim_id AND c.tenant_id = (SELECT truthgraph_tenant())))

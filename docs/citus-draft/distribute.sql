@@ -14,7 +14,8 @@
 --     ON CONFLICT must name (tenant_id, entity_type, entity_id) and
 --     (verdict_id, evidence_id, tenant_id) from now on;
 --   * V8's fill_*_tenant triggers: Citus routes an INSERT by its tenant_id
---     before any trigger runs, so a writer must send it.
+--     before any trigger runs, so a writer must send it;
+--   * the subquery `(SELECT truthgraph_tenant())` in the seven policies.
 -- The update_*_updated_at triggers stay (they touch only NEW; Citus runs them
 -- on the shards): distributing a table with triggers needs
 -- citus.enable_unsafe_triggers, and so does any later DDL on those triggers.
@@ -38,6 +39,30 @@ DROP TRIGGER fill_nli_results_tenant ON nli_results;
 DROP TRIGGER fill_verification_results_tenant ON verification_results;
 DROP TRIGGER fill_verdicts_tenant ON verdicts;
 DROP TRIGGER fill_verdict_evidence_tenant ON verdict_evidence;
+
+-- Citus refuses any subquery in a policy of a distributed table: the same
+-- policies with the bare function call, which the workers evaluate per row.
+DROP POLICY claims_tenant_isolation ON claims;
+DROP POLICY evidence_tenant_isolation ON evidence;
+DROP POLICY embeddings_tenant_isolation ON embeddings;
+DROP POLICY nli_results_tenant_isolation ON nli_results;
+DROP POLICY verification_results_tenant_isolation ON verification_results;
+DROP POLICY verdicts_tenant_isolation ON verdicts;
+DROP POLICY verdict_evidence_tenant_isolation ON verdict_evidence;
+CREATE POLICY claims_tenant_isolation ON claims TO truthgraph_app
+    USING (tenant_id = truthgraph_tenant()) WITH CHECK (tenant_id = truthgraph_tenant());
+CREATE POLICY evidence_tenant_isolation ON evidence TO truthgraph_app
+    USING (tenant_id = truthgraph_tenant()) WITH CHECK (tenant_id = truthgraph_tenant());
+CREATE POLICY embeddings_tenant_isolation ON embeddings TO truthgraph_app
+    USING (tenant_id = truthgraph_tenant()) WITH CHECK (tenant_id = truthgraph_tenant());
+CREATE POLICY nli_results_tenant_isolation ON nli_results TO truthgraph_app
+    USING (tenant_id = truthgraph_tenant()) WITH CHECK (tenant_id = truthgraph_tenant());
+CREATE POLICY verification_results_tenant_isolation ON verification_results TO truthgraph_app
+    USING (tenant_id = truthgraph_tenant()) WITH CHECK (tenant_id = truthgraph_tenant());
+CREATE POLICY verdicts_tenant_isolation ON verdicts TO truthgraph_app
+    USING (tenant_id = truthgraph_tenant()) WITH CHECK (tenant_id = truthgraph_tenant());
+CREATE POLICY verdict_evidence_tenant_isolation ON verdict_evidence TO truthgraph_app
+    USING (tenant_id = truthgraph_tenant()) WITH CHECK (tenant_id = truthgraph_tenant());
 
 SELECT create_reference_table('truthgraph_settings');
 -- Referenced tables first: a foreign key may only point at a table that is

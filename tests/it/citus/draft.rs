@@ -24,14 +24,22 @@ pub(crate) async fn apply(c: &tokio_postgres::Client, script: &str) {
 
 /// What V9 leaves of the catalog test's list on one server: the bridges the
 /// distribute step drops (single-column keys and foreign keys, the seed's
-/// unique keys, V8's fill triggers) and the updated_at triggers (kept).
-pub(crate) const SINGLE_NODE_RULES: [&str; 19] = [
+/// unique keys, V8's fill triggers, the policies' subquery) and the
+/// updated_at triggers (kept).
+pub(crate) const SINGLE_NODE_RULES: [&str; 26] = [
     "foreign key without tenant_id: nli_results.nli_results_claim_id_fkey",
     "foreign key without tenant_id: nli_results.nli_results_evidence_id_fkey",
     "foreign key without tenant_id: verdict_evidence.verdict_evidence_evidence_id_fkey",
     "foreign key without tenant_id: verdict_evidence.verdict_evidence_verdict_id_fkey",
     "foreign key without tenant_id: verdicts.verdicts_claim_id_fkey",
     "foreign key without tenant_id: verification_results.verification_results_claim_id_fkey",
+    "policy with a subquery: claims.claims_tenant_isolation",
+    "policy with a subquery: embeddings.embeddings_tenant_isolation",
+    "policy with a subquery: evidence.evidence_tenant_isolation",
+    "policy with a subquery: nli_results.nli_results_tenant_isolation",
+    "policy with a subquery: verdict_evidence.verdict_evidence_tenant_isolation",
+    "policy with a subquery: verdicts.verdicts_tenant_isolation",
+    "policy with a subquery: verification_results.verification_results_tenant_isolation",
     "trigger naming claims,verdicts: nli_results.fill_nli_results_tenant",
     "trigger naming claims,verdicts: verdict_evidence.fill_verdict_evidence_tenant",
     "trigger naming claims,verdicts: verdicts.fill_verdicts_tenant",
