@@ -22,7 +22,9 @@
 //! when the test's [`CitusDatabase`] is dropped (each Citus database runs a
 //! maintenance daemon on every node).
 //!
-//! Citus is AGPL-3.0: infrastructure the tests start, never linked.
+//! Always embedded, even when `DATABASE_URL` is set (the nodes must have
+//! Citus preloaded). Citus is AGPL-3.0: infrastructure the tests start,
+//! never linked.
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
