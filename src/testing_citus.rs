@@ -72,7 +72,7 @@ fn servers() -> Result<&'static Servers> {
     SERVERS
         .get_or_init(|| start().map_err(|e| e.to_string()))
         .as_ref()
-        .map_err(|e| Error::Server(format!("Citus test cluster: {e}")))
+        .map_err(|e| Error::server(format!("Citus test cluster: {e}")))
 }
 
 /// How long the cluster took to start and the templates to be made, starting
