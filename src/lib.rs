@@ -67,6 +67,8 @@ pub mod telemetry;
 pub mod tenant;
 #[cfg(feature = "testing")]
 pub mod testing;
+#[cfg(feature = "testing")]
+pub mod testing_citus;
 pub mod tune;
 pub mod validate;
 

@@ -39,7 +39,7 @@ static SERVER: OnceLock<std::result::Result<TestServer, String>> = OnceLock::new
 
 /// Runs a future to completion on a fresh runtime in its own thread, so it
 /// works from inside or outside another runtime.
-fn block_on<T: Send>(f: impl std::future::Future<Output = T> + Send) -> T {
+pub(crate) fn block_on<T: Send>(f: impl std::future::Future<Output = T> + Send) -> T {
     std::thread::scope(|s| {
         s.spawn(|| {
             tokio::runtime::Builder::new_current_thread()

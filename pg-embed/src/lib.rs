@@ -55,10 +55,12 @@
 //! run as the `postgres` system user (created by the Debian package), and the
 //! data directory is owned by that user.
 
+mod citus;
 mod cluster;
 mod datadir;
 mod memory;
 
+pub use citus::CitusCluster;
 pub use memory::maintenance_work_mem_mb;
 
 use std::io::{Read, Seek, SeekFrom};

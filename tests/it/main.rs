@@ -6,6 +6,8 @@
 //! `src/records/<family>.rs`), then search, the schema contract, migrations,
 //! the `Database` handle, the embedded server's faults, and the CLI binary.
 
+#[cfg(feature = "citus")]
+mod citus;
 mod claims;
 mod cli;
 mod concurrent_ddl;

@@ -25,7 +25,7 @@ const DISTRIBUTED: [&str; 7] = [
 const COLUMN: &str = "tenant_id";
 
 /// Every rule the schema breaks, one line each: `rule: table[.object]`.
-async fn broken_rules(c: &tokio_postgres::Client) -> BTreeSet<String> {
+pub(crate) async fn broken_rules(c: &tokio_postgres::Client) -> BTreeSet<String> {
     let tables: Vec<String> = DISTRIBUTED.iter().map(|t| t.to_string()).collect();
     let mut rules = BTreeSet::new();
     // 1. The distribution column must exist.
@@ -151,6 +151,27 @@ async fn broken_rules(c: &tokio_postgres::Client) -> BTreeSet<String> {
             r.get::<_, String>(1)
         ));
     }
+    // 6. Citus refuses any subquery in a policy of a distributed table, even
+    //    an uncorrelated `(SELECT truthgraph_tenant())` (found on the real
+    //    cluster: tests/it/citus/refusals.rs). A subquery is a SubLink node in
+    //    the policy's stored expression.
+    for r in c
+        .query(
+            "SELECT t.relname::text, p.polname::text
+             FROM pg_policy p JOIN pg_class t ON t.oid = p.polrelid
+             WHERE t.relnamespace = 'public'::regnamespace AND t.relname = ANY($1)
+               AND (p.polqual::text LIKE '%{SUBLINK %' OR p.polwithcheck::text LIKE '%{SUBLINK %')",
+            &[&tables],
+        )
+        .await
+        .unwrap()
+    {
+        rules.insert(format!(
+            "policy with a subquery: {}.{}",
+            r.get::<_, String>(0),
+            r.get::<_, String>(1)
+        ));
+    }
     rules
 }
 
@@ -221,6 +242,7 @@ async fn each_check_sees_a_new_breach() {
         "foreign key without tenant_id: evidence.scaling_probe_fk",
         "trigger naming embeddings: evidence.scaling_probe_trigger",
         "policy reading claims: evidence.scaling_probe_policy",
+        "policy with a subquery: evidence.scaling_probe_policy",
         "no tenant_id column: embeddings",
     ]
     .into_iter()
@@ -230,7 +252,7 @@ async fn each_check_sees_a_new_breach() {
 }
 
 /// The rows a Python service writes: no `tenant_id` anywhere.
-const PYTHON_ROWS: &str = "
+pub(crate) const PYTHON_ROWS: &str = "
     INSERT INTO claims (id, text, tenant_id) VALUES ('00000000-0000-0000-0000-0000000000a1', 'c', 'acme');
     INSERT INTO evidence (id, content, tenant_id) VALUES ('00000000-0000-0000-0000-0000000000b1', 'e', 'acme');
     INSERT INTO nli_results (claim_id, evidence_id, label, confidence, entailment_score, contradiction_score, neutral_score, premise_text, hypothesis_text)
@@ -242,7 +264,7 @@ const PYTHON_ROWS: &str = "
         VALUES ('00000000-0000-0000-0000-0000000000c1', '00000000-0000-0000-0000-0000000000b1', 'neutral');";
 
 /// `tenant_id` of the single row of each of V8's four tables.
-async fn child_tenants(c: &tokio_postgres::Client) -> Vec<String> {
+pub(crate) async fn child_tenants(c: &tokio_postgres::Client) -> Vec<String> {
     let row = c
         .query_one(
             "SELECT (SELECT string_agg(tenant_id, ',') FROM nli_results),
