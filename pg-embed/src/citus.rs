@@ -115,12 +115,21 @@ impl CitusCluster {
         self.started_in
     }
 
-    /// Stops every node and waits until they are gone (and their files deleted).
-    pub fn stop(self) {
-        for worker in self.workers {
-            worker.stop();
+    /// Stops every node and waits until they are gone (and their files
+    /// deleted).
+    ///
+    /// # Errors
+    /// The first node whose supervisor did not exit cleanly (every node is
+    /// stopped regardless).
+    pub fn stop(self) -> Result<(), Error> {
+        let mut first = Ok(());
+        for node in self.workers.into_iter().chain([self.coordinator]) {
+            let stopped = node.stop();
+            if first.is_ok() {
+                first = stopped;
+            }
         }
-        self.coordinator.stop();
+        first
     }
 }
 
