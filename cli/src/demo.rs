@@ -81,9 +81,11 @@ pub struct Args {
     pub passages: usize,
 }
 
-/// The data set shipped in the repository, found from the build's checkout.
+/// The data set shipped in the repository, found from the build's checkout
+/// (this crate is `cli/` in it).
 pub fn default_data_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/data/minilm")
+    let cli = Path::new(env!("CARGO_MANIFEST_DIR"));
+    cli.parent().unwrap_or(cli).join("benches/data/minilm")
 }
 
 /// Runs the demo in `database` (default [`DATABASE`]) of the server
@@ -125,7 +127,7 @@ pub async fn run(config: &Config, database: Option<String>, args: Args) -> anyho
          no NLI results or verdicts are shown.",
         started.elapsed().as_secs_f64()
     );
-    let cli = format!("cargo run -q --features cli -- --database {name}");
+    let cli = format!("cargo run -q -- --database {name}");
     let next = [
         (format!("{cli} inspect"), "sizes, index usage, settings"),
         (format!("{cli} tune"), "measure the index on these vectors"),
