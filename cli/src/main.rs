@@ -14,16 +14,9 @@
 //! With `--json`, every command that prints data prints exactly one JSON
 //! document on stdout; progress and notes go to stderr (`-q` silences them).
 
-mod bench;
+mod commands;
 mod dataset;
-mod demo;
-mod doctor;
-mod inspect;
-mod load;
 mod output;
-mod schema;
-mod search;
-mod tune;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -32,6 +25,7 @@ use clap::{ArgAction, Parser, Subcommand};
 use truthgraph_db::{Config, Database};
 use uuid::Uuid;
 
+use crate::commands::{bench, demo, doctor, inspect, load, schema, search, tune};
 use crate::output::Output;
 
 /// The exit statuses, as `--help` prints them.
