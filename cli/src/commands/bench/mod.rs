@@ -19,15 +19,16 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use pgvector::Vector;
 use serde_json::{Value, json};
 use truthgraph_db::embedded::with_database;
+use truthgraph_db::pgvector::Vector;
 use truthgraph_db::{
     Config, Database, EntityType, NewEmbedding, SearchOptions, catalog, raw_sql,
     records::evidence::NewEvidence,
 };
 use uuid::Uuid;
 
+use crate::context::Context;
 use crate::dataset::{self, Dataset};
 
 mod indexes;
@@ -37,17 +38,58 @@ mod scenario;
 use indexes::{IndexSpec, index_specs};
 use scenario::{Ctx, rebuild};
 
-/// What `bench` was asked to do.
+/// Load a data set into a fresh database, measure candidate indexes and settings against exact search, print JSON.
+///
+/// `bench load` is the bounded load test.
+#[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Args {
-    pub data: Option<PathBuf>,
-    pub vectors: usize,
-    pub dim: usize,
-    pub queries: usize,
-    pub tenants: Vec<u32>,
-    pub concurrency: usize,
-    pub keep: bool,
-    pub indexes: Vec<String>,
-    pub k: usize,
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// A real embedding set (e.g. benches/data/minilm); without it, deterministic synthetic vectors.
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Rows to load (at most the set's size with --data).
+    #[arg(long, default_value_t = 10_000)]
+    vectors: usize,
+    /// Dimensions of synthetic vectors (ignored with --data).
+    #[arg(long, default_value_t = 1536)]
+    dim: usize,
+    /// Queries to run (held out of the corpus).
+    #[arg(long, default_value_t = 1000)]
+    queries: usize,
+    /// Tenant sizes in percent, comma-separated (one value: a single tenant).
+    #[arg(long, value_delimiter = ',', default_value = "50,30,15,5")]
+    tenants: Vec<u32>,
+    /// Concurrent tasks for the throughput figure.
+    #[arg(long, default_value_t = 10)]
+    concurrency: usize,
+    /// Index kinds to compare besides the default: hnsw, hnsw-strict, hnsw-off, hnsw32, ivfflat, ivfflat100, halfvec, bq (none: only exact and the default).
+    #[arg(long, value_delimiter = ',', default_value = "hnsw,ivfflat")]
+    indexes: Vec<String>,
+    /// Rows per search.
+    #[arg(long, default_value_t = 10)]
+    k: usize,
+    /// Keep the bench database afterwards.
+    #[arg(long)]
+    keep: bool,
+}
+
+// `bench`'s sub-verbs; each one's help is the doc comment of its `Args`.
+#[derive(clap::Subcommand)]
+enum Command {
+    Load(Box<load::Args>),
+}
+
+/// `bench load`, or the benchmark itself. Both make a database of their own
+/// on the server (`--database` does not apply) and print no `--json` but
+/// their own report.
+pub async fn run(args: Args, cx: &Context) -> anyhow::Result<()> {
+    let config = cx.config()?;
+    match args.command {
+        Some(Command::Load(load)) => load::run(config, *load).await,
+        None => bench(config, &args).await,
+    }
 }
 
 /// A progress line on stderr: `label [#####     ] i/n`.
@@ -116,7 +158,7 @@ fn tenant_of(i: usize, weights: &[u32]) -> usize {
 }
 
 /// Runs the benchmark and prints its JSON report.
-pub async fn run(config: &Config, args: Args) -> anyhow::Result<()> {
+async fn bench(config: &Config, args: &Args) -> anyhow::Result<()> {
     let data = match &args.data {
         Some(dir) => dataset::read_dir(dir, args.vectors, args.queries)?,
         None => dataset::synthetic(args.vectors, args.dim, args.queries, 42),
@@ -130,7 +172,7 @@ pub async fn run(config: &Config, args: Args) -> anyhow::Result<()> {
         .await?;
     eprintln!("bench: database {name} ({})", data.name);
     let url = with_database(admin.url(), &name);
-    let report = measure_all(config, &url, &data, &args).await.map(|mut r| {
+    let report = measure_all(config, &url, &data, args).await.map(|mut r| {
         r["database"] = json!(if args.keep { Some(&name) } else { None });
         r
     });

@@ -6,10 +6,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use futures_util::{StreamExt, stream};
-use pgvector::Vector;
 use serde_json::{Value, json};
 use tokio_postgres::NoTls;
 use tokio_postgres::types::ToSql;
+use truthgraph_db::pgvector::Vector;
 use truthgraph_db::{Config, Database, SearchOptions, catalog, raw_sql, sql};
 use uuid::Uuid;
 

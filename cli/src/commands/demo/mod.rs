@@ -19,7 +19,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{Context, bail};
+use anyhow::{Context as _, bail};
 use truthgraph_db::embedded::with_database;
 use truthgraph_db::pgvector::Vector;
 use truthgraph_db::queries::catalog;
@@ -28,6 +28,7 @@ use truthgraph_db::{
     NewEvidence, SearchOptions, Tenant, raw_sql,
 };
 
+use crate::context::Context;
 use crate::dataset;
 
 /// The demo's own database on the server.
@@ -73,12 +74,21 @@ struct Sample {
     keywords: &'static str,
 }
 
-/// What `demo` was asked for.
+/// Load real text with real embeddings into tenant `demo` of database truthgraph_demo, search it, print a report.
+///
+/// The first N passages of benches/data/minilm (all-MiniLM-L6-v2, 384 dims) become evidence, five held-out
+/// sentences of the set become claims; for each claim it prints the vector top 3, the hybrid (full text +
+/// vector) top 3 and the time of every step. Creates and migrates truthgraph_demo on the server (embedded or
+/// DATABASE_URL) if missing; a second run reuses the loaded corpus. `--database NAME` runs it in NAME instead,
+/// which is switched to 384 dimensions if its embeddings table is empty and refused otherwise.
+#[derive(clap::Args)]
 pub struct Args {
-    /// The data set directory (`benches/data/minilm`).
-    pub data: PathBuf,
-    /// Passages to load (the first N of the set).
-    pub passages: usize,
+    /// Passages to load (the first N of the set; the sample claims' best passages are in the first 3000).
+    #[arg(long, default_value_t = DEFAULT_PASSAGES)]
+    passages: usize,
+    /// The data set directory.
+    #[arg(long, default_value_os_t = default_data_dir())]
+    data: PathBuf,
 }
 
 /// The data set shipped in the repository, found from the build's checkout
@@ -88,9 +98,10 @@ pub fn default_data_dir() -> PathBuf {
     cli.parent().unwrap_or(cli).join("benches/data/minilm")
 }
 
-/// Runs the demo in `database` (default [`DATABASE`]) of the server
-/// `config` names (or the embedded one) and prints the report.
-pub async fn run(config: &Config, database: Option<String>, args: Args) -> anyhow::Result<()> {
+/// Runs the demo in `--database` (default [`DATABASE`]) of the server the
+/// configuration names (or the embedded one) and prints the report.
+pub async fn run(args: Args, cx: &Context) -> anyhow::Result<()> {
+    let config = cx.config()?;
     if !args.data.join("passages.tgvec.gz").exists() {
         bail!(
             "the demo data set is not at {}: run from a checkout of the repository or pass --data DIR",
@@ -107,8 +118,8 @@ pub async fn run(config: &Config, database: Option<String>, args: Args) -> anyho
     let t = Instant::now();
     let admin = Database::open(config).await?;
     let server_ms = ms(t);
-    let owned = database.is_none();
-    let name = database.unwrap_or_else(|| DATABASE.to_string());
+    let owned = cx.database.is_none();
+    let name = cx.database.clone().unwrap_or_else(|| DATABASE.to_string());
     let result = demo(config, &admin, &name, owned, &args, server_ms).await;
     let embedded = admin.is_embedded();
     let t = Instant::now();

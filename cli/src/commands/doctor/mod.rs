@@ -14,6 +14,7 @@ use truthgraph_db::index_build::recommended_lists;
 use truthgraph_db::migrate::{VersionState, status::PGVECTOR_RECOMMENDED};
 use truthgraph_db::settings::Origin;
 
+use crate::context::Context;
 use crate::output::Output;
 
 /// How bad a finding is.
@@ -77,8 +78,19 @@ impl Findings {
     }
 }
 
+/// Check the server, pgvector, migrations, indexes, settings and data; say what to do about each finding.
+///
+/// Exit status 0 when every check passes, 3 with warnings only, 4 with at least one error.
+#[derive(clap::Args)]
+pub struct Args {}
+
 /// Runs every check, prints the findings, returns the exit status.
-pub async fn doctor(db: &Database, out: &Output) -> anyhow::Result<u8> {
+pub async fn run(_: Args, cx: &Context) -> anyhow::Result<u8> {
+    cx.with_database_json(async |db, out| doctor(db, out).await)
+        .await
+}
+
+async fn doctor(db: &Database, out: &Output) -> anyhow::Result<u8> {
     let mut f = Findings::default();
     let status = db.status().await?;
     let settings: HashMap<String, (String, Option<String>, String)> = db

@@ -13,17 +13,54 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::BufRead;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::Context;
+use anyhow::Context as _;
 use serde_json::{Map, Value, json};
 use truthgraph_db::{
     Database, EntityType, Error, NewClaim, NewEmbedding, NewEvidence, OnConflict, pgvector::Vector,
 };
 use uuid::Uuid;
 
+use crate::context::Context;
 use crate::output::Output;
+
+/// Load claims, evidence and embeddings from a JSON Lines file (`-`: stdin).
+///
+/// One record per line, each with a "kind":
+///   {"kind":"claim","tenant_id":"acme","id":"<uuid>","text":"…","source_url":"…"}
+///   {"kind":"evidence","tenant_id":"acme","id":"<uuid>","content":"…","source_url":"…","source_type":"…"}
+///   {"kind":"embedding","tenant_id":"acme","entity_type":"claim|evidence","entity_id":"<uuid>","model_name":"…","embedding":[…]}
+/// A claim or evidence may carry "embedding":[…] and "model_name" (default
+/// text-embedding-3-small), stored as its embedding. source_url, source_type and
+/// model_version are optional. An embedding must belong to a claim or evidence of
+/// its tenant, in the file or already stored.
+///
+/// Every line is checked before anything is written; one bad line (reported as
+/// `line N: field: reason`) means nothing is written. Then everything is written
+/// in ONE transaction, across tenants: all or nothing. With --batch N, a
+/// transaction commits every N rows (entities first, then embeddings), so a
+/// failure leaves the batches before it committed, as the output says.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The JSON Lines file, or `-` for standard input.
+    file: PathBuf,
+    /// Commit every N rows instead of once at the end.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    batch: Option<u64>,
+}
+
+/// Reads and checks the whole file before connecting (a malformed file
+/// never starts a server), then writes it.
+pub async fn run(args: Args, cx: &Context) -> anyhow::Result<()> {
+    // The configuration first, as for every verb: its note and its errors
+    // come before the file's.
+    cx.config()?;
+    let records = read(&args.file)?;
+    cx.with_database_json(async |db, out| write(db, records, args.batch, out).await)
+        .await
+}
 
 /// The model name stored when a line gives none (the schema's default).
 const DEFAULT_MODEL: &str = "text-embedding-3-small";

@@ -23,11 +23,11 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use pgvector::Vector;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};
 use truthgraph_db::embedded::with_database;
+use truthgraph_db::pgvector::Vector;
 use truthgraph_db::{
     Config, Database, EntityType, HybridOptions, NewNliResult, SearchOptions, catalog, raw_sql,
 };
@@ -42,8 +42,13 @@ mod seed;
 use check::{count_rows, print_report};
 use seed::{nli_row, verification_row};
 
-/// Options of `bench load`.
-#[derive(clap::Args, Debug, Clone)]
+/// Bounded load test: mixed calls from many tasks for a fixed time, then acknowledged writes against stored rows.
+///
+/// Seeds a scratch database, runs --tasks tasks for --seconds of mixed search, hybrid search, new
+/// evidence with embeddings, NLI batches, verification writes and verdict reads, prints throughput
+/// and p50/p99 per operation, then compares acknowledged writes with stored rows. Exit status 1 on
+/// any error or any lost or unacknowledged row.
+#[derive(clap::Args)]
 pub struct Args {
     /// How long the tasks run, in seconds.
     #[arg(long, default_value_t = 30)]
