@@ -14,7 +14,8 @@ use truthgraph_db::{Config, Database, SearchOptions, catalog, raw_sql, sql};
 use uuid::Uuid;
 
 use super::indexes::IndexSpec;
-use super::{Args, Loaded, Progress, ms, percentile, round};
+use super::measure::Loaded;
+use super::{Args, Progress, ms, percentile, round};
 
 /// Searches whose plan and server time are sampled with `EXPLAIN (ANALYZE)`.
 const K_EXPLAIN: usize = 20;
