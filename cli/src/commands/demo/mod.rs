@@ -19,16 +19,19 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{Context, bail};
+use anyhow::{Context as _, bail};
 use truthgraph_db::embedded::with_database;
-use truthgraph_db::pgvector::Vector;
 use truthgraph_db::queries::catalog;
-use truthgraph_db::{
-    BulkLoadOptions, Config, Database, EntityType, HybridOptions, NewClaim, NewEmbedding,
-    NewEvidence, SearchOptions, Tenant, raw_sql,
-};
+use truthgraph_db::{Config, Database, raw_sql};
 
+use crate::context::Context;
 use crate::dataset;
+
+mod corpus;
+mod report;
+
+use corpus::CorpusError::{Failed, Incomplete};
+use report::{ms, step};
 
 /// The demo's own database on the server.
 pub const DATABASE: &str = "truthgraph_demo";
@@ -73,22 +76,34 @@ struct Sample {
     keywords: &'static str,
 }
 
-/// What `demo` was asked for.
+/// Load real text with real embeddings into tenant `demo` of database truthgraph_demo, search it, print a report.
+///
+/// The first N passages of benches/data/minilm (all-MiniLM-L6-v2, 384 dims) become evidence, five held-out
+/// sentences of the set become claims; for each claim it prints the vector top 3, the hybrid (full text +
+/// vector) top 3 and the time of every step. Creates and migrates truthgraph_demo on the server (embedded or
+/// DATABASE_URL) if missing; a second run reuses the loaded corpus. `--database NAME` runs it in NAME instead,
+/// which is switched to 384 dimensions if its embeddings table is empty and refused otherwise.
+#[derive(clap::Args)]
 pub struct Args {
-    /// The data set directory (`benches/data/minilm`).
-    pub data: PathBuf,
-    /// Passages to load (the first N of the set).
-    pub passages: usize,
+    /// Passages to load (the first N of the set; the sample claims' best passages are in the first 3000).
+    #[arg(long, default_value_t = DEFAULT_PASSAGES)]
+    passages: usize,
+    /// The data set directory.
+    #[arg(long, default_value_os_t = default_data_dir())]
+    data: PathBuf,
 }
 
-/// The data set shipped in the repository, found from the build's checkout.
+/// The data set shipped in the repository, found from the build's checkout
+/// (this crate is `cli/` in it).
 pub fn default_data_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/data/minilm")
+    let cli = Path::new(env!("CARGO_MANIFEST_DIR"));
+    cli.parent().unwrap_or(cli).join("benches/data/minilm")
 }
 
-/// Runs the demo in `database` (default [`DATABASE`]) of the server
-/// `config` names (or the embedded one) and prints the report.
-pub async fn run(config: &Config, database: Option<String>, args: Args) -> anyhow::Result<()> {
+/// Runs the demo in `--database` (default [`DATABASE`]) of the server the
+/// configuration names (or the embedded one) and prints the report.
+pub async fn run(args: Args, cx: &Context) -> anyhow::Result<()> {
+    let config = cx.config()?;
     if !args.data.join("passages.tgvec.gz").exists() {
         bail!(
             "the demo data set is not at {}: run from a checkout of the repository or pass --data DIR",
@@ -105,40 +120,14 @@ pub async fn run(config: &Config, database: Option<String>, args: Args) -> anyho
     let t = Instant::now();
     let admin = Database::open(config).await?;
     let server_ms = ms(t);
-    let owned = database.is_none();
-    let name = database.unwrap_or_else(|| DATABASE.to_string());
+    let owned = cx.database.is_none();
+    let name = cx.database.clone().unwrap_or_else(|| DATABASE.to_string());
     let result = demo(config, &admin, &name, owned, &args, server_ms).await;
     let embedded = admin.is_embedded();
     let t = Instant::now();
     admin.close().await;
     result?;
-    println!();
-    if embedded {
-        step(
-            "stop",
-            ms(t),
-            "embedded PostgreSQL stopped (its shutdown checkpoint)",
-        );
-    }
-    println!(
-        "done in {:.1} s. No model ran: similarities are cosines of the shipped {MODEL} vectors; \
-         no NLI results or verdicts are shown.",
-        started.elapsed().as_secs_f64()
-    );
-    let cli = format!("cargo run -q --features cli -- --database {name}");
-    let next = [
-        (format!("{cli} inspect"), "sizes, index usage, settings"),
-        (format!("{cli} tune"), "measure the index on these vectors"),
-        (
-            "cargo run --example ml_service".to_string(),
-            "the library from a service",
-        ),
-    ];
-    let width = next.iter().map(|(c, _)| c.len()).max().unwrap_or(0);
-    for (i, (command, what)) in next.iter().enumerate() {
-        let lead = if i == 0 { "next:" } else { "" };
-        println!("{lead:<5} {command:<width$}   ({what})");
-    }
+    report::closing(&name, embedded.then_some(ms(t)), started);
     Ok(())
 }
 
@@ -232,10 +221,10 @@ async fn demo(
             .await?;
         drop(setup);
         let db = prepared?;
-        let outcome = corpus(&db, args, &claims).await;
+        let outcome = corpus::ensure(&db, args, &claims).await;
         match outcome {
             Ok(()) => {
-                let result = searches(&db, &claims).await;
+                let result = report::searches(&db, &claims).await;
                 db.close().await;
                 return result;
             }
@@ -302,232 +291,6 @@ async fn connect_or_create(
     Ok((Database::connect(config, &url).await?, true))
 }
 
-/// Why the corpus is not ready.
-enum CorpusError {
-    /// Rows of another or an interrupted load are there (what was found).
-    Incomplete(String),
-    /// Anything else.
-    Failed(anyhow::Error),
-}
-use CorpusError::{Failed, Incomplete};
-
-impl From<anyhow::Error> for CorpusError {
-    fn from(e: anyhow::Error) -> Self {
-        Failed(e)
-    }
-}
-
-impl From<truthgraph_db::Error> for CorpusError {
-    fn from(e: truthgraph_db::Error) -> Self {
-        Failed(e.into())
-    }
-}
-
-impl From<tokio_postgres::Error> for CorpusError {
-    fn from(e: tokio_postgres::Error) -> Self {
-        Failed(e.into())
-    }
-}
-
-/// Makes sure tenant `demo` holds exactly the demo corpus: reuses a complete
-/// one, loads into an empty tenant, reports anything else as incomplete.
-/// Holds a session advisory lock meanwhile, so concurrent demos load once.
-async fn corpus(db: &Database, args: &Args, claims: &[Sample]) -> Result<(), CorpusError> {
-    let lock = db.client().await?;
-    catalog::advisory_lock()
-        .bind(&lock, &LOCK_KEY)
-        .one()
-        .await?;
-    let result = check_or_load(db, args, claims).await;
-    catalog::advisory_unlock()
-        .bind(&lock, &LOCK_KEY)
-        .one()
-        .await?;
-    result
-}
-
-async fn check_or_load(db: &Database, args: &Args, claims: &[Sample]) -> Result<(), CorpusError> {
-    let tenant = db.tenant(TENANT)?;
-    let t = Instant::now();
-    let (mut evidence, mut claimed, mut other) = (0i64, 0i64, 0i64);
-    for s in tenant.embedding_stats().await? {
-        match (s.entity_type.as_str(), s.model_name == MODEL) {
-            ("evidence", true) => evidence += s.count,
-            ("claim", true) => claimed += s.count,
-            _ => other += s.count,
-        }
-    }
-    if evidence == args.passages as i64 && claimed == claims.len() as i64 && other == 0 {
-        step(
-            "corpus",
-            ms(t),
-            &format!(
-                "reused: tenant {TENANT} already holds the {evidence} passages and {claimed} \
-                 claims with their embeddings"
-            ),
-        );
-        return Ok(());
-    }
-    let has_rows = !tenant.recent_evidence(1, None).await?.is_empty()
-        || !tenant.recent_claims(1, None).await?.is_empty();
-    if evidence + claimed + other > 0 || has_rows {
-        return Err(Incomplete(format!(
-            "{evidence} evidence and {claimed} claim embeddings of {MODEL}, {other} others, \
-             expected {} and {}",
-            args.passages,
-            claims.len()
-        )));
-    }
-    load(&tenant, args, claims).await
-}
-
-/// Loads the corpus and the claims through the batch paths.
-async fn load(tenant: &Tenant<'_>, args: &Args, claims: &[Sample]) -> Result<(), CorpusError> {
-    let t = Instant::now();
-    let rows = dataset::read_rows(&args.data, "passages", args.passages)?;
-    let read_ms = ms(t);
-
-    let t = Instant::now();
-    let new_evidence: Vec<NewEvidence> = rows
-        .texts
-        .iter()
-        .zip(&rows.sources)
-        .map(|(text, source)| NewEvidence {
-            content: text.clone(),
-            source_url: Some(source.clone()),
-            source_type: source.split(':').next().map(str::to_string),
-        })
-        .collect();
-    let evidence = tenant.insert_evidence_many(&new_evidence).await?;
-    let evidence_ms = ms(t);
-
-    let t = Instant::now();
-    let new_claims: Vec<NewClaim> = claims
-        .iter()
-        .map(|c| NewClaim {
-            text: c.text.clone(),
-            source_url: None,
-        })
-        .collect();
-    let stored_claims = tenant.insert_claims(&new_claims).await?;
-    let claims_ms = ms(t);
-
-    let t = Instant::now();
-    let embedding = |entity_type, entity_id, v: &Vec<f32>| NewEmbedding {
-        entity_type,
-        entity_id,
-        embedding: Vector::from(v.clone()),
-        model_name: MODEL.to_string(),
-        model_version: None,
-    };
-    let embeddings: Vec<NewEmbedding> = evidence
-        .iter()
-        .zip(&rows.vectors)
-        .map(|(e, v)| embedding(EntityType::Evidence, e.id, v))
-        .chain(
-            stored_claims
-                .iter()
-                .zip(claims)
-                .map(|(c, s)| embedding(EntityType::Claim, c.id, &s.vector)),
-        )
-        .collect();
-    let loaded = tenant
-        .bulk_load_embeddings_with(&embeddings, BulkLoadOptions::default().rebuilding_indexes())
-        .await?;
-    tenant
-        .database()
-        .client()
-        .await?
-        .batch_execute(raw_sql::ANALYZE_SEARCH_TABLES)
-        .await?;
-    let embeddings_ms = ms(t);
-    step(
-        "load",
-        read_ms + evidence_ms + claims_ms + embeddings_ms,
-        &format!(
-            "{} evidence, {} claims, {loaded} embeddings: read {read_ms:.0} ms, \
-             insert_evidence_many {evidence_ms:.0} ms, insert_claims {claims_ms:.0} ms, \
-             bulk_load_embeddings (COPY, index rebuilt, ANALYZE) {embeddings_ms:.0} ms",
-            evidence.len(),
-            stored_claims.len()
-        ),
-    );
-    Ok(())
-}
-
-/// For each claim: the vector top-k and the hybrid top-k, timed.
-async fn searches(db: &Database, claims: &[Sample]) -> anyhow::Result<()> {
-    let tenant = db.tenant(TENANT)?;
-    for (i, claim) in claims.iter().enumerate() {
-        let query = Vector::from(claim.vector.clone());
-        println!();
-        println!("claim {}: {}", i + 1, claim.text);
-        let t = Instant::now();
-        let hits = tenant
-            .search_evidence(&query, &SearchOptions::top(TOP))
-            .await?;
-        println!(
-            "  vector search, top {TOP} by cosine similarity ({:.1} ms)",
-            ms(t)
-        );
-        for h in &hits {
-            println!(
-                "    {:>6.3}  {}  [{}]",
-                h.similarity,
-                snippet(&h.content),
-                h.source_url.as_deref().unwrap_or("-")
-            );
-        }
-        let t = Instant::now();
-        let opts = HybridOptions {
-            k: TOP,
-            ..HybridOptions::default()
-        };
-        let hits = tenant.hybrid_search(claim.keywords, &query, &opts).await?;
-        println!(
-            "  hybrid search, keywords \"{}\" + the claim's vector, fused by reciprocal rank ({:.1} ms)",
-            claim.keywords,
-            ms(t)
-        );
-        for (n, h) in hits.iter().enumerate() {
-            let ranks = format!(
-                "(vector {}, keyword {})",
-                rank(h.vector_rank),
-                rank(h.keyword_rank)
-            );
-            println!(
-                "    {}. {:.4} {ranks:<24} {}  [{}]",
-                n + 1,
-                h.score,
-                snippet(&h.content),
-                h.source_url.as_deref().unwrap_or("-")
-            );
-        }
-    }
-    Ok(())
-}
-
-fn rank(r: Option<i64>) -> String {
-    r.map_or_else(|| "-".to_string(), |r| format!("#{r}"))
-}
-
-/// The first characters of `text` on one line, with `…` when cut.
-fn snippet(text: &str) -> String {
-    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    match flat.char_indices().nth(SNIPPET_CHARS) {
-        Some((at, _)) => format!("{}…", flat[..at].trim_end()),
-        None => flat,
-    }
-}
-
-fn step(name: &str, ms: f64, note: &str) {
-    println!("  {name:<9}{ms:>9.1} ms  {note}");
-}
-
-fn ms(t: Instant) -> f64 {
-    t.elapsed().as_secs_f64() * 1000.0
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -553,16 +316,5 @@ mod tests {
                 "query {q}: nearest passage {nearest}"
             );
         }
-    }
-
-    #[test]
-    fn snippets_cut_on_characters() {
-        let long = "é ".repeat(100);
-        let s = snippet(&long);
-        assert!(
-            s.ends_with('…') && s.chars().count() <= SNIPPET_CHARS + 1,
-            "{s}"
-        );
-        assert_eq!(snippet("a\n b"), "a b");
     }
 }

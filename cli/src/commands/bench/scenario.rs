@@ -6,15 +6,16 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use futures_util::{StreamExt, stream};
-use pgvector::Vector;
 use serde_json::{Value, json};
 use tokio_postgres::NoTls;
 use tokio_postgres::types::ToSql;
+use truthgraph_db::pgvector::Vector;
 use truthgraph_db::{Config, Database, SearchOptions, catalog, raw_sql, sql};
 use uuid::Uuid;
 
 use super::indexes::IndexSpec;
-use super::{Args, Loaded, Progress, ms, percentile, round};
+use super::measure::Loaded;
+use super::{Args, Progress, ms, percentile, round};
 
 /// Searches whose plan and server time are sampled with `EXPLAIN (ANALYZE)`.
 const K_EXPLAIN: usize = 20;

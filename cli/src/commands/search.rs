@@ -6,26 +6,53 @@ use std::io::Read;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::Context;
+use anyhow::Context as _;
 use serde_json::{Value, json};
 use truthgraph_db::pgvector::Vector;
 use truthgraph_db::{Database, EntityType, SearchOptions};
 use uuid::Uuid;
 
+use crate::context::Context;
 use crate::output::Output;
 
-/// The options of `search`.
+/// Top-k evidence (or claims) of a tenant for a vector, by cosine similarity; prints the latency.
+///
+/// The query vector is given inline (--vector '[0.1, …]'), in a file holding a JSON
+/// array (--vector-file, `-`: stdin), or is the stored embedding of a claim or evidence
+/// of the tenant (--like <id>; the entity itself is left out of the hits).
+#[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("query").required(true).args(["vector", "vector_file", "like"])))]
 pub struct Args {
-    pub tenant: String,
-    pub vector: Option<String>,
-    pub vector_file: Option<PathBuf>,
-    pub like: Option<Uuid>,
-    pub k: usize,
-    pub claims: bool,
-    pub source_type: Option<String>,
-    pub exact: bool,
-    pub ef_search: Option<u32>,
-    pub probes: Option<u32>,
+    /// The tenant whose rows are searched.
+    #[arg(long)]
+    tenant: String,
+    /// The query vector as a JSON array.
+    #[arg(long, value_name = "JSON")]
+    vector: Option<String>,
+    /// A file with the query vector as a JSON array (`-`: stdin).
+    #[arg(long, value_name = "FILE")]
+    vector_file: Option<PathBuf>,
+    /// Use the stored embedding of this claim or evidence.
+    #[arg(long, value_name = "ENTITY_ID")]
+    like: Option<Uuid>,
+    /// Rows to return (1..=1000).
+    #[arg(long, default_value_t = 10)]
+    k: usize,
+    /// Search the tenant's claims instead of its evidence.
+    #[arg(long)]
+    claims: bool,
+    /// Only evidence with this source_type.
+    #[arg(long)]
+    source_type: Option<String>,
+    /// Compare every row instead of using the vector index (exact, slow).
+    #[arg(long)]
+    exact: bool,
+    /// hnsw.ef_search for this search (1..=1000) instead of the tuned value.
+    #[arg(long)]
+    ef_search: Option<u32>,
+    /// ivfflat.probes for this search instead of the tuned value.
+    #[arg(long)]
+    probes: Option<u32>,
 }
 
 /// One hit, whatever was searched.
@@ -37,7 +64,12 @@ struct Hit {
     source_type: Option<String>,
 }
 
-pub async fn search(db: &Database, args: Args, out: &Output) -> anyhow::Result<()> {
+pub async fn run(args: Args, cx: &Context) -> anyhow::Result<()> {
+    cx.with_database_json(async |db, out| search(db, args, out).await)
+        .await
+}
+
+async fn search(db: &Database, args: Args, out: &Output) -> anyhow::Result<()> {
     let tenant = db.tenant(&args.tenant)?;
     let (query, like) = match (&args.vector, &args.vector_file, args.like) {
         (Some(text), _, _) => (parse_vector(text).context("--vector")?, None),

@@ -2,21 +2,38 @@
 
 use std::path::PathBuf;
 
-use pgvector::Vector;
 use truthgraph_db::Database;
+use truthgraph_db::pgvector::Vector;
 use truthgraph_db::tune::{TuneOptions, TuneReport};
 
+use crate::context::Context;
 use crate::dataset;
 
+/// Measure recall and latency of the vector index's settings on this database, store the cheapest that reaches --recall, advise (and with --apply run) a rebuild.
+#[derive(clap::Args)]
 pub struct Args {
-    pub recall: f64,
-    pub k: usize,
-    pub sample: usize,
-    pub queries: Option<PathBuf>,
-    pub apply: bool,
+    /// Target recall@k against exact search (every tenant must reach it minus 0.03).
+    #[arg(long, default_value_t = 0.98)]
+    recall: f64,
+    /// Rows per search.
+    #[arg(long, default_value_t = 10)]
+    k: usize,
+    /// Stored vectors to sample as queries, spread over the tenants.
+    #[arg(long, default_value_t = 200)]
+    sample: usize,
+    /// Use the queries of a data set directory (queries.tgvec.gz) instead of sampled vectors.
+    #[arg(long)]
+    queries: Option<PathBuf>,
+    /// Build the recommended index now (CREATE INDEX CONCURRENTLY, then swap it in).
+    #[arg(long)]
+    apply: bool,
 }
 
-pub async fn tune(db: &Database, args: Args) -> anyhow::Result<()> {
+pub async fn run(args: Args, cx: &Context) -> anyhow::Result<()> {
+    cx.with_database(async |db| tune(db, args).await).await
+}
+
+async fn tune(db: &Database, args: Args) -> anyhow::Result<()> {
     let queries = match &args.queries {
         Some(dir) => Some(
             dataset::read_dir(dir, 0, usize::MAX)?

@@ -8,7 +8,7 @@ use truthgraph_db::EntityType;
 use truthgraph_db::testing::TestDatabase;
 
 use super::*;
-use crate::bench::load::MODEL_NEW;
+use crate::commands::bench::load::MODEL_NEW;
 
 const TENANT: &str = "acme";
 

@@ -5,9 +5,9 @@ use std::collections::HashSet;
 
 use anyhow::bail;
 use futures_util::{StreamExt, TryStreamExt, stream};
-use pgvector::Vector;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use truthgraph_db::pgvector::Vector;
 use truthgraph_db::{
     Database, EntityType, NewClaim, NewEmbedding, NewEvidence, NewNliResult, NewVerificationResult,
     NliLabel, Relationship, RetrievalMethod, VerdictLabel, catalog, raw_sql,
