@@ -13,8 +13,7 @@ use crate::catalog;
 use crate::db::Transaction;
 use crate::error::{Error, Result};
 use crate::raw_sql;
-use crate::telemetry::tenant_span;
-use crate::tenant::Tenant;
+use crate::tenant::{Tenant, tenant_span};
 use crate::validate;
 
 /// What a bulk load does with an entity that already has an embedding.
