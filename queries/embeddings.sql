@@ -1,16 +1,15 @@
 --: Embedding(model_version?)
 
 --! upsert_embedding (model_version?) : Embedding
---- Inserts or replaces the embedding of an entity (one per entity: the seed's
---- unique key `(entity_type, entity_id)`). Trigger `check_embeddings_entity`
---- (V7) refuses an entity that is not a claim/evidence of `tenant_id`; an
---- embedding of another tenant found on the tenant's own entity (left by an
---- older writer) is taken over.
+--- Inserts or replaces the embedding of an entity (one per entity: V12's
+--- unique key `(tenant_id, entity_type, entity_id)`, the one a database
+--- distributed by tenant keeps). The foreign keys `embeddings_claim_fkey` /
+--- `embeddings_evidence_fkey` (V12) refuse an entity that is not a
+--- claim/evidence of `tenant_id`.
 INSERT INTO embeddings (tenant_id, entity_type, entity_id, embedding, model_name, model_version)
 VALUES (:tenant_id, :entity_type, :entity_id, :embedding, :model_name, :model_version)
-ON CONFLICT (entity_type, entity_id) DO UPDATE
-SET tenant_id = EXCLUDED.tenant_id,
-    embedding = EXCLUDED.embedding,
+ON CONFLICT (tenant_id, entity_type, entity_id) DO UPDATE
+SET embedding = EXCLUDED.embedding,
     model_name = EXCLUDED.model_name,
     model_version = EXCLUDED.model_version
 RETURNING id, tenant_id, entity_type, entity_id, embedding, model_name, model_version, created_at, updated_at;

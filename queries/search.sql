@@ -5,7 +5,10 @@
 -- applied while the index is scanned; with pgvector 0.8 iterative scans (on
 -- for every connection of the library) the scan goes on until k rows pass
 -- them, so an orphan or foreign embedding (left in a database adopted from the
--- Python services) never takes a slot. The entity check is a correlated
+-- Python services, before V12's foreign keys) never takes a slot. Every table
+-- a search reads is filtered on `tenant_id = :tenant_id`, so that on a
+-- database distributed by tenant (Citus) the whole statement is routed to the
+-- tenant's shard (docs/scaling.md). The entity check is a correlated
 -- primary-key lookup per candidate: as EXISTS or a join, the planner hashed
 -- the whole evidence table on every search (25 ms instead of 3 ms). The outer
 -- query joins the text, re-sorts (iterative scans may return rows slightly
@@ -30,14 +33,14 @@ FROM (
     WHERE em.tenant_id = :tenant_id AND em.entity_type = 'evidence'
       AND (SELECT s.tenant_id = em.tenant_id
                   AND (:source_type::text IS NULL OR s.source_type = :source_type)
-           FROM evidence s WHERE s.id = em.entity_id)
+           FROM evidence s WHERE s.id = em.entity_id AND s.tenant_id = :tenant_id)
     ORDER BY em.embedding <=> :query
     LIMIT :k
 ) hits
 CROSS JOIN LATERAL (
     -- OFFSET 0 keeps this a primary-key lookup per hit, whatever the statistics say.
     SELECT e.id, e.tenant_id, e.content, e.source_url, e.source_type
-    FROM evidence e WHERE e.id = hits.entity_id OFFSET 0
+    FROM evidence e WHERE e.id = hits.entity_id AND e.tenant_id = :tenant_id OFFSET 0
 ) e
 WHERE e.tenant_id = :tenant_id
   AND (:min_similarity::float8 IS NULL OR 1 - hits.distance >= :min_similarity)
@@ -58,7 +61,7 @@ FROM (
 ) hits
 CROSS JOIN LATERAL (
     SELECT e.id, e.tenant_id, e.content, e.source_url, e.source_type
-    FROM evidence e WHERE e.id = hits.entity_id OFFSET 0
+    FROM evidence e WHERE e.id = hits.entity_id AND e.tenant_id = :tenant_id OFFSET 0
 ) e
 WHERE e.tenant_id = :tenant_id
   AND (:source_type::text IS NULL OR e.source_type = :source_type)
@@ -73,13 +76,13 @@ FROM (
     SELECT em.entity_id, em.embedding <=> :query AS distance
     FROM embeddings em
     WHERE em.tenant_id = :tenant_id AND em.entity_type = 'claim'
-      AND (SELECT c.tenant_id = em.tenant_id FROM claims c WHERE c.id = em.entity_id)
+      AND (SELECT c.tenant_id = em.tenant_id FROM claims c WHERE c.id = em.entity_id AND c.tenant_id = :tenant_id)
     ORDER BY em.embedding <=> :query
     LIMIT :k
 ) hits
 CROSS JOIN LATERAL (
     SELECT c.id, c.tenant_id, c.text, c.source_url
-    FROM claims c WHERE c.id = hits.entity_id OFFSET 0
+    FROM claims c WHERE c.id = hits.entity_id AND c.tenant_id = :tenant_id OFFSET 0
 ) c
 WHERE c.tenant_id = :tenant_id
   AND (:min_similarity::float8 IS NULL OR 1 - hits.distance >= :min_similarity)
@@ -96,7 +99,7 @@ FROM (
 ) hits
 CROSS JOIN LATERAL (
     SELECT c.id, c.tenant_id, c.text, c.source_url
-    FROM claims c WHERE c.id = hits.entity_id OFFSET 0
+    FROM claims c WHERE c.id = hits.entity_id AND c.tenant_id = :tenant_id OFFSET 0
 ) c
 WHERE c.tenant_id = :tenant_id
   AND (:min_similarity::float8 IS NULL OR 1 - hits.distance >= :min_similarity)
@@ -113,7 +116,7 @@ WITH vec AS (
         SELECT em.entity_id AS id, em.embedding <=> :query AS distance
         FROM embeddings em
         WHERE em.tenant_id = :tenant_id AND em.entity_type = 'evidence'
-          AND (SELECT s.tenant_id = em.tenant_id FROM evidence s WHERE s.id = em.entity_id)
+          AND (SELECT s.tenant_id = em.tenant_id FROM evidence s WHERE s.id = em.entity_id AND s.tenant_id = :tenant_id)
         ORDER BY em.embedding <=> :query
         LIMIT :candidates
     ) v
@@ -136,7 +139,7 @@ FROM vec
 FULL OUTER JOIN kw ON kw.id = vec.id
 CROSS JOIN LATERAL (
     SELECT e.id, e.tenant_id, e.content, e.source_url, e.source_type
-    FROM evidence e WHERE e.id = coalesce(vec.id, kw.id) OFFSET 0
+    FROM evidence e WHERE e.id = coalesce(vec.id, kw.id) AND e.tenant_id = :tenant_id OFFSET 0
 ) e
 WHERE e.tenant_id = :tenant_id
 ORDER BY score DESC, e.id

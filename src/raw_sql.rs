@@ -55,15 +55,16 @@ pub const INSERT_EMBEDDINGS_FROM_LOAD: &str = "INSERT INTO embeddings \
      FROM embeddings_load ORDER BY ord";
 
 /// Inserts or replaces every staged row for tenant `$1`, as
-/// `upsert_embedding` does one (trigger `check_embeddings_entity` refuses a
-/// row whose entity is not the tenant's; an embedding of another tenant left
-/// on the tenant's entity is taken over).
+/// `upsert_embedding` does one (on V12's key `(tenant_id, entity_type,
+/// entity_id)`, which a distributed database keeps; the foreign keys
+/// `embeddings_claim_fkey` / `embeddings_evidence_fkey` refuse a row whose
+/// entity is not the tenant's).
 pub const UPSERT_EMBEDDINGS_FROM_LOAD: &str = "INSERT INTO embeddings \
      (tenant_id, entity_type, entity_id, embedding, model_name, model_version) \
      SELECT $1, entity_type, entity_id, embedding, model_name, model_version \
      FROM embeddings_load ORDER BY ord \
-     ON CONFLICT (entity_type, entity_id) DO UPDATE \
-     SET tenant_id = EXCLUDED.tenant_id, embedding = EXCLUDED.embedding, \
+     ON CONFLICT (tenant_id, entity_type, entity_id) DO UPDATE \
+     SET embedding = EXCLUDED.embedding, \
      model_name = EXCLUDED.model_name, model_version = EXCLUDED.model_version";
 
 /// The server's WAL insert position (`pg_lsn`): past the commit record of

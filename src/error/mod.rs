@@ -2,8 +2,10 @@
 
 use tokio_postgres::error::SqlState;
 
+mod shard;
 mod sqlstate;
 
+pub(crate) use shard::constraint as constraint_name;
 pub(crate) use sqlstate::{
     catalog_changed, connection_lost, ddl_error, insufficient_privilege, never_ran,
     replica_trouble, undefined_table,

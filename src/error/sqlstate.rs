@@ -5,20 +5,21 @@
 
 use tokio_postgres::error::SqlState;
 
-use super::Error;
+use super::{Error, shard};
 
 impl From<tokio_postgres::Error> for Error {
     /// Maps constraint violations and data exceptions to their variants and
-    /// keeps everything else as [`Error::Database`].
+    /// keeps everything else as [`Error::Database`]. Constraint and column
+    /// names are the schema's also when a Citus worker raised the error
+    /// (see [`super::shard`]: a shard's names carry its id).
     fn from(e: tokio_postgres::Error) -> Self {
         let Some(db) = e.as_db_error() else {
             return Error::Database(e);
         };
         let constraint = || {
-            db.constraint()
-                .or(db.column())
-                .unwrap_or("unknown")
-                .to_string()
+            shard::constraint(db)
+                .or_else(|| shard::column(db))
+                .unwrap_or_else(|| "unknown".to_string())
         };
         let message = db.message().to_string();
         match db.code() {
@@ -34,16 +35,14 @@ impl From<tokio_postgres::Error> for Error {
                 Error::InvalidInput {
                     field: constraint(),
                     reason: message,
-                    constraint: db.constraint().map(str::to_string),
+                    constraint: shard::constraint(db),
                 }
             }
             c if *c == SqlState::QUERY_CANCELED => Error::Timeout { message },
             // 54000: an input over a server limit (a tsvector or index row too long).
             c if c.code().starts_with("22") || *c == SqlState::PROGRAM_LIMIT_EXCEEDED => {
                 Error::InvalidInput {
-                    field: db
-                        .column()
-                        .map(str::to_string)
+                    field: shard::column(db)
                         .or_else(|| db.where_().and_then(copy_row_field))
                         .unwrap_or_else(|| "value".to_string()),
                     reason: message,

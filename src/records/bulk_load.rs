@@ -100,10 +100,10 @@ impl Tenant<'_> {
     /// # Errors
     /// [`Error::InvalidInput`] naming `rows[i].embedding` (dimension, NaN,
     /// infinity, zero vector), `rows[i].model_name`, `rows[i].entity_id` for
-    /// an entity that is not the tenant's (constraint
-    /// `check_embeddings_entity`) or, when replacing, `rows[j].entity_id` for
-    /// an entity named twice; [`Error::Conflict`]
-    /// (`idx_embeddings_entity_unique`) for an entity that already has an
+    /// an entity that is not the tenant's (constraint `embeddings_claim_fkey`
+    /// or `embeddings_evidence_fkey`) or, when replacing, `rows[j].entity_id`
+    /// for an entity named twice; [`Error::Conflict`] (a unique key of
+    /// `embeddings`) for an entity that already has an
     /// embedding (when failing on conflict); nothing is written then. With
     /// [`BulkLoadOptions::rebuild_indexes`], a role that does not own
     /// `embeddings` (e.g. a member of `truthgraph_app`) gets a permission
@@ -252,15 +252,15 @@ async fn load_rows(
     let n = tx
         .execute(insert, &[&tenant])
         .await
-        .map_err(|e| row_error(e, rows))?;
+        .map_err(|e| row_error(e, on_conflict, rows))?;
     // Dropped now rather than at commit, so one transaction can load again.
     tx.batch_execute(raw_sql::DROP_EMBEDDINGS_LOAD).await?;
     Ok(n)
 }
 
 /// The error of a row whose entity is not the tenant's, naming `rows[i]`.
-fn row_error(e: tokio_postgres::Error, rows: &[NewEmbedding]) -> Error {
-    entity_error(e, |id| {
+fn row_error(e: tokio_postgres::Error, on_conflict: OnConflict, rows: &[NewEmbedding]) -> Error {
+    entity_error(e, on_conflict == OnConflict::Replace, |id| {
         let i = rows.iter().position(|r| r.entity_id == id);
         validate::name(i, "rows", "entity_id")
     })

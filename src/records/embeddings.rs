@@ -56,17 +56,15 @@ impl NewEmbedding {
 impl Tenant<'_> {
     /// Inserts or replaces the embedding of an entity (one per entity).
     ///
-    /// The entity must be a claim or evidence of this tenant: the statement
-    /// checks it as it writes (trigger `check_embeddings_entity`, V7), and
-    /// locks the entity until the commit, as a foreign key does. An embedding
-    /// of another tenant left on this tenant's entity (possible only in a
-    /// database adopted from the Python services) is replaced.
+    /// The entity must be a claim or evidence of this tenant: V12's foreign
+    /// keys check it as the row is written.
     ///
     /// # Errors
     /// [`Error::InvalidInput`] for a vector of the wrong dimension (read from
     /// the catalog), with NaN/infinite components or all zeros, or a blank
     /// model name; [`Error::InvalidInput`] naming `entity_id` (constraint
-    /// `check_embeddings_entity`) when the entity is not one of the tenant's,
+    /// `embeddings_claim_fkey` or `embeddings_evidence_fkey`) when the entity
+    /// is not one of the tenant's,
     /// with the same message whether it does not exist or is another
     /// tenant's.
     pub async fn upsert_embedding(
@@ -102,7 +100,7 @@ impl Tenant<'_> {
                             )
                             .one()
                             .await
-                            .map_err(|e| entity_error(e, |_| "entity_id".into()))
+                            .map_err(|e| entity_error(e, true, |_| "entity_id".into()))
                     }
                 })
             },
@@ -188,25 +186,79 @@ impl Tenant<'_> {
     }
 }
 
-/// Maps the refusal of trigger `check_embeddings_entity` (V7; its DETAIL is
-/// the entity id) to [`Error::InvalidInput`] naming the field `field(id)`;
-/// any other error converts as usual.
-pub(crate) fn entity_error(e: tokio_postgres::Error, field: impl Fn(Uuid) -> String) -> Error {
+/// Maps the refusal of an embedding's entity to [`Error::InvalidInput`]
+/// naming the field `field(id)`; any other error converts as usual:
+/// * V12's foreign keys `embeddings_claim_fkey` / `embeddings_evidence_fkey`
+///   (their DETAIL is `Key (claim_id, tenant_id)=(<id>, <tenant>) is not
+///   present …`): the entity does not exist or is another tenant's. On Citus
+///   the worker's names (`…_fkey_<shard>`) are mapped back first.
+/// * when `upsert` (an `ON CONFLICT (tenant_id, entity_type, entity_id)`
+///   write), the seed's `idx_embeddings_entity_unique (entity_type,
+///   entity_id)`, which one server keeps: with the tenant's own key as the
+///   arbiter, only another tenant's embedding of the same entity trips it,
+///   so the entity is another tenant's (the foreign keys would refuse the
+///   row too, but the unique index is checked first).
+pub(crate) fn entity_error(
+    e: tokio_postgres::Error,
+    upsert: bool,
+    field: impl Fn(Uuid) -> String,
+) -> Error {
     let Some(db) = e.as_db_error() else {
         return e.into();
     };
-    if db.constraint() != Some(ENTITY_CHECK) {
+    let Some(constraint) = crate::error::constraint_name(db).filter(|c| {
+        ENTITY_KEYS.contains(&c.as_str()) || (upsert && c == SEED_ENTITY_KEY)
+    }) else {
         return e.into();
-    }
-    let Some(id) = db.detail().and_then(|d| Uuid::parse_str(d).ok()) else {
+    };
+    let Some(id) = db.detail().and_then(entity_id_of) else {
         return e.into();
+    };
+    let what = match constraint.as_str() {
+        "embeddings_claim_fkey" => "claim",
+        "embeddings_evidence_fkey" => "evidence",
+        // The seed's key: `(entity_type, entity_id)=(claim, <id>)`.
+        _ if db.detail().is_some_and(|d| d.contains(")=(claim, ")) => "claim",
+        _ => "evidence",
     };
     Error::InvalidInput {
         field: field(id),
-        reason: format!("{}; nothing was written", db.message()),
-        constraint: Some(ENTITY_CHECK.into()),
+        reason: format!("no {what} {id} of this tenant to embed; nothing was written"),
+        constraint: Some(constraint),
     }
 }
 
-/// The trigger that refuses an embedding of an entity not of its tenant.
-const ENTITY_CHECK: &str = "check_embeddings_entity";
+/// The id in a key's DETAIL: `Key (claim_id, tenant_id)=(<id>, …) …` or
+/// `Key (entity_type, entity_id)=(evidence, <id>) …`.
+fn entity_id_of(detail: &str) -> Option<Uuid> {
+    let (_, rest) = detail.split_once(")=(")?;
+    let values = rest.split_once(')').map_or(rest, |(v, _)| v);
+    values
+        .split(", ")
+        .find_map(|v| Uuid::parse_str(v.trim()).ok())
+}
+
+/// The foreign keys (V12) that refuse an embedding of an entity that is not
+/// a claim or evidence of its tenant.
+const ENTITY_KEYS: [&str; 2] = ["embeddings_claim_fkey", "embeddings_evidence_fkey"];
+
+/// The seed's unique key of one embedding per entity, all tenants (one
+/// server only: `distribute` drops it).
+const SEED_ENTITY_KEY: &str = "idx_embeddings_entity_unique";
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_entity_id_is_read_from_the_detail() {
+        let d = "Key (claim_id, tenant_id)=(7f0c4b4e-2f7e-4e0b-9a47-1f2a3b4c5d6e, acme) \
+                 is not present in table \"claims\".";
+        assert_eq!(
+            super::entity_id_of(d).unwrap().to_string(),
+            "7f0c4b4e-2f7e-4e0b-9a47-1f2a3b4c5d6e"
+        );
+        assert_eq!(super::entity_id_of("Key (x)=(nope)"), None);
+        let d = "Key (entity_type, entity_id)=(evidence, 7f0c4b4e-2f7e-4e0b-9a47-1f2a3b4c5d6e) \
+                 already exists.";
+        assert!(super::entity_id_of(d).is_some());
+    }
+}

@@ -153,7 +153,7 @@ impl Tenant<'_> {
                         let client = conn.client();
                         {
                             Ok(nli::tenant_nli_result_ids()
-                                .bind(client, &ids, &self.id())
+                                .bind(client, &self.id(), &ids)
                                 .all()
                                 .await?)
                         }

@@ -6,7 +6,9 @@ use truthgraph_db::{
     SearchOptions, Tenant,
 };
 
-use crate::support::{TestDatabase, field, random_unit, wait_for_server_clock_after};
+use crate::support::{
+    TestDatabase, assert_entity_refused, field, random_unit, wait_for_server_clock_after,
+};
 
 #[tokio::test]
 async fn embeddings_upsert_replace_stats_and_tenant_check() {
@@ -45,9 +47,9 @@ async fn embeddings_upsert_replace_stats_and_tenant_check() {
         .upsert_embedding(EntityType::Evidence, ev.id, &v1, "m", None)
         .await
         .unwrap_err();
-    // The entity is not b's: refused by the statement, naming the field.
-    assert_eq!(field(&err), "entity_id", "{err}");
-    assert_eq!(err.constraint(), Some("check_embeddings_entity"));
+    // The entity is not b's: refused by the statement, naming the field
+    // (a has embedded it: on one server the seed's unique key says so first).
+    assert_entity_refused(&err, "entity_id");
     assert_eq!(
         a.get_embedding(EntityType::Evidence, ev.id)
             .await
@@ -264,9 +266,8 @@ async fn bulk_replace_of_another_tenants_embedding_writes_nothing() {
             .bulk_load_embeddings_with(&batch, options)
             .await
             .unwrap_err();
-        // b's entity is not a's (trigger check_embeddings_entity, V7).
-        assert_eq!(field(&e), "rows[3].entity_id", "{e}");
-        assert_eq!(e.constraint(), Some("check_embeddings_entity"));
+        // b's entity is not a's (V12's keys).
+        assert_entity_refused(&e, "rows[3].entity_id");
         assert_eq!(embedding_count(db).await, 7);
         let got = a
             .get_embedding(mine[0].entity_type, mine[0].entity_id)

@@ -114,8 +114,9 @@ async fn orphan_and_foreign_embeddings_are_reported() {
     // Written the way an unchecked (Python) writer could: one embedding for an
     // entity that exists nowhere, one of tenant a on tenant b's evidence.
     let c = t.raw_client().await.unwrap();
-    // (Since V7 a trigger refuses such rows: switch it off as a pre-V7 database had none.)
-    c.batch_execute("ALTER TABLE embeddings DISABLE TRIGGER check_embeddings_entity")
+    // (Since V7 such rows are refused, by V12's foreign keys now: this session
+    // skips their checks, as a pre-V7 database had none.)
+    c.batch_execute("SET session_replication_role = replica")
         .await
         .unwrap();
     for (entity, seed) in [(Uuid::new_v4(), 1), (b_ev.id, 2)] {
@@ -373,8 +374,9 @@ async fn orphan_and_foreign_embeddings_are_deleted_and_valid_ones_stay() {
     // Written the way an unchecked (Python) writer could: entities that exist
     // nowhere, and entities of the other tenant.
     let raw = t.raw_client().await.unwrap();
-    // As written before V7's entity check (which a pre-V7 database lacked).
-    raw.batch_execute("ALTER TABLE embeddings DISABLE TRIGGER check_embeddings_entity")
+    // As written before V7's entity check (this session skips V12's foreign
+    // keys, which a pre-V7 database lacked).
+    raw.batch_execute("SET session_replication_role = replica")
         .await
         .unwrap();
     let mut invalid = Vec::new();

@@ -94,14 +94,22 @@ pub(crate) async fn broken_rules(c: &tokio_postgres::Client) -> BTreeSet<String>
             r.get::<_, String>(1)
         ));
     }
-    // 4. Triggers on distributed tables need citus.enable_unsafe_triggers;
-    //    those whose function reads other tables are the unsafe kind. Listed
-    //    with the tables their function's body names, from the catalog.
+    // 4. Triggers on distributed tables need citus.enable_unsafe_triggers
+    //    for their DDL (creating, altering, distributing the table), never at
+    //    run time: Citus fires them on the shard, on the worker. One whose
+    //    function reads or writes other distributed tables is the unsafe kind
+    //    (its query runs from inside a shard, outside the coordinator's
+    //    distributed plan: refused at run time, `cannot execute a distributed
+    //    query from a query on a shard`); one that touches only NEW (the
+    //    Python services' `update_*_updated_at`, whose names are their
+    //    contract) is safe there and breaks no rule (docs/scaling.md: checked
+    //    on the cluster by the citus group). Listed with the tables their
+    //    function's body names, from the catalog.
     for r in c
         .query(
             "SELECT t.relname::text, g.tgname::text,
-                    coalesce((SELECT string_agg(o, ',' ORDER BY o) FROM unnest($1::text[]) AS o
-                              WHERE p.prosrc ~ ('\\m' || o || '\\M')), '')
+                    (SELECT string_agg(o, ',' ORDER BY o) FROM unnest($1::text[]) AS o
+                     WHERE p.prosrc ~ ('\\m' || o || '\\M'))
              FROM pg_trigger g
              JOIN pg_class t ON t.oid = g.tgrelid
              JOIN pg_proc p ON p.oid = g.tgfoid
@@ -112,14 +120,11 @@ pub(crate) async fn broken_rules(c: &tokio_postgres::Client) -> BTreeSet<String>
         .await
         .unwrap()
     {
-        let reads: String = r.get(2);
-        let what = if reads.is_empty() {
-            "trigger".to_string()
-        } else {
-            format!("trigger naming {reads}")
+        let Some(reads) = r.get::<_, Option<String>>(2) else {
+            continue;
         };
         rules.insert(format!(
-            "{what}: {}.{}",
+            "trigger naming {reads}: {}.{}",
             r.get::<_, String>(0),
             r.get::<_, String>(1)
         ));
@@ -216,8 +221,8 @@ async fn the_citus_rules_the_schema_breaks_are_the_documented_ones() {
 }
 
 /// The checks can fail: a table made to break each rule shows up in the
-/// list (here `evidence`, which today keeps all its keys tenant-scoped
-/// except the primary key).
+/// list (here `evidence`, whose own keys are tenant-scoped since V12, and
+/// `embeddings` for the missing column).
 #[tokio::test]
 async fn each_check_sees_a_new_breach() {
     let t = TestDatabase::migrated().await.unwrap();
@@ -227,8 +232,13 @@ async fn each_check_sees_a_new_breach() {
         "CREATE UNIQUE INDEX scaling_probe_unique ON evidence (source_url);
          ALTER TABLE evidence ADD CONSTRAINT scaling_probe_fk
              FOREIGN KEY (id) REFERENCES evidence (id);
+         CREATE FUNCTION scaling_probe() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN DELETE FROM embeddings WHERE entity_id = OLD.id; RETURN NEW; END $$;
          CREATE TRIGGER scaling_probe_trigger BEFORE UPDATE ON evidence
-             FOR EACH ROW EXECUTE FUNCTION delete_entity_embeddings('evidence');
+             FOR EACH ROW EXECUTE FUNCTION scaling_probe();
+         -- Touches only NEW: safe on a shard, so not listed (never fired here).
+         CREATE TRIGGER scaling_probe_safe BEFORE UPDATE ON evidence
+             FOR EACH ROW EXECUTE FUNCTION update_updated_at_column();
          CREATE POLICY scaling_probe_policy ON evidence TO truthgraph_app
              USING (EXISTS (SELECT FROM claims));
          ALTER TABLE embeddings RENAME COLUMN tenant_id TO owner_id;",
@@ -244,6 +254,11 @@ async fn each_check_sees_a_new_breach() {
         "policy reading claims: evidence.scaling_probe_policy",
         "policy with a subquery: evidence.scaling_probe_policy",
         "no tenant_id column: embeddings",
+        // Renaming the column takes it out of V12's keys of embeddings too.
+        "primary key without tenant_id: embeddings.embeddings_pkey",
+        "foreign key without tenant_id: embeddings.embeddings_claim_fkey",
+        "foreign key without tenant_id: embeddings.embeddings_evidence_fkey",
+        "unique index without tenant_id: embeddings.idx_embeddings_tenant_entity_unique",
     ]
     .into_iter()
     .map(str::to_string)
@@ -326,12 +341,20 @@ async fn v8_fills_tenant_id_for_python_style_inserts_and_keeps_it_true() {
     .await
     .unwrap();
 
-    // Moving a claim to another tenant carries its rows (and the verdict's
-    // evidence links) along.
-    c.batch_execute("UPDATE claims SET tenant_id = 'globex'")
+    // A claim with dependent rows cannot move to another tenant (V12: the
+    // tenant-scoped keys are ON UPDATE NO ACTION, as Citus requires; before,
+    // V8 carried the rows along).
+    let e = c
+        .batch_execute("UPDATE claims SET tenant_id = 'globex'")
         .await
-        .unwrap();
-    assert_eq!(child_tenants(&c).await, vec!["globex"; 4]);
+        .unwrap_err();
+    let db = e.as_db_error().unwrap();
+    assert_eq!(db.code().code(), "23503", "{db:?}");
+    assert!(
+        db.constraint().unwrap().ends_with("_claim_tenant_fkey"),
+        "{db:?}"
+    );
+    assert_eq!(child_tenants(&c).await, vec!["acme"; 4]);
 
     // Re-pointing a row at another claim takes that claim's tenant.
     c.batch_execute(
@@ -357,7 +380,7 @@ async fn v8_backfills_existing_rows_without_moving_updated_at_and_rolls_back() {
     let stamps = "SELECT (SELECT updated_at::text FROM verdicts) || ' ' || \
                   (SELECT updated_at::text FROM verification_results)";
     let before: String = c.query_one(stamps, &[]).await.unwrap().get(0);
-    assert_eq!(t.db.migrate(None).await.unwrap(), vec![8]);
+    assert_eq!(t.db.migrate(Some(8)).await.unwrap(), vec![8]);
     assert_eq!(child_tenants(&c).await, vec!["acme"; 4]);
     let after: String = c.query_one(stamps, &[]).await.unwrap().get(0);
     assert_eq!(before, after, "the backfill moved updated_at");

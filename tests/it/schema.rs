@@ -175,6 +175,9 @@ const EXPECTED: &[(&str, &str, &str, bool, Option<&str>)] = &[
         false,
         Some("now()"),
     ),
+    // V12: the entity as a foreign key, generated from entity_type/entity_id.
+    ("embeddings", "claim_id", "uuid", true, None),
+    ("embeddings", "evidence_id", "uuid", true, None),
     (
         "nli_results",
         "id",
@@ -665,8 +668,9 @@ async fn foreign_keys_cascade_from_claims_and_evidence() {
         .iter()
         .map(|r| (r.get(0), r.get(1)))
         .collect();
-    // Six from the seed, four tenant-scoped ones from V8.
-    assert_eq!(fks.len(), 10, "{fks:?}");
+    // Six from the seed, four tenant-scoped ones from V8, and from V12 two
+    // tenant-scoped ones to evidence and the two of embeddings' entity.
+    assert_eq!(fks.len(), 14, "{fks:?}");
     assert!(
         fks.iter().all(|(_, d)| d == "c"),
         "not all cascade: {fks:?}"

@@ -160,6 +160,28 @@ pub fn field(e: &Error) -> &str {
         .unwrap_or_else(|| panic!("expected InvalidInput, got {e}"))
 }
 
+/// The constraints that refuse an embedding of an entity that is not its
+/// tenant's (V12): the foreign keys to claims and evidence, and, for an
+/// upsert on one server when another tenant embedded the entity, the seed's
+/// unique key (checked before the foreign keys; `distribute` drops it).
+pub const ENTITY_REFUSALS: [&str; 3] = [
+    "embeddings_claim_fkey",
+    "embeddings_evidence_fkey",
+    "idx_embeddings_entity_unique",
+];
+
+/// Asserts that `e` refuses the entity of `field_name` (an
+/// [`Error::InvalidInput`] naming it, from one of [`ENTITY_REFUSALS`]).
+#[track_caller]
+pub fn assert_entity_refused(e: &Error, field_name: &str) {
+    assert_eq!(field(e), field_name, "{e}");
+    assert!(
+        e.constraint().is_some_and(|c| ENTITY_REFUSALS.contains(&c)),
+        "{e}: constraint {:?}",
+        e.constraint()
+    );
+}
+
 /// Every migration version this build embeds, oldest first.
 pub fn versions() -> Vec<i32> {
     truthgraph_db::migrate::embedded_migrations()

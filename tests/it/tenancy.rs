@@ -10,7 +10,7 @@ use truthgraph_db::{
 use uuid::Uuid;
 
 use crate::support::{
-    Retries, explain, field, library_backends, poll_until_lock_wait, random_unit,
+    Retries, assert_entity_refused, explain, field, library_backends, poll_until_lock_wait, random_unit,
     terminate_while_blocked,
 };
 
@@ -162,32 +162,39 @@ async fn raw_sql_as_the_app_role_sees_only_the_tenant_in_force() {
     assert_eq!((out.2, out.3), (0, 0), "b's rows changed by a");
     assert_eq!(out.4, 1, "a deletes its own NLI row only");
 
-    // Writing a row of another tenant, or one that points at another
-    // tenant's rows, is refused by the policies (42501) or the entity check.
+    // Writing a row of another tenant is refused by the policies (42501);
+    // one of a's rows that points at another tenant's rows, by V12's
+    // tenant-scoped keys (23503 or 23505, naming the key).
     let refused = [
         (
             "INSERT INTO claims (text, tenant_id) VALUES ('x', 'b')",
             None,
+            "42501",
         ),
         (
             "INSERT INTO nli_results (claim_id, evidence_id, label, confidence, entailment_score, \
              contradiction_score, neutral_score, premise_text, hypothesis_text) \
              VALUES ($1, $2, 'NEUTRAL', 0.5, 0.2, 0.3, 0.5, 'p', 'h')",
             Some((a_claim, b_ev)),
+            "nli_results_evidence_tenant_fkey",
         ),
         (
             "INSERT INTO verdicts (claim_id, verdict) SELECT $1, NULL WHERE $2::uuid IS NOT NULL",
             Some((b_claim, b_claim)),
+            "42501",
         ),
         (
             "INSERT INTO embeddings (tenant_id, entity_type, entity_id, embedding, model_name) \
              SELECT 'a', 'evidence', $2, array_fill(0.1, ARRAY[1536])::vector, 'm' \
              WHERE $1::uuid IS NOT NULL",
             Some((a_claim, b_ev)),
+            // b has embedded b_ev: on one server the seed's unique key
+            // refuses first (on Citus, which drops it: embeddings_evidence_fkey).
+            "idx_embeddings_entity_unique",
         ),
-        ("UPDATE claims SET tenant_id = 'b'", None),
+        ("UPDATE claims SET tenant_id = 'b'", None, "42501"),
     ];
-    for (sql, params) in refused {
+    for (sql, params, expected) in refused {
         let err = a
             .transaction(move |tx| {
                 Box::pin(async move {
@@ -201,11 +208,11 @@ async fn raw_sql_as_the_app_role_sees_only_the_tenant_in_force() {
             .await
             .unwrap_err();
         let code = err.code().map(|c| c.code().to_string());
-        assert!(
-            matches!(code.as_deref(), Some("42501"))
-                || err.constraint() == Some("check_embeddings_entity"),
-            "{sql}: {err}"
-        );
+        let got = match err.constraint() {
+            Some(c) if matches!(code.as_deref(), Some("23503" | "23505")) => c.to_string(),
+            _ => code.unwrap_or_default(),
+        };
+        assert_eq!(got, expected, "{sql}: {err}");
     }
 
     // The owner (as the Python services connect) is not subject to RLS.
@@ -552,8 +559,7 @@ async fn an_embedding_belongs_to_an_entity_of_its_tenant() {
         .upsert_embedding(EntityType::Evidence, nowhere_id, &v, "m", None)
         .await
         .unwrap_err();
-    assert_eq!(field(&foreign), "entity_id");
-    assert_eq!(foreign.constraint(), Some("check_embeddings_entity"));
+    assert_entity_refused(&foreign, "entity_id");
     assert_eq!(
         foreign.to_string().replace(&b_ev.id.to_string(), "ID"),
         nowhere.to_string().replace(&nowhere_id.to_string(), "ID"),
@@ -613,8 +619,9 @@ async fn an_embedding_belongs_to_an_entity_of_its_tenant() {
 /// b, and embeddings of entities that do not exist.
 async fn plant_invalid_embeddings(t: &TestDatabase, tenant: &str, entity: Uuid, near: &[f32]) {
     let c = t.raw_client().await.unwrap();
-    // As the Python services could before V7: without the entity check.
-    c.batch_execute("ALTER TABLE embeddings DISABLE TRIGGER check_embeddings_entity")
+    // As the Python services could before V7: without the entity check (this
+    // session skips V12's foreign keys).
+    c.batch_execute("SET session_replication_role = replica")
         .await
         .unwrap();
     let v = truthgraph_db::pgvector::Vector::from(near.to_vec());
@@ -635,7 +642,7 @@ async fn plant_invalid_embeddings(t: &TestDatabase, tenant: &str, entity: Uuid, 
         .await
         .unwrap();
     }
-    c.batch_execute("ALTER TABLE embeddings ENABLE TRIGGER check_embeddings_entity")
+    c.batch_execute("RESET session_replication_role")
         .await
         .unwrap();
 }
@@ -696,7 +703,17 @@ async fn foreign_and_orphan_embeddings_never_take_a_search_slot() {
         .unwrap();
     assert_eq!(hybrid.len(), 6);
 
-    // Tenant a upserts its own evidence: b's stale row is taken over.
+    // While b's stale row is on a's evidence, a's upsert of it is refused
+    // (the seed's one-embedding-per-entity key; before V12 the upsert took
+    // the row over). V12 refuses to run while such rows exist, so only a
+    // database written without the foreign keys has them: the operator's
+    // orphan deletion (`truthgraph-db prune-embeddings`) removes them.
+    let refused = a
+        .upsert_embedding(EntityType::Evidence, victim.id, &q, "m", None)
+        .await
+        .unwrap_err();
+    assert_entity_refused(&refused, "entity_id");
+    assert!(!t.db.delete_orphan_embeddings().await.unwrap().is_empty());
     a.upsert_embedding(EntityType::Evidence, victim.id, &q, "m", None)
         .await
         .unwrap();

@@ -423,8 +423,9 @@ async fn reindex_and_prune_embeddings_through_the_cli() {
     );
 
     // prune-embeddings: --dry-run lists, then the real run deletes exactly those.
-    // (Rows as a pre-V7 writer could leave them: the entity check switched off.)
-    raw.batch_execute("ALTER TABLE embeddings DISABLE TRIGGER check_embeddings_entity")
+    // (Rows as a pre-V7 writer could leave them: this session skips V12's
+    // foreign keys, which check the entity.)
+    raw.batch_execute("SET session_replication_role = replica")
         .await
         .unwrap();
     for (tenant, entity) in [("a", Uuid::new_v4()), ("b", Uuid::new_v4())] {
@@ -817,7 +818,7 @@ async fn load_search_stats_doctor_reindex_through_the_cli() {
 
     // doctor: an orphan embedding is a warning naming prune-embeddings.
     let raw = t.raw_client().await.unwrap();
-    raw.batch_execute("ALTER TABLE embeddings DISABLE TRIGGER check_embeddings_entity")
+    raw.batch_execute("SET session_replication_role = replica")
         .await
         .unwrap();
     raw.execute(

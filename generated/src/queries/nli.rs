@@ -73,9 +73,9 @@ pub struct NliResultsByLabelParams<T1: crate::StringSql, T2: crate::StringSql> {
     pub limit: i64,
 }
 #[derive(Debug)]
-pub struct TenantNliResultIdsParams<T1: crate::ArraySql<Item = uuid::Uuid>, T2: crate::StringSql> {
-    pub ids: T1,
-    pub tenant_id: T2,
+pub struct TenantNliResultIdsParams<T1: crate::StringSql, T2: crate::ArraySql<Item = uuid::Uuid>> {
+    pub tenant_id: T1,
+    pub ids: T2,
 }
 #[derive(Debug, Clone, PartialEq)]
 pub struct NliResult {
@@ -275,10 +275,11 @@ where
 }
 pub struct InsertNliResultStmt(&'static str, Option<tokio_postgres::Statement>);
 /// Stores one NLI prediction. Inserts nothing (returns no row) unless both the
-/// claim and the evidence belong to the tenant.
+/// claim and the evidence belong to the tenant. `tenant_id` is the claim's
+/// (a database distributed by tenant routes the row by it).
 pub fn insert_nli_result() -> InsertNliResultStmt {
     InsertNliResultStmt(
-        "INSERT INTO nli_results (claim_id, evidence_id, label, confidence, entailment_score, contradiction_score, neutral_score, model_name, model_version, premise_text, hypothesis_text) SELECT c.id, e.id, $1::text, $2::float8, $3::float8, $4::float8, $5::float8, $6::text, $7::text, $8::text, $9::text FROM claims c JOIN evidence e ON e.id = $10 AND e.tenant_id = $11 WHERE c.id = $12 AND c.tenant_id = $11 RETURNING id, claim_id, evidence_id, label, confidence, entailment_score, contradiction_score, neutral_score, model_name, model_version, premise_text, hypothesis_text, created_at",
+        "INSERT INTO nli_results (tenant_id, claim_id, evidence_id, label, confidence, entailment_score, contradiction_score, neutral_score, model_name, model_version, premise_text, hypothesis_text) SELECT c.tenant_id, c.id, e.id, $1::text, $2::float8, $3::float8, $4::float8, $5::float8, $6::text, $7::text, $8::text, $9::text FROM claims c JOIN evidence e ON e.id = $10 AND e.tenant_id = $11 WHERE c.id = $12 AND c.tenant_id = $11 RETURNING id, claim_id, evidence_id, label, confidence, entailment_score, contradiction_score, neutral_score, model_name, model_version, premise_text, hypothesis_text, created_at",
         None,
     )
 }
@@ -406,7 +407,7 @@ pub struct InsertNliResultsStmt(&'static str, Option<tokio_postgres::Statement>)
 /// library compares the count and rolls the whole batch back then.
 pub fn insert_nli_results() -> InsertNliResultsStmt {
     InsertNliResultsStmt(
-        "INSERT INTO nli_results (claim_id, evidence_id, label, confidence, entailment_score, contradiction_score, neutral_score, model_name, model_version, premise_text, hypothesis_text) SELECT c.id, e.id, b.label, b.confidence, b.entailment_score, b.contradiction_score, b.neutral_score, b.model_name, b.model_version, b.premise_text, b.hypothesis_text FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::text[], $9::text[], $10::text[], $11::text[]) WITH ORDINALITY AS b(claim_id, evidence_id, label, confidence, entailment_score, contradiction_score, neutral_score, model_name, model_version, premise_text, hypothesis_text, ord) JOIN claims c ON c.id = b.claim_id AND c.tenant_id = $12 JOIN evidence e ON e.id = b.evidence_id AND e.tenant_id = $12 ORDER BY b.ord RETURNING id, claim_id, evidence_id, label, confidence, entailment_score, contradiction_score, neutral_score, model_name, model_version, premise_text, hypothesis_text, created_at",
+        "INSERT INTO nli_results (tenant_id, claim_id, evidence_id, label, confidence, entailment_score, contradiction_score, neutral_score, model_name, model_version, premise_text, hypothesis_text) SELECT c.tenant_id, c.id, e.id, b.label, b.confidence, b.entailment_score, b.contradiction_score, b.neutral_score, b.model_name, b.model_version, b.premise_text, b.hypothesis_text FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::text[], $9::text[], $10::text[], $11::text[]) WITH ORDINALITY AS b(claim_id, evidence_id, label, confidence, entailment_score, contradiction_score, neutral_score, model_name, model_version, premise_text, hypothesis_text, ord) JOIN claims c ON c.id = b.claim_id AND c.tenant_id = $12 JOIN evidence e ON e.id = b.evidence_id AND e.tenant_id = $12 ORDER BY b.ord RETURNING id, claim_id, evidence_id, label, confidence, entailment_score, contradiction_score, neutral_score, model_name, model_version, premise_text, hypothesis_text, created_at",
         None,
     )
 }
@@ -590,7 +591,7 @@ pub struct NliResultsForClaimStmt(&'static str, Option<tokio_postgres::Statement
 /// A claim's NLI results, newest first.
 pub fn nli_results_for_claim() -> NliResultsForClaimStmt {
     NliResultsForClaimStmt(
-        "SELECT n.id, n.claim_id, n.evidence_id, n.label, n.confidence, n.entailment_score, n.contradiction_score, n.neutral_score, n.model_name, n.model_version, n.premise_text, n.hypothesis_text, n.created_at FROM nli_results n JOIN claims c ON c.id = n.claim_id AND c.tenant_id = $1 WHERE n.claim_id = $2 ORDER BY n.created_at DESC, n.id",
+        "SELECT n.id, n.claim_id, n.evidence_id, n.label, n.confidence, n.entailment_score, n.contradiction_score, n.neutral_score, n.model_name, n.model_version, n.premise_text, n.hypothesis_text, n.created_at FROM nli_results n WHERE n.tenant_id = $1 AND n.claim_id = $2 ORDER BY n.created_at DESC, n.id",
         None,
     )
 }
@@ -657,7 +658,7 @@ pub struct NliResultsForPairStmt(&'static str, Option<tokio_postgres::Statement>
 /// The NLI results of one claim/evidence pair, newest first.
 pub fn nli_results_for_pair() -> NliResultsForPairStmt {
     NliResultsForPairStmt(
-        "SELECT n.id, n.claim_id, n.evidence_id, n.label, n.confidence, n.entailment_score, n.contradiction_score, n.neutral_score, n.model_name, n.model_version, n.premise_text, n.hypothesis_text, n.created_at FROM nli_results n JOIN claims c ON c.id = n.claim_id AND c.tenant_id = $1 WHERE n.claim_id = $2 AND n.evidence_id = $3 ORDER BY n.created_at DESC, n.id",
+        "SELECT n.id, n.claim_id, n.evidence_id, n.label, n.confidence, n.entailment_score, n.contradiction_score, n.neutral_score, n.model_name, n.model_version, n.premise_text, n.hypothesis_text, n.created_at FROM nli_results n WHERE n.tenant_id = $1 AND n.claim_id = $2 AND n.evidence_id = $3 ORDER BY n.created_at DESC, n.id",
         None,
     )
 }
@@ -730,7 +731,7 @@ pub struct NliResultsByLabelStmt(&'static str, Option<tokio_postgres::Statement>
 /// The tenant's newest NLI results with a label.
 pub fn nli_results_by_label() -> NliResultsByLabelStmt {
     NliResultsByLabelStmt(
-        "SELECT n.id, n.claim_id, n.evidence_id, n.label, n.confidence, n.entailment_score, n.contradiction_score, n.neutral_score, n.model_name, n.model_version, n.premise_text, n.hypothesis_text, n.created_at FROM nli_results n JOIN claims c ON c.id = n.claim_id AND c.tenant_id = $1 WHERE n.label = $2 ORDER BY n.created_at DESC, n.id LIMIT $3",
+        "SELECT n.id, n.claim_id, n.evidence_id, n.label, n.confidence, n.entailment_score, n.contradiction_score, n.neutral_score, n.model_name, n.model_version, n.premise_text, n.hypothesis_text, n.created_at FROM nli_results n WHERE n.tenant_id = $1 AND n.label = $2 ORDER BY n.created_at DESC, n.id LIMIT $3",
         None,
     )
 }
@@ -799,7 +800,7 @@ pub struct TenantNliResultIdsStmt(&'static str, Option<tokio_postgres::Statement
 /// one when a verification result is refused).
 pub fn tenant_nli_result_ids() -> TenantNliResultIdsStmt {
     TenantNliResultIdsStmt(
-        "SELECT n.id FROM nli_results n JOIN claims c ON c.id = n.claim_id WHERE n.id = ANY($1) AND c.tenant_id = $2",
+        "SELECT n.id FROM nli_results n WHERE n.tenant_id = $1 AND n.id = ANY($2)",
         None,
     )
 }
@@ -816,17 +817,17 @@ impl TenantNliResultIdsStmt {
         'a,
         's,
         C: GenericClient,
-        T1: crate::ArraySql<Item = uuid::Uuid>,
-        T2: crate::StringSql,
+        T1: crate::StringSql,
+        T2: crate::ArraySql<Item = uuid::Uuid>,
     >(
         &'s self,
         client: &'c C,
-        ids: &'a T1,
-        tenant_id: &'a T2,
+        tenant_id: &'a T1,
+        ids: &'a T2,
     ) -> UuidUuidQuery<'c, 'a, 's, C, uuid::Uuid, 2> {
         UuidUuidQuery {
             client,
-            params: [ids, tenant_id],
+            params: [tenant_id, ids],
             query: self.0,
             cached: self.1.as_ref(),
             extractor: |row| Ok(row.try_get(0)?),
@@ -834,7 +835,7 @@ impl TenantNliResultIdsStmt {
         }
     }
 }
-impl<'c, 'a, 's, C: GenericClient, T1: crate::ArraySql<Item = uuid::Uuid>, T2: crate::StringSql>
+impl<'c, 'a, 's, C: GenericClient, T1: crate::StringSql, T2: crate::ArraySql<Item = uuid::Uuid>>
     crate::client::async_::Params<
         'c,
         'a,
@@ -849,6 +850,6 @@ impl<'c, 'a, 's, C: GenericClient, T1: crate::ArraySql<Item = uuid::Uuid>, T2: c
         client: &'c C,
         params: &'a TenantNliResultIdsParams<T1, T2>,
     ) -> UuidUuidQuery<'c, 'a, 's, C, uuid::Uuid, 2> {
-        self.bind(client, &params.ids, &params.tenant_id)
+        self.bind(client, &params.tenant_id, &params.ids)
     }
 }

@@ -494,7 +494,7 @@ pub struct SearchEvidenceStmt(&'static str, Option<tokio_postgres::Statement>);
 /// Top-k evidence of a tenant by cosine similarity to `query` (index scan).
 pub fn search_evidence() -> SearchEvidenceStmt {
     SearchEvidenceStmt(
-        "SELECT e.id, 1 - hits.distance AS similarity, e.content, e.source_url, e.source_type FROM ( SELECT em.entity_id, em.embedding <=> $1 AS distance FROM embeddings em WHERE em.tenant_id = $2 AND em.entity_type = 'evidence' AND (SELECT s.tenant_id = em.tenant_id AND ($3::text IS NULL OR s.source_type = $3) FROM evidence s WHERE s.id = em.entity_id) ORDER BY em.embedding <=> $1 LIMIT $4 ) hits CROSS JOIN LATERAL ( SELECT e.id, e.tenant_id, e.content, e.source_url, e.source_type FROM evidence e WHERE e.id = hits.entity_id OFFSET 0 ) e WHERE e.tenant_id = $2 AND ($5::float8 IS NULL OR 1 - hits.distance >= $5) ORDER BY hits.distance, e.id",
+        "SELECT e.id, 1 - hits.distance AS similarity, e.content, e.source_url, e.source_type FROM ( SELECT em.entity_id, em.embedding <=> $1 AS distance FROM embeddings em WHERE em.tenant_id = $2 AND em.entity_type = 'evidence' AND (SELECT s.tenant_id = em.tenant_id AND ($3::text IS NULL OR s.source_type = $3) FROM evidence s WHERE s.id = em.entity_id AND s.tenant_id = $2) ORDER BY em.embedding <=> $1 LIMIT $4 ) hits CROSS JOIN LATERAL ( SELECT e.id, e.tenant_id, e.content, e.source_url, e.source_type FROM evidence e WHERE e.id = hits.entity_id AND e.tenant_id = $2 OFFSET 0 ) e WHERE e.tenant_id = $2 AND ($5::float8 IS NULL OR 1 - hits.distance >= $5) ORDER BY hits.distance, e.id",
         None,
     )
 }
@@ -567,7 +567,7 @@ pub struct SearchEvidenceExactStmt(&'static str, Option<tokio_postgres::Statemen
 /// top-k sort cost 3x (12.9 against 4.1 ms p50 at 20K x 384).
 pub fn search_evidence_exact() -> SearchEvidenceExactStmt {
     SearchEvidenceExactStmt(
-        "SELECT e.id, 1 - hits.distance AS similarity, e.content, e.source_url, e.source_type FROM ( SELECT em.entity_id, (em.embedding <=> $1) + 0 AS distance FROM embeddings em WHERE em.tenant_id = $2 AND em.entity_type = 'evidence' ORDER BY 2, 1 ) hits CROSS JOIN LATERAL ( SELECT e.id, e.tenant_id, e.content, e.source_url, e.source_type FROM evidence e WHERE e.id = hits.entity_id OFFSET 0 ) e WHERE e.tenant_id = $2 AND ($3::text IS NULL OR e.source_type = $3) AND ($4::float8 IS NULL OR 1 - hits.distance >= $4) ORDER BY hits.distance, hits.entity_id LIMIT $5",
+        "SELECT e.id, 1 - hits.distance AS similarity, e.content, e.source_url, e.source_type FROM ( SELECT em.entity_id, (em.embedding <=> $1) + 0 AS distance FROM embeddings em WHERE em.tenant_id = $2 AND em.entity_type = 'evidence' ORDER BY 2, 1 ) hits CROSS JOIN LATERAL ( SELECT e.id, e.tenant_id, e.content, e.source_url, e.source_type FROM evidence e WHERE e.id = hits.entity_id AND e.tenant_id = $2 OFFSET 0 ) e WHERE e.tenant_id = $2 AND ($3::text IS NULL OR e.source_type = $3) AND ($4::float8 IS NULL OR 1 - hits.distance >= $4) ORDER BY hits.distance, hits.entity_id LIMIT $5",
         None,
     )
 }
@@ -636,7 +636,7 @@ pub struct SearchClaimsStmt(&'static str, Option<tokio_postgres::Statement>);
 /// Top-k claims of a tenant by cosine similarity to `query` (index scan).
 pub fn search_claims() -> SearchClaimsStmt {
     SearchClaimsStmt(
-        "SELECT c.id, 1 - hits.distance AS similarity, c.text, c.source_url FROM ( SELECT em.entity_id, em.embedding <=> $1 AS distance FROM embeddings em WHERE em.tenant_id = $2 AND em.entity_type = 'claim' AND (SELECT c.tenant_id = em.tenant_id FROM claims c WHERE c.id = em.entity_id) ORDER BY em.embedding <=> $1 LIMIT $3 ) hits CROSS JOIN LATERAL ( SELECT c.id, c.tenant_id, c.text, c.source_url FROM claims c WHERE c.id = hits.entity_id OFFSET 0 ) c WHERE c.tenant_id = $2 AND ($4::float8 IS NULL OR 1 - hits.distance >= $4) ORDER BY hits.distance, c.id",
+        "SELECT c.id, 1 - hits.distance AS similarity, c.text, c.source_url FROM ( SELECT em.entity_id, em.embedding <=> $1 AS distance FROM embeddings em WHERE em.tenant_id = $2 AND em.entity_type = 'claim' AND (SELECT c.tenant_id = em.tenant_id FROM claims c WHERE c.id = em.entity_id AND c.tenant_id = $2) ORDER BY em.embedding <=> $1 LIMIT $3 ) hits CROSS JOIN LATERAL ( SELECT c.id, c.tenant_id, c.text, c.source_url FROM claims c WHERE c.id = hits.entity_id AND c.tenant_id = $2 OFFSET 0 ) c WHERE c.tenant_id = $2 AND ($4::float8 IS NULL OR 1 - hits.distance >= $4) ORDER BY hits.distance, c.id",
         None,
     )
 }
@@ -702,7 +702,7 @@ pub struct SearchClaimsExactStmt(&'static str, Option<tokio_postgres::Statement>
 /// Like `search_claims`, but exact (no index), built as `search_evidence_exact`.
 pub fn search_claims_exact() -> SearchClaimsExactStmt {
     SearchClaimsExactStmt(
-        "SELECT c.id, 1 - hits.distance AS similarity, c.text, c.source_url FROM ( SELECT em.entity_id, (em.embedding <=> $1) + 0 AS distance FROM embeddings em WHERE em.tenant_id = $2 AND em.entity_type = 'claim' ORDER BY 2, 1 ) hits CROSS JOIN LATERAL ( SELECT c.id, c.tenant_id, c.text, c.source_url FROM claims c WHERE c.id = hits.entity_id OFFSET 0 ) c WHERE c.tenant_id = $2 AND ($3::float8 IS NULL OR 1 - hits.distance >= $3) ORDER BY hits.distance, hits.entity_id LIMIT $4",
+        "SELECT c.id, 1 - hits.distance AS similarity, c.text, c.source_url FROM ( SELECT em.entity_id, (em.embedding <=> $1) + 0 AS distance FROM embeddings em WHERE em.tenant_id = $2 AND em.entity_type = 'claim' ORDER BY 2, 1 ) hits CROSS JOIN LATERAL ( SELECT c.id, c.tenant_id, c.text, c.source_url FROM claims c WHERE c.id = hits.entity_id AND c.tenant_id = $2 OFFSET 0 ) c WHERE c.tenant_id = $2 AND ($3::float8 IS NULL OR 1 - hits.distance >= $3) ORDER BY hits.distance, hits.entity_id LIMIT $4",
         None,
     )
 }
@@ -770,7 +770,7 @@ pub struct HybridSearchEvidenceStmt(&'static str, Option<tokio_postgres::Stateme
 /// statement. Each side contributes its best `candidates` rows.
 pub fn hybrid_search_evidence() -> HybridSearchEvidenceStmt {
     HybridSearchEvidenceStmt(
-        "WITH vec AS ( SELECT id, row_number() OVER (ORDER BY distance, id) AS rank FROM ( SELECT em.entity_id AS id, em.embedding <=> $1 AS distance FROM embeddings em WHERE em.tenant_id = $2 AND em.entity_type = 'evidence' AND (SELECT s.tenant_id = em.tenant_id FROM evidence s WHERE s.id = em.entity_id) ORDER BY em.embedding <=> $1 LIMIT $3 ) v ), kw AS ( SELECT id, row_number() OVER (ORDER BY score DESC, id) AS rank FROM ( SELECT e.id, ts_rank_cd(e.content_tsv, q) AS score FROM evidence e, websearch_to_tsquery('english', $4) q WHERE e.tenant_id = $2 AND e.content_tsv @@ q ORDER BY score DESC, e.id LIMIT $3 ) k ) SELECT e.id, coalesce($5::float8 / (60 + vec.rank), 0) + coalesce($6::float8 / (60 + kw.rank), 0) AS score, vec.rank AS vector_rank, kw.rank AS keyword_rank, e.content, e.source_url, e.source_type FROM vec FULL OUTER JOIN kw ON kw.id = vec.id CROSS JOIN LATERAL ( SELECT e.id, e.tenant_id, e.content, e.source_url, e.source_type FROM evidence e WHERE e.id = coalesce(vec.id, kw.id) OFFSET 0 ) e WHERE e.tenant_id = $2 ORDER BY score DESC, e.id LIMIT $7",
+        "WITH vec AS ( SELECT id, row_number() OVER (ORDER BY distance, id) AS rank FROM ( SELECT em.entity_id AS id, em.embedding <=> $1 AS distance FROM embeddings em WHERE em.tenant_id = $2 AND em.entity_type = 'evidence' AND (SELECT s.tenant_id = em.tenant_id FROM evidence s WHERE s.id = em.entity_id AND s.tenant_id = $2) ORDER BY em.embedding <=> $1 LIMIT $3 ) v ), kw AS ( SELECT id, row_number() OVER (ORDER BY score DESC, id) AS rank FROM ( SELECT e.id, ts_rank_cd(e.content_tsv, q) AS score FROM evidence e, websearch_to_tsquery('english', $4) q WHERE e.tenant_id = $2 AND e.content_tsv @@ q ORDER BY score DESC, e.id LIMIT $3 ) k ) SELECT e.id, coalesce($5::float8 / (60 + vec.rank), 0) + coalesce($6::float8 / (60 + kw.rank), 0) AS score, vec.rank AS vector_rank, kw.rank AS keyword_rank, e.content, e.source_url, e.source_type FROM vec FULL OUTER JOIN kw ON kw.id = vec.id CROSS JOIN LATERAL ( SELECT e.id, e.tenant_id, e.content, e.source_url, e.source_type FROM evidence e WHERE e.id = coalesce(vec.id, kw.id) AND e.tenant_id = $2 OFFSET 0 ) e WHERE e.tenant_id = $2 ORDER BY score DESC, e.id LIMIT $7",
         None,
     )
 }

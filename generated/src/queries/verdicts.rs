@@ -12,8 +12,8 @@ pub struct InsertVerdictParams<T1: crate::StringSql, T2: crate::StringSql, T3: c
 pub struct LinkVerdictEvidenceParams<T1: crate::StringSql, T2: crate::StringSql> {
     pub relationship: Option<T1>,
     pub confidence: Option<f64>,
-    pub tenant_id: T2,
     pub evidence_id: uuid::Uuid,
+    pub tenant_id: T2,
     pub verdict_id: uuid::Uuid,
 }
 #[derive(Debug)]
@@ -239,7 +239,7 @@ pub struct InsertVerdictStmt(&'static str, Option<tokio_postgres::Statement>);
 /// Stores a Phase 1 verdict (NULL verdict: pending) for a claim of the tenant.
 pub fn insert_verdict() -> InsertVerdictStmt {
     InsertVerdictStmt(
-        "INSERT INTO verdicts (claim_id, verdict, confidence, reasoning) SELECT c.id, $1::text, $2::float8, $3::text FROM claims c WHERE c.id = $4 AND c.tenant_id = $5 RETURNING id, claim_id, verdict, confidence, reasoning, created_at, updated_at",
+        "INSERT INTO verdicts (tenant_id, claim_id, verdict, confidence, reasoning) SELECT c.tenant_id, c.id, $1::text, $2::float8, $3::text FROM claims c WHERE c.id = $4 AND c.tenant_id = $5 RETURNING id, claim_id, verdict, confidence, reasoning, created_at, updated_at",
         None,
     )
 }
@@ -318,7 +318,7 @@ pub struct LinkVerdictEvidenceStmt(&'static str, Option<tokio_postgres::Statemen
 /// Links evidence of the tenant to a verdict of the tenant. Returns 0 or 1.
 pub fn link_verdict_evidence() -> LinkVerdictEvidenceStmt {
     LinkVerdictEvidenceStmt(
-        "INSERT INTO verdict_evidence (verdict_id, evidence_id, relationship, confidence) SELECT v.id, e.id, $1::text, $2::float8 FROM verdicts v JOIN claims c ON c.id = v.claim_id AND c.tenant_id = $3 JOIN evidence e ON e.id = $4 AND e.tenant_id = $3 WHERE v.id = $5",
+        "INSERT INTO verdict_evidence (tenant_id, verdict_id, evidence_id, relationship, confidence) SELECT v.tenant_id, v.id, e.id, $1::text, $2::float8 FROM verdicts v JOIN evidence e ON e.id = $3 AND e.tenant_id = $4 WHERE v.tenant_id = $4 AND v.id = $5",
         None,
     )
 }
@@ -335,14 +335,14 @@ impl LinkVerdictEvidenceStmt {
         client: &'c C,
         relationship: &'a Option<T1>,
         confidence: &'a Option<f64>,
-        tenant_id: &'a T2,
         evidence_id: &'a uuid::Uuid,
+        tenant_id: &'a T2,
         verdict_id: &'a uuid::Uuid,
     ) -> Result<u64, tokio_postgres::Error> {
         client
             .execute(
                 self.0,
-                &[relationship, confidence, tenant_id, evidence_id, verdict_id],
+                &[relationship, confidence, evidence_id, tenant_id, verdict_id],
             )
             .await
     }
@@ -370,8 +370,8 @@ impl<'a, C: GenericClient + Send + Sync, T1: crate::StringSql, T2: crate::String
             client,
             &params.relationship,
             &params.confidence,
-            &params.tenant_id,
             &params.evidence_id,
+            &params.tenant_id,
             &params.verdict_id,
         ))
     }
@@ -380,7 +380,7 @@ pub struct LatestVerdictStmt(&'static str, Option<tokio_postgres::Statement>);
 /// The newest Phase 1 verdict of a claim.
 pub fn latest_verdict() -> LatestVerdictStmt {
     LatestVerdictStmt(
-        "SELECT v.id, v.claim_id, v.verdict, v.confidence, v.reasoning, v.created_at, v.updated_at FROM verdicts v JOIN claims c ON c.id = v.claim_id AND c.tenant_id = $1 WHERE v.claim_id = $2 ORDER BY v.created_at DESC, v.id DESC LIMIT 1",
+        "SELECT v.id, v.claim_id, v.verdict, v.confidence, v.reasoning, v.created_at, v.updated_at FROM verdicts v WHERE v.tenant_id = $1 AND v.claim_id = $2 ORDER BY v.created_at DESC, v.id DESC LIMIT 1",
         None,
     )
 }
@@ -441,7 +441,7 @@ pub struct VerdictEvidenceStmt(&'static str, Option<tokio_postgres::Statement>);
 /// The evidence of a verdict with its relationship, most confident first.
 pub fn verdict_evidence() -> VerdictEvidenceStmt {
     VerdictEvidenceStmt(
-        "SELECT ve.evidence_id, ve.relationship, ve.confidence, e.content, e.source_url FROM verdict_evidence ve JOIN verdicts v ON v.id = ve.verdict_id JOIN claims c ON c.id = v.claim_id AND c.tenant_id = $1 JOIN evidence e ON e.id = ve.evidence_id WHERE ve.verdict_id = $2 ORDER BY ve.confidence DESC NULLS LAST, ve.evidence_id",
+        "SELECT ve.evidence_id, ve.relationship, ve.confidence, e.content, e.source_url FROM verdict_evidence ve JOIN evidence e ON e.id = ve.evidence_id AND e.tenant_id = $1 WHERE ve.tenant_id = $1 AND ve.verdict_id = $2 ORDER BY ve.confidence DESC NULLS LAST, ve.evidence_id",
         None,
     )
 }

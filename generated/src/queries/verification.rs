@@ -196,10 +196,12 @@ where
 pub struct InsertVerificationResultStmt(&'static str, Option<tokio_postgres::Statement>);
 /// Stores the verdict of one verification run. Inserts nothing (returns no row)
 /// unless the claim belongs to the tenant and every id of `nli_result_ids` is
-/// an NLI result of the tenant's (checked in this statement).
+/// an NLI result of the tenant's (checked in this statement). `tenant_id` is
+/// the claim's; reads filter on it (V8's tenant-scoped foreign key keeps it
+/// the claim's), so a database distributed by tenant routes them to one shard.
 pub fn insert_verification_result() -> InsertVerificationResultStmt {
     InsertVerificationResultStmt(
-        "INSERT INTO verification_results (claim_id, verdict, confidence, support_score, refute_score, neutral_score, evidence_count, supporting_evidence_count, refuting_evidence_count, neutral_evidence_count, reasoning, nli_result_ids, pipeline_version, retrieval_method) SELECT c.id, $1::text, $2::float8, $3::float8, $4::float8, $5::float8, $6::int4, $7::int4, $8::int4, $9::int4, $10::text, $11::uuid[], $12::text, $13::text FROM claims c WHERE c.id = $14 AND c.tenant_id = $15 AND NOT EXISTS (SELECT FROM unnest($11::uuid[]) AS x(id) WHERE NOT EXISTS (SELECT FROM nli_results n JOIN claims nc ON nc.id = n.claim_id WHERE n.id = x.id AND nc.tenant_id = $15)) RETURNING id, claim_id, verdict, confidence, support_score, refute_score, neutral_score, evidence_count, supporting_evidence_count, refuting_evidence_count, neutral_evidence_count, reasoning, nli_result_ids, pipeline_version, retrieval_method, created_at, updated_at",
+        "INSERT INTO verification_results (tenant_id, claim_id, verdict, confidence, support_score, refute_score, neutral_score, evidence_count, supporting_evidence_count, refuting_evidence_count, neutral_evidence_count, reasoning, nli_result_ids, pipeline_version, retrieval_method) SELECT c.tenant_id, c.id, $1::text, $2::float8, $3::float8, $4::float8, $5::float8, $6::int4, $7::int4, $8::int4, $9::int4, $10::text, $11::uuid[], $12::text, $13::text FROM claims c WHERE c.id = $14 AND c.tenant_id = $15 AND NOT EXISTS (SELECT FROM unnest($11::uuid[]) AS x(id) WHERE NOT EXISTS (SELECT FROM nli_results n WHERE n.tenant_id = $15 AND n.id = x.id)) RETURNING id, claim_id, verdict, confidence, support_score, refute_score, neutral_score, evidence_count, supporting_evidence_count, refuting_evidence_count, neutral_evidence_count, reasoning, nli_result_ids, pipeline_version, retrieval_method, created_at, updated_at",
         None,
     )
 }
@@ -339,7 +341,7 @@ pub struct LatestVerificationResultStmt(&'static str, Option<tokio_postgres::Sta
 /// The newest verification result of a claim.
 pub fn latest_verification_result() -> LatestVerificationResultStmt {
     LatestVerificationResultStmt(
-        "SELECT v.id, v.claim_id, v.verdict, v.confidence, v.support_score, v.refute_score, v.neutral_score, v.evidence_count, v.supporting_evidence_count, v.refuting_evidence_count, v.neutral_evidence_count, v.reasoning, v.nli_result_ids, v.pipeline_version, v.retrieval_method, v.created_at, v.updated_at FROM verification_results v JOIN claims c ON c.id = v.claim_id AND c.tenant_id = $1 WHERE v.claim_id = $2 ORDER BY v.created_at DESC, v.id DESC LIMIT 1",
+        "SELECT v.id, v.claim_id, v.verdict, v.confidence, v.support_score, v.refute_score, v.neutral_score, v.evidence_count, v.supporting_evidence_count, v.refuting_evidence_count, v.neutral_evidence_count, v.reasoning, v.nli_result_ids, v.pipeline_version, v.retrieval_method, v.created_at, v.updated_at FROM verification_results v WHERE v.tenant_id = $1 AND v.claim_id = $2 ORDER BY v.created_at DESC, v.id DESC LIMIT 1",
         None,
     )
 }
@@ -411,7 +413,7 @@ pub struct VerificationHistoryStmt(&'static str, Option<tokio_postgres::Statemen
 /// Every verification result of a claim, newest first.
 pub fn verification_history() -> VerificationHistoryStmt {
     VerificationHistoryStmt(
-        "SELECT v.id, v.claim_id, v.verdict, v.confidence, v.support_score, v.refute_score, v.neutral_score, v.evidence_count, v.supporting_evidence_count, v.refuting_evidence_count, v.neutral_evidence_count, v.reasoning, v.nli_result_ids, v.pipeline_version, v.retrieval_method, v.created_at, v.updated_at FROM verification_results v JOIN claims c ON c.id = v.claim_id AND c.tenant_id = $1 WHERE v.claim_id = $2 ORDER BY v.created_at DESC, v.id DESC",
+        "SELECT v.id, v.claim_id, v.verdict, v.confidence, v.support_score, v.refute_score, v.neutral_score, v.evidence_count, v.supporting_evidence_count, v.refuting_evidence_count, v.neutral_evidence_count, v.reasoning, v.nli_result_ids, v.pipeline_version, v.retrieval_method, v.created_at, v.updated_at FROM verification_results v WHERE v.tenant_id = $1 AND v.claim_id = $2 ORDER BY v.created_at DESC, v.id DESC",
         None,
     )
 }
@@ -483,7 +485,7 @@ pub struct VerificationResultsByVerdictStmt(&'static str, Option<tokio_postgres:
 /// The tenant's results with a verdict, most confident first.
 pub fn verification_results_by_verdict() -> VerificationResultsByVerdictStmt {
     VerificationResultsByVerdictStmt(
-        "SELECT v.id, v.claim_id, v.verdict, v.confidence, v.support_score, v.refute_score, v.neutral_score, v.evidence_count, v.supporting_evidence_count, v.refuting_evidence_count, v.neutral_evidence_count, v.reasoning, v.nli_result_ids, v.pipeline_version, v.retrieval_method, v.created_at, v.updated_at FROM verification_results v JOIN claims c ON c.id = v.claim_id AND c.tenant_id = $1 WHERE v.verdict = $2 ORDER BY v.confidence DESC, v.id LIMIT $3",
+        "SELECT v.id, v.claim_id, v.verdict, v.confidence, v.support_score, v.refute_score, v.neutral_score, v.evidence_count, v.supporting_evidence_count, v.refuting_evidence_count, v.neutral_evidence_count, v.reasoning, v.nli_result_ids, v.pipeline_version, v.retrieval_method, v.created_at, v.updated_at FROM verification_results v WHERE v.tenant_id = $1 AND v.verdict = $2 ORDER BY v.confidence DESC, v.id LIMIT $3",
         None,
     )
 }
