@@ -15,12 +15,13 @@ WHERE c.id = :claim_id AND c.tenant_id = :tenant_id
 RETURNING id, claim_id, verdict, confidence, reasoning, created_at, updated_at;
 
 --! link_verdict_evidence (relationship?, confidence?)
---- Links evidence of the tenant to a verdict of the tenant. Returns 0 or 1.
+--- Links evidence of the tenant to a verdict of the tenant: the tenant-scoped
+--- foreign keys refuse (23503) a verdict or evidence that is missing or
+--- another tenant's. VALUES, not INSERT … SELECT: Citus runs an INSERT …
+--- SELECT over two tables through the coordinator by COPY, which row-level
+--- security refuses.
 INSERT INTO verdict_evidence (tenant_id, verdict_id, evidence_id, relationship, confidence)
-SELECT v.tenant_id, v.id, e.id, :relationship::text, :confidence::float8
-FROM verdicts v
-JOIN evidence e ON e.id = :evidence_id AND e.tenant_id = :tenant_id
-WHERE v.tenant_id = :tenant_id AND v.id = :verdict_id;
+VALUES (:tenant_id, :verdict_id, :evidence_id, :relationship::text, :confidence::float8);
 
 --! latest_verdict : Verdict
 --- The newest Phase 1 verdict of a claim.

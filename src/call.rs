@@ -154,8 +154,11 @@ impl<'a> Tenant<'a> {
                 let conn = self.checkout(access).await?;
                 // `join` polls the setting first: it is queued ahead of the
                 // body's first statement and both go out together.
-                let (was_set, out) =
-                    futures_util::future::join(conn.set_tenant(self.id()), body(&conn)).await;
+                let (was_set, out) = if db.on_citus() {
+                    self.on_citus(&conn, &body).await
+                } else {
+                    futures_util::future::join(conn.set_tenant(self.id()), body(&conn)).await
+                };
                 match (next_step(was_set, out, access, last), conn.replica) {
                     // A replica's fault (dead, shutting down, recovery
                     // conflict): skip it and run the read elsewhere.
@@ -207,7 +210,10 @@ impl<'a> Tenant<'a> {
                     Err(e) => return Err(e.into()),
                 };
                 let set_tenant = async {
-                    if db.sets_tenant() {
+                    if db.on_citus() {
+                        let set = crate::tenant::citus_set_local(db, self.id());
+                        tx.tx.batch_execute(&set).await?;
+                    } else if db.sets_tenant() {
                         let set = tx.tx.prepare_cached(raw_sql::SET_TENANT).await?;
                         tx.tx.execute(&set, &[&self.id(), &true]).await?;
                     }
@@ -235,6 +241,39 @@ impl<'a> Tenant<'a> {
             }
         })
         .await
+    }
+
+    /// One attempt of [`Tenant::run`] on a Citus coordinator: the body in a
+    /// transaction that starts with `SET LOCAL`s of the tenant and the search
+    /// settings, which Citus sends to every worker the transaction reaches
+    /// (a session's settings, startup options included, stay on the
+    /// coordinator). `BEGIN` and the settings are pipelined with the body's
+    /// first statement; `COMMIT` (or `ROLLBACK`) is one more round trip.
+    async fn on_citus<T, F>(
+        &self,
+        conn: &Conn<'a>,
+        body: &F,
+    ) -> (Result<u64, tokio_postgres::Error>, Result<T>)
+    where
+        F: for<'c> Fn(&'c Conn<'a>) -> CallFuture<'c, T>,
+    {
+        let begin = format!(
+            "BEGIN; {}",
+            crate::tenant::citus_set_local(self.database(), self.id())
+        );
+        let (began, out) =
+            futures_util::future::join(conn.client.batch_execute(&begin), body(conn)).await;
+        let end = if began.is_ok() && out.is_ok() {
+            "COMMIT"
+        } else {
+            "ROLLBACK"
+        };
+        let out = match (out, conn.client.batch_execute(end).await) {
+            (Ok(v), Ok(())) => Ok(v),
+            (Ok(_), Err(e)) => Err(e.into()),
+            (Err(e), _) => Err(e),
+        };
+        (began.map(|()| 0), out)
     }
 
     /// Borrows a pooled connection (for a read, from a replica when one is

@@ -74,6 +74,17 @@ pub async fn bypasses_row_security(client: &impl GenericClient) -> Result<bool> 
     reread(|| stmt.bind(client).one()).await
 }
 
+/// Whether the database has the Citus extension (a coordinator or worker).
+///
+/// # Errors
+/// Connection and database errors only.
+pub async fn has_citus(client: &impl GenericClient) -> Result<bool> {
+    Ok(client
+        .query_one(crate::raw_sql::CITUS_INSTALLED, &[])
+        .await?
+        .get(0))
+}
+
 /// Every ivfflat/hnsw index in `public`, by name. An index dropped by
 /// another session while this reads is left out, and a read that the
 /// catalog changed under runs again (a few times, milliseconds apart), so the list is the catalog

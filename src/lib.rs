@@ -80,6 +80,7 @@ pub use truthgraph_queries::queries;
 pub use truthgraph_queries::sql;
 
 pub use config::Config;
+pub use db::distribute::{DistributeOptions, DistributeReport};
 pub use db::{Client, CloseReport, Database, Transaction};
 pub use error::{Error, Result};
 pub use health::{Health, MigrationsHealth, PoolStatus};

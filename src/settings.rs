@@ -77,6 +77,18 @@ pub struct SearchDefaults {
 }
 
 impl SearchDefaults {
+    /// The same settings as `(name, value)` pairs, for a tenant call on a
+    /// Citus coordinator to `SET LOCAL` (startup options do not reach the
+    /// workers: see [`crate::call`]).
+    pub fn as_pairs(&self) -> Vec<(&'static str, String)> {
+        let mut out = vec![
+            ("hnsw.ef_search", self.ef_search.to_string()),
+            ("ivfflat.probes", self.probes.to_string()),
+        ];
+        out.extend(STARTUP_SETTINGS.iter().map(|(n, v)| (*n, v.to_string())));
+        out
+    }
+
     /// The connection startup options that put these settings (and
     /// [`STARTUP_SETTINGS`]) in force: `-c name=value …`.
     pub fn startup_options(&self) -> String {

@@ -103,10 +103,30 @@ impl Database {
 
 /// Sets `tenant` for the rest of the caller's transaction `tx`
 /// (`set_config(…, true)`), for the `*_in` methods that write inside it.
-pub(crate) async fn set_in_transaction(tx: &Transaction<'_>, tenant: &str) -> Result<()> {
+/// On a Citus coordinator, `SET LOCAL`s it with the search settings, which
+/// Citus propagates to the workers (see [`crate::call`]).
+pub(crate) async fn set_in_transaction(
+    db: &Database,
+    tx: &Transaction<'_>,
+    tenant: &str,
+) -> Result<()> {
+    if db.on_citus() {
+        tx.batch_execute(&citus_set_local(db, tenant)).await?;
+        return Ok(());
+    }
     let set = tx.prepare_cached(raw_sql::SET_TENANT).await?;
     tx.execute(&set, &[&tenant, &true]).await?;
     Ok(())
+}
+
+/// The `SET LOCAL`s a tenant's transaction on a Citus coordinator starts
+/// with: the search settings of `db`, and the tenant unless the login
+/// bypasses row-level security.
+pub(crate) fn citus_set_local(db: &Database, tenant: &str) -> String {
+    raw_sql::citus_set_local(
+        db.sets_tenant().then_some(tenant),
+        &db.search_defaults().as_pairs(),
+    )
 }
 
 impl<'a> Tenant<'a> {
@@ -180,7 +200,7 @@ impl<'a> Tenant<'a> {
         crate::telemetry::traced(op, async {
             let mut client = self.db.client().await?;
             let tx = client.transaction().await?;
-            set_in_transaction(&tx, self.id).await?;
+            set_in_transaction(self.db, &tx, self.id).await?;
             // On panic `tx` is dropped unfinished, and tokio-postgres rolls it back.
             let out = f(&tx).await;
             commit_or_rollback(tx, out).await

@@ -156,7 +156,7 @@ pub mod verdicts {
     /// SQL of [`crate::queries::verdicts::insert_verdict`].
     pub const INSERT_VERDICT: &str = "INSERT INTO verdicts (tenant_id, claim_id, verdict, confidence, reasoning) SELECT c.tenant_id, c.id, $1::text, $2::float8, $3::text FROM claims c WHERE c.id = $4 AND c.tenant_id = $5 RETURNING id, claim_id, verdict, confidence, reasoning, created_at, updated_at";
     /// SQL of [`crate::queries::verdicts::link_verdict_evidence`].
-    pub const LINK_VERDICT_EVIDENCE: &str = "INSERT INTO verdict_evidence (tenant_id, verdict_id, evidence_id, relationship, confidence) SELECT v.tenant_id, v.id, e.id, $1::text, $2::float8 FROM verdicts v JOIN evidence e ON e.id = $3 AND e.tenant_id = $4 WHERE v.tenant_id = $4 AND v.id = $5";
+    pub const LINK_VERDICT_EVIDENCE: &str = "INSERT INTO verdict_evidence (tenant_id, verdict_id, evidence_id, relationship, confidence) VALUES ($1, $2, $3, $4::text, $5::float8)";
     /// SQL of [`crate::queries::verdicts::latest_verdict`].
     pub const LATEST_VERDICT: &str = "SELECT v.id, v.claim_id, v.verdict, v.confidence, v.reasoning, v.created_at, v.updated_at FROM verdicts v WHERE v.tenant_id = $1 AND v.claim_id = $2 ORDER BY v.created_at DESC, v.id DESC LIMIT 1";
     /// SQL of [`crate::queries::verdicts::verdict_evidence`].

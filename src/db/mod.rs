@@ -22,6 +22,7 @@ use crate::replica::{Replicas, WalToken, wal_insert_position};
 use crate::settings::{self, SearchDefaults};
 use crate::telemetry::{Peer, Telemetry, db_span, traced};
 
+pub mod distribute;
 mod schema;
 
 pub use crate::pool::Client;
@@ -74,6 +75,11 @@ pub struct Database {
     /// false when row-level security can never apply to this login (owner,
     /// superuser, `BYPASSRLS`), read at open and after schema changes.
     tenant_setting: Arc<AtomicBool>,
+    /// Whether the database has the Citus extension: then every tenant call
+    /// runs in a transaction that `SET LOCAL`s the tenant and the search
+    /// settings for the workers (see [`crate::call`]). Read at open and
+    /// after schema changes.
+    citus: Arc<AtomicBool>,
     /// Keeps an embedded server alive for as long as a handle exists.
     server: ServerGuard,
     /// What the spans of this handle say (peer, slow-call threshold).
@@ -155,7 +161,7 @@ impl Database {
         let pg = pool::connection_config(url, "DATABASE_URL", config)?;
         // One connection outside the pool checks the URL and the login, and
         // reads what every pooled connection must start with.
-        let (dimension, search, bypasses_rls) = {
+        let (dimension, search, bypasses_rls, citus) = {
             let (client, conn) = pg.connect(NoTls).await?;
             let conn = tokio::spawn(conn);
             let read = async {
@@ -163,6 +169,7 @@ impl Database {
                     catalog::read_dimension(&client).await?,
                     settings::read(&client, config).await?,
                     catalog::bypasses_row_security(&client).await?,
+                    catalog::has_citus(&client).await?,
                 ))
             }
             .await;
@@ -187,6 +194,7 @@ impl Database {
             dimension: Arc::new(RwLock::new(dimension)),
             search: Arc::new(search),
             tenant_setting: Arc::new(AtomicBool::new(!bypasses_rls)),
+            citus: Arc::new(AtomicBool::new(citus)),
             server,
             telemetry: Arc::new(telemetry),
             closed: Arc::new(AtomicBool::new(false)),
@@ -323,6 +331,13 @@ impl Database {
     /// this handle.
     pub fn sets_tenant(&self) -> bool {
         self.tenant_setting.load(Ordering::Relaxed)
+    }
+
+    /// Whether the database is on a Citus coordinator (the extension is
+    /// installed): tenant calls then carry the tenant and the search
+    /// settings to the workers as propagated `SET LOCAL`s.
+    pub fn on_citus(&self) -> bool {
+        self.citus.load(Ordering::Relaxed)
     }
 
     /// What the spans of this handle say (see [`crate::telemetry`]).

@@ -59,6 +59,9 @@ impl Database {
         if let Ok(bypasses) = catalog::bypasses_row_security(&**conn).await {
             self.tenant_setting.store(!bypasses, Ordering::Relaxed);
         }
+        if let Ok(citus) = catalog::has_citus(&**conn).await {
+            self.citus.store(citus, Ordering::Relaxed);
+        }
         drop(Object::take(conn));
         self.pool.manager().statement_caches.clear();
         for p in self.replicas.pools() {
@@ -73,7 +76,7 @@ impl Database {
 
     /// One schema command: `f` on a schema connection
     /// ([`Database::with_schema_connection`]), traced as `op`.
-    async fn schema_command<T>(
+    pub(super) async fn schema_command<T>(
         &self,
         op: Op,
         f: impl AsyncFnOnce(&mut tokio_postgres::Client) -> Result<T>,

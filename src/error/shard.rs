@@ -51,11 +51,13 @@ pub(crate) fn constraint(db: &DbError) -> Option<String> {
     if let Some(name) = db.constraint() {
         // A local execution on a node that holds the shard: the constraint
         // and the table carry the same shard id.
-        return Some(match db.table() {
-            Some(table) if same_shard(name, table) => without_shard_id(name),
-            _ => name,
-        }
-        .to_string());
+        return Some(
+            match db.table() {
+                Some(table) if same_shard(name, table) => without_shard_id(name),
+                _ => name,
+            }
+            .to_string(),
+        );
     }
     if !relayed(db) {
         return None;

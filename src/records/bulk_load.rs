@@ -117,6 +117,7 @@ impl Tenant<'_> {
             return Ok(0);
         }
         let tenant = self.id();
+        let by_values = self.by_values();
         self.run_in_transaction(
             Access::Write,
             tenant_span!(self, "bulk_load_embeddings", "embeddings"),
@@ -141,7 +142,7 @@ impl Tenant<'_> {
                                     .await?;
                             }
                         }
-                        let n = load_rows(tx, tenant, rows, options.on_conflict).await?;
+                        let n = load_rows(tx, tenant, rows, options.on_conflict, by_values).await?;
                         for ix in &indexes {
                             // The definition comes from pg_get_indexdef: same name, method,
                             // operator class and parameters as the dropped index.
@@ -178,8 +179,14 @@ impl Tenant<'_> {
         if !self.check_rows(rows, on_conflict).await? {
             return Ok(0);
         }
-        crate::tenant::set_in_transaction(tx, self.id()).await?;
-        load_rows(tx, self.id(), rows, on_conflict).await
+        crate::tenant::set_in_transaction(self.database(), tx, self.id()).await?;
+        load_rows(tx, self.id(), rows, on_conflict, self.by_values()).await
+    }
+
+    /// Whether rows go in by multi-row `INSERT` rather than `COPY` (see
+    /// [`insert_values`]).
+    fn by_values(&self) -> bool {
+        self.database().on_citus() && self.database().sets_tenant()
     }
 
     /// Checks every row against the column's dimension and, when replacing,
@@ -212,7 +219,11 @@ async fn load_rows(
     tenant: &str,
     rows: &[NewEmbedding],
     on_conflict: OnConflict,
+    by_values: bool,
 ) -> Result<u64> {
+    if by_values {
+        return insert_values(tx, tenant, rows, on_conflict).await;
+    }
     // The vector type's OID differs per database: ask the server.
     let vector_type = tx
         .prepare_cached(raw_sql::VECTOR_TYPE_PROBE)
@@ -255,6 +266,40 @@ async fn load_rows(
         .map_err(|e| row_error(e, on_conflict, rows))?;
     // Dropped now rather than at commit, so one transaction can load again.
     tx.batch_execute(raw_sql::DROP_EMBEDDINGS_LOAD).await?;
+    Ok(n)
+}
+
+/// The rows as multi-row `INSERT … VALUES` statements of at most
+/// [`raw_sql::VALUES_ROWS`] rows, for a login under row-level security on a
+/// Citus coordinator: Citus runs an `INSERT … SELECT` from a local table by
+/// `COPY` into the shards, which PostgreSQL refuses where row-level security
+/// applies; a multi-row `INSERT` goes to the tenant's shard as an `INSERT`.
+async fn insert_values(
+    tx: &Transaction<'_>,
+    tenant: &str,
+    rows: &[NewEmbedding],
+    on_conflict: OnConflict,
+) -> Result<u64> {
+    let mut n = 0;
+    for chunk in rows.chunks(raw_sql::VALUES_ROWS) {
+        let sql =
+            raw_sql::insert_embeddings_values(chunk.len(), on_conflict == OnConflict::Replace);
+        let types: Vec<&str> = chunk.iter().map(|r| r.entity_type.as_str()).collect();
+        let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = vec![&tenant];
+        for (r, t) in chunk.iter().zip(&types) {
+            params.extend([
+                t as &(dyn tokio_postgres::types::ToSql + Sync),
+                &r.entity_id,
+                &r.embedding,
+                &r.model_name,
+                &r.model_version,
+            ]);
+        }
+        n += tx
+            .execute(sql.as_str(), &params)
+            .await
+            .map_err(|e| row_error(e, on_conflict, rows))?;
+    }
     Ok(n)
 }
 

@@ -125,7 +125,7 @@ impl Tenant<'_> {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
-        crate::tenant::set_in_transaction(tx, self.id()).await?;
+        crate::tenant::set_in_transaction(self.database(), tx, self.id()).await?;
         let ids: Vec<Uuid> = rows.iter().map(|(id, _)| *id).collect();
         let rows: Vec<&NewClaim> = rows.iter().map(|(_, r)| r).collect();
         insert_batch(tx, self.id(), &ids, &rows).await

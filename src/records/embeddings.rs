@@ -206,9 +206,9 @@ pub(crate) fn entity_error(
     let Some(db) = e.as_db_error() else {
         return e.into();
     };
-    let Some(constraint) = crate::error::constraint_name(db).filter(|c| {
-        ENTITY_KEYS.contains(&c.as_str()) || (upsert && c == SEED_ENTITY_KEY)
-    }) else {
+    let Some(constraint) = crate::error::constraint_name(db)
+        .filter(|c| ENTITY_KEYS.contains(&c.as_str()) || (upsert && c == SEED_ENTITY_KEY))
+    else {
         return e.into();
     };
     let Some(id) = db.detail().and_then(entity_id_of) else {

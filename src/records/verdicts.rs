@@ -95,13 +95,15 @@ impl Tenant<'_> {
                             verdict_id,
                         },
                     )
-                    .await?;
-                if n == 1 {
-                    Ok(())
-                } else {
-                    Err(not_found(format!(
-                        "verdict {verdict_id} or evidence {evidence_id} of tenant {tenant:?}"
-                    )))
+                    .await;
+                match n {
+                    Ok(_) => Ok(()),
+                    Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::FOREIGN_KEY_VIOLATION) => {
+                        Err(not_found(format!(
+                            "verdict {verdict_id} or evidence {evidence_id} of tenant {tenant:?}"
+                        )))
+                    }
+                    Err(e) => Err(e.into()),
                 }
             }
     })

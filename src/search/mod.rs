@@ -41,8 +41,21 @@ impl Overrides {
         (probes.is_some() || ef_search.is_some()).then_some(Overrides { probes, ef_search })
     }
 
-    /// Applies them for the rest of `tx` (`set_config(…, true)`).
-    async fn apply(self, tx: &Transaction<'_>) -> Result<()> {
+    /// Applies them for the rest of `tx` (`set_config(…, true)`; on a Citus
+    /// coordinator `SET LOCAL`s, which reach the workers).
+    async fn apply(self, tx: &Transaction<'_>, citus: bool) -> Result<()> {
+        if citus {
+            let mut pairs = Vec::new();
+            if let Some(p) = self.probes {
+                pairs.push(("ivfflat.probes", p.to_string()));
+            }
+            if let Some(e) = self.ef_search {
+                pairs.push(("hnsw.ef_search", e.to_string()));
+            }
+            tx.batch_execute(&crate::raw_sql::citus_set_local(None, &pairs))
+                .await?;
+            return Ok(());
+        }
         search::tune_search()
             .bind(
                 tx,
@@ -142,7 +155,7 @@ impl Tenant<'_> {
             Some(o) => {
                 self.run_in_transaction(Access::Read, op, |t| {
                     Box::pin(async move {
-                        o.apply(t.tx()).await?;
+                        o.apply(t.tx(), self.database().on_citus()).await?;
                         evidence(t.tx(), params).await
                     })
                 })
@@ -194,7 +207,7 @@ impl Tenant<'_> {
             Some(o) => {
                 self.run_in_transaction(Access::Read, op, |t| {
                     Box::pin(async move {
-                        o.apply(t.tx()).await?;
+                        o.apply(t.tx(), self.database().on_citus()).await?;
                         claims(t.tx(), args).await
                     })
                 })
@@ -240,7 +253,7 @@ impl Tenant<'_> {
             Some(o) => {
                 self.run_in_transaction(Access::Read, op, |t| {
                     Box::pin(async move {
-                        o.apply(t.tx()).await?;
+                        o.apply(t.tx(), self.database().on_citus()).await?;
                         hybrid(t.tx(), params).await
                     })
                 })

@@ -6,10 +6,11 @@
 //! `cargo test -p truthgraph-db --features citus --test it citus:: -- --nocapture`
 //! also prints the cluster's start time.
 
+mod bench;
 mod distributed;
-mod draft;
 mod library;
 mod refusals;
+mod workers;
 
 use std::collections::BTreeSet;
 

@@ -10,8 +10,8 @@ use truthgraph_db::{
 use uuid::Uuid;
 
 use crate::support::{
-    Retries, assert_entity_refused, explain, field, library_backends, poll_until_lock_wait, random_unit,
-    terminate_while_blocked,
+    Retries, assert_entity_refused, explain, field, library_backends, poll_until_lock_wait,
+    random_unit, terminate_while_blocked,
 };
 
 const DIM: usize = 1536;

@@ -6,6 +6,7 @@
 pub mod adopt;
 pub mod bench;
 pub mod demo;
+pub mod distribute;
 pub mod doctor;
 pub mod inspect;
 pub mod load;
@@ -42,6 +43,7 @@ pub async fn run(command: Command, cx: &Context) -> anyhow::Result<u8> {
         Command::Doctor(args) => doctor::run(args, cx).await,
         Command::Stats(args) => done(stats::run(args, cx).await),
         Command::Reindex(args) => done(reindex::run(args, cx).await),
+        Command::Distribute(args) => done(distribute::run(args, cx).await),
         Command::PruneEmbeddings(args) => done(prune_embeddings::run(args, cx).await),
         Command::Tune(args) => done(tune::run(args, cx).await),
         Command::Bench(args) => done(bench::run(args, cx).await),

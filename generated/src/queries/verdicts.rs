@@ -10,11 +10,11 @@ pub struct InsertVerdictParams<T1: crate::StringSql, T2: crate::StringSql, T3: c
 }
 #[derive(Debug)]
 pub struct LinkVerdictEvidenceParams<T1: crate::StringSql, T2: crate::StringSql> {
-    pub relationship: Option<T1>,
-    pub confidence: Option<f64>,
-    pub evidence_id: uuid::Uuid,
-    pub tenant_id: T2,
+    pub tenant_id: T1,
     pub verdict_id: uuid::Uuid,
+    pub evidence_id: uuid::Uuid,
+    pub relationship: Option<T2>,
+    pub confidence: Option<f64>,
 }
 #[derive(Debug)]
 pub struct LatestVerdictParams<T1: crate::StringSql> {
@@ -315,10 +315,14 @@ impl<'c, 'a, 's, C: GenericClient, T1: crate::StringSql, T2: crate::StringSql, T
     }
 }
 pub struct LinkVerdictEvidenceStmt(&'static str, Option<tokio_postgres::Statement>);
-/// Links evidence of the tenant to a verdict of the tenant. Returns 0 or 1.
+/// Links evidence of the tenant to a verdict of the tenant: the tenant-scoped
+/// foreign keys refuse (23503) a verdict or evidence that is missing or
+/// another tenant's. VALUES, not INSERT … SELECT: Citus runs an INSERT …
+/// SELECT over two tables through the coordinator by COPY, which row-level
+/// security refuses.
 pub fn link_verdict_evidence() -> LinkVerdictEvidenceStmt {
     LinkVerdictEvidenceStmt(
-        "INSERT INTO verdict_evidence (tenant_id, verdict_id, evidence_id, relationship, confidence) SELECT v.tenant_id, v.id, e.id, $1::text, $2::float8 FROM verdicts v JOIN evidence e ON e.id = $3 AND e.tenant_id = $4 WHERE v.tenant_id = $4 AND v.id = $5",
+        "INSERT INTO verdict_evidence (tenant_id, verdict_id, evidence_id, relationship, confidence) VALUES ($1, $2, $3, $4::text, $5::float8)",
         None,
     )
 }
@@ -333,16 +337,16 @@ impl LinkVerdictEvidenceStmt {
     pub async fn bind<'c, 'a, 's, C: GenericClient, T1: crate::StringSql, T2: crate::StringSql>(
         &'s self,
         client: &'c C,
-        relationship: &'a Option<T1>,
-        confidence: &'a Option<f64>,
-        evidence_id: &'a uuid::Uuid,
-        tenant_id: &'a T2,
+        tenant_id: &'a T1,
         verdict_id: &'a uuid::Uuid,
+        evidence_id: &'a uuid::Uuid,
+        relationship: &'a Option<T2>,
+        confidence: &'a Option<f64>,
     ) -> Result<u64, tokio_postgres::Error> {
         client
             .execute(
                 self.0,
-                &[relationship, confidence, evidence_id, tenant_id, verdict_id],
+                &[tenant_id, verdict_id, evidence_id, relationship, confidence],
             )
             .await
     }
@@ -368,11 +372,11 @@ impl<'a, C: GenericClient + Send + Sync, T1: crate::StringSql, T2: crate::String
     > {
         Box::pin(self.bind(
             client,
-            &params.relationship,
-            &params.confidence,
-            &params.evidence_id,
             &params.tenant_id,
             &params.verdict_id,
+            &params.evidence_id,
+            &params.relationship,
+            &params.confidence,
         ))
     }
 }

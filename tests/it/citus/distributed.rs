@@ -1,35 +1,32 @@
-//! The draft on the cluster: a migrated database, V9
-//! (docs/citus-draft/V9__distributable_by_tenant.sql), then the distribute
-//! step (docs/citus-draft/distribute.sql); then a tenant's writes and
-//! searches, and row-level security for an application login.
+//! `Database::distribute` (`truthgraph-db distribute`) on the cluster: a
+//! database migrated on the coordinator, then distributed; then writes as
+//! the Python services send them, searches, and row-level security for an
+//! application login by raw SQL.
 
 use std::collections::BTreeSet;
 
+use truthgraph_db::DistributeOptions;
 use truthgraph_db::testing_citus::CitusDatabase;
 
-use super::draft::{V9, apply};
 use crate::scaling::broken_rules;
 
-const DISTRIBUTE: &str = include_str!("../../../docs/citus-draft/distribute.sql");
-
-/// A migrated database on the cluster with the draft applied and distributed.
+/// A migrated database on the cluster, distributed.
 pub(crate) async fn distributed() -> CitusDatabase {
     let t = CitusDatabase::migrated().await.unwrap();
-    let c = t.raw_client().await.unwrap();
-    let started = std::time::Instant::now();
-    apply(&c, V9).await;
-    let v9 = started.elapsed();
-    apply(&c, DISTRIBUTE).await;
+    let report =
+        t.db.distribute(&DistributeOptions::default())
+            .await
+            .unwrap();
+    assert!(report.changed);
     println!(
-        "draft on an empty database: V9 {:.2} s, distribute {:.2} s",
-        v9.as_secs_f64(),
-        (started.elapsed() - v9).as_secs_f64()
+        "distribute on an empty database: {:.2} s",
+        report.took.as_secs_f64()
     );
     t
 }
 
 #[tokio::test]
-async fn the_draft_distributes_every_table_by_tenant_co_located() {
+async fn distribute_makes_every_table_distributed_by_tenant_co_located_and_breaks_no_rule() {
     let t = distributed().await;
     let c = t.raw_client().await.unwrap();
     let tables: Vec<(String, String, i32)> = c
@@ -69,20 +66,15 @@ async fn the_draft_distributes_every_table_by_tenant_co_located() {
         "n",
         "truthgraph_settings is a reference table"
     );
-    // What the catalog test still lists: the updated_at triggers, whose names
-    // are the Python services' contract; they touch only NEW, and Citus runs
-    // them on the shards (distributed with citus.enable_unsafe_triggers).
+    // The catalog test's list of the rules Citus sets: empty once distributed.
     let rules = broken_rules(&c).await;
-    let expected: BTreeSet<String> = [
-        "trigger: claims.update_claims_updated_at",
-        "trigger: embeddings.update_embeddings_updated_at",
-        "trigger: verdicts.update_verdicts_updated_at",
-        "trigger: verification_results.update_verification_results_updated_at",
-    ]
-    .iter()
-    .map(|r| r.to_string())
-    .collect();
-    assert_eq!(rules, expected);
+    assert_eq!(rules, BTreeSet::new());
+    // A second run changes nothing.
+    let again =
+        t.db.distribute(&DistributeOptions::default())
+            .await
+            .unwrap();
+    assert!(!again.changed);
     // Each table's shards are on the workers, the reference table everywhere.
     let spread: Vec<(String, i64)> = c
         .query(

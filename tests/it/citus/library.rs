@@ -1,15 +1,13 @@
-//! The library's tenant calls, unchanged, on the distributed draft: one call
-//! of each family as the owner (the superuser, as the Python services
-//! connect) and as the application login (row-level security). What each
-//! returns must equal the block after `<!-- citus-library -->` in
-//! docs/citus-draft/README.md: the list of what still fails, which the
-//! library work of issue 17 (phase B) empties.
+//! The library's tenant calls, unchanged, on a distributed database: one
+//! call of each family as the owner (the superuser, as the Python services
+//! connect) and as the application login (row-level security), each
+//! refused by Citus if it were planned over more than one shard.
 
 use pgvector::Vector;
 use truthgraph_db::testing::APP_LOGIN;
 use truthgraph_db::{
-    Config, Database, EntityType, HybridOptions, NewEmbedding, NewNliResult, NewVerificationResult,
-    NliLabel, Result, SearchOptions, VerdictLabel,
+    Config, Database, EntityType, HybridOptions, NewClaim, NewEmbedding, NewEvidence, NewNliResult,
+    NewVerificationResult, NliLabel, Result, SearchOptions, VerdictLabel,
 };
 
 use super::distributed::distributed;
@@ -197,6 +195,26 @@ async fn sweep(db: &Database, who: &str, tenant: &str, seed: u64) -> Vec<String>
         "embedding_stats",
         outcome(r, |n| format!(", {} rows", n.len())),
     );
+    let r = t
+        .insert_claims(&[NewClaim {
+            text: "batch".into(),
+            source_url: None,
+        }])
+        .await;
+    note(
+        "insert_claims",
+        outcome(r, |n| format!(", {} rows", n.len())),
+    );
+    let r = t
+        .insert_evidence_many(&[NewEvidence {
+            content: "batch".into(),
+            ..Default::default()
+        }])
+        .await;
+    note(
+        "insert_evidence_many",
+        outcome(r, |n| format!(", {} rows", n.len())),
+    );
     let r = t.delete_evidence(ev_id).await;
     note("delete_evidence", outcome(r, |d| format!(", {d}")));
     let r = t.delete_claim(claim_id).await;
@@ -204,47 +222,85 @@ async fn sweep(db: &Database, who: &str, tenant: &str, seed: u64) -> Vec<String>
     out
 }
 
-/// The lines of the fenced block after `<!-- citus-library -->` in
-/// docs/citus-draft/README.md.
-fn documented() -> Vec<String> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/citus-draft/README.md");
-    let doc = std::fs::read_to_string(path).unwrap();
-    let (_, after) = doc
-        .split_once("<!-- citus-library -->")
-        .expect("docs/citus-draft/README.md has no <!-- citus-library --> marker");
-    after
-        .split_once("```text\n")
-        .and_then(|(_, b)| b.split_once("```"))
-        .expect("no ```text block after the marker")
-        .0
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(str::to_string)
-        .collect()
+/// `url` with the Citus setting that makes any statement planned as more
+/// than one task fail (`citus.multi_task_query_log_level = error`), so a
+/// call that does not route to one shard is an error line in the sweep.
+fn one_task_only(url: &str) -> String {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}options=-c%20citus.multi_task_query_log_level%3Derror")
 }
 
 #[tokio::test]
-async fn the_library_on_the_distributed_draft_does_what_the_draft_readme_says() {
+async fn the_library_on_the_distributed_database_routes_every_tenant_call_to_one_shard() {
     let t = distributed().await;
     let config = Config {
         pool_max_size: 2,
         ..Config::default()
     };
-    let mut found = sweep(&t.db, "owner", "acme", 1).await;
-    let app = Database::connect(&config, &t.app_url()).await.unwrap();
+    let owner = Database::connect(&config, &one_task_only(&t.url))
+        .await
+        .unwrap();
+    assert!(owner.on_citus());
+    let mut found = sweep(&owner, "owner", "acme", 1).await;
+    let app = Database::connect(&config, &one_task_only(&t.app_url()))
+        .await
+        .unwrap();
     assert!(
         app.sets_tenant(),
         "{APP_LOGIN} is subject to row-level security"
     );
     found.extend(sweep(&app, "app", "globex", 2).await);
-    println!("The library on the distributed draft:");
+    println!("The library on the distributed database:");
     for line in &found {
         println!("{line}");
     }
-    assert_eq!(
-        found,
-        documented(),
-        "docs/citus-draft/README.md is out of date (left: what the library does now)"
+    let expected: Vec<String> = EXPECTED
+        .iter()
+        .flat_map(|l| ["owner", "app"].map(|who| format!("{who} {l}")))
+        .collect();
+    let mut sorted = found.clone();
+    sorted.sort();
+    let mut expected_sorted = expected;
+    expected_sorted.sort();
+    assert_eq!(sorted, expected_sorted);
+    // A statement over every shard does fail under the guard (the guard is on).
+    let c = tokio_postgres::connect(&one_task_only(&t.url), tokio_postgres::NoTls).await;
+    let (c, conn) = c.unwrap();
+    tokio::spawn(conn);
+    let e = c
+        .query_one("SELECT count(*) FROM claims", &[])
+        .await
+        .unwrap_err();
+    let message = e.as_db_error().map(|d| d.message().to_string());
+    assert!(
+        message.as_deref().is_some_and(|m| m.contains("multi-task")),
+        "{message:?}"
     );
 }
+
+/// What each call returns, for either login and tenant (one claim, one
+/// evidence row with its embedding, the claim's embedding).
+const EXPECTED: [&str; 22] = [
+    "insert_claim: ok",
+    "insert_evidence: ok",
+    "upsert_embedding: ok",
+    "bulk_load_embeddings: ok, 1 rows",
+    "search_evidence: ok, 1 hits",
+    "search_evidence with ef_search: ok, 1 hits",
+    "search_evidence exact: ok, 1 hits",
+    "search_claims: ok, 1 hits",
+    "hybrid_search: ok, 1 hits",
+    "insert_nli_result: ok",
+    "insert_verification_result: ok",
+    "insert_verdict: ok",
+    "link_verdict_evidence: ok",
+    "latest_verdict: ok, 1 links",
+    "nli_results_for_claim: ok, 1 rows",
+    "get_claim: ok, found",
+    "recent_claims: ok, 1 rows",
+    "embedding_stats: ok, 2 rows",
+    "insert_claims: ok, 1 rows",
+    "insert_evidence_many: ok, 1 rows",
+    "delete_evidence: ok, true",
+    "delete_claim: ok, true",
+];
