@@ -70,9 +70,8 @@ async fn load(db: &Database) -> (Rows, Vec<Vector>) {
 /// recall@K against brute force, p50 in ms, searches per second (one client).
 async fn measure(db: &Database, (rows, queries): &(Rows, Vec<Vector>)) -> (f64, f64, f64) {
     let (mut found, mut lat) = (0usize, Vec::new());
-    for qi in 0..QUERIES {
+    for (qi, q) in queries.iter().enumerate() {
         let tenant = format!("tenant{}", qi % TENANTS);
-        let q = &queries[qi];
         let t0 = Instant::now();
         let hits = db
             .tenant(&tenant)
