@@ -21,6 +21,12 @@ def lib(table):
     return library_sql("search_evidence").replace("FROM embeddings em", f"FROM {table} em")
 
 
+def literal(sql):
+    """The tenant as a literal: one prepared statement per tenant, whose generic plan
+    can use the tenant's partial index ({TENANT} is filled in per call, quoted)."""
+    return sql.replace("%(tenant_id)s", "{TENANT}")
+
+
 def exact(table):
     """queries/search.sql `search_evidence_exact` on `table`."""
     return library_sql("search_evidence_exact").replace("FROM embeddings em", f"FROM {table} em")
@@ -84,7 +90,9 @@ def designs(dim, shared="embeddings", tier="emb_tier", half="emb_q", bit="emb_q"
            ("plain ef100 (anchor)", plain(shared), 100, True)]
     out += [(f"A shared ef{ef}", lib(shared), ef, True) for ef in shared_efs]
     out += [(f"B partial vector ef{ef}", lib(tier), ef, False) for ef in tier_efs]
-    out += [(f"B partial vector ef{tier_efs[1]} prepared", lib(tier), tier_efs[1], True)]
+    out += [(f"B partial vector ef{tier_efs[1]} prepared", lib(tier), tier_efs[1], True),
+            (f"B partial vector ef{tier_efs[1]} prepared force_custom_plan", lib(tier), tier_efs[1], True),
+            (f"B partial vector ef{tier_efs[1]} prepared tenant literal", literal(lib(tier)), tier_efs[1], True)]
     out += [(f"C partial halfvec ef{ef} rerank{c}", halfvec(half, dim, c), ef, False)
             for ef, c in half_efs]
     out += [(f"C partial bq ef{ef} rerank{c}", bq(bit, dim, c), ef, False) for ef, c in bq_runs]

@@ -43,9 +43,9 @@ OR_RARE = """(SELECT coalesce(string_agg(quote_literal(l), ' | '), '')::tsquery 
 
 
 def keyword(tsq, rank="ts_rank_cd"):
-    return f"""SELECT e.id FROM evidence e, {tsq} q
-WHERE e.tenant_id = %(tenant_id)s AND e.content_tsv @@ q
-ORDER BY {rank}(e.content_tsv, q) DESC, e.id LIMIT {CAND}"""
+    return f"""SELECT e.id FROM evidence e, (SELECT {tsq} AS q) t
+WHERE e.tenant_id = %(tenant_id)s AND e.content_tsv @@ t.q
+ORDER BY {rank}(e.content_tsv, t.q) DESC, e.id LIMIT {CAND}"""
 
 
 VARIANTS = [
@@ -59,7 +59,10 @@ VARIANTS = [
 
 def hybrid(tsq):
     sql = db.library_sql("hybrid_search_evidence")
-    return sql.replace("websearch_to_tsquery('english', %(text)s)", tsq)
+    old = "websearch_to_tsquery('english', %(text)s) q"
+    assert old in sql and sql.count("@@ q") == 1 and sql.count("content_tsv, q)") == 1
+    return (sql.replace(old, f"(SELECT {tsq} AS q) t").replace("@@ q", "@@ t.q")
+            .replace("content_tsv, q)", "content_tsv, t.q)"))
 
 
 def main():
@@ -72,8 +75,7 @@ def main():
         ("hybrid statement, OR of rare lexemes", hybrid(OR_RARE)),
     ]
     conns = [db.connect(DB, f"{db.LIB_OPTIONS} -c hnsw.ef_search=100") for _ in runs]
-    with conns[0] as c:
-        c.execute("ANALYZE evidence")
+    conns[0].execute("ANALYZE evidence")
     nq = len(ds.queries)
     lat = np.zeros((len(runs), nq))
     hits = np.zeros((len(runs), nq), dtype=int)

@@ -13,6 +13,44 @@ def pct(xs, p):
     return float(np.percentile(np.array(xs), p)) if len(xs) else float("nan")
 
 
+# Tier rules: (rows below which this design serves the tenant, design); first match wins.
+RULES = {
+    "tiered vector: exact < 1K, ef 64 < 10K, ef 100 above": [
+        (1000, "exact"), (10000, "B partial vector ef64"), (10**12, "B partial vector ef100")],
+    "tiered vector: exact < 1K, ef 40 < 10K, ef 64 above": [
+        (1000, "exact"), (10000, "B partial vector ef40"), (10**12, "B partial vector ef64")],
+    "tiered vector: exact < 2K, ef 64 < 5K, ef 100 above": [
+        (2000, "exact"), (5000, "B partial vector ef64"), (10**12, "B partial vector ef100")],
+    "tiered halfvec: exact < 1K, ef 40 < 5K, ef 100 above": [
+        (1000, "exact"), (5000, "C partial halfvec ef40 rerank20"), (10**12, "C partial halfvec ef100 rerank20")],
+    "tiered bq: exact < 1K, bq ef 200 + re-rank 100 above": [
+        (1000, "exact"), (10**12, "C partial bq ef200 rerank100")],
+}
+
+
+def composites(r, tenants):
+    sizes, qt = r["tenants"], r["query_tenant"]
+    pd = r["per_design"]
+    ex = pd.get("exact")
+    if not ex:
+        return []
+    out = ["Tier rules (each query served by the design its tenant's size picks; same run)", "",
+           "| rule | recall@10 | worst tenant | short | p50 ms | p95 ms | p50 / exact p50 |",
+           "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    ex_p50 = pct(ex["latency_ms"], 50)
+    for name, rule in RULES.items():
+        if any(d not in pd for _, d in rule):
+            continue
+        pick = [pd[next(d for lim, d in rule if sizes[qt[j]] < lim)] for j in range(len(qt))]
+        lat = [pick[j]["latency_ms"][j] for j in range(len(qt))]
+        rec = [pick[j]["recall"][j] for j in range(len(qt))]
+        short = sum(pick[j]["short"][j] for j in range(len(qt)))
+        worst = min(np.mean([rec[j] for j in range(len(qt)) if qt[j] == t]) for t in tenants)
+        out.append(f"| {name} | {np.mean(rec):.4f} | {worst:.4f} | {short} | {pct(lat, 50):.2f} "
+                   f"| {pct(lat, 95):.2f} | {pct(lat, 50) / ex_p50:.2f} |")
+    return out + [""]
+
+
 def summarise(r, build_path=None):
     out = []
     sizes, qt = r["tenants"], r["query_tenant"]
@@ -87,6 +125,7 @@ def summarise(r, build_path=None):
                            f"| {np.mean(rec):.4f} | {worst:.4f} | {short} | {pct(lat, 50):.2f} "
                            f"| {pct(lat, 95):.2f} | {pct(lat, 50) / ex_p50:.2f} |")
         out.append("")
+    out += composites(r, tenants)
     if build_path and os.path.exists(build_path):
         b = json.load(open(build_path))
         out.append("Index builds (serial, maintenance_work_mem 1GB) and sizes")

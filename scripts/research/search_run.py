@@ -81,7 +81,7 @@ def main():
         run = [d for d in run if any(d[0].startswith(w) for w in wanted)]
     conns = []
     for name, sql, ef, prepared in run:
-        c = db.connect(dbname, f"{db.LIB_OPTIONS} -c hnsw.ef_search={ef}")
+        c = db.connect(dbname, f"{db.LIB_OPTIONS} -c hnsw.ef_search={ef}{extra(name)}")
         c.prepare_threshold = 0 if prepared else None
         conns.append(c)
     nq = len(ds.queries) if not args.queries else min(args.queries, len(ds.queries))
@@ -92,6 +92,8 @@ def main():
         name, sql, ef, prepared = run[d]
         params = {"query": ds.queries[j], "tenant_id": ds.tenants[ds.query_tenant[j]],
                   "k": 10, "source_type": None, "min_similarity": None}
+        if "{TENANT}" in sql:
+            sql = sql.replace("{TENANT}", "'" + params["tenant_id"].replace("'", "''") + "'")
         started = time.perf_counter()
         rows = conns[d].execute(sql, params, prepare=prepared).fetchall()
         return (time.perf_counter() - started) * 1000, [r[0] for r in rows]
@@ -148,18 +150,23 @@ def main():
     print(f"written {path}", file=sys.stderr)
 
 
+def extra(name):
+    return " -c plan_cache_mode=force_custom_plan" if "force_custom_plan" in name else ""
+
+
 def explain_plans(dbname, run, ds):
     """Per design and tenant: the vector index used (or none), planning and execution ms,
     from EXPLAIN (ANALYZE) with the tenant's value (a custom plan)."""
     out = {}
     for name, sql, ef, prepared in run:
-        with db.connect(dbname, f"{db.LIB_OPTIONS} -c hnsw.ef_search={ef}") as c:
+        with db.connect(dbname, f"{db.LIB_OPTIONS} -c hnsw.ef_search={ef}{extra(name)}") as c:
             per = {}
             for ti, t in enumerate(ds.tenants):
                 j = int(np.nonzero(ds.query_tenant == ti)[0][0])
                 params = {"query": ds.queries[j], "tenant_id": t, "k": 10,
                           "source_type": None, "min_similarity": None}
-                lines = [r[0] for r in c.execute("EXPLAIN (ANALYZE, COSTS OFF) " + sql, params)]
+                text = sql.replace("{TENANT}", "'" + t + "'")
+                lines = [r[0] for r in c.execute("EXPLAIN (ANALYZE, COSTS OFF) " + text, params)]
                 used = [ln.split(" using ")[1].split(" on ")[0] for ln in lines if "Index Scan using " in ln]
                 index = next((u for u in used if u.startswith(("ix_", "idx_embeddings_vector"))), None)
                 num = lambda key: next(float(ln.split(":")[1].split()[0]) for ln in lines if ln.startswith(key))  # noqa
