@@ -62,6 +62,7 @@ def timed_copy(c, sql, payload, before=(), after=()):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--only", default="", help="embeddings or evidence")
     args = ap.parse_args()
     ds = datasets.mix1536(10000, 1, [100])
     ids = [db.row_uuid(i) for i in range(10000)]
@@ -76,6 +77,8 @@ def main():
         c.execute("CREATE INDEX ON evidence_nogen (created_at)")
         c.execute("ALTER TABLE evidence_nogen ADD PRIMARY KEY (id)")
         c.execute("VACUUM ANALYZE")
+    if args.only == "evidence":
+        return evidence(args.repeat)
     payload = copy_stream("t", ids, ds.passages)
     direct = ("COPY embeddings (tenant_id, entity_type, entity_id, embedding, model_name) "
               "FROM STDIN (FORMAT binary)")
@@ -92,6 +95,8 @@ def main():
         ("COPY into embeddings, storage PLAIN", "PLAIN", direct, [], []),
         ("library path (staging + INSERT SELECT), MAIN", "MAIN", load_sql, [staging], [insert]),
         ("library path (staging + INSERT SELECT), PLAIN", "PLAIN", load_sql, [staging], [insert]),
+        ("library path, staging column STORAGE MAIN (not TOASTed), embeddings PLAIN", "PLAIN", load_sql,
+         [staging, "ALTER TABLE embeddings_load ALTER COLUMN embedding SET STORAGE MAIN"], [insert]),
         ("COPY, PLAIN, entity trigger disabled (diagnostic)", "PLAIN", direct, [no_trig], [trig]),
         ("COPY, MAIN, entity trigger disabled (diagnostic)", "MAIN", direct, [no_trig], [trig]),
     ]
@@ -116,7 +121,8 @@ def main():
     for name, t in times.items():
         print(f"| {name} | {min(t):.3f} | {np.median(t):.3f} | {10000 / min(t):,.0f} "
               f"| {10000 / np.median(t):,.0f} | {sizes[name] / 2**20:.0f} |")
-    evidence(args.repeat)
+    if not args.only:
+        evidence(args.repeat)
 
 
 def evidence(repeat):

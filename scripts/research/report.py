@@ -19,6 +19,8 @@ RULES = {
         (1000, "exact"), (10000, "B partial vector ef64"), (10**12, "B partial vector ef100")],
     "tiered vector: exact < 1K, ef 40 < 10K, ef 64 above": [
         (1000, "exact"), (10000, "B partial vector ef40"), (10**12, "B partial vector ef64")],
+    "tiered vector: exact < 1K, ef 64 < 5K, ef 100 above": [
+        (1000, "exact"), (5000, "B partial vector ef64"), (10**12, "B partial vector ef100")],
     "tiered vector: exact < 2K, ef 64 < 5K, ef 100 above": [
         (2000, "exact"), (5000, "B partial vector ef64"), (10**12, "B partial vector ef100")],
     "tiered halfvec: exact < 1K, ef 40 < 5K, ef 100 above": [
