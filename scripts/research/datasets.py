@@ -125,6 +125,10 @@ def lowrank1536(n, nq, weights, seed=42, dim=1536, latent=64):
 def get(name):
     if name == "minilm20k":
         return minilm()
+    if name == "minilm20k-small":
+        # Two more tenants of ~1 % and ~0.5 % (about 200 and 100 rows) to find the
+        # crossover of exact and the partial index below 1,000 rows at 384 dims.
+        return minilm(weights=(50, 30, 15, 3, 1, 1))
     if name == "mix100k":
         return mix1536(100000, 720, [30, 10, 10, 5, 5, 5, 5, 5, 5, 5, 5, 2, 2, 2, 1, 1, 1, 1])
     if name == "mix20k":

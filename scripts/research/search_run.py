@@ -28,7 +28,7 @@ OUT = os.path.join(datasets.ROOT, "benches", "results", "research")
 
 
 def setup(name, ds, ids):
-    dbname = f"issue16_{name}"
+    dbname = f"issue16_{name.replace('-', '_')}"
     db.create(dbname, ds.dim)
     info = {"load": None, "builds": {}, "sizes": {}}
     with db.connect(dbname) as c:
@@ -72,7 +72,7 @@ def main():
     load = [os.getloadavg()]
     if args.setup:
         setup(args.dataset, ds, ids)
-    dbname = f"issue16_{args.dataset}"
+    dbname = f"issue16_{args.dataset.replace('-', '_')}"
     truth, kth = datasets.exact_truth(ds)
     sizes = {t: int((ds.owner == i).sum()) for i, t in enumerate(ds.tenants)}
     run = dz.designs(ds.dim)
