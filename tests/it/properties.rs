@@ -396,6 +396,7 @@ fn tenants_are_kept_exactly_and_apart_or_refused() {
             let got = tenant.get_claim(claim.id).await.unwrap().unwrap();
             prop_assert_eq!(&got.tenant_id, &id);
             let recent = tenant.recent_claims(1000, None).await.unwrap();
+            prop_assert!(recent.iter().any(|c| c.id == claim.id));
             prop_assert!(recent.iter().all(|c| c.tenant_id == id));
             // The same id with a byte less or more is another tenant.
             let other = format!("{id}x");
