@@ -3,9 +3,9 @@
 //! gets its own database cloned from the template (`truthgraph_db::testing`)
 //! and runs the binary against it as a separate process.
 
-mod cli;
 mod concurrent_ddl;
 mod embedded;
+mod load;
 // The library's test helpers (vectors, versions, interrupted builds), shared
 // rather than copied, as benches/ingest.rs shares them.
 #[path = "../../../tests/it/support.rs"]
