@@ -260,8 +260,10 @@ impl Database {
     }
 
     /// Runs `f` in a transaction: commits when it returns `Ok`, rolls back
-    /// when it returns `Err` or panics. Traced as one `transaction` span
-    /// (see [`crate::telemetry`]).
+    /// when it returns `Err` or panics. Dropped before it returns, its
+    /// statement is cancelled on the server and its connection closed (see
+    /// [`crate::pool`]). Traced as one `transaction` span (see
+    /// [`crate::telemetry`]).
     ///
     /// # Errors
     /// The closure's error, or the error of `BEGIN`/`COMMIT`.
@@ -285,11 +287,14 @@ impl Database {
         F: for<'t> FnOnce(&'t Transaction<'t>) -> TxFuture<'t, T> + Send,
     {
         traced(db_span!(self.telemetry(), "transaction"), async {
-            let mut client = self.client().await?;
+            // Dropped (or on panic) before the end, the transaction's
+            // connection leaves the pool and its statement is cancelled.
+            let mut client = pool::Lent::new(self.client().await?);
             let tx = client.transaction().await?;
-            // On panic `tx` is dropped unfinished, and tokio-postgres rolls it back.
             let out = f(&tx).await;
-            commit_or_rollback(tx, out).await
+            let out = commit_or_rollback(tx, out).await;
+            client.finish();
+            out
         })
         .await
     }

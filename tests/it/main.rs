@@ -7,6 +7,7 @@
 //! the `Database` handle, and the embedded server's faults. The tests that
 //! run the `truthgraph-db` binary are the CLI crate's (`cli/tests/it/`).
 
+mod cancel;
 #[cfg(feature = "citus")]
 mod citus;
 mod claims;
