@@ -213,7 +213,11 @@ pub const RESET_TENANT: &str = "RESET truthgraph.tenant_id";
 /// When `password` has a character other than an ASCII letter or digit.
 pub fn create_app_login(login: &str, password: &str) -> String {
     // Quoted as a string literal below: letters, digits and `_` only.
-    assert!(password.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+    assert!(
+        password
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+    );
     format!(
         "CREATE ROLE {} LOGIN PASSWORD '{password}' IN ROLE truthgraph_app",
         quote_ident(login)
@@ -260,6 +264,33 @@ pub fn synchronous_commit_on(name: &str) -> String {
         quote_ident(name)
     )
 }
+
+/// Makes commits on this server wait for the standby whose
+/// `application_name` is `name` (synchronous replication), from the next
+/// configuration reload ([`RELOAD_CONF`]). `ALTER SYSTEM` takes no
+/// parameters: the name is quoted as an identifier inside a string literal.
+pub fn synchronous_standby_names(name: &str) -> String {
+    format!(
+        "ALTER SYSTEM SET synchronous_standby_names = '{}'",
+        quote_ident(name).replace('\'', "''")
+    )
+}
+
+/// Commits stop waiting for standbys (asynchronous replication), from the
+/// next configuration reload.
+pub const NO_SYNCHRONOUS_STANDBY: &str = "ALTER SYSTEM RESET synchronous_standby_names";
+
+/// Re-reads the server's configuration files (after `ALTER SYSTEM`).
+pub const RELOAD_CONF: &str = "SELECT pg_reload_conf()";
+
+/// The standbys streaming from this server: `application_name` and
+/// `sync_state`.
+pub const STANDBY_STATES: &str =
+    "SELECT application_name::text, sync_state::text FROM pg_stat_replication";
+
+/// Promotes this standby to a primary and waits (up to 60 s) until it
+/// accepts writes; true once promoted.
+pub const PROMOTE: &str = "SELECT pg_promote(true, 60)";
 
 /// Loads Citus into the current database.
 pub const CREATE_EXTENSION_CITUS: &str = "CREATE EXTENSION citus";

@@ -16,6 +16,8 @@ mod database;
 mod embedded;
 mod embeddings;
 mod evidence;
+mod failover;
+mod failover_reads;
 mod inputs;
 mod maintenance;
 mod migrations;
