@@ -292,6 +292,12 @@ pub const STANDBY_STATES: &str =
 /// accepts writes; true once promoted.
 pub const PROMOTE: &str = "SELECT pg_promote(true, 60)";
 
+/// Terminates up to `$2` random client backends of database `$1` (other
+/// than this session's); returns how many (`bench load --chaos`).
+pub const TERMINATE_RANDOM_BACKENDS: &str = "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) \
+     FROM (SELECT pid FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend' \
+     AND pid <> pg_backend_pid() ORDER BY random() LIMIT $2) s";
+
 /// Loads Citus into the current database.
 pub const CREATE_EXTENSION_CITUS: &str = "CREATE EXTENSION citus";
 
