@@ -4,11 +4,13 @@
 //! seconds, the server restarted once as `pg_ctl restart -m fast` would and
 //! once as `-m immediate` would (crash recovery), and with
 //! `--chaos-standby` a streaming standby serving the replica reads that is
-//! stopped mid-run.
+//! stopped mid-run, and with `--chaos-fill` the cluster's file system filled
+//! to ENOSPC for 3 s (a ballast file, then deleted).
 //!
 //! Calls that fail with a connection error (the library retried what it
-//! could: reads on another connection, writes only when they never ran) are
-//! counted by kind, not as failures; a write that failed so is in doubt
+//! could: reads on another connection, writes only when they never ran), and
+//! while the disk is full with SQLSTATE 53100, are counted by kind, not as
+//! failures; a write that failed so is in doubt
 //! (stored or not). Any other error fails the run, as does an acknowledged
 //! row missing or a row stored that was neither acknowledged nor in doubt.
 //! Per fault (all times from its injection): the errors it caused, the
@@ -16,19 +18,18 @@
 //! after its first error were acknowledged (recovery: the callers' outage
 //! ends there; none when no caller saw the fault).
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use serde_json::{Value, json};
 use truthgraph_db::embedded::{EmbeddedServer, StopMode, with_database};
 use truthgraph_db::{Config, raw_sql};
 
-use crate::commands::bench::round;
+mod log;
+
+pub use log::{ChaosLog, error_kind, print};
 
 /// The chaos mode's flags.
 #[derive(clap::Args, Debug, Clone)]
@@ -49,6 +50,11 @@ pub struct ChaosArgs {
     /// under /var/tmp, deleted afterwards).
     #[arg(long, value_name = "DIR")]
     chaos_dir: Option<PathBuf>,
+    /// At 80% of the run, fill the file system holding FILE with FILE (a
+    /// ballast, until ENOSPC), keep it full for 3 s, then delete FILE. Give
+    /// a --chaos-dir on the same small file system (e.g. a tmpfs).
+    #[arg(long, value_name = "FILE")]
+    chaos_fill: Option<PathBuf>,
 }
 
 impl ChaosArgs {
@@ -64,6 +70,7 @@ pub struct Cluster {
     /// Deleted at the end (a directory this mode created).
     scratch: Option<PathBuf>,
     every: Duration,
+    fill: Option<PathBuf>,
 }
 
 impl Cluster {
@@ -102,6 +109,7 @@ impl Cluster {
             standby,
             scratch,
             every: Duration::from_secs(args.chaos_every.max(1)),
+            fill: args.chaos_fill.clone(),
         })
     }
 
@@ -139,6 +147,9 @@ impl Cluster {
         if self.standby.is_some() {
             once.push((total * 45 / 100, "stop standby"));
         }
+        if self.fill.is_some() {
+            once.push((total * 8 / 10, "fill disk"));
+        }
         once.sort();
         let mut rng = ChaCha8Rng::seed_from_u64(11);
         let mut next_kill = log.start + self.every;
@@ -154,6 +165,15 @@ impl Cluster {
                 let i = log.fault(what);
                 let started = Instant::now();
                 match what {
+                    "fill disk" => {
+                        let path = self.fill.clone().expect("fill");
+                        let ballast = path.clone();
+                        let bytes = tokio::task::spawn_blocking(move || fill(&ballast)).await??;
+                        eprintln!("chaos: disk full ({} MiB of ballast)", bytes >> 20);
+                        tokio::time::sleep(Duration::from_secs(3)).await;
+                        std::fs::remove_file(&path)
+                            .with_context(|| format!("remove {}", path.display()))?;
+                    }
                     "stop standby" => {
                         let standby = self.standby.take().expect("standby");
                         tokio::task::spawn_blocking(move || standby.stop()).await??;
@@ -208,6 +228,31 @@ impl Cluster {
     }
 }
 
+/// Writes `path` until its file system is full (ENOSPC); returns the bytes
+/// written.
+fn fill(path: &std::path::Path) -> anyhow::Result<u64> {
+    use std::io::Write as _;
+    let mut file =
+        std::fs::File::create(path).with_context(|| format!("create {}", path.display()))?;
+    let chunk = vec![0u8; 1 << 20];
+    let mut bytes = 0u64;
+    loop {
+        match file.write(&chunk) {
+            Ok(0) => break,
+            Ok(n) => bytes += n as u64,
+            Err(e) if e.raw_os_error() == Some(libc_enospc()) => break,
+            Err(e) => return Err(e).with_context(|| format!("write {}", path.display())),
+        }
+    }
+    let _ = file.sync_all();
+    Ok(bytes)
+}
+
+/// ENOSPC on Linux.
+const fn libc_enospc() -> i32 {
+    28
+}
+
 /// Terminates up to `n` random client backends of `dbname`; how many.
 async fn terminate(url: &str, dbname: &str, n: i64) -> anyhow::Result<i64> {
     let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
@@ -216,180 +261,4 @@ async fn terminate(url: &str, dbname: &str, n: i64) -> anyhow::Result<i64> {
         .query_one(raw_sql::TERMINATE_RANDOM_BACKENDS, &[&dbname, &n])
         .await?;
     Ok(row.get(0))
-}
-
-/// One injected fault and what followed it.
-struct Fault {
-    what: String,
-    at: Instant,
-    /// How long injecting it took (a restart: until the server accepted
-    /// connections again).
-    took: Duration,
-    errors: BTreeMap<String, usize>,
-    /// The first and last failed call counted against it.
-    first_error: Option<Instant>,
-    last_error: Option<Instant>,
-    /// The first write and read acknowledged that were sent after its first
-    /// error: the callers' outage ends there.
-    write_ok: Option<Instant>,
-    read_ok: Option<Instant>,
-}
-
-/// What the tasks and the driver record during a chaos run.
-pub struct ChaosLog {
-    start: Instant,
-    faults: Mutex<Vec<Fault>>,
-    /// Errors before the first fault.
-    before: Mutex<BTreeMap<String, usize>>,
-}
-
-impl ChaosLog {
-    pub fn new(start: Instant) -> Self {
-        ChaosLog {
-            start,
-            faults: Mutex::new(Vec::new()),
-            before: Mutex::new(BTreeMap::new()),
-        }
-    }
-
-    fn fault(&self, what: &str) -> usize {
-        let mut f = self.faults.lock().expect("chaos log");
-        f.push(Fault {
-            what: what.to_string(),
-            at: Instant::now(),
-            took: Duration::ZERO,
-            errors: BTreeMap::new(),
-            first_error: None,
-            last_error: None,
-            write_ok: None,
-            read_ok: None,
-        });
-        f.len() - 1
-    }
-
-    fn took(&self, i: usize, took: Duration) {
-        self.faults.lock().expect("chaos log")[i].took = took;
-    }
-
-    /// A call sent at `sent` succeeded now: the recovery of each fault
-    /// whose first error came before it was sent, if it had none yet.
-    pub fn ok(&self, sent: Instant, write: bool) {
-        let now = Instant::now();
-        for f in self.faults.lock().expect("chaos log").iter_mut() {
-            let slot = if write {
-                &mut f.write_ok
-            } else {
-                &mut f.read_ok
-            };
-            if slot.is_none() && f.first_error.is_some_and(|e| e <= sent) {
-                *slot = Some(now);
-            }
-        }
-    }
-
-    /// A call failed with an error of `kind`: counted against the latest fault.
-    pub fn error(&self, kind: String) {
-        let mut faults = self.faults.lock().expect("chaos log");
-        match faults.last_mut() {
-            Some(f) => {
-                *f.errors.entry(kind).or_default() += 1;
-                let now = Instant::now();
-                f.first_error.get_or_insert(now);
-                f.last_error = Some(now);
-            }
-            None => {
-                *self
-                    .before
-                    .lock()
-                    .expect("chaos log")
-                    .entry(kind)
-                    .or_default() += 1
-            }
-        }
-    }
-
-    /// The faults as JSON rows.
-    pub fn report(&self) -> Value {
-        let ms = |d: Duration| round(d.as_secs_f64() * 1000.0, 1);
-        let faults = self.faults.lock().expect("chaos log");
-        let rows: Vec<Value> = faults
-            .iter()
-            .map(|f| {
-                json!({
-                    "fault": f.what,
-                    "at_s": round((f.at - self.start).as_secs_f64(), 2),
-                    "took_ms": ms(f.took),
-                    "errors": f.errors,
-                    "first_error_ms": f.first_error.map(|t| ms(t - f.at)),
-                    "last_error_ms": f.last_error.map(|t| ms(t - f.at)),
-                    "write_recovery_ms": f.write_ok.map(|t| ms(t - f.at)),
-                    "read_recovery_ms": f.read_ok.map(|t| ms(t - f.at)),
-                })
-            })
-            .collect();
-        json!({ "errors_before_faults": *self.before.lock().expect("chaos log"), "faults": rows })
-    }
-}
-
-/// The kind of a failed call's error, for the chaos table: `connection
-/// (<SQLSTATE or closed>)` for a lost connection, else the library's kind
-/// (`pool_timeout`, `database`, …), or `check` for a failed check of the
-/// load itself. `true` with it when it is a connection error.
-pub fn error_kind(e: &anyhow::Error) -> (String, bool) {
-    match e.downcast_ref::<truthgraph_db::Error>() {
-        Some(err) if err.is_connection_error() => {
-            let code = err.code().map(|c| c.code().to_string());
-            let detail = code.unwrap_or_else(|| {
-                let text = err.to_string();
-                if text.contains("error connecting") {
-                    "connect refused".into()
-                } else {
-                    "closed".into()
-                }
-            });
-            (format!("connection ({detail})"), true)
-        }
-        Some(err) => (err.kind().to_string(), false),
-        None => ("check".to_string(), false),
-    }
-}
-
-/// The chaos table on stdout (markdown).
-pub fn print(report: &Value) {
-    println!();
-    println!(
-        "| fault | at s | injected in ms | errors after it (by kind) | first / last error ms | \
-         write recovered ms | read recovered ms |"
-    );
-    println!("| --- | ---: | ---: | --- | ---: | ---: | ---: |");
-    for f in report["faults"].as_array().into_iter().flatten() {
-        let errors: Vec<String> = f["errors"]
-            .as_object()
-            .into_iter()
-            .flatten()
-            .map(|(k, n)| format!("{k}: {n}"))
-            .collect();
-        let n = |v: &Value| {
-            if v.is_null() {
-                "-".to_string()
-            } else {
-                v.to_string()
-            }
-        };
-        println!(
-            "| {} | {} | {} | {} | {} / {} | {} | {} |",
-            f["fault"].as_str().unwrap_or("?"),
-            f["at_s"],
-            f["took_ms"],
-            if errors.is_empty() {
-                "-".into()
-            } else {
-                errors.join(", ")
-            },
-            n(&f["first_error_ms"]),
-            n(&f["last_error_ms"]),
-            n(&f["write_recovery_ms"]),
-            n(&f["read_recovery_ms"])
-        );
-    }
 }
