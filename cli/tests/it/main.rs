@@ -3,6 +3,7 @@
 //! gets its own database cloned from the template (`truthgraph_db::testing`)
 //! and runs the binary against it as a separate process.
 
+mod chaos;
 mod cli;
 mod concurrent_ddl;
 mod embedded;
