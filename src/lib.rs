@@ -82,7 +82,7 @@ pub use truthgraph_queries::sql;
 pub use config::Config;
 pub use db::{Client, CloseReport, Database, Transaction};
 pub use error::{Error, Result};
-pub use health::{Health, MigrationsHealth, PoolStatus};
+pub use health::{Health, MigrationsHealth, PoolStatus, ReplicationHealth, StandbyHealth};
 pub use labels::{EntityType, NliLabel, Relationship, RetrievalMethod, VerdictLabel};
 pub use records::bulk_load::{BulkLoadOptions, OnConflict};
 pub use records::claims::NewClaim;

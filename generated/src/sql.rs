@@ -11,6 +11,10 @@ pub mod catalog {
     pub const VECTOR_INDEXES: &str = "SELECT c.relname::text AS index_name, t.relname::text AS table_name, am.amname::text AS method, oc.opcname::text AS opclass, c.reloptions AS options, f.definition, f.size_bytes, i.indisvalid AS is_valid, t.reltuples::int8 AS table_rows_estimate FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid JOIN pg_am am ON am.oid = c.relam JOIN pg_opclass oc ON oc.oid = i.indclass[0] CROSS JOIN LATERAL (SELECT pg_get_indexdef(i.indexrelid) AS definition, pg_relation_size(c.oid) AS size_bytes OFFSET 0) f WHERE am.amname IN ('ivfflat', 'hnsw') AND t.relnamespace = 'public'::regnamespace AND f.definition IS NOT NULL AND f.size_bytes IS NOT NULL ORDER BY c.relname";
     /// SQL of [`crate::queries::catalog::server_info`].
     pub const SERVER_INFO: &str = "SELECT current_setting('server_version') AS server_version, (SELECT extversion::text FROM pg_extension WHERE extname = 'vector') AS pgvector_version";
+    /// SQL of [`crate::queries::catalog::server_role`].
+    pub const SERVER_ROLE: &str = "SELECT host(inet_server_addr()) AS server_address, inet_server_port() AS server_port, pg_is_in_recovery() AS in_recovery, current_setting('synchronous_standby_names') AS synchronous_standby_names, current_setting('synchronous_commit') AS synchronous_commit";
+    /// SQL of [`crate::queries::catalog::standbys`].
+    pub const STANDBYS: &str = "SELECT application_name::text AS application_name, host(client_addr) AS client_address, state::text AS state, sync_state::text AS sync_state, (extract(epoch FROM replay_lag) * 1000)::float8 AS replay_lag_ms FROM pg_stat_replication ORDER BY application_name, client_addr";
     /// SQL of [`crate::queries::catalog::table_rows`].
     pub const TABLE_ROWS: &str = "SELECT c.relname::text AS table_name, coalesce(s.n_live_tup, 0)::int8 AS live_rows FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid WHERE c.relkind IN ('r', 'p') AND c.relnamespace = 'public'::regnamespace ORDER BY 1";
     /// SQL of [`crate::queries::catalog::relation_exists`].

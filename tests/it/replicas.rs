@@ -13,10 +13,7 @@ use tokio_postgres::error::SqlState;
 use truthgraph_db::testing::ReplicatedServers;
 use truthgraph_db::{Config, Database, EntityType, NewEmbedding, SearchOptions};
 
-use crate::support::Clustered;
-
-/// One pair at a time: each is two clusters, and the machine is small.
-static PAIRS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+use crate::support::{Clustered, PAIRS};
 
 const TENANT: &str = "acme";
 

@@ -4,6 +4,7 @@
 //! and runs the binary against it as a separate process.
 
 mod bench;
+mod chaos;
 mod concurrent_ddl;
 mod demo;
 mod embedded;
@@ -11,6 +12,7 @@ mod errors;
 mod load;
 mod maintenance;
 mod migrate;
+mod replication;
 mod run;
 // The library's test helpers (vectors, versions, interrupted builds), shared
 // rather than copied, as benches/ingest.rs shares them.
