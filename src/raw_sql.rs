@@ -210,7 +210,11 @@ pub const RESET_TENANT: &str = "RESET truthgraph.tenant_id";
 /// When `password` has a character other than an ASCII letter or digit.
 pub fn create_app_login(login: &str, password: &str) -> String {
     // Quoted as a string literal below: letters, digits and `_` only.
-    assert!(password.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+    assert!(
+        password
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+    );
     format!(
         "CREATE ROLE {} LOGIN PASSWORD '{password}' IN ROLE truthgraph_app",
         quote_ident(login)

@@ -271,7 +271,10 @@ async fn load_rows(
             })
             .await?;
         for (order, ids) in order.chunks(per_statement).zip(ids.chunks(per_statement)) {
-            let types: Vec<&str> = order.iter().map(|&i| rows[i].entity_type.as_str()).collect();
+            let types: Vec<&str> = order
+                .iter()
+                .map(|&i| rows[i].entity_type.as_str())
+                .collect();
             let entities: Vec<Uuid> = order.iter().map(|&i| rows[i].entity_id).collect();
             let vectors: Vec<&Vector> = order.iter().map(|&i| &rows[i].embedding).collect();
             let models: Vec<&str> = order.iter().map(|&i| rows[i].model_name.as_str()).collect();
@@ -282,7 +285,9 @@ async fn load_rows(
             stored += tx
                 .execute(
                     &insert,
-                    &[&tenant, &ids, &types, &entities, &vectors, &models, &versions],
+                    &[
+                        &tenant, &ids, &types, &entities, &vectors, &models, &versions,
+                    ],
                 )
                 .await
                 .map_err(|e| row_error(e, rows))?;
