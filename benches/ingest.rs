@@ -116,8 +116,8 @@ async fn evidence_row_by_row(db: &Database, rows: &[NewEvidence]) {
 
 async fn load(db: &Database, rows: &[NewEmbedding], options: BulkLoadOptions) {
     let t = db.tenant(TENANT).unwrap();
-    let n = t.bulk_load_embeddings_with(rows, options).await.unwrap();
-    assert_eq!(n as usize, rows.len());
+    let report = t.bulk_load_embeddings_with(rows, options).await.unwrap();
+    assert_eq!(report.rows as usize, rows.len());
 }
 
 async fn timed<T>(f: impl Future<Output = T>) -> Duration {

@@ -83,6 +83,20 @@ pub const NO_STATEMENT_TIMEOUT_LOCAL: &str = "SET LOCAL statement_timeout = 0";
 /// Fresh planner statistics for `embeddings` after its indexes were rebuilt.
 pub const ANALYZE_EMBEDDINGS: &str = "ANALYZE embeddings";
 
+/// What a bulk load decides from (`records::bulk_plan::table_state`): the
+/// estimated rows of `embeddings` (the planner's `reltuples`, or the live
+/// rows the statistics collector counted when larger: both are cheap, and
+/// `reltuples` lags a load until the next ANALYZE), whether it has a valid
+/// HNSW index, and whether the login owns it (may drop and create indexes).
+pub const EMBEDDINGS_LOAD_STATE: &str = "SELECT greatest(c.reltuples::bigint, \
+     coalesce(s.n_live_tup, 0), 0), \
+     EXISTS (SELECT FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid \
+             JOIN pg_am am ON am.oid = ic.relam \
+             WHERE i.indrelid = c.oid AND i.indisvalid AND am.amname = 'hnsw'), \
+     pg_has_role(c.relowner, 'USAGE') \
+     FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid \
+     WHERE c.oid = 'embeddings'::regclass";
+
 /// Prepared (never run) to learn the `vector` type's OID, which differs per
 /// database, for the binary COPY writer.
 pub const VECTOR_TYPE_PROBE: &str = "SELECT $1::vector";

@@ -11,6 +11,7 @@ use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::Type;
 use uuid::Uuid;
 
+use super::bulk_plan::{self, BulkLoadReport, IndexMaintenance};
 use super::embeddings::{NewEmbedding, entity_error};
 use crate::call::Access;
 use crate::catalog;
@@ -36,19 +37,21 @@ pub enum OnConflict {
 pub struct BulkLoadOptions {
     /// Existing embeddings: fail (default) or replace.
     pub on_conflict: OnConflict,
-    /// Drop every vector index of `embeddings`, load, then recreate each from
-    /// its catalog definition under its name, all in one transaction holding
-    /// an `ACCESS EXCLUSIVE` lock on `embeddings`: concurrent searches and
-    /// writes of every tenant wait for the load instead of seeing a table
-    /// without its index. Runs without `statement_timeout`.
+    /// The vector indexes: decided from row counts (default), kept, or
+    /// rebuilt. Rebuilding drops every vector index of `embeddings`, loads,
+    /// then recreates each from its catalog definition under its name, all
+    /// in one transaction holding an `ACCESS EXCLUSIVE` lock on
+    /// `embeddings`: concurrent searches and writes of every tenant wait for
+    /// the load instead of seeing a table without its index.
     ///
     /// Inserting rows one by one into an HNSW graph is far slower than
-    /// building the graph afresh, so a large load into a small or empty table
-    /// should rebuild; an IVFFlat index gets list centres computed from the
-    /// rows only when rebuilt. It blocks every tenant's reads for the whole
-    /// load, so small loads into a large table should keep the indexes.
-    /// Figures: BENCHMARKS.md, "Figures behind the library's limits".
-    pub rebuild_indexes: bool,
+    /// building the graph afresh (about 9.5× per row), so a large load into
+    /// a small or empty table should rebuild, and [`IndexMaintenance::Auto`]
+    /// does; an IVFFlat index gets list centres computed from the rows only
+    /// when rebuilt. A rebuild blocks every tenant's reads for the whole
+    /// load, so small loads into a large table keep the indexes. Figures:
+    /// BENCHMARKS.md, "Figures behind the library's limits".
+    pub indexes: IndexMaintenance,
 }
 
 impl BulkLoadOptions {
@@ -60,10 +63,19 @@ impl BulkLoadOptions {
         }
     }
 
-    /// The same options with the vector indexes rebuilt after the load.
+    /// The same options with the vector indexes always rebuilt after the load.
     pub fn rebuilding_indexes(self) -> Self {
         BulkLoadOptions {
-            rebuild_indexes: true,
+            indexes: IndexMaintenance::Rebuild,
+            ..self
+        }
+    }
+
+    /// The same options with the vector indexes always kept (every row is
+    /// inserted into them), however large the load.
+    pub fn keeping_indexes(self) -> Self {
+        BulkLoadOptions {
+            indexes: IndexMaintenance::Keep,
             ..self
         }
     }
@@ -85,14 +97,19 @@ impl Tenant<'_> {
     /// (not an entity of the tenant); [`Error::Conflict`] for a duplicate
     /// entity, in the batch or in the table.
     pub async fn bulk_load_embeddings(&self, rows: &[NewEmbedding]) -> Result<u64> {
-        self.bulk_load_embeddings_with(rows, BulkLoadOptions::default())
-            .await
+        let report = self
+            .bulk_load_embeddings_with(rows, BulkLoadOptions::default())
+            .await?;
+        Ok(report.rows)
     }
 
     /// Loads `rows` into `embeddings` in one transaction, all or nothing,
-    /// inserting only or replacing ([`OnConflict`]), optionally rebuilding
-    /// the vector indexes after the rows
-    /// ([`BulkLoadOptions::rebuild_indexes`]). Returns the rows stored.
+    /// inserting only or replacing ([`OnConflict`]), keeping the vector
+    /// indexes or rebuilding them after the rows
+    /// ([`BulkLoadOptions::indexes`]; by default decided from row counts,
+    /// see [`IndexMaintenance::Auto`]). Returns what it did: the rows stored,
+    /// whether it rebuilt and why, also logged as an INFO tracing event.
+    /// It runs without `statement_timeout`, whatever the pool's.
     ///
     /// Every row is validated before anything is sent. A login that
     /// row-level security does not apply to ([`crate::Database::sets_tenant`]
@@ -114,17 +131,22 @@ impl Tenant<'_> {
     /// entity id, at its first row) or, when replacing, `rows[j].entity_id` for
     /// an entity named twice; [`Error::Conflict`]
     /// (`idx_embeddings_entity_unique`) for an entity that already has an
-    /// embedding (when failing on conflict); nothing is written then. With
-    /// [`BulkLoadOptions::rebuild_indexes`], a role that does not own
-    /// `embeddings` (e.g. a member of `truthgraph_app`) gets a permission
-    /// error.
+    /// embedding (when failing on conflict); nothing is written then, and
+    /// dropped indexes are back. With [`IndexMaintenance::Rebuild`], a role
+    /// that does not own `embeddings` (e.g. a member of `truthgraph_app`)
+    /// gets a permission error.
     pub async fn bulk_load_embeddings_with(
         &self,
         rows: &[NewEmbedding],
         options: BulkLoadOptions,
-    ) -> Result<u64> {
+    ) -> Result<BulkLoadReport> {
         if !self.check_rows(rows, options.on_conflict).await? {
-            return Ok(0);
+            return Ok(BulkLoadReport {
+                rows: 0,
+                rebuilt_indexes: false,
+                existing_rows: 0,
+                reason: "nothing to load".into(),
+            });
         }
         let (tenant, direct) = (self.id(), !self.database().sets_tenant());
         self.run_in_transaction(
@@ -140,8 +162,23 @@ impl Tenant<'_> {
                         // timeout.
                         tx.batch_execute(raw_sql::NO_STATEMENT_TIMEOUT_LOCAL)
                             .await?;
+                        let table = bulk_plan::table_state(tx).await?;
+                        let (rebuild, reason) =
+                            bulk_plan::rebuild_is_faster(options.indexes, rows.len() as u64, table);
+                        tracing::info!(
+                            tenant,
+                            rows = rows.len(),
+                            existing_rows = table.rows,
+                            rebuild,
+                            "bulk_load_embeddings: {}: {reason}",
+                            if rebuild {
+                                "rebuilding the vector indexes"
+                            } else {
+                                "keeping the vector indexes"
+                            }
+                        );
                         let mut indexes = Vec::new();
-                        if options.rebuild_indexes {
+                        if rebuild {
                             // Readers and writers wait for the commit rather than see the
                             // table without its vector index.
                             tx.batch_execute(raw_sql::LOCK_EMBEDDINGS).await?;
@@ -160,7 +197,12 @@ impl Tenant<'_> {
                         if !indexes.is_empty() {
                             tx.batch_execute(raw_sql::ANALYZE_EMBEDDINGS).await?;
                         }
-                        Ok(n)
+                        Ok(BulkLoadReport {
+                            rows: n,
+                            rebuilt_indexes: rebuild,
+                            existing_rows: table.rows,
+                            reason,
+                        })
                     }
                 })
             },

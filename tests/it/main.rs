@@ -15,6 +15,7 @@ mod database;
 mod embedded;
 mod embeddings;
 mod evidence;
+mod ingest;
 mod inputs;
 mod maintenance;
 mod migrations;
