@@ -15,6 +15,7 @@ mod database;
 mod embedded;
 mod embeddings;
 mod evidence;
+mod hybrid;
 mod ingest;
 mod inputs;
 mod maintenance;
