@@ -21,8 +21,9 @@
 //!   replacing all 20K existing rows (`OnConflict::Replace`).
 //!
 //! `TRUTHGRAPH_BENCH_HNSW=1` adds a one-run comparison for an HNSW index
-//! (m = 16, ef_construction = 64): `COPY` into the indexed table, `COPY`
-//! without it, the build alone, and `rebuild_indexes` (minutes).
+//! (m = 16, ef_construction = 64): a bulk load keeping the index, the
+//! default load (which rebuilds), and the build alone with 0 and 1 parallel
+//! maintenance workers (minutes).
 //!
 //! The test server runs with `fsync=off`: point `DATABASE_URL` at a durable
 //! server for honest figures. Reports land in target/criterion.
@@ -131,28 +132,31 @@ fn rate(n: usize, d: Duration) -> String {
     format!("{s:>8.2} s {:>9.0} rows/s", n as f64 / s)
 }
 
-/// One run each, for an HNSW index (too slow for criterion's repetitions).
+/// One run each, for an HNSW index (too slow for criterion's repetitions):
+/// a load that keeps the index (the library's only path before issue 16),
+/// the default (which rebuilds here: `IndexMaintenance::Auto`), the build
+/// alone with 0 and 1 parallel maintenance workers.
 async fn hnsw_report(t: &TestDatabase, db: &Database, rows: &[NewEmbedding]) {
     let n = rows.len();
-    println!("\n== HNSW (m = 16, ef_construction = 64), {n} × 384, one run each ==");
+    println!(
+        "\n== HNSW (m = 16, ef_construction = 64), {n} × 384, one run each; load average {} ==",
+        report::load_average()
+    );
     exec(t, &format!("TRUNCATE embeddings; {HNSW}")).await;
-    let d = timed(load(db, rows, BulkLoadOptions::default())).await;
-    println!("COPY with the HNSW index       {}", rate(n, d));
-    exec(t, "TRUNCATE embeddings; DROP INDEX idx_bench_hnsw").await;
-    let d = timed(load(db, rows, BulkLoadOptions::default())).await;
-    println!("COPY without a vector index    {}", rate(n, d));
-    let d = timed(exec(t, HNSW)).await;
-    println!("HNSW build on the loaded rows  {}", rate(n, d));
+    let keep = BulkLoadOptions::default().keeping_indexes();
+    let d = timed(load(db, rows, keep)).await;
+    println!("bulk_load, indexes kept (before)   {}", rate(n, d));
     exec(t, "TRUNCATE embeddings").await;
-    let d = timed(load(
-        db,
-        rows,
-        BulkLoadOptions::default().rebuilding_indexes(),
-    ))
-    .await;
-    println!("rebuild_indexes (one tx)       {}", rate(n, d));
+    let d = timed(load(db, rows, BulkLoadOptions::default())).await;
+    println!("bulk_load, default (after: Auto)   {}", rate(n, d));
+    for workers in [0, 1] {
+        exec(t, "DROP INDEX idx_bench_hnsw").await;
+        let sql = format!("SET max_parallel_maintenance_workers = {workers}; {HNSW}");
+        let d = timed(exec(t, &sql)).await;
+        println!("HNSW build alone, {workers} extra worker(s) {}", rate(n, d));
+    }
     exec(t, "TRUNCATE embeddings; DROP INDEX idx_bench_hnsw").await;
-    println!();
+    println!("load average after: {}\n", report::load_average());
 }
 
 /// A criterion bench of `iters` runs of `f`, each after `reset`.

@@ -97,6 +97,19 @@ pub const EMBEDDINGS_LOAD_STATE: &str = "SELECT greatest(c.reltuples::bigint, \
      FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid \
      WHERE c.oid = 'embeddings'::regclass";
 
+/// Sets `max_parallel_maintenance_workers` to 0 (for the transaction when
+/// `$1`, else the session) where the database's pgvector is older than
+/// 0.8.2, whose parallel HNSW build has a buffer overflow (CVE-2026-3172,
+/// 0.6.0 to 0.8.1): index builds the library runs are serial there. Does
+/// nothing on 0.8.2 and later (the server's setting applies). `extversion`
+/// is the extension's version in this database, which `ALTER EXTENSION vector
+/// UPDATE` moves to the installed library's; before that it may understate
+/// the library, so this errs towards serial builds.
+pub const SERIAL_BUILDS_ON_VULNERABLE_PGVECTOR: &str = "SELECT set_config(\
+     'max_parallel_maintenance_workers', '0', $1) FROM pg_extension \
+     WHERE extname = 'vector' \
+       AND string_to_array(split_part(extversion, '-', 1), '.')::int[] < ARRAY[0, 8, 2]";
+
 /// Prepared (never run) to learn the `vector` type's OID, which differs per
 /// database, for the binary COPY writer.
 pub const VECTOR_TYPE_PROBE: &str = "SELECT $1::vector";

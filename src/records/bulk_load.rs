@@ -182,6 +182,8 @@ impl Tenant<'_> {
                             // Readers and writers wait for the commit rather than see the
                             // table without its vector index.
                             tx.batch_execute(raw_sql::LOCK_EMBEDDINGS).await?;
+                            tx.execute(raw_sql::SERIAL_BUILDS_ON_VULNERABLE_PGVECTOR, &[&true])
+                                .await?;
                             indexes = catalog::embedding_indexes(tx).await?;
                             for ix in &indexes {
                                 tx.batch_execute(&raw_sql::drop_index(&ix.index_name))

@@ -275,3 +275,42 @@ async fn a_bad_row_deep_in_a_multi_statement_load_writes_nothing() {
     assert_eq!(count(&t.db).await, 2_000);
     db.close().await;
 }
+
+/// Index builds the library runs are serial where pgvector is older than
+/// 0.8.2 (CVE-2026-3172, overflow in parallel HNSW builds), and keep the
+/// server's setting from 0.8.2 on.
+#[tokio::test]
+async fn index_builds_are_serial_on_a_pgvector_with_the_parallel_build_overflow() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let mut raw = t.raw_client().await.unwrap();
+    let version: String = raw
+        .query_one(
+            "SELECT extversion FROM pg_extension WHERE extname = 'vector'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let vulnerable = truthgraph_db::catalog::version_lt(&version, "0.8.2");
+    let tx = raw.transaction().await.unwrap();
+    tx.batch_execute("SET LOCAL max_parallel_maintenance_workers = 2")
+        .await
+        .unwrap();
+    tx.execute(
+        truthgraph_db::raw_sql::SERIAL_BUILDS_ON_VULNERABLE_PGVECTOR,
+        &[&true],
+    )
+    .await
+    .unwrap();
+    let workers: String = tx
+        .query_one("SHOW max_parallel_maintenance_workers", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        workers,
+        if vulnerable { "0" } else { "2" },
+        "pgvector {version}"
+    );
+    tx.rollback().await.unwrap();
+}
