@@ -99,3 +99,12 @@ CREATE TRIGGER check_embeddings_entity_rls
     BEFORE INSERT OR UPDATE OF entity_type, entity_id, tenant_id ON embeddings
     FOR EACH ROW WHEN (row_security_active('embeddings'::regclass))
     EXECUTE FUNCTION check_embedding_entity();
+
+-- Vectors stored inline and never compressed (BENCHMARKS.md "Ingest"):
+-- under V3's MAIN every vector written is first run through pglz, which
+-- gives up on float arrays after a kilobyte; PLAIN skips the attempt. A
+-- row of the widest indexable vector (2,000 dims, 8,008 bytes) with the
+-- longest model name and version still fits a page (test
+-- ingest::a_widest_vector_row_fits_a_page_under_plain_storage). Only rows
+-- written afterwards are affected; nothing is rewritten.
+ALTER TABLE embeddings ALTER COLUMN embedding SET STORAGE PLAIN;

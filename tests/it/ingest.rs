@@ -314,3 +314,44 @@ async fn index_builds_are_serial_on_a_pgvector_with_the_parallel_build_overflow(
     );
     tx.rollback().await.unwrap();
 }
+
+/// V11 stores vectors PLAIN (inline, uncompressed): the widest indexable
+/// vector with the longest model name and version must still fit a page.
+#[tokio::test]
+async fn a_widest_vector_row_fits_a_page_under_plain_storage() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let db = &t.db;
+    let storage: String = db
+        .client()
+        .await
+        .unwrap()
+        .query_one(
+            "SELECT attstorage::text FROM pg_attribute \
+             WHERE attrelid = 'embeddings'::regclass AND attname = 'embedding'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(storage, "p");
+    db.set_dimension(truthgraph_db::migrate::dimension::MAX_INDEXED_DIMENSION)
+        .await
+        .unwrap();
+    let a = db.tenant("a").unwrap();
+    let ev = a.insert_evidence("wide", None, None).await.unwrap();
+    let dim = truthgraph_db::migrate::dimension::MAX_INDEXED_DIMENSION;
+    let row = NewEmbedding {
+        entity_type: EntityType::Evidence,
+        entity_id: ev.id,
+        embedding: random_unit(11, dim),
+        model_name: "m".repeat(100),
+        model_version: Some("v".repeat(50)),
+    };
+    assert_eq!(a.bulk_load_embeddings(&[row.clone()]).await.unwrap(), 1);
+    let got = a
+        .get_embedding(EntityType::Evidence, ev.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(got.embedding, row.embedding);
+}
