@@ -347,7 +347,12 @@ async fn a_widest_vector_row_fits_a_page_under_plain_storage() {
         model_name: "m".repeat(100),
         model_version: Some("v".repeat(50)),
     };
-    assert_eq!(a.bulk_load_embeddings(std::slice::from_ref(&row)).await.unwrap(), 1);
+    assert_eq!(
+        a.bulk_load_embeddings(std::slice::from_ref(&row))
+            .await
+            .unwrap(),
+        1
+    );
     let got = a
         .get_embedding(EntityType::Evidence, ev.id)
         .await
