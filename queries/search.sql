@@ -113,7 +113,10 @@ LIMIT :k;
 --- `content_tsv`, kept by ANALYZE; table-wide; no statistics yet: every
 --- lexeme counts as rare), at most the 12 rarest (then the longest), ranked
 --- by `ts_rank`. Each lexeme is quoted for tsquery input (`\` and `'`
---- escaped), so the text is never parsed as query syntax.
+--- escaped), so the text is never parsed as query syntax. `pg_stats` hides
+--- the statistics of a table with row-level security from a login it applies
+--- to (a `truthgraph_app` member): there every lexeme counts as rare and only
+--- the cap of 12 bounds the work.
 WITH vec AS (
     SELECT id, row_number() OVER (ORDER BY distance, id) AS rank
     FROM (
