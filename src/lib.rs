@@ -85,6 +85,7 @@ pub use error::{Error, Result};
 pub use health::{Health, MigrationsHealth, PoolStatus, ReplicationHealth, StandbyHealth};
 pub use labels::{EntityType, NliLabel, Relationship, RetrievalMethod, VerdictLabel};
 pub use records::bulk_load::{BulkLoadOptions, OnConflict};
+pub use records::bulk_plan::{BulkLoadReport, IndexMaintenance};
 pub use records::claims::NewClaim;
 pub use records::embeddings::NewEmbedding;
 pub use records::evidence::NewEvidence;

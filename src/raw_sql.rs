@@ -28,43 +28,40 @@ pub const SELECT_HISTORY: &str = "SELECT version, coalesce(name, ''), coalesce(c
 /// Deletes one version's history row (`$1`), in the transaction of its down script.
 pub const DELETE_HISTORY_ROW: &str = "DELETE FROM refinery_schema_history WHERE version = $1";
 
-/// The staging table of a bulk load: rows are binary-`COPY`ed here first,
-/// then inserted by [`INSERT_EMBEDDINGS_FROM_LOAD`] or upserted by
-/// [`UPSERT_EMBEDDINGS_FROM_LOAD`] (`COPY` straight into `embeddings` is
-/// refused where row-level security applies). A temporary table,
-/// so not in the schema cornucopia types against; dropped at the end of the
-/// transaction, committed or not.
-pub const CREATE_EMBEDDINGS_LOAD: &str = "CREATE TEMPORARY TABLE embeddings_load (\
-     ord bigint NOT NULL, entity_type varchar(20) NOT NULL, entity_id uuid NOT NULL, \
-     embedding vector NOT NULL, model_name varchar(100) NOT NULL, model_version varchar(50)) \
-     ON COMMIT DROP";
-
-/// Binary COPY into the staging table of a bulk load.
-pub const COPY_EMBEDDINGS_LOAD: &str = "COPY embeddings_load (ord, entity_type, entity_id, \
+/// Binary `COPY` of a bulk load straight into `embeddings`, for a login
+/// row-level security does not apply to (PostgreSQL refuses `COPY FROM` into
+/// a table whose policies apply to the user). The ids are given (UUIDv7, in
+/// order), so no volatile default stops `COPY` from writing rows in batches.
+pub const COPY_EMBEDDINGS: &str = "COPY embeddings (id, tenant_id, entity_type, entity_id, \
      embedding, model_name, model_version) FROM STDIN (FORMAT binary)";
 
-/// Drops the staging table once its rows are stored, so a second load in
-/// the same transaction can create it again.
-pub const DROP_EMBEDDINGS_LOAD: &str = "DROP TABLE embeddings_load";
+/// Inserts the rows of a bulk load given as parallel arrays (`$2` ids, `$3`
+/// entity types, `$4` entity ids, `$5` vectors, `$6` model names, `$7`
+/// versions) for tenant `$1`; an entity that already has an embedding fails
+/// the statement (unique violation). The path of logins under row-level
+/// security, which may not `COPY` into `embeddings`.
+pub const INSERT_EMBEDDINGS_ROWS: &str = "INSERT INTO embeddings \
+     (id, tenant_id, entity_type, entity_id, embedding, model_name, model_version) \
+     SELECT r.id, $1, r.entity_type, r.entity_id, r.embedding, r.model_name, r.model_version \
+     FROM unnest($2::uuid[], $3::text[], $4::uuid[], $5::vector[], $6::text[], $7::text[]) \
+     AS r(id, entity_type, entity_id, embedding, model_name, model_version)";
 
-/// Inserts every staged row for tenant `$1`; an entity that already has an
-/// embedding fails the statement (unique violation).
-pub const INSERT_EMBEDDINGS_FROM_LOAD: &str = "INSERT INTO embeddings \
-     (tenant_id, entity_type, entity_id, embedding, model_name, model_version) \
-     SELECT $1, entity_type, entity_id, embedding, model_name, model_version \
-     FROM embeddings_load ORDER BY ord";
-
-/// Inserts or replaces every staged row for tenant `$1`, as
+/// As [`INSERT_EMBEDDINGS_ROWS`], replacing existing embeddings as
 /// `upsert_embedding` does one (trigger `check_embeddings_entity` refuses a
 /// row whose entity is not the tenant's; an embedding of another tenant left
-/// on the tenant's entity is taken over).
-pub const UPSERT_EMBEDDINGS_FROM_LOAD: &str = "INSERT INTO embeddings \
-     (tenant_id, entity_type, entity_id, embedding, model_name, model_version) \
-     SELECT $1, entity_type, entity_id, embedding, model_name, model_version \
-     FROM embeddings_load ORDER BY ord \
+/// on the tenant's entity is taken over; an existing row keeps its id).
+pub const UPSERT_EMBEDDINGS_ROWS: &str = "INSERT INTO embeddings \
+     (id, tenant_id, entity_type, entity_id, embedding, model_name, model_version) \
+     SELECT r.id, $1, r.entity_type, r.entity_id, r.embedding, r.model_name, r.model_version \
+     FROM unnest($2::uuid[], $3::text[], $4::uuid[], $5::vector[], $6::text[], $7::text[]) \
+     AS r(id, entity_type, entity_id, embedding, model_name, model_version) \
      ON CONFLICT (entity_type, entity_id) DO UPDATE \
      SET tenant_id = EXCLUDED.tenant_id, embedding = EXCLUDED.embedding, \
      model_name = EXCLUDED.model_name, model_version = EXCLUDED.model_version";
+
+/// The session's `work_mem` in bytes: a bulk load sizes its statements so
+/// that the rows each one writes fit in it (the entity check keeps them).
+pub const WORK_MEM_BYTES: &str = "SELECT pg_size_bytes(current_setting('work_mem'))";
 
 /// The server's WAL insert position (`pg_lsn`): past the commit record of
 /// every write that has returned, even of asynchronous commits not yet flushed.
@@ -85,6 +82,33 @@ pub const NO_STATEMENT_TIMEOUT_LOCAL: &str = "SET LOCAL statement_timeout = 0";
 
 /// Fresh planner statistics for `embeddings` after its indexes were rebuilt.
 pub const ANALYZE_EMBEDDINGS: &str = "ANALYZE embeddings";
+
+/// What a bulk load decides from (`records::bulk_plan::table_state`): the
+/// estimated rows of `embeddings` (the planner's `reltuples`, or the live
+/// rows the statistics collector counted when larger: both are cheap, and
+/// `reltuples` lags a load until the next ANALYZE), whether it has a valid
+/// HNSW index, and whether the login owns it (may drop and create indexes).
+pub const EMBEDDINGS_LOAD_STATE: &str = "SELECT greatest(c.reltuples::bigint, \
+     coalesce(s.n_live_tup, 0), 0), \
+     EXISTS (SELECT FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid \
+             JOIN pg_am am ON am.oid = ic.relam \
+             WHERE i.indrelid = c.oid AND i.indisvalid AND am.amname = 'hnsw'), \
+     pg_has_role(c.relowner, 'USAGE') \
+     FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid \
+     WHERE c.oid = 'embeddings'::regclass";
+
+/// Sets `max_parallel_maintenance_workers` to 0 (for the transaction when
+/// `$1`, else the session) where the database's pgvector is older than
+/// 0.8.2, whose parallel HNSW build has a buffer overflow (CVE-2026-3172,
+/// 0.6.0 to 0.8.1): index builds the library runs are serial there. Does
+/// nothing on 0.8.2 and later (the server's setting applies). `extversion`
+/// is the extension's version in this database, which `ALTER EXTENSION vector
+/// UPDATE` moves to the installed library's; before that it may understate
+/// the library, so this errs towards serial builds.
+pub const SERIAL_BUILDS_ON_VULNERABLE_PGVECTOR: &str = "SELECT set_config(\
+     'max_parallel_maintenance_workers', '0', $1) FROM pg_extension \
+     WHERE extname = 'vector' \
+       AND string_to_array(split_part(extversion, '-', 1), '.')::int[] < ARRAY[0, 8, 2]";
 
 /// Prepared (never run) to learn the `vector` type's OID, which differs per
 /// database, for the binary COPY writer.

@@ -5,6 +5,7 @@
 //! as generated functions in [`crate::queries`].
 
 pub mod bulk_load;
+pub mod bulk_plan;
 pub mod claims;
 pub mod embeddings;
 pub mod evidence;

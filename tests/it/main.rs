@@ -18,6 +18,8 @@ mod embeddings;
 mod evidence;
 mod failover;
 mod failover_reads;
+mod hybrid;
+mod ingest;
 mod inputs;
 mod maintenance;
 mod migrations;

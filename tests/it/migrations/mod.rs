@@ -226,7 +226,7 @@ async fn dimension_switch_recreates_indexes_and_refuses_with_rows() {
             (&b.index_name, &b.method, &b.opclass, &b.options)
         );
     }
-    // The vector column keeps its in-row storage mode (V3) across the switch.
+    // The vector column keeps its storage mode (PLAIN since V11) across the switch.
     let c = t.raw_client().await.unwrap();
     let storage: i8 = c
         .query_one(
@@ -236,7 +236,7 @@ async fn dimension_switch_recreates_indexes_and_refuses_with_rows() {
         .await
         .unwrap()
         .get(0);
-    assert_eq!(storage as u8, b'm');
+    assert_eq!(storage as u8, b'p');
     // The library now validates against 384.
     let claim =
         t.db.tenant("t")
