@@ -70,15 +70,27 @@ impl EmbeddedServer {
         })
     }
 
-    /// Kills the postmaster with `SIGKILL`, as a crash would: nothing is
-    /// shut down; its server processes exit as soon as they notice it is
-    /// gone, and clients see their connections closed. Returns once the
-    /// supervisor has exited (for a throw-away cluster, after deleting it);
-    /// [`EmbeddedServer::port`] then refuses connections.
+    /// Kills the server with `SIGKILL`, as a crash of its machine would: the
+    /// postmaster and every server process at the same moment, so nothing
+    /// is shut down and no backend goes on committing after the crash (a
+    /// postmaster killed alone leaves its backends running until they notice,
+    /// and a throw-away cluster's directory is deleted under them). Clients
+    /// see their connections closed. Returns once the supervisor has exited
+    /// (for a throw-away cluster, after deleting it); [`EmbeddedServer::port`]
+    /// then refuses connections.
     ///
     /// # Errors
     /// [`Error`] when the server is not running or cannot be signalled.
     pub fn kill(&mut self) -> Result<(), Error> {
+        // Stopped first, the postmaster forks no new backend while its
+        // children are listed and killed.
+        self.signal_postmaster(libc::SIGSTOP)?;
+        if let Some(pid) = self.postmaster_pid() {
+            for child in children_of(pid) {
+                // SAFETY: kill(2) on a pid just read from /proc; no memory.
+                unsafe { libc::kill(child, libc::SIGKILL) };
+            }
+        }
         self.signal_postmaster(libc::SIGKILL)?;
         self.wait_supervisor().map(|_| ())
     }
@@ -109,4 +121,23 @@ impl EmbeddedServer {
         *self = server;
         Ok(())
     }
+}
+
+/// The processes whose parent is `pid` (from `/proc/<pid>/stat`).
+fn children_of(pid: i32) -> Vec<i32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|child| {
+            std::fs::read_to_string(format!("/proc/{child}/stat")).is_ok_and(|stat| {
+                // "pid (comm) state ppid …": comm may hold spaces, so split
+                // after its closing parenthesis.
+                stat.rsplit_once(')')
+                    .and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<i32>().ok())
+                    == Some(pid)
+            })
+        })
+        .collect()
 }
