@@ -35,15 +35,6 @@ impl<'py, T: IntoPyObject<'py>> IntoPyObject<'py> for Out<T> {
     }
 }
 
-/// Runs `fut` on the tokio runtime and returns an awaitable of its result.
-pub fn spawn<'py, T, F>(py: Python<'py>, fut: F) -> PyResult<Bound<'py, PyAny>>
-where
-    F: Future<Output = Result<T, Error>> + Send + 'static,
-    T: for<'a> IntoPyObject<'a> + Send + 'static,
-{
-    pyo3_async_runtimes::tokio::future_into_py(py, async move { Ok(Out(fut.await)) })
-}
-
 /// Maps a library error to its Python exception (for calls that hold the GIL).
 pub fn py_err(e: Error) -> PyErr {
     Python::attach(|py| to_pyerr(py, &e))

@@ -6,7 +6,8 @@ use std::time::Duration;
 use pyo3::prelude::*;
 use truthgraph_db::{Config, WalToken as RustToken};
 
-use crate::convert::{py_err, spawn};
+use crate::bridge::spawn;
+use crate::convert::py_err;
 use crate::records::{Health, PoolStatus};
 use crate::tenant::Tenant;
 
@@ -147,7 +148,7 @@ impl Database {
 
     fn __aenter__<'py>(slf: Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
         let me = slf.clone().unbind();
-        pyo3_async_runtimes::tokio::future_into_py(slf.py(), async move { Ok(me) })
+        spawn(slf.py(), async move { Ok(me) })
     }
 
     #[pyo3(signature = (*_exc))]

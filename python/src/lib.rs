@@ -3,13 +3,14 @@
 //! wheel for CPython ≥ 3.10, built by maturin: `scripts/python-wheel.sh`).
 //!
 //! Every database call returns an awaitable: its inputs are converted while
-//! the call holds the GIL, the call itself runs on a tokio runtime without
-//! it (`pyo3-async-runtimes`), and its result (or exception) is converted
-//! back on the event loop. The Python half (`pysrc/truthgraph_db`) holds the
+//! the call holds the GIL, the call itself runs on the tokio runtime of
+//! `pyo3-async-runtimes` without it, and its result (or exception) is
+//! converted and handed to the event loop (`bridge.rs`). The Python half (`pysrc/truthgraph_db`) holds the
 //! exception classes, the type stubs and `truthgraph_db.testing`.
 
 use pyo3::prelude::*;
 
+mod bridge;
 mod convert;
 mod database;
 mod errors;
@@ -48,6 +49,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<testing::TestDatabase>()?;
     m.add_function(wrap_pyfunction!(testing::fresh_database, m)?)?;
     m.add_function(wrap_pyfunction!(testing::app_login, m)?)?;
+    m.add_function(wrap_pyfunction!(bridge::quiesce, m)?)?;
+    m.add_function(wrap_pyfunction!(bridge::in_flight, m)?)?;
     let kinds: Vec<(&str, &str)> = errors::CLASSES.to_vec();
     m.add("ERROR_CLASSES", kinds)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

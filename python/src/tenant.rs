@@ -39,7 +39,7 @@ impl Tenant {
 macro_rules! tenant_call {
     ($self:ident, $py:ident, |$t:ident| $body:expr) => {{
         let (db, id, waits) = ($self.db.clone(), $self.id.clone(), $self.waits_for);
-        $crate::convert::spawn($py, async move {
+        $crate::bridge::spawn($py, async move {
             let $t = db.tenant(&id)?;
             let $t = match waits {
                 Some(token) => $t.after_write(token),

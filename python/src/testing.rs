@@ -10,7 +10,7 @@ use pyo3::prelude::*;
 use truthgraph_db::Config;
 use truthgraph_db::testing::{APP_LOGIN, TestDatabase as RustTestDatabase};
 
-use crate::convert::spawn;
+use crate::bridge::spawn;
 use crate::database::Database;
 
 /// A database of its own for one test; `drop()` removes it (an embedded

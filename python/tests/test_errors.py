@@ -21,7 +21,7 @@ from truthgraph_db import (
     TruthGraphError,
     errors,
 )
-from truthgraph_db._native import ERROR_CLASSES
+from truthgraph_db._native import ERROR_CLASSES, in_flight
 from truthgraph_db.testing import TestDatabase
 
 
@@ -87,3 +87,24 @@ async def test_server_and_config_errors(tdb: TestDatabase) -> None:
     with pytest.raises(MigrationError) as m:
         await tdb.db.migrate(target=999)
     assert m.value.kind == "migration"
+
+
+async def test_a_cancelled_call_stops_its_rust_future(tdb: TestDatabase) -> None:
+    db = await Database.open(tdb.url)
+    owner = await asyncpg.connect(tdb.url)
+    tx = owner.transaction()
+    await tx.start()
+    await owner.execute("LOCK TABLE claims IN ACCESS EXCLUSIVE MODE")
+    try:
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(db.tenant("a").get_claims([]), timeout=0.2)
+        for _ in range(500):
+            if in_flight() == 0:
+                break
+            await asyncio.sleep(0.01)
+        assert in_flight() == 0
+    finally:
+        await tx.rollback()
+        await owner.close()
+    assert await db.tenant("a").get_claims([]) == []
+    await db.close()

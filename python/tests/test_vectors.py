@@ -63,9 +63,9 @@ async def test_bulk_loads_fail_or_replace_as_asked(db: Database) -> None:
     ) == 1
     got = await a.get_embedding("claim", c1.id)
     assert got is not None and np.array_equal(got.embedding, fresh) and got.model_name == "m2"
-    with pytest.raises(InvalidInput) as e:
+    with pytest.raises(InvalidInput) as bad:
         await a.bulk_load_embeddings(rows, on_conflict="ignore")  # type: ignore[arg-type]
-    assert e.value.field == "on_conflict"
+    assert bad.value.field == "on_conflict"
 
 
 async def test_bulk_load_from_a_2d_array_reads_every_row(db: Database) -> None:
@@ -167,9 +167,9 @@ async def test_wrong_embedding_arrays_are_refused_naming_the_argument(db: Databa
     ev = await a.insert_evidence("x")
     dim = await db.embedding_dimension()
     with pytest.raises(TypeError, match="embedding: expected dtype float32, got float16"):
-        await a.upsert_embedding("evidence", ev.id, np.ones(dim, dtype=np.float16), "m")  # type: ignore[arg-type]
+        await a.upsert_embedding("evidence", ev.id, np.ones(dim, dtype=np.float16), "m")
     with pytest.raises(TypeError, match="embeddings: expected dtype float32"):
-        await a.bulk_load_embedding_array("evidence", [ev.id], np.ones((1, dim)), "m")
+        await a.bulk_load_embedding_array("evidence", [ev.id], np.ones((1, dim)), "m")  # type: ignore[arg-type]
     with pytest.raises(InvalidInput, match="must be a 2-D array, got shape") as e:
         await a.bulk_load_embedding_array("evidence", [ev.id], np.ones(dim, dtype=np.float32), "m")
     assert e.value.field == "embeddings"

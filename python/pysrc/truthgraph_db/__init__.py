@@ -18,7 +18,10 @@ Errors are the exceptions of ``truthgraph_db.errors``.
 
 from __future__ import annotations
 
+import atexit
+
 from . import errors
+from ._native import quiesce as _quiesce
 from ._native import (
     Claim,
     ClaimHit,
@@ -62,6 +65,10 @@ from .errors import (
     Timeout,
     TruthGraphError,
 )
+
+# No call's tokio thread may hold the GIL while the interpreter finalizes
+# (python/src/bridge.rs): wait for the calls in flight first.
+atexit.register(_quiesce)
 
 __all__ = [
     "Claim", "ClaimHit", "CloseReport", "Database", "Embedding", "EmbeddingStats",
