@@ -2,7 +2,9 @@
 # Builds the Python wheel of TruthGraph DB (crate python/, module truthgraph_db)
 # and installs it into a virtual environment, on a fresh Debian machine with the
 # Rust toolchain and CPython >= 3.10 + pip (nothing else):
-#   1. a venv at $TRUTHGRAPH_VENV (default target/python-venv), created once;
+#   1. a venv at $TRUTHGRAPH_VENV (default target/python-venv), created once
+#      (with Debian's python3 + python3-venv, installed first, when $PYTHON or
+#      python3 cannot make one);
 #   2. the build and test tools of python/requirements-dev.txt (maturin, numpy,
 #      pytest, mypy, and sqlalchemy + asyncpg for the side-by-side benchmark),
 #      installed again only when that file changes;
@@ -19,6 +21,11 @@ profile=(--release)
 [[ "${1:-}" == "--debug" ]] && profile=()
 
 if [[ ! -x "$venv/bin/python" ]]; then
+    # Debian's python3 makes venvs only with python3-venv (ensurepip).
+    if ! command -v "$python" >/dev/null || ! "$python" -c 'import ensurepip, venv' 2>/dev/null; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv >/dev/null
+        python=python3
+    fi
     "$python" -m venv "$venv"
 fi
 req=python/requirements-dev.txt

@@ -27,7 +27,8 @@ def read_vectors(path: Path) -> npt.NDArray[np.float32]:
     records = np.frombuffer(
         raw, dtype=np.dtype([("scale", "<f4"), ("q", "i1", (int(dim),))]), count=int(rows), offset=16
     )
-    return (records["q"].astype(np.float32) * records["scale"][:, None]).astype(np.float32)
+    scaled: npt.NDArray[np.float32] = records["q"].astype(np.float32) * records["scale"][:, None]
+    return scaled.astype(np.float32)
 
 
 def read_texts(path: Path) -> list[dict[str, str]]:
