@@ -21,7 +21,7 @@
 
 mod common;
 #[allow(dead_code)]
-#[path = "../src/bin/truthgraph-db/dataset.rs"]
+#[path = "../cli/src/dataset.rs"]
 mod dataset;
 
 use criterion::{Criterion, criterion_group, criterion_main};

@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export TRUTHGRAPH_PGDATA="${TRUTHGRAPH_PGDATA:-/var/tmp/tg-bench/pgdata}"
 mkdir -p benches/results "$(dirname "$TRUTHGRAPH_PGDATA")"
-cargo build -q --release --features cli --bin truthgraph-db
+cargo build -q --release -p truthgraph-db-cli
 bin=target/release/truthgraph-db
 out=benches/results
 case "${1:-}" in

@@ -85,7 +85,7 @@ pub(crate) fn new_pool(pg: tokio_postgres::Config, config: &Config) -> Result<Po
         .create_timeout(Some(config.connect_timeout))
         .recycle_timeout(Some(config.connect_timeout))
         .build()
-        .map_err(Error::pool)
+        .map_err(|e| Error::pool("building the pool", e))
 }
 
 /// Borrows a connection from `pool`.

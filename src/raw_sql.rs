@@ -212,7 +212,12 @@ pub const RESET_TENANT: &str = "RESET truthgraph.tenant_id";
 /// # Panics
 /// When `password` has a character other than an ASCII letter or digit.
 pub fn create_app_login(login: &str, password: &str) -> String {
-    assert!(password.chars().all(|c| c.is_ascii_alphanumeric()));
+    // Quoted as a string literal below: letters, digits and `_` only.
+    assert!(
+        password
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+    );
     format!(
         "CREATE ROLE {} LOGIN PASSWORD '{password}' IN ROLE truthgraph_app",
         quote_ident(login)
@@ -230,3 +235,44 @@ pub fn drop_role(name: &str) -> String {
 pub fn drop_index_concurrently(name: &str) -> String {
     format!("DROP INDEX CONCURRENTLY IF EXISTS {}", quote_ident(name))
 }
+
+// Test support (`crate::testing`, feature `testing`): template databases,
+// the application login, a synchronous standby, the Citus test cluster.
+
+/// Whether `$1` is a template database.
+pub const TEMPLATE_EXISTS: &str = "SELECT 1 FROM pg_database WHERE datname = $1 AND datistemplate";
+
+/// Ends every other session connected to database `$1` (a template must be
+/// unused to be cloned).
+pub const TERMINATE_SESSIONS_OF: &str = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+     WHERE datname = $1 AND pid <> pg_backend_pid()";
+
+/// `CREATE ROLE login … IN ROLE truthgraph_app`, doing nothing when the role
+/// exists (roles are cluster-wide; another test process may have made it).
+pub fn create_app_login_if_missing(login: &str, password: &str) -> String {
+    format!(
+        "DO $$ BEGIN {}; EXCEPTION WHEN duplicate_object THEN NULL; END $$",
+        create_app_login(login, password)
+    )
+}
+
+/// Makes database `name` commit synchronously whatever the server's setting
+/// (a database setting outranks the command line).
+pub fn synchronous_commit_on(name: &str) -> String {
+    format!(
+        "ALTER DATABASE {} SET synchronous_commit = on",
+        quote_ident(name)
+    )
+}
+
+/// Loads Citus into the current database.
+pub const CREATE_EXTENSION_CITUS: &str = "CREATE EXTENSION citus";
+
+/// Loads pgvector into the current database.
+pub const CREATE_EXTENSION_VECTOR: &str = "CREATE EXTENSION vector";
+
+/// Tells Citus where the coordinator is (`127.0.0.1`, port `$1`).
+pub const CITUS_SET_COORDINATOR: &str = "SELECT citus_set_coordinator_host('127.0.0.1', $1)";
+
+/// Adds a worker at `127.0.0.1`, port `$1`.
+pub const CITUS_ADD_NODE: &str = "SELECT citus_add_node('127.0.0.1', $1)";

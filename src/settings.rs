@@ -36,8 +36,8 @@ pub use truthgraph_queries::queries::settings::Setting;
 /// - `random_page_cost = 1.1`: with PostgreSQL's default of 4 the planner
 ///   prices an index scan of a cached vector index above a sequential scan
 ///   and sort of the whole tenant, and picks the latter although it is several
-///   times slower (measured: 30 ms against 8 ms at 10K x 1536). 1.1 is the
-///   usual value for SSDs and cached data.
+///   times slower (BENCHMARKS.md, "Figures behind the library's limits").
+///   1.1 is the usual value for SSDs and cached data.
 pub const STARTUP_SETTINGS: [(&str, &str); 3] = [
     ("hnsw.iterative_scan", "relaxed_order"),
     ("ivfflat.iterative_scan", "relaxed_order"),
@@ -93,15 +93,10 @@ impl SearchDefaults {
 
 /// `hnsw.ef_search` for an HNSW index over `rows` rows when nothing was tuned.
 ///
-/// An HNSW graph's recall at a given `ef_search` falls as it grows (measured
-/// here: ef_search 40 gives recall@10 ≈ 0.96 at 20K real 384-dim embeddings
-/// but 0.84 at 100K x 1536), so the candidate list grows with the table.
-///
-/// Up to 30K rows: 120. Since the search checks each candidate's entity
-/// (orphan and foreign embeddings never take a slot, V7), the 5 % tenant of
-/// the 20K real set is searched through the index rather than sorted, and
-/// 100 gave recall@10 0.978 (smallest tenant 0.969); 120 gives 0.983 (every
-/// tenant >= 0.975), 150 gives 0.987 at +15 % latency (BENCHMARKS.md).
+/// An HNSW graph's recall at a given `ef_search` falls as it grows, so the
+/// candidate list grows with the table: 120 up to 30K rows, then 200, 300,
+/// 400 (the measurements behind each step: BENCHMARKS.md, "The defaults,
+/// and why").
 pub fn builtin_ef_search(rows: Option<i64>) -> u32 {
     let rows = rows.unwrap_or(0);
     if rows <= 30_000 {

@@ -190,18 +190,3 @@ pub(crate) fn record_outcome(op: &Op, elapsed: Duration, error: Option<&Error>) 
         });
     }
 }
-
-/// The span of a [`crate::Tenant`] call, `"{operation} {table}"` with the
-/// tenant: `tenant_span!(tenant, "operation", "table")`.
-macro_rules! tenant_span {
-    ($tenant:expr, $op:literal, $coll:literal) => {{
-        let tenant: &$crate::tenant::Tenant<'_> = &$tenant;
-        $crate::telemetry::db_span!(
-            tenant.database().telemetry(),
-            $op,
-            $coll,
-            tenant = tenant.id()
-        )
-    }};
-}
-pub(crate) use tenant_span;

@@ -188,3 +188,18 @@ impl<'a> Tenant<'a> {
         .await
     }
 }
+
+/// The span of a [`crate::Tenant`] call, `"{operation} {table}"` with the
+/// tenant: `tenant_span!(tenant, "operation", "table")`.
+macro_rules! tenant_span {
+    ($tenant:expr, $op:literal, $coll:literal) => {{
+        let tenant: &$crate::tenant::Tenant<'_> = &$tenant;
+        $crate::telemetry::db_span!(
+            tenant.database().telemetry(),
+            $op,
+            $coll,
+            tenant = tenant.id()
+        )
+    }};
+}
+pub(crate) use tenant_span;

@@ -24,6 +24,7 @@ use crate::error::{Error, Result};
 use crate::migrate::embedded_migrations;
 use crate::raw_sql;
 use truthgraph_pg_embed::{EmbeddedServer, strip_database, with_database};
+use truthgraph_queries::queries::catalog;
 
 struct TestServer {
     /// URL of the server without a database name.
@@ -34,6 +35,10 @@ struct TestServer {
     embedded: bool,
     _server: Option<EmbeddedServer>,
 }
+
+/// The session advisory lock that serialises template creation across test
+/// processes sharing one server.
+const TEMPLATE_LOCK_KEY: i64 = 7_428_734;
 
 static SERVER: OnceLock<std::result::Result<TestServer, String>> = OnceLock::new();
 
@@ -84,14 +89,12 @@ fn start_server() -> Result<TestServer> {
     block_on(async {
         let admin = admin(&base).await?;
         // Serialise template creation across processes sharing a server.
-        admin
-            .execute("SELECT pg_advisory_lock(7428734)", &[])
+        catalog::advisory_lock()
+            .bind(&admin, &TEMPLATE_LOCK_KEY)
+            .one()
             .await?;
         let exists = admin
-            .query_opt(
-                "SELECT 1 FROM pg_database WHERE datname = $1 AND datistemplate",
-                &[&template],
-            )
+            .query_opt(raw_sql::TEMPLATE_EXISTS, &[&template])
             .await?
             .is_some();
         if !exists {
@@ -111,13 +114,11 @@ fn start_server() -> Result<TestServer> {
         // The application login of `TestDatabase::app` (the role is
         // cluster-wide, so made once per server; V7 made its group role).
         admin
-            .batch_execute(&format!(
-                "DO $$ BEGIN CREATE ROLE {APP_LOGIN} LOGIN PASSWORD '{APP_LOGIN}' \
-                 IN ROLE truthgraph_app; EXCEPTION WHEN duplicate_object THEN NULL; END $$"
-            ))
+            .batch_execute(&raw_sql::create_app_login_if_missing(APP_LOGIN, APP_LOGIN))
             .await?;
-        admin
-            .execute("SELECT pg_advisory_unlock(7428734)", &[])
+        catalog::advisory_unlock()
+            .bind(&admin, &TEMPLATE_LOCK_KEY)
+            .one()
             .await?;
         Ok::<_, Error>(())
     })?;
@@ -271,9 +272,7 @@ impl ReplicatedServers {
         // commits as a production server does, so a standby gets a commit at
         // once. A database setting outranks the server's command line.
         admin
-            .batch_execute(&format!(
-                "ALTER DATABASE {dbname} SET synchronous_commit = on"
-            ))
+            .batch_execute(&raw_sql::synchronous_commit_on(&dbname))
             .await?;
         let db = Database::connect(&Config::default(), &primary.url(&dbname)).await?;
         db.migrate(None).await?;

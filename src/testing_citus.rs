@@ -139,11 +139,7 @@ async fn freeze_everywhere(s: &Servers, name: &str) -> Result<()> {
         let admin = connect(&with_database(base, "postgres")).await?;
         admin.batch_execute(&raw_sql::freeze_template(name)).await?;
         admin
-            .execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-                 WHERE datname = $1 AND pid <> pg_backend_pid()",
-                &[&name],
-            )
+            .execute(raw_sql::TERMINATE_SESSIONS_OF, &[&name])
             .await?;
     }
     Ok(())
@@ -172,23 +168,22 @@ fn start() -> Result<Servers> {
     let started = Instant::now();
     crate::testing::block_on(async {
         clone_everywhere(&s, "template0", EMPTY).await?;
-        on_every_node(&s, EMPTY, "CREATE EXTENSION citus").await?;
+        on_every_node(&s, EMPTY, raw_sql::CREATE_EXTENSION_CITUS).await?;
         let coord = connect(&with_database(&s.coordinator, EMPTY)).await?;
         coord
             .execute(
-                "SELECT citus_set_coordinator_host('127.0.0.1', $1)",
+                raw_sql::CITUS_SET_COORDINATOR,
                 &[&i32::from(coordinator_port)],
             )
             .await?;
         for port in &s.worker_ports {
             coord
-                .execute(
-                    "SELECT citus_add_node('127.0.0.1', $1)",
-                    &[&i32::from(*port)],
-                )
+                .execute(raw_sql::CITUS_ADD_NODE, &[&i32::from(*port)])
                 .await?;
         }
-        coord.batch_execute("CREATE EXTENSION vector").await?;
+        coord
+            .batch_execute(raw_sql::CREATE_EXTENSION_VECTOR)
+            .await?;
         drop(coord);
         freeze_everywhere(&s, EMPTY).await?;
 
@@ -201,9 +196,7 @@ fn start() -> Result<Servers> {
         // the workers too (the coordinator connects to them as the same user).
         connect(&url)
             .await?
-            .batch_execute(&format!(
-                "CREATE ROLE {APP_LOGIN} LOGIN PASSWORD '{APP_LOGIN}' IN ROLE truthgraph_app"
-            ))
+            .batch_execute(&raw_sql::create_app_login(APP_LOGIN, APP_LOGIN))
             .await?;
         freeze_everywhere(&s, MIGRATED).await?;
         Ok::<_, Error>(())

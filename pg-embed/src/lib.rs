@@ -58,10 +58,16 @@
 mod citus;
 mod cluster;
 mod datadir;
+mod error;
 mod memory;
+mod process;
+mod standby;
+mod url;
 
 pub use citus::CitusCluster;
+pub use error::Error;
 pub use memory::maintenance_work_mem_mb;
+pub use url::{strip_database, with_database};
 
 use std::io::{Read, Seek, SeekFrom};
 use std::net::TcpStream;
@@ -69,35 +75,6 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// Why the embedded server could not be found, initialised or started. Its
-/// message says what to do (install PostgreSQL, pick another data directory…)
-/// and quotes the server's log when the server itself failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Error {
-    message: String,
-}
-
-impl std::fmt::Display for Error {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for Error {}
-
-impl Error {
-    fn server(msg: impl Into<String>) -> Self {
-        Error {
-            message: msg.into(),
-        }
-    }
-
-    /// The message, as `Display` prints it.
-    pub fn message(&self) -> &str {
-        &self.message
-    }
-}
 
 /// How long to wait for a started server to accept TCP connections.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
@@ -202,78 +179,6 @@ impl EmbeddedServer {
         Self::start(bin, &data, &root, Some(&root), run_as, &extra, None)
     }
 
-    /// Starts a throw-away **streaming standby** of this server: a base backup
-    /// taken with `pg_basebackup -R -X stream` (as the `postgres` user when
-    /// this process is root) into a new temporary directory, started on
-    /// another free port as a hot standby (read-only queries, WAL streamed
-    /// from this server). Like [`EmbeddedServer::temporary`], its files are
-    /// deleted when it stops or this process ends.
-    ///
-    /// What this server needs is what `initdb` and the defaults give every
-    /// embedded cluster: `wal_level=replica`, `max_wal_senders` above 0, and a
-    /// `host replication all 127.0.0.1/32 trust` line in `pg_hba.conf`. The
-    /// standby gets the settings of a temporary cluster (a hot standby needs
-    /// `max_connections` at least the primary's) plus `hot_standby_feedback`.
-    ///
-    /// # Errors
-    /// [`Error`] when `pg_basebackup` fails (its output is quoted) or the
-    /// standby does not start.
-    pub fn standby(&self) -> Result<Self, Error> {
-        let bin = find_bindir()?;
-        let run_as = run_as()?;
-        let root = tempfile::Builder::new()
-            .prefix("truthgraph-standby-")
-            .tempdir()
-            .map_err(|e| Error::server(format!("cannot create a temporary directory: {e}")))?
-            .keep();
-        if let Some(user) = run_as {
-            chown(&root, user)?;
-        }
-        let data = root.join("data");
-        let mut cmd = Command::new(bin.join("pg_basebackup"));
-        cmd.arg("-D")
-            .arg(&data)
-            .args(["-h", "127.0.0.1", "-p", &self.port.to_string()])
-            .args(["-U", "postgres", "-R", "-X", "stream", "--checkpoint=fast"])
-            .arg("--no-sync")
-            .stdin(Stdio::null())
-            .current_dir("/");
-        if let Some(user) = run_as {
-            cmd.uid(user.uid).gid(user.gid);
-        }
-        let out = cmd
-            .output()
-            .map_err(|e| Error::server(format!("cannot run pg_basebackup: {e}")));
-        match out {
-            Ok(out) if out.status.success() => {}
-            Ok(out) => {
-                let _ = std::fs::remove_dir_all(&root);
-                return Err(Error::server(format!(
-                    "pg_basebackup failed ({}): {}",
-                    out.status,
-                    String::from_utf8_lossy(&out.stderr)
-                )));
-            }
-            Err(e) => {
-                let _ = std::fs::remove_dir_all(&root);
-                return Err(e);
-            }
-        }
-        let mut extra: Vec<String> = [
-            "fsync=off",
-            "synchronous_commit=off",
-            "full_page_writes=off",
-            "max_connections=300",
-            "shared_buffers=128MB",
-            "hot_standby=on",
-            "hot_standby_feedback=on",
-        ]
-        .map(String::from)
-        .into();
-        extra.extend(memory::settings());
-        Self::start(&bin, &data, &root, Some(&root), run_as, &extra, None)
-    }
-
     /// Starts a server on a persistent data directory, creating the cluster on
     /// first use; waits up to [`DEFAULT_LOCK_WAIT`] while another process
     /// uses the directory.
@@ -324,144 +229,6 @@ impl EmbeddedServer {
         Self::start(&bin, &data_dir, &sock, None, run_as, &extra, Some(lock))
     }
 
-    fn start(
-        bin: &Path,
-        data: &Path,
-        sock: &Path,
-        remove: Option<&Path>,
-        run_as: Option<RunAs>,
-        extra: &[String],
-        mut lock: Option<DataDirLock>,
-    ) -> Result<Self, Error> {
-        // Appended to, never deleted: each attempt reads its own lines only.
-        let log_file = sock.join("postgres.log");
-        // A free port can be taken between our probe and the server's bind:
-        // a persistent cluster retries on another port.
-        let mut last_error = None;
-        for _ in 0..5 {
-            let port = free_port()?;
-            let log_offset = std::fs::metadata(&log_file).map_or(0, |m| m.len());
-            let mut cmd = Command::new("/bin/sh");
-            cmd.arg("-c").arg(SUPERVISOR).arg("truthgraph-pg");
-            cmd.arg(bin.join("postgres"))
-                .arg(data)
-                .arg(port.to_string())
-                .arg(sock)
-                .arg(&log_file)
-                .arg(remove.map(Path::as_os_str).unwrap_or_default());
-            for setting in extra {
-                cmd.arg("-c").arg(setting);
-            }
-            cmd.stdin(Stdio::piped())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                // Its own process group: a Ctrl-C aimed at us must not kill the
-                // supervisor before it can clean up.
-                .process_group(0);
-            if let Some(user) = run_as {
-                cmd.uid(user.uid).gid(user.gid);
-            }
-            if let Some(lock) = &lock {
-                lock.pass_to(&mut cmd);
-            }
-            let mut child = cmd
-                .spawn()
-                .map_err(|e| Error::server(format!("cannot start postgres: {e}")))?;
-            let stdin = child.stdin.take();
-            let mut server = EmbeddedServer {
-                port,
-                data_dir: data.to_path_buf(),
-                log_file: log_file.clone(),
-                log_offset,
-                supervisor: Some(child),
-                stdin,
-                _lock: None,
-            };
-            match server.wait_ready() {
-                Ok(()) => {
-                    tracing::debug!(port, data = %data.display(), ?extra, "embedded PostgreSQL started");
-                    server._lock = lock.take();
-                    return Ok(server);
-                }
-                Err(e) => {
-                    let exited = server
-                        .supervisor
-                        .as_mut()
-                        .and_then(|c| c.try_wait().ok().flatten())
-                        .is_some();
-                    let log = server.log_tail();
-                    if let Some(pid) = postmaster_pid_conflict(&log) {
-                        return Err(Error::server(format!(
-                            "data directory {} is in use by another PostgreSQL server \
-                             (pid {pid}, named in its postmaster.pid); stop it, or set \
-                             TRUTHGRAPH_PGDATA to another directory",
-                            data.display()
-                        )));
-                    }
-                    last_error = Some(e);
-                    // Only a port taken since our probe is worth another try; a
-                    // server still running but not answering is reported, and a
-                    // throw-away cluster is gone with its supervisor (the
-                    // caller starts over).
-                    if !exited || remove.is_some() || !port_taken(&log) {
-                        break;
-                    }
-                }
-            }
-        }
-        Err(last_error.unwrap_or_else(|| Error::server("postgres did not start")))
-    }
-
-    fn wait_ready(&mut self) -> Result<(), Error> {
-        let deadline = Instant::now() + START_TIMEOUT;
-        loop {
-            if let Some(child) = self.supervisor.as_mut()
-                && let Ok(Some(status)) = child.try_wait()
-            {
-                return Err(Error::server(format!(
-                    "postgres exited during start-up ({status}); log {}:\n{}",
-                    self.log_file.display(),
-                    self.log_tail()
-                )));
-            }
-            // The server accepts TCP before it accepts logins: wait for the
-            // "ready" line it logs once it accepts connections.
-            // A hot standby says "ready to accept read-only connections".
-            if TcpStream::connect(("127.0.0.1", self.port)).is_ok() && {
-                let log = self.log_tail();
-                log.contains("database system is ready to accept connections")
-                    || log.contains("database system is ready to accept read-only connections")
-            } {
-                return Ok(());
-            }
-            if Instant::now() > deadline {
-                return Err(Error::server(format!(
-                    "postgres did not accept connections on port {} within {:?}; log:\n{}",
-                    self.port,
-                    START_TIMEOUT,
-                    self.log_tail()
-                )));
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// The last 4000 bytes this start wrote to the log.
-    fn log_tail(&self) -> String {
-        let mut bytes = Vec::new();
-        if let Ok(mut f) = std::fs::File::open(&self.log_file)
-            && f.seek(SeekFrom::Start(self.log_offset)).is_ok()
-        {
-            let _ = f.read_to_end(&mut bytes);
-        }
-        let text = String::from_utf8_lossy(&bytes);
-        let start = text.len().saturating_sub(4000);
-        let start = (start..text.len())
-            .find(|i| text.is_char_boundary(*i))
-            .unwrap_or(0);
-        text[start..].to_string()
-    }
-
     /// The TCP port the server listens on (on 127.0.0.1).
     pub fn port(&self) -> u16 {
         self.port
@@ -489,101 +256,5 @@ impl EmbeddedServer {
     /// crashed or was killed), with the tail of the log.
     pub fn stop(mut self) -> Result<(), Error> {
         self.shutdown()
-    }
-
-    fn shutdown(&mut self) -> Result<(), Error> {
-        // Closing the pipe is the stop signal (see the module docs).
-        drop(self.stdin.take());
-        let Some(mut child) = self.supervisor.take() else {
-            return Ok(());
-        };
-        // The supervisor exits with postgres's status: 0 after a fast shutdown.
-        match child.wait() {
-            Ok(status) if status.success() => Ok(()),
-            Ok(status) => Err(Error::server(format!(
-                "postgres on port {} did not shut down cleanly ({status}); log {}:\n{}",
-                self.port,
-                self.log_file.display(),
-                self.log_tail()
-            ))),
-            Err(e) => Err(Error::server(format!(
-                "cannot wait for the supervisor of postgres on port {}: {e}",
-                self.port
-            ))),
-        }
-    }
-}
-
-/// The pid in "Is another postmaster (PID N) running", when this start failed
-/// because another server holds the data directory's `postmaster.pid`.
-fn postmaster_pid_conflict(log: &str) -> Option<String> {
-    if !log.contains("lock file \"postmaster.pid\" already exists") {
-        return None;
-    }
-    let pid = log
-        .split_once("(PID ")
-        .and_then(|(_, rest)| rest.split_once(')'))
-        .map_or("unknown", |(pid, _)| pid);
-    Some(pid.to_string())
-}
-
-/// Whether this start failed because the port was taken since our probe.
-fn port_taken(log: &str) -> bool {
-    log.contains("Address already in use") || log.contains("could not create any TCP/IP sockets")
-}
-
-impl Drop for EmbeddedServer {
-    fn drop(&mut self) {
-        // Nobody to tell here; `stop` reports it.
-        if let Err(e) = self.shutdown() {
-            tracing::warn!("{e}");
-        }
-    }
-}
-
-/// `url` with `dbname` as its database, keeping user, host, port and query
-/// string (`url` may have a database or not).
-pub fn with_database(url: &str, dbname: &str) -> String {
-    let base = strip_database(url);
-    let (root, query) = match base.split_once('?') {
-        Some((r, q)) => (r, format!("?{q}")),
-        None => (base.as_str(), String::new()),
-    };
-    format!("{}/{dbname}{query}", root.trim_end_matches('/'))
-}
-
-/// `url` without its database path, keeping the query string: the server
-/// part of a connection URL, to which a database name can be appended.
-pub fn strip_database(url: &str) -> String {
-    let after = url.find("://").map_or(0, |i| i + 3);
-    let (root, query) = match url.split_once('?') {
-        Some((r, q)) => (r, format!("?{q}")),
-        None => (url, String::new()),
-    };
-    let root = match root[after..].find('/') {
-        Some(i) => &root[..after + i],
-        None => root,
-    };
-    format!("{root}{query}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urls_swap_their_database() {
-        assert_eq!(
-            strip_database("postgresql://u:p@h:5/db?sslmode=disable"),
-            "postgresql://u:p@h:5?sslmode=disable"
-        );
-        assert_eq!(
-            with_database("postgresql://u@h:5", "x"),
-            "postgresql://u@h:5/x"
-        );
-        assert_eq!(
-            with_database("postgresql://u@h:5/old?sslmode=disable", "x"),
-            "postgresql://u@h:5/x?sslmode=disable"
-        );
     }
 }

@@ -140,14 +140,6 @@ impl Error {
         }
     }
 
-    /// [`Error::Server`] saying `msg`, caused by `source`.
-    pub(crate) fn server_caused(msg: impl Into<String>, source: impl Into<BoxError>) -> Self {
-        Error::Server {
-            message: msg.into(),
-            source: Some(source.into()),
-        }
-    }
-
     pub(crate) fn migration(msg: impl Into<String>) -> Self {
         Error::Migration {
             message: msg.into(),
@@ -155,10 +147,10 @@ impl Error {
         }
     }
 
-    /// [`Error::Pool`] for a deadpool error.
-    pub(crate) fn pool(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+    /// [`Error::Pool`] saying what failed (`context`), caused by deadpool's `e`.
+    pub(crate) fn pool(context: &str, e: impl std::error::Error + Send + Sync + 'static) -> Self {
         Error::Pool {
-            message: e.to_string(),
+            message: context.to_string(),
             source: Some(Box::new(e)),
         }
     }
@@ -187,7 +179,7 @@ impl Error {
             },
             PoolError::Backend(pg) => Error::from(pg),
             PoolError::Closed => Error::Closed,
-            other => Error::pool(other),
+            other => Error::pool("the pool could not lend a connection", other),
         }
     }
 
@@ -264,8 +256,10 @@ impl Error {
 
 #[cfg(feature = "embedded")]
 impl From<truthgraph_pg_embed::Error> for Error {
+    /// The embedded server crate's error is its message (it has no cause of
+    /// its own), so it is kept as the message, not repeated as a source.
     fn from(e: truthgraph_pg_embed::Error) -> Self {
-        Error::server_caused(e.message().to_string(), e)
+        Error::server(e.message())
     }
 }
 

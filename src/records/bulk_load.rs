@@ -13,8 +13,7 @@ use crate::catalog;
 use crate::db::Transaction;
 use crate::error::{Error, Result};
 use crate::raw_sql;
-use crate::telemetry::tenant_span;
-use crate::tenant::Tenant;
+use crate::tenant::{Tenant, tenant_span};
 use crate::validate;
 
 /// What a bulk load does with an entity that already has an embedding.
@@ -38,16 +37,12 @@ pub struct BulkLoadOptions {
     /// writes of every tenant wait for the load instead of seeing a table
     /// without its index. Runs without `statement_timeout`.
     ///
-    /// Measured (`benches/ingest.rs`, 20K × 384 real MiniLM vectors into an
-    /// empty table, durable PostgreSQL 15, 2 busy cores): with an HNSW index
-    /// (m = 16) `COPY` took 66.8 s (and hits the default 60-s timeout) against
-    /// 7.6 s rebuilding (`COPY` 0.7 s + build 7.1 s). With the seed's IVFFlat
-    /// (lists = 100) rebuilding is no faster (2.0 s both on that server; 4.2 s
-    /// against 2.2 s in a run on the `fsync=off` test server), but only the
-    /// rebuilt index has list centres computed from the rows: the other needs
-    /// `reindex` afterwards (another full build). It blocks every tenant's
-    /// reads for the whole load, so small loads into a large table should
-    /// keep the indexes.
+    /// Inserting rows one by one into an HNSW graph is far slower than
+    /// building the graph afresh, so a large load into a small or empty table
+    /// should rebuild; an IVFFlat index gets list centres computed from the
+    /// rows only when rebuilt. It blocks every tenant's reads for the whole
+    /// load, so small loads into a large table should keep the indexes.
+    /// Figures: BENCHMARKS.md, "Figures behind the library's limits".
     pub rebuild_indexes: bool,
 }
 

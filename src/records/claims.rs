@@ -9,8 +9,7 @@ use super::{Cursor, in_input_order};
 use crate::call::Access;
 use crate::db::Transaction;
 use crate::error::Result;
-use crate::telemetry::tenant_span;
-use crate::tenant::Tenant;
+use crate::tenant::{Tenant, tenant_span};
 use crate::validate;
 
 pub use truthgraph_queries::queries::claims::Claim;

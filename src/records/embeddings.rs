@@ -10,8 +10,7 @@ use uuid::Uuid;
 use crate::call::Access;
 use crate::error::{Error, Result};
 use crate::labels::EntityType;
-use crate::telemetry::tenant_span;
-use crate::tenant::Tenant;
+use crate::tenant::{Tenant, tenant_span};
 use crate::validate;
 
 pub use truthgraph_queries::queries::embeddings::{Embedding, EmbeddingStats};

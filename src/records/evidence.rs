@@ -9,8 +9,7 @@ use super::{Cursor, in_input_order};
 use crate::call::Access;
 use crate::db::Transaction;
 use crate::error::Result;
-use crate::telemetry::tenant_span;
-use crate::tenant::Tenant;
+use crate::tenant::{Tenant, tenant_span};
 use crate::validate;
 
 pub use truthgraph_queries::queries::evidence::Evidence;
@@ -90,13 +89,10 @@ impl Tenant<'_> {
     /// returns them in input order.
     ///
     /// Every row is validated before anything is sent. The rows go as
-    /// parallel arrays through one `INSERT … SELECT … FROM UNNEST`. Binary
-    /// `COPY` into `evidence` measured no faster within noise at 20K real
-    /// passages (`cargo bench --bench ingest`: about 11K rows/s each against
-    /// 1.8K rows/s one by one from 8 tasks on a durable server) and cannot
-    /// return the stored rows: the server's cost dominates, above all the
-    /// generated `content_tsv` (`to_tsvector`, about 50 µs a row, more than
-    /// half the time) and its GIN index.
+    /// parallel arrays through one `INSERT … SELECT … FROM UNNEST`: binary
+    /// `COPY` measured no faster and cannot return the stored rows; the
+    /// server's cost dominates, above all the generated `content_tsv`
+    /// (BENCHMARKS.md, "Figures behind the library's limits").
     ///
     /// # Errors
     /// [`crate::Error::InvalidInput`] naming `rows[i].content` (blank) or

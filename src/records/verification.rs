@@ -8,8 +8,7 @@ use uuid::Uuid;
 use crate::call::Access;
 use crate::error::{Error, Result};
 use crate::labels::{RetrievalMethod, VerdictLabel};
-use crate::telemetry::tenant_span;
-use crate::tenant::Tenant;
+use crate::tenant::{Tenant, tenant_span};
 use crate::validate;
 
 pub use truthgraph_queries::queries::verification::VerificationResult;

@@ -63,9 +63,9 @@ use std::time::{Duration, Instant};
 use deadpool_postgres::Pool;
 use tokio_postgres::types::PgLsn;
 
-use crate::config::{Config, redact};
 #[cfg(doc)]
-use crate::db::Database;
+use crate::Database;
+use crate::config::{Config, redact};
 use crate::error::Result;
 use crate::pool::{self, Client};
 use crate::raw_sql;

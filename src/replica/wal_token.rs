@@ -7,7 +7,7 @@ use std::str::FromStr;
 use tokio_postgres::types::PgLsn;
 
 #[cfg(doc)]
-use crate::db::Database;
+use crate::Database;
 use crate::error::{Error, Result};
 use crate::pool::Client;
 use crate::raw_sql;

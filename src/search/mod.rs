@@ -17,8 +17,7 @@ use truthgraph_vector_ref::VectorRef;
 use crate::call::Access;
 use crate::db::Transaction;
 use crate::error::{Error, Result};
-use crate::telemetry::tenant_span;
-use crate::tenant::Tenant;
+use crate::tenant::{Tenant, tenant_span};
 use crate::validate;
 
 mod options;

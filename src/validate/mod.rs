@@ -38,13 +38,11 @@ pub const VERSION_MAX_CHARS: usize = 50;
 /// tsvector", naming no row). Lexemes can be longer than the text they come
 /// from: a hyphenated word gives the whole word and each part
 /// (`foo-bar` → `foo-bar`, `foo`, `bar`: about 2×), and lower-casing can grow
-/// a character from 2 to 3 bytes (`Ⱥ` → `ⱥ`: 1.5×). Measured on PostgreSQL 15
-/// (C.UTF-8), lexeme bytes per content byte: 0.83 for distinct plain words,
-/// 1.7–1.8 for hyphenated words, 1.9 for URLs (url + host + path), 2.5–2.6
-/// for hyphenated upper-case `Ⱥ`-words, tending to 3 as their parts grow. At
-/// 3× the limit gives 786,432 bytes of lexemes, a quarter below the server's;
-/// `to_tsvector` of 256 KiB of that worst text took 30–80 ms. English prose
-/// repeats its words, so its tsvector is far smaller than its text.
+/// a character from 2 to 3 bytes (`Ⱥ` → `ⱥ`: 1.5×): at most about 3 lexeme
+/// bytes per content byte, so 256 KiB gives at most 786,432 bytes of
+/// lexemes, a quarter below the server's limit. English prose repeats its
+/// words, so its tsvector is far smaller than its text. Figures:
+/// BENCHMARKS.md, "Figures behind the library's limits".
 pub const MAX_CONTENT_BYTES: usize = 256 * 1024;
 
 /// A tenant id: not blank, at most 255 bytes (`varchar(255)`), no NUL

@@ -11,24 +11,13 @@ pub const MAX_K: usize = 1000;
 ///
 /// The text becomes `websearch_to_tsquery('english', text)`, and the keyword
 /// side ranks every matching row of the tenant with `ts_rank_cd` before it
-/// keeps the best `candidates`. Measured on PostgreSQL 15 on this project's
-/// 2-core machine (busy):
-/// - parsing: 1–5 ms at 4 KB of random words, 4–10 ms at 16 KB, 30–115 ms at
-///   64 KB (plain words, `or` chains, quoted phrases and `-` negations
-///   alike); from about 130–160 KB the server fails with "stack depth limit
-///   exceeded" (`max_stack_depth` 2 MB) after 0.2–0.6 s;
-/// - ranking, the larger cost: per matching row about 3 µs per query term
-///   for an all-`or` text (every row matches): 18 µs at 128 characters,
-///   45 µs at 256, 130 µs at 512, 0.3 ms at 1024, 0.7 ms at 2048, 1.6 ms at
-///   4096 (2,000 matching passages of 80 words: 0.04, 0.09, 0.26, 0.6, 1.4
-///   and 3.3 s). A text of plain words is an AND of all of them and matches
-///   few rows, so it stays cheap at any length.
-///
-/// 1024 characters holds any claim or question a caller would search for,
-/// parses in about 2 ms, 100 times below the stack failure, and keeps the
-/// worst ranking cost per matching row at a fifth of 4096 characters'. The
-/// ranking still grows with the rows that match: a short `or` text matching
-/// 100,000 rows costs seconds too.
+/// keeps the best `candidates`. Parsing grows with the text until the server
+/// fails ("stack depth limit exceeded" from about 130 KB), and ranking costs
+/// per matching row per query term. 1024 characters holds any claim or
+/// question a caller would search for, parses a hundred times below the
+/// stack failure, and bounds the ranking cost per matching row; it still
+/// grows with the rows that match. Figures: BENCHMARKS.md, "Figures behind
+/// the library's limits".
 pub const MAX_QUERY_TEXT_CHARS: usize = 1024;
 
 /// The text of a hybrid search: not blank, storable, at most

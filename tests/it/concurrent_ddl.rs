@@ -3,12 +3,14 @@
 //! fail while other sessions switch the embedding dimension, swap indexes
 //! with `REINDEX … CONCURRENTLY`, and create and drop vector indexes.
 //!
+//! The operator's commands (`doctor`, `status`, `inspect`) under the same
+//! DDL are the CLI crate's test (`cli/tests/it/concurrent_ddl.rs`).
+//!
 //! The race this guards against: a catalog query finds an index in its
 //! snapshot, then a catalog function (`pg_get_indexdef`, …) looks it up in
 //! the catalog caches after another session dropped it, and PostgreSQL
 //! answers "cache lookup failed for attribute 1 of relation N" (XX000).
 
-use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -122,44 +124,6 @@ async fn catalog_reads_and_searches_never_fail_under_concurrent_ddl() {
             (rounds, errors)
         }));
     }
-    // The operator's commands, as separate processes: `doctor` exits 0, 3
-    // or 4 by its findings (an index mid-build is one) and 1 on an error.
-    let operator = {
-        let url = busy.url.clone();
-        tokio::task::spawn_blocking(move || {
-            let (mut rounds, mut errors) = (0u64, Vec::new());
-            while Instant::now() < deadline {
-                rounds += 1;
-                // `inspect` prints text only and exits 0 unless it failed.
-                for args in [
-                    &["doctor", "--json"][..],
-                    &["status", "--json"],
-                    &["inspect"],
-                ] {
-                    let out = Command::new(env!("CARGO_BIN_EXE_truthgraph-db"))
-                        .args(args)
-                        .env("DATABASE_URL", &url)
-                        .output()
-                        .expect("run truthgraph-db");
-                    let ok = match args {
-                        [_, "--json"] => {
-                            out.status.code() != Some(1)
-                                && serde_json::from_slice::<serde_json::Value>(&out.stdout).is_ok()
-                        }
-                        _ => out.status.success(),
-                    };
-                    if !ok {
-                        errors.push(format!(
-                            "round {rounds}: {args:?}: {}",
-                            String::from_utf8_lossy(&out.stderr)
-                        ));
-                    }
-                }
-            }
-            (rounds, errors)
-        })
-    };
-    readers.push(operator);
     let mut total = 0;
     for reader in readers {
         let (rounds, errors) = reader.await.unwrap();

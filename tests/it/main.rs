@@ -4,12 +4,12 @@
 //!
 //! One module per query family (as `queries/<family>.sql` and
 //! `src/records/<family>.rs`), then search, the schema contract, migrations,
-//! the `Database` handle, the embedded server's faults, and the CLI binary.
+//! the `Database` handle, and the embedded server's faults. The tests that
+//! run the `truthgraph-db` binary are the CLI crate's (`cli/tests/it/`).
 
 #[cfg(feature = "citus")]
 mod citus;
 mod claims;
-mod cli;
 mod concurrent_ddl;
 mod database;
 mod embedded;

@@ -1,0 +1,204 @@
+//! `truthgraph-db bench`: loads a data set into a fresh database, measures
+//! every candidate index and setting against exact search, and prints one
+//! JSON document on stdout (progress on stderr).
+//!
+//! Each scenario builds its index, then runs every query through the path a
+//! caller would use: the library's `Tenant::search_evidence` on a `Database`
+//! whose connections start with the scenario's settings; index kinds the
+//! library's queries cannot use (a `halfvec` expression index, binary
+//! quantisation with re-ranking) and the strict-order variant run their own
+//! SQL below on plain connections started with the same settings. Exactly one
+//! scenario is marked `default`: the index the migrations create, with the
+//! settings a user who changes nothing gets for this table.
+//!
+//! `bench load` ([`load`]) is the bounded load test: mixed calls from many
+//! tasks for a fixed time, then acknowledged writes against stored rows.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::json;
+use truthgraph_db::embedded::with_database;
+use truthgraph_db::{Config, Database, raw_sql};
+
+use crate::context::Context;
+use crate::dataset;
+
+mod indexes;
+pub mod load;
+mod measure;
+mod scenario;
+
+/// Load a data set into a fresh database, measure candidate indexes and settings against exact search, print JSON.
+///
+/// `bench load` is the bounded load test.
+#[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct Args {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// A real embedding set (e.g. benches/data/minilm); without it, deterministic synthetic vectors.
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Rows to load (at most the set's size with --data).
+    #[arg(long, default_value_t = 10_000)]
+    vectors: usize,
+    /// Dimensions of synthetic vectors (ignored with --data).
+    #[arg(long, default_value_t = 1536)]
+    dim: usize,
+    /// Queries to run (held out of the corpus).
+    #[arg(long, default_value_t = 1000)]
+    queries: usize,
+    /// Tenant sizes in percent, comma-separated (one value: a single tenant).
+    #[arg(long, value_delimiter = ',', default_value = "50,30,15,5")]
+    tenants: Vec<u32>,
+    /// Concurrent tasks for the throughput figure.
+    #[arg(long, default_value_t = 10)]
+    concurrency: usize,
+    /// Index kinds to compare besides the default: hnsw, hnsw-strict, hnsw-off, hnsw32, ivfflat, ivfflat100, halfvec, bq (none: only exact and the default).
+    #[arg(long, value_delimiter = ',', default_value = "hnsw,ivfflat")]
+    indexes: Vec<String>,
+    /// Rows per search.
+    #[arg(long, default_value_t = 10)]
+    k: usize,
+    /// Keep the bench database afterwards.
+    #[arg(long)]
+    keep: bool,
+}
+
+// `bench`'s sub-verbs; each one's help is the doc comment of its `Args`.
+#[derive(clap::Subcommand)]
+enum Command {
+    Load(Box<load::Args>),
+}
+
+/// `bench load`, or the benchmark itself. Both make a database of their own
+/// on the server (`--database` does not apply) and print no `--json` but
+/// their own report.
+pub async fn run(args: Args, cx: &Context) -> anyhow::Result<()> {
+    let config = cx.config()?;
+    match args.command {
+        Some(Command::Load(load)) => load::run(config, *load).await,
+        None => bench(config, &args).await,
+    }
+}
+
+/// Runs the benchmark and prints its JSON report.
+async fn bench(config: &Config, args: &Args) -> anyhow::Result<()> {
+    let data = match &args.data {
+        Some(dir) => dataset::read_dir(dir, args.vectors, args.queries)?,
+        None => dataset::synthetic(args.vectors, args.dim, args.queries, 42),
+    };
+    let admin = Database::open(config).await?;
+    let name = format!("truthgraph_bench_{}", std::process::id());
+    admin
+        .client()
+        .await?
+        .batch_execute(&raw_sql::create_database(&name, "template0"))
+        .await?;
+    eprintln!("bench: database {name} ({})", data.name);
+    let url = with_database(admin.url(), &name);
+    let report = measure::measure_all(config, &url, &data, args)
+        .await
+        .map(|mut r| {
+            r["database"] = json!(if args.keep { Some(&name) } else { None });
+            r
+        });
+    if !args.keep {
+        admin
+            .client()
+            .await?
+            .batch_execute(&raw_sql::drop_database(&name))
+            .await?;
+    } else {
+        eprintln!("bench: kept database {name}");
+    }
+    admin.close().await;
+    let report = report?;
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    Ok(())
+}
+
+/// A progress line on stderr: `label [#####     ] i/n`.
+pub struct Progress {
+    label: String,
+    n: usize,
+    shown: usize,
+}
+
+impl Progress {
+    pub fn new(label: impl Into<String>, n: usize) -> Self {
+        Progress {
+            label: label.into(),
+            n,
+            shown: usize::MAX,
+        }
+    }
+
+    pub fn set(&mut self, i: usize) {
+        let step = (i * 30) / self.n.max(1);
+        if step != self.shown || i == self.n {
+            self.shown = step;
+            eprint!(
+                "\r{:<46} [{:<30}] {i}/{}",
+                self.label,
+                "#".repeat(step),
+                self.n
+            );
+            let _ = std::io::stderr().flush();
+            if i == self.n {
+                eprintln!();
+            }
+        }
+    }
+}
+
+pub fn percentile(sorted_ms: &[f64], p: f64) -> f64 {
+    if sorted_ms.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted_ms.len() as f64 - 1.0) * p).round() as usize;
+    sorted_ms[i]
+}
+
+pub fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+pub fn round(x: f64, places: i32) -> f64 {
+    let f = 10f64.powi(places);
+    (x * f).round() / f
+}
+
+/// Deterministic tenant of row `i` for `weights` (percent): `tenant-<n>`.
+fn tenant_of(i: usize, weights: &[u32]) -> usize {
+    let total: u32 = weights.iter().sum();
+    let h = ((i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) % u64::from(total.max(1));
+    let mut acc = 0u64;
+    for (t, w) in weights.iter().enumerate() {
+        acc += u64::from(*w);
+        if h < acc {
+            return t;
+        }
+    }
+    weights.len() - 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tenants_follow_their_weights() {
+        let w = [50, 30, 15, 5];
+        let mut counts = [0usize; 4];
+        for i in 0..100_000 {
+            counts[tenant_of(i, &w)] += 1;
+        }
+        for (c, w) in counts.iter().zip(w) {
+            let share = *c as f64 / 1000.0;
+            assert!((share - f64::from(w)).abs() < 1.0, "{counts:?}");
+        }
+    }
+}

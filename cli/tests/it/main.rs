@@ -1,0 +1,12 @@
+//! The `truthgraph-db` binary's integration tests: one test binary, so one
+//! PostgreSQL server and one migrated template database per run; every test
+//! gets its own database cloned from the template (`truthgraph_db::testing`)
+//! and runs the binary against it as a separate process.
+
+mod cli;
+mod concurrent_ddl;
+mod embedded;
+// The library's test helpers (vectors, versions, interrupted builds), shared
+// rather than copied, as benches/ingest.rs shares them.
+#[path = "../../../tests/it/support.rs"]
+mod support;
