@@ -14,12 +14,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from helpers import unit
+from helpers import sqlalchemy_url, unit
 from truthgraph_db.testing import TestDatabase
-
-
-def sqlalchemy_url(url: str) -> str:
-    return url.replace("postgresql://", "postgresql+asyncpg://").replace("?sslmode=disable", "")
 
 
 async def test_the_three_credibility_queries_run_as_the_old_module_sends_them(
