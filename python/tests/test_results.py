@@ -89,10 +89,12 @@ async def test_verification_results(db: Database) -> None:
             NewVerificationResult(c.id, "SUPPORTED", 0.9, 0.9, 0.0, 0.1, 1, nli_result_ids=[theirs.id])
         )
     assert err.value.field == "nli_result_ids[0]"
-    with pytest.raises(MissingReference):
+    with pytest.raises(MissingReference) as missing:
         await a.insert_verification_result(
             NewVerificationResult(bc.id, "REFUTED", 0.9, 0.0, 0.9, 0.1, 1)
         )
+    assert (missing.value.kind, missing.value.sqlstate) == ("missing_reference", "23503")
+    assert missing.value.constraint and missing.value.field is None
 
 
 async def test_phase1_verdicts(db: Database) -> None:
