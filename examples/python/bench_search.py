@@ -91,7 +91,7 @@ async def load(
     for i in range(0, len(passages), 2000):
         rows = [NewEvidence(p["text"], source_url=p["source"]) for p in passages[i : i + 2000]]
         ids += [e.id for e in await t.insert_evidence_many(rows)]
-    await t.bulk_load_embedding_array("evidence", ids, vectors, "all-MiniLM-L6-v2", rebuild_indexes=True)
+    await t.bulk_load_embedding_array("evidence", ids, vectors, "all-MiniLM-L6-v2", indexes="rebuild")
     return time.perf_counter() - started, ids
 
 

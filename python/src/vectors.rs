@@ -2,7 +2,9 @@
 //! numpy array) and searches (top-k by cosine, hybrid).
 
 use pyo3::prelude::*;
-use truthgraph_db::{BulkLoadOptions, EntityType, HybridOptions, OnConflict, SearchOptions};
+use truthgraph_db::{
+    BulkLoadOptions, EntityType, HybridOptions, IndexMaintenance, OnConflict, SearchOptions,
+};
 
 use crate::convert::{label, matrix, uuid, uuids, vector};
 use crate::errors::invalid;
@@ -10,11 +12,7 @@ use crate::inputs::NewEmbedding;
 use crate::records::{ClaimHit, Embedding, EmbeddingStats, EvidenceHit, HybridHit};
 use crate::tenant::{Tenant, tenant_call};
 
-fn load_options(
-    py: Python<'_>,
-    on_conflict: &str,
-    rebuild_indexes: bool,
-) -> PyResult<BulkLoadOptions> {
+fn load_options(py: Python<'_>, on_conflict: &str, indexes: &str) -> PyResult<BulkLoadOptions> {
     let on_conflict = match on_conflict {
         "fail" => OnConflict::Fail,
         "replace" => OnConflict::Replace,
@@ -26,9 +24,21 @@ fn load_options(
             ));
         }
     };
+    let indexes = match indexes {
+        "auto" => IndexMaintenance::Auto,
+        "keep" => IndexMaintenance::Keep,
+        "rebuild" => IndexMaintenance::Rebuild,
+        other => {
+            return Err(invalid(
+                py,
+                "indexes",
+                format!("{other:?} is not one of auto, keep, rebuild"),
+            ));
+        }
+    };
     Ok(BulkLoadOptions {
         on_conflict,
-        rebuild_indexes,
+        indexes,
     })
 }
 
@@ -101,23 +111,26 @@ impl Tenant {
 
     /// Loads `rows` by binary COPY in one transaction (all or none);
     /// returns the number stored. `on_conflict`: "fail" or "replace".
-    #[pyo3(signature = (rows, *, on_conflict="fail", rebuild_indexes=false))]
+    #[pyo3(signature = (rows, *, on_conflict="fail", indexes="auto"))]
     fn bulk_load_embeddings<'py>(
         &self,
         py: Python<'py>,
         rows: Vec<PyRef<'py, NewEmbedding>>,
         on_conflict: &str,
-        rebuild_indexes: bool,
+        indexes: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let opts = load_options(py, on_conflict, rebuild_indexes)?;
+        let opts = load_options(py, on_conflict, indexes)?;
         let rows: Vec<_> = rows.iter().map(|r| r.0.clone()).collect();
-        tenant_call!(self, py, |t| t.bulk_load_embeddings_with(&rows, opts).await)
+        tenant_call!(self, py, |t| Ok(t
+            .bulk_load_embeddings_with(&rows, opts)
+            .await?
+            .rows))
     }
 
     /// Loads one embedding per row of `embeddings` (a 2-D float32 array,
     /// read row by row as slices of its buffer) for the entities `entity_ids`
     /// (same length), as `bulk_load_embeddings`.
-    #[pyo3(signature = (entity_type, entity_ids, embeddings, model_name, model_version=None, *, on_conflict="fail", rebuild_indexes=false))]
+    #[pyo3(signature = (entity_type, entity_ids, embeddings, model_name, model_version=None, *, on_conflict="fail", indexes="auto"))]
     #[allow(clippy::too_many_arguments)]
     fn bulk_load_embedding_array<'py>(
         &self,
@@ -128,10 +141,10 @@ impl Tenant {
         model_name: String,
         model_version: Option<String>,
         on_conflict: &str,
-        rebuild_indexes: bool,
+        indexes: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
         let entity_type: EntityType = label(entity_type)?;
-        let opts = load_options(py, on_conflict, rebuild_indexes)?;
+        let opts = load_options(py, on_conflict, indexes)?;
         let ids = uuids(entity_ids, "entity_ids")?;
         let vectors = matrix(embeddings, "embeddings")?;
         if ids.len() != vectors.len() {
@@ -152,7 +165,10 @@ impl Tenant {
                 model_version: model_version.clone(),
             })
             .collect();
-        tenant_call!(self, py, |t| t.bulk_load_embeddings_with(&rows, opts).await)
+        tenant_call!(self, py, |t| Ok(t
+            .bulk_load_embeddings_with(&rows, opts)
+            .await?
+            .rows))
     }
 
     /// The `k` evidence most similar to `query` by cosine similarity.
@@ -177,6 +193,7 @@ impl Tenant {
             probes,
             ef_search,
             exact,
+            deadline: None,
         };
         tenant_call!(self, py, |t| Ok(t
             .search_evidence(&q, &opts)
@@ -207,6 +224,7 @@ impl Tenant {
             probes,
             ef_search,
             exact,
+            deadline: None,
         };
         tenant_call!(self, py, |t| Ok(t
             .search_claims(&q, &opts)
@@ -240,6 +258,7 @@ impl Tenant {
             keyword_weight,
             probes,
             ef_search,
+            deadline: None,
         };
         tenant_call!(self, py, |t| Ok(t
             .hybrid_search(&text, &q, &opts)

@@ -28,7 +28,7 @@ async def test_the_dropin_matches_exact_cosine_search_on_minilm(tdb: TestDatabas
     t = tdb.db.tenant("default")
     stored = await t.insert_evidence_many([NewEvidence(p["text"], p["source"]) for p in passages])
     ids = [e.id for e in stored]
-    await t.bulk_load_embedding_array("evidence", ids, vectors, "all-MiniLM-L6-v2", rebuild_indexes=True)
+    await t.bulk_load_embedding_array("evidence", ids, vectors, "all-MiniLM-L6-v2", indexes="rebuild")
     row_of = {eid: i for i, eid in enumerate(ids)}
 
     v = vectors.astype(np.float64)

@@ -23,6 +23,7 @@ VerdictLabel = Literal["SUPPORTED", "REFUTED", "INSUFFICIENT"]
 Relationship = Literal["supports", "refutes", "neutral"]
 RetrievalMethod = Literal["vector", "hybrid", "keyword"]
 OnConflict = Literal["fail", "replace"]
+IndexMaintenance = Literal["auto", "keep", "rebuild"]
 Cursor = tuple[datetime.datetime, UuidLike]
 
 class WalToken: ...
@@ -281,7 +282,7 @@ class Tenant:
         rows: Sequence[NewEmbedding],
         *,
         on_conflict: OnConflict = "fail",
-        rebuild_indexes: bool = False,
+        indexes: IndexMaintenance = "auto",
     ) -> int: ...
     async def bulk_load_embedding_array(
         self,
@@ -292,7 +293,7 @@ class Tenant:
         model_version: str | None = None,
         *,
         on_conflict: OnConflict = "fail",
-        rebuild_indexes: bool = False,
+        indexes: IndexMaintenance = "auto",
     ) -> int: ...
     # search
     async def search_evidence(
