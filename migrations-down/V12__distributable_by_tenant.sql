@@ -1,13 +1,15 @@
--- Down script of V12__distributable_by_tenant.sql: back to V8's schema:
--- single-column primary keys, V8's keys with ON UPDATE CASCADE, the entity
--- triggers of V3/V7 and V7's policies of the claim's tables. Only for a
+-- Down script of V12__distributable_by_tenant.sql: back to V11's schema:
+-- single-column primary keys, V8's keys with ON UPDATE CASCADE, V3's
+-- delete_*_embeddings triggers, V11's entity check (its three triggers and
+-- its function check_embedding_entities(), with V7's check_embedding_entity()
+-- for row-level-security logins) and V7's policies of the claim's tables. Only for a
 -- single-node database: a distributed one is undistributed first
 -- (undistribute_table) and the bridges `distribute` dropped are re-created.
 --
 -- Fails (and changes nothing) when two rows of one table share an id under
 -- different tenants, which V12's keys allow and V8's do not.
 
--- V7's and V3's functions and triggers.
+-- V3's, V7's and V11's functions and triggers.
 CREATE FUNCTION delete_entity_embeddings() RETURNS TRIGGER AS $$
 BEGIN
     DELETE FROM embeddings WHERE entity_type = TG_ARGV[0] AND entity_id = OLD.id;
@@ -32,6 +34,47 @@ END
 $$;
 COMMENT ON FUNCTION check_embedding_entity() IS
     'Refuses an embedding whose claim or evidence does not exist or belongs to another tenant';
+-- V11's set-based check, as V11 made it.
+CREATE FUNCTION check_embedding_entities() RETURNS trigger
+    LANGUAGE plpgsql SET jit = off AS $$
+DECLARE
+    written bigint;
+    found bigint;
+    bad record;
+BEGIN
+    IF row_security_active('embeddings'::regclass) THEN
+        RETURN NULL;
+    END IF;
+    SELECT count(*), count(ev.hit) + count(cl.hit) INTO written, found
+    FROM written_rows n
+    LEFT JOIN LATERAL (SELECT true AS hit FROM evidence e
+                       WHERE n.entity_type = 'evidence'
+                         AND e.id = n.entity_id AND e.tenant_id = n.tenant_id
+                       FOR KEY SHARE) ev ON true
+    LEFT JOIN LATERAL (SELECT true AS hit FROM claims c
+                       WHERE n.entity_type = 'claim'
+                         AND c.id = n.entity_id AND c.tenant_id = n.tenant_id
+                       FOR KEY SHARE) cl ON true;
+    IF found < written THEN
+        SELECT n.entity_type, n.entity_id, n.tenant_id INTO bad
+        FROM written_rows n
+        WHERE NOT EXISTS (SELECT FROM evidence e
+                          WHERE n.entity_type = 'evidence'
+                            AND e.id = n.entity_id AND e.tenant_id = n.tenant_id)
+          AND NOT EXISTS (SELECT FROM claims c
+                          WHERE n.entity_type = 'claim'
+                            AND c.id = n.entity_id AND c.tenant_id = n.tenant_id)
+        ORDER BY n.entity_id
+        LIMIT 1;
+        RAISE EXCEPTION 'no % % of tenant % to embed', bad.entity_type, bad.entity_id, bad.tenant_id
+            USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'check_embeddings_entity',
+                  TABLE = 'embeddings', COLUMN = 'entity_id', DETAIL = bad.entity_id::text;
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION check_embedding_entities() IS
+    'Refuses a statement writing an embedding whose claim or evidence does not exist or belongs to another tenant, and locks the entities FOR KEY SHARE; for logins row-level security does not apply to';
 
 -- Foreign keys and keys.
 ALTER TABLE embeddings DROP CONSTRAINT embeddings_claim_fkey, DROP CONSTRAINT embeddings_evidence_fkey,
@@ -90,9 +133,19 @@ CREATE TRIGGER delete_claim_embeddings AFTER DELETE ON claims
     FOR EACH ROW EXECUTE FUNCTION delete_entity_embeddings('claim');
 CREATE TRIGGER delete_evidence_embeddings AFTER DELETE ON evidence
     FOR EACH ROW EXECUTE FUNCTION delete_entity_embeddings('evidence');
+-- V11's triggers.
 CREATE TRIGGER check_embeddings_entity
+    AFTER INSERT ON embeddings
+    REFERENCING NEW TABLE AS written_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION check_embedding_entities();
+CREATE TRIGGER check_embeddings_entity_update
+    AFTER UPDATE ON embeddings
+    REFERENCING NEW TABLE AS written_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION check_embedding_entities();
+CREATE TRIGGER check_embeddings_entity_rls
     BEFORE INSERT OR UPDATE OF entity_type, entity_id, tenant_id ON embeddings
-    FOR EACH ROW EXECUTE FUNCTION check_embedding_entity();
+    FOR EACH ROW WHEN (row_security_active('embeddings'::regclass))
+    EXECUTE FUNCTION check_embedding_entity();
 
 -- V7's policies.
 DROP POLICY nli_results_tenant_isolation ON nli_results;

@@ -1,7 +1,7 @@
 -- V12: every table can be distributed by tenant_id on Citus (docs/scaling.md,
 -- `truthgraph-db distribute`), and the single-node database keeps the Python
--- services' contract. Written against V8's schema; no statement depends on
--- V9-V11.
+-- services' contract. Applies on V11 (and on V8's schema: the entity
+-- triggers are dropped IF EXISTS); its down script restores V11's state.
 --
 -- * Primary keys become (id, tenant_id) on all seven tenant tables, under their
 --   old names (<table>_pkey); id stays first, so a lookup by id alone (the
@@ -19,8 +19,10 @@
 --   longer move to another tenant (23503 on the dependent table's key).
 -- * embeddings: the entity becomes two stored generated columns, claim_id and
 --   evidence_id (one of them NULL), each with a tenant-scoped foreign key, ON
---   DELETE CASCADE. They replace V3's delete_*_embeddings triggers and V7's
---   check_embeddings_entity trigger, which read other tables (Citus: unsafe on
+--   DELETE CASCADE. They replace V3's delete_*_embeddings triggers and the
+--   entity check (V7's check_embeddings_entity; since V11 the triggers
+--   check_embeddings_entity, check_embeddings_entity_update and
+--   check_embeddings_entity_rls), which read other tables (Citus: unsafe on
 --   a shard). Writers insert entity_type and entity_id as before. A refused
 --   entity is now 23503 on embeddings_claim_fkey / embeddings_evidence_fkey
 --   (was check_embeddings_entity). UNIQUE (tenant_id, entity_type, entity_id)
@@ -137,9 +139,15 @@ ALTER TABLE verdict_evidence
         REFERENCES evidence (id, tenant_id) ON DELETE CASCADE;
 CREATE INDEX idx_verdict_evidence_evidence_id ON verdict_evidence (evidence_id);
 
--- 4. embeddings: the entity as foreign keys instead of triggers.
--- IF EXISTS: a later ingest change may have replaced this check already.
+-- 4. embeddings: the entity as foreign keys instead of triggers: V11's
+--    set-based check (check_embeddings_entity, check_embeddings_entity_update,
+--    function check_embedding_entities()) and its row trigger for RLS logins
+--    (check_embeddings_entity_rls, V7's function check_embedding_entity()).
+--    IF EXISTS: the same statements work on V8's schema (V7's row trigger).
 DROP TRIGGER IF EXISTS check_embeddings_entity ON embeddings;
+DROP TRIGGER IF EXISTS check_embeddings_entity_update ON embeddings;
+DROP TRIGGER IF EXISTS check_embeddings_entity_rls ON embeddings;
+DROP FUNCTION IF EXISTS check_embedding_entities();
 DROP FUNCTION IF EXISTS check_embedding_entity();
 DROP TRIGGER delete_claim_embeddings ON claims;
 DROP TRIGGER delete_evidence_embeddings ON evidence;

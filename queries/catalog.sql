@@ -46,6 +46,25 @@ ORDER BY c.relname;
 SELECT current_setting('server_version') AS server_version,
        (SELECT extversion::text FROM pg_extension WHERE extname = 'vector') AS pgvector_version;
 
+--! server_role : ServerRole(server_address?, server_port?)
+--- Which server answered and how its commits replicate: its address and
+--- port as it sees them (NULL over a Unix socket), whether it is a standby
+--- (in recovery), `synchronous_standby_names` and this session's
+--- `synchronous_commit`.
+SELECT host(inet_server_addr()) AS server_address, inet_server_port() AS server_port,
+       pg_is_in_recovery() AS in_recovery,
+       current_setting('synchronous_standby_names') AS synchronous_standby_names,
+       current_setting('synchronous_commit') AS synchronous_commit;
+
+--! standbys : StandbyState(application_name?, client_address?, state?, sync_state?, replay_lag_ms?)
+--- The standbys streaming from this server (`pg_stat_replication`). Without
+--- superuser or `pg_read_all_stats`, only the rows show, their fields NULL.
+SELECT application_name::text AS application_name, host(client_addr) AS client_address,
+       state::text AS state, sync_state::text AS sync_state,
+       (extract(epoch FROM replay_lag) * 1000)::float8 AS replay_lag_ms
+FROM pg_stat_replication
+ORDER BY application_name, client_addr;
+
 --! table_rows : TableRows()
 --- Tables of `public` with live rows from the statistics collector
 --- (approximate, a moment behind the latest writes).

@@ -107,10 +107,29 @@ ORDER BY hits.distance, hits.entity_id
 LIMIT :k;
 
 --! hybrid_search_evidence : HybridHit(source_url?, source_type?, vector_rank?, keyword_rank?)
---- Evidence ranked by reciprocal rank fusion (k = 60) of full-text rank
---- (`websearch_to_tsquery`, English) and vector rank, weighted per call, in one
---- statement. Each side contributes its best `candidates` rows.
-WITH vec AS (
+--- Evidence ranked by reciprocal rank fusion (k = 60) of full-text rank and
+--- vector rank, weighted per call, in one statement. Each side contributes its
+--- best `candidates` rows. The full-text side matches any of the text's
+--- English lexemes (an OR: a claim sentence ANDed word by word matches almost
+--- nothing), bounded so that a long sentence stays cheap: only lexemes found
+--- in under 2 % of evidence rows (`pg_stats.most_common_elems` of
+--- `content_tsv`, kept by ANALYZE; table-wide; no statistics yet: every
+--- lexeme counts as rare), at most the 12 rarest (then the longest), ranked
+--- by `ts_rank`. Each lexeme is quoted for tsquery input (`\` and `'`
+--- escaped), so the text is never parsed as query syntax. `pg_stats` hides
+--- the statistics of a table with row-level security from a login it applies
+--- to (a `truthgraph_app` member): there every lexeme counts as rare and only
+--- the cap of 12 bounds the work. The statistics are a MATERIALIZED CTE: on
+--- a Citus coordinator it runs there as one subplan (text and real rows), and
+--- the rest is routed to the tenant's shard (inlined, Citus would pull
+--- pg_stats' catalog tables whole, aclitem columns included, and fail).
+WITH stats AS MATERIALIZED (
+    SELECT unnest(s.most_common_elems::text::text[]) AS lexeme,
+           unnest(s.most_common_elem_freqs) AS freq
+    FROM pg_stats s
+    WHERE s.schemaname = current_schema() AND s.tablename = 'evidence'
+      AND s.attname = 'content_tsv'
+), vec AS (
     SELECT id, row_number() OVER (ORDER BY distance, id) AS rank
     FROM (
         SELECT em.entity_id AS id, em.embedding <=> :query AS distance
@@ -123,9 +142,21 @@ WITH vec AS (
 ), kw AS (
     SELECT id, row_number() OVER (ORDER BY score DESC, id) AS rank
     FROM (
-        SELECT e.id, ts_rank_cd(e.content_tsv, q) AS score
-        FROM evidence e, websearch_to_tsquery('english', :text) q
-        WHERE e.tenant_id = :tenant_id AND e.content_tsv @@ q
+        SELECT e.id, ts_rank(e.content_tsv, q.q) AS score
+        FROM evidence e, (
+            SELECT coalesce(string_agg(
+                       '''' || replace(replace(r.lexeme, '\', '\\'), '''', '''''') || '''',
+                       ' | '), '')::tsquery AS q
+            FROM (
+                SELECT l.lexeme
+                FROM unnest(to_tsvector('english', :text)) l
+                LEFT JOIN stats f ON f.lexeme = l.lexeme
+                WHERE coalesce(f.freq, 0) < 0.02
+                ORDER BY coalesce(f.freq, 0), length(l.lexeme) DESC, l.lexeme
+                LIMIT 12
+            ) r
+        ) q
+        WHERE e.tenant_id = :tenant_id AND e.content_tsv @@ q.q
         ORDER BY score DESC, e.id
         LIMIT :candidates
     ) k

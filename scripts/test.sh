@@ -9,3 +9,5 @@ bash scripts/provision-postgres.sh
 cargo xtask codegen --check
 cargo test --workspace --lib --bins --tests --examples
 cargo test --workspace --doc
+# The Python wheel (python/): build, type-check, pytest.
+bash scripts/test-python.sh

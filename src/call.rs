@@ -16,7 +16,12 @@
 //!   retries happen. A read whose replica failed it (dead, shutting down,
 //!   recovery conflict) runs again elsewhere.
 //! - **one span** per call, around the checkout, every attempt and the
-//!   statements (see [`crate::telemetry`]).
+//!   statements (see [`crate::telemetry`]);
+//! - **a dropped call stops**: until its statements have returned, the
+//!   call's connection is a [`Lent`]; a call whose future is dropped before
+//!   (a timeout, a search's deadline, a caller gone) leaves its connection
+//!   out of the pool and its statement cancelled on the server (see
+//!   [`crate::pool`]), so no later borrower waits behind it.
 //!
 //! The body of a call is a closure that returns a boxed future borrowing the
 //! connection (`|c| Box::pin(async move { … })`), called once per attempt.
@@ -27,8 +32,9 @@ use std::pin::Pin;
 
 use futures_util::FutureExt;
 
-use crate::db::{Client, Transaction};
+use crate::db::Transaction;
 use crate::error::{Error, Result, connection_lost, never_ran, replica_trouble};
+use crate::pool::Lent;
 use crate::raw_sql;
 use crate::telemetry::{Op, traced};
 use crate::tenant::Tenant;
@@ -47,12 +53,13 @@ pub(crate) enum Access {
     Write,
 }
 
-/// A pooled connection lent to one call of a tenant. When it is dropped,
-/// `RESET truthgraph.tenant_id` is queued on it, i.e. before it goes back to
-/// the pool. `'a` is the tenant handle's lifetime: a call's body may borrow
-/// anything that lives that long.
+/// A pooled connection lent to one call of a tenant. When it is dropped
+/// after the call's body returned, `RESET truthgraph.tenant_id` is queued on
+/// it, i.e. before it goes back to the pool; dropped before, it never goes
+/// back ([`Lent`]). `'a` is the tenant handle's lifetime: a call's body may
+/// borrow anything that lives that long.
 pub(crate) struct Conn<'a> {
-    client: Client,
+    client: Lent,
     /// The replica the connection belongs to (`None`: the primary).
     replica: Option<usize>,
     /// The prepared `set_config` (`None`: the login bypasses row-level
@@ -63,7 +70,7 @@ pub(crate) struct Conn<'a> {
 
 impl Conn<'_> {
     /// The connection.
-    pub(crate) fn client(&self) -> &Client {
+    pub(crate) fn client(&self) -> &crate::db::Client {
         &self.client
     }
 
@@ -80,7 +87,8 @@ impl Conn<'_> {
 
 impl Drop for Conn<'_> {
     fn drop(&mut self) {
-        if self.set.is_none() {
+        // An unfinished call's connection is discarded: nothing to reset.
+        if self.set.is_none() || !self.client.is_finished() {
             return;
         }
         // The first poll writes the request to the connection's queue; the
@@ -159,6 +167,9 @@ impl<'a> Tenant<'a> {
                 } else {
                     futures_util::future::join(conn.set_tenant(self.id()), body(&conn)).await
                 };
+                // Everything the call sent has returned: the connection may
+                // go back to the pool.
+                conn.client.finish();
                 match (next_step(was_set, out, access, last), conn.replica) {
                     // A replica's fault (dead, shutting down, recovery
                     // conflict): skip it and run the read elsewhere.
@@ -200,42 +211,46 @@ impl<'a> Tenant<'a> {
             loop {
                 attempt += 1;
                 let last = attempt > db.config().pool_max_size;
-                let mut client = db.client().await?;
-                let tx = match client.transaction().await {
-                    Ok(tx) => InTransaction {
-                        tx,
+                let mut client = Lent::new(db.client().await?);
+                // Outer error: `BEGIN` failed; inner: the body's or COMMIT's.
+                let out: Result<Result<T>, tokio_postgres::Error> = async {
+                    let tx = InTransaction {
+                        tx: client.transaction().await?,
                         _borrows: PhantomData,
-                    },
-                    Err(e) if !last && connection_lost(&e) => continue,
-                    Err(e) => return Err(e.into()),
-                };
-                let set_tenant = async {
-                    if db.on_citus() {
-                        let set = crate::tenant::citus_set_local(db, self.id());
-                        tx.tx.batch_execute(&set).await?;
-                    } else if db.sets_tenant() {
-                        let set = tx.tx.prepare_cached(raw_sql::SET_TENANT).await?;
-                        tx.tx.execute(&set, &[&self.id(), &true]).await?;
-                    }
-                    Ok::<_, Error>(())
-                };
-                let out = match futures_util::future::join(set_tenant, body(&tx)).await {
-                    (Ok(()), out) => out,
-                    (Err(e), _) => Err(e),
-                };
+                    };
+                    let set_tenant = async {
+                        if db.on_citus() {
+                            let set = crate::tenant::citus_set_local(db, self.id());
+                            tx.tx.batch_execute(&set).await?;
+                        } else if db.sets_tenant() {
+                            let set = tx.tx.prepare_cached(raw_sql::SET_TENANT).await?;
+                            tx.tx.execute(&set, &[&self.id(), &true]).await?;
+                        }
+                        Ok::<_, Error>(())
+                    };
+                    let out = match futures_util::future::join(set_tenant, body(&tx)).await {
+                        (Ok(()), out) => out,
+                        (Err(e), _) => Err(e),
+                    };
+                    Ok(match out {
+                        Ok(v) => tx.tx.commit().await.map(|()| v).map_err(Error::from),
+                        Err(e) => {
+                            let _ = tx.tx.rollback().await;
+                            Err(e)
+                        }
+                    })
+                }
+                .await;
+                // BEGIN, COMMIT or ROLLBACK has returned: the connection may
+                // go back to the pool.
+                client.finish();
                 let retry = |e: &Error| !last && access == Access::Read && e.is_connection_error();
                 match out {
-                    Ok(v) => match tx.tx.commit().await.map_err(Error::from) {
-                        Ok(()) => return Ok(v),
-                        Err(e) if retry(&e) => {}
-                        Err(e) => return Err(e),
-                    },
-                    Err(e) => {
-                        let _ = tx.tx.rollback().await;
-                        if !retry(&e) {
-                            return Err(e);
-                        }
-                    }
+                    Ok(Ok(v)) => return Ok(v),
+                    Ok(Err(e)) if retry(&e) => {}
+                    Ok(Err(e)) => return Err(e),
+                    Err(e) if !last && connection_lost(&e) => continue,
+                    Err(e) => return Err(e.into()),
                 }
                 tracing::debug!(attempt, "connection lost; retrying on another");
             }
@@ -291,12 +306,19 @@ impl<'a> Tenant<'a> {
                 Access::Read => db.read_client(self.waits_for()).await?,
                 Access::Write => (db.client().await?, None),
             };
+            let client = Lent::new(client);
             // A write also needs the setting as a probe: its failure with a
             // dead connection proves the write never ran (see `next_step`).
             let set = if !db.sets_tenant() && access == Access::Read {
                 None
             } else {
-                match client.prepare_cached(raw_sql::SET_TENANT).await {
+                let prepared = client.prepare_cached(raw_sql::SET_TENANT).await;
+                if prepared.is_err() {
+                    // It returned: the connection goes back (and the pool
+                    // drops it if it is dead).
+                    client.finish();
+                }
+                match prepared {
                     Ok(set) => Some(set),
                     Err(e) if attempt <= db.config().pool_max_size && connection_lost(&e) => {
                         if let Some(i) = replica {

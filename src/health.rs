@@ -1,6 +1,7 @@
 //! What a service reports about its database: pool metrics
-//! ([`Database::pool_status`]) and a cheap readiness check
-//! ([`Database::health`]).
+//! ([`Database::pool_status`]), a cheap readiness check
+//! ([`Database::health`]), and which server is the primary and how it
+//! replicates ([`Database::replication`]).
 
 use std::time::{Duration, Instant};
 
@@ -10,6 +11,10 @@ use crate::error::{Error, Result, insufficient_privilege, undefined_table};
 use crate::migrate::history::{VersionState, compare, latest_version, parse_history};
 use crate::raw_sql;
 use crate::telemetry::{db_span, traced};
+
+mod replication;
+
+pub use replication::{ReplicationHealth, StandbyHealth};
 
 /// The connection pool at one moment (from deadpool's status).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,13 +74,18 @@ pub struct Health {
     /// history table (members of `truthgraph_app`, which run services with
     /// least privilege: the owner migrates).
     pub migrations: Option<MigrationsHealth>,
+    /// Which server answered (with several hosts in `DATABASE_URL`, the
+    /// one connected now), whether it is the primary, and whether its
+    /// commits wait for a standby.
+    pub replication: ReplicationHealth,
     /// The pool right after the probe.
     pub pool: PoolStatus,
 }
 
 impl Health {
-    /// Ready to serve: pgvector is installed and the migrations are current
-    /// (or unreadable by this login, see [`Health::migrations`]).
+    /// Ready to serve: pgvector is installed, the migrations are current
+    /// (or unreadable by this login, see [`Health::migrations`]), the server
+    /// is a primary, and a synchronous standby it waits for is connected.
     pub fn is_ready(&self) -> bool {
         self.problems().is_empty()
     }
@@ -83,7 +93,7 @@ impl Health {
     /// What stands in the way of [`Health::is_ready`], one sentence each,
     /// with what to do (empty when ready).
     pub fn problems(&self) -> Vec<String> {
-        let mut out = Vec::new();
+        let mut out = self.replication.problems();
         if self.pgvector_version.is_none() {
             out.push("pgvector is not installed in this database: run migrate".to_string());
         }
@@ -131,10 +141,11 @@ impl Database {
         }
     }
 
-    /// A cheap readiness probe: borrows one pooled connection and sends two
+    /// A cheap readiness probe: borrows one pooled connection and sends four
     /// statements pipelined in one round trip (server and pgvector versions;
-    /// refinery's history, compared with this build's migrations). Traced
-    /// as a `health` span.
+    /// refinery's history, compared with this build's migrations; the
+    /// server's address, role and replication, as [`Database::replication`]).
+    /// Traced as a `health` span.
     ///
     /// # Errors
     /// [`Error::Closed`] after [`Database::close`], [`Error::PoolTimeout`]
@@ -157,14 +168,17 @@ impl Database {
             // Both are prepared once per connection; `join` sends them
             // together. The history read fails alone when the table is
             // missing (nothing migrated) or unreadable by this login.
-            let (info, history) =
-                futures_util::future::join(catalog::server_info(&client), async {
+            let (info, history, replication) = futures_util::future::join3(
+                catalog::server_info(&client),
+                async {
                     let stmt = client.prepare_cached(raw_sql::SELECT_HISTORY).await?;
                     client.query(&stmt, &[]).await
-                })
-                .await;
+                },
+                replication::read(&client),
+            )
+            .await;
             let round_trip = started.elapsed();
-            let info = info?;
+            let (info, replication) = (info?, replication?);
             let migrations = match history {
                 Ok(rows) => Some(migrations_health(&parse_history(&rows)?)),
                 Err(e) if undefined_table(&e) => Some(migrations_health(&[])),
@@ -177,6 +191,7 @@ impl Database {
                 server_version: info.server_version,
                 pgvector_version: info.pgvector_version,
                 migrations,
+                replication,
                 pool: self.pool_status(),
             })
         })

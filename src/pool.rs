@@ -1,11 +1,30 @@
 //! Connections: how one is configured (URL, timeouts, application name, the
 //! settings it starts with) and the pools that lend them. The primary and
 //! every read replica are set up here, the same way.
+//!
+//! # A dropped call stops
+//! A call's connection is lent as a [`Lent`]: when the call's future is
+//! dropped before its statements have returned (a caller's timeout, a
+//! search's deadline, a client that went away, a panic), the connection is
+//! taken out of the pool for good (`Object::take`) and a cancel request is
+//! sent for its server process. Without that, the pool would lend it again
+//! with the statement still running (tokio-postgres does not cancel on drop,
+//! and deadpool's fast recycling only checks that the socket is open), and
+//! the next borrower would wait behind it. The cancel request names the
+//! server process, not the statement: one sent after the statement ended
+//! would hit whatever that process runs next, which is why the connection
+//! is never lent again (the trap other pools met). The schema connection
+//! ([`crate::Database`]'s migrate, reindex, …) leaves the pool before it is
+//! used at all ([`Detached`]).
 
+use std::ops::{Deref, DerefMut};
 use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
-use tokio_postgres::NoTls;
+use deadpool_postgres::{
+    ClientWrapper, Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime,
+};
+use tokio_postgres::{CancelToken, NoTls};
 
 use crate::config::{Config, redact};
 use crate::error::{Error, Result};
@@ -97,4 +116,141 @@ pub(crate) async fn borrow(pool: &Pool, config: &Config) -> Result<Client> {
     pool.get()
         .await
         .map_err(|e| Error::from_pool(e, config.pool_timeout))
+}
+
+/// A pooled connection lent to one call. Dropped after [`Lent::finish`] it
+/// goes back to the pool; dropped before (the call's future was dropped
+/// while its statements ran, or it panicked), it is taken out of the pool
+/// and its server process is sent a cancel request (see the module docs).
+pub(crate) struct Lent {
+    client: Option<Client>,
+    /// Set once nothing of the call runs on the connection any more. Atomic
+    /// so that a call's body may borrow the guard across `.await`s.
+    finished: AtomicBool,
+}
+
+impl Lent {
+    pub(crate) fn new(client: Client) -> Self {
+        Lent {
+            client: Some(client),
+            finished: AtomicBool::new(false),
+        }
+    }
+
+    /// Says that every statement the call sent has returned (or failed):
+    /// from now on, dropping the guard returns the connection to the pool.
+    pub(crate) fn finish(&self) {
+        self.finished.store(true, Ordering::Release);
+    }
+
+    /// Whether [`Lent::finish`] was called.
+    pub(crate) fn is_finished(&self) -> bool {
+        self.finished.load(Ordering::Acquire)
+    }
+}
+
+impl Deref for Lent {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        self.client
+            .as_ref()
+            .expect("a lent connection until dropped")
+    }
+}
+
+impl DerefMut for Lent {
+    fn deref_mut(&mut self) -> &mut Client {
+        self.client
+            .as_mut()
+            .expect("a lent connection until dropped")
+    }
+}
+
+impl Drop for Lent {
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take()
+            && !self.is_finished()
+        {
+            let client = Object::take(client);
+            cancel(&client);
+        }
+    }
+}
+
+/// A connection taken out of the pool before its first use, so that nothing
+/// done on it (a session setting) can reach another borrower; dropped before
+/// [`Detached::finish`], its server process is sent a cancel request (a
+/// dropped migrate or reindex stops on the server too).
+pub(crate) struct Detached {
+    client: ClientWrapper,
+    finished: bool,
+}
+
+impl Detached {
+    /// `client`, out of its pool for good.
+    pub(crate) fn take(client: Client) -> Self {
+        Detached {
+            client: Object::take(client),
+            finished: false,
+        }
+    }
+
+    /// Says that nothing runs on the connection any more.
+    pub(crate) fn finish(&mut self) {
+        self.finished = true;
+    }
+}
+
+impl Deref for Detached {
+    type Target = ClientWrapper;
+    fn deref(&self) -> &ClientWrapper {
+        &self.client
+    }
+}
+
+impl DerefMut for Detached {
+    fn deref_mut(&mut self) -> &mut ClientWrapper {
+        &mut self.client
+    }
+}
+
+impl Drop for Detached {
+    fn drop(&mut self) {
+        if !self.finished {
+            cancel(&self.client);
+        }
+    }
+}
+
+/// Sends a cancel request for the server process of `client` (unless the
+/// connection is closed already: nothing runs there), in the background: a
+/// task on the current tokio runtime, or a thread of its own outside one.
+/// The caller must never lend the connection again (see the module docs).
+fn cancel(client: &tokio_postgres::Client) {
+    if client.is_closed() {
+        return;
+    }
+    let token = client.cancel_token();
+    match tokio::runtime::Handle::try_current() {
+        Ok(runtime) => {
+            runtime.spawn(send_cancel(token));
+        }
+        Err(_) => {
+            std::thread::spawn(move || {
+                if let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    runtime.block_on(send_cancel(token));
+                }
+            });
+        }
+    }
+}
+
+async fn send_cancel(token: CancelToken) {
+    // Nobody waits for the answer: a server that is gone has nothing to stop.
+    if let Err(e) = token.cancel_query(NoTls).await {
+        tracing::debug!("cancel request of a dropped call: {e}");
+    }
 }

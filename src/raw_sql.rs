@@ -28,71 +28,68 @@ pub const SELECT_HISTORY: &str = "SELECT version, coalesce(name, ''), coalesce(c
 /// Deletes one version's history row (`$1`), in the transaction of its down script.
 pub const DELETE_HISTORY_ROW: &str = "DELETE FROM refinery_schema_history WHERE version = $1";
 
-/// The staging table of a bulk load: rows are binary-`COPY`ed here first,
-/// then inserted by [`INSERT_EMBEDDINGS_FROM_LOAD`] or upserted by
-/// [`UPSERT_EMBEDDINGS_FROM_LOAD`] (`COPY` straight into `embeddings` is
-/// refused where row-level security applies). A temporary table,
-/// so not in the schema cornucopia types against; dropped at the end of the
-/// transaction, committed or not.
-pub const CREATE_EMBEDDINGS_LOAD: &str = "CREATE TEMPORARY TABLE embeddings_load (\
-     ord bigint NOT NULL, entity_type varchar(20) NOT NULL, entity_id uuid NOT NULL, \
-     embedding vector NOT NULL, model_name varchar(100) NOT NULL, model_version varchar(50)) \
-     ON COMMIT DROP";
-
-/// Binary COPY into the staging table of a bulk load.
-pub const COPY_EMBEDDINGS_LOAD: &str = "COPY embeddings_load (ord, entity_type, entity_id, \
+/// Binary `COPY` of a bulk load straight into `embeddings`, for a login
+/// row-level security does not apply to (PostgreSQL refuses `COPY FROM` into
+/// a table whose policies apply to the user). The ids are given (UUIDv7, in
+/// order), so no volatile default stops `COPY` from writing rows in batches.
+pub const COPY_EMBEDDINGS: &str = "COPY embeddings (id, tenant_id, entity_type, entity_id, \
      embedding, model_name, model_version) FROM STDIN (FORMAT binary)";
 
-/// Drops the staging table once its rows are stored, so a second load in
-/// the same transaction can create it again.
-pub const DROP_EMBEDDINGS_LOAD: &str = "DROP TABLE embeddings_load";
+/// Inserts the rows of a bulk load given as parallel arrays (`$2` ids, `$3`
+/// entity types, `$4` entity ids, `$5` vectors, `$6` model names, `$7`
+/// versions) for tenant `$1`; an entity that already has an embedding fails
+/// the statement (unique violation). The path of logins under row-level
+/// security, which may not `COPY` into `embeddings`.
+pub const INSERT_EMBEDDINGS_ROWS: &str = "INSERT INTO embeddings \
+     (id, tenant_id, entity_type, entity_id, embedding, model_name, model_version) \
+     SELECT r.id, $1, r.entity_type, r.entity_id, r.embedding, r.model_name, r.model_version \
+     FROM unnest($2::uuid[], $3::text[], $4::uuid[], $5::vector[], $6::text[], $7::text[]) \
+     AS r(id, entity_type, entity_id, embedding, model_name, model_version)";
 
-/// Inserts every staged row for tenant `$1`; an entity that already has an
-/// embedding fails the statement (unique violation).
-pub const INSERT_EMBEDDINGS_FROM_LOAD: &str = "INSERT INTO embeddings \
-     (tenant_id, entity_type, entity_id, embedding, model_name, model_version) \
-     SELECT $1, entity_type, entity_id, embedding, model_name, model_version \
-     FROM embeddings_load ORDER BY ord";
-
-/// Inserts or replaces every staged row for tenant `$1`, as
-/// `upsert_embedding` does one (on V12's key `(tenant_id, entity_type,
-/// entity_id)`, which a distributed database keeps; the foreign keys
+/// As [`INSERT_EMBEDDINGS_ROWS`], replacing existing embeddings as
+/// `upsert_embedding` does one: on V12's key `(tenant_id, entity_type,
+/// entity_id)`, which a distributed database keeps (the foreign keys
 /// `embeddings_claim_fkey` / `embeddings_evidence_fkey` refuse a row whose
-/// entity is not the tenant's).
-pub const UPSERT_EMBEDDINGS_FROM_LOAD: &str = "INSERT INTO embeddings \
-     (tenant_id, entity_type, entity_id, embedding, model_name, model_version) \
-     SELECT $1, entity_type, entity_id, embedding, model_name, model_version \
-     FROM embeddings_load ORDER BY ord \
+/// entity is not the tenant's; an existing row keeps its id).
+pub const UPSERT_EMBEDDINGS_ROWS: &str = "INSERT INTO embeddings \
+     (id, tenant_id, entity_type, entity_id, embedding, model_name, model_version) \
+     SELECT r.id, $1, r.entity_type, r.entity_id, r.embedding, r.model_name, r.model_version \
+     FROM unnest($2::uuid[], $3::text[], $4::uuid[], $5::vector[], $6::text[], $7::text[]) \
+     AS r(id, entity_type, entity_id, embedding, model_name, model_version) \
      ON CONFLICT (tenant_id, entity_type, entity_id) DO UPDATE \
      SET embedding = EXCLUDED.embedding, \
      model_name = EXCLUDED.model_name, model_version = EXCLUDED.model_version";
 
-/// Rows per statement of [`insert_embeddings_values`] (5 parameters each,
+/// The session's `work_mem` in bytes: a bulk load sizes its statements so
+/// that the rows each one writes fit in it.
+pub const WORK_MEM_BYTES: &str = "SELECT pg_size_bytes(current_setting('work_mem'))";
+
+/// Rows per statement of [`insert_embeddings_values`] (6 parameters each,
 /// far below the protocol's 65,535).
 pub const VALUES_ROWS: usize = 1000;
 
 /// `INSERT INTO embeddings … VALUES` of `rows` rows for tenant `$1`, each
-/// row's `entity_type, entity_id, embedding, model_name, model_version` as
-/// the next five parameters; `upsert` adds the `ON CONFLICT` of
-/// [`UPSERT_EMBEDDINGS_FROM_LOAD`]. For a login under row-level security on
-/// a Citus coordinator (`crate::records::bulk_load`).
+/// row's `id, entity_type, entity_id, embedding, model_name, model_version`
+/// as the next six parameters; `upsert` adds the `ON CONFLICT` of
+/// [`UPSERT_EMBEDDINGS_ROWS`]. For a login under row-level security on a
+/// Citus coordinator (`crate::records::bulk_values`).
 pub fn insert_embeddings_values(rows: usize, upsert: bool) -> String {
     let mut sql = String::from(
         "INSERT INTO embeddings \
-         (tenant_id, entity_type, entity_id, embedding, model_name, model_version) VALUES ",
+         (id, tenant_id, entity_type, entity_id, embedding, model_name, model_version) VALUES ",
     );
     for i in 0..rows {
-        let p = 2 + i * 5;
+        let p = 2 + i * 6;
         if i > 0 {
             sql.push_str(", ");
         }
         sql.push_str(&format!(
-            "($1, ${}, ${}, ${}, ${}, ${})",
-            p,
+            "(${p}, $1, ${}, ${}, ${}, ${}, ${})",
             p + 1,
             p + 2,
             p + 3,
-            p + 4
+            p + 4,
+            p + 5
         ));
     }
     if upsert {
@@ -124,6 +121,33 @@ pub const NO_STATEMENT_TIMEOUT_LOCAL: &str = "SET LOCAL statement_timeout = 0";
 
 /// Fresh planner statistics for `embeddings` after its indexes were rebuilt.
 pub const ANALYZE_EMBEDDINGS: &str = "ANALYZE embeddings";
+
+/// What a bulk load decides from (`records::bulk_plan::table_state`): the
+/// estimated rows of `embeddings` (the planner's `reltuples`, or the live
+/// rows the statistics collector counted when larger: both are cheap, and
+/// `reltuples` lags a load until the next ANALYZE), whether it has a valid
+/// HNSW index, and whether the login owns it (may drop and create indexes).
+pub const EMBEDDINGS_LOAD_STATE: &str = "SELECT greatest(c.reltuples::bigint, \
+     coalesce(s.n_live_tup, 0), 0), \
+     EXISTS (SELECT FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid \
+             JOIN pg_am am ON am.oid = ic.relam \
+             WHERE i.indrelid = c.oid AND i.indisvalid AND am.amname = 'hnsw'), \
+     pg_has_role(c.relowner, 'USAGE') \
+     FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid \
+     WHERE c.oid = 'embeddings'::regclass";
+
+/// Sets `max_parallel_maintenance_workers` to 0 (for the transaction when
+/// `$1`, else the session) where the database's pgvector is older than
+/// 0.8.2, whose parallel HNSW build has a buffer overflow (CVE-2026-3172,
+/// 0.6.0 to 0.8.1): index builds the library runs are serial there. Does
+/// nothing on 0.8.2 and later (the server's setting applies). `extversion`
+/// is the extension's version in this database, which `ALTER EXTENSION vector
+/// UPDATE` moves to the installed library's; before that it may understate
+/// the library, so this errs towards serial builds.
+pub const SERIAL_BUILDS_ON_VULNERABLE_PGVECTOR: &str = "SELECT set_config(\
+     'max_parallel_maintenance_workers', '0', $1) FROM pg_extension \
+     WHERE extname = 'vector' \
+       AND string_to_array(split_part(extversion, '-', 1), '.')::int[] < ARRAY[0, 8, 2]";
 
 /// Prepared (never run) to learn the `vector` type's OID, which differs per
 /// database, for the binary COPY writer.
@@ -304,6 +328,39 @@ pub fn synchronous_commit_on(name: &str) -> String {
     )
 }
 
+/// Makes commits on this server wait for the standby whose
+/// `application_name` is `name` (synchronous replication), from the next
+/// configuration reload ([`RELOAD_CONF`]). `ALTER SYSTEM` takes no
+/// parameters: the name is quoted as an identifier inside a string literal.
+pub fn synchronous_standby_names(name: &str) -> String {
+    format!(
+        "ALTER SYSTEM SET synchronous_standby_names = '{}'",
+        quote_ident(name).replace('\'', "''")
+    )
+}
+
+/// Commits stop waiting for standbys (asynchronous replication), from the
+/// next configuration reload.
+pub const NO_SYNCHRONOUS_STANDBY: &str = "ALTER SYSTEM RESET synchronous_standby_names";
+
+/// Re-reads the server's configuration files (after `ALTER SYSTEM`).
+pub const RELOAD_CONF: &str = "SELECT pg_reload_conf()";
+
+/// The standbys streaming from this server: `application_name` and
+/// `sync_state`.
+pub const STANDBY_STATES: &str =
+    "SELECT application_name::text, sync_state::text FROM pg_stat_replication";
+
+/// Promotes this standby to a primary and waits (up to 60 s) until it
+/// accepts writes; true once promoted.
+pub const PROMOTE: &str = "SELECT pg_promote(true, 60)";
+
+/// Terminates up to `$2` random client backends of database `$1` (other
+/// than this session's); returns how many (`bench load --chaos`).
+pub const TERMINATE_RANDOM_BACKENDS: &str = "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) \
+     FROM (SELECT pid FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend' \
+     AND pid <> pg_backend_pid() ORDER BY random() LIMIT $2) s";
+
 /// Loads Citus into the current database.
 pub const CREATE_EXTENSION_CITUS: &str = "CREATE EXTENSION citus";
 
@@ -366,7 +423,7 @@ pub const DISTRIBUTION_COLUMN: &str = "tenant_id";
 /// an INSERT by its tenant_id before any trigger runs), and the policies'
 /// subquery (Citus refuses any subquery in a policy). `IF EXISTS`: a later
 /// migration may have removed one already.
-pub const DISTRIBUTE_PREPARE: [&str; 18] = [
+pub const DISTRIBUTE_PREPARE: [&str; 20] = [
     "SET LOCAL citus.enable_unsafe_triggers = on",
     // Co-located tables with foreign keys between them are created over one
     // connection per worker.
@@ -388,6 +445,8 @@ pub const DISTRIBUTE_PREPARE: [&str; 18] = [
     "DROP TRIGGER IF EXISTS fill_verdict_evidence_tenant ON verdict_evidence",
     // Replaced by V12's foreign keys (a later migration may have re-made them).
     "DROP TRIGGER IF EXISTS check_embeddings_entity ON embeddings",
+    "DROP TRIGGER IF EXISTS check_embeddings_entity_update ON embeddings",
+    "DROP TRIGGER IF EXISTS check_embeddings_entity_rls ON embeddings",
     "DROP TRIGGER IF EXISTS delete_claim_embeddings ON claims",
     "DROP TRIGGER IF EXISTS delete_evidence_embeddings ON evidence",
     // Run by the workers on each row: the same value in every row of a

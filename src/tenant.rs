@@ -171,8 +171,10 @@ impl<'a> Tenant<'a> {
     /// tenant's rows (`truthgraph.tenant_id` set for the transaction): for
     /// your own SQL or the generated [`crate::queries`] functions when
     /// connected as a member of `truthgraph_app`. Commits when `f` returns
-    /// `Ok`, rolls back when it returns `Err` or panics. Not retried. Traced
-    /// as one `transaction` span with the tenant ([`crate::telemetry`]).
+    /// `Ok`, rolls back when it returns `Err` or panics; dropped before it
+    /// returns, its statement is cancelled on the server ([`crate::pool`]).
+    /// Not retried. Traced as one `transaction` span with the tenant
+    /// ([`crate::telemetry`]).
     ///
     /// # Errors
     /// The closure's error, or the error of `BEGIN`/`COMMIT`.
@@ -198,12 +200,15 @@ impl<'a> Tenant<'a> {
     {
         let op = crate::telemetry::db_span!(self.db.telemetry(), "transaction", tenant = self.id);
         crate::telemetry::traced(op, async {
-            let mut client = self.db.client().await?;
+            // Dropped (or on panic) before the end, the transaction's
+            // connection leaves the pool and its statement is cancelled.
+            let mut client = crate::pool::Lent::new(self.db.client().await?);
             let tx = client.transaction().await?;
             set_in_transaction(self.db, &tx, self.id).await?;
-            // On panic `tx` is dropped unfinished, and tokio-postgres rolls it back.
             let out = f(&tx).await;
-            commit_or_rollback(tx, out).await
+            let out = commit_or_rollback(tx, out).await;
+            client.finish();
+            out
         })
         .await
     }

@@ -238,6 +238,8 @@ impl Drop for TestDatabase {
     }
 }
 
+mod failover;
+
 /// A primary and a streaming standby of its own, for replica tests: a
 /// throw-away embedded primary with one migrated database (`truthgraph`), and
 /// a hot standby made from it with `pg_basebackup -R`

@@ -57,6 +57,7 @@
 
 mod citus;
 mod cluster;
+mod control;
 mod datadir;
 mod error;
 mod memory;
@@ -65,6 +66,7 @@ mod standby;
 mod url;
 
 pub use citus::CitusCluster;
+pub use control::StopMode;
 pub use error::Error;
 pub use memory::maintenance_work_mem_mb;
 pub use url::{strip_database, with_database};
@@ -121,12 +123,15 @@ pub struct EmbeddedServer {
     log_offset: u64,
     supervisor: Option<Child>,
     stdin: Option<ChildStdin>,
+    /// How `postgres` was started, for [`EmbeddedServer::restart`].
+    launch: Launch,
     /// Released after the supervisor has exited (fields drop after `Drop`).
     _lock: Option<DataDirLock>,
 }
 
 use cluster::{RunAs, check_reachable, chown, find_bindir, free_port, init_cluster, run_as};
 use datadir::{DataDirLock, State};
+use process::Launch;
 
 impl EmbeddedServer {
     /// Starts a throw-away cluster in a new temporary directory.

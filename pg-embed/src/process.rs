@@ -3,6 +3,45 @@
 
 use super::*;
 
+/// How a server's `postgres` runs: kept, so that a restart runs it again
+/// the same way.
+#[derive(Debug, Clone)]
+pub(crate) struct Launch {
+    bin: PathBuf,
+    data: PathBuf,
+    /// Socket directory, where the log is written too.
+    sock: PathBuf,
+    /// What the supervisor deletes when `postgres` exits (a throw-away cluster).
+    remove: Option<PathBuf>,
+    run_as: Option<RunAs>,
+    extra: Vec<String>,
+}
+
+impl Launch {
+    pub(crate) fn new(
+        bin: &Path,
+        data: &Path,
+        sock: &Path,
+        remove: Option<&Path>,
+        run_as: Option<RunAs>,
+        extra: &[String],
+    ) -> Self {
+        Launch {
+            bin: bin.to_path_buf(),
+            data: data.to_path_buf(),
+            sock: sock.to_path_buf(),
+            remove: remove.map(Path::to_path_buf),
+            run_as,
+            extra: extra.to_vec(),
+        }
+    }
+
+    /// Whether the supervisor deletes the cluster when `postgres` exits.
+    pub(crate) fn removes_cluster(&self) -> bool {
+        self.remove.is_some()
+    }
+}
+
 impl EmbeddedServer {
     pub(crate) fn start(
         bin: &Path,
@@ -11,15 +50,46 @@ impl EmbeddedServer {
         remove: Option<&Path>,
         run_as: Option<RunAs>,
         extra: &[String],
+        lock: Option<DataDirLock>,
+    ) -> Result<Self, Error> {
+        Self::launch(
+            Launch::new(bin, data, sock, remove, run_as, extra),
+            None,
+            lock,
+        )
+    }
+
+    /// Starts `postgres` as `launch` says, on `port` (a free one when `None`).
+    pub(crate) fn launch(
+        launch: Launch,
+        port: Option<u16>,
         mut lock: Option<DataDirLock>,
     ) -> Result<Self, Error> {
+        let Launch {
+            bin,
+            data,
+            sock,
+            remove,
+            run_as,
+            extra,
+        } = &launch;
+        let (bin, data, sock, remove, run_as) = (
+            bin.as_path(),
+            data.as_path(),
+            sock.as_path(),
+            remove.as_deref(),
+            *run_as,
+        );
         // Appended to, never deleted: each attempt reads its own lines only.
         let log_file = sock.join("postgres.log");
         // A free port can be taken between our probe and the server's bind:
         // a persistent cluster retries on another port.
         let mut last_error = None;
         for _ in 0..5 {
-            let port = free_port()?;
+            let port = match port {
+                Some(p) => p,
+                None => free_port()?,
+            };
             let log_offset = std::fs::metadata(&log_file).map_or(0, |m| m.len());
             let mut cmd = Command::new("/bin/sh");
             cmd.arg("-c").arg(SUPERVISOR).arg("truthgraph-pg");
@@ -55,6 +125,7 @@ impl EmbeddedServer {
                 log_offset,
                 supervisor: Some(child),
                 stdin,
+                launch: launch.clone(),
                 _lock: None,
             };
             match server.wait_ready() {

@@ -20,6 +20,16 @@ impl EmbeddedServer {
     /// [`Error`] when `pg_basebackup` fails (its output is quoted) or the
     /// standby does not start.
     pub fn standby(&self) -> Result<Self, Error> {
+        self.standby_on(None)
+    }
+
+    /// As [`EmbeddedServer::standby`], listening on `port` (a free one when
+    /// `None`): e.g. a failed primary's port, to rebuild that node as a
+    /// standby of the promoted one.
+    ///
+    /// # Errors
+    /// As [`EmbeddedServer::standby`]; also when `port` is taken.
+    pub fn standby_on(&self, port: Option<u16>) -> Result<Self, Error> {
         let bin = find_bindir()?;
         let run_as = run_as()?;
         let root = tempfile::Builder::new()
@@ -72,6 +82,7 @@ impl EmbeddedServer {
         .map(String::from)
         .into();
         extra.extend(memory::settings());
-        Self::start(&bin, &data, &root, Some(&root), run_as, &extra, None)
+        let launch = Launch::new(&bin, &data, &root, Some(&root), run_as, &extra);
+        Self::launch(launch, port, None)
     }
 }

@@ -216,8 +216,10 @@ impl Database {
     }
 
     /// Borrows a connection for one single-statement read: from a usable
-    /// replica ([`Replicas::lend`]), else from the primary. Returns the
-    /// index of the replica, if it was one. See [`crate::replica`].
+    /// replica ([`Replicas::lend`]), else from the primary, else (the
+    /// primary unreachable) from a replica skipped on its last verdict that
+    /// passes a check now. Returns the index of the replica, if it was one.
+    /// See [`crate::replica`].
     pub(crate) async fn read_client(
         &self,
         after: Option<WalToken>,
@@ -225,9 +227,19 @@ impl Database {
         if self.is_closed() {
             return Err(Error::Closed);
         }
-        match self.replicas.lend(after, &self.config, &self.pool).await {
-            Some((client, i)) => Ok((client, Some(i))),
-            None => Ok((self.client().await?, None)),
+        let lend = |recheck| self.replicas.lend(after, &self.config, &self.pool, recheck);
+        if let Some((client, i)) = lend(false).await {
+            return Ok((client, Some(i)));
+        }
+        match self.client().await {
+            Ok(client) => Ok((client, None)),
+            // No primary (crashed, or failing over): a replica skipped on
+            // its last verdict may serve; check again before failing.
+            Err(e) if e.is_connection_error() => match lend(true).await {
+                Some((client, i)) => Ok((client, Some(i))),
+                None => Err(e),
+            },
+            Err(e) => Err(e),
         }
     }
 
@@ -268,8 +280,10 @@ impl Database {
     }
 
     /// Runs `f` in a transaction: commits when it returns `Ok`, rolls back
-    /// when it returns `Err` or panics. Traced as one `transaction` span
-    /// (see [`crate::telemetry`]).
+    /// when it returns `Err` or panics. Dropped before it returns, its
+    /// statement is cancelled on the server and its connection closed (see
+    /// [`crate::pool`]). Traced as one `transaction` span (see
+    /// [`crate::telemetry`]).
     ///
     /// # Errors
     /// The closure's error, or the error of `BEGIN`/`COMMIT`.
@@ -293,11 +307,14 @@ impl Database {
         F: for<'t> FnOnce(&'t Transaction<'t>) -> TxFuture<'t, T> + Send,
     {
         traced(db_span!(self.telemetry(), "transaction"), async {
-            let mut client = self.client().await?;
+            // Dropped (or on panic) before the end, the transaction's
+            // connection leaves the pool and its statement is cancelled.
+            let mut client = pool::Lent::new(self.client().await?);
             let tx = client.transaction().await?;
-            // On panic `tx` is dropped unfinished, and tokio-postgres rolls it back.
             let out = f(&tx).await;
-            commit_or_rollback(tx, out).await
+            let out = commit_or_rollback(tx, out).await;
+            client.finish();
+            out
         })
         .await
     }

@@ -5,12 +5,11 @@
 
 use std::sync::atomic::Ordering;
 
-use deadpool_postgres::Object;
-
 use super::Database;
 use crate::catalog;
 use crate::error::{Error, Result};
 use crate::migrate::{self, Adoption, SchemaStatus};
+use crate::pool::Detached;
 use crate::raw_sql;
 use crate::telemetry::{Op, db_span, traced};
 
@@ -40,15 +39,18 @@ impl Database {
     }
 
     /// Runs `f` on a dedicated connection without `statement_timeout` (an
-    /// index build or table rewrite can take longer than any query should),
-    /// then retires that connection, so the setting never reaches another
-    /// borrower, clears every pooled statement cache (DDL can change the
-    /// result types of cached statements) and re-reads the dimension.
+    /// index build or table rewrite can take longer than any query should):
+    /// the connection leaves the pool before the setting is made, so it can
+    /// never reach another borrower, even when this future is dropped midway
+    /// (its statement is then cancelled on the server: see
+    /// [`crate::pool`]). Afterwards clears every pooled statement cache (DDL
+    /// can change the result types of cached statements) and re-reads the
+    /// dimension.
     pub(crate) async fn with_schema_connection<T>(
         &self,
         f: impl AsyncFnOnce(&mut tokio_postgres::Client) -> Result<T>,
     ) -> Result<T> {
-        let mut conn = self.client().await?;
+        let mut conn = Detached::take(self.client().await?);
         let out = match conn.batch_execute(raw_sql::NO_STATEMENT_TIMEOUT).await {
             Ok(()) => f(&mut conn).await,
             Err(e) => Err(e.into()),
@@ -62,7 +64,8 @@ impl Database {
         if let Ok(citus) = catalog::has_citus(&**conn).await {
             self.citus.store(citus, Ordering::Relaxed);
         }
-        drop(Object::take(conn));
+        conn.finish();
+        drop(conn);
         self.pool.manager().statement_caches.clear();
         for p in self.replicas.pools() {
             p.manager().statement_caches.clear();

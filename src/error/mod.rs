@@ -101,11 +101,16 @@ pub enum Error {
         #[source]
         source: Option<BoxError>,
     },
-    /// A statement was cancelled: `statement_timeout` ran out or a cancel
-    /// request arrived (SQLSTATE 57014). Nothing of that statement was written.
+    /// A statement was cancelled: `statement_timeout` ran out, a cancel
+    /// request arrived (SQLSTATE 57014), or a search's own deadline
+    /// ([`crate::SearchOptions::deadline`]) passed, in which case the library
+    /// cancelled the statement itself and the message says so. Either way
+    /// [`Error::code`] is `57014` (`query_canceled`), and nothing of that
+    /// statement was written.
     #[error("statement cancelled: {message} [SQLSTATE 57014]")]
     Timeout {
-        /// PostgreSQL's message, e.g. "canceling statement due to statement timeout".
+        /// PostgreSQL's message, e.g. "canceling statement due to statement
+        /// timeout", or the library's: "the call's deadline of 100ms passed …".
         message: String,
     },
     /// Any other error from PostgreSQL or the connection. `Display` gives the

@@ -11,6 +11,7 @@ use truthgraph_queries::queries::{catalog, settings};
 
 use crate::db::Client;
 use crate::error::Result;
+use crate::raw_sql;
 
 mod rebuild;
 mod reindex;
@@ -29,7 +30,9 @@ pub const MAINTENANCE_LOCK_KEY: i64 = 0x7472_7574_6867_7232; // "truthgr2"
 const PROGRESS_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Runs `f` holding the [`MAINTENANCE_LOCK_KEY`] advisory lock on `client`,
-/// releasing it whatever `f` returns (it also ends with the session).
+/// releasing it whatever `f` returns (it also ends with the session), with
+/// serial index builds where pgvector is older than 0.8.2 (CVE-2026-3172;
+/// `raw_sql::SERIAL_BUILDS_ON_VULNERABLE_PGVECTOR`).
 pub(crate) async fn with_maintenance_lock<T>(
     client: &mut tokio_postgres::Client,
     f: impl AsyncFnOnce(&mut tokio_postgres::Client) -> Result<T>,
@@ -37,6 +40,10 @@ pub(crate) async fn with_maintenance_lock<T>(
     catalog::advisory_lock()
         .bind(client, &MAINTENANCE_LOCK_KEY)
         .one()
+        .await?;
+    // The schema connection is retired afterwards: a session setting is fine.
+    client
+        .execute(raw_sql::SERIAL_BUILDS_ON_VULNERABLE_PGVECTOR, &[&false])
         .await?;
     let out = f(client).await;
     let released = catalog::advisory_unlock()

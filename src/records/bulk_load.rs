@@ -1,12 +1,17 @@
-//! Bulk loads of embeddings by binary `COPY`: through a staging table, then
-//! one `INSERT … SELECT` into `embeddings`, in one transaction (the call's
-//! own, or the caller's), inserting only or replacing, optionally
-//! rebuilding the vector indexes after the rows.
+//! Bulk loads of embeddings, in one transaction (the call's own, or the
+//! caller's): binary `COPY` straight into `embeddings` for a login
+//! row-level security does not apply to, else `INSERT … SELECT … FROM
+//! unnest(…)` of parallel arrays; inserting only or replacing, optionally
+//! rebuilding the vector indexes after the rows. Figures: BENCHMARKS.md,
+//! "Ingest".
 
 use futures_util::pin_mut;
+use pgvector::Vector;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::Type;
+use uuid::Uuid;
 
+use super::bulk_plan::{self, BulkLoadReport, IndexMaintenance};
 use super::embeddings::{NewEmbedding, entity_error};
 use crate::call::Access;
 use crate::catalog;
@@ -31,19 +36,21 @@ pub enum OnConflict {
 pub struct BulkLoadOptions {
     /// Existing embeddings: fail (default) or replace.
     pub on_conflict: OnConflict,
-    /// Drop every vector index of `embeddings`, load, then recreate each from
-    /// its catalog definition under its name, all in one transaction holding
-    /// an `ACCESS EXCLUSIVE` lock on `embeddings`: concurrent searches and
-    /// writes of every tenant wait for the load instead of seeing a table
-    /// without its index. Runs without `statement_timeout`.
+    /// The vector indexes: decided from row counts (default), kept, or
+    /// rebuilt. Rebuilding drops every vector index of `embeddings`, loads,
+    /// then recreates each from its catalog definition under its name, all
+    /// in one transaction holding an `ACCESS EXCLUSIVE` lock on
+    /// `embeddings`: concurrent searches and writes of every tenant wait for
+    /// the load instead of seeing a table without its index.
     ///
     /// Inserting rows one by one into an HNSW graph is far slower than
-    /// building the graph afresh, so a large load into a small or empty table
-    /// should rebuild; an IVFFlat index gets list centres computed from the
-    /// rows only when rebuilt. It blocks every tenant's reads for the whole
-    /// load, so small loads into a large table should keep the indexes.
-    /// Figures: BENCHMARKS.md, "Figures behind the library's limits".
-    pub rebuild_indexes: bool,
+    /// building the graph afresh (about 9.5× per row), so a large load into
+    /// a small or empty table should rebuild, and [`IndexMaintenance::Auto`]
+    /// does; an IVFFlat index gets list centres computed from the rows only
+    /// when rebuilt. A rebuild blocks every tenant's reads for the whole
+    /// load, so small loads into a large table keep the indexes. Figures:
+    /// BENCHMARKS.md, "Figures behind the library's limits".
+    pub indexes: IndexMaintenance,
 }
 
 impl BulkLoadOptions {
@@ -55,19 +62,27 @@ impl BulkLoadOptions {
         }
     }
 
-    /// The same options with the vector indexes rebuilt after the load.
+    /// The same options with the vector indexes always rebuilt after the load.
     pub fn rebuilding_indexes(self) -> Self {
         BulkLoadOptions {
-            rebuild_indexes: true,
+            indexes: IndexMaintenance::Rebuild,
+            ..self
+        }
+    }
+
+    /// The same options with the vector indexes always kept (every row is
+    /// inserted into them), however large the load.
+    pub fn keeping_indexes(self) -> Self {
+        BulkLoadOptions {
+            indexes: IndexMaintenance::Keep,
             ..self
         }
     }
 }
 
 impl Tenant<'_> {
-    /// Loads `rows` into `embeddings` (binary `COPY` into a staging table,
-    /// then one `INSERT … SELECT`), in one transaction: either every row is
-    /// stored or none is. Returns the number of rows stored. The same as
+    /// Loads `rows` into `embeddings` in one transaction: either every row
+    /// is stored or none is. Returns the number of rows stored. The same as
     /// [`Tenant::bulk_load_embeddings_with`] with the default options
     /// ([`OnConflict::Fail`], indexes kept).
     ///
@@ -81,43 +96,61 @@ impl Tenant<'_> {
     /// (not an entity of the tenant); [`Error::Conflict`] for a duplicate
     /// entity, in the batch or in the table.
     pub async fn bulk_load_embeddings(&self, rows: &[NewEmbedding]) -> Result<u64> {
-        self.bulk_load_embeddings_with(rows, BulkLoadOptions::default())
-            .await
+        let report = self
+            .bulk_load_embeddings_with(rows, BulkLoadOptions::default())
+            .await?;
+        Ok(report.rows)
     }
 
-    /// Loads `rows` into `embeddings` by binary `COPY` (through a staging
-    /// table) in one transaction, all
-    /// or nothing, inserting only or replacing ([`OnConflict`]), optionally
-    /// rebuilding the vector indexes after the rows
-    /// ([`BulkLoadOptions::rebuild_indexes`]). Returns the rows stored.
+    /// Loads `rows` into `embeddings` in one transaction, all or nothing,
+    /// inserting only or replacing ([`OnConflict`]), keeping the vector
+    /// indexes or rebuilding them after the rows
+    /// ([`BulkLoadOptions::indexes`]; by default decided from row counts,
+    /// see [`IndexMaintenance::Auto`]). Returns what it did: the rows stored,
+    /// whether it rebuilt and why, also logged as an INFO tracing event.
+    /// It runs without `statement_timeout`, whatever the pool's.
     ///
-    /// Every row is validated before anything is sent.
+    /// Every row is validated before anything is sent. A login that
+    /// row-level security does not apply to ([`crate::Database::sets_tenant`]
+    /// is false: the tables' owner, a superuser) inserts by binary `COPY`
+    /// straight into `embeddings`; a `truthgraph_app` login (PostgreSQL
+    /// refuses it `COPY FROM` there), and any replacing load, by
+    /// `INSERT … SELECT … FROM unnest(…)`. Either way the rows go in
+    /// statements sized to the session's `work_mem`. On a Citus coordinator
+    /// a `truthgraph_app` login inserts by multi-row `INSERT … VALUES`
+    /// instead (Citus runs an `INSERT … SELECT` by `COPY`, which row-level
+    /// security refuses).
     ///
     /// Every row's entity must be a claim or evidence of this tenant, checked
-    /// row by row by the statement that writes it, as for
-    /// [`Tenant::upsert_embedding`].
+    /// by V12's foreign keys `embeddings_claim_fkey` /
+    /// `embeddings_evidence_fkey`, as for [`Tenant::upsert_embedding`].
     ///
     /// # Errors
     /// [`Error::InvalidInput`] naming `rows[i].embedding` (dimension, NaN,
     /// infinity, zero vector), `rows[i].model_name`, `rows[i].entity_id` for
     /// an entity that is not the tenant's (constraint `embeddings_claim_fkey`
-    /// or `embeddings_evidence_fkey`) or, when replacing, `rows[j].entity_id`
-    /// for an entity named twice; [`Error::Conflict`] (a unique key of
-    /// `embeddings`) for an entity that already has an
-    /// embedding (when failing on conflict); nothing is written then. With
-    /// [`BulkLoadOptions::rebuild_indexes`], a role that does not own
-    /// `embeddings` (e.g. a member of `truthgraph_app`) gets a permission
-    /// error.
+    /// or `embeddings_evidence_fkey`, V12; with several, the one with the
+    /// smallest entity id, at its first row) or, when replacing,
+    /// `rows[j].entity_id` for an entity named twice; [`Error::Conflict`] (a
+    /// unique key of `embeddings`) for an entity that already has an
+    /// embedding (when failing on conflict); nothing is written then, and
+    /// dropped indexes are back. With [`IndexMaintenance::Rebuild`], a role
+    /// that does not own `embeddings` (e.g. a member of `truthgraph_app`)
+    /// gets a permission error.
     pub async fn bulk_load_embeddings_with(
         &self,
         rows: &[NewEmbedding],
         options: BulkLoadOptions,
-    ) -> Result<u64> {
+    ) -> Result<BulkLoadReport> {
         if !self.check_rows(rows, options.on_conflict).await? {
-            return Ok(0);
+            return Ok(BulkLoadReport {
+                rows: 0,
+                rebuilt_indexes: false,
+                existing_rows: 0,
+                reason: "nothing to load".into(),
+            });
         }
-        let tenant = self.id();
-        let by_values = self.by_values();
+        let (tenant, route) = (self.id(), self.route());
         self.run_in_transaction(
             Access::Write,
             tenant_span!(self, "bulk_load_embeddings", "embeddings"),
@@ -131,18 +164,35 @@ impl Tenant<'_> {
                         // timeout.
                         tx.batch_execute(raw_sql::NO_STATEMENT_TIMEOUT_LOCAL)
                             .await?;
+                        let table = bulk_plan::table_state(tx).await?;
+                        let (rebuild, reason) =
+                            bulk_plan::rebuild_is_faster(options.indexes, rows.len() as u64, table);
+                        tracing::info!(
+                            tenant,
+                            rows = rows.len(),
+                            existing_rows = table.rows,
+                            rebuild,
+                            "bulk_load_embeddings: {}: {reason}",
+                            if rebuild {
+                                "rebuilding the vector indexes"
+                            } else {
+                                "keeping the vector indexes"
+                            }
+                        );
                         let mut indexes = Vec::new();
-                        if options.rebuild_indexes {
+                        if rebuild {
                             // Readers and writers wait for the commit rather than see the
                             // table without its vector index.
                             tx.batch_execute(raw_sql::LOCK_EMBEDDINGS).await?;
+                            tx.execute(raw_sql::SERIAL_BUILDS_ON_VULNERABLE_PGVECTOR, &[&true])
+                                .await?;
                             indexes = catalog::embedding_indexes(tx).await?;
                             for ix in &indexes {
                                 tx.batch_execute(&raw_sql::drop_index(&ix.index_name))
                                     .await?;
                             }
                         }
-                        let n = load_rows(tx, tenant, rows, options.on_conflict, by_values).await?;
+                        let n = load_rows(tx, tenant, rows, options.on_conflict, route).await?;
                         for ix in &indexes {
                             // The definition comes from pg_get_indexdef: same name, method,
                             // operator class and parameters as the dropped index.
@@ -151,7 +201,12 @@ impl Tenant<'_> {
                         if !indexes.is_empty() {
                             tx.batch_execute(raw_sql::ANALYZE_EMBEDDINGS).await?;
                         }
-                        Ok(n)
+                        Ok(BulkLoadReport {
+                            rows: n,
+                            rebuilt_indexes: rebuild,
+                            existing_rows: table.rows,
+                            reason,
+                        })
                     }
                 })
             },
@@ -159,8 +214,8 @@ impl Tenant<'_> {
         .await
     }
 
-    /// Loads `rows` by binary `COPY` (through a staging table, dropped
-    /// afterwards) inside the caller's transaction `tx`, inserting only or
+    /// Loads `rows` as [`Tenant::bulk_load_embeddings_with`] does, inside
+    /// the caller's transaction `tx`, inserting only or
     /// replacing ([`OnConflict`]); returns the rows stored. With
     /// [`Tenant::insert_claims_in`] and [`Tenant::insert_evidence_many_in`]
     /// before it in the same `tx`, entities and their embeddings commit or
@@ -180,13 +235,17 @@ impl Tenant<'_> {
             return Ok(0);
         }
         crate::tenant::set_in_transaction(self.database(), tx, self.id()).await?;
-        load_rows(tx, self.id(), rows, on_conflict, self.by_values()).await
+        load_rows(tx, self.id(), rows, on_conflict, self.route()).await
     }
 
-    /// Whether rows go in by multi-row `INSERT` rather than `COPY` (see
-    /// [`insert_values`]).
-    fn by_values(&self) -> bool {
-        self.database().on_citus() && self.database().sets_tenant()
+    /// How this login's rows go in (see [`Route`]).
+    fn route(&self) -> Route {
+        let db = self.database();
+        match (db.sets_tenant(), db.on_citus()) {
+            (false, _) => Route::Direct,
+            (true, false) => Route::Unnest,
+            (true, true) => Route::Values,
+        }
     }
 
     /// Checks every row against the column's dimension and, when replacing,
@@ -209,44 +268,125 @@ impl Tenant<'_> {
     }
 }
 
-/// Binary `COPY` of `rows` into a staging table, then one `INSERT … SELECT`
-/// into `embeddings` that inserts only or replaces. Not `COPY` straight into
-/// `embeddings`: PostgreSQL refuses `COPY FROM` into a table whose
-/// row-level security applies to the user (members of `truthgraph_app`,
-/// migration V7), and one path for every role is one path to test.
+/// Rows per statement of a load, whatever the row count: a statement's
+/// pending foreign-key checks (V12's entity keys; a transition table under
+/// V11's entity check) grow with its rows.
+const MIN_ROWS_PER_STATEMENT: usize = 256;
+const MAX_ROWS_PER_STATEMENT: usize = 50_000;
+
+/// How a login's rows go in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    /// Binary `COPY` straight into `embeddings`: a login row-level security
+    /// does not apply to.
+    Direct,
+    /// `INSERT … SELECT … FROM unnest(…)`: a login under row-level security.
+    Unnest,
+    /// Multi-row `INSERT … VALUES`: a login under row-level security on a
+    /// Citus coordinator ([`super::bulk_values`]).
+    Values,
+}
+
+/// Stores `rows` for `tenant` in statements of as many rows as fit in three
+/// quarters of the session's `work_mem`: by binary `COPY` straight into
+/// `embeddings` for [`Route::Direct`] (inserting only), by multi-row
+/// `INSERT … VALUES` for [`Route::Values`], else by `INSERT … SELECT … FROM unnest(…)` of
+/// parallel arrays (`COPY FROM` into a table under row-level security is
+/// refused; an upsert cannot be a `COPY`). Rows go in (entity type, entity
+/// id) order with ids (UUIDv7) rising in that order, so every btree of
+/// `embeddings` is appended to in order rather than at random places.
 async fn load_rows(
     tx: &Transaction<'_>,
     tenant: &str,
     rows: &[NewEmbedding],
     on_conflict: OnConflict,
-    by_values: bool,
+    route: Route,
 ) -> Result<u64> {
-    if by_values {
-        return insert_values(tx, tenant, rows, on_conflict).await;
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    order.sort_by_key(|&i| (rows[i].entity_type.as_str(), rows[i].entity_id));
+    let ids: Vec<Uuid> = order.iter().map(|_| Uuid::now_v7()).collect();
+    if route == Route::Values {
+        return super::bulk_values::insert_values(tx, tenant, rows, &order, &ids, on_conflict)
+            .await;
     }
-    // The vector type's OID differs per database: ask the server.
-    let vector_type = tx
-        .prepare_cached(raw_sql::VECTOR_TYPE_PROBE)
-        .await?
-        .params()[0]
-        .clone();
-    tx.batch_execute(raw_sql::CREATE_EMBEDDINGS_LOAD).await?;
-    let sink = tx.copy_in(raw_sql::COPY_EMBEDDINGS_LOAD).await?;
-    let types = [
-        Type::INT8,
-        Type::VARCHAR,
-        Type::UUID,
-        vector_type,
-        Type::VARCHAR,
-        Type::VARCHAR,
-    ];
-    let writer = BinaryCopyInWriter::new(sink, &types);
+    let work_mem: i64 = tx.query_one(raw_sql::WORK_MEM_BYTES, &[]).await?.get(0);
+    let row_bytes = 4 * rows[0].embedding.as_slice().len() + 200;
+    let per_statement = (usize::try_from(work_mem).unwrap_or(0) / 4 * 3 / row_bytes)
+        .clamp(MIN_ROWS_PER_STATEMENT, MAX_ROWS_PER_STATEMENT);
+    let mut stored = 0;
+    if route == Route::Direct && on_conflict == OnConflict::Fail {
+        // The vector type's OID differs per database: ask the server.
+        let vector_type = tx
+            .prepare_cached(raw_sql::VECTOR_TYPE_PROBE)
+            .await?
+            .params()[0]
+            .clone();
+        let types = [
+            Type::UUID,
+            Type::VARCHAR,
+            Type::VARCHAR,
+            Type::UUID,
+            vector_type,
+            Type::VARCHAR,
+            Type::VARCHAR,
+        ];
+        for (order, ids) in order.chunks(per_statement).zip(ids.chunks(per_statement)) {
+            stored += copy_rows(tx, &types, tenant, rows, order, ids)
+                .await
+                .map_err(|e| row_error(e, on_conflict, rows))?;
+        }
+    } else {
+        let insert = tx
+            .prepare_cached(match on_conflict {
+                OnConflict::Fail => raw_sql::INSERT_EMBEDDINGS_ROWS,
+                OnConflict::Replace => raw_sql::UPSERT_EMBEDDINGS_ROWS,
+            })
+            .await?;
+        for (order, ids) in order.chunks(per_statement).zip(ids.chunks(per_statement)) {
+            let types: Vec<&str> = order
+                .iter()
+                .map(|&i| rows[i].entity_type.as_str())
+                .collect();
+            let entities: Vec<Uuid> = order.iter().map(|&i| rows[i].entity_id).collect();
+            let vectors: Vec<&Vector> = order.iter().map(|&i| &rows[i].embedding).collect();
+            let models: Vec<&str> = order.iter().map(|&i| rows[i].model_name.as_str()).collect();
+            let versions: Vec<Option<&str>> = order
+                .iter()
+                .map(|&i| rows[i].model_version.as_deref())
+                .collect();
+            stored += tx
+                .execute(
+                    &insert,
+                    &[
+                        &tenant, &ids, &types, &entities, &vectors, &models, &versions,
+                    ],
+                )
+                .await
+                .map_err(|e| row_error(e, on_conflict, rows))?;
+        }
+    }
+    Ok(stored)
+}
+
+/// One binary `COPY` of `rows[order[k]]` under `ids[k]` into `embeddings`.
+async fn copy_rows(
+    tx: &Transaction<'_>,
+    types: &[Type],
+    tenant: &str,
+    rows: &[NewEmbedding],
+    order: &[usize],
+    ids: &[Uuid],
+) -> std::result::Result<u64, tokio_postgres::Error> {
+    let sink = tx.copy_in(raw_sql::COPY_EMBEDDINGS).await?;
+    let writer = BinaryCopyInWriter::new(sink, types);
     pin_mut!(writer);
-    for (i, r) in rows.iter().enumerate() {
+    for (&i, id) in order.iter().zip(ids) {
+        let r = &rows[i];
         writer
             .as_mut()
             .write(&[
-                &(i as i64),
+                id,
+                &tenant,
                 &r.entity_type.as_str(),
                 &r.entity_id,
                 &r.embedding,
@@ -255,56 +395,15 @@ async fn load_rows(
             ])
             .await?;
     }
-    writer.finish().await?;
-    let insert = match on_conflict {
-        OnConflict::Fail => raw_sql::INSERT_EMBEDDINGS_FROM_LOAD,
-        OnConflict::Replace => raw_sql::UPSERT_EMBEDDINGS_FROM_LOAD,
-    };
-    let n = tx
-        .execute(insert, &[&tenant])
-        .await
-        .map_err(|e| row_error(e, on_conflict, rows))?;
-    // Dropped now rather than at commit, so one transaction can load again.
-    tx.batch_execute(raw_sql::DROP_EMBEDDINGS_LOAD).await?;
-    Ok(n)
-}
-
-/// The rows as multi-row `INSERT … VALUES` statements of at most
-/// [`raw_sql::VALUES_ROWS`] rows, for a login under row-level security on a
-/// Citus coordinator: Citus runs an `INSERT … SELECT` from a local table by
-/// `COPY` into the shards, which PostgreSQL refuses where row-level security
-/// applies; a multi-row `INSERT` goes to the tenant's shard as an `INSERT`.
-async fn insert_values(
-    tx: &Transaction<'_>,
-    tenant: &str,
-    rows: &[NewEmbedding],
-    on_conflict: OnConflict,
-) -> Result<u64> {
-    let mut n = 0;
-    for chunk in rows.chunks(raw_sql::VALUES_ROWS) {
-        let sql =
-            raw_sql::insert_embeddings_values(chunk.len(), on_conflict == OnConflict::Replace);
-        let types: Vec<&str> = chunk.iter().map(|r| r.entity_type.as_str()).collect();
-        let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = vec![&tenant];
-        for (r, t) in chunk.iter().zip(&types) {
-            params.extend([
-                t as &(dyn tokio_postgres::types::ToSql + Sync),
-                &r.entity_id,
-                &r.embedding,
-                &r.model_name,
-                &r.model_version,
-            ]);
-        }
-        n += tx
-            .execute(sql.as_str(), &params)
-            .await
-            .map_err(|e| row_error(e, on_conflict, rows))?;
-    }
-    Ok(n)
+    writer.finish().await
 }
 
 /// The error of a row whose entity is not the tenant's, naming `rows[i]`.
-fn row_error(e: tokio_postgres::Error, on_conflict: OnConflict, rows: &[NewEmbedding]) -> Error {
+pub(super) fn row_error(
+    e: tokio_postgres::Error,
+    on_conflict: OnConflict,
+    rows: &[NewEmbedding],
+) -> Error {
     entity_error(e, on_conflict == OnConflict::Replace, |id| {
         let i = rows.iter().position(|r| r.entity_id == id);
         validate::name(i, "rows", "entity_id")

@@ -5,6 +5,8 @@
 //! as generated functions in [`crate::queries`].
 
 pub mod bulk_load;
+pub mod bulk_plan;
+mod bulk_values;
 pub mod claims;
 pub mod embeddings;
 pub mod evidence;

@@ -36,6 +36,13 @@
 //!   lag is unknown);
 //! - it is not in recovery (e.g. promoted, or a primary given by mistake).
 //!
+//! A read that finds the primary unreachable (it crashed, a failover is
+//! under way) checks the replicas skipped on their last verdict again
+//! before it fails: while there is no primary, a standby whose lag is
+//! within [`Config::replica_max_lag`] (measured from its last replayed
+//! commit, since the primary's position cannot be read) serves the reads
+//! (see docs/operations.md, "Failover").
+//!
 //! Until its first check succeeds, a replica is not used.
 //!
 //! # Read-your-writes
@@ -151,9 +158,14 @@ impl Replica {
         })
     }
 
-    /// Whether to use, skip or check this replica now.
-    fn choice(&self) -> Choice<'_> {
+    /// Whether to use, skip or check this replica now; `recheck`: check it
+    /// now if its last verdict was to skip it.
+    fn choice(&self, recheck: bool) -> Choice<'_> {
         let h = *self.health.lock().expect("replica health");
+        if recheck && !h.usable {
+            self.checking.store(true, Ordering::Release);
+            return Choice::Check(CheckGuard(&self.checking));
+        }
         match h.checked {
             Some(at) if at.elapsed() < CHECK_INTERVAL => match h.usable {
                 true => Choice::Use,
@@ -281,11 +293,14 @@ impl Replicas {
     /// has replayed that position (waiting up to [`Config::replica_wait`]);
     /// `None` when none qualifies and the read goes to `primary`, whose WAL
     /// position a lag check reads. Returns the replica's index too.
+    /// `recheck`: a replica skipped on its last verdict is checked again now
+    /// (the primary cannot be reached, so the read has nowhere else to go).
     pub(crate) async fn lend(
         &self,
         after: Option<WalToken>,
         config: &Config,
         primary: &Pool,
+        recheck: bool,
     ) -> Option<(Client, usize)> {
         let n = self.list.len();
         if n == 0 {
@@ -296,7 +311,7 @@ impl Replicas {
             let i = (start + k) % n;
             let replica = &self.list[i];
             // A check's guard lives to the end of this turn.
-            let check = match replica.choice() {
+            let check = match replica.choice(recheck) {
                 Choice::Skip => continue,
                 Choice::Use => None,
                 Choice::Check(guard) => Some(guard),

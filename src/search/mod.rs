@@ -8,6 +8,15 @@
 //! override them (`ef_search`, `probes`) make the call run in its own
 //! transaction with `set_config(…, true)` first, so an override ends with the
 //! call and never reaches the next borrower of the connection.
+//!
+//! A search with a `deadline` ([`SearchOptions::deadline`]) is given that
+//! long, waiting for a connection included: past it, the call's future is
+//! dropped, which cancels its statement on the server and keeps its
+//! connection out of the pool (see [`crate::pool`]), and the call returns
+//! [`Error::Timeout`].
+
+use std::future::Future;
+use std::time::Duration;
 
 use pgvector::Vector;
 use truthgraph_queries::client::{GenericClient, Params};
@@ -108,8 +117,17 @@ impl Tenant<'_> {
     ///
     /// # Errors
     /// [`Error::InvalidInput`] for a query vector of the wrong dimension, NaN,
-    /// infinite or zero, or an option out of range.
+    /// infinite or zero, or an option out of range; [`Error::Timeout`] when
+    /// the `deadline` passed (the statement is cancelled).
     pub async fn search_evidence(
+        &self,
+        query: &Vector,
+        opts: &SearchOptions,
+    ) -> Result<Vec<EvidenceHit>> {
+        within(opts.deadline, self.search_evidence_unbounded(query, opts)).await
+    }
+
+    async fn search_evidence_unbounded(
         &self,
         query: &Vector,
         opts: &SearchOptions,
@@ -176,6 +194,14 @@ impl Tenant<'_> {
         query: &Vector,
         opts: &SearchOptions,
     ) -> Result<Vec<ClaimHit>> {
+        within(opts.deadline, self.search_claims_unbounded(query, opts)).await
+    }
+
+    async fn search_claims_unbounded(
+        &self,
+        query: &Vector,
+        opts: &SearchOptions,
+    ) -> Result<Vec<ClaimHit>> {
         opts.validate()?;
         if opts.source_type.is_some() {
             return Err(Error::invalid("source_type", "claims have no source type"));
@@ -230,6 +256,19 @@ impl Tenant<'_> {
         query: &Vector,
         opts: &HybridOptions,
     ) -> Result<Vec<HybridHit>> {
+        within(
+            opts.deadline,
+            self.hybrid_search_unbounded(text, query, opts),
+        )
+        .await
+    }
+
+    async fn hybrid_search_unbounded(
+        &self,
+        text: &str,
+        query: &Vector,
+        opts: &HybridOptions,
+    ) -> Result<Vec<HybridHit>> {
         opts.validate()?;
         validate::query_text("text", text)?;
         self.check_query(query).await?;
@@ -266,5 +305,23 @@ impl Tenant<'_> {
     async fn check_query(&self, query: &Vector) -> Result<()> {
         let dimension = self.database().embedding_dimension().await?;
         validate::vector("query", query.as_slice(), dimension)
+    }
+}
+
+/// `call`, given at most `deadline` when there is one: past it, `call` is
+/// dropped (its statement cancelled on the server, see [`crate::pool`]) and
+/// the result is [`Error::Timeout`].
+async fn within<T>(deadline: Option<Duration>, call: impl Future<Output = Result<T>>) -> Result<T> {
+    let Some(deadline) = deadline else {
+        return call.await;
+    };
+    match tokio::time::timeout(deadline, call).await {
+        Ok(out) => out,
+        Err(_) => Err(Error::Timeout {
+            message: format!(
+                "the call's deadline of {deadline:?} passed (waiting for a connection and \
+                 running the statement); the statement was cancelled"
+            ),
+        }),
     }
 }

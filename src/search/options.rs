@@ -1,6 +1,8 @@
 //! The options of a search: how many rows, filters, the similarity floor,
-//! per-call index settings, exact mode, and the weights of a hybrid search;
-//! each checked field by field.
+//! per-call index settings, exact mode, a deadline, and the weights of a
+//! hybrid search; each checked field by field.
+
+use std::time::Duration;
 
 use crate::error::{Error, Result};
 #[cfg(doc)]
@@ -27,6 +29,11 @@ pub struct SearchOptions {
     pub ef_search: Option<u32>,
     /// Compare against every row instead of using the index (slow, exact).
     pub exact: bool,
+    /// The most the call may take, waiting for a connection included
+    /// (1 ms ..= 1 h); past it the call returns [`Error::Timeout`] and its
+    /// statement is cancelled on the server. `None`: no deadline of its own
+    /// (the pool's wait and the server's `statement_timeout` still apply).
+    pub deadline: Option<Duration>,
 }
 
 impl Default for SearchOptions {
@@ -38,6 +45,7 @@ impl Default for SearchOptions {
             probes: None,
             ef_search: None,
             exact: false,
+            deadline: None,
         }
     }
 }
@@ -51,13 +59,27 @@ impl SearchOptions {
         }
     }
 
+    /// The same options with a per-call [`SearchOptions::deadline`].
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let opts = truthgraph_db::SearchOptions::top(10).with_deadline(Duration::from_millis(250));
+    /// assert_eq!(opts.deadline, Some(Duration::from_millis(250)));
+    /// ```
+    pub fn with_deadline(self, deadline: Duration) -> Self {
+        SearchOptions {
+            deadline: Some(deadline),
+            ..self
+        }
+    }
+
     /// Checks every field; errors name the field.
     ///
     /// # Errors
     /// [`Error::InvalidInput`] for the first bad field.
     pub fn validate(&self) -> Result<()> {
         validate::k(self.k)?;
-        validate_overrides(self.probes, self.ef_search)?;
+        validate_overrides(self.probes, self.ef_search, self.deadline)?;
         if let Some(m) = self.min_similarity {
             validate::similarity("min_similarity", m)?;
         }
@@ -81,6 +103,8 @@ pub struct HybridOptions {
     pub probes: Option<u32>,
     /// `hnsw.ef_search` for this call instead of the connection's default.
     pub ef_search: Option<u32>,
+    /// The most the call may take, as [`SearchOptions::deadline`].
+    pub deadline: Option<Duration>,
 }
 
 impl Default for HybridOptions {
@@ -92,11 +116,20 @@ impl Default for HybridOptions {
             keyword_weight: 1.0,
             probes: None,
             ef_search: None,
+            deadline: None,
         }
     }
 }
 
 impl HybridOptions {
+    /// The same options with a per-call [`HybridOptions::deadline`].
+    pub fn with_deadline(self, deadline: Duration) -> Self {
+        HybridOptions {
+            deadline: Some(deadline),
+            ..self
+        }
+    }
+
     /// Checks every field; errors name the field.
     ///
     /// # Errors
@@ -109,16 +142,23 @@ impl HybridOptions {
         if self.vector_weight == 0.0 && self.keyword_weight == 0.0 {
             return Err(Error::invalid("vector_weight", "both weights are 0"));
         }
-        validate_overrides(self.probes, self.ef_search)
+        validate_overrides(self.probes, self.ef_search, self.deadline)
     }
 }
 
-fn validate_overrides(probes: Option<u32>, ef_search: Option<u32>) -> Result<()> {
+fn validate_overrides(
+    probes: Option<u32>,
+    ef_search: Option<u32>,
+    deadline: Option<Duration>,
+) -> Result<()> {
     if let Some(p) = probes {
         validate::probes(p)?;
     }
     if let Some(e) = ef_search {
         validate::ef_search(e)?;
+    }
+    if let Some(d) = deadline {
+        validate::deadline(d)?;
     }
     Ok(())
 }
@@ -167,6 +207,18 @@ mod tests {
             }),
             "source_type"
         );
+        assert_eq!(
+            field(SearchOptions::top(3).with_deadline(Duration::ZERO)),
+            "deadline"
+        );
+        assert_eq!(
+            field(SearchOptions::top(3).with_deadline(Duration::from_secs(7200))),
+            "deadline"
+        );
+        SearchOptions::top(3)
+            .with_deadline(Duration::from_millis(1))
+            .validate()
+            .unwrap();
         HybridOptions::default().validate().unwrap();
         let hybrid = |o: HybridOptions| field_of(o.validate().unwrap_err());
         assert_eq!(
@@ -190,6 +242,10 @@ mod tests {
                 ..Default::default()
             }),
             "keyword_weight"
+        );
+        assert_eq!(
+            hybrid(HybridOptions::default().with_deadline(Duration::from_micros(10))),
+            "deadline"
         );
     }
 }

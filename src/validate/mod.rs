@@ -14,8 +14,8 @@ mod search;
 mod vector;
 
 pub use search::{
-    MAX_K, MAX_QUERY_TEXT_CHARS, candidates, ef_search, filter, k, probes, query_text, similarity,
-    weight,
+    MAX_DEADLINE, MAX_K, MAX_QUERY_TEXT_CHARS, candidates, deadline, ef_search, filter, k, probes,
+    query_text, similarity, weight,
 };
 pub use vector::{MAX_VECTOR_NORM, MIN_VECTOR_NORM, vector};
 

@@ -131,3 +131,27 @@ pub fn candidates(n: usize) -> Result<()> {
         ))
     }
 }
+
+/// Longest [`deadline`] a search accepts: an hour.
+pub const MAX_DEADLINE: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// A search's per-call deadline: at least 1 ms (the timer's resolution), at
+/// most [`MAX_DEADLINE`].
+///
+/// # Errors
+/// [`Error::InvalidInput`] naming `deadline`.
+pub fn deadline(deadline: std::time::Duration) -> Result<()> {
+    if deadline < std::time::Duration::from_millis(1) {
+        Err(Error::invalid(
+            "deadline",
+            format!("{deadline:?} is less than 1 ms"),
+        ))
+    } else if deadline > MAX_DEADLINE {
+        Err(Error::invalid(
+            "deadline",
+            format!("{deadline:?} is more than an hour"),
+        ))
+    } else {
+        Ok(())
+    }
+}

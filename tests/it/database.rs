@@ -226,12 +226,16 @@ async fn errors_say_what_happened_timeouts_and_lost_connections_are_told_apart()
         .await
         .unwrap()
         .get(0);
-    t.raw_client()
+    let gone: bool = t
+        .raw_client()
         .await
         .unwrap()
-        .execute("SELECT pg_terminate_backend($1)", &[&pid])
+        .query_one("SELECT pg_terminate_backend($1, 60000)", &[&pid])
         .await
-        .unwrap();
+        .unwrap()
+        .get(0);
+    assert!(gone, "backend {pid} still alive after 60 s");
+    // Waited for: the backend is gone before the next statement is sent.
     let e = Error::from(client.batch_execute("SELECT 1").await.unwrap_err());
     assert!(e.is_connection_error(), "{e:?}");
 }

@@ -187,7 +187,8 @@ async fn bulk_load_replaces_existing_and_inserts_new_when_asked() {
     let n = a
         .bulk_load_embeddings_with(&mixed, BulkLoadOptions::replace())
         .await
-        .unwrap();
+        .unwrap()
+        .rows;
     assert_eq!(n, 10);
     assert_eq!(embedding_count(db).await, 25);
     for r in &mixed {
@@ -223,7 +224,8 @@ async fn bulk_load_replaces_existing_and_inserts_new_when_asked() {
     assert_eq!(
         a.bulk_load_embeddings_with(&mixed, BulkLoadOptions::replace())
             .await
-            .unwrap(),
+            .unwrap()
+            .rows,
         10
     );
     assert_eq!(embedding_count(db).await, 25);
@@ -318,7 +320,8 @@ async fn bulk_load_rebuilding_indexes_recreates_each_under_its_name() {
     let n = a
         .bulk_load_embeddings_with(&rows, BulkLoadOptions::default().rebuilding_indexes())
         .await
-        .unwrap();
+        .unwrap()
+        .rows;
     assert_eq!(n, 600);
     assert_eq!(vector_index_definitions(db).await, before);
     // Rebuilt with the rows: the planner knows the table's size.
@@ -354,7 +357,8 @@ async fn bulk_load_rebuilding_indexes_recreates_each_under_its_name() {
     assert_eq!(
         a.bulk_load_embeddings_with(&rows[..5], BulkLoadOptions::replace().rebuilding_indexes())
             .await
-            .unwrap(),
+            .unwrap()
+            .rows,
         5
     );
     assert_eq!(vector_index_definitions(db).await, before);

@@ -126,3 +126,103 @@ async fn evidence_batch_is_all_or_nothing_when_the_server_rejects_a_row() {
     );
     assert_eq!(evidence_count(db).await, 0);
 }
+
+/// V9's columns serve the three queries of the Python services' query module
+/// (`db_queries/queries.py`) that read them, in the shape that module sends
+/// them (as the tables' owner, ids as `= ANY(...)`), and hold their CHECK.
+#[tokio::test]
+async fn credibility_columns_serve_the_old_query_module() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let a = t.db.tenant("default").unwrap();
+    let rated = a
+        .insert_evidence("rated", Some("https://r"), Some("news"))
+        .await
+        .unwrap();
+    let unrated = a.insert_evidence("unrated", None, None).await.unwrap();
+    let dim = t.db.embedding_dimension().await.unwrap();
+    let v = crate::support::random_unit(9, dim);
+    a.upsert_embedding(truthgraph_db::EntityType::Evidence, rated.id, &v, "m", None)
+        .await
+        .unwrap();
+    let c = t.raw_client().await.unwrap();
+    let date = chrono::NaiveDate::from_ymd_opt(2023, 5, 15).unwrap();
+    c.execute(
+        "UPDATE evidence SET credibility_score = 0.8, publication_date = $2 WHERE id = $1",
+        &[&rated.id, &date],
+    )
+    .await
+    .unwrap();
+    let ids = vec![rated.id, unrated.id];
+    // batch_get_evidence_by_ids, include_embeddings = false and true.
+    let plain = c
+        .query(
+            "SELECT id, content, source_url, source_type, credibility_score, publication_date, \
+             created_at FROM evidence WHERE id = ANY($1) ORDER BY created_at DESC",
+            &[&ids],
+        )
+        .await
+        .unwrap();
+    let joined = c
+        .query(
+            "SELECT e.id, e.content, e.source_url, e.source_type, e.credibility_score, \
+             e.publication_date, e.created_at, emb.embedding, emb.model_name, emb.id AS embedding_id \
+             FROM evidence e LEFT JOIN embeddings emb ON e.id = emb.entity_id \
+             AND emb.entity_type = 'evidence' WHERE e.id = ANY($1) ORDER BY e.created_at DESC",
+            &[&ids],
+        )
+        .await
+        .unwrap();
+    for rows in [&plain, &joined] {
+        let got: Vec<(uuid::Uuid, Option<f64>, Option<chrono::NaiveDate>)> = rows
+            .iter()
+            .map(|r| (r.get(0), r.get(4), r.get(5)))
+            .collect();
+        assert_eq!(
+            got,
+            vec![(unrated.id, None, None), (rated.id, Some(0.8), Some(date))]
+        );
+    }
+    // get_evidence_with_similarity_scores (its operator is `<->`, L2).
+    let scored = c
+        .query(
+            "SELECT e.id, e.content, e.source_url, e.source_type, e.credibility_score, \
+             1 - (emb.embedding <-> $1) AS similarity, emb.model_name FROM evidence e \
+             JOIN embeddings emb ON e.id = emb.entity_id AND emb.entity_type = 'evidence' \
+             WHERE emb.tenant_id = $2 ORDER BY emb.embedding <-> $1 ASC LIMIT $3",
+            &[&v, &"default", &20i64],
+        )
+        .await
+        .unwrap();
+    assert_eq!(scored.len(), 1);
+    assert_eq!(scored[0].get::<_, Option<f64>>(4), Some(0.8));
+    assert!((scored[0].get::<_, f64>(5) - 1.0).abs() < 1e-6);
+    // The range is enforced, and both columns say what they mean.
+    let e = c
+        .execute(
+            "UPDATE evidence SET credibility_score = 1.5 WHERE id = $1",
+            &[&rated.id],
+        )
+        .await
+        .unwrap_err();
+    let db_error = e.as_db_error().unwrap();
+    assert_eq!(db_error.code().code(), "23514");
+    assert_eq!(
+        db_error.constraint(),
+        Some("evidence_credibility_score_range")
+    );
+    for column in ["credibility_score", "publication_date"] {
+        let comment: Option<String> = c
+            .query_one(
+                "SELECT col_description('evidence'::regclass, attnum) FROM pg_attribute \
+                 WHERE attrelid = 'evidence'::regclass AND attname = $1",
+                &[&column],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        assert!(
+            comment.is_some_and(|c| !c.is_empty()),
+            "{column} has no comment"
+        );
+    }
+}

@@ -7,6 +7,7 @@
 //! the `Database` handle, and the embedded server's faults. The tests that
 //! run the `truthgraph-db` binary are the CLI crate's (`cli/tests/it/`).
 
+mod cancel;
 #[cfg(feature = "citus")]
 mod citus;
 mod claims;
@@ -15,6 +16,10 @@ mod database;
 mod embedded;
 mod embeddings;
 mod evidence;
+mod failover;
+mod failover_reads;
+mod hybrid;
+mod ingest;
 mod inputs;
 mod maintenance;
 mod migrations;

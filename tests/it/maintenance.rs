@@ -461,12 +461,12 @@ async fn a_bulk_load_that_rebuilds_indexes_leaves_leftovers_invalid() {
             model_version: None,
         });
     }
-    let options = truthgraph_db::BulkLoadOptions {
-        rebuild_indexes: true,
-        ..Default::default()
-    };
+    let options = truthgraph_db::BulkLoadOptions::default().rebuilding_indexes();
     assert_eq!(
-        a.bulk_load_embeddings_with(&rows, options).await.unwrap(),
+        a.bulk_load_embeddings_with(&rows, options)
+            .await
+            .unwrap()
+            .rows,
         10
     );
     // Recreated from its definition, the leftover would now be a valid second copy.

@@ -13,10 +13,7 @@ use tokio_postgres::error::SqlState;
 use truthgraph_db::testing::ReplicatedServers;
 use truthgraph_db::{Config, Database, EntityType, NewEmbedding, SearchOptions};
 
-use crate::support::Clustered;
-
-/// One pair at a time: each is two clusters, and the machine is small.
-static PAIRS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+use crate::support::{Clustered, PAIRS};
 
 const TENANT: &str = "acme";
 
@@ -112,6 +109,8 @@ async fn searches_run_on_the_standby_and_a_token_read_sees_the_write() {
     let token = db.write_token().await.unwrap();
     // A default read comes from the standby: it does not see the row.
     let hits = acme.search_evidence(&probe, &top).await.unwrap();
+    // The standby holds the 40 older rows: a full page, none of it the fresh row.
+    assert_eq!(hits.len(), 5);
     assert!(hits.iter().all(|h| h.id != fresh.id), "read on the primary");
     assert!(acme.get_evidence(fresh.id).await.unwrap().is_none());
     // A read given the token waits for the standby, which cannot replay

@@ -71,6 +71,15 @@ const EXPECTED: &[(&str, &str, &str, bool, Option<&str>)] = &[
         Some("'default'"),
     ),
     ("evidence", "content_tsv", "tsvector", true, None),
+    // V9: read by the Python services' query module, NULL when unknown.
+    (
+        "evidence",
+        "credibility_score",
+        "double precision",
+        true,
+        None,
+    ),
+    ("evidence", "publication_date", "date", true, None),
     ("verdicts", "id", "uuid", false, Some("gen_random_uuid()")),
     // V8: the claim's tenant, filled by trigger when omitted.
     ("verdicts", "tenant_id", "character varying", false, None),

@@ -494,6 +494,11 @@ pub async fn wait_for_advisory_waiters(
     }
 }
 
+/// One primary-and-standby pair (`testing::ReplicatedServers`) at a time,
+/// across the replica and failover tests: each is two clusters, and the
+/// machine is small.
+pub static PAIRS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// The server process ids of `db`'s current connections to database
 /// `dbname` as seen from `admin` (application `truthgraph-db`).
 pub async fn library_backends(admin: &tokio_postgres::Client, dbname: &str) -> Vec<i32> {

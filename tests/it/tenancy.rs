@@ -323,7 +323,8 @@ async fn every_family_works_as_the_app_role_and_sees_one_tenant() {
     assert_eq!(
         a.bulk_load_embeddings_with(&[row], BulkLoadOptions::replace())
             .await
-            .unwrap(),
+            .unwrap()
+            .rows,
         1
     );
     // Deletes reach the tenant's rows only.

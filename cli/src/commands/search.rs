@@ -123,6 +123,7 @@ async fn search(db: &Database, args: Args, out: &Output) -> anyhow::Result<()> {
         probes: args.probes,
         ef_search: args.ef_search,
         exact: args.exact,
+        deadline: None,
     };
     let started = Instant::now();
     let mut hits: Vec<Hit> = if args.claims {

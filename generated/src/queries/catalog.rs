@@ -122,6 +122,74 @@ impl<'a> From<ServerInfoBorrowed<'a>> for ServerInfo {
     }
 }
 #[derive(Debug, Clone, PartialEq)]
+pub struct ServerRole {
+    pub server_address: Option<String>,
+    pub server_port: Option<i32>,
+    pub in_recovery: bool,
+    pub synchronous_standby_names: String,
+    pub synchronous_commit: String,
+}
+pub struct ServerRoleBorrowed<'a> {
+    pub server_address: Option<&'a str>,
+    pub server_port: Option<i32>,
+    pub in_recovery: bool,
+    pub synchronous_standby_names: &'a str,
+    pub synchronous_commit: &'a str,
+}
+impl<'a> From<ServerRoleBorrowed<'a>> for ServerRole {
+    fn from(
+        ServerRoleBorrowed {
+            server_address,
+            server_port,
+            in_recovery,
+            synchronous_standby_names,
+            synchronous_commit,
+        }: ServerRoleBorrowed<'a>,
+    ) -> Self {
+        Self {
+            server_address: server_address.map(|v| v.into()),
+            server_port,
+            in_recovery,
+            synchronous_standby_names: synchronous_standby_names.into(),
+            synchronous_commit: synchronous_commit.into(),
+        }
+    }
+}
+#[derive(Debug, Clone, PartialEq)]
+pub struct StandbyState {
+    pub application_name: Option<String>,
+    pub client_address: Option<String>,
+    pub state: Option<String>,
+    pub sync_state: Option<String>,
+    pub replay_lag_ms: Option<f64>,
+}
+pub struct StandbyStateBorrowed<'a> {
+    pub application_name: Option<&'a str>,
+    pub client_address: Option<&'a str>,
+    pub state: Option<&'a str>,
+    pub sync_state: Option<&'a str>,
+    pub replay_lag_ms: Option<f64>,
+}
+impl<'a> From<StandbyStateBorrowed<'a>> for StandbyState {
+    fn from(
+        StandbyStateBorrowed {
+            application_name,
+            client_address,
+            state,
+            sync_state,
+            replay_lag_ms,
+        }: StandbyStateBorrowed<'a>,
+    ) -> Self {
+        Self {
+            application_name: application_name.map(|v| v.into()),
+            client_address: client_address.map(|v| v.into()),
+            state: state.map(|v| v.into()),
+            sync_state: sync_state.map(|v| v.into()),
+            replay_lag_ms,
+        }
+    }
+}
+#[derive(Debug, Clone, PartialEq)]
 pub struct TableRows {
     pub table_name: String,
     pub live_rows: i64,
@@ -403,6 +471,140 @@ where
         mapper: fn(ServerInfoBorrowed) -> R,
     ) -> ServerInfoQuery<'c, 'a, 's, C, R, N> {
         ServerInfoQuery {
+            client: self.client,
+            params: self.params,
+            query: self.query,
+            cached: self.cached,
+            extractor: self.extractor,
+            mapper,
+        }
+    }
+    pub async fn one(self) -> Result<T, tokio_postgres::Error> {
+        let row =
+            crate::client::async_::one(self.client, self.query, &self.params, self.cached).await?;
+        Ok((self.mapper)((self.extractor)(&row)?))
+    }
+    pub async fn all(self) -> Result<Vec<T>, tokio_postgres::Error> {
+        self.iter().await?.try_collect().await
+    }
+    pub async fn opt(self) -> Result<Option<T>, tokio_postgres::Error> {
+        let opt_row =
+            crate::client::async_::opt(self.client, self.query, &self.params, self.cached).await?;
+        Ok(opt_row
+            .map(|row| {
+                let extracted = (self.extractor)(&row)?;
+                Ok((self.mapper)(extracted))
+            })
+            .transpose()?)
+    }
+    pub async fn iter(
+        self,
+    ) -> Result<
+        impl futures::Stream<Item = Result<T, tokio_postgres::Error>> + 'c,
+        tokio_postgres::Error,
+    > {
+        let stream = crate::client::async_::raw(
+            self.client,
+            self.query,
+            crate::slice_iter(&self.params),
+            self.cached,
+        )
+        .await?;
+        let mapped = stream
+            .map(move |res| {
+                res.and_then(|row| {
+                    let extracted = (self.extractor)(&row)?;
+                    Ok((self.mapper)(extracted))
+                })
+            })
+            .into_stream();
+        Ok(mapped)
+    }
+}
+pub struct ServerRoleQuery<'c, 'a, 's, C: GenericClient, T, const N: usize> {
+    client: &'c C,
+    params: [&'a (dyn postgres_types::ToSql + Sync); N],
+    query: &'static str,
+    cached: Option<&'s tokio_postgres::Statement>,
+    extractor: fn(&tokio_postgres::Row) -> Result<ServerRoleBorrowed, tokio_postgres::Error>,
+    mapper: fn(ServerRoleBorrowed) -> T,
+}
+impl<'c, 'a, 's, C, T: 'c, const N: usize> ServerRoleQuery<'c, 'a, 's, C, T, N>
+where
+    C: GenericClient,
+{
+    pub fn map<R>(
+        self,
+        mapper: fn(ServerRoleBorrowed) -> R,
+    ) -> ServerRoleQuery<'c, 'a, 's, C, R, N> {
+        ServerRoleQuery {
+            client: self.client,
+            params: self.params,
+            query: self.query,
+            cached: self.cached,
+            extractor: self.extractor,
+            mapper,
+        }
+    }
+    pub async fn one(self) -> Result<T, tokio_postgres::Error> {
+        let row =
+            crate::client::async_::one(self.client, self.query, &self.params, self.cached).await?;
+        Ok((self.mapper)((self.extractor)(&row)?))
+    }
+    pub async fn all(self) -> Result<Vec<T>, tokio_postgres::Error> {
+        self.iter().await?.try_collect().await
+    }
+    pub async fn opt(self) -> Result<Option<T>, tokio_postgres::Error> {
+        let opt_row =
+            crate::client::async_::opt(self.client, self.query, &self.params, self.cached).await?;
+        Ok(opt_row
+            .map(|row| {
+                let extracted = (self.extractor)(&row)?;
+                Ok((self.mapper)(extracted))
+            })
+            .transpose()?)
+    }
+    pub async fn iter(
+        self,
+    ) -> Result<
+        impl futures::Stream<Item = Result<T, tokio_postgres::Error>> + 'c,
+        tokio_postgres::Error,
+    > {
+        let stream = crate::client::async_::raw(
+            self.client,
+            self.query,
+            crate::slice_iter(&self.params),
+            self.cached,
+        )
+        .await?;
+        let mapped = stream
+            .map(move |res| {
+                res.and_then(|row| {
+                    let extracted = (self.extractor)(&row)?;
+                    Ok((self.mapper)(extracted))
+                })
+            })
+            .into_stream();
+        Ok(mapped)
+    }
+}
+pub struct StandbyStateQuery<'c, 'a, 's, C: GenericClient, T, const N: usize> {
+    client: &'c C,
+    params: [&'a (dyn postgres_types::ToSql + Sync); N],
+    query: &'static str,
+    cached: Option<&'s tokio_postgres::Statement>,
+    extractor: fn(&tokio_postgres::Row) -> Result<StandbyStateBorrowed, tokio_postgres::Error>,
+    mapper: fn(StandbyStateBorrowed) -> T,
+}
+impl<'c, 'a, 's, C, T: 'c, const N: usize> StandbyStateQuery<'c, 'a, 's, C, T, N>
+where
+    C: GenericClient,
+{
+    pub fn map<R>(
+        self,
+        mapper: fn(StandbyStateBorrowed) -> R,
+    ) -> StandbyStateQuery<'c, 'a, 's, C, R, N> {
+        StandbyStateQuery {
             client: self.client,
             params: self.params,
             query: self.query,
@@ -866,6 +1068,88 @@ impl ServerInfoStmt {
                     })
                 },
             mapper: |it| ServerInfo::from(it),
+        }
+    }
+}
+pub struct ServerRoleStmt(&'static str, Option<tokio_postgres::Statement>);
+/// Which server answered and how its commits replicate: its address and
+/// port as it sees them (NULL over a Unix socket), whether it is a standby
+/// (in recovery), `synchronous_standby_names` and this session's
+/// `synchronous_commit`.
+pub fn server_role() -> ServerRoleStmt {
+    ServerRoleStmt(
+        "SELECT host(inet_server_addr()) AS server_address, inet_server_port() AS server_port, pg_is_in_recovery() AS in_recovery, current_setting('synchronous_standby_names') AS synchronous_standby_names, current_setting('synchronous_commit') AS synchronous_commit",
+        None,
+    )
+}
+impl ServerRoleStmt {
+    pub async fn prepare<'a, C: GenericClient>(
+        mut self,
+        client: &'a C,
+    ) -> Result<Self, tokio_postgres::Error> {
+        self.1 = Some(client.prepare(self.0).await?);
+        Ok(self)
+    }
+    pub fn bind<'c, 'a, 's, C: GenericClient>(
+        &'s self,
+        client: &'c C,
+    ) -> ServerRoleQuery<'c, 'a, 's, C, ServerRole, 0> {
+        ServerRoleQuery {
+            client,
+            params: [],
+            query: self.0,
+            cached: self.1.as_ref(),
+            extractor:
+                |row: &tokio_postgres::Row| -> Result<ServerRoleBorrowed, tokio_postgres::Error> {
+                    Ok(ServerRoleBorrowed {
+                        server_address: row.try_get(0)?,
+                        server_port: row.try_get(1)?,
+                        in_recovery: row.try_get(2)?,
+                        synchronous_standby_names: row.try_get(3)?,
+                        synchronous_commit: row.try_get(4)?,
+                    })
+                },
+            mapper: |it| ServerRole::from(it),
+        }
+    }
+}
+pub struct StandbysStmt(&'static str, Option<tokio_postgres::Statement>);
+/// The standbys streaming from this server (`pg_stat_replication`). Without
+/// superuser or `pg_read_all_stats`, only the rows show, their fields NULL.
+pub fn standbys() -> StandbysStmt {
+    StandbysStmt(
+        "SELECT application_name::text AS application_name, host(client_addr) AS client_address, state::text AS state, sync_state::text AS sync_state, (extract(epoch FROM replay_lag) * 1000)::float8 AS replay_lag_ms FROM pg_stat_replication ORDER BY application_name, client_addr",
+        None,
+    )
+}
+impl StandbysStmt {
+    pub async fn prepare<'a, C: GenericClient>(
+        mut self,
+        client: &'a C,
+    ) -> Result<Self, tokio_postgres::Error> {
+        self.1 = Some(client.prepare(self.0).await?);
+        Ok(self)
+    }
+    pub fn bind<'c, 'a, 's, C: GenericClient>(
+        &'s self,
+        client: &'c C,
+    ) -> StandbyStateQuery<'c, 'a, 's, C, StandbyState, 0> {
+        StandbyStateQuery {
+            client,
+            params: [],
+            query: self.0,
+            cached: self.1.as_ref(),
+            extractor:
+                |row: &tokio_postgres::Row| -> Result<StandbyStateBorrowed, tokio_postgres::Error> {
+                    Ok(StandbyStateBorrowed {
+                        application_name: row.try_get(0)?,
+                        client_address: row.try_get(1)?,
+                        state: row.try_get(2)?,
+                        sync_state: row.try_get(3)?,
+                        replay_lag_ms: row.try_get(4)?,
+                    })
+                },
+            mapper: |it| StandbyState::from(it),
         }
     }
 }

@@ -765,12 +765,25 @@ impl<'c, 'a, 's, C: GenericClient, T1: crate::StringSql>
     }
 }
 pub struct HybridSearchEvidenceStmt(&'static str, Option<tokio_postgres::Statement>);
-/// Evidence ranked by reciprocal rank fusion (k = 60) of full-text rank
-/// (`websearch_to_tsquery`, English) and vector rank, weighted per call, in one
-/// statement. Each side contributes its best `candidates` rows.
+/// Evidence ranked by reciprocal rank fusion (k = 60) of full-text rank and
+/// vector rank, weighted per call, in one statement. Each side contributes its
+/// best `candidates` rows. The full-text side matches any of the text's
+/// English lexemes (an OR: a claim sentence ANDed word by word matches almost
+/// nothing), bounded so that a long sentence stays cheap: only lexemes found
+/// in under 2 % of evidence rows (`pg_stats.most_common_elems` of
+/// `content_tsv`, kept by ANALYZE; table-wide; no statistics yet: every
+/// lexeme counts as rare), at most the 12 rarest (then the longest), ranked
+/// by `ts_rank`. Each lexeme is quoted for tsquery input (`\` and `'`
+/// escaped), so the text is never parsed as query syntax. `pg_stats` hides
+/// the statistics of a table with row-level security from a login it applies
+/// to (a `truthgraph_app` member): there every lexeme counts as rare and only
+/// the cap of 12 bounds the work. The statistics are a MATERIALIZED CTE: on
+/// a Citus coordinator it runs there as one subplan (text and real rows), and
+/// the rest is routed to the tenant's shard (inlined, Citus would pull
+/// pg_stats' catalog tables whole, aclitem columns included, and fail).
 pub fn hybrid_search_evidence() -> HybridSearchEvidenceStmt {
     HybridSearchEvidenceStmt(
-        "WITH vec AS ( SELECT id, row_number() OVER (ORDER BY distance, id) AS rank FROM ( SELECT em.entity_id AS id, em.embedding <=> $1 AS distance FROM embeddings em WHERE em.tenant_id = $2 AND em.entity_type = 'evidence' AND (SELECT s.tenant_id = em.tenant_id FROM evidence s WHERE s.id = em.entity_id AND s.tenant_id = $2) ORDER BY em.embedding <=> $1 LIMIT $3 ) v ), kw AS ( SELECT id, row_number() OVER (ORDER BY score DESC, id) AS rank FROM ( SELECT e.id, ts_rank_cd(e.content_tsv, q) AS score FROM evidence e, websearch_to_tsquery('english', $4) q WHERE e.tenant_id = $2 AND e.content_tsv @@ q ORDER BY score DESC, e.id LIMIT $3 ) k ) SELECT e.id, coalesce($5::float8 / (60 + vec.rank), 0) + coalesce($6::float8 / (60 + kw.rank), 0) AS score, vec.rank AS vector_rank, kw.rank AS keyword_rank, e.content, e.source_url, e.source_type FROM vec FULL OUTER JOIN kw ON kw.id = vec.id CROSS JOIN LATERAL ( SELECT e.id, e.tenant_id, e.content, e.source_url, e.source_type FROM evidence e WHERE e.id = coalesce(vec.id, kw.id) AND e.tenant_id = $2 OFFSET 0 ) e WHERE e.tenant_id = $2 ORDER BY score DESC, e.id LIMIT $7",
+        "WITH stats AS MATERIALIZED ( SELECT unnest(s.most_common_elems::text::text[]) AS lexeme, unnest(s.most_common_elem_freqs) AS freq FROM pg_stats s WHERE s.schemaname = current_schema() AND s.tablename = 'evidence' AND s.attname = 'content_tsv' ), vec AS ( SELECT id, row_number() OVER (ORDER BY distance, id) AS rank FROM ( SELECT em.entity_id AS id, em.embedding <=> $1 AS distance FROM embeddings em WHERE em.tenant_id = $2 AND em.entity_type = 'evidence' AND (SELECT s.tenant_id = em.tenant_id FROM evidence s WHERE s.id = em.entity_id AND s.tenant_id = $2) ORDER BY em.embedding <=> $1 LIMIT $3 ) v ), kw AS ( SELECT id, row_number() OVER (ORDER BY score DESC, id) AS rank FROM ( SELECT e.id, ts_rank(e.content_tsv, q.q) AS score FROM evidence e, ( SELECT coalesce(string_agg( '''' || replace(replace(r.lexeme, '\\', '\\\\'), '''', '''''') || '''', ' | '), '')::tsquery AS q FROM ( SELECT l.lexeme FROM unnest(to_tsvector('english', $4)) l LEFT JOIN stats f ON f.lexeme = l.lexeme WHERE coalesce(f.freq, 0) < 0.02 ORDER BY coalesce(f.freq, 0), length(l.lexeme) DESC, l.lexeme LIMIT 12 ) r ) q WHERE e.tenant_id = $2 AND e.content_tsv @@ q.q ORDER BY score DESC, e.id LIMIT $3 ) k ) SELECT e.id, coalesce($5::float8 / (60 + vec.rank), 0) + coalesce($6::float8 / (60 + kw.rank), 0) AS score, vec.rank AS vector_rank, kw.rank AS keyword_rank, e.content, e.source_url, e.source_type FROM vec FULL OUTER JOIN kw ON kw.id = vec.id CROSS JOIN LATERAL ( SELECT e.id, e.tenant_id, e.content, e.source_url, e.source_type FROM evidence e WHERE e.id = coalesce(vec.id, kw.id) AND e.tenant_id = $2 OFFSET 0 ) e WHERE e.tenant_id = $2 ORDER BY score DESC, e.id LIMIT $7",
         None,
     )
 }

@@ -148,7 +148,8 @@ async fn load(tenant: &Tenant<'_>, args: &Args, claims: &[Sample]) -> Result<(),
         .collect();
     let loaded = tenant
         .bulk_load_embeddings_with(&embeddings, BulkLoadOptions::default().rebuilding_indexes())
-        .await?;
+        .await?
+        .rows;
     tenant
         .database()
         .client()

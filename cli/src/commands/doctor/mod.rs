@@ -3,7 +3,8 @@
 //! `status` and `inspect` compute (`Database::status`, `tuning_advice`,
 //! `orphan_embeddings`, `stored_settings`) plus the server settings query.
 //! The checks, in the order they are reported: the server, pgvector and
-//! migrations ([`versions`]); the vector indexes and the memory they need
+//! migrations ([`versions`]); which host is the primary and whether
+//! replication is synchronous ([`replication`]); the vector indexes and the memory they need
 //! ([`indexes`]); tuned settings, vector storage, orphans, the pool and
 //! timeouts ([`operations`]).
 //!
@@ -20,6 +21,7 @@ use crate::output::Output;
 
 mod indexes;
 mod operations;
+mod replication;
 mod versions;
 
 /// Check the server, pgvector, migrations, indexes, settings and data; say what to do about each finding.
@@ -45,6 +47,7 @@ async fn doctor(db: &Database, out: &Output) -> anyhow::Result<u8> {
             .collect(),
     );
     versions::check(&mut f, &status, &settings);
+    replication::check(&mut f, &db.replication().await?);
     let Some(dimension) = status.dimension else {
         return report(f, out, &status, db);
     };

@@ -48,7 +48,8 @@ fn server_and_pgvector(f: &mut Findings, status: &SchemaStatus, settings: &Setti
                  not repaired\", index corruption){}",
                 if parallel_maintenance > 0 {
                     format!(
-                        "; max_parallel_maintenance_workers = {parallel_maintenance}, so builds here are parallel"
+                        "; max_parallel_maintenance_workers = {parallel_maintenance}: builds by hand here are \
+                         parallel (the library's own builds run serially on this version)"
                     )
                 } else {
                     String::new()
@@ -56,8 +57,8 @@ fn server_and_pgvector(f: &mut Findings, status: &SchemaStatus, settings: &Setti
             ),
             format!(
                 "install pgvector >= {PGVECTOR_RECOMMENDED}, run ALTER EXTENSION vector UPDATE, then \
-                 `truthgraph-db reindex`; until then set max_parallel_maintenance_workers = 0 for \
-                 index builds"
+                 `truthgraph-db reindex --concurrently` (docs/operations.md); until then the library \
+                 builds serially, and builds by hand need SET max_parallel_maintenance_workers = 0"
             ),
         ),
         Some(v) if version_lt(v, PGVECTOR_RECOMMENDED) => f.warn(
@@ -69,7 +70,7 @@ fn server_and_pgvector(f: &mut Findings, status: &SchemaStatus, settings: &Setti
             ),
             format!(
                 "install pgvector >= {PGVECTOR_RECOMMENDED}, run ALTER EXTENSION vector UPDATE, then \
-                 `truthgraph-db reindex`"
+                 `truthgraph-db reindex --concurrently` (docs/operations.md)"
             ),
         ),
         Some(v) => f.ok("pgvector", format!("pgvector {v}")),

@@ -222,18 +222,26 @@ pub fn print_report(r: &Value) {
         r["server"]["synchronous_commit"].as_str().unwrap_or("?"),
     );
     println!();
-    println!("| operation | ops | ops/s | p50 ms | p99 ms | max ms | errors |");
-    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    println!(
+        "| operation | ops | ops/s | p50 ms | p99 ms | max ms | errors | connection errors (--chaos) |"
+    );
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     let row = |name: &str, o: &Value| {
         println!(
-            "| {name} | {} | {} | {} | {} | {} | {} |",
-            o["ops"], o["ops_per_s"], o["p50_ms"], o["p99_ms"], o["max_ms"], o["errors"]
+            "| {name} | {} | {} | {} | {} | {} | {} | {} |",
+            o["ops"],
+            o["ops_per_s"],
+            o["p50_ms"],
+            o["p99_ms"],
+            o["max_ms"],
+            o["errors"],
+            o["connection_errors"]
         );
     };
     for o in r["ops"].as_array().into_iter().flatten() {
         row(o["kind"].as_str().unwrap_or("?"), o);
         for m in o["error_messages"].as_array().into_iter().flatten() {
-            println!("|   error: {} | | | | | | |", m.as_str().unwrap_or("?"));
+            println!("|   error: {} | | | | | | | |", m.as_str().unwrap_or("?"));
         }
     }
     row("**total**", &r["total"]);
@@ -257,9 +265,13 @@ pub fn print_report(r: &Value) {
     );
     println!();
     if r["passed"] == true {
+        let chaos = match r["total"]["connection_errors"].as_u64().unwrap_or(0) {
+            0 => String::new(),
+            n => format!(" ({n} connection errors under --chaos, their writes in doubt)"),
+        };
         println!(
-            "zero errors, zero lost writes: every one of {} acknowledged rows stored exactly once, \
-             no row stored that was not acknowledged",
+            "zero errors{chaos}, zero lost writes: every one of {} acknowledged rows stored \
+             exactly once, no row stored that was neither acknowledged nor in doubt",
             r["acknowledged_rows"]
         );
     } else {

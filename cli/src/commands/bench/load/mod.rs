@@ -32,6 +32,7 @@ use uuid::Uuid;
 use super::{Progress, round};
 use crate::dataset::{self, Dataset};
 
+mod chaos;
 mod check;
 mod seed;
 mod task;
@@ -92,6 +93,8 @@ pub struct Args {
     /// Keep the scratch database afterwards.
     #[arg(long)]
     keep: bool,
+    #[command(flatten)]
+    chaos: chaos::ChaosArgs,
 }
 
 /// The operation kinds, in report order.
@@ -183,7 +186,14 @@ pub async fn run(config: &Config, args: Args) -> anyhow::Result<()> {
             args.tenants.len()
         );
     }
-    let admin = Database::open(config).await?;
+    let cluster = match args.chaos.enabled() {
+        true => Some(chaos::Cluster::start(&args.chaos).await?),
+        false => None,
+    };
+    let admin_config = cluster
+        .as_ref()
+        .map_or_else(|| config.clone(), |c| c.admin_config(config));
+    let admin = Database::open(&admin_config).await?;
     let name = format!("truthgraph_load_{}", std::process::id());
     admin
         .client()
@@ -192,7 +202,10 @@ pub async fn run(config: &Config, args: Args) -> anyhow::Result<()> {
         .await?;
     eprintln!("load: database {name} ({})", data.name);
     let url = with_database(admin.url(), &name);
-    let outcome = load_test(config, &url, data, weights, &args).await;
+    let load_config = cluster
+        .as_ref()
+        .map_or_else(|| config.clone(), |c| c.load_config(config, &name));
+    let outcome = load_test(&load_config, (&url, &name), data, weights, &args, cluster).await;
     if args.keep {
         eprintln!("load: kept database {name}");
     } else {
@@ -203,7 +216,10 @@ pub async fn run(config: &Config, args: Args) -> anyhow::Result<()> {
             .await?;
     }
     admin.close().await;
-    let (report, failures) = outcome?;
+    let (report, failures, cluster) = outcome?;
+    if let Some(c) = cluster {
+        c.finish()?;
+    }
     if let Some(path) = &args.report {
         std::fs::write(path, serde_json::to_string_pretty(&report)? + "\n")
             .with_context(|| format!("write {}", path.display()))?;
@@ -226,11 +242,12 @@ pub async fn run(config: &Config, args: Args) -> anyhow::Result<()> {
 /// Seeds, runs, checks; returns the JSON report and the reasons it failed.
 async fn load_test(
     config: &Config,
-    url: &str,
+    (url, name): (&str, &str),
     data: Dataset,
     weights: Weights,
     args: &Args,
-) -> anyhow::Result<(Value, Vec<String>)> {
+    cluster: Option<chaos::Cluster>,
+) -> anyhow::Result<(Value, Vec<String>, Option<chaos::Cluster>)> {
     let db = Database::connect(config, url).await?;
     db.migrate(None).await?;
     if db.embedding_dimension().await? != data.dim {
@@ -268,16 +285,20 @@ async fn load_test(
     );
 
     let queries = data.queries.iter().cloned().map(Vector::from).collect();
+    let started = Instant::now();
+    let chaos_log = cluster
+        .as_ref()
+        .map(|_| Arc::new(chaos::ChaosLog::new(started)));
     let shared = Arc::new(Shared {
         db,
         data,
         queries,
         tenants,
         weights,
+        chaos: chaos_log.clone(),
     });
     let stop = Arc::new(AtomicBool::new(false));
     let max_waiting = Arc::new(AtomicUsize::new(0));
-    let started = Instant::now();
     // Samples the pool (callers waiting for a connection) and shows progress.
     let monitor = {
         let (shared, stop, max_waiting) = (shared.clone(), stop.clone(), max_waiting.clone());
@@ -300,6 +321,9 @@ async fn load_test(
             tokio::spawn(async move { task(&shared, t, seed, deadline).await })
         })
         .collect();
+    let driver = cluster
+        .zip(chaos_log.clone())
+        .map(|(c, log)| tokio::spawn(c.drive(log, name.to_string(), deadline)));
     let mut kinds: Vec<KindStats> = Kind::ALL.iter().map(|_| KindStats::default()).collect();
     let mut acked: Vec<Acked> = vec![Acked::default(); shared.tenants.len()];
     for h in handles {
@@ -314,6 +338,10 @@ async fn load_test(
     let elapsed = started.elapsed().as_secs_f64();
     stop.store(true, Ordering::Relaxed);
     monitor.await?;
+    let cluster = match driver {
+        Some(d) => Some(d.await.context("the chaos driver panicked")??),
+        None => None,
+    };
 
     // Acknowledged against stored.
     let writes =
@@ -343,13 +371,17 @@ async fn load_test(
         "unacknowledged_rows": writes.extra,
         "server": { "version": info.server_version, "pgvector": info.pgvector_version,
             "fsync": durability.0, "synchronous_commit": durability.1 },
+        "chaos": chaos_log.map(|l| l.report()),
         "passed": failures.is_empty(),
         "failures": failures,
     });
     print_report(&report);
+    if !report["chaos"].is_null() {
+        chaos::print(&report["chaos"]);
+    }
     let Ok(shared) = Arc::try_unwrap(shared) else {
         bail!("a load task outlived the run");
     };
     shared.db.close().await;
-    Ok((report, failures))
+    Ok((report, failures, cluster))
 }

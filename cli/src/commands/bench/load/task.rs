@@ -12,6 +12,7 @@ use truthgraph_db::pgvector::Vector;
 use truthgraph_db::{Database, EntityType, HybridOptions, NewNliResult, SearchOptions};
 use uuid::Uuid;
 
+use super::chaos;
 use super::seed::{nli_row, verification_row};
 use super::{Acked, K, KEEP_ERRORS, MODEL_NEW, MODEL_REPLACED, TenantSeed};
 use crate::commands::bench::{percentile, round};
@@ -39,6 +40,11 @@ impl Kind {
         Kind::VerificationRead,
         Kind::VerdictRead,
     ];
+
+    /// Whether the call writes.
+    pub(super) fn is_write(self) -> bool {
+        matches!(self, Kind::Upsert | Kind::NliBatch | Kind::Verify)
+    }
 
     /// As `--mix` and the report name it.
     pub(super) fn name(self) -> &'static str {
@@ -89,6 +95,8 @@ pub(super) struct Shared {
     pub(super) queries: Vec<Vector>,
     pub(super) tenants: Vec<TenantSeed>,
     pub(super) weights: Weights,
+    /// Under `--chaos`: where failed and acknowledged calls are recorded.
+    pub(super) chaos: Option<std::sync::Arc<chaos::ChaosLog>>,
 }
 
 /// One kind's figures in one task.
@@ -97,6 +105,8 @@ pub(super) struct KindStats {
     /// Latency of each successful call, in microseconds.
     micros: Vec<u64>,
     errors: usize,
+    /// Connection errors under `--chaos` (not failures; writes in doubt).
+    connection_errors: usize,
     messages: Vec<String>,
     /// Searches that returned fewer than k rows.
     short: usize,
@@ -107,6 +117,7 @@ impl KindStats {
     pub(super) fn merge(&mut self, other: KindStats) {
         self.micros.extend(other.micros);
         self.errors += other.errors;
+        self.connection_errors += other.connection_errors;
         self.short += other.short;
         for m in other.messages {
             if self.messages.len() < KEEP_ERRORS && !self.messages.contains(&m) {
@@ -124,7 +135,7 @@ pub(super) fn figures(
     failures: &mut Vec<String>,
 ) -> (Vec<Value>, Value) {
     let mut ops = Vec::new();
-    let (mut total_ops, mut total_errors) = (0usize, 0usize);
+    let (mut total_ops, mut total_errors, mut total_lost) = (0usize, 0usize, 0usize);
     let mut all_micros: Vec<u64> = Vec::new();
     for (kind, s) in Kind::ALL.iter().zip(kinds) {
         let kind = kind.name();
@@ -132,6 +143,7 @@ pub(super) fn figures(
         let ms: Vec<f64> = s.micros.iter().map(|u| *u as f64 / 1000.0).collect();
         total_ops += ms.len();
         total_errors += s.errors;
+        total_lost += s.connection_errors;
         all_micros.extend(&s.micros);
         if s.errors > 0 {
             failures.push(format!(
@@ -144,14 +156,15 @@ pub(super) fn figures(
             "kind": kind, "ops": ms.len(), "ops_per_s": round(ms.len() as f64 / elapsed, 1),
             "p50_ms": round(percentile(&ms, 0.5), 2), "p99_ms": round(percentile(&ms, 0.99), 2),
             "max_ms": round(ms.last().copied().unwrap_or(0.0), 2),
-            "errors": s.errors, "error_messages": s.messages, "short_results": s.short,
+            "errors": s.errors, "connection_errors": s.connection_errors, "error_messages": s.messages, "short_results": s.short,
         }));
     }
     all_micros.sort_unstable();
     let all_ms: Vec<f64> = all_micros.iter().map(|u| *u as f64 / 1000.0).collect();
     let total = json!({ "ops": total_ops, "ops_per_s": round(total_ops as f64 / elapsed, 1),
         "p50_ms": round(percentile(&all_ms, 0.5), 2), "p99_ms": round(percentile(&all_ms, 0.99), 2),
-        "max_ms": round(all_ms.last().copied().unwrap_or(0.0), 2), "errors": total_errors });
+        "max_ms": round(all_ms.last().copied().unwrap_or(0.0), 2), "errors": total_errors,
+        "connection_errors": total_lost });
     (ops, total)
 }
 
@@ -212,10 +225,22 @@ pub(super) async fn task(
         let stats = &mut kinds[kind];
         match result {
             Ok(short) => {
+                if let Some(log) = &shared.chaos {
+                    log.ok(started, Kind::ALL[kind].is_write());
+                }
                 stats.micros.push(took.as_micros() as u64);
                 stats.short += usize::from(short);
             }
             Err(e) => {
+                if let Some(log) = &shared.chaos {
+                    let (what, connection) = chaos::error_kind(&e);
+                    log.error(what);
+                    if connection {
+                        stats.connection_errors += 1;
+                        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                        continue;
+                    }
+                }
                 stats.errors += 1;
                 let m = format!("{e:#}");
                 if stats.messages.len() < KEEP_ERRORS && !stats.messages.contains(&m) {

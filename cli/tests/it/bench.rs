@@ -1,0 +1,168 @@
+//! `bench`, `bench load` and `tune`: one JSON report, every write acknowledged, a stored setting.
+
+use std::process::Command;
+
+use crate::run::{cli, stderr, stdout};
+use crate::support::TestDatabase;
+
+#[tokio::test]
+async fn bench_prints_one_json_document_with_exactly_one_default() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let out = cli(
+        Some(&t.url),
+        &[
+            "bench",
+            "--vectors",
+            "400",
+            "--dim",
+            "32",
+            "--queries",
+            "20",
+            "--indexes",
+            "hnsw",
+            "--concurrency",
+            "2",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    let scenarios = report["scenarios"].as_array().unwrap();
+    assert_eq!(
+        scenarios.iter().filter(|s| s["default"] == true).count(),
+        1,
+        "{report:#}"
+    );
+    let recall = |s: &serde_json::Value| s["recall_at_10"].as_f64().unwrap();
+    for s in scenarios {
+        // Every tenant has at least k rows: never fewer than k back.
+        assert_eq!(s["short_results"], 0, "{s}");
+        // Four tenants, 20 queries: 5 each, so the overall recall is the
+        // mean of the tenants' (each rounded to 4 places).
+        if let Some(by) = s["recall_by_tenant"].as_object() {
+            assert_eq!(by.len(), 4, "{s}");
+            let mean = by.values().map(|r| r.as_f64().unwrap()).sum::<f64>() / 4.0;
+            assert!((mean - recall(s)).abs() < 2e-4, "{s}");
+        }
+        let p = |name: &str| s[name].as_f64().unwrap();
+        assert!(
+            p("p50_ms") <= p("p95_ms") && p("p95_ms") <= p("p99_ms"),
+            "{s}"
+        );
+    }
+    // An HNSW search whose candidate list holds every row (ef_search 400,
+    // 400 rows) walks the whole graph: it finds what exact search finds.
+    let full = scenarios
+        .iter()
+        .find(|s| s["params"]["hnsw.ef_search"] == 400 && s["default"] == false)
+        .unwrap_or_else(|| panic!("no ef_search = 400 scenario: {report:#}"));
+    assert_eq!(recall(full), 1.0, "{full}");
+    // The same index and settings as the owner and as truthgraph_app (row-
+    // level security) return the same rows: the same recall, to the digit.
+    let named = |name: &str| {
+        scenarios
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap_or_else(|| panic!("no scenario {name:?}: {report:#}"))
+    };
+    let default = named("default");
+    assert_eq!(default["default"], true);
+    assert_eq!(
+        recall(default),
+        recall(named("default, row-level security (truthgraph_app)")),
+        "{report:#}"
+    );
+    assert_eq!(report["load"]["rows"], 400);
+    assert!(report["server"]["pgvector"].is_string());
+    // The bench's own database is gone afterwards.
+    let names: Vec<String> = t
+        .raw_client()
+        .await
+        .unwrap()
+        .query(
+            "SELECT datname::text FROM pg_database WHERE datname LIKE 'truthgraph_bench_%'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(names.is_empty(), "{names:?}");
+}
+
+#[tokio::test]
+async fn tune_stores_a_setting_that_inspect_reports() {
+    let t = TestDatabase::migrated().await.unwrap();
+    {
+        t.db.set_dimension(16).await.unwrap();
+        let acme = t.db.tenant("acme").unwrap();
+        let mut rows = Vec::new();
+        for i in 0..200u64 {
+            let ev = acme
+                .insert_evidence(&format!("e{i}"), None, None)
+                .await
+                .unwrap();
+            rows.push(truthgraph_db::NewEmbedding {
+                entity_type: truthgraph_db::EntityType::Evidence,
+                entity_id: ev.id,
+                embedding: crate::support::random_unit(i, 16),
+                model_name: "m".into(),
+                model_version: None,
+            });
+        }
+        acme.bulk_load_embeddings(&rows).await.unwrap();
+    }
+    let out = cli(Some(&t.url), &["tune", "--recall", "0.9", "--sample", "30"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("stored hnsw.ef_search = "), "{text}");
+    let out = cli(Some(&t.url), &["inspect"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("stored by tune: hnsw.ef_search"), "{text}");
+    assert!(text.contains("(Tuned {"), "{text}");
+}
+
+#[tokio::test]
+async fn bench_load_acknowledges_every_write_with_more_tasks_than_connections() {
+    let t = TestDatabase::migrated().await.unwrap();
+    // Six tasks on a pool of two: callers wait for a connection, none fails.
+    let out = Command::new(env!("CARGO_BIN_EXE_truthgraph-db"))
+        .args([
+            "bench",
+            "load",
+            "--synthetic",
+            "--dim",
+            "16",
+            "--vectors",
+            "300",
+            "--claims",
+            "24",
+            "--seconds",
+            "1",
+            "--tasks",
+            "6",
+        ])
+        .env("DATABASE_URL", &t.url)
+        .env("TRUTHGRAPH_POOL_MAX_SIZE", "2")
+        .output()
+        .expect("run truthgraph-db");
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}\n{}", stderr(&out));
+    assert!(text.contains("| **total** |"), "{text}");
+    assert!(text.contains("zero errors, zero lost writes"), "{text}");
+    let names: Vec<String> = t
+        .raw_client()
+        .await
+        .unwrap()
+        .query(
+            "SELECT datname::text FROM pg_database WHERE datname LIKE 'truthgraph_load_%'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(names.is_empty(), "{names:?}");
+}
