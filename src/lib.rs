@@ -69,6 +69,7 @@ pub mod tenant;
 pub mod testing;
 #[cfg(feature = "testing")]
 pub mod testing_citus;
+pub mod tiers;
 pub mod tune;
 pub mod validate;
 
@@ -84,7 +85,7 @@ pub use db::{Client, CloseReport, Database, Transaction};
 pub use error::{Error, Result};
 pub use health::{Health, MigrationsHealth, PoolStatus};
 pub use labels::{EntityType, NliLabel, Relationship, RetrievalMethod, VerdictLabel};
-pub use records::bulk_load::{BulkLoadOptions, OnConflict};
+pub use records::bulk_load::{BulkLoadOptions, BulkLoadReport, OnConflict};
 pub use records::claims::NewClaim;
 pub use records::embeddings::NewEmbedding;
 pub use records::evidence::NewEvidence;

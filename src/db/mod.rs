@@ -21,6 +21,7 @@ use crate::pool::{self, new_pool};
 use crate::replica::{Replicas, WalToken, wal_insert_position};
 use crate::settings::{self, SearchDefaults};
 use crate::telemetry::{Peer, Telemetry, db_span, traced};
+use crate::tiers::TierCache;
 
 mod schema;
 
@@ -70,6 +71,8 @@ pub struct Database {
     dimension: Arc<RwLock<Option<usize>>>,
     /// The search settings every pooled connection starts with.
     search: Arc<SearchDefaults>,
+    /// Which tenants have an index of their own ([`crate::tiers`]).
+    pub(crate) tiers: Arc<TierCache>,
     /// Whether [`crate::Tenant`] calls set the tenant on their connection:
     /// false when row-level security can never apply to this login (owner,
     /// superuser, `BYPASSRLS`), read at open and after schema changes.
@@ -155,7 +158,7 @@ impl Database {
         let pg = pool::connection_config(url, "DATABASE_URL", config)?;
         // One connection outside the pool checks the URL and the login, and
         // reads what every pooled connection must start with.
-        let (dimension, search, bypasses_rls) = {
+        let (dimension, search, bypasses_rls, tiers) = {
             let (client, conn) = pg.connect(NoTls).await?;
             let conn = tokio::spawn(conn);
             let read = async {
@@ -163,6 +166,7 @@ impl Database {
                     catalog::read_dimension(&client).await?,
                     settings::read(&client, config).await?,
                     catalog::bypasses_row_security(&client).await?,
+                    crate::tiers::read_routes(&client).await?,
                 ))
             }
             .await;
@@ -186,6 +190,7 @@ impl Database {
             url: url.to_string(),
             dimension: Arc::new(RwLock::new(dimension)),
             search: Arc::new(search),
+            tiers: Arc::new(TierCache::new(tiers)),
             tenant_setting: Arc::new(AtomicBool::new(!bypasses_rls)),
             server,
             telemetry: Arc::new(telemetry),

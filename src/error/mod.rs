@@ -148,10 +148,7 @@ impl Error {
     }
 
     /// [`Error::Pool`] saying what failed (`context`), caused by deadpool's `e`.
-    pub(crate) fn pool(
-        context: &str,
-        e: impl std::error::Error + Send + Sync + 'static,
-    ) -> Self {
+    pub(crate) fn pool(context: &str, e: impl std::error::Error + Send + Sync + 'static) -> Self {
         Error::Pool {
             message: context.to_string(),
             source: Some(Box::new(e)),

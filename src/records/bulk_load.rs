@@ -1,7 +1,8 @@
 //! Bulk loads of embeddings by binary `COPY`: through a staging table, then
 //! one `INSERT … SELECT` into `embeddings`, in one transaction (the call's
-//! own, or the caller's), inserting only or replacing, optionally
-//! rebuilding the vector indexes after the rows.
+//! own, or the caller's), inserting only or replacing; then the tenant's
+//! tiers ([`crate::tiers`]): its own index built once it reaches the
+//! threshold, and dropped before and built again after a large load.
 
 use futures_util::pin_mut;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
@@ -12,6 +13,8 @@ use crate::call::Access;
 use crate::catalog;
 use crate::db::Transaction;
 use crate::error::{Error, Result};
+use crate::index_build::TierPlan;
+use crate::labels::EntityType;
 use crate::raw_sql;
 use crate::telemetry::tenant_span;
 use crate::tenant::Tenant;
@@ -32,19 +35,46 @@ pub enum OnConflict {
 pub struct BulkLoadOptions {
     /// Existing embeddings: fail (default) or replace.
     pub on_conflict: OnConflict,
-    /// Drop every vector index of `embeddings`, load, then recreate each from
-    /// its catalog definition under its name, all in one transaction holding
-    /// an `ACCESS EXCLUSIVE` lock on `embeddings`: concurrent searches and
-    /// writes of every tenant wait for the load instead of seeing a table
-    /// without its index. Runs without `statement_timeout`.
+    /// Rebuild the indexes the load writes into, whatever its size:
+    /// - the tenant's own indexes ([`crate::tiers`]) are dropped before the
+    ///   load (`DROP INDEX CONCURRENTLY`) and built again after it (`CREATE
+    ///   INDEX CONCURRENTLY`): other tenants are untouched, and the tenant's
+    ///   searches read its rows meanwhile. A load does this by itself when
+    ///   it is large for the tenant ([`crate::tiers::load_rebuilds`]);
+    /// - a vector index over every tenant (before the tiers are built, or
+    ///   one of the user's) is dropped, and recreated from its catalog
+    ///   definition under its name after the rows, in the load's
+    ///   transaction, holding an `ACCESS EXCLUSIVE` lock on `embeddings`:
+    ///   every tenant's searches and writes wait for the load instead of
+    ///   seeing the table without it.
     ///
     /// Inserting rows one by one into an HNSW graph is far slower than
-    /// building the graph afresh, so a large load into a small or empty table
-    /// should rebuild; an IVFFlat index gets list centres computed from the
-    /// rows only when rebuilt. It blocks every tenant's reads for the whole
-    /// load, so small loads into a large table should keep the indexes.
-    /// Figures: BENCHMARKS.md, "Figures behind the library's limits".
+    /// building the graph afresh; an IVFFlat index gets list centres
+    /// computed from the rows only when rebuilt. Runs without
+    /// `statement_timeout`. Figures: BENCHMARKS.md, "Figures behind the
+    /// library's limits".
     pub rebuild_indexes: bool,
+    /// Leave the tenant's tiers to the next maintenance
+    /// ([`crate::Database::maintain_tiers`]): no count, no index built or
+    /// dropped (e.g. many loads in a row, then one `tiers --apply`).
+    pub defer_tiers: bool,
+}
+
+/// What [`Tenant::bulk_load_embeddings_report`] did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BulkLoadReport {
+    /// Rows stored.
+    pub rows: u64,
+    /// The tenant's tiers the load wrote into, after it: counted, and what
+    /// happened to their index ([`crate::index_build::TierAction`]: `Build`
+    /// when the tenant reached the threshold, `Rebuild` when the load
+    /// dropped it first). Empty when deferred, or for a login that may not
+    /// change the schema (see `tier_error`).
+    pub tiers: Vec<TierPlan>,
+    /// Why the tiers were not kept, when they were not although asked (the
+    /// rows are stored): e.g. a login that does not own `embeddings` (run
+    /// `truthgraph-db tiers --apply` as the owner), or a failed build.
+    pub tier_error: Option<String>,
 }
 
 impl BulkLoadOptions {
@@ -60,6 +90,14 @@ impl BulkLoadOptions {
     pub fn rebuilding_indexes(self) -> Self {
         BulkLoadOptions {
             rebuild_indexes: true,
+            ..self
+        }
+    }
+
+    /// The same options with the tenant's tiers left to the next maintenance.
+    pub fn deferring_tiers(self) -> Self {
+        BulkLoadOptions {
+            defer_tiers: true,
             ..self
         }
     }
@@ -114,9 +152,97 @@ impl Tenant<'_> {
         rows: &[NewEmbedding],
         options: BulkLoadOptions,
     ) -> Result<u64> {
+        Ok(self.bulk_load_embeddings_report(rows, options).await?.rows)
+    }
+
+    /// [`Tenant::bulk_load_embeddings_with`], saying what it did to the
+    /// tenant's tiers ([`crate::tiers`]). Unless
+    /// [`BulkLoadOptions::defer_tiers`], and when this login owns
+    /// `embeddings`:
+    /// - before the load, each of the tenant's own indexes that the load
+    ///   writes into is dropped (`DROP INDEX CONCURRENTLY`) when the load is
+    ///   large for it ([`crate::tiers::load_rebuilds`]: more than 10,000
+    ///   rows, or more than a fifth of the tenant's) or
+    ///   [`BulkLoadOptions::rebuild_indexes`];
+    /// - after it (committed, or failed after such a drop), the tenant's
+    ///   rows are counted, its index built (`CREATE INDEX CONCURRENTLY`,
+    ///   `maintenance_work_mem` sized for it) when it reached the threshold
+    ///   or lost it to the drop, and the registry updated.
+    ///
+    /// Other tenants' indexes are never touched; reads and writes go on.
+    /// A failure of the tier upkeep after a committed load is reported in
+    /// [`BulkLoadReport::tier_error`], not as an error: the rows are stored.
+    ///
+    /// # Errors
+    /// As [`Tenant::bulk_load_embeddings_with`].
+    pub async fn bulk_load_embeddings_report(
+        &self,
+        rows: &[NewEmbedding],
+        options: BulkLoadOptions,
+    ) -> Result<BulkLoadReport> {
         if !self.check_rows(rows, options.on_conflict).await? {
-            return Ok(0);
+            return Ok(BulkLoadReport::default());
         }
+        let db = self.database();
+        let mut types: Vec<EntityType> = Vec::new();
+        for r in rows {
+            if !types.contains(&r.entity_type) {
+                types.push(r.entity_type);
+            }
+        }
+        // Only the owner may build and drop indexes and write the registry.
+        let upkeep = !options.defer_tiers && !db.sets_tenant();
+        let mut around = Vec::new();
+        if upkeep {
+            for ty in &types {
+                let load = rows.iter().filter(|r| r.entity_type == *ty).count();
+                if let Some(tier) = db.index_tier(self.id(), *ty)
+                    && (options.rebuild_indexes || crate::tiers::load_rebuilds(load, tier.rows))
+                {
+                    around.push(*ty);
+                }
+            }
+        }
+        let mut tier_error = None;
+        if !around.is_empty()
+            && let Err(e) = db.drop_tier_indexes(self.id(), &around).await
+        {
+            tier_error = Some(format!("dropping the tenant's index before the load: {e}"));
+            around.clear();
+        }
+        let loaded = self.load_in_transaction(rows, options).await;
+        let mut report = BulkLoadReport {
+            rows: 0,
+            tiers: Vec::new(),
+            tier_error,
+        };
+        if upkeep && (loaded.is_ok() || !around.is_empty()) {
+            match db.upkeep_tiers_after_load(self.id(), &types, &around).await {
+                Ok(tiers) => report.tiers = tiers,
+                Err(e) => {
+                    tracing::warn!(tenant = self.id(), error = %e, "bulk load: the tenant's tiers were not kept; run `truthgraph-db tiers --apply`");
+                    report.tier_error = Some(e.to_string());
+                }
+            }
+        } else if !options.defer_tiers && db.sets_tenant() {
+            report.tier_error = Some(
+                "this login does not own embeddings: the tenant's tiers are kept by                  `truthgraph-db tiers --apply` run as the owner"
+                    .into(),
+            );
+        }
+        report.rows = loaded?;
+        Ok(report)
+    }
+
+    /// The load itself, in one transaction of its own (see
+    /// [`Tenant::bulk_load_embeddings_with`]); with
+    /// [`BulkLoadOptions::rebuild_indexes`], the vector indexes over every
+    /// tenant are dropped and recreated around the rows in it.
+    async fn load_in_transaction(
+        &self,
+        rows: &[NewEmbedding],
+        options: BulkLoadOptions,
+    ) -> Result<u64> {
         let tenant = self.id();
         self.run_in_transaction(
             Access::Write,
@@ -136,7 +262,10 @@ impl Tenant<'_> {
                             // Readers and writers wait for the commit rather than see the
                             // table without its vector index.
                             tx.batch_execute(raw_sql::LOCK_EMBEDDINGS).await?;
+                            // Only indexes over every tenant: the tenants'
+                            // own are rebuilt concurrently, outside.
                             indexes = catalog::embedding_indexes(tx).await?;
+                            indexes.retain(|ix| !ix.definition.contains(" WHERE "));
                             for ix in &indexes {
                                 tx.batch_execute(&raw_sql::drop_index(&ix.index_name))
                                     .await?;

@@ -357,7 +357,7 @@ async fn v8_backfills_existing_rows_without_moving_updated_at_and_rolls_back() {
     let stamps = "SELECT (SELECT updated_at::text FROM verdicts) || ' ' || \
                   (SELECT updated_at::text FROM verification_results)";
     let before: String = c.query_one(stamps, &[]).await.unwrap().get(0);
-    assert_eq!(t.db.migrate(None).await.unwrap(), vec![8]);
+    assert_eq!(t.db.migrate(Some(8)).await.unwrap(), vec![8]);
     assert_eq!(child_tenants(&c).await, vec!["acme"; 4]);
     let after: String = c.query_one(stamps, &[]).await.unwrap().get(0);
     assert_eq!(before, after, "the backfill moved updated_at");
