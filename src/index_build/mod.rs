@@ -16,6 +16,7 @@ use crate::error::Result;
 mod load_tiers;
 mod rebuild;
 mod reindex;
+mod tier_ddl;
 pub(crate) mod tiers;
 
 pub use rebuild::Rebuild;

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use truthgraph_queries::client::GenericClient;
 use truthgraph_queries::queries::tiers as q;
 
+pub(crate) use super::tier_ddl::{build_tier_index, record_tier};
 use super::{IndexBuildProgress, watching_progress, with_maintenance_lock};
 use crate::catalog::{self, version_lt};
 use crate::db::Database;
@@ -133,8 +134,9 @@ impl Database {
     /// drops those of tiers below half of it (`DROP INDEX CONCURRENTLY`),
     /// records every tier in `truthgraph_tiers`, then drops the index over
     /// every tenant that V10 kept. Reads and writes go on meanwhile. Without
-    /// [`TierOptions::apply`] it only reports the plan. Holds the maintenance
-    /// lock (one build at a time, as `reindex`).
+    /// [`TierOptions::apply`] it only reports the plan (for a login under
+    /// row-level security, from the counts of the last maintenance). Holds
+    /// the maintenance lock (one build at a time, as `reindex`).
     ///
     /// # Errors
     /// Connection and database errors (a failed build leaves no invalid
@@ -209,11 +211,28 @@ impl Database {
         let mut tiers = Vec::new();
         let mut seen = BTreeSet::new();
         let mut memory_capped = false;
-        let counts = q::embedding_counts().bind(client).all().await?;
-        let mut counted: Vec<(String, EntityType, i64)> = counts
-            .into_iter()
-            .filter_map(|c| Some((c.tenant_id, c.entity_type.parse().ok()?, c.rows)))
-            .collect();
+        // A login under row-level security sees no tenant's rows without
+        // the tenant set: it gets the counts of the last maintenance.
+        let mut counted: Vec<(String, EntityType, i64)> = if self.sets_tenant() {
+            registry
+                .iter()
+                .filter_map(|r| {
+                    Some((
+                        r.tenant_id.clone(),
+                        r.entity_type.parse().ok()?,
+                        r.row_count,
+                    ))
+                })
+                .collect()
+        } else {
+            q::embedding_counts()
+                .bind(client)
+                .all()
+                .await?
+                .into_iter()
+                .filter_map(|c| Some((c.tenant_id, c.entity_type.parse().ok()?, c.rows)))
+                .collect()
+        };
         // Registered tiers without rows now: their index (not the contract's) goes.
         for r in &registry {
             let Ok(ty) = r.entity_type.parse::<EntityType>() else {
@@ -338,62 +357,4 @@ impl Database {
         report.applied = true;
         Ok(())
     }
-}
-
-/// Builds the index `name` of one tier on `client` (a schema connection):
-/// drops an invalid leftover of that name first, sets
-/// `maintenance_work_mem` to `mb`, and drops the invalid index a failed
-/// build leaves.
-pub(crate) async fn build_tier_index(
-    client: &tokio_postgres::Client,
-    tenant: &str,
-    entity_type: EntityType,
-    name: &str,
-    mb: u64,
-) -> Result<()> {
-    client
-        .batch_execute(&raw_sql::drop_index_concurrently(name))
-        .await?;
-    client
-        .batch_execute(&raw_sql::set_maintenance_work_mem_mb(mb))
-        .await?;
-    let built = client
-        .batch_execute(&raw_sql::create_tier_index_concurrently(
-            name,
-            tenant,
-            entity_type,
-        ))
-        .await;
-    if let Err(e) = built {
-        let _ = client
-            .batch_execute(&raw_sql::drop_index_concurrently(name))
-            .await;
-        return Err(crate::error::ddl_error(e));
-    }
-    Ok(())
-}
-
-/// Records `tier` as it is after its action.
-pub(crate) async fn record_tier(client: &impl GenericClient, tier: &TierPlan) -> Result<()> {
-    let ty = tier.entity_type.as_str();
-    let indexed = matches!(
-        tier.action,
-        TierAction::Keep | TierAction::Build | TierAction::Rebuild
-    );
-    if tier.rows == 0 && !indexed {
-        q::delete_tier().bind(client, &tier.tenant_id, &ty).await?;
-        return Ok(());
-    }
-    q::upsert_tier()
-        .bind(
-            client,
-            &tier.tenant_id,
-            &ty,
-            &tier.rows,
-            &indexed.then_some(tier.index_name.as_str()),
-            &tier.ef_search.map(|e| e as i32),
-            &matches!(tier.action, TierAction::Build | TierAction::Rebuild),
-        )
-        .await?;
-    Ok(())
 }
