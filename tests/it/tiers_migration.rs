@@ -38,7 +38,7 @@ async fn v10_moves_a_populated_database_and_rolls_back() {
             c.execute(
                 "INSERT INTO embeddings (entity_type, entity_id, embedding, model_name, tenant_id) \
                  VALUES ('evidence', $1, $2, 'm', $3) ON CONFLICT (entity_type, entity_id) DO NOTHING",
-                &[&id, &random_unit(i as u64 + n, dim as usize), &tenant],
+                &[&id, &random_unit(i + n, dim as usize), &tenant],
             )
             .await
             .unwrap();
