@@ -6,6 +6,7 @@
 mod cli;
 mod concurrent_ddl;
 mod embedded;
+mod tiers;
 // The library's test helpers (vectors, versions, interrupted builds), shared
 // rather than copied, as benches/ingest.rs shares them.
 #[path = "../../../tests/it/support.rs"]
