@@ -226,7 +226,8 @@ impl Tenant<'_> {
             }
         } else if !options.defer_tiers && db.sets_tenant() {
             report.tier_error = Some(
-                "this login does not own embeddings: the tenant's tiers are kept by                  `truthgraph-db tiers --apply` run as the owner"
+                "this login does not own embeddings: the tenant's tiers are kept by \
+                 `truthgraph-db tiers --apply` run as the owner"
                     .into(),
             );
         }
