@@ -55,10 +55,9 @@ pub(crate) async fn commit_or_rollback<T>(tx: Transaction<'_>, out: Result<T>) -
     }
 }
 
-/// A handle to a TruthGraph database: a pool of at most
-/// [`Config::pool_max_size`] connections to the primary, and one such pool
-/// per read replica ([`Config::replica_urls`]; see [`crate::replica`] for
-/// which calls use them). Cheap to clone; clones share the pools.
+/// A handle to a TruthGraph database: a pool of at most [`Config::pool_max_size`]
+/// connections to the primary, and one per read replica ([`Config::replica_urls`],
+/// [`crate::replica`]). Cheap to clone; clones share the pools.
 #[derive(Clone)]
 pub struct Database {
     pool: Pool,
@@ -66,16 +65,14 @@ pub struct Database {
     replicas: Arc<Replicas>,
     config: Arc<Config>,
     url: String,
-    /// Dimension of `embeddings.embedding`, read at open and after every
-    /// schema change made through this handle (`None`: no table yet).
+    /// Dimension of `embeddings.embedding`, read at open and after this handle's DDL.
     dimension: Arc<RwLock<Option<usize>>>,
     /// The search settings every pooled connection starts with.
     search: Arc<SearchDefaults>,
     /// Which tenants have an index of their own ([`crate::tiers`]).
     pub(crate) tiers: Arc<TierCache>,
-    /// Whether [`crate::Tenant`] calls set the tenant on their connection:
-    /// false when row-level security can never apply to this login (owner,
-    /// superuser, `BYPASSRLS`), read at open and after schema changes.
+    /// Whether [`crate::Tenant`] calls set the tenant: false when RLS can never
+    /// apply to this login (owner, superuser, `BYPASSRLS`); read at open, after DDL.
     tenant_setting: Arc<AtomicBool>,
     /// Keeps an embedded server alive for as long as a handle exists.
     server: ServerGuard,
@@ -90,10 +87,9 @@ pub struct Database {
 pub struct CloseReport {
     /// How long it waited for calls in flight.
     pub waited: Duration,
-    /// Connections still lent out (or callers still waiting for one) when
-    /// the deadline passed: 0 when everything in flight finished in time.
-    /// Those calls go on until they end; their connections are closed when
-    /// they come back.
+    /// Connections still lent out (or callers waiting for one) at the
+    /// deadline: 0 when everything finished in time; those calls go on, and
+    /// their connections are closed when they come back.
     pub still_busy: usize,
 }
 
@@ -174,8 +170,7 @@ impl Database {
             let _ = conn.await;
             read?
         };
-        // The replicas start with the same settings: the primary's
-        // `truthgraph_settings` is theirs too (it replicates).
+        // The replicas start with the primary's settings (they replicate).
         let options = pool::startup_options(config, &search.startup_options());
         let replicas = Replicas::new(config, &options)?;
         let telemetry = Telemetry {
