@@ -7,7 +7,7 @@ use clap::{ArgAction, Parser, Subcommand};
 
 use crate::commands::{
     adopt, bench, demo, doctor, inspect, load, migrate, prune_embeddings, reindex, rollback,
-    search, set_dimension, sql, stats, status, tune,
+    search, set_dimension, sql, stats, status, tiers, tune,
 };
 
 /// The exit statuses, as `--help` prints them.
@@ -70,6 +70,7 @@ pub enum Command {
     Stats(stats::Args),
     Reindex(reindex::Args),
     PruneEmbeddings(prune_embeddings::Args),
+    Tiers(tiers::Args),
     Tune(tune::Args),
     Bench(bench::Args),
 }

@@ -1,9 +1,12 @@
 //! Bulk loads of embeddings, in one transaction (the call's own, or the
 //! caller's): binary `COPY` straight into `embeddings` for a login
 //! row-level security does not apply to, else `INSERT … SELECT … FROM
-//! unnest(…)` of parallel arrays; inserting only or replacing, optionally
-//! rebuilding the vector indexes after the rows. Figures: BENCHMARKS.md,
-//! "Ingest".
+//! unnest(…)` of parallel arrays; inserting only or replacing; a vector
+//! index over every tenant kept or rebuilt after the rows (decided from row
+//! counts, [`super::bulk_plan`]); then the tenant's tiers
+//! ([`crate::tiers`]): its own index built once it reaches the threshold,
+//! and dropped before and built again after a large load. Figures:
+//! BENCHMARKS.md, "Ingest".
 
 use futures_util::pin_mut;
 use pgvector::Vector;
@@ -17,6 +20,7 @@ use crate::call::Access;
 use crate::catalog;
 use crate::db::Transaction;
 use crate::error::{Error, Result};
+use crate::labels::EntityType;
 use crate::raw_sql;
 use crate::tenant::{Tenant, tenant_span};
 use crate::validate;
@@ -36,8 +40,13 @@ pub enum OnConflict {
 pub struct BulkLoadOptions {
     /// Existing embeddings: fail (default) or replace.
     pub on_conflict: OnConflict,
-    /// The vector indexes: decided from row counts (default), kept, or
-    /// rebuilt. Rebuilding drops every vector index of `embeddings`, loads,
+    /// The vector indexes over every tenant (V5's shared index before the
+    /// tiers are built, or one of the user's): decided from row counts
+    /// (default), kept, or rebuilt. The tenant's own indexes
+    /// ([`crate::tiers`]) are handled apart: dropped before and built again
+    /// after a load that is large for the tenant, or with
+    /// [`IndexMaintenance::Rebuild`], concurrently, other tenants untouched.
+    /// Rebuilding drops every vector index over every tenant, loads,
     /// then recreates each from its catalog definition under its name, all
     /// in one transaction holding an `ACCESS EXCLUSIVE` lock on
     /// `embeddings`: concurrent searches and writes of every tenant wait for
@@ -51,6 +60,10 @@ pub struct BulkLoadOptions {
     /// load, so small loads into a large table keep the indexes. Figures:
     /// BENCHMARKS.md, "Figures behind the library's limits".
     pub indexes: IndexMaintenance,
+    /// Leave the tenant's tiers to the next maintenance
+    /// ([`crate::Database::maintain_tiers`]): no count, no index built or
+    /// dropped (e.g. many loads in a row, then one `tiers --apply`).
+    pub defer_tiers: bool,
 }
 
 impl BulkLoadOptions {
@@ -75,6 +88,14 @@ impl BulkLoadOptions {
     pub fn keeping_indexes(self) -> Self {
         BulkLoadOptions {
             indexes: IndexMaintenance::Keep,
+            ..self
+        }
+    }
+
+    /// The same options with the tenant's tiers left to the next maintenance.
+    pub fn deferring_tiers(self) -> Self {
+        BulkLoadOptions {
+            defer_tiers: true,
             ..self
         }
     }
@@ -140,13 +161,68 @@ impl Tenant<'_> {
         options: BulkLoadOptions,
     ) -> Result<BulkLoadReport> {
         if !self.check_rows(rows, options.on_conflict).await? {
-            return Ok(BulkLoadReport {
-                rows: 0,
-                rebuilt_indexes: false,
-                existing_rows: 0,
-                reason: "nothing to load".into(),
-            });
+            return Ok(BulkLoadReport::nothing());
         }
+        let db = self.database();
+        let mut types: Vec<EntityType> = Vec::new();
+        for r in rows {
+            if !types.contains(&r.entity_type) {
+                types.push(r.entity_type);
+            }
+        }
+        // Only the owner may build and drop indexes and write the registry.
+        let upkeep = !options.defer_tiers && !db.sets_tenant();
+        let rebuild = options.indexes == IndexMaintenance::Rebuild;
+        let mut around = Vec::new();
+        if upkeep {
+            for ty in &types {
+                let load = rows.iter().filter(|r| r.entity_type == *ty).count();
+                if let Some(tier) = db.index_tier(self.id(), *ty)
+                    && (rebuild || crate::tiers::load_rebuilds(load, tier.rows))
+                {
+                    around.push(*ty);
+                }
+            }
+        }
+        let mut tier_error = None;
+        if !around.is_empty()
+            && let Err(e) = db.drop_tier_indexes(self.id(), &around).await
+        {
+            tier_error = Some(format!("dropping the tenant's index before the load: {e}"));
+            around.clear();
+        }
+        let loaded = self.load_in_transaction(rows, options).await;
+        let mut tiers = Vec::new();
+        if upkeep && (loaded.is_ok() || !around.is_empty()) {
+            match db.upkeep_tiers_after_load(self.id(), &types, &around).await {
+                Ok(kept) => tiers = kept,
+                Err(e) => {
+                    tracing::warn!(tenant = self.id(), error = %e, "bulk load: the tenant's tiers were not kept; run `truthgraph-db tiers --apply`");
+                    tier_error = Some(e.to_string());
+                }
+            }
+        } else if !options.defer_tiers && db.sets_tenant() {
+            tier_error = Some(
+                "this login does not own embeddings: the tenant's tiers are kept by \
+                 `truthgraph-db tiers --apply` run as the owner"
+                    .into(),
+            );
+        }
+        let mut report = loaded?;
+        report.tiers = tiers;
+        report.tier_error = tier_error;
+        Ok(report)
+    }
+
+    /// The load itself, in one transaction of its own (see
+    /// [`Tenant::bulk_load_embeddings_with`]): the rows, and a vector index
+    /// over every tenant dropped and recreated around them in it when
+    /// [`bulk_plan::rebuild_is_faster`] says so.
+    async fn load_in_transaction(
+        &self,
+        rows: &[NewEmbedding],
+        options: BulkLoadOptions,
+    ) -> Result<BulkLoadReport> {
         let (tenant, direct) = (self.id(), !self.database().sets_tenant());
         self.run_in_transaction(
             Access::Write,
@@ -183,7 +259,10 @@ impl Tenant<'_> {
                             tx.batch_execute(raw_sql::LOCK_EMBEDDINGS).await?;
                             tx.execute(raw_sql::SERIAL_BUILDS_ON_VULNERABLE_PGVECTOR, &[&true])
                                 .await?;
+                            // Only indexes over every tenant: the tenants'
+                            // own are rebuilt concurrently, outside.
                             indexes = catalog::embedding_indexes(tx).await?;
+                            indexes.retain(|ix| !ix.definition.contains(" WHERE "));
                             for ix in &indexes {
                                 tx.batch_execute(&raw_sql::drop_index(&ix.index_name))
                                     .await?;
@@ -203,6 +282,8 @@ impl Tenant<'_> {
                             rebuilt_indexes: rebuild,
                             existing_rows: table.rows,
                             reason,
+                            tiers: Vec::new(),
+                            tier_error: None,
                         })
                     }
                 })
