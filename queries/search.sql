@@ -115,7 +115,11 @@ LIMIT :k;
 --- in under 2 % of evidence rows (`pg_stats.most_common_elems` of
 --- `content_tsv`, kept by ANALYZE; table-wide; no statistics yet: every
 --- lexeme counts as rare), at most the 12 rarest (then the longest), ranked
---- by `ts_rank`. Each lexeme is quoted for tsquery input (`\` and `'`
+--- by `ts_rank`; a text whose lexemes are all common (e.g. "network
+--- address" over a networking corpus) matches the rows holding all of them
+--- (an AND of at most 12, as `plainto_tsquery` did), so a short keyword text
+--- is never left without a keyword side. Each lexeme is quoted for tsquery
+--- input (`\` and `'`
 --- escaped), so the text is never parsed as query syntax. `pg_stats` hides
 --- the statistics of a table with row-level security from a login it applies
 --- to (a `truthgraph_app` member): there every lexeme counts as rare and only
@@ -144,14 +148,14 @@ WITH stats AS MATERIALIZED (
     FROM (
         SELECT e.id, ts_rank(e.content_tsv, q.q) AS score
         FROM evidence e, (
-            SELECT coalesce(string_agg(
-                       '''' || replace(replace(r.lexeme, '\', '\\'), '''', '''''') || '''',
-                       ' | '), '')::tsquery AS q
+            SELECT coalesce(CASE WHEN bool_or(r.rare)
+                       THEN string_agg(r.quoted, ' | ') FILTER (WHERE r.rare)
+                       ELSE string_agg(r.quoted, ' & ') END, '')::tsquery AS q
             FROM (
-                SELECT l.lexeme
+                SELECT '''' || replace(replace(l.lexeme, '\', '\\'), '''', '''''') || '''' AS quoted,
+                       coalesce(f.freq, 0) < 0.02 AS rare
                 FROM unnest(to_tsvector('english', :text)) l
                 LEFT JOIN stats f ON f.lexeme = l.lexeme
-                WHERE coalesce(f.freq, 0) < 0.02
                 ORDER BY coalesce(f.freq, 0), length(l.lexeme) DESC, l.lexeme
                 LIMIT 12
             ) r

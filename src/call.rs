@@ -8,6 +8,9 @@
 //! - **the tenant on the connection** (row-level security, V7): queued
 //!   ahead of the call's first statement and pipelined with it (see
 //!   [`crate::tenant`]), reset before the connection returns to the pool;
+//!   the same for a search's `hnsw.ef_search` when its tenant's index wants
+//!   another than the connection's ([`crate::tiers`]): one `set_config`
+//!   statement sets both, one `RESET` message resets both;
 //! - **retries after lost connections**: a call that finds its connection
 //!   dead before anything ran runs again on another connection, read or
 //!   write; a read also when the connection died while it ran (reads are
@@ -54,18 +57,52 @@ pub(crate) enum Access {
 }
 
 /// A pooled connection lent to one call of a tenant. When it is dropped
-/// after the call's body returned, `RESET truthgraph.tenant_id` is queued on
-/// it, i.e. before it goes back to the pool; dropped before, it never goes
-/// back ([`Lent`]). `'a` is the tenant handle's lifetime: a call's body may
-/// borrow anything that lives that long.
+/// after the call's body returned, `RESET truthgraph.tenant_id` (and `RESET
+/// hnsw.ef_search` when the call set it) is queued on it, i.e. before it goes
+/// back to the pool; dropped before, it never goes back ([`Lent`]). `'a` is
+/// the tenant handle's lifetime: a call's body may borrow anything that lives
+/// that long.
 pub(crate) struct Conn<'a> {
     client: Lent,
     /// The replica the connection belongs to (`None`: the primary).
     replica: Option<usize>,
     /// The prepared `set_config` (`None`: the login bypasses row-level
-    /// security and the call is a read: nothing to set or reset).
+    /// security, the call is a read and sets no `ef_search`: nothing to set
+    /// or reset).
     set: Option<tokio_postgres::Statement>,
+    /// What `set` sets.
+    sets: Sets,
     _borrows: PhantomData<&'a ()>,
+}
+
+/// The session settings queued ahead of a call.
+#[derive(Debug, Clone, Copy)]
+struct Sets {
+    /// `truthgraph.tenant_id`.
+    tenant: bool,
+    /// `hnsw.ef_search`, for a search whose tier wants another value.
+    ef_search: Option<u32>,
+}
+
+impl Sets {
+    /// The statement that sets them, if any.
+    fn statement(self) -> Option<&'static str> {
+        match (self.tenant, self.ef_search) {
+            (true, None) => Some(raw_sql::SET_TENANT),
+            (true, Some(_)) => Some(raw_sql::SET_TENANT_AND_EF_SEARCH),
+            (false, Some(_)) => Some(raw_sql::SET_EF_SEARCH),
+            (false, None) => None,
+        }
+    }
+
+    /// The message that resets them.
+    fn reset(self) -> &'static str {
+        match (self.tenant, self.ef_search) {
+            (true, None) => raw_sql::RESET_TENANT,
+            (true, Some(_)) => raw_sql::RESET_TENANT_AND_EF_SEARCH,
+            (false, _) => raw_sql::RESET_EF_SEARCH,
+        }
+    }
 }
 
 impl Conn<'_> {
@@ -74,13 +111,21 @@ impl Conn<'_> {
         &self.client
     }
 
-    /// Sets the session's tenant. The request is queued on the first poll
-    /// (the statement is prepared already), so polled before the caller's
-    /// statement it runs before it, in the same round trip.
+    /// Sets the session's tenant (and `ef_search`, when the call has one).
+    /// The request is queued on the first poll (the statement is prepared
+    /// already), so polled before the caller's statement it runs before it,
+    /// in the same round trip.
     async fn set_tenant(&self, tenant: &str) -> Result<u64, tokio_postgres::Error> {
-        match &self.set {
-            Some(set) => self.client.execute(set, &[&tenant, &false]).await,
-            None => Ok(0),
+        let Some(set) = &self.set else {
+            return Ok(0);
+        };
+        match (self.sets.tenant, self.sets.ef_search) {
+            (true, None) => self.client.execute(set, &[&tenant, &false]).await,
+            (true, Some(ef)) => self.client.execute(set, &[&tenant, &ef.to_string()]).await,
+            (false, ef) => {
+                let ef = ef.unwrap_or_default().to_string();
+                self.client.execute(set, &[&ef]).await
+            }
         }
     }
 }
@@ -94,10 +139,7 @@ impl Drop for Conn<'_> {
         // The first poll writes the request to the connection's queue; the
         // answer is not awaited (nothing can be done with it here). Requests
         // run in queue order, so the next borrower's statements run after it.
-        let _ = self
-            .client
-            .batch_execute(raw_sql::RESET_TENANT)
-            .now_or_never();
+        let _ = self.client.batch_execute(self.sets.reset()).now_or_never();
     }
 }
 
@@ -153,17 +195,33 @@ impl<'a> Tenant<'a> {
     where
         F: for<'c> Fn(&'c Conn<'a>) -> CallFuture<'c, T>,
     {
+        self.run_with_ef_search(access, op, None, body).await
+    }
+
+    /// [`Tenant::run`] with `hnsw.ef_search` set to `ef_search` for the call
+    /// (pipelined with the tenant setting and reset with it; `None`: the
+    /// connection's).
+    pub(crate) async fn run_with_ef_search<T, F>(
+        &self,
+        access: Access,
+        op: Op,
+        ef_search: Option<u32>,
+        body: F,
+    ) -> Result<T>
+    where
+        F: for<'c> Fn(&'c Conn<'a>) -> CallFuture<'c, T>,
+    {
         let db = self.database();
         traced(op, async {
             let mut attempt = 0;
             loop {
                 attempt += 1;
                 let last = attempt > db.config().pool_max_size;
-                let conn = self.checkout(access).await?;
+                let conn = self.checkout(access, ef_search).await?;
                 // `join` polls the setting first: it is queued ahead of the
                 // body's first statement and both go out together.
                 let (was_set, out) = if db.on_citus() {
-                    self.on_citus(&conn, &body).await
+                    self.on_citus(&conn, ef_search, &body).await
                 } else {
                     futures_util::future::join(conn.set_tenant(self.id()), body(&conn)).await
                 };
@@ -220,7 +278,7 @@ impl<'a> Tenant<'a> {
                     };
                     let set_tenant = async {
                         if db.on_citus() {
-                            let set = crate::tenant::citus_set_local(db, self.id());
+                            let set = crate::tenant::citus_set_local(db, self.id(), None);
                             tx.tx.batch_execute(&set).await?;
                         } else if db.sets_tenant() {
                             let set = tx.tx.prepare_cached(raw_sql::SET_TENANT).await?;
@@ -264,9 +322,11 @@ impl<'a> Tenant<'a> {
     /// (a session's settings, startup options included, stay on the
     /// coordinator). `BEGIN` and the settings are pipelined with the body's
     /// first statement; `COMMIT` (or `ROLLBACK`) is one more round trip.
+    /// `ef_search`: the call's own (a tier's), instead of the connection's.
     async fn on_citus<T, F>(
         &self,
         conn: &Conn<'a>,
+        ef_search: Option<u32>,
         body: &F,
     ) -> (Result<u64, tokio_postgres::Error>, Result<T>)
     where
@@ -274,7 +334,7 @@ impl<'a> Tenant<'a> {
     {
         let begin = format!(
             "BEGIN; {}",
-            crate::tenant::citus_set_local(self.database(), self.id())
+            crate::tenant::citus_set_local(self.database(), self.id(), ef_search)
         );
         let (began, out) =
             futures_util::future::join(conn.client.batch_execute(&begin), body(conn)).await;
@@ -293,11 +353,12 @@ impl<'a> Tenant<'a> {
 
     /// Borrows a pooled connection (for a read, from a replica when one is
     /// usable: see [`crate::replica`]) and prepares (once per connection)
-    /// the statement that sets the tenant, unless the login bypasses
-    /// row-level security and the call is a read (a write keeps it as its
-    /// probe of a dead connection); retried on another connection when the
-    /// connection turns out dead.
-    async fn checkout(&self, access: Access) -> Result<Conn<'a>> {
+    /// the statement that sets the tenant (and `ef_search`), unless the login
+    /// bypasses row-level security, the call is a read and sets no
+    /// `ef_search` (a write keeps the tenant setting as its probe of a dead
+    /// connection); retried on another connection when the connection turns
+    /// out dead.
+    async fn checkout(&self, access: Access, ef_search: Option<u32>) -> Result<Conn<'a>> {
         let db = self.database();
         let mut attempt = 0;
         loop {
@@ -309,30 +370,36 @@ impl<'a> Tenant<'a> {
             let client = Lent::new(client);
             // A write also needs the setting as a probe: its failure with a
             // dead connection proves the write never ran (see `next_step`).
-            let set = if !db.sets_tenant() && access == Access::Read {
-                None
-            } else {
-                let prepared = client.prepare_cached(raw_sql::SET_TENANT).await;
-                if prepared.is_err() {
-                    // It returned: the connection goes back (and the pool
-                    // drops it if it is dead).
-                    client.finish();
-                }
-                match prepared {
-                    Ok(set) => Some(set),
-                    Err(e) if attempt <= db.config().pool_max_size && connection_lost(&e) => {
-                        if let Some(i) = replica {
-                            db.replica_failed(i, &e);
-                        }
-                        continue;
+            let sets = Sets {
+                tenant: db.sets_tenant() || access == Access::Write,
+                ef_search,
+            };
+            let set = match sets.statement() {
+                None => None,
+                Some(sql) => {
+                    let prepared = client.prepare_cached(sql).await;
+                    if prepared.is_err() {
+                        // It returned: the connection goes back (and the
+                        // pool drops it if it is dead).
+                        client.finish();
                     }
-                    Err(e) => return Err(e.into()),
+                    match prepared {
+                        Ok(set) => Some(set),
+                        Err(e) if attempt <= db.config().pool_max_size && connection_lost(&e) => {
+                            if let Some(i) = replica {
+                                db.replica_failed(i, &e);
+                            }
+                            continue;
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
                 }
             };
             return Ok(Conn {
                 client,
                 replica,
                 set,
+                sets,
                 _borrows: PhantomData,
             });
         }

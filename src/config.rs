@@ -17,8 +17,10 @@ use crate::error::Error;
 /// | `TRUTHGRAPH_POOL_TIMEOUT_MS` | `5000` | how long a caller waits for a free connection before [`Error::PoolTimeout`] |
 /// | `TRUTHGRAPH_CONNECT_TIMEOUT_MS` | `5000` | TCP connect + login timeout for a new connection |
 /// | `TRUTHGRAPH_STATEMENT_TIMEOUT_MS` | `60000` | server-side `statement_timeout` of every pooled connection, sent as a startup option (`0` = none) |
-/// | `TRUTHGRAPH_EF_SEARCH` | unset: tuned, else scaled to the table | pins `hnsw.ef_search` (1..=1000) on every pooled connection |
+/// | `TRUTHGRAPH_EF_SEARCH` | unset: tuned, else 100 (200 for a tenant of 100K rows or more) | pins `hnsw.ef_search` (1..=1000) on every pooled connection, for every tenant |
 /// | `TRUTHGRAPH_PROBES` | unset: tuned, else a tenth of the lists | pins `ivfflat.probes` (1..=32768) on every pooled connection |
+/// | `TRUTHGRAPH_TIER_THRESHOLD` | `1000` | embeddings of one tenant and entity type from which it gets an HNSW index of its own (see [`crate::tiers`]); below it is searched exactly |
+/// | `TRUTHGRAPH_MAX_BUILD_MEMORY_MB` | `2048` | the most `maintenance_work_mem` the library gives one index build it sizes (rows x (8 + 4 x dims) x 1.3); never less than the server's own setting |
 /// | `TRUTHGRAPH_SLOW_QUERY_MS` | `1000` | a database call taking this long or longer emits a `WARN` event (target `truthgraph_db::slow_query`, see [`crate::telemetry`]); `0` warns about every call, `off` never |
 /// | `TRUTHGRAPH_SHUTDOWN_TIMEOUT_MS` | `10000` | how long [`crate::Database::close`] waits for calls in flight before closing the pool anyway (`0` = not at all) |
 /// | `TRUTHGRAPH_PGDATA` | `.truthgraph/pgdata` | data directory of the CLI's embedded server |
@@ -50,6 +52,12 @@ pub struct Config {
     /// `TRUTHGRAPH_PROBES`: `ivfflat.probes` for every connection instead of
     /// the tuned or built-in value.
     pub probes: Option<u32>,
+    /// `TRUTHGRAPH_TIER_THRESHOLD`: rows from which a tenant's entity type
+    /// gets an index of its own ([`crate::tiers::TIER_THRESHOLD`]).
+    pub tier_threshold: i64,
+    /// `TRUTHGRAPH_MAX_BUILD_MEMORY_MB`: the most `maintenance_work_mem` the
+    /// library sets for one index build.
+    pub max_build_memory_mb: u64,
     /// `TRUTHGRAPH_SLOW_QUERY_MS`: calls at least this long emit a slow-call
     /// warning; `None` (`off`) disables them, `Some(ZERO)` warns about every call.
     pub slow_query_threshold: Option<Duration>,
@@ -72,6 +80,8 @@ impl Default for Config {
             statement_timeout: Duration::from_secs(60),
             ef_search: None,
             probes: None,
+            tier_threshold: crate::tiers::TIER_THRESHOLD,
+            max_build_memory_mb: 2048,
             slow_query_threshold: Some(Duration::from_secs(1)),
             shutdown_timeout: Duration::from_secs(10),
             embedded_data_dir: PathBuf::from(".truthgraph/pgdata"),
@@ -146,6 +156,13 @@ impl Config {
             statement_timeout: ms("TRUTHGRAPH_STATEMENT_TIMEOUT_MS", d.statement_timeout, true)?,
             ef_search: pin("TRUTHGRAPH_EF_SEARCH", 1000)?,
             probes: pin("TRUTHGRAPH_PROBES", 32768)?,
+            tier_threshold: number("TRUTHGRAPH_TIER_THRESHOLD", d.tier_threshold as u64, false)?
+                as i64,
+            max_build_memory_mb: number(
+                "TRUTHGRAPH_MAX_BUILD_MEMORY_MB",
+                d.max_build_memory_mb,
+                false,
+            )?,
             slow_query_threshold: match get("TRUTHGRAPH_SLOW_QUERY_MS") {
                 Some(v) if v.trim().eq_ignore_ascii_case("off") => None,
                 _ => Some(ms(

@@ -69,6 +69,7 @@ pub mod tenant;
 pub mod testing;
 #[cfg(feature = "testing")]
 pub mod testing_citus;
+pub mod tiers;
 pub mod tune;
 pub mod validate;
 

@@ -258,6 +258,7 @@ mod tests {
     fn advice_follows_the_index_and_the_table() {
         let d = SearchDefaults {
             ef_search: 100,
+            shared_ef_search: 100,
             probes: 10,
             ef_search_origin: crate::settings::Origin::Pinned,
             probes_origin: crate::settings::Origin::Pinned,

@@ -7,6 +7,12 @@
 //!   bind parameters, so the statement text is built, from names read from the
 //!   catalog or validated integers, always quoted with
 //!   [`crate::catalog::quote_ident`].
+//! - **Tier index DDL** (`CREATE INDEX CONCURRENTLY … WHERE tenant_id = '…'`):
+//!   a partial index's predicate must be a constant, so the validated tenant
+//!   id is written as a string literal by [`quote_literal`], never unquoted.
+//! - **Settings queued ahead of a call** (the tenant, a tier's
+//!   `hnsw.ef_search`): prepared before the caller's statement and pipelined
+//!   with it (see `src/call.rs`).
 //! - **`COPY … FROM STDIN (FORMAT binary)`**: a protocol sub-mode, not a
 //!   query cornucopia can prepare.
 //! - **refinery's history table**: created by refinery at run time, so it is
@@ -72,7 +78,7 @@ pub const VALUES_ROWS: usize = 1000;
 /// row's `id, entity_type, entity_id, embedding, model_name, model_version`
 /// as the next six parameters; `upsert` adds the `ON CONFLICT` of
 /// [`UPSERT_EMBEDDINGS_ROWS`]. For a login under row-level security on a
-/// Citus coordinator (`crate::records::bulk_values`).
+/// Citus coordinator (`crate::records::bulk_rows`).
 pub fn insert_embeddings_values(rows: usize, upsert: bool) -> String {
     let mut sql = String::from(
         "INSERT INTO embeddings \
@@ -126,12 +132,14 @@ pub const ANALYZE_EMBEDDINGS: &str = "ANALYZE embeddings";
 /// estimated rows of `embeddings` (the planner's `reltuples`, or the live
 /// rows the statistics collector counted when larger: both are cheap, and
 /// `reltuples` lags a load until the next ANALYZE), whether it has a valid
-/// HNSW index, and whether the login owns it (may drop and create indexes).
+/// HNSW index over every tenant (a tenant's own partial index is kept by
+/// the tiers, not rebuilt by the load), and whether the login owns it (may drop and create indexes).
 pub const EMBEDDINGS_LOAD_STATE: &str = "SELECT greatest(c.reltuples::bigint, \
      coalesce(s.n_live_tup, 0), 0), \
      EXISTS (SELECT FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid \
              JOIN pg_am am ON am.oid = ic.relam \
-             WHERE i.indrelid = c.oid AND i.indisvalid AND am.amname = 'hnsw'), \
+             WHERE i.indrelid = c.oid AND i.indisvalid AND am.amname = 'hnsw' \
+               AND i.indpred IS NULL), \
      pg_has_role(c.relowner, 'USAGE') \
      FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid \
      WHERE c.oid = 'embeddings'::regclass";
@@ -266,6 +274,85 @@ pub const SET_TENANT: &str = "SELECT set_config('truthgraph.tenant_id', $1, $2)"
 
 /// Clears the session's tenant (simple protocol: queued at once, no prepare).
 pub const RESET_TENANT: &str = "RESET truthgraph.tenant_id";
+
+/// Sets the tenant (`$1`) and `hnsw.ef_search` (`$2`, text) for the session,
+/// in one statement queued ahead of a search of a tenant whose index tier
+/// wants another `ef_search` than the connection's ([`crate::tiers`]); reset
+/// by [`RESET_TENANT_AND_EF_SEARCH`] when the connection goes back.
+pub const SET_TENANT_AND_EF_SEARCH: &str = "SELECT set_config('truthgraph.tenant_id', $1, false), \
+     set_config('hnsw.ef_search', $2, false)";
+
+/// Sets `hnsw.ef_search` (`$1`, text) for the session, as
+/// [`SET_TENANT_AND_EF_SEARCH`] for a login row-level security does not
+/// apply to; reset by [`RESET_EF_SEARCH`].
+pub const SET_EF_SEARCH: &str = "SELECT set_config('hnsw.ef_search', $1, false)";
+
+/// Back to the connection's own `hnsw.ef_search` (its startup option).
+pub const RESET_EF_SEARCH: &str = "RESET hnsw.ef_search";
+
+/// [`RESET_TENANT`] and [`RESET_EF_SEARCH`] in one message.
+pub const RESET_TENANT_AND_EF_SEARCH: &str = "RESET truthgraph.tenant_id; RESET hnsw.ef_search";
+
+/// `EXPLAIN sql` (`EXPLAIN (ANALYZE) sql` with `analyze`): the plan of one
+/// of the generated statements, with its parameters bound as when it runs.
+pub fn explain(sql: &str, analyze: bool) -> String {
+    if analyze {
+        format!("EXPLAIN (ANALYZE) {sql}")
+    } else {
+        format!("EXPLAIN {sql}")
+    }
+}
+
+/// `s` as an SQL string literal: `'…'` with `'` doubled; a string with a
+/// backslash is written `E'…'` with each backslash doubled too, so it reads the same
+/// whatever `standard_conforming_strings` says. For the tenant in a tier
+/// index's predicate, which must be a constant (a parameter cannot be part of
+/// DDL). Tenant ids are validated first ([`crate::validate::tenant`]: at most
+/// 255 bytes, no NUL, which PostgreSQL text cannot hold anyway).
+///
+/// # Panics
+/// On a NUL character (never a validated tenant id).
+pub fn quote_literal(s: &str) -> String {
+    assert!(!s.contains('\0'), "NUL in an SQL literal");
+    let doubled = s.replace('\'', "''");
+    if s.contains('\\') {
+        format!("E'{}'", doubled.replace('\\', "\\\\"))
+    } else {
+        format!("'{doubled}'")
+    }
+}
+
+/// `CREATE INDEX CONCURRENTLY name ON embeddings USING hnsw (embedding
+/// vector_cosine_ops) WITH (m, ef_construction) WHERE tenant_id = '<tenant>'
+/// AND entity_type = '<type>'`: the index of one tier ([`crate::tiers`]).
+/// `name` is the library's own ([`crate::tiers::tier_index_name`]), quoted;
+/// the tenant is a literal ([`quote_literal`]); `entity_type` one of the
+/// stored texts.
+pub fn create_tier_index_concurrently(
+    name: &str,
+    tenant: &str,
+    entity_type: crate::EntityType,
+) -> String {
+    format!(
+        "CREATE INDEX CONCURRENTLY {} ON embeddings USING hnsw (embedding vector_cosine_ops) \
+         WITH (m = {}, ef_construction = {}) WHERE tenant_id = {} AND entity_type = {}",
+        quote_ident(name),
+        crate::tiers::HNSW_M,
+        crate::tiers::HNSW_EF_CONSTRUCTION,
+        quote_literal(tenant),
+        quote_literal(entity_type.as_str())
+    )
+}
+
+/// `SET maintenance_work_mem = '<mb>MB'` on a schema connection before an
+/// index build (the connection is retired afterwards).
+pub fn set_maintenance_work_mem_mb(mb: u64) -> String {
+    format!("SET maintenance_work_mem = '{mb}MB'")
+}
+
+/// Serial index builds on this connection: pgvector before 0.8.2 can
+/// overflow in parallel HNSW builds (CVE-2026-3172).
+pub const SERIAL_INDEX_BUILDS: &str = "SET max_parallel_maintenance_workers = 0";
 
 /// `CREATE ROLE login LOGIN PASSWORD 'password' IN ROLE truthgraph_app`: a
 /// login subject to the row-level security of migration V7 (the bench's
@@ -406,13 +493,6 @@ pub fn citus_set_local(tenant: Option<&str>, settings: &[(&str, String)]) -> Str
     out
 }
 
-/// `value` as a SQL string literal (`standard_conforming_strings` is on
-/// since PostgreSQL 9.1: doubling `'` is the whole quoting; a validated
-/// tenant id has no NUL).
-fn quote_literal(value: &str) -> String {
-    format!("'{}'", value.replace('\'', "''"))
-}
-
 /// The distribution column of every tenant table.
 pub const DISTRIBUTION_COLUMN: &str = "tenant_id";
 
@@ -485,3 +565,21 @@ pub fn count_rows(table: &str) -> String {
 
 /// Whether table `$1` exists in the search path.
 pub const TABLE_EXISTS: &str = "SELECT to_regclass($1) IS NOT NULL";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literals_quote_every_character_they_must() {
+        assert_eq!(quote_literal("acme"), "'acme'");
+        assert_eq!(quote_literal("it's"), "'it''s'");
+        assert_eq!(quote_literal(r"a\b'c"), r"E'a\\b''c'");
+        assert_eq!(quote_literal("é ü"), "'é ü'");
+        let ddl = create_tier_index_concurrently("idx_x", "o'neil", crate::EntityType::Claim);
+        assert!(
+            ddl.ends_with("WHERE tenant_id = 'o''neil' AND entity_type = 'claim'"),
+            "{ddl}"
+        );
+    }
+}

@@ -11,12 +11,22 @@
 //! Where the values come from, first match wins:
 //! 1. pinned in [`crate::Config`] (`TRUTHGRAPH_EF_SEARCH`, `TRUTHGRAPH_PROBES`);
 //! 2. measured and stored by `truthgraph-db tune` in `truthgraph_settings`;
-//! 3. built in, scaled to the table's size at open ([`builtin_ef_search`],
-//!    [`builtin_probes`]).
+//! 3. built in: `hnsw.ef_search` [`TIER_EF_SEARCH`] (100) for a search in a
+//!    tenant's own index ([`crate::tiers`]), `ivfflat.probes` from the lists
+//!    ([`builtin_probes`]).
+//!
+//! A tenant with an index of its own of fewer than
+//! [`crate::tiers::SMALL_TIER_ROWS`] rows, or of [`crate::tiers::LARGE_TIER_ROWS`]
+//! rows or more, searches with its tier's `ef_search` (64, 200), set for that call only
+//! (see [`crate::tiers`]). A search through an index over every tenant (a
+//! database before V10, or one whose tiers are not built yet) uses
+//! [`SearchDefaults::shared_ef_search`], scaled to the table's size when
+//! built in ([`builtin_ef_search`]).
 //!
 //! Besides those two, every connection also starts with pgvector 0.8's
 //! relaxed-order iterative scans (a filtered search keeps scanning until `k`
-//! rows pass the filter) and `random_page_cost = 1.1` (see [`STARTUP_SETTINGS`]).
+//! rows pass the filter), `random_page_cost = 1.1` and `plan_cache_mode =
+//! force_custom_plan` (see [`STARTUP_SETTINGS`]).
 
 use chrono::NaiveDateTime;
 use truthgraph_queries::client::GenericClient;
@@ -25,6 +35,7 @@ use truthgraph_queries::queries::settings;
 use crate::catalog::{self, index_option};
 use crate::config::Config;
 use crate::error::{Error, Result};
+pub use crate::tiers::TIER_EF_SEARCH;
 
 pub use truthgraph_queries::queries::settings::Setting;
 
@@ -38,10 +49,17 @@ pub use truthgraph_queries::queries::settings::Setting;
 ///   and sort of the whole tenant, and picks the latter although it is several
 ///   times slower (BENCHMARKS.md, "Figures behind the library's limits").
 ///   1.1 is the usual value for SSDs and cached data.
-pub const STARTUP_SETTINGS: [(&str, &str); 3] = [
+/// - `plan_cache_mode = force_custom_plan`: a tenant's own index is partial
+///   (`WHERE tenant_id = '<tenant>'`, [`crate::tiers`]), which only a plan
+///   made for the tenant's value can use. A prepared statement may switch to
+///   a generic plan after five executions, which cannot; forcing custom
+///   plans guarantees the index. Planning the library's statements costs
+///   tens of microseconds (BENCHMARKS.md, "Overhead").
+pub const STARTUP_SETTINGS: [(&str, &str); 4] = [
     ("hnsw.iterative_scan", "relaxed_order"),
     ("ivfflat.iterative_scan", "relaxed_order"),
     ("random_page_cost", "1.1"),
+    ("plan_cache_mode", "force_custom_plan"),
 ];
 
 /// Where the defaults in force came from.
@@ -68,6 +86,10 @@ pub enum Origin {
 pub struct SearchDefaults {
     /// `hnsw.ef_search`: the candidate list of an HNSW index scan.
     pub ef_search: u32,
+    /// `hnsw.ef_search` of a search through an index over every tenant
+    /// ([`crate::tiers::Route::Shared`]): `ef_search` when tuned or pinned,
+    /// else [`builtin_ef_search`] for the table's size.
+    pub shared_ef_search: u32,
     /// `ivfflat.probes`: the lists an IVFFlat index scan visits.
     pub probes: u32,
     /// Where `ef_search` came from.
@@ -103,7 +125,8 @@ impl SearchDefaults {
     }
 }
 
-/// `hnsw.ef_search` for an HNSW index over `rows` rows when nothing was tuned.
+/// `hnsw.ef_search` for an HNSW index over every tenant, of `rows` rows,
+/// when nothing was tuned (tenants' own indexes: [`TIER_EF_SEARCH`]).
 ///
 /// An HNSW graph's recall at a given `ef_search` falls as it grows, so the
 /// candidate list grows with the table: 120 up to 30K rows, then 200, 300,
@@ -178,7 +201,11 @@ pub async fn read(client: &impl GenericClient, config: &Config) -> Result<Search
     let (ef_search, ef_search_origin) = match (config.ef_search, tuned("hnsw.ef_search")?) {
         (Some(v), _) => (v, Origin::Pinned),
         (None, Some(t)) => t,
-        (None, None) => (builtin_ef_search(rows), Origin::BuiltIn { rows }),
+        (None, None) => (TIER_EF_SEARCH, Origin::BuiltIn { rows }),
+    };
+    let shared_ef_search = match ef_search_origin {
+        Origin::BuiltIn { .. } => builtin_ef_search(rows),
+        _ => ef_search,
     };
     let (probes, probes_origin) = match (config.probes, tuned("ivfflat.probes")?) {
         (Some(v), _) => (v, Origin::Pinned),
@@ -194,6 +221,7 @@ pub async fn read(client: &impl GenericClient, config: &Config) -> Result<Search
     };
     Ok(SearchDefaults {
         ef_search,
+        shared_ef_search,
         probes,
         ef_search_origin,
         probes_origin,
@@ -256,6 +284,7 @@ mod tests {
     fn startup_options_carry_every_setting() {
         let d = SearchDefaults {
             ef_search: 120,
+            shared_ef_search: 200,
             probes: 12,
             ef_search_origin: Origin::Pinned,
             probes_origin: Origin::Pinned,
@@ -263,7 +292,8 @@ mod tests {
         assert_eq!(
             d.startup_options(),
             "-c hnsw.ef_search=120 -c ivfflat.probes=12 -c hnsw.iterative_scan=relaxed_order \
-             -c ivfflat.iterative_scan=relaxed_order -c random_page_cost=1.1"
+             -c ivfflat.iterative_scan=relaxed_order -c random_page_cost=1.1 \
+             -c plan_cache_mode=force_custom_plan"
         );
     }
 }

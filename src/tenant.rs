@@ -111,7 +111,7 @@ pub(crate) async fn set_in_transaction(
     tenant: &str,
 ) -> Result<()> {
     if db.on_citus() {
-        tx.batch_execute(&citus_set_local(db, tenant)).await?;
+        tx.batch_execute(&citus_set_local(db, tenant, None)).await?;
         return Ok(());
     }
     let set = tx.prepare_cached(raw_sql::SET_TENANT).await?;
@@ -120,13 +120,19 @@ pub(crate) async fn set_in_transaction(
 }
 
 /// The `SET LOCAL`s a tenant's transaction on a Citus coordinator starts
-/// with: the search settings of `db`, and the tenant unless the login
-/// bypasses row-level security.
-pub(crate) fn citus_set_local(db: &Database, tenant: &str) -> String {
-    raw_sql::citus_set_local(
-        db.sets_tenant().then_some(tenant),
-        &db.search_defaults().as_pairs(),
-    )
+/// with: the search settings of `db` (with `ef_search` instead of its
+/// `hnsw.ef_search` when given: a tier's, [`crate::tiers`]), and the tenant
+/// unless the login bypasses row-level security.
+pub(crate) fn citus_set_local(db: &Database, tenant: &str, ef_search: Option<u32>) -> String {
+    let mut settings = db.search_defaults().as_pairs();
+    if let Some(ef) = ef_search {
+        for (name, value) in &mut settings {
+            if *name == "hnsw.ef_search" {
+                *value = ef.to_string();
+            }
+        }
+    }
+    raw_sql::citus_set_local(db.sets_tenant().then_some(tenant), &settings)
 }
 
 impl<'a> Tenant<'a> {

@@ -330,6 +330,11 @@ impl Database {
 /// that cannot reach the target at all).
 fn rebuild_advice(ix: &VectorIndex, rows: i64, chosen: Option<&Trial>) -> Option<Rebuild> {
     let temporary = catalog::TUNE_REBUILD_INDEX.to_string();
+    // A tenant's own (partial) index is rebuilt by `tiers`, never replaced
+    // by an index over every tenant.
+    if ix.definition.contains(" WHERE ") {
+        return None;
+    }
     if ix.method == "ivfflat" {
         let lists = index_option(ix, "lists").unwrap_or(100);
         let want = recommended_lists(rows);

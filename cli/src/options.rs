@@ -7,7 +7,7 @@ use clap::{ArgAction, Parser, Subcommand};
 
 use crate::commands::{
     adopt, bench, demo, distribute, doctor, inspect, load, migrate, prune_embeddings, reindex,
-    rollback, search, set_dimension, sql, stats, status, tune,
+    rollback, search, set_dimension, sql, stats, status, tiers, tune,
 };
 
 /// The exit statuses, as `--help` prints them.
@@ -71,6 +71,7 @@ pub enum Command {
     Reindex(reindex::Args),
     PruneEmbeddings(prune_embeddings::Args),
     Distribute(distribute::Args),
+    Tiers(tiers::Args),
     Tune(tune::Args),
     Bench(bench::Args),
 }

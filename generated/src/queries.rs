@@ -8,5 +8,6 @@ pub mod maintenance;
 pub mod nli;
 pub mod search;
 pub mod settings;
+pub mod tiers;
 pub mod verdicts;
 pub mod verification;

@@ -133,7 +133,7 @@ pub mod search {
     /// SQL of [`crate::queries::search::search_claims_exact`].
     pub const SEARCH_CLAIMS_EXACT: &str = "SELECT c.id, 1 - hits.distance AS similarity, c.text, c.source_url FROM ( SELECT em.entity_id, (em.embedding <=> $1) + 0 AS distance FROM embeddings em WHERE em.tenant_id = $2 AND em.entity_type = 'claim' ORDER BY 2, 1 ) hits CROSS JOIN LATERAL ( SELECT c.id, c.tenant_id, c.text, c.source_url FROM claims c WHERE c.id = hits.entity_id AND c.tenant_id = $2 OFFSET 0 ) c WHERE c.tenant_id = $2 AND ($3::float8 IS NULL OR 1 - hits.distance >= $3) ORDER BY hits.distance, hits.entity_id LIMIT $4";
     /// SQL of [`crate::queries::search::hybrid_search_evidence`].
-    pub const HYBRID_SEARCH_EVIDENCE: &str = "WITH stats AS MATERIALIZED ( SELECT unnest(s.most_common_elems::text::text[]) AS lexeme, unnest(s.most_common_elem_freqs) AS freq FROM pg_stats s WHERE s.schemaname = current_schema() AND s.tablename = 'evidence' AND s.attname = 'content_tsv' ), vec AS ( SELECT id, row_number() OVER (ORDER BY distance, id) AS rank FROM ( SELECT em.entity_id AS id, em.embedding <=> $1 AS distance FROM embeddings em WHERE em.tenant_id = $2 AND em.entity_type = 'evidence' AND (SELECT s.tenant_id = em.tenant_id FROM evidence s WHERE s.id = em.entity_id AND s.tenant_id = $2) ORDER BY em.embedding <=> $1 LIMIT $3 ) v ), kw AS ( SELECT id, row_number() OVER (ORDER BY score DESC, id) AS rank FROM ( SELECT e.id, ts_rank(e.content_tsv, q.q) AS score FROM evidence e, ( SELECT coalesce(string_agg( '''' || replace(replace(r.lexeme, '\\', '\\\\'), '''', '''''') || '''', ' | '), '')::tsquery AS q FROM ( SELECT l.lexeme FROM unnest(to_tsvector('english', $4)) l LEFT JOIN stats f ON f.lexeme = l.lexeme WHERE coalesce(f.freq, 0) < 0.02 ORDER BY coalesce(f.freq, 0), length(l.lexeme) DESC, l.lexeme LIMIT 12 ) r ) q WHERE e.tenant_id = $2 AND e.content_tsv @@ q.q ORDER BY score DESC, e.id LIMIT $3 ) k ) SELECT e.id, coalesce($5::float8 / (60 + vec.rank), 0) + coalesce($6::float8 / (60 + kw.rank), 0) AS score, vec.rank AS vector_rank, kw.rank AS keyword_rank, e.content, e.source_url, e.source_type FROM vec FULL OUTER JOIN kw ON kw.id = vec.id CROSS JOIN LATERAL ( SELECT e.id, e.tenant_id, e.content, e.source_url, e.source_type FROM evidence e WHERE e.id = coalesce(vec.id, kw.id) AND e.tenant_id = $2 OFFSET 0 ) e WHERE e.tenant_id = $2 ORDER BY score DESC, e.id LIMIT $7";
+    pub const HYBRID_SEARCH_EVIDENCE: &str = "WITH stats AS MATERIALIZED ( SELECT unnest(s.most_common_elems::text::text[]) AS lexeme, unnest(s.most_common_elem_freqs) AS freq FROM pg_stats s WHERE s.schemaname = current_schema() AND s.tablename = 'evidence' AND s.attname = 'content_tsv' ), vec AS ( SELECT id, row_number() OVER (ORDER BY distance, id) AS rank FROM ( SELECT em.entity_id AS id, em.embedding <=> $1 AS distance FROM embeddings em WHERE em.tenant_id = $2 AND em.entity_type = 'evidence' AND (SELECT s.tenant_id = em.tenant_id FROM evidence s WHERE s.id = em.entity_id AND s.tenant_id = $2) ORDER BY em.embedding <=> $1 LIMIT $3 ) v ), kw AS ( SELECT id, row_number() OVER (ORDER BY score DESC, id) AS rank FROM ( SELECT e.id, ts_rank(e.content_tsv, q.q) AS score FROM evidence e, ( SELECT coalesce(CASE WHEN bool_or(r.rare) THEN string_agg(r.quoted, ' | ') FILTER (WHERE r.rare) ELSE string_agg(r.quoted, ' & ') END, '')::tsquery AS q FROM ( SELECT '''' || replace(replace(l.lexeme, '\\', '\\\\'), '''', '''''') || '''' AS quoted, coalesce(f.freq, 0) < 0.02 AS rare FROM unnest(to_tsvector('english', $4)) l LEFT JOIN stats f ON f.lexeme = l.lexeme ORDER BY coalesce(f.freq, 0), length(l.lexeme) DESC, l.lexeme LIMIT 12 ) r ) q WHERE e.tenant_id = $2 AND e.content_tsv @@ q.q ORDER BY score DESC, e.id LIMIT $3 ) k ) SELECT e.id, coalesce($5::float8 / (60 + vec.rank), 0) + coalesce($6::float8 / (60 + kw.rank), 0) AS score, vec.rank AS vector_rank, kw.rank AS keyword_rank, e.content, e.source_url, e.source_type FROM vec FULL OUTER JOIN kw ON kw.id = vec.id CROSS JOIN LATERAL ( SELECT e.id, e.tenant_id, e.content, e.source_url, e.source_type FROM evidence e WHERE e.id = coalesce(vec.id, kw.id) AND e.tenant_id = $2 OFFSET 0 ) e WHERE e.tenant_id = $2 ORDER BY score DESC, e.id LIMIT $7";
 }
 
 /// Queries of `queries/settings.sql`.
@@ -153,6 +153,31 @@ pub mod settings {
     pub const SAMPLE_EMBEDDINGS: &str = "SELECT entity_id, embedding FROM embeddings WHERE tenant_id = $1 AND entity_type = 'evidence' ORDER BY hashtext(entity_id::text), entity_id LIMIT $2";
     /// SQL of [`crate::queries::settings::index_build_progress`].
     pub const INDEX_BUILD_PROGRESS: &str = "SELECT p.phase, p.blocks_done, p.blocks_total, p.tuples_done, p.tuples_total FROM pg_stat_progress_create_index p WHERE p.relid = to_regclass('embeddings')";
+}
+
+/// Queries of `queries/tiers.sql`.
+pub mod tiers {
+    /// SQL of [`crate::queries::tiers::tier_routes`].
+    pub const TIER_ROUTES: &str = "SELECT t.tenant_id, t.entity_type, t.row_count, t.ef_search FROM truthgraph_tiers t JOIN pg_class c ON c.relname = t.index_name AND c.relnamespace = 'public'::regnamespace JOIN pg_index i ON i.indexrelid = c.oid WHERE i.indisvalid AND i.indrelid = to_regclass('embeddings')";
+    /// SQL of [`crate::queries::tiers::shared_vector_index`].
+    pub const SHARED_VECTOR_INDEX: &str = "SELECT EXISTS ( SELECT FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam WHERE i.indrelid = to_regclass('embeddings') AND i.indisvalid AND i.indpred IS NULL AND am.amname IN ('hnsw', 'ivfflat') ) AS shared";
+    /// SQL of [`crate::queries::tiers::tier_rows`].
+    pub const TIER_ROWS: &str = "SELECT t.tenant_id, t.entity_type, t.row_count, t.index_name, t.ef_search, t.counted_at, t.built_at, pg_relation_size(to_regclass(quote_ident(t.index_name))) AS index_bytes FROM truthgraph_tiers t ORDER BY t.row_count DESC, t.tenant_id, t.entity_type";
+    /// SQL of [`crate::queries::tiers::embedding_counts`].
+    pub const EMBEDDING_COUNTS: &str = "SELECT tenant_id, entity_type, count(*) AS rows FROM embeddings GROUP BY tenant_id, entity_type ORDER BY tenant_id, entity_type";
+    /// SQL of [`crate::queries::tiers::embedding_count_of`].
+    pub const EMBEDDING_COUNT_OF: &str =
+        "SELECT count(*) AS rows FROM embeddings WHERE tenant_id = $1 AND entity_type = $2";
+    /// SQL of [`crate::queries::tiers::tier_indexes`].
+    pub const TIER_INDEXES: &str = "SELECT c.relname::text AS index_name, i.indisvalid AS is_valid, pg_get_expr(i.indpred, i.indrelid) AS predicate, pg_relation_size(c.oid) AS bytes FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = to_regclass('embeddings') AND (c.relname LIKE 'idx\\_embeddings\\_tier\\_%' OR (c.relname = 'idx_embeddings_vector_cosine' AND i.indpred IS NOT NULL)) ORDER BY 1";
+    /// SQL of [`crate::queries::tiers::upsert_tier`].
+    pub const UPSERT_TIER: &str = "INSERT INTO truthgraph_tiers (tenant_id, entity_type, row_count, index_name, ef_search, built_at) VALUES ($1, $2, $3, $4, $5, CASE WHEN $6::bool THEN now() AT TIME ZONE 'utc' END) ON CONFLICT (tenant_id, entity_type) DO UPDATE SET row_count = EXCLUDED.row_count, index_name = EXCLUDED.index_name, ef_search = EXCLUDED.ef_search, counted_at = EXCLUDED.counted_at, built_at = CASE WHEN EXCLUDED.index_name IS NULL THEN NULL ELSE coalesce(EXCLUDED.built_at, truthgraph_tiers.built_at) END";
+    /// SQL of [`crate::queries::tiers::delete_tier`].
+    pub const DELETE_TIER: &str =
+        "DELETE FROM truthgraph_tiers WHERE tenant_id = $1 AND entity_type = $2";
+    /// SQL of [`crate::queries::tiers::build_memory_kb`].
+    pub const BUILD_MEMORY_KB: &str =
+        "SELECT setting::int8 AS kb FROM pg_settings WHERE name = 'maintenance_work_mem'";
 }
 
 /// Queries of `queries/verdicts.sql`.

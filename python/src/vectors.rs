@@ -39,6 +39,7 @@ fn load_options(py: Python<'_>, on_conflict: &str, indexes: &str) -> PyResult<Bu
     Ok(BulkLoadOptions {
         on_conflict,
         indexes,
+        ..BulkLoadOptions::default()
     })
 }
 

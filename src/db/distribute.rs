@@ -36,6 +36,16 @@ pub const REFERENCE_TABLES: [&str; 2] = ["truthgraph_settings", "truthgraph_tier
 /// The first migration whose schema Citus accepts (V12, distributable by tenant).
 pub const DISTRIBUTABLE_FROM: i32 = 12;
 
+impl Database {
+    /// Whether the database is on a Citus coordinator (the extension is
+    /// installed; read at open and after schema changes): tenant calls then
+    /// carry the tenant and the search settings to the workers as propagated
+    /// `SET LOCAL`s (see [`crate::call`]).
+    pub fn on_citus(&self) -> bool {
+        self.citus.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
 /// Options of [`Database::distribute`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DistributeOptions {

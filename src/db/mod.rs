@@ -21,6 +21,7 @@ use crate::pool::{self, new_pool};
 use crate::replica::{Replicas, WalToken, wal_insert_position};
 use crate::settings::{self, SearchDefaults};
 use crate::telemetry::{Peer, Telemetry, db_span, traced};
+use crate::tiers::TierCache;
 
 pub mod distribute;
 mod schema;
@@ -55,10 +56,9 @@ pub(crate) async fn commit_or_rollback<T>(tx: Transaction<'_>, out: Result<T>) -
     }
 }
 
-/// A handle to a TruthGraph database: a pool of at most
-/// [`Config::pool_max_size`] connections to the primary, and one such pool
-/// per read replica ([`Config::replica_urls`]; see [`crate::replica`] for
-/// which calls use them). Cheap to clone; clones share the pools.
+/// A handle to a TruthGraph database: a pool of at most [`Config::pool_max_size`]
+/// connections to the primary, and one per read replica ([`Config::replica_urls`],
+/// [`crate::replica`]). Cheap to clone; clones share the pools.
 #[derive(Clone)]
 pub struct Database {
     pool: Pool,
@@ -66,20 +66,17 @@ pub struct Database {
     replicas: Arc<Replicas>,
     config: Arc<Config>,
     url: String,
-    /// Dimension of `embeddings.embedding`, read at open and after every
-    /// schema change made through this handle (`None`: no table yet).
+    /// Dimension of `embeddings.embedding`, read at open and after this handle's DDL.
     dimension: Arc<RwLock<Option<usize>>>,
     /// The search settings every pooled connection starts with.
     search: Arc<SearchDefaults>,
-    /// Whether [`crate::Tenant`] calls set the tenant on their connection:
-    /// false when row-level security can never apply to this login (owner,
-    /// superuser, `BYPASSRLS`), read at open and after schema changes.
+    /// Which tenants have an index of their own ([`crate::tiers`]).
+    pub(crate) tiers: Arc<TierCache>,
+    /// Whether [`crate::Tenant`] calls set the tenant: false when RLS can never
+    /// apply to this login (owner, superuser, `BYPASSRLS`); read at open, after DDL.
     tenant_setting: Arc<AtomicBool>,
-    /// Whether the database has the Citus extension: then every tenant call
-    /// runs in a transaction that `SET LOCAL`s the tenant and the search
-    /// settings for the workers (see [`crate::call`]). Read at open and
-    /// after schema changes.
-    citus: Arc<AtomicBool>,
+    /// Whether the database has the Citus extension ([`Database::on_citus`]).
+    pub(crate) citus: Arc<AtomicBool>,
     /// Keeps an embedded server alive for as long as a handle exists.
     server: ServerGuard,
     /// What the spans of this handle say (peer, slow-call threshold).
@@ -93,10 +90,9 @@ pub struct Database {
 pub struct CloseReport {
     /// How long it waited for calls in flight.
     pub waited: Duration,
-    /// Connections still lent out (or callers still waiting for one) when
-    /// the deadline passed: 0 when everything in flight finished in time.
-    /// Those calls go on until they end; their connections are closed when
-    /// they come back.
+    /// Connections still lent out (or callers waiting for one) at the
+    /// deadline: 0 when everything finished in time; those calls go on, and
+    /// their connections are closed when they come back.
     pub still_busy: usize,
 }
 
@@ -161,7 +157,7 @@ impl Database {
         let pg = pool::connection_config(url, "DATABASE_URL", config)?;
         // One connection outside the pool checks the URL and the login, and
         // reads what every pooled connection must start with.
-        let (dimension, search, bypasses_rls, citus) = {
+        let (dimension, search, bypasses_rls, citus, tiers) = {
             let (client, conn) = pg.connect(NoTls).await?;
             let conn = tokio::spawn(conn);
             let read = async {
@@ -170,6 +166,7 @@ impl Database {
                     settings::read(&client, config).await?,
                     catalog::bypasses_row_security(&client).await?,
                     catalog::has_citus(&client).await?,
+                    crate::tiers::read_routes(&client).await?,
                 ))
             }
             .await;
@@ -177,8 +174,7 @@ impl Database {
             let _ = conn.await;
             read?
         };
-        // The replicas start with the same settings: the primary's
-        // `truthgraph_settings` is theirs too (it replicates).
+        // The replicas start with the primary's settings (they replicate).
         let options = pool::startup_options(config, &search.startup_options());
         let replicas = Replicas::new(config, &options)?;
         let telemetry = Telemetry {
@@ -193,6 +189,7 @@ impl Database {
             url: url.to_string(),
             dimension: Arc::new(RwLock::new(dimension)),
             search: Arc::new(search),
+            tiers: Arc::new(TierCache::new(tiers)),
             tenant_setting: Arc::new(AtomicBool::new(!bypasses_rls)),
             citus: Arc::new(AtomicBool::new(citus)),
             server,
@@ -348,13 +345,6 @@ impl Database {
     /// this handle.
     pub fn sets_tenant(&self) -> bool {
         self.tenant_setting.load(Ordering::Relaxed)
-    }
-
-    /// Whether the database is on a Citus coordinator (the extension is
-    /// installed): tenant calls then carry the tenant and the search
-    /// settings to the workers as propagated `SET LOCAL`s.
-    pub fn on_citus(&self) -> bool {
-        self.citus.load(Ordering::Relaxed)
     }
 
     /// What the spans of this handle say (see [`crate::telemetry`]).

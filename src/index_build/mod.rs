@@ -1,6 +1,7 @@
 //! Building vector indexes: one build at a time (the maintenance lock), the
 //! progress of a build as it runs, how large an index should be for its
-//! table, and `reindex` ([`crate::Database::reindex_vector_indexes`]).
+//! table, `reindex` ([`crate::Database::reindex_vector_indexes`]) and the
+//! tenants' own indexes ([`crate::Database::maintain_tiers`]).
 //! `maintenance` (advice) and `tune` (rebuild with measured parameters)
 //! build on it.
 
@@ -13,11 +14,15 @@ use crate::db::Client;
 use crate::error::Result;
 use crate::raw_sql;
 
+mod load_tiers;
 mod rebuild;
 mod reindex;
+mod tier_ddl;
+pub(crate) mod tiers;
 
 pub use rebuild::Rebuild;
 pub use reindex::{DropReason, DroppedIndex, ReindexReport, redundant_indexes};
+pub use tiers::{TierAction, TierEvent, TierOptions, TierPlan, TierReport};
 pub use truthgraph_queries::queries::settings::IndexBuildProgress;
 
 /// Key of the session advisory lock held while vector indexes are rebuilt

@@ -7,6 +7,7 @@ use crate::error::{Result, ddl_error};
 use crate::raw_sql;
 use crate::telemetry::{db_span, traced};
 
+use super::tiers::{TierAction, TierEvent, TierOptions};
 use super::{IndexBuildProgress, watching_progress, with_maintenance_lock};
 
 /// Why [`Database::reindex_vector_indexes`] dropped an index.
@@ -46,6 +47,14 @@ pub struct ReindexReport {
     /// Those of `rebuilt` that were invalid before (a failed `CREATE INDEX
     /// CONCURRENTLY` of a real index) and are valid now.
     pub repaired: Vec<String>,
+    /// Tenants' own indexes built afterwards, by name: tiers that reached the
+    /// threshold ([`Database::maintain_tiers`], which reindex runs last).
+    pub tiers_built: Vec<String>,
+    /// Tenants' own indexes dropped afterwards (tiers below half the
+    /// threshold, tenants gone, the index over every tenant V10 kept).
+    pub tiers_dropped: Vec<String>,
+    /// Whether the database has the tiers' registry (V10 on).
+    pub(crate) has_tiers: bool,
 }
 
 /// The indexes among `indexes` (those of one table) that a reindex drops
@@ -86,7 +95,9 @@ impl Database {
     /// statistics. An IVFFlat index computes its list centres from the rows
     /// present when it is built; after a bulk load into an empty table this is
     /// what makes the index accurate. Also runs `ANALYZE` on `embeddings`,
-    /// `evidence` and `claims`.
+    /// `evidence` and `claims`. Last, the tenants' own indexes follow the
+    /// data ([`Database::maintain_tiers`], applied): built for tiers that
+    /// reached the threshold, dropped for those below half of it.
     ///
     /// First it drops (`DROP INDEX CONCURRENTLY`) what interrupted rebuilds
     /// left on `embeddings` ([`redundant_indexes`]): invalid `*_ccnew`,
@@ -120,11 +131,41 @@ impl Database {
     pub async fn reindex_vector_indexes_with(
         &self,
         concurrently: bool,
-        progress: impl FnMut(&IndexBuildProgress),
+        mut progress: impl FnMut(&IndexBuildProgress) + Send,
     ) -> Result<ReindexReport> {
         let watcher = self.client().await?;
         let work = self.reindex_on_schema_connection(concurrently);
-        watching_progress(&watcher, work, progress).await
+        let mut report = watching_progress(&watcher, work, &mut progress).await?;
+        drop(watcher);
+        // Then the index set follows the data (after V10; a database before
+        // it has no tiers).
+        if report.has_tiers {
+            let tiers = self
+                .maintain_tiers_with(
+                    &TierOptions {
+                        apply: true,
+                        ..TierOptions::default()
+                    },
+                    |e| {
+                        if let TierEvent::Building(p) = e {
+                            progress(p);
+                        }
+                    },
+                )
+                .await?;
+            for t in &tiers.tiers {
+                match t.action {
+                    TierAction::Build | TierAction::Rebuild => {
+                        report.tiers_built.push(t.index_name.clone())
+                    }
+                    TierAction::Drop => report.tiers_dropped.push(t.index_name.clone()),
+                    TierAction::Keep | TierAction::Exact => {}
+                }
+            }
+            report.tiers_dropped.extend(tiers.orphans);
+            report.tiers_dropped.extend(tiers.shared_index);
+        }
+        Ok(report)
     }
 
     async fn reindex_on_schema_connection(&self, concurrently: bool) -> Result<ReindexReport> {
@@ -166,6 +207,7 @@ impl Database {
                 // Fresh statistics for the tables a search reads: without them the
                 // planner guesses row counts and may pick a poor join or skip the index.
                 client.batch_execute(raw_sql::ANALYZE_SEARCH_TABLES).await?;
+                report.has_tiers = catalog::relation_exists(&*client, "truthgraph_tiers").await?;
                 Ok(report)
             })
             .await

@@ -1,22 +1,21 @@
 //! Bulk loads of embeddings, in one transaction (the call's own, or the
 //! caller's): binary `COPY` straight into `embeddings` for a login
 //! row-level security does not apply to, else `INSERT … SELECT … FROM
-//! unnest(…)` of parallel arrays; inserting only or replacing, optionally
-//! rebuilding the vector indexes after the rows. Figures: BENCHMARKS.md,
-//! "Ingest".
-
-use futures_util::pin_mut;
-use pgvector::Vector;
-use tokio_postgres::binary_copy::BinaryCopyInWriter;
-use tokio_postgres::types::Type;
-use uuid::Uuid;
+//! unnest(…)` of parallel arrays; inserting only or replacing; a vector
+//! index over every tenant kept or rebuilt after the rows (decided from row
+//! counts, [`super::bulk_plan`]); then the tenant's tiers
+//! ([`crate::tiers`]): its own index built once it reaches the threshold,
+//! and dropped before and built again after a large load. Figures:
+//! BENCHMARKS.md, "Ingest".
 
 use super::bulk_plan::{self, BulkLoadReport, IndexMaintenance};
-use super::embeddings::{NewEmbedding, entity_error};
+use super::bulk_rows::{Route, load_rows};
+use super::embeddings::NewEmbedding;
 use crate::call::Access;
 use crate::catalog;
 use crate::db::Transaction;
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::labels::EntityType;
 use crate::raw_sql;
 use crate::tenant::{Tenant, tenant_span};
 use crate::validate;
@@ -24,7 +23,7 @@ use crate::validate;
 /// What a bulk load does with an entity that already has an embedding.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum OnConflict {
-    /// Fail the whole batch with [`Error::Conflict`].
+    /// Fail the whole batch with [`Error::Conflict`](crate::Error::Conflict).
     #[default]
     Fail,
     /// Replace the tenant's existing embedding.
@@ -36,8 +35,13 @@ pub enum OnConflict {
 pub struct BulkLoadOptions {
     /// Existing embeddings: fail (default) or replace.
     pub on_conflict: OnConflict,
-    /// The vector indexes: decided from row counts (default), kept, or
-    /// rebuilt. Rebuilding drops every vector index of `embeddings`, loads,
+    /// The vector indexes over every tenant (V5's shared index before the
+    /// tiers are built, or one of the user's): decided from row counts
+    /// (default), kept, or rebuilt. The tenant's own indexes
+    /// ([`crate::tiers`]) are handled apart: dropped before and built again
+    /// after a load that is large for the tenant, or with
+    /// [`IndexMaintenance::Rebuild`], concurrently, other tenants untouched.
+    /// Rebuilding drops every vector index over every tenant, loads,
     /// then recreates each from its catalog definition under its name, all
     /// in one transaction holding an `ACCESS EXCLUSIVE` lock on
     /// `embeddings`: concurrent searches and writes of every tenant wait for
@@ -51,6 +55,10 @@ pub struct BulkLoadOptions {
     /// load, so small loads into a large table keep the indexes. Figures:
     /// BENCHMARKS.md, "Figures behind the library's limits".
     pub indexes: IndexMaintenance,
+    /// Leave the tenant's tiers to the next maintenance
+    /// ([`crate::Database::maintain_tiers`]): no count, no index built or
+    /// dropped (e.g. many loads in a row, then one `tiers --apply`).
+    pub defer_tiers: bool,
 }
 
 impl BulkLoadOptions {
@@ -78,6 +86,14 @@ impl BulkLoadOptions {
             ..self
         }
     }
+
+    /// The same options with the tenant's tiers left to the next maintenance.
+    pub fn deferring_tiers(self) -> Self {
+        BulkLoadOptions {
+            defer_tiers: true,
+            ..self
+        }
+    }
 }
 
 impl Tenant<'_> {
@@ -88,12 +104,12 @@ impl Tenant<'_> {
     ///
     /// Every row is validated before anything is sent. It inserts; it does
     /// not replace: an entity that already has an embedding fails the batch
-    /// with [`Error::Conflict`] (use [`OnConflict::Replace`] to replace).
+    /// with [`Error::Conflict`](crate::Error::Conflict) (use [`OnConflict::Replace`] to replace).
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] naming `rows[i].embedding` (dimension, NaN,
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) naming `rows[i].embedding` (dimension, NaN,
     /// infinity, zero vector), `rows[i].model_name` or `rows[i].entity_id`
-    /// (not an entity of the tenant); [`Error::Conflict`] for a duplicate
+    /// (not an entity of the tenant); [`Error::Conflict`](crate::Error::Conflict) for a duplicate
     /// entity, in the batch or in the table.
     pub async fn bulk_load_embeddings(&self, rows: &[NewEmbedding]) -> Result<u64> {
         let report = self
@@ -126,12 +142,12 @@ impl Tenant<'_> {
     /// `embeddings_evidence_fkey`, as for [`Tenant::upsert_embedding`].
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] naming `rows[i].embedding` (dimension, NaN,
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) naming `rows[i].embedding` (dimension, NaN,
     /// infinity, zero vector), `rows[i].model_name`, `rows[i].entity_id` for
     /// an entity that is not the tenant's (constraint `embeddings_claim_fkey`
     /// or `embeddings_evidence_fkey`, V12; with several, the one with the
     /// smallest entity id, at its first row) or, when replacing,
-    /// `rows[j].entity_id` for an entity named twice; [`Error::Conflict`] (a
+    /// `rows[j].entity_id` for an entity named twice; [`Error::Conflict`](crate::Error::Conflict) (a
     /// unique key of `embeddings`) for an entity that already has an
     /// embedding (when failing on conflict); nothing is written then, and
     /// dropped indexes are back. With [`IndexMaintenance::Rebuild`], a role
@@ -143,14 +159,69 @@ impl Tenant<'_> {
         options: BulkLoadOptions,
     ) -> Result<BulkLoadReport> {
         if !self.check_rows(rows, options.on_conflict).await? {
-            return Ok(BulkLoadReport {
-                rows: 0,
-                rebuilt_indexes: false,
-                existing_rows: 0,
-                reason: "nothing to load".into(),
-            });
+            return Ok(BulkLoadReport::nothing());
         }
-        let (tenant, route) = (self.id(), self.route());
+        let db = self.database();
+        let mut types: Vec<EntityType> = Vec::new();
+        for r in rows {
+            if !types.contains(&r.entity_type) {
+                types.push(r.entity_type);
+            }
+        }
+        // Only the owner may build and drop indexes and write the registry.
+        let upkeep = !options.defer_tiers && !db.sets_tenant();
+        let rebuild = options.indexes == IndexMaintenance::Rebuild;
+        let mut around = Vec::new();
+        if upkeep {
+            for ty in &types {
+                let load = rows.iter().filter(|r| r.entity_type == *ty).count();
+                if let Some(tier) = db.index_tier(self.id(), *ty)
+                    && (rebuild || crate::tiers::load_rebuilds(load, tier.rows))
+                {
+                    around.push(*ty);
+                }
+            }
+        }
+        let mut tier_error = None;
+        if !around.is_empty()
+            && let Err(e) = db.drop_tier_indexes(self.id(), &around).await
+        {
+            tier_error = Some(format!("dropping the tenant's index before the load: {e}"));
+            around.clear();
+        }
+        let loaded = self.load_in_transaction(rows, options).await;
+        let mut tiers = Vec::new();
+        if upkeep && (loaded.is_ok() || !around.is_empty()) {
+            match db.upkeep_tiers_after_load(self.id(), &types, &around).await {
+                Ok(kept) => tiers = kept,
+                Err(e) => {
+                    tracing::warn!(tenant = self.id(), error = %e, "bulk load: the tenant's tiers were not kept; run `truthgraph-db tiers --apply`");
+                    tier_error = Some(e.to_string());
+                }
+            }
+        } else if !options.defer_tiers && db.sets_tenant() {
+            tier_error = Some(
+                "this login does not own embeddings: the tenant's tiers are kept by \
+                 `truthgraph-db tiers --apply` run as the owner"
+                    .into(),
+            );
+        }
+        let mut report = loaded?;
+        report.tiers = tiers;
+        report.tier_error = tier_error;
+        Ok(report)
+    }
+
+    /// The load itself, in one transaction of its own (see
+    /// [`Tenant::bulk_load_embeddings_with`]): the rows, and a vector index
+    /// over every tenant dropped and recreated around them in it when
+    /// [`bulk_plan::rebuild_is_faster`] says so.
+    async fn load_in_transaction(
+        &self,
+        rows: &[NewEmbedding],
+        options: BulkLoadOptions,
+    ) -> Result<BulkLoadReport> {
+        let (tenant, route) = (self.id(), Route::of(self.database()));
         self.run_in_transaction(
             Access::Write,
             tenant_span!(self, "bulk_load_embeddings", "embeddings"),
@@ -186,7 +257,10 @@ impl Tenant<'_> {
                             tx.batch_execute(raw_sql::LOCK_EMBEDDINGS).await?;
                             tx.execute(raw_sql::SERIAL_BUILDS_ON_VULNERABLE_PGVECTOR, &[&true])
                                 .await?;
+                            // Only indexes over every tenant: the tenants'
+                            // own are rebuilt concurrently, outside.
                             indexes = catalog::embedding_indexes(tx).await?;
+                            indexes.retain(|ix| !ix.definition.contains(" WHERE "));
                             for ix in &indexes {
                                 tx.batch_execute(&raw_sql::drop_index(&ix.index_name))
                                     .await?;
@@ -206,6 +280,8 @@ impl Tenant<'_> {
                             rebuilt_indexes: rebuild,
                             existing_rows: table.rows,
                             reason,
+                            tiers: Vec::new(),
+                            tier_error: None,
                         })
                     }
                 })
@@ -235,17 +311,7 @@ impl Tenant<'_> {
             return Ok(0);
         }
         crate::tenant::set_in_transaction(self.database(), tx, self.id()).await?;
-        load_rows(tx, self.id(), rows, on_conflict, self.route()).await
-    }
-
-    /// How this login's rows go in (see [`Route`]).
-    fn route(&self) -> Route {
-        let db = self.database();
-        match (db.sets_tenant(), db.on_citus()) {
-            (false, _) => Route::Direct,
-            (true, false) => Route::Unnest,
-            (true, true) => Route::Values,
-        }
+        load_rows(tx, self.id(), rows, on_conflict, Route::of(self.database())).await
     }
 
     /// Checks every row against the column's dimension and, when replacing,
@@ -266,146 +332,4 @@ impl Tenant<'_> {
         }
         Ok(!rows.is_empty())
     }
-}
-
-/// Rows per statement of a load, whatever the row count: a statement's
-/// pending foreign-key checks (V12's entity keys; a transition table under
-/// V11's entity check) grow with its rows.
-const MIN_ROWS_PER_STATEMENT: usize = 256;
-const MAX_ROWS_PER_STATEMENT: usize = 50_000;
-
-/// How a login's rows go in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Route {
-    /// Binary `COPY` straight into `embeddings`: a login row-level security
-    /// does not apply to.
-    Direct,
-    /// `INSERT … SELECT … FROM unnest(…)`: a login under row-level security.
-    Unnest,
-    /// Multi-row `INSERT … VALUES`: a login under row-level security on a
-    /// Citus coordinator ([`super::bulk_values`]).
-    Values,
-}
-
-/// Stores `rows` for `tenant` in statements of as many rows as fit in three
-/// quarters of the session's `work_mem`: by binary `COPY` straight into
-/// `embeddings` for [`Route::Direct`] (inserting only), by multi-row
-/// `INSERT … VALUES` for [`Route::Values`], else by `INSERT … SELECT … FROM unnest(…)` of
-/// parallel arrays (`COPY FROM` into a table under row-level security is
-/// refused; an upsert cannot be a `COPY`). Rows go in (entity type, entity
-/// id) order with ids (UUIDv7) rising in that order, so every btree of
-/// `embeddings` is appended to in order rather than at random places.
-async fn load_rows(
-    tx: &Transaction<'_>,
-    tenant: &str,
-    rows: &[NewEmbedding],
-    on_conflict: OnConflict,
-    route: Route,
-) -> Result<u64> {
-    let mut order: Vec<usize> = (0..rows.len()).collect();
-    order.sort_by_key(|&i| (rows[i].entity_type.as_str(), rows[i].entity_id));
-    let ids: Vec<Uuid> = order.iter().map(|_| Uuid::now_v7()).collect();
-    if route == Route::Values {
-        return super::bulk_values::insert_values(tx, tenant, rows, &order, &ids, on_conflict)
-            .await;
-    }
-    let work_mem: i64 = tx.query_one(raw_sql::WORK_MEM_BYTES, &[]).await?.get(0);
-    let row_bytes = 4 * rows[0].embedding.as_slice().len() + 200;
-    let per_statement = (usize::try_from(work_mem).unwrap_or(0) / 4 * 3 / row_bytes)
-        .clamp(MIN_ROWS_PER_STATEMENT, MAX_ROWS_PER_STATEMENT);
-    let mut stored = 0;
-    if route == Route::Direct && on_conflict == OnConflict::Fail {
-        // The vector type's OID differs per database: ask the server.
-        let vector_type = tx
-            .prepare_cached(raw_sql::VECTOR_TYPE_PROBE)
-            .await?
-            .params()[0]
-            .clone();
-        let types = [
-            Type::UUID,
-            Type::VARCHAR,
-            Type::VARCHAR,
-            Type::UUID,
-            vector_type,
-            Type::VARCHAR,
-            Type::VARCHAR,
-        ];
-        for (order, ids) in order.chunks(per_statement).zip(ids.chunks(per_statement)) {
-            stored += copy_rows(tx, &types, tenant, rows, order, ids)
-                .await
-                .map_err(|e| row_error(e, on_conflict, rows))?;
-        }
-    } else {
-        let insert = tx
-            .prepare_cached(match on_conflict {
-                OnConflict::Fail => raw_sql::INSERT_EMBEDDINGS_ROWS,
-                OnConflict::Replace => raw_sql::UPSERT_EMBEDDINGS_ROWS,
-            })
-            .await?;
-        for (order, ids) in order.chunks(per_statement).zip(ids.chunks(per_statement)) {
-            let types: Vec<&str> = order
-                .iter()
-                .map(|&i| rows[i].entity_type.as_str())
-                .collect();
-            let entities: Vec<Uuid> = order.iter().map(|&i| rows[i].entity_id).collect();
-            let vectors: Vec<&Vector> = order.iter().map(|&i| &rows[i].embedding).collect();
-            let models: Vec<&str> = order.iter().map(|&i| rows[i].model_name.as_str()).collect();
-            let versions: Vec<Option<&str>> = order
-                .iter()
-                .map(|&i| rows[i].model_version.as_deref())
-                .collect();
-            stored += tx
-                .execute(
-                    &insert,
-                    &[
-                        &tenant, &ids, &types, &entities, &vectors, &models, &versions,
-                    ],
-                )
-                .await
-                .map_err(|e| row_error(e, on_conflict, rows))?;
-        }
-    }
-    Ok(stored)
-}
-
-/// One binary `COPY` of `rows[order[k]]` under `ids[k]` into `embeddings`.
-async fn copy_rows(
-    tx: &Transaction<'_>,
-    types: &[Type],
-    tenant: &str,
-    rows: &[NewEmbedding],
-    order: &[usize],
-    ids: &[Uuid],
-) -> std::result::Result<u64, tokio_postgres::Error> {
-    let sink = tx.copy_in(raw_sql::COPY_EMBEDDINGS).await?;
-    let writer = BinaryCopyInWriter::new(sink, types);
-    pin_mut!(writer);
-    for (&i, id) in order.iter().zip(ids) {
-        let r = &rows[i];
-        writer
-            .as_mut()
-            .write(&[
-                id,
-                &tenant,
-                &r.entity_type.as_str(),
-                &r.entity_id,
-                &r.embedding,
-                &r.model_name,
-                &r.model_version,
-            ])
-            .await?;
-    }
-    writer.finish().await
-}
-
-/// The error of a row whose entity is not the tenant's, naming `rows[i]`.
-pub(super) fn row_error(
-    e: tokio_postgres::Error,
-    on_conflict: OnConflict,
-    rows: &[NewEmbedding],
-) -> Error {
-    entity_error(e, on_conflict == OnConflict::Replace, |id| {
-        let i = rows.iter().position(|r| r.entity_id == id);
-        validate::name(i, "rows", "entity_id")
-    })
 }

@@ -44,7 +44,7 @@ pub const REBUILD_RATIO: u64 = 6;
 /// What a bulk load did, returned by
 /// [`crate::Tenant::bulk_load_embeddings_with`] and logged as a tracing
 /// event (`bulk_load_embeddings: …`, level INFO).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BulkLoadReport {
     /// Rows stored.
@@ -57,6 +57,30 @@ pub struct BulkLoadReport {
     pub existing_rows: u64,
     /// Why the indexes were kept or rebuilt, in words.
     pub reason: String,
+    /// The tenant's tiers the load wrote into, after it: counted, and what
+    /// happened to their index ([`crate::index_build::TierAction`]: `Build`
+    /// when the tenant reached the threshold, `Rebuild` when the load
+    /// dropped it first). Empty when deferred, or for a login that may not
+    /// change the schema (see `tier_error`).
+    pub tiers: Vec<crate::index_build::TierPlan>,
+    /// Why the tiers were not kept, when they were not although asked (the
+    /// rows are stored): e.g. a login that does not own `embeddings` (run
+    /// `truthgraph-db tiers --apply` as the owner), or a failed build.
+    pub tier_error: Option<String>,
+}
+
+impl BulkLoadReport {
+    /// The report of a load with no rows.
+    pub(crate) fn nothing() -> Self {
+        BulkLoadReport {
+            rows: 0,
+            rebuilt_indexes: false,
+            existing_rows: 0,
+            reason: "nothing to load".into(),
+            tiers: Vec::new(),
+            tier_error: None,
+        }
+    }
 }
 
 /// The table as [`IndexMaintenance::Auto`] sees it before a load.

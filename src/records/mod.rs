@@ -6,7 +6,7 @@
 
 pub mod bulk_load;
 pub mod bulk_plan;
-mod bulk_values;
+mod bulk_rows;
 pub mod claims;
 pub mod embeddings;
 pub mod evidence;

@@ -1,13 +1,16 @@
-//! Similarity search: top-k over the vector index, exact mode, and hybrid
-//! (full text + vector) search.
+//! Similarity search: top-k over the tenant's own vector index or exact,
+//! by its tier ([`crate::tiers`]), and hybrid (full text + vector) search.
 //!
 //! A search with default options is one statement on a pooled connection: the
 //! statement is prepared once per connection (cached), and the index settings
 //! (`hnsw.ef_search`, `ivfflat.probes`, iterative scans) are already in force
-//! on the connection from its start (see [`crate::settings`]). Options that
-//! override them (`ef_search`, `probes`) make the call run in its own
-//! transaction with `set_config(…, true)` first, so an override ends with the
-//! call and never reaches the next borrower of the connection.
+//! on the connection from its start (see [`crate::settings`]). Which statement
+//! runs follows the tenant's tier: its own index (`search_evidence`, with the
+//! tier's `ef_search` pipelined ahead when it differs from the connection's),
+//! or exact (`search_evidence_exact`). Options that override the settings
+//! (`ef_search`, `probes`) make an index search run in its own transaction
+//! with `set_config(…, true)` first, so an override ends with the call and
+//! never reaches the next borrower of the connection.
 //!
 //! A search with a `deadline` ([`SearchOptions::deadline`]) is given that
 //! long, waiting for a connection included: past it, the call's future is
@@ -26,9 +29,12 @@ use truthgraph_vector_ref::VectorRef;
 use crate::call::Access;
 use crate::db::Transaction;
 use crate::error::{Error, Result};
+use crate::labels::EntityType;
 use crate::tenant::{Tenant, tenant_span};
+use crate::tiers::Route;
 use crate::validate;
 
+mod explain;
 mod options;
 
 pub use options::{DEFAULT_HYBRID_CANDIDATES, HybridOptions, SearchOptions};
@@ -107,11 +113,12 @@ impl Tenant<'_> {
     /// most similar first, with the evidence text and source (never the
     /// vector).
     ///
-    /// Unless `exact`, the vector index serves the search, with iterative
-    /// scans, so a filtered search (tenant, source type) still returns `k`
-    /// rows when that many match. A search with `probes` or `ef_search` runs
-    /// in a transaction that applies them first; without, it is one
-    /// statement.
+    /// A tenant with an index of its own ([`crate::tiers`]) is searched
+    /// through it, with iterative scans, so a filtered search (source type)
+    /// still returns `k` rows when that many match; any other tenant, and
+    /// every search with `exact`, compares every row of the tenant. A search
+    /// of an indexed tenant with `probes` or `ef_search` runs in a
+    /// transaction that applies them first; without, it is one statement.
     ///
     /// A [replica read](crate::replica#routing).
     ///
@@ -137,7 +144,10 @@ impl Tenant<'_> {
         let (tenant_id, source_type) = (self.id(), opts.source_type.as_deref());
         let (k, min_similarity) = (opts.k as i64, opts.min_similarity);
         let query = VectorRef::from(query);
-        if opts.exact {
+        let route = self
+            .database()
+            .search_route(tenant_id, EntityType::Evidence);
+        if opts.exact || route == Route::Exact {
             let params = search::SearchEvidenceExactParams {
                 query,
                 tenant_id,
@@ -145,7 +155,12 @@ impl Tenant<'_> {
                 k,
                 min_similarity,
             };
-            let op = tenant_span!(self, "search_evidence_exact", "embeddings");
+            // Named after the call: `exact` asked for, or the tenant's tier.
+            let op = if opts.exact {
+                tenant_span!(self, "search_evidence_exact", "embeddings")
+            } else {
+                tenant_span!(self, "search_evidence", "embeddings")
+            };
             return self
                 .run(Access::Read, op, |conn| {
                     Box::pin(async {
@@ -165,7 +180,7 @@ impl Tenant<'_> {
         let op = tenant_span!(self, "search_evidence", "embeddings");
         match Overrides::of(opts.probes, opts.ef_search) {
             None => {
-                self.run(Access::Read, op, |conn| {
+                self.run_with_ef_search(Access::Read, op, route.ef_search(), |conn| {
                     Box::pin(evidence(conn.client(), params))
                 })
                 .await
@@ -209,8 +224,13 @@ impl Tenant<'_> {
         self.check_query(query).await?;
         let (tenant, k, min) = (self.id(), opts.k as i64, opts.min_similarity);
         let query = &VectorRef::from(query);
-        if opts.exact {
-            let op = tenant_span!(self, "search_claims_exact", "embeddings");
+        let route = self.database().search_route(tenant, EntityType::Claim);
+        if opts.exact || route == Route::Exact {
+            let op = if opts.exact {
+                tenant_span!(self, "search_claims_exact", "embeddings")
+            } else {
+                tenant_span!(self, "search_claims", "embeddings")
+            };
             return self
                 .run(Access::Read, op, |conn| {
                     Box::pin(async move {
@@ -225,7 +245,7 @@ impl Tenant<'_> {
         let op = tenant_span!(self, "search_claims", "embeddings");
         match Overrides::of(opts.probes, opts.ef_search) {
             None => {
-                self.run(Access::Read, op, |conn| {
+                self.run_with_ef_search(Access::Read, op, route.ef_search(), |conn| {
                     Box::pin(claims(conn.client(), args))
                 })
                 .await
@@ -282,9 +302,13 @@ impl Tenant<'_> {
             k: opts.k as i64,
         };
         let op = tenant_span!(self, "hybrid_search", "embeddings");
+        let ef_search = self
+            .database()
+            .search_route(self.id(), EntityType::Evidence)
+            .ef_search();
         match Overrides::of(opts.probes, opts.ef_search) {
             None => {
-                self.run(Access::Read, op, |conn| {
+                self.run_with_ef_search(Access::Read, op, ef_search, |conn| {
                     Box::pin(hybrid(conn.client(), params))
                 })
                 .await

@@ -10,6 +10,7 @@ mod bench;
 mod distributed;
 mod library;
 mod refusals;
+mod tiers;
 mod workers;
 
 use std::collections::BTreeSet;

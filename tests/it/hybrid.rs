@@ -1,6 +1,7 @@
 //! Hybrid search with a whole sentence as its text (`queries/search.sql`,
 //! `hybrid_search_evidence`): any of its rare lexemes matches (an OR, not
-//! an AND of every word), common lexemes are dropped, at most 12 are kept.
+//! an AND of every word), common lexemes are dropped, at most 12 are kept;
+//! a text of common lexemes only matches the rows holding all of them.
 
 use truthgraph_db::{EntityType, HybridOptions, NewEmbedding, NewEvidence, Tenant};
 use uuid::Uuid;
@@ -77,12 +78,27 @@ async fn a_claim_sentence_finds_keyword_hits_and_common_words_are_dropped() {
         vec![ids[117]],
         "only the passage with the sentence's rare words, not every river"
     );
-    // A sentence of common words alone has no keyword side at all.
+    // A text of common words alone matches the passages holding all of
+    // them (an AND, as a short keyword text needs), not any one of them.
     let hits = a
-        .hybrid_search("the river carries water", &random_unit(8, DIM), &opts)
+        .hybrid_search("river carries water", &random_unit(8, DIM), &opts)
         .await
         .unwrap();
-    assert!(keyword_ids(&hits).is_empty(), "{:?}", keyword_ids(&hits));
+    let keyword = keyword_ids(&hits);
+    assert!(!keyword.is_empty(), "a keyword side");
+    assert!(
+        !keyword.contains(&ids[117]),
+        "only passages with all three words"
+    );
+    let hits = a
+        .hybrid_search("river glaciers water", &random_unit(9, DIM), &opts)
+        .await
+        .unwrap();
+    assert_eq!(
+        keyword_ids(&hits),
+        vec![ids[117]],
+        "the rare word alone decides when there is one"
+    );
     assert!(!hits.is_empty(), "the vector side still answers");
 }
 

@@ -142,6 +142,18 @@ async fn vectors_whose_float4_cosine_breaks_are_refused_and_the_extremes_accepte
     ))
     .await
     .unwrap();
+    // Six rows: tenant "a" is searched exactly unless it has an index of
+    // its own, which a threshold of one row gives it.
+    let tiers =
+        t.db.maintain_tiers(&truthgraph_db::index_build::TierOptions {
+            threshold: Some(1),
+            apply: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let own = truthgraph_db::tiers::tier_index_name("a", EntityType::Evidence);
+    assert!(tiers.tiers.iter().any(|p| p.index_name == own), "{tiers:?}");
     let forced = t
         .connect(&truthgraph_db::Config {
             pool_max_size: 1,
@@ -160,7 +172,7 @@ async fn vectors_whose_float4_cosine_breaks_are_refused_and_the_extremes_accepte
         )
         .await;
         assert!(
-            plan.contains("Index Scan using idx_embeddings_vector_cosine"),
+            plan.contains(&format!("Index Scan using {own}")),
             "the index search does not use the HNSW index:\n{}",
             plan.lines()
                 .map(|l| &l[..l.len().min(120)])

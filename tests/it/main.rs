@@ -32,6 +32,8 @@ mod search;
 mod support;
 mod telemetry;
 mod tenancy;
+mod tiers;
+mod tiers_migration;
 mod tune;
 mod verdicts;
 mod verification;

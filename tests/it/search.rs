@@ -100,11 +100,29 @@ async fn default_search_uses_the_index_reaches_recall_and_exactly_k_under_filter
     // A tenant with fewer than k rows.
     let tiny = load(db, "tiny", &mut data, 4, 1).await;
     raw.batch_execute(&index.definition).await.unwrap();
-    // Fresh statistics, as `reindex` leaves them.
-    assert_eq!(
-        db.reindex_vector_indexes().await.unwrap().rebuilt,
-        vec!["idx_embeddings_vector_cosine"]
-    );
+    // Fresh statistics, as `reindex` leaves them. The bulk loads built the
+    // own indexes of "big" and "mid" (past the 1,000-row threshold); "tiny"
+    // is searched exactly.
+    let own = |t: &str| truthgraph_db::tiers::tier_index_name(t, EntityType::Evidence);
+    let mut rebuilt = db.reindex_vector_indexes().await.unwrap().rebuilt;
+    rebuilt.sort();
+    let mut want = vec![
+        own("big"),
+        own("mid"),
+        "idx_embeddings_vector_cosine".into(),
+    ];
+    want.sort();
+    assert_eq!(rebuilt, want);
+    use truthgraph_db::tiers::Route;
+    assert!(matches!(
+        db.search_route("big", EntityType::Evidence),
+        Route::Index { .. }
+    ));
+    assert!(matches!(
+        db.search_route("mid", EntityType::Evidence),
+        Route::Index { .. }
+    ));
+    assert_eq!(db.search_route("tiny", EntityType::Evidence), Route::Exact);
 
     assert_plans(db, &data.next()).await;
 
@@ -281,11 +299,8 @@ async fn assert_plans(db: &Database, q: &Vector) {
             .collect::<Vec<_>>()
             .join("\n")
     };
-    assert!(
-        plan.contains("idx_embeddings_vector_cosine"),
-        "default plan:\n{}",
-        short(&plan)
-    );
+    let own = truthgraph_db::tiers::tier_index_name("big", EntityType::Evidence);
+    assert!(plan.contains(&own), "default plan:\n{}", short(&plan));
     let filtered: [&(dyn tokio_postgres::types::ToSql + Sync); 5] =
         [&qref, &"big", &Some("rare"), &k, &none_min];
     let plan = explain(
@@ -294,11 +309,7 @@ async fn assert_plans(db: &Database, q: &Vector) {
         &filtered,
     )
     .await;
-    assert!(
-        plan.contains("idx_embeddings_vector_cosine"),
-        "filtered plan:\n{}",
-        short(&plan)
-    );
+    assert!(plan.contains(&own), "filtered plan:\n{}", short(&plan));
     // The source filter looks each candidate up by primary key; it must never
     // read (or hash) the whole evidence table.
     assert!(
@@ -316,7 +327,7 @@ async fn assert_plans(db: &Database, q: &Vector) {
     )
     .await;
     assert!(
-        !plan.contains("idx_embeddings_vector_cosine"),
+        !plan.contains(&own) && !plan.contains("idx_embeddings_vector_cosine"),
         "exact plan:\n{}",
         short(&plan)
     );

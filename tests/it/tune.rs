@@ -37,6 +37,20 @@ async fn tune_stores_the_cheapest_setting_and_new_handles_use_it() {
     load(db, "big", &mut data, 500).await;
     load(db, "small", &mut data, 60).await;
     db.reindex_vector_indexes().await.unwrap();
+    // Both tenants are below the tier threshold (searched exactly, where
+    // ef_search means nothing). V5's HNSW index over every tenant, as a
+    // database before V10 has it (src/tiers/: `Route::Shared`), is what tune
+    // measures here.
+    t.raw_client()
+        .await
+        .unwrap()
+        .batch_execute(
+            "DROP INDEX idx_embeddings_vector_cosine; \
+             CREATE INDEX idx_embeddings_vector_cosine ON embeddings \
+             USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)",
+        )
+        .await
+        .unwrap();
     // With 560 rows the planner would rather sort them all, and every
     // setting would measure exact search: sorting is priced out for this
     // database's new connections (every trial opens its own), so the trials

@@ -1,7 +1,10 @@
 //! `inspect`: table sizes, index usage, orphan embeddings, the search
-//! settings in force and vector index advice.
+//! settings in force, the search tiers (which tenants have an index of their
+//! own, which are searched exactly, `ef_search` per tier) and vector index
+//! advice.
 
 use truthgraph_db::Database;
+use truthgraph_db::index_build::TierOptions;
 use truthgraph_db::maintenance::OrphanEmbeddings;
 
 use crate::context::Context;
@@ -65,6 +68,11 @@ async fn inspect(db: &Database) -> anyhow::Result<()> {
             s.recall.unwrap_or_default(),
             s.p50_ms.unwrap_or_default()
         );
+    }
+    println!();
+    match db.maintain_tiers(&TierOptions::default()).await {
+        Ok(plan) => print!("{}", super::tiers::report_text(&plan)),
+        Err(e) => println!("search tiers: not available ({e})"),
     }
     println!("\nvector index advice:");
     for a in db.tuning_advice().await? {

@@ -19,6 +19,7 @@ pub mod set_dimension;
 pub mod sql;
 pub mod stats;
 pub mod status;
+pub mod tiers;
 pub mod tune;
 
 use crate::context::Context;
@@ -45,6 +46,7 @@ pub async fn run(command: Command, cx: &Context) -> anyhow::Result<u8> {
         Command::Reindex(args) => done(reindex::run(args, cx).await),
         Command::Distribute(args) => done(distribute::run(args, cx).await),
         Command::PruneEmbeddings(args) => done(prune_embeddings::run(args, cx).await),
+        Command::Tiers(args) => done(tiers::run(args, cx).await),
         Command::Tune(args) => done(tune::run(args, cx).await),
         Command::Bench(args) => done(bench::run(args, cx).await),
     }

@@ -1,5 +1,6 @@
 //! `reindex [--concurrently]`: drop what interrupted rebuilds left, rebuild
-//! the vector indexes and refresh statistics.
+//! the vector indexes and refresh statistics, then bring the tenants' own
+//! indexes in line with the data (as `tiers --apply`).
 
 use serde_json::{Value, json};
 use truthgraph_db::Database;
@@ -86,6 +87,8 @@ async fn reindex(db: &Database, concurrently: bool, out: &Output) -> anyhow::Res
             })).collect::<Vec<Value>>(),
             "rebuilt": report.rebuilt,
             "repaired": report.repaired,
+            "tiers_built": report.tiers_built,
+            "tiers_dropped": report.tiers_dropped,
         }));
         return Ok(());
     }
@@ -105,6 +108,12 @@ async fn reindex(db: &Database, concurrently: bool, out: &Output) -> anyhow::Res
         } else {
             println!("reindex: rebuilt {name} ({how})");
         }
+    }
+    for name in &report.tiers_built {
+        println!("reindex: built {name} (a tenant's own index: it reached the tier threshold)");
+    }
+    for name in &report.tiers_dropped {
+        println!("reindex: dropped {name} (no longer needed by the search tiers)");
     }
     if report.rebuilt.is_empty() {
         println!("reindex: no vector index on embeddings");

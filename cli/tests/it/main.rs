@@ -14,6 +14,7 @@ mod maintenance;
 mod migrate;
 mod replication;
 mod run;
+mod tiers;
 // The library's test helpers (vectors, versions, interrupted builds), shared
 // rather than copied, as benches/ingest.rs shares them.
 #[path = "../../../tests/it/support.rs"]

@@ -49,6 +49,7 @@ async fn distribute_makes_every_table_distributed_by_tenant_co_located_and_break
             "evidence",
             "nli_results",
             "truthgraph_settings",
+            "truthgraph_tiers",
             "verdict_evidence",
             "verdicts",
             "verification_results"
@@ -57,15 +58,13 @@ async fn distribute_makes_every_table_distributed_by_tenant_co_located_and_break
     let hashed: BTreeSet<i32> = tables.iter().filter(|t| t.1 == "h").map(|t| t.2).collect();
     assert_eq!(hashed.len(), 1, "not co-located: {tables:?}");
     assert_eq!(tables.iter().filter(|t| t.1 == "h").count(), 7);
-    assert_eq!(
-        tables
-            .iter()
-            .find(|t| t.0 == "truthgraph_settings")
-            .unwrap()
-            .1,
-        "n",
-        "truthgraph_settings is a reference table"
-    );
+    for shared in ["truthgraph_settings", "truthgraph_tiers"] {
+        assert_eq!(
+            tables.iter().find(|t| t.0 == shared).unwrap().1,
+            "n",
+            "{shared} is a reference table"
+        );
+    }
     // The catalog test's list of the rules Citus sets: empty once distributed.
     let rules = broken_rules(&c).await;
     assert_eq!(rules, BTreeSet::new());
@@ -87,7 +86,12 @@ async fn distribute_makes_every_table_distributed_by_tenant_co_located_and_break
         .map(|r| (r.get(0), r.get(1)))
         .collect();
     for (table, nodes) in &spread {
-        let want = if table == "truthgraph_settings" { 3 } else { 2 };
+        // Reference tables on all three nodes; shards on the two workers.
+        let want = if table.starts_with("truthgraph_") {
+            3
+        } else {
+            2
+        };
         assert_eq!(*nodes, want, "{table}: {spread:?}");
     }
 }

@@ -123,6 +123,26 @@ pub fn index_specs(wanted: &[String], rows: usize, dim: usize) -> Vec<IndexSpec>
     out
 }
 
+/// The anchor: the plain pgvector query a user could write by hand (one
+/// shared HNSW index, m 16, ef_construction 64; `ef_search` 100; relaxed
+/// iterative scan; one prepared statement per connection), with no join to
+/// `evidence`. The issue's aim: the default no slower than this.
+pub fn anchor_spec() -> IndexSpec {
+    IndexSpec {
+        name: "anchor: plain pgvector query, shared hnsw m=16 ef_construction=64".into(),
+        ddl: "CREATE INDEX idx_embeddings_vector_cosine ON embeddings \
+              USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)"
+            .into(),
+        sweep: ("hnsw.ef_search", vec![100]),
+        raw_sql: Some(
+            "SELECT entity_id FROM embeddings WHERE tenant_id = $2 AND entity_type = 'evidence' \
+             ORDER BY embedding <=> $1 LIMIT $3"
+                .into(),
+        ),
+        extra: "",
+    }
+}
+
 /// The library's search query, returning only ids, for the raw scenarios
 /// that change connection settings the library does not expose.
 fn library_sql() -> String {

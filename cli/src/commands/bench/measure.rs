@@ -6,13 +6,15 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use serde_json::{Value, json};
+use truthgraph_db::index_build::TierOptions;
 use truthgraph_db::pgvector::Vector;
 use truthgraph_db::{
-    Config, Database, EntityType, NewEmbedding, NewEvidence, SearchOptions, catalog, raw_sql,
+    BulkLoadOptions, Config, Database, EntityType, NewEmbedding, NewEvidence, SearchOptions,
+    catalog, raw_sql,
 };
 use uuid::Uuid;
 
-use super::indexes::{IndexSpec, index_specs};
+use super::indexes::{IndexSpec, anchor_spec, index_specs};
 use super::scenario::{Ctx, rebuild};
 use super::{Args, Progress, ms, percentile, round, tenant_of};
 use crate::dataset::Dataset;
@@ -87,7 +89,13 @@ pub(super) async fn measure_all(
         truth: &truth,
         args,
     };
-    for spec in index_specs(&args.indexes, data.passages.len(), data.dim) {
+    // The anchor first: the plain pgvector query over one shared HNSW index.
+    let specs = std::iter::once(anchor_spec()).chain(index_specs(
+        &args.indexes,
+        data.passages.len(),
+        data.dim,
+    ));
+    for spec in specs {
         let build = rebuild(&db, std::slice::from_ref(&spec.ddl)).await?;
         builds.insert(spec.name.clone(), round(build.as_secs_f64(), 2));
         for value in &spec.sweep.1 {
@@ -100,28 +108,36 @@ pub(super) async fn measure_all(
             scenarios.push(s);
         }
     }
-    // The default: the migrations' index, the settings a user gets.
+    // The default: the migrations' index, then the tenants' own indexes as
+    // `truthgraph-db tiers --apply` builds them (src/tiers/), the settings a
+    // user gets.
     let defs: Vec<String> = migration_indexes
         .iter()
         .map(|ix| ix.definition.clone())
         .collect();
     let build = rebuild(&db, &defs).await?;
+    let started = Instant::now();
+    let tiers = db
+        .maintain_tiers(&TierOptions {
+            apply: true,
+            ..TierOptions::default()
+        })
+        .await?;
+    let build = build + started.elapsed();
+    let indexed = tiers
+        .tiers
+        .iter()
+        .filter(|t| t.build_seconds.is_some())
+        .count();
     let plain = Database::connect(config, url).await?;
     let d = plain.search_defaults().clone();
     plain.close().await;
     let spec = IndexSpec {
-        name: migration_indexes
-            .iter()
-            .map(|ix| {
-                format!(
-                    "{} {} ({})",
-                    ix.method,
-                    ix.opclass,
-                    ix.options.as_deref().unwrap_or_default().join(", ")
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(" + "),
+        name: format!(
+            "tiered: hnsw m=16 ef_construction=64 per tenant of {}+ rows ({indexed} tenants), \
+             exact below",
+            tiers.threshold
+        ),
         ddl: String::new(),
         sweep: ("", Vec::new()),
         raw_sql: None,
@@ -132,8 +148,13 @@ pub(super) async fn measure_all(
         .await?;
     s["name"] = json!("default");
     s["index"] = json!(spec.name);
-    s["params"] = json!({ "hnsw.ef_search": d.ef_search, "ivfflat.probes": d.probes,
-        "origin": format!("{:?}", d.ef_search_origin) });
+    s["params"] = json!({ "hnsw.ef_search": "64 below 5K rows, 100 to 100K, 200 above",
+        "connection ef_search": d.ef_search, "origin": format!("{:?}", d.ef_search_origin) });
+    s["tiers"] = json!(tiers.tiers.iter().map(|t| json!({
+        "tenant": t.tenant_id, "rows": t.rows, "index": t.build_seconds.is_some() || t.action == truthgraph_db::index_build::TierAction::Keep,
+        "ef_search": t.ef_search, "build_s": t.build_seconds.map(|b| round(b, 2)),
+        "index_bytes": t.index_bytes,
+    })).collect::<Vec<_>>());
     s["default"] = json!(true);
     builds.insert("default".into(), round(build.as_secs_f64(), 2));
     scenarios.push(s);
@@ -166,7 +187,23 @@ pub(super) async fn measure_all(
     scenarios.push(s);
     drop(admin);
     db.close().await;
+    // One line per scenario: overall recall, the smallest tenant's, latency.
+    let summary: Vec<Value> = scenarios
+        .iter()
+        .map(|s| {
+            json!(format!(
+                "{:<60} recall {:.4} min tenant {} p50 {} ms p95 {} ms short {}",
+                s["name"].as_str().unwrap_or_default(),
+                s["recall_at_10"].as_f64().unwrap_or(f64::NAN),
+                s["recall_min"],
+                s["p50_ms"],
+                s["p95_ms"],
+                s["short_results"]
+            ))
+        })
+        .collect();
     Ok(json!({
+        "summary": summary,
         "dataset": data.name,
         "rows": data.passages.len(), "dim": data.dim, "queries": loaded.queries.len(), "k": args.k,
         "tenants": loaded.tenants.iter().zip(&loaded.sizes).map(|(t, n)| json!({"tenant": t, "rows": n})).collect::<Vec<_>>(),
@@ -181,11 +218,11 @@ pub(super) async fn measure_all(
 /// Inserts the passages as evidence of their tenants and bulk-loads their
 /// embeddings (no vector index present); returns the load figures.
 async fn load(db: &Database, data: &Dataset, args: &Args) -> anyhow::Result<(Loaded, Value)> {
-    let tenants: Vec<String> = (1..=args.tenants.len())
+    let tenants: Vec<String> = (1..=args.tenants.0.len())
         .map(|t| format!("tenant-{t}"))
         .collect();
     let owner: Vec<usize> = (0..data.passages.len())
-        .map(|i| tenant_of(i, &args.tenants))
+        .map(|i| tenant_of(i, &args.tenants.0))
         .collect();
     // Evidence rows per tenant, in batches (one UNNEST statement each).
     let mut p = Progress::new("insert evidence (batches)", data.passages.len());
@@ -227,7 +264,16 @@ async fn load(db: &Database, data: &Dataset, args: &Args) -> anyhow::Result<(Loa
             })
             .collect();
         for chunk in rows.chunks(5000) {
-            n += db.tenant(tenant)?.bulk_load_embeddings(chunk).await? as usize;
+            // No index is built during the load: the scenarios build theirs.
+            let opts = BulkLoadOptions {
+                defer_tiers: true,
+                ..BulkLoadOptions::default()
+            };
+            n += db
+                .tenant(tenant)?
+                .bulk_load_embeddings_with(chunk, opts)
+                .await?
+                .rows as usize;
             p.set(n);
         }
     }

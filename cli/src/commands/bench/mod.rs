@@ -50,13 +50,13 @@ pub struct Args {
     /// Queries to run (held out of the corpus).
     #[arg(long, default_value_t = 1000)]
     queries: usize,
-    /// Tenant sizes in percent, comma-separated (one value: a single tenant).
-    #[arg(long, value_delimiter = ',', default_value = "50,30,15,5")]
-    tenants: Vec<u32>,
+    /// Tenant sizes in percent, comma-separated (one value: a single tenant), or `zipf:N`: N tenants, the i-th of weight 1/i (30 tenants: 25 % down to 0.8 %).
+    #[arg(long, default_value = "50,30,15,5", value_parser = parse_tenants)]
+    tenants: Weights,
     /// Concurrent tasks for the throughput figure.
     #[arg(long, default_value_t = 10)]
     concurrency: usize,
-    /// Index kinds to compare besides the default: hnsw, hnsw-strict, hnsw-off, hnsw32, ivfflat, ivfflat100, halfvec, bq (none: only exact and the default).
+    /// Index kinds to compare besides the default and the anchor (the plain pgvector query, always measured): hnsw, hnsw-strict, hnsw-off, hnsw32, ivfflat, ivfflat100, halfvec, bq (none: only exact and the default).
     #[arg(long, value_delimiter = ',', default_value = "hnsw,ivfflat")]
     indexes: Vec<String>,
     /// Rows per search.
@@ -71,6 +71,36 @@ pub struct Args {
 #[derive(clap::Subcommand)]
 enum Command {
     Load(Box<load::Args>),
+}
+
+/// Tenant weights (relative sizes) as given to `--tenants`.
+#[derive(Debug, Clone)]
+pub struct Weights(pub Vec<u32>);
+
+/// `50,30,15,5` or `zipf:N` (weights 1000/i, i = 1..=N).
+fn parse_tenants(s: &str) -> Result<Weights, String> {
+    if let Some(n) = s.strip_prefix("zipf:") {
+        let n: u32 = n
+            .trim()
+            .parse()
+            .map_err(|e| format!("tenants: zipf:N, N {e}"))?;
+        if !(1..=1000).contains(&n) {
+            return Err("tenants: zipf:N with N in 1..=1000".into());
+        }
+        return Ok(Weights((1..=n).map(|i| (1000 / i).max(1)).collect()));
+    }
+    let w = s
+        .split(',')
+        .map(|p| {
+            p.trim()
+                .parse::<u32>()
+                .map_err(|e| format!("tenants: {p:?}: {e}"))
+        })
+        .collect::<Result<Vec<u32>, String>>()?;
+    if w.is_empty() || w.contains(&0) {
+        return Err("tenants: every weight at least 1".into());
+    }
+    Ok(Weights(w))
 }
 
 /// `bench load`, or the benchmark itself. Both make a database of their own
@@ -188,6 +218,14 @@ fn tenant_of(i: usize, weights: &[u32]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn zipf_weights_fall_as_one_over_rank() {
+        let w = parse_tenants("zipf:30").unwrap().0;
+        assert_eq!((w.len(), w[0], w[1], w[29]), (30, 1000, 500, 33));
+        assert_eq!(parse_tenants("30,10,1").unwrap().0, vec![30, 10, 1]);
+        assert!(parse_tenants("zipf:0").is_err() && parse_tenants("5,0").is_err());
+    }
 
     #[test]
     fn tenants_follow_their_weights() {

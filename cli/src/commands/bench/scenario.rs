@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use tokio_postgres::NoTls;
 use tokio_postgres::types::ToSql;
 use truthgraph_db::pgvector::Vector;
-use truthgraph_db::{Config, Database, SearchOptions, catalog, raw_sql, sql};
+use truthgraph_db::{Config, Database, EntityType, SearchOptions, catalog, raw_sql};
 use uuid::Uuid;
 
 use super::indexes::IndexSpec;
@@ -111,26 +111,21 @@ impl Engine {
 
     /// `EXPLAIN (ANALYZE)` of one search: (server ms, uses the vector index).
     async fn explain(&self, tenant: &str, q: &Vector, k: usize) -> anyhow::Result<(f64, bool)> {
-        let (k, none_src, none_min) = (k as i64, None::<&str>, None::<f64>);
+        let k = k as i64;
         let rows = match self {
             Engine::Library(db) => {
-                // In a transaction of the tenant: under row-level security
-                // (a truthgraph_app login) the search sees only its rows.
-                let (q, t) = (q.clone(), tenant.to_string());
-                db.tenant(tenant)?
-                    .transaction(move |tx| {
-                        Box::pin(async move {
-                            let params: [&(dyn ToSql + Sync); 5] =
-                                [&q, &t, &none_src, &k, &none_min];
-                            Ok(tx
-                                .query(
-                                    &format!("EXPLAIN (ANALYZE) {}", sql::search::SEARCH_EVIDENCE),
-                                    &params,
-                                )
-                                .await?)
-                        })
-                    })
-                    .await?
+                // The statement the tenant's tier runs, on a connection of
+                // the tenant (under row-level security it sees only its rows).
+                let plan = db
+                    .tenant(tenant)?
+                    .explain_search(
+                        EntityType::Evidence,
+                        q,
+                        &SearchOptions::top(k as usize),
+                        true,
+                    )
+                    .await?;
+                return Ok(parse_explain(plan.lines().map(str::to_string).collect()));
             }
             Engine::Raw { sql, clients } => {
                 let (client, stmt) = &clients[0];
@@ -140,14 +135,29 @@ impl Engine {
                     .await?
             }
         };
-        let text: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+        Ok(parse_explain(rows.iter().map(|r| r.get(0)).collect()))
+    }
+}
+
+/// (server ms, uses a vector index) of an `EXPLAIN (ANALYZE)`.
+fn parse_explain(text: Vec<String>) -> (f64, bool) {
+    {
         let server = text
             .iter()
             .find_map(|l| l.trim().strip_prefix("Execution Time: "))
             .and_then(|v| v.trim_end_matches(" ms").parse().ok())
             .unwrap_or(f64::NAN);
-        let uses_index = text.iter().any(|l| l.contains("Index Scan using idx_"));
-        Ok((server, uses_index))
+        // A vector index: a tenant's own, the shared one, or a bench candidate.
+        let uses_index = text.iter().any(|l| {
+            [
+                "idx_embeddings_tier_",
+                "idx_embeddings_vector_",
+                "idx_bench_",
+            ]
+            .iter()
+            .any(|n| l.contains(&format!("Index Scan using {n}")))
+        });
+        (server, uses_index)
     }
 }
 
@@ -262,6 +272,7 @@ impl Ctx<'_> {
             "tenant_filtered": l.tenants.len() > 1,
             "default": false,
             "recall_at_10": round(recall_sum / n, 4),
+            "recall_min": by_tenant.iter().map(|(t, (s, c))| (round(s / *c as f64, 4), t)).min_by(|a, b| a.0.total_cmp(&b.0)).map(|(r, t)| json!({"tenant": t, "rows": l.sizes[l.tenants.iter().position(|x| x == t).unwrap_or(0)], "recall": r})),
             "recall_by_tenant": by_tenant.iter().map(|(t, (s, c))| (t.to_string(), json!(round(s / *c as f64, 4)))).collect::<BTreeMap<_, _>>(),
             "p50_ms": round(percentile(&latencies, 0.5), 3),
             "p95_ms": round(percentile(&latencies, 0.95), 3),

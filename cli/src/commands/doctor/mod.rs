@@ -4,8 +4,9 @@
 //! `orphan_embeddings`, `stored_settings`) plus the server settings query.
 //! The checks, in the order they are reported: the server, pgvector and
 //! migrations ([`versions`]); which host is the primary and whether
-//! replication is synchronous ([`replication`]); the vector indexes and the memory they need
-//! ([`indexes`]); tuned settings, vector storage, orphans, the pool and
+//! replication is synchronous ([`replication`]); the vector indexes and the
+//! memory they need ([`indexes`]); the search tiers and their builds' memory
+//! ([`tiers`]); tuned settings, vector storage, orphans, the pool and
 //! timeouts ([`operations`]).
 //!
 //! Exit status: 0 all checks pass, 3 warnings only, 4 at least one error.
@@ -22,6 +23,7 @@ use crate::output::Output;
 mod indexes;
 mod operations;
 mod replication;
+mod tiers;
 mod versions;
 
 /// Check the server, pgvector, migrations, indexes, settings and data; say what to do about each finding.
@@ -60,6 +62,7 @@ async fn doctor(db: &Database, out: &Output) -> anyhow::Result<u8> {
     // Rows of `embeddings`.
     let rows = *live_rows.get("embeddings").unwrap_or(&0);
     indexes::check(&mut f, db, &status, &settings, rows, dimension);
+    tiers::check(&mut f, db, &settings, dimension).await;
     operations::check(&mut f, db, &settings, rows, dimension).await?;
     report(f, out, &status, db)
 }

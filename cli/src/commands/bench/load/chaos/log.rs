@@ -58,6 +58,11 @@ impl ChaosLog {
         f.len() - 1
     }
 
+    /// Names fault `i` once it is known what it did.
+    pub(super) fn named(&self, i: usize, what: String) {
+        self.faults.lock().expect("chaos log")[i].what = what;
+    }
+
     pub(super) fn took(&self, i: usize, took: Duration) {
         self.faults.lock().expect("chaos log")[i].took = took;
     }

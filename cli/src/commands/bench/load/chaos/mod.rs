@@ -202,9 +202,11 @@ impl Cluster {
                     &self.server.as_ref().expect("server").url("postgres"),
                     "postgres",
                 );
+                // Logged before it runs: a terminated backend's caller may
+                // see its error before `terminate` returns.
+                let i = log.fault("terminate");
                 let killed = terminate(&url, &dbname, n).await;
-                let i = log.fault(&format!("terminate {} backends", killed.unwrap_or(0)));
-                log.took(i, Duration::ZERO);
+                log.named(i, format!("terminate {} backends", killed.unwrap_or(0)));
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }

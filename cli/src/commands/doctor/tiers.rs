@@ -1,0 +1,166 @@
+//! The search tiers ([`truthgraph_db::tiers`]): which tenants have an index
+//! of their own, which are searched exactly, what maintenance would change,
+//! and whether `maintenance_work_mem` holds the largest tier's build.
+
+use truthgraph_db::Database;
+use truthgraph_db::index_build::{TierAction, TierOptions};
+use truthgraph_db::tiers::build_memory_bytes;
+
+use super::{Findings, Settings};
+
+/// `dimension`: of the vectors.
+pub(super) async fn check(f: &mut Findings, db: &Database, settings: &Settings, dimension: usize) {
+    let plan = match db.maintain_tiers(&TierOptions::default()).await {
+        Ok(plan) => plan,
+        Err(e) => {
+            f.warn(
+                "tiers",
+                format!("the search tiers could not be read: {e}"),
+                "run `truthgraph-db migrate` (V10 adds them)",
+            );
+            return;
+        }
+    };
+    let indexed: Vec<_> = plan
+        .tiers
+        .iter()
+        .filter(|t| t.action == TierAction::Keep)
+        .collect();
+    let exact = plan
+        .tiers
+        .iter()
+        .filter(|t| t.action == TierAction::Exact)
+        .count();
+    let by_ef = |ef: Option<u32>| indexed.iter().filter(|t| t.ef_search == ef).count();
+    f.ok(
+        "tiers",
+        format!(
+            "threshold {} rows: {} tiers searched through their own index (ef_search 64: {}, \
+             the connection's {}: {}, 200: {}), {exact} searched exactly",
+            plan.threshold,
+            indexed.len(),
+            by_ef(Some(64)),
+            db.search_defaults().ef_search,
+            by_ef(None),
+            by_ef(Some(200)),
+        ),
+    );
+    let names = |a: TierAction| {
+        plan.with_action(a)
+            .map(|t| {
+                format!(
+                    "{} {} ({} rows)",
+                    t.tenant_id,
+                    t.entity_type.as_str(),
+                    t.rows
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let build = names(TierAction::Build);
+    if !build.is_empty() {
+        f.warn(
+            "tiers",
+            format!(
+                "{} tiers reached the threshold without an index of their own (searched {} \
+                 until built): {}",
+                build.len(),
+                if plan.shared_index.is_some() {
+                    "through the shared index"
+                } else {
+                    "exactly"
+                },
+                build.join(", ")
+            ),
+            "run `truthgraph-db tiers --apply` (CREATE INDEX CONCURRENTLY; reads and writes go on)",
+        );
+    }
+    let rebuild = names(TierAction::Rebuild);
+    if !rebuild.is_empty() {
+        f.error(
+            "tiers",
+            format!(
+                "invalid tier indexes (a failed build; searches read every row): {}",
+                rebuild.join(", ")
+            ),
+            "run `truthgraph-db tiers --apply` (it drops and builds them again)",
+        );
+    }
+    let drop = names(TierAction::Drop);
+    if !drop.is_empty() || !plan.orphans.is_empty() {
+        f.warn(
+            "tiers",
+            format!(
+                "indexes no longer needed (tenant below half the threshold, or gone): {}",
+                drop.iter()
+                    .chain(&plan.orphans)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            "run `truthgraph-db tiers --apply` (DROP INDEX CONCURRENTLY); every index costs \
+             each VACUUM and each insert's predicate checks",
+        );
+    }
+    if let Some(shared) = &plan.shared_index {
+        f.warn(
+            "tiers",
+            format!(
+                "{shared}: the index over every tenant that V10 kept is still on embeddings \
+                 (searches of tenants without their own index use it, with its recall limits)"
+            ),
+            "run `truthgraph-db tiers --apply`: it builds the tenants' own indexes, then drops it",
+        );
+    }
+    // The largest build: the tier with the most rows that has or gets an index.
+    let largest = plan
+        .tiers
+        .iter()
+        .filter(|t| {
+            matches!(
+                t.action,
+                TierAction::Keep | TierAction::Build | TierAction::Rebuild
+            )
+        })
+        .max_by_key(|t| t.rows);
+    if let (Some(t), Some(have)) = (largest, settings.bytes("maintenance_work_mem")) {
+        let need = build_memory_bytes(t.rows, dimension) as i64;
+        let cap = db.config().max_build_memory_mb as i64 * (1 << 20);
+        if need > have {
+            f.warn(
+                "maintenance_work_mem",
+                format!(
+                    "the largest tier, {} {} ({} rows x {dimension} dims), needs about {} MB to \
+                     build in memory; maintenance_work_mem is {} (the library's own builds set \
+                     up to {} MB for themselves; REINDEX and hand-made builds spill to disk and \
+                     take far longer)",
+                    t.tenant_id,
+                    t.entity_type.as_str(),
+                    t.rows,
+                    need / (1 << 20),
+                    settings.pretty("maintenance_work_mem"),
+                    cap / (1 << 20)
+                ),
+                format!(
+                    "ALTER DATABASE … SET maintenance_work_mem = '{}MB' (or postgresql.conf){}",
+                    (need as u64).div_ceil(1 << 20),
+                    if need > cap {
+                        "; and raise TRUTHGRAPH_MAX_BUILD_MEMORY_MB"
+                    } else {
+                        ""
+                    }
+                ),
+            );
+        } else {
+            f.ok(
+                "maintenance_work_mem",
+                format!(
+                    "{} holds the largest tier's build ({} MB for {} rows)",
+                    settings.pretty("maintenance_work_mem"),
+                    need / (1 << 20),
+                    t.rows
+                ),
+            );
+        }
+    }
+}

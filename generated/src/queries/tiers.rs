@@ -1,0 +1,947 @@
+// This file was generated with `cornucopia`. Do not modify.
+
+#[derive(Debug)]
+pub struct EmbeddingCountOfParams<T1: crate::StringSql, T2: crate::StringSql> {
+    pub tenant_id: T1,
+    pub entity_type: T2,
+}
+#[derive(Debug)]
+pub struct UpsertTierParams<T1: crate::StringSql, T2: crate::StringSql, T3: crate::StringSql> {
+    pub tenant_id: T1,
+    pub entity_type: T2,
+    pub row_count: i64,
+    pub index_name: Option<T3>,
+    pub ef_search: Option<i32>,
+    pub built: bool,
+}
+#[derive(Debug)]
+pub struct DeleteTierParams<T1: crate::StringSql, T2: crate::StringSql> {
+    pub tenant_id: T1,
+    pub entity_type: T2,
+}
+#[derive(Debug, Clone, PartialEq)]
+pub struct TierRoute {
+    pub tenant_id: String,
+    pub entity_type: String,
+    pub row_count: i64,
+    pub ef_search: Option<i32>,
+}
+pub struct TierRouteBorrowed<'a> {
+    pub tenant_id: &'a str,
+    pub entity_type: &'a str,
+    pub row_count: i64,
+    pub ef_search: Option<i32>,
+}
+impl<'a> From<TierRouteBorrowed<'a>> for TierRoute {
+    fn from(
+        TierRouteBorrowed {
+            tenant_id,
+            entity_type,
+            row_count,
+            ef_search,
+        }: TierRouteBorrowed<'a>,
+    ) -> Self {
+        Self {
+            tenant_id: tenant_id.into(),
+            entity_type: entity_type.into(),
+            row_count,
+            ef_search,
+        }
+    }
+}
+#[derive(Debug, Clone, PartialEq)]
+pub struct TierRow {
+    pub tenant_id: String,
+    pub entity_type: String,
+    pub row_count: i64,
+    pub index_name: Option<String>,
+    pub ef_search: Option<i32>,
+    pub counted_at: chrono::NaiveDateTime,
+    pub built_at: Option<chrono::NaiveDateTime>,
+    pub index_bytes: Option<i64>,
+}
+pub struct TierRowBorrowed<'a> {
+    pub tenant_id: &'a str,
+    pub entity_type: &'a str,
+    pub row_count: i64,
+    pub index_name: Option<&'a str>,
+    pub ef_search: Option<i32>,
+    pub counted_at: chrono::NaiveDateTime,
+    pub built_at: Option<chrono::NaiveDateTime>,
+    pub index_bytes: Option<i64>,
+}
+impl<'a> From<TierRowBorrowed<'a>> for TierRow {
+    fn from(
+        TierRowBorrowed {
+            tenant_id,
+            entity_type,
+            row_count,
+            index_name,
+            ef_search,
+            counted_at,
+            built_at,
+            index_bytes,
+        }: TierRowBorrowed<'a>,
+    ) -> Self {
+        Self {
+            tenant_id: tenant_id.into(),
+            entity_type: entity_type.into(),
+            row_count,
+            index_name: index_name.map(|v| v.into()),
+            ef_search,
+            counted_at,
+            built_at,
+            index_bytes,
+        }
+    }
+}
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmbeddingCount {
+    pub tenant_id: String,
+    pub entity_type: String,
+    pub rows: i64,
+}
+pub struct EmbeddingCountBorrowed<'a> {
+    pub tenant_id: &'a str,
+    pub entity_type: &'a str,
+    pub rows: i64,
+}
+impl<'a> From<EmbeddingCountBorrowed<'a>> for EmbeddingCount {
+    fn from(
+        EmbeddingCountBorrowed {
+            tenant_id,
+            entity_type,
+            rows,
+        }: EmbeddingCountBorrowed<'a>,
+    ) -> Self {
+        Self {
+            tenant_id: tenant_id.into(),
+            entity_type: entity_type.into(),
+            rows,
+        }
+    }
+}
+#[derive(Debug, Clone, PartialEq)]
+pub struct TierIndex {
+    pub index_name: String,
+    pub is_valid: bool,
+    pub predicate: Option<String>,
+    pub bytes: i64,
+}
+pub struct TierIndexBorrowed<'a> {
+    pub index_name: &'a str,
+    pub is_valid: bool,
+    pub predicate: Option<&'a str>,
+    pub bytes: i64,
+}
+impl<'a> From<TierIndexBorrowed<'a>> for TierIndex {
+    fn from(
+        TierIndexBorrowed {
+            index_name,
+            is_valid,
+            predicate,
+            bytes,
+        }: TierIndexBorrowed<'a>,
+    ) -> Self {
+        Self {
+            index_name: index_name.into(),
+            is_valid,
+            predicate: predicate.map(|v| v.into()),
+            bytes,
+        }
+    }
+}
+use crate::client::async_::GenericClient;
+use futures::{self, StreamExt, TryStreamExt};
+pub struct TierRouteQuery<'c, 'a, 's, C: GenericClient, T, const N: usize> {
+    client: &'c C,
+    params: [&'a (dyn postgres_types::ToSql + Sync); N],
+    query: &'static str,
+    cached: Option<&'s tokio_postgres::Statement>,
+    extractor: fn(&tokio_postgres::Row) -> Result<TierRouteBorrowed, tokio_postgres::Error>,
+    mapper: fn(TierRouteBorrowed) -> T,
+}
+impl<'c, 'a, 's, C, T: 'c, const N: usize> TierRouteQuery<'c, 'a, 's, C, T, N>
+where
+    C: GenericClient,
+{
+    pub fn map<R>(self, mapper: fn(TierRouteBorrowed) -> R) -> TierRouteQuery<'c, 'a, 's, C, R, N> {
+        TierRouteQuery {
+            client: self.client,
+            params: self.params,
+            query: self.query,
+            cached: self.cached,
+            extractor: self.extractor,
+            mapper,
+        }
+    }
+    pub async fn one(self) -> Result<T, tokio_postgres::Error> {
+        let row =
+            crate::client::async_::one(self.client, self.query, &self.params, self.cached).await?;
+        Ok((self.mapper)((self.extractor)(&row)?))
+    }
+    pub async fn all(self) -> Result<Vec<T>, tokio_postgres::Error> {
+        self.iter().await?.try_collect().await
+    }
+    pub async fn opt(self) -> Result<Option<T>, tokio_postgres::Error> {
+        let opt_row =
+            crate::client::async_::opt(self.client, self.query, &self.params, self.cached).await?;
+        Ok(opt_row
+            .map(|row| {
+                let extracted = (self.extractor)(&row)?;
+                Ok((self.mapper)(extracted))
+            })
+            .transpose()?)
+    }
+    pub async fn iter(
+        self,
+    ) -> Result<
+        impl futures::Stream<Item = Result<T, tokio_postgres::Error>> + 'c,
+        tokio_postgres::Error,
+    > {
+        let stream = crate::client::async_::raw(
+            self.client,
+            self.query,
+            crate::slice_iter(&self.params),
+            self.cached,
+        )
+        .await?;
+        let mapped = stream
+            .map(move |res| {
+                res.and_then(|row| {
+                    let extracted = (self.extractor)(&row)?;
+                    Ok((self.mapper)(extracted))
+                })
+            })
+            .into_stream();
+        Ok(mapped)
+    }
+}
+pub struct BoolQuery<'c, 'a, 's, C: GenericClient, T, const N: usize> {
+    client: &'c C,
+    params: [&'a (dyn postgres_types::ToSql + Sync); N],
+    query: &'static str,
+    cached: Option<&'s tokio_postgres::Statement>,
+    extractor: fn(&tokio_postgres::Row) -> Result<bool, tokio_postgres::Error>,
+    mapper: fn(bool) -> T,
+}
+impl<'c, 'a, 's, C, T: 'c, const N: usize> BoolQuery<'c, 'a, 's, C, T, N>
+where
+    C: GenericClient,
+{
+    pub fn map<R>(self, mapper: fn(bool) -> R) -> BoolQuery<'c, 'a, 's, C, R, N> {
+        BoolQuery {
+            client: self.client,
+            params: self.params,
+            query: self.query,
+            cached: self.cached,
+            extractor: self.extractor,
+            mapper,
+        }
+    }
+    pub async fn one(self) -> Result<T, tokio_postgres::Error> {
+        let row =
+            crate::client::async_::one(self.client, self.query, &self.params, self.cached).await?;
+        Ok((self.mapper)((self.extractor)(&row)?))
+    }
+    pub async fn all(self) -> Result<Vec<T>, tokio_postgres::Error> {
+        self.iter().await?.try_collect().await
+    }
+    pub async fn opt(self) -> Result<Option<T>, tokio_postgres::Error> {
+        let opt_row =
+            crate::client::async_::opt(self.client, self.query, &self.params, self.cached).await?;
+        Ok(opt_row
+            .map(|row| {
+                let extracted = (self.extractor)(&row)?;
+                Ok((self.mapper)(extracted))
+            })
+            .transpose()?)
+    }
+    pub async fn iter(
+        self,
+    ) -> Result<
+        impl futures::Stream<Item = Result<T, tokio_postgres::Error>> + 'c,
+        tokio_postgres::Error,
+    > {
+        let stream = crate::client::async_::raw(
+            self.client,
+            self.query,
+            crate::slice_iter(&self.params),
+            self.cached,
+        )
+        .await?;
+        let mapped = stream
+            .map(move |res| {
+                res.and_then(|row| {
+                    let extracted = (self.extractor)(&row)?;
+                    Ok((self.mapper)(extracted))
+                })
+            })
+            .into_stream();
+        Ok(mapped)
+    }
+}
+pub struct TierRowQuery<'c, 'a, 's, C: GenericClient, T, const N: usize> {
+    client: &'c C,
+    params: [&'a (dyn postgres_types::ToSql + Sync); N],
+    query: &'static str,
+    cached: Option<&'s tokio_postgres::Statement>,
+    extractor: fn(&tokio_postgres::Row) -> Result<TierRowBorrowed, tokio_postgres::Error>,
+    mapper: fn(TierRowBorrowed) -> T,
+}
+impl<'c, 'a, 's, C, T: 'c, const N: usize> TierRowQuery<'c, 'a, 's, C, T, N>
+where
+    C: GenericClient,
+{
+    pub fn map<R>(self, mapper: fn(TierRowBorrowed) -> R) -> TierRowQuery<'c, 'a, 's, C, R, N> {
+        TierRowQuery {
+            client: self.client,
+            params: self.params,
+            query: self.query,
+            cached: self.cached,
+            extractor: self.extractor,
+            mapper,
+        }
+    }
+    pub async fn one(self) -> Result<T, tokio_postgres::Error> {
+        let row =
+            crate::client::async_::one(self.client, self.query, &self.params, self.cached).await?;
+        Ok((self.mapper)((self.extractor)(&row)?))
+    }
+    pub async fn all(self) -> Result<Vec<T>, tokio_postgres::Error> {
+        self.iter().await?.try_collect().await
+    }
+    pub async fn opt(self) -> Result<Option<T>, tokio_postgres::Error> {
+        let opt_row =
+            crate::client::async_::opt(self.client, self.query, &self.params, self.cached).await?;
+        Ok(opt_row
+            .map(|row| {
+                let extracted = (self.extractor)(&row)?;
+                Ok((self.mapper)(extracted))
+            })
+            .transpose()?)
+    }
+    pub async fn iter(
+        self,
+    ) -> Result<
+        impl futures::Stream<Item = Result<T, tokio_postgres::Error>> + 'c,
+        tokio_postgres::Error,
+    > {
+        let stream = crate::client::async_::raw(
+            self.client,
+            self.query,
+            crate::slice_iter(&self.params),
+            self.cached,
+        )
+        .await?;
+        let mapped = stream
+            .map(move |res| {
+                res.and_then(|row| {
+                    let extracted = (self.extractor)(&row)?;
+                    Ok((self.mapper)(extracted))
+                })
+            })
+            .into_stream();
+        Ok(mapped)
+    }
+}
+pub struct EmbeddingCountQuery<'c, 'a, 's, C: GenericClient, T, const N: usize> {
+    client: &'c C,
+    params: [&'a (dyn postgres_types::ToSql + Sync); N],
+    query: &'static str,
+    cached: Option<&'s tokio_postgres::Statement>,
+    extractor: fn(&tokio_postgres::Row) -> Result<EmbeddingCountBorrowed, tokio_postgres::Error>,
+    mapper: fn(EmbeddingCountBorrowed) -> T,
+}
+impl<'c, 'a, 's, C, T: 'c, const N: usize> EmbeddingCountQuery<'c, 'a, 's, C, T, N>
+where
+    C: GenericClient,
+{
+    pub fn map<R>(
+        self,
+        mapper: fn(EmbeddingCountBorrowed) -> R,
+    ) -> EmbeddingCountQuery<'c, 'a, 's, C, R, N> {
+        EmbeddingCountQuery {
+            client: self.client,
+            params: self.params,
+            query: self.query,
+            cached: self.cached,
+            extractor: self.extractor,
+            mapper,
+        }
+    }
+    pub async fn one(self) -> Result<T, tokio_postgres::Error> {
+        let row =
+            crate::client::async_::one(self.client, self.query, &self.params, self.cached).await?;
+        Ok((self.mapper)((self.extractor)(&row)?))
+    }
+    pub async fn all(self) -> Result<Vec<T>, tokio_postgres::Error> {
+        self.iter().await?.try_collect().await
+    }
+    pub async fn opt(self) -> Result<Option<T>, tokio_postgres::Error> {
+        let opt_row =
+            crate::client::async_::opt(self.client, self.query, &self.params, self.cached).await?;
+        Ok(opt_row
+            .map(|row| {
+                let extracted = (self.extractor)(&row)?;
+                Ok((self.mapper)(extracted))
+            })
+            .transpose()?)
+    }
+    pub async fn iter(
+        self,
+    ) -> Result<
+        impl futures::Stream<Item = Result<T, tokio_postgres::Error>> + 'c,
+        tokio_postgres::Error,
+    > {
+        let stream = crate::client::async_::raw(
+            self.client,
+            self.query,
+            crate::slice_iter(&self.params),
+            self.cached,
+        )
+        .await?;
+        let mapped = stream
+            .map(move |res| {
+                res.and_then(|row| {
+                    let extracted = (self.extractor)(&row)?;
+                    Ok((self.mapper)(extracted))
+                })
+            })
+            .into_stream();
+        Ok(mapped)
+    }
+}
+pub struct I64Query<'c, 'a, 's, C: GenericClient, T, const N: usize> {
+    client: &'c C,
+    params: [&'a (dyn postgres_types::ToSql + Sync); N],
+    query: &'static str,
+    cached: Option<&'s tokio_postgres::Statement>,
+    extractor: fn(&tokio_postgres::Row) -> Result<i64, tokio_postgres::Error>,
+    mapper: fn(i64) -> T,
+}
+impl<'c, 'a, 's, C, T: 'c, const N: usize> I64Query<'c, 'a, 's, C, T, N>
+where
+    C: GenericClient,
+{
+    pub fn map<R>(self, mapper: fn(i64) -> R) -> I64Query<'c, 'a, 's, C, R, N> {
+        I64Query {
+            client: self.client,
+            params: self.params,
+            query: self.query,
+            cached: self.cached,
+            extractor: self.extractor,
+            mapper,
+        }
+    }
+    pub async fn one(self) -> Result<T, tokio_postgres::Error> {
+        let row =
+            crate::client::async_::one(self.client, self.query, &self.params, self.cached).await?;
+        Ok((self.mapper)((self.extractor)(&row)?))
+    }
+    pub async fn all(self) -> Result<Vec<T>, tokio_postgres::Error> {
+        self.iter().await?.try_collect().await
+    }
+    pub async fn opt(self) -> Result<Option<T>, tokio_postgres::Error> {
+        let opt_row =
+            crate::client::async_::opt(self.client, self.query, &self.params, self.cached).await?;
+        Ok(opt_row
+            .map(|row| {
+                let extracted = (self.extractor)(&row)?;
+                Ok((self.mapper)(extracted))
+            })
+            .transpose()?)
+    }
+    pub async fn iter(
+        self,
+    ) -> Result<
+        impl futures::Stream<Item = Result<T, tokio_postgres::Error>> + 'c,
+        tokio_postgres::Error,
+    > {
+        let stream = crate::client::async_::raw(
+            self.client,
+            self.query,
+            crate::slice_iter(&self.params),
+            self.cached,
+        )
+        .await?;
+        let mapped = stream
+            .map(move |res| {
+                res.and_then(|row| {
+                    let extracted = (self.extractor)(&row)?;
+                    Ok((self.mapper)(extracted))
+                })
+            })
+            .into_stream();
+        Ok(mapped)
+    }
+}
+pub struct TierIndexQuery<'c, 'a, 's, C: GenericClient, T, const N: usize> {
+    client: &'c C,
+    params: [&'a (dyn postgres_types::ToSql + Sync); N],
+    query: &'static str,
+    cached: Option<&'s tokio_postgres::Statement>,
+    extractor: fn(&tokio_postgres::Row) -> Result<TierIndexBorrowed, tokio_postgres::Error>,
+    mapper: fn(TierIndexBorrowed) -> T,
+}
+impl<'c, 'a, 's, C, T: 'c, const N: usize> TierIndexQuery<'c, 'a, 's, C, T, N>
+where
+    C: GenericClient,
+{
+    pub fn map<R>(self, mapper: fn(TierIndexBorrowed) -> R) -> TierIndexQuery<'c, 'a, 's, C, R, N> {
+        TierIndexQuery {
+            client: self.client,
+            params: self.params,
+            query: self.query,
+            cached: self.cached,
+            extractor: self.extractor,
+            mapper,
+        }
+    }
+    pub async fn one(self) -> Result<T, tokio_postgres::Error> {
+        let row =
+            crate::client::async_::one(self.client, self.query, &self.params, self.cached).await?;
+        Ok((self.mapper)((self.extractor)(&row)?))
+    }
+    pub async fn all(self) -> Result<Vec<T>, tokio_postgres::Error> {
+        self.iter().await?.try_collect().await
+    }
+    pub async fn opt(self) -> Result<Option<T>, tokio_postgres::Error> {
+        let opt_row =
+            crate::client::async_::opt(self.client, self.query, &self.params, self.cached).await?;
+        Ok(opt_row
+            .map(|row| {
+                let extracted = (self.extractor)(&row)?;
+                Ok((self.mapper)(extracted))
+            })
+            .transpose()?)
+    }
+    pub async fn iter(
+        self,
+    ) -> Result<
+        impl futures::Stream<Item = Result<T, tokio_postgres::Error>> + 'c,
+        tokio_postgres::Error,
+    > {
+        let stream = crate::client::async_::raw(
+            self.client,
+            self.query,
+            crate::slice_iter(&self.params),
+            self.cached,
+        )
+        .await?;
+        let mapped = stream
+            .map(move |res| {
+                res.and_then(|row| {
+                    let extracted = (self.extractor)(&row)?;
+                    Ok((self.mapper)(extracted))
+                })
+            })
+            .into_stream();
+        Ok(mapped)
+    }
+}
+pub struct TierRoutesStmt(&'static str, Option<tokio_postgres::Statement>);
+/// The tiers whose index is there and valid: a search of such a tenant
+/// uses the statement its index serves. Everything else is searched exactly.
+pub fn tier_routes() -> TierRoutesStmt {
+    TierRoutesStmt(
+        "SELECT t.tenant_id, t.entity_type, t.row_count, t.ef_search FROM truthgraph_tiers t JOIN pg_class c ON c.relname = t.index_name AND c.relnamespace = 'public'::regnamespace JOIN pg_index i ON i.indexrelid = c.oid WHERE i.indisvalid AND i.indrelid = to_regclass('embeddings')",
+        None,
+    )
+}
+impl TierRoutesStmt {
+    pub async fn prepare<'a, C: GenericClient>(
+        mut self,
+        client: &'a C,
+    ) -> Result<Self, tokio_postgres::Error> {
+        self.1 = Some(client.prepare(self.0).await?);
+        Ok(self)
+    }
+    pub fn bind<'c, 'a, 's, C: GenericClient>(
+        &'s self,
+        client: &'c C,
+    ) -> TierRouteQuery<'c, 'a, 's, C, TierRoute, 0> {
+        TierRouteQuery {
+            client,
+            params: [],
+            query: self.0,
+            cached: self.1.as_ref(),
+            extractor:
+                |row: &tokio_postgres::Row| -> Result<TierRouteBorrowed, tokio_postgres::Error> {
+                    Ok(TierRouteBorrowed {
+                        tenant_id: row.try_get(0)?,
+                        entity_type: row.try_get(1)?,
+                        row_count: row.try_get(2)?,
+                        ef_search: row.try_get(3)?,
+                    })
+                },
+            mapper: |it| TierRoute::from(it),
+        }
+    }
+}
+pub struct SharedVectorIndexStmt(&'static str, Option<tokio_postgres::Statement>);
+/// Whether a valid vector index over every tenant (no predicate) is on
+/// `embeddings`: kept by V10 until the tiers are built, or a user's. Tenants
+/// without an index of their own are searched through it meanwhile.
+pub fn shared_vector_index() -> SharedVectorIndexStmt {
+    SharedVectorIndexStmt(
+        "SELECT EXISTS ( SELECT FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam WHERE i.indrelid = to_regclass('embeddings') AND i.indisvalid AND i.indpred IS NULL AND am.amname IN ('hnsw', 'ivfflat') ) AS shared",
+        None,
+    )
+}
+impl SharedVectorIndexStmt {
+    pub async fn prepare<'a, C: GenericClient>(
+        mut self,
+        client: &'a C,
+    ) -> Result<Self, tokio_postgres::Error> {
+        self.1 = Some(client.prepare(self.0).await?);
+        Ok(self)
+    }
+    pub fn bind<'c, 'a, 's, C: GenericClient>(
+        &'s self,
+        client: &'c C,
+    ) -> BoolQuery<'c, 'a, 's, C, bool, 0> {
+        BoolQuery {
+            client,
+            params: [],
+            query: self.0,
+            cached: self.1.as_ref(),
+            extractor: |row| Ok(row.try_get(0)?),
+            mapper: |it| it,
+        }
+    }
+}
+pub struct TierRowsStmt(&'static str, Option<tokio_postgres::Statement>);
+/// The registry, with the size of each tier's index (NULL: no such index).
+pub fn tier_rows() -> TierRowsStmt {
+    TierRowsStmt(
+        "SELECT t.tenant_id, t.entity_type, t.row_count, t.index_name, t.ef_search, t.counted_at, t.built_at, pg_relation_size(to_regclass(quote_ident(t.index_name))) AS index_bytes FROM truthgraph_tiers t ORDER BY t.row_count DESC, t.tenant_id, t.entity_type",
+        None,
+    )
+}
+impl TierRowsStmt {
+    pub async fn prepare<'a, C: GenericClient>(
+        mut self,
+        client: &'a C,
+    ) -> Result<Self, tokio_postgres::Error> {
+        self.1 = Some(client.prepare(self.0).await?);
+        Ok(self)
+    }
+    pub fn bind<'c, 'a, 's, C: GenericClient>(
+        &'s self,
+        client: &'c C,
+    ) -> TierRowQuery<'c, 'a, 's, C, TierRow, 0> {
+        TierRowQuery {
+            client,
+            params: [],
+            query: self.0,
+            cached: self.1.as_ref(),
+            extractor:
+                |row: &tokio_postgres::Row| -> Result<TierRowBorrowed, tokio_postgres::Error> {
+                    Ok(TierRowBorrowed {
+                        tenant_id: row.try_get(0)?,
+                        entity_type: row.try_get(1)?,
+                        row_count: row.try_get(2)?,
+                        index_name: row.try_get(3)?,
+                        ef_search: row.try_get(4)?,
+                        counted_at: row.try_get(5)?,
+                        built_at: row.try_get(6)?,
+                        index_bytes: row.try_get(7)?,
+                    })
+                },
+            mapper: |it| TierRow::from(it),
+        }
+    }
+}
+pub struct EmbeddingCountsStmt(&'static str, Option<tokio_postgres::Statement>);
+/// Embeddings per tenant and entity type (an index-only scan of
+/// `idx_embeddings_tenant_type`).
+pub fn embedding_counts() -> EmbeddingCountsStmt {
+    EmbeddingCountsStmt(
+        "SELECT tenant_id, entity_type, count(*) AS rows FROM embeddings GROUP BY tenant_id, entity_type ORDER BY tenant_id, entity_type",
+        None,
+    )
+}
+impl EmbeddingCountsStmt {
+    pub async fn prepare<'a, C: GenericClient>(
+        mut self,
+        client: &'a C,
+    ) -> Result<Self, tokio_postgres::Error> {
+        self.1 = Some(client.prepare(self.0).await?);
+        Ok(self)
+    }
+    pub fn bind<'c, 'a, 's, C: GenericClient>(
+        &'s self,
+        client: &'c C,
+    ) -> EmbeddingCountQuery<'c, 'a, 's, C, EmbeddingCount, 0> {
+        EmbeddingCountQuery {
+            client,
+            params: [],
+            query: self.0,
+            cached: self.1.as_ref(),
+            extractor: |
+                row: &tokio_postgres::Row,
+            | -> Result<EmbeddingCountBorrowed, tokio_postgres::Error> {
+                Ok(EmbeddingCountBorrowed {
+                    tenant_id: row.try_get(0)?,
+                    entity_type: row.try_get(1)?,
+                    rows: row.try_get(2)?,
+                })
+            },
+            mapper: |it| EmbeddingCount::from(it),
+        }
+    }
+}
+pub struct EmbeddingCountOfStmt(&'static str, Option<tokio_postgres::Statement>);
+/// Embeddings of one tenant and entity type.
+pub fn embedding_count_of() -> EmbeddingCountOfStmt {
+    EmbeddingCountOfStmt(
+        "SELECT count(*) AS rows FROM embeddings WHERE tenant_id = $1 AND entity_type = $2",
+        None,
+    )
+}
+impl EmbeddingCountOfStmt {
+    pub async fn prepare<'a, C: GenericClient>(
+        mut self,
+        client: &'a C,
+    ) -> Result<Self, tokio_postgres::Error> {
+        self.1 = Some(client.prepare(self.0).await?);
+        Ok(self)
+    }
+    pub fn bind<'c, 'a, 's, C: GenericClient, T1: crate::StringSql, T2: crate::StringSql>(
+        &'s self,
+        client: &'c C,
+        tenant_id: &'a T1,
+        entity_type: &'a T2,
+    ) -> I64Query<'c, 'a, 's, C, i64, 2> {
+        I64Query {
+            client,
+            params: [tenant_id, entity_type],
+            query: self.0,
+            cached: self.1.as_ref(),
+            extractor: |row| Ok(row.try_get(0)?),
+            mapper: |it| it,
+        }
+    }
+}
+impl<'c, 'a, 's, C: GenericClient, T1: crate::StringSql, T2: crate::StringSql>
+    crate::client::async_::Params<
+        'c,
+        'a,
+        's,
+        EmbeddingCountOfParams<T1, T2>,
+        I64Query<'c, 'a, 's, C, i64, 2>,
+        C,
+    > for EmbeddingCountOfStmt
+{
+    fn params(
+        &'s self,
+        client: &'c C,
+        params: &'a EmbeddingCountOfParams<T1, T2>,
+    ) -> I64Query<'c, 'a, 's, C, i64, 2> {
+        self.bind(client, &params.tenant_id, &params.entity_type)
+    }
+}
+pub struct TierIndexesStmt(&'static str, Option<tokio_postgres::Statement>);
+/// The library's tier indexes on `embeddings`: `idx_embeddings_tier_*` and
+/// the Python tenant's `idx_embeddings_vector_cosine` when partial, with
+/// validity and predicate (as PostgreSQL prints it).
+pub fn tier_indexes() -> TierIndexesStmt {
+    TierIndexesStmt(
+        "SELECT c.relname::text AS index_name, i.indisvalid AS is_valid, pg_get_expr(i.indpred, i.indrelid) AS predicate, pg_relation_size(c.oid) AS bytes FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = to_regclass('embeddings') AND (c.relname LIKE 'idx\\_embeddings\\_tier\\_%' OR (c.relname = 'idx_embeddings_vector_cosine' AND i.indpred IS NOT NULL)) ORDER BY 1",
+        None,
+    )
+}
+impl TierIndexesStmt {
+    pub async fn prepare<'a, C: GenericClient>(
+        mut self,
+        client: &'a C,
+    ) -> Result<Self, tokio_postgres::Error> {
+        self.1 = Some(client.prepare(self.0).await?);
+        Ok(self)
+    }
+    pub fn bind<'c, 'a, 's, C: GenericClient>(
+        &'s self,
+        client: &'c C,
+    ) -> TierIndexQuery<'c, 'a, 's, C, TierIndex, 0> {
+        TierIndexQuery {
+            client,
+            params: [],
+            query: self.0,
+            cached: self.1.as_ref(),
+            extractor:
+                |row: &tokio_postgres::Row| -> Result<TierIndexBorrowed, tokio_postgres::Error> {
+                    Ok(TierIndexBorrowed {
+                        index_name: row.try_get(0)?,
+                        is_valid: row.try_get(1)?,
+                        predicate: row.try_get(2)?,
+                        bytes: row.try_get(3)?,
+                    })
+                },
+            mapper: |it| TierIndex::from(it),
+        }
+    }
+}
+pub struct UpsertTierStmt(&'static str, Option<tokio_postgres::Statement>);
+/// Records a tier as counted and, when `built` is true, its index as built now.
+pub fn upsert_tier() -> UpsertTierStmt {
+    UpsertTierStmt(
+        "INSERT INTO truthgraph_tiers (tenant_id, entity_type, row_count, index_name, ef_search, built_at) VALUES ($1, $2, $3, $4, $5, CASE WHEN $6::bool THEN now() AT TIME ZONE 'utc' END) ON CONFLICT (tenant_id, entity_type) DO UPDATE SET row_count = EXCLUDED.row_count, index_name = EXCLUDED.index_name, ef_search = EXCLUDED.ef_search, counted_at = EXCLUDED.counted_at, built_at = CASE WHEN EXCLUDED.index_name IS NULL THEN NULL ELSE coalesce(EXCLUDED.built_at, truthgraph_tiers.built_at) END",
+        None,
+    )
+}
+impl UpsertTierStmt {
+    pub async fn prepare<'a, C: GenericClient>(
+        mut self,
+        client: &'a C,
+    ) -> Result<Self, tokio_postgres::Error> {
+        self.1 = Some(client.prepare(self.0).await?);
+        Ok(self)
+    }
+    pub async fn bind<
+        'c,
+        'a,
+        's,
+        C: GenericClient,
+        T1: crate::StringSql,
+        T2: crate::StringSql,
+        T3: crate::StringSql,
+    >(
+        &'s self,
+        client: &'c C,
+        tenant_id: &'a T1,
+        entity_type: &'a T2,
+        row_count: &'a i64,
+        index_name: &'a Option<T3>,
+        ef_search: &'a Option<i32>,
+        built: &'a bool,
+    ) -> Result<u64, tokio_postgres::Error> {
+        client
+            .execute(
+                self.0,
+                &[
+                    tenant_id,
+                    entity_type,
+                    row_count,
+                    index_name,
+                    ef_search,
+                    built,
+                ],
+            )
+            .await
+    }
+}
+impl<
+    'a,
+    C: GenericClient + Send + Sync,
+    T1: crate::StringSql,
+    T2: crate::StringSql,
+    T3: crate::StringSql,
+>
+    crate::client::async_::Params<
+        'a,
+        'a,
+        'a,
+        UpsertTierParams<T1, T2, T3>,
+        std::pin::Pin<
+            Box<dyn futures::Future<Output = Result<u64, tokio_postgres::Error>> + Send + 'a>,
+        >,
+        C,
+    > for UpsertTierStmt
+{
+    fn params(
+        &'a self,
+        client: &'a C,
+        params: &'a UpsertTierParams<T1, T2, T3>,
+    ) -> std::pin::Pin<
+        Box<dyn futures::Future<Output = Result<u64, tokio_postgres::Error>> + Send + 'a>,
+    > {
+        Box::pin(self.bind(
+            client,
+            &params.tenant_id,
+            &params.entity_type,
+            &params.row_count,
+            &params.index_name,
+            &params.ef_search,
+            &params.built,
+        ))
+    }
+}
+pub struct DeleteTierStmt(&'static str, Option<tokio_postgres::Statement>);
+/// Forgets a tier (its tenant has no embeddings of the type left).
+pub fn delete_tier() -> DeleteTierStmt {
+    DeleteTierStmt(
+        "DELETE FROM truthgraph_tiers WHERE tenant_id = $1 AND entity_type = $2",
+        None,
+    )
+}
+impl DeleteTierStmt {
+    pub async fn prepare<'a, C: GenericClient>(
+        mut self,
+        client: &'a C,
+    ) -> Result<Self, tokio_postgres::Error> {
+        self.1 = Some(client.prepare(self.0).await?);
+        Ok(self)
+    }
+    pub async fn bind<'c, 'a, 's, C: GenericClient, T1: crate::StringSql, T2: crate::StringSql>(
+        &'s self,
+        client: &'c C,
+        tenant_id: &'a T1,
+        entity_type: &'a T2,
+    ) -> Result<u64, tokio_postgres::Error> {
+        client.execute(self.0, &[tenant_id, entity_type]).await
+    }
+}
+impl<'a, C: GenericClient + Send + Sync, T1: crate::StringSql, T2: crate::StringSql>
+    crate::client::async_::Params<
+        'a,
+        'a,
+        'a,
+        DeleteTierParams<T1, T2>,
+        std::pin::Pin<
+            Box<dyn futures::Future<Output = Result<u64, tokio_postgres::Error>> + Send + 'a>,
+        >,
+        C,
+    > for DeleteTierStmt
+{
+    fn params(
+        &'a self,
+        client: &'a C,
+        params: &'a DeleteTierParams<T1, T2>,
+    ) -> std::pin::Pin<
+        Box<dyn futures::Future<Output = Result<u64, tokio_postgres::Error>> + Send + 'a>,
+    > {
+        Box::pin(self.bind(client, &params.tenant_id, &params.entity_type))
+    }
+}
+pub struct BuildMemoryKbStmt(&'static str, Option<tokio_postgres::Statement>);
+/// The server's `maintenance_work_mem` in kB: what an index build gets
+/// unless the library sizes it (src/index_build/tiers.rs).
+pub fn build_memory_kb() -> BuildMemoryKbStmt {
+    BuildMemoryKbStmt(
+        "SELECT setting::int8 AS kb FROM pg_settings WHERE name = 'maintenance_work_mem'",
+        None,
+    )
+}
+impl BuildMemoryKbStmt {
+    pub async fn prepare<'a, C: GenericClient>(
+        mut self,
+        client: &'a C,
+    ) -> Result<Self, tokio_postgres::Error> {
+        self.1 = Some(client.prepare(self.0).await?);
+        Ok(self)
+    }
+    pub fn bind<'c, 'a, 's, C: GenericClient>(
+        &'s self,
+        client: &'c C,
+    ) -> I64Query<'c, 'a, 's, C, i64, 0> {
+        I64Query {
+            client,
+            params: [],
+            query: self.0,
+            cached: self.1.as_ref(),
+            extractor: |row| Ok(row.try_get(0)?),
+            mapper: |it| it,
+        }
+    }
+}

@@ -1,0 +1,80 @@
+-- Search tiers (V10): per tenant and entity type, its rows and its own
+-- partial HNSW index, if it has one (src/tiers/, src/index_build/tiers.rs).
+-- `truthgraph_tiers` is written only by the library's maintenance (owner);
+-- searches read the index tier from it, once per handle and then in the
+-- background.
+
+--: TierRoute(ef_search?)
+--: TierRow(index_name?, ef_search?, built_at?, index_bytes?)
+--: TierIndex(predicate?)
+
+--! tier_routes : TierRoute
+--- The tiers whose index is there and valid: a search of such a tenant
+--- uses the statement its index serves. Everything else is searched exactly.
+SELECT t.tenant_id, t.entity_type, t.row_count, t.ef_search
+FROM truthgraph_tiers t
+JOIN pg_class c ON c.relname = t.index_name AND c.relnamespace = 'public'::regnamespace
+JOIN pg_index i ON i.indexrelid = c.oid
+WHERE i.indisvalid AND i.indrelid = to_regclass('embeddings');
+
+--! shared_vector_index
+--- Whether a valid vector index over every tenant (no predicate) is on
+--- `embeddings`: kept by V10 until the tiers are built, or a user's. Tenants
+--- without an index of their own are searched through it meanwhile.
+SELECT EXISTS (
+    SELECT FROM pg_index i
+    JOIN pg_class c ON c.oid = i.indexrelid
+    JOIN pg_am am ON am.oid = c.relam
+    WHERE i.indrelid = to_regclass('embeddings') AND i.indisvalid AND i.indpred IS NULL
+      AND am.amname IN ('hnsw', 'ivfflat')
+) AS shared;
+
+--! tier_rows : TierRow
+--- The registry, with the size of each tier's index (NULL: no such index).
+SELECT t.tenant_id, t.entity_type, t.row_count, t.index_name, t.ef_search, t.counted_at,
+       t.built_at, pg_relation_size(to_regclass(quote_ident(t.index_name))) AS index_bytes
+FROM truthgraph_tiers t
+ORDER BY t.row_count DESC, t.tenant_id, t.entity_type;
+
+--! embedding_counts : EmbeddingCount()
+--- Embeddings per tenant and entity type (an index-only scan of
+--- `idx_embeddings_tenant_type`).
+SELECT tenant_id, entity_type, count(*) AS rows
+FROM embeddings GROUP BY tenant_id, entity_type ORDER BY tenant_id, entity_type;
+
+--! embedding_count_of
+--- Embeddings of one tenant and entity type.
+SELECT count(*) AS rows FROM embeddings
+WHERE tenant_id = :tenant_id AND entity_type = :entity_type;
+
+--! tier_indexes : TierIndex
+--- The library's tier indexes on `embeddings`: `idx_embeddings_tier_*` and
+--- the Python tenant's `idx_embeddings_vector_cosine` when partial, with
+--- validity and predicate (as PostgreSQL prints it).
+SELECT c.relname::text AS index_name, i.indisvalid AS is_valid,
+       pg_get_expr(i.indpred, i.indrelid) AS predicate, pg_relation_size(c.oid) AS bytes
+FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+WHERE i.indrelid = to_regclass('embeddings')
+  AND (c.relname LIKE 'idx\_embeddings\_tier\_%'
+       OR (c.relname = 'idx_embeddings_vector_cosine' AND i.indpred IS NOT NULL))
+ORDER BY 1;
+
+--! upsert_tier (index_name?, ef_search?)
+--- Records a tier as counted and, when `built` is true, its index as built now.
+INSERT INTO truthgraph_tiers (tenant_id, entity_type, row_count, index_name, ef_search, built_at)
+VALUES (:tenant_id, :entity_type, :row_count, :index_name, :ef_search,
+        CASE WHEN :built::bool THEN now() AT TIME ZONE 'utc' END)
+ON CONFLICT (tenant_id, entity_type) DO UPDATE
+SET row_count = EXCLUDED.row_count, index_name = EXCLUDED.index_name,
+    ef_search = EXCLUDED.ef_search, counted_at = EXCLUDED.counted_at,
+    built_at = CASE WHEN EXCLUDED.index_name IS NULL THEN NULL
+                    ELSE coalesce(EXCLUDED.built_at, truthgraph_tiers.built_at) END;
+
+--! delete_tier
+--- Forgets a tier (its tenant has no embeddings of the type left).
+DELETE FROM truthgraph_tiers WHERE tenant_id = :tenant_id AND entity_type = :entity_type;
+
+--! build_memory_kb
+--- The server's `maintenance_work_mem` in kB: what an index build gets
+--- unless the library sizes it (src/index_build/tiers.rs).
+SELECT setting::int8 AS kb FROM pg_settings WHERE name = 'maintenance_work_mem';

@@ -1,0 +1,360 @@
+//! Keeping the tiers ([`crate::tiers`]): counting each tenant's embeddings,
+//! building the index of a tenant that reached the threshold (`CREATE INDEX
+//! CONCURRENTLY`, with `maintenance_work_mem` sized for it), dropping those of
+//! tenants that fell below half of it (`DROP INDEX CONCURRENTLY`), and the
+//! registry `truthgraph_tiers` ([`Database::maintain_tiers`], `truthgraph-db
+//! tiers`).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use truthgraph_queries::client::GenericClient;
+use truthgraph_queries::queries::tiers as q;
+
+pub(crate) use super::tier_ddl::{build_tier_index, record_tier};
+use super::{IndexBuildProgress, watching_progress, with_maintenance_lock};
+use crate::catalog::{self, version_lt};
+use crate::db::Database;
+use crate::error::Result;
+use crate::labels::EntityType;
+use crate::raw_sql;
+use crate::telemetry::{db_span, traced};
+use crate::tiers::{
+    CONTRACT_INDEX, CONTRACT_TENANT, SHARED_INDEX, build_memory_bytes, tier_ef_search,
+    tier_index_name, wants_index,
+};
+
+/// What [`Database::maintain_tiers`] does.
+#[derive(Debug, Clone, Default)]
+pub struct TierOptions {
+    /// Rows from which a tier gets its own index (`None`:
+    /// [`crate::Config::tier_threshold`]).
+    pub threshold: Option<i64>,
+    /// Build and drop (`false`: only report the plan, a dry run).
+    pub apply: bool,
+    /// The most `maintenance_work_mem` for one build, MB (`None`:
+    /// [`crate::Config::max_build_memory_mb`]).
+    pub max_build_memory_mb: Option<u64>,
+}
+
+/// What happens to one tier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TierAction {
+    /// Searched through its own index, which stays.
+    Keep,
+    /// Searched exactly, and stays so.
+    Exact,
+    /// Reached the threshold: its index is built.
+    Build,
+    /// Its index is invalid (a failed build): dropped and built again.
+    Rebuild,
+    /// Fell below half the threshold (or has no rows left): its index is dropped.
+    Drop,
+}
+
+/// One tier (tenant and entity type) in a [`TierReport`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct TierPlan {
+    /// The tenant.
+    pub tenant_id: String,
+    /// Evidence or claims.
+    pub entity_type: EntityType,
+    /// Its embeddings now.
+    pub rows: i64,
+    /// The name of its index ([`tier_index_name`]).
+    pub index_name: String,
+    /// The size of its index now (`None`: it has none).
+    pub index_bytes: Option<i64>,
+    /// What maintenance does with it.
+    pub action: TierAction,
+    /// The `ef_search` stored for it (`None`: the connection's).
+    pub ef_search: Option<u32>,
+    /// `maintenance_work_mem` for its build, MB (builds only).
+    pub build_memory_mb: Option<u64>,
+    /// Seconds its build took (applied builds only).
+    pub build_seconds: Option<f64>,
+}
+
+/// What [`Database::maintain_tiers`] found and did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TierReport {
+    /// The threshold it used.
+    pub threshold: i64,
+    /// Whether it built and dropped (`false`: a dry run).
+    pub applied: bool,
+    /// Every tier with embeddings, and every one whose index goes; largest first.
+    pub tiers: Vec<TierPlan>,
+    /// Tier indexes whose tenant has no embeddings left: dropped.
+    pub orphans: Vec<String>,
+    /// The index over every tenant that V10 kept, dropped once every tier
+    /// that wants an index has one.
+    pub shared_index: Option<String>,
+    /// The estimate of the largest build exceeded the memory allowed: the
+    /// build ran (or would run) with less, and slower.
+    pub memory_capped: bool,
+}
+
+impl TierReport {
+    /// The tiers with `action`.
+    pub fn with_action(&self, action: TierAction) -> impl Iterator<Item = &TierPlan> {
+        self.tiers.iter().filter(move |t| t.action == action)
+    }
+}
+
+/// What a tier maintenance reports as it goes.
+#[derive(Debug)]
+pub enum TierEvent<'a> {
+    /// A build or drop starts.
+    Starting(&'a TierPlan),
+    /// A running build's progress (`pg_stat_progress_create_index`).
+    Building(&'a IndexBuildProgress),
+    /// A build or drop ended, after this long.
+    Finished(&'a TierPlan, Duration),
+}
+
+/// Memory for one build of `rows` x `dimension`: (MB to set, capped).
+pub(crate) fn build_memory_mb(
+    rows: i64,
+    dimension: usize,
+    server_kb: i64,
+    cap_mb: u64,
+) -> (u64, bool) {
+    let want = build_memory_bytes(rows, dimension).div_ceil(1 << 20);
+    let server = (server_kb.max(0) as u64).div_ceil(1024);
+    (server.max(want.min(cap_mb)), want > server.max(cap_mb))
+}
+
+impl Database {
+    /// Brings the tiers in line with the data ([`crate::tiers`]): counts
+    /// every tenant's embeddings per entity type, builds the index of each
+    /// tier with at least the threshold (`CREATE INDEX CONCURRENTLY`, largest
+    /// first, one at a time, `maintenance_work_mem` sized rows x (8 + 4 x
+    /// dims) x 1.3 and capped; serial while pgvector is older than 0.8.2),
+    /// drops those of tiers below half of it (`DROP INDEX CONCURRENTLY`),
+    /// records every tier in `truthgraph_tiers`, then drops the index over
+    /// every tenant that V10 kept. Reads and writes go on meanwhile. Without
+    /// [`TierOptions::apply`] it only reports the plan (for a login under
+    /// row-level security, from the counts of the last maintenance). Holds
+    /// the maintenance lock (one build at a time, as `reindex`).
+    ///
+    /// # Errors
+    /// Connection and database errors (a failed build leaves no invalid
+    /// index behind; builds before it stay done); a login that does not own
+    /// `embeddings` gets a permission error when applying.
+    pub async fn maintain_tiers(&self, opts: &TierOptions) -> Result<TierReport> {
+        self.maintain_tiers_with(opts, |_| {}).await
+    }
+
+    /// [`Database::maintain_tiers`], calling `progress` as builds and drops
+    /// start and end, and about once a second while one builds.
+    ///
+    /// # Errors
+    /// As [`Database::maintain_tiers`].
+    pub async fn maintain_tiers_with(
+        &self,
+        opts: &TierOptions,
+        progress: impl FnMut(TierEvent<'_>) + Send,
+    ) -> Result<TierReport> {
+        let op = db_span!(self.telemetry(), "maintain_tiers", "embeddings");
+        traced(op, async {
+            if !opts.apply {
+                return self.plan_tiers(&**self.client().await?, opts).await;
+            }
+            let progress = Mutex::new(progress);
+            let watcher = self.client().await?;
+            let work = self.with_schema_connection(async |client| {
+                with_maintenance_lock(client, async |client| {
+                    let mut report = self.plan_tiers(&*client, opts).await?;
+                    self.apply_tiers(client, &mut report, &progress).await?;
+                    // On this connection (no statement_timeout): the routes
+                    // follow the new index set before the call returns.
+                    self.refresh_tiers_on(&*client).await?;
+                    Ok(report)
+                })
+                .await
+            });
+            let report = watching_progress(&watcher, work, |p| {
+                (progress.lock().expect("progress"))(TierEvent::Building(p));
+            })
+            .await;
+            drop(watcher);
+            report
+        })
+        .await
+    }
+
+    /// The plan: every counted tier, what happens to it, orphans, the
+    /// shared index.
+    async fn plan_tiers(
+        &self,
+        client: &impl GenericClient,
+        opts: &TierOptions,
+    ) -> Result<TierReport> {
+        let threshold = opts
+            .threshold
+            .unwrap_or(self.config().tier_threshold)
+            .max(1);
+        let cap = opts
+            .max_build_memory_mb
+            .unwrap_or(self.config().max_build_memory_mb);
+        let dimension = catalog::read_dimension(client).await?.unwrap_or(0);
+        let server_kb = q::build_memory_kb().bind(client).one().await?;
+        let indexes: BTreeMap<String, q::TierIndex> = q::tier_indexes()
+            .bind(client)
+            .all()
+            .await?
+            .into_iter()
+            .map(|ix| (ix.index_name.clone(), ix))
+            .collect();
+        let registry = q::tier_rows().bind(client).all().await?;
+        let mut tiers = Vec::new();
+        let mut seen = BTreeSet::new();
+        let mut memory_capped = false;
+        // A login under row-level security sees no tenant's rows without
+        // the tenant set: it gets the counts of the last maintenance.
+        let mut counted: Vec<(String, EntityType, i64)> = if self.sets_tenant() {
+            registry
+                .iter()
+                .filter_map(|r| {
+                    Some((
+                        r.tenant_id.clone(),
+                        r.entity_type.parse().ok()?,
+                        r.row_count,
+                    ))
+                })
+                .collect()
+        } else {
+            q::embedding_counts()
+                .bind(client)
+                .all()
+                .await?
+                .into_iter()
+                .filter_map(|c| Some((c.tenant_id, c.entity_type.parse().ok()?, c.rows)))
+                .collect()
+        };
+        // Registered tiers without rows now: their index (not the contract's) goes.
+        for r in &registry {
+            let Ok(ty) = r.entity_type.parse::<EntityType>() else {
+                continue;
+            };
+            if !counted
+                .iter()
+                .any(|(t, e, _)| *t == r.tenant_id && *e == ty)
+            {
+                counted.push((r.tenant_id.clone(), ty, 0));
+            }
+        }
+        for (tenant, ty, rows) in counted {
+            let name = tier_index_name(&tenant, ty);
+            seen.insert(name.clone());
+            let ix = indexes.get(&name);
+            let valid = ix.is_some_and(|ix| ix.is_valid);
+            let contract = tenant == CONTRACT_TENANT && ty == EntityType::Evidence;
+            let action = match (contract || wants_index(rows, threshold, valid), ix) {
+                (true, Some(ix)) if ix.is_valid => TierAction::Keep,
+                (true, Some(_)) => TierAction::Rebuild,
+                (true, None) => TierAction::Build,
+                (false, Some(_)) => TierAction::Drop,
+                (false, None) => TierAction::Exact,
+            };
+            let build_memory =
+                matches!(action, TierAction::Build | TierAction::Rebuild).then(|| {
+                    let (mb, capped) = build_memory_mb(rows, dimension, server_kb, cap);
+                    memory_capped |= capped;
+                    mb
+                });
+            let indexed = matches!(
+                action,
+                TierAction::Keep | TierAction::Build | TierAction::Rebuild
+            );
+            tiers.push(TierPlan {
+                tenant_id: tenant,
+                entity_type: ty,
+                rows,
+                index_name: name,
+                index_bytes: ix.map(|ix| ix.bytes),
+                action,
+                ef_search: tier_ef_search(rows).filter(|_| indexed),
+                build_memory_mb: build_memory,
+                build_seconds: None,
+            });
+        }
+        tiers.sort_by(|a, b| b.rows.cmp(&a.rows).then(a.tenant_id.cmp(&b.tenant_id)));
+        let orphans = indexes
+            .keys()
+            .filter(|n| !seen.contains(*n) && n.as_str() != CONTRACT_INDEX)
+            .cloned()
+            .collect();
+        let shared = catalog::relation_exists(client, SHARED_INDEX).await?;
+        Ok(TierReport {
+            threshold,
+            applied: false,
+            tiers,
+            orphans,
+            shared_index: shared.then(|| SHARED_INDEX.to_string()),
+            memory_capped,
+        })
+    }
+
+    /// Carries out `report`'s plan on the schema connection `client`
+    /// (maintenance lock held): drops, builds (largest first), the
+    /// registry, the shared index.
+    async fn apply_tiers<F: FnMut(TierEvent<'_>)>(
+        &self,
+        client: &mut tokio_postgres::Client,
+        report: &mut TierReport,
+        progress: &Mutex<F>,
+    ) -> Result<()> {
+        let emit = |e: TierEvent<'_>| (progress.lock().expect("progress"))(e);
+        let info = catalog::server_info(&*client).await?;
+        if info
+            .pgvector_version
+            .as_deref()
+            .is_none_or(|v| version_lt(v, "0.8.2"))
+        {
+            client.batch_execute(raw_sql::SERIAL_INDEX_BUILDS).await?;
+        }
+        for name in &report.orphans {
+            client
+                .batch_execute(&raw_sql::drop_index_concurrently(name))
+                .await?;
+        }
+        for tier in report.tiers.iter_mut() {
+            let started = Instant::now();
+            match tier.action {
+                TierAction::Drop => {
+                    emit(TierEvent::Starting(tier));
+                    client
+                        .batch_execute(&raw_sql::drop_index_concurrently(&tier.index_name))
+                        .await?;
+                }
+                TierAction::Build | TierAction::Rebuild => {
+                    emit(TierEvent::Starting(tier));
+                    let mb = tier.build_memory_mb.unwrap_or(64);
+                    build_tier_index(
+                        client,
+                        &tier.tenant_id,
+                        tier.entity_type,
+                        &tier.index_name,
+                        mb,
+                    )
+                    .await?;
+                    tier.build_seconds = Some(started.elapsed().as_secs_f64());
+                }
+                TierAction::Keep | TierAction::Exact => {}
+            }
+            record_tier(&*client, tier).await?;
+            if !matches!(tier.action, TierAction::Keep | TierAction::Exact) {
+                emit(TierEvent::Finished(tier, started.elapsed()));
+            }
+        }
+        if let Some(shared) = &report.shared_index {
+            client
+                .batch_execute(&raw_sql::drop_index_concurrently(shared))
+                .await?;
+        }
+        report.applied = true;
+        Ok(())
+    }
+}

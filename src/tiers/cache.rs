@@ -1,0 +1,210 @@
+//! The routes a [`Database`] holds: the tiers with a valid index of their
+//! own, and whether an index over every tenant is there. Read at open,
+//! after the handle's own tier changes, and in the background of a search
+//! once older than [`REFRESH_AFTER`].
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Instant;
+
+use truthgraph_queries::client::GenericClient;
+use truthgraph_queries::queries::tiers;
+
+use super::{REFRESH_AFTER, Route};
+use crate::db::Database;
+use crate::error::{Error, Result};
+use crate::labels::EntityType;
+use crate::settings::{Origin, SearchDefaults};
+
+/// One tier with a valid index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct IndexTier {
+    /// Rows counted at the last maintenance.
+    pub rows: i64,
+    /// Its stored `ef_search` (`None`: the connection's).
+    pub ef_search: Option<u32>,
+}
+
+/// The routes as read at one moment.
+#[derive(Debug)]
+pub(crate) struct Snapshot {
+    read_at: Instant,
+    /// Index tiers of evidence, by tenant.
+    evidence: HashMap<String, IndexTier>,
+    /// Index tiers of claims, by tenant.
+    claims: HashMap<String, IndexTier>,
+    /// Whether a valid vector index over every tenant is on `embeddings`.
+    shared: bool,
+}
+
+impl Snapshot {
+    fn empty(shared: bool) -> Self {
+        Snapshot {
+            read_at: Instant::now(),
+            evidence: HashMap::new(),
+            claims: HashMap::new(),
+            shared,
+        }
+    }
+
+    fn tiers(&self, entity_type: EntityType) -> &HashMap<String, IndexTier> {
+        match entity_type {
+            EntityType::Evidence => &self.evidence,
+            EntityType::Claim => &self.claims,
+        }
+    }
+
+    /// Reads the routes on `client`. Before V10 (no `truthgraph_tiers`) there
+    /// are none: every tenant is searched through the index over all.
+    pub(crate) async fn read(client: &impl GenericClient) -> Result<Self> {
+        let shared = tiers::shared_vector_index().bind(client).one().await?;
+        let routes = match tiers::tier_routes().bind(client).all().await {
+            Ok(routes) => routes,
+            Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::UNDEFINED_TABLE) => {
+                return Ok(Self::empty(shared));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let mut out = Self::empty(shared);
+        for r in routes {
+            let tier = IndexTier {
+                rows: r.row_count,
+                ef_search: r.ef_search.and_then(|e| u32::try_from(e).ok()),
+            };
+            match r.entity_type.parse::<EntityType>() {
+                Ok(EntityType::Evidence) => out.evidence.insert(r.tenant_id, tier),
+                Ok(EntityType::Claim) => out.claims.insert(r.tenant_id, tier),
+                Err(_) => None,
+            };
+        }
+        Ok(out)
+    }
+}
+
+/// The routes of one [`Database`] and its clones.
+#[derive(Debug)]
+pub(crate) struct TierCache {
+    snapshot: RwLock<Arc<Snapshot>>,
+    refreshing: AtomicBool,
+}
+
+impl TierCache {
+    pub(crate) fn new(snapshot: Snapshot) -> Self {
+        TierCache {
+            snapshot: RwLock::new(Arc::new(snapshot)),
+            refreshing: AtomicBool::new(false),
+        }
+    }
+
+    fn get(&self) -> Arc<Snapshot> {
+        self.snapshot.read().expect("tier cache").clone()
+    }
+
+    fn set(&self, snapshot: Snapshot) {
+        *self.snapshot.write().expect("tier cache") = Arc::new(snapshot);
+    }
+
+    /// Marks the routes as just read, keeping them (after a failed refresh:
+    /// the next try waits another [`REFRESH_AFTER`]).
+    fn touch(&self) {
+        let old = self.get();
+        self.set(Snapshot {
+            read_at: Instant::now(),
+            evidence: old.evidence.clone(),
+            claims: old.claims.clone(),
+            shared: old.shared,
+        });
+    }
+}
+
+impl Database {
+    /// The route of a search of `tenant`'s `entity_type` by the routes this
+    /// handle holds (refreshed in the background when they are old); never
+    /// waits for the database.
+    pub fn search_route(&self, tenant: &str, entity_type: EntityType) -> Route {
+        let snapshot = self.tiers.get();
+        if snapshot.read_at.elapsed() > REFRESH_AFTER {
+            self.refresh_tiers_in_background();
+        }
+        let defaults = self.search_defaults();
+        match snapshot.tiers(entity_type).get(tenant) {
+            Some(tier) => Route::Index {
+                ef_search: tier_ef(defaults, tier.ef_search),
+            },
+            None if snapshot.shared => Route::Shared {
+                ef_search: (defaults.shared_ef_search != defaults.ef_search)
+                    .then_some(defaults.shared_ef_search),
+            },
+            None => Route::Exact,
+        }
+    }
+
+    /// The index tier of `tenant`'s `entity_type` as this handle knows it
+    /// (`None`: exact or shared).
+    pub(crate) fn index_tier(&self, tenant: &str, entity_type: EntityType) -> Option<IndexTier> {
+        self.tiers.get().tiers(entity_type).get(tenant).copied()
+    }
+
+    /// Reads the routes again now (after this handle changed a tier).
+    ///
+    /// # Errors
+    /// Connection and database errors; the routes held stay as they were.
+    pub async fn refresh_tiers(&self) -> Result<()> {
+        let client = self.client().await?;
+        self.refresh_tiers_on(&**client).await
+    }
+
+    /// [`Database::refresh_tiers`] on `client`.
+    pub(crate) async fn refresh_tiers_on(&self, client: &impl GenericClient) -> Result<()> {
+        self.tiers.set(Snapshot::read(client).await?);
+        Ok(())
+    }
+
+    /// Starts a refresh on a pooled connection in the background, unless
+    /// one is running. Holds the pool and the cache only (not the handle, so
+    /// an embedded server still stops when the last handle goes).
+    fn refresh_tiers_in_background(&self) {
+        let cache = self.tiers.clone();
+        if cache.refreshing.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            cache.refreshing.store(false, Ordering::Release);
+            return;
+        };
+        let pool = self.pool().clone();
+        let closed = self.is_closed();
+        runtime.spawn(async move {
+            let read = async {
+                if closed {
+                    return Err(Error::Closed);
+                }
+                let client = pool
+                    .get()
+                    .await
+                    .map_err(|e| Error::pool("refreshing the search tiers", e))?;
+                Snapshot::read(&**client).await
+            };
+            match read.await {
+                Ok(snapshot) => cache.set(snapshot),
+                Err(e) => {
+                    tracing::debug!(error = %e, "refreshing the search tiers failed; keeping them");
+                    cache.touch();
+                }
+            }
+            cache.refreshing.store(false, Ordering::Release);
+        });
+    }
+}
+
+/// The `ef_search` a search in a tier's own index sets: none when the
+/// connection's is pinned (it then applies to every tier) or equal to the
+/// tier's; a value `tune` stored is a floor (a tier's own may only raise it).
+fn tier_ef(defaults: &SearchDefaults, stored: Option<u32>) -> Option<u32> {
+    match (stored, &defaults.ef_search_origin) {
+        (_, Origin::Pinned) | (None, _) => None,
+        (Some(e), Origin::BuiltIn { .. }) => (e != defaults.ef_search).then_some(e),
+        (Some(e), _) => (e > defaults.ef_search).then_some(e),
+    }
+}

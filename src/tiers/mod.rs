@@ -1,0 +1,250 @@
+//! Tiered vector search (migration V10, issue 16): which statement a search
+//! of a tenant runs.
+//!
+//! One HNSW graph over every tenant loses recall on small tenants whatever
+//! `ef_search` is (pgvector filters by tenant after the graph walk), and is
+//! slower than reading a small tenant's own rows. So:
+//!
+//! - **index tier**: a tenant with at least [`TIER_THRESHOLD`] embeddings of
+//!   one entity type (`evidence`, `claim`) has its own partial HNSW index,
+//!   `… WHERE tenant_id = '<tenant>' AND entity_type = '<type>'`, named
+//!   [`tier_index_name`]. Its searches run `search_evidence` /
+//!   `search_claims`, planned for the tenant's value (`plan_cache_mode =
+//!   force_custom_plan` is a startup option of every connection, see
+//!   [`crate::settings`]): a generic plan could not use a partial index. A
+//!   tenant of fewer than [`SMALL_TIER_ROWS`] rows searches with
+//!   [`SMALL_TIER_EF_SEARCH`], one of [`LARGE_TIER_ROWS`] rows or more with
+//!   [`LARGE_TIER_EF_SEARCH`], set on the connection in the same round trip
+//!   as the statement (see `src/call.rs`).
+//! - **exact tier**: every other tenant is searched exactly
+//!   (`search_evidence_exact` / `search_claims_exact`), which at these sizes
+//!   is as fast as an index and never misses.
+//! - **shared**: a tenant without its own index, while a vector index over
+//!   every tenant is still on the table (V10 keeps the old one until
+//!   `truthgraph-db tiers --apply` has built the tenants' own; or a database
+//!   not yet migrated to V10), is searched through that index, as before V10.
+//!
+//! The Python services' tenant `default` has its index under the name they
+//! look up, [`CONTRACT_INDEX`] (V10 creates it, whatever its size).
+//!
+//! The tiers are kept in `truthgraph_tiers` (V10) by the library's
+//! maintenance ([`crate::Database::maintain_tiers`], `truthgraph-db tiers`,
+//! and bulk loads); each [`crate::Database`] reads the routes at open, after
+//! its own tier changes, and again in the background when they are older
+//! than [`REFRESH_AFTER`]. A stale route is still correct, only slower: a
+//! tenant routed to an index it no longer has is sorted whole, one routed to
+//! exact search reads its rows.
+
+use std::time::Duration;
+
+use crate::labels::EntityType;
+
+mod cache;
+
+pub(crate) use cache::TierCache;
+
+/// The routes as the database says now (for a handle being opened).
+pub(crate) async fn read_routes(
+    client: &impl truthgraph_queries::client::GenericClient,
+) -> crate::Result<cache::Snapshot> {
+    cache::Snapshot::read(client).await
+}
+
+/// Embeddings (of one tenant and entity type) from which the tenant gets an
+/// index of its own. Measured (docs/research, BENCHMARKS.md): the tenant's
+/// own HNSW index beats reading its rows from a few hundred rows on, at 384
+/// and at 1536 dimensions; 1,000 keeps every search fast while bounding the
+/// number of indexes on the table to rows / 1,000. Configurable:
+/// [`crate::Config::tier_threshold`] (`TRUTHGRAPH_TIER_THRESHOLD`).
+pub const TIER_THRESHOLD: i64 = 1_000;
+
+/// A tenant's index is dropped only once the tenant falls below this share
+/// of the threshold (a half), so a tenant near it does not flap.
+pub const DROP_BELOW_SHARE: f64 = 0.5;
+
+/// `hnsw.ef_search` of the connections: the candidate list of a search in a
+/// tenant's own graph, unless `tune` stored another or it is pinned.
+pub const TIER_EF_SEARCH: u32 = 100;
+
+/// Below this many rows a tenant's graph searches with
+/// [`SMALL_TIER_EF_SEARCH`] (stored in its registry row).
+pub const SMALL_TIER_ROWS: i64 = 5_000;
+
+/// `hnsw.ef_search` of a tenant of fewer than [`SMALL_TIER_ROWS`] rows:
+/// measured recall 0.99+ at 1-5K rows (docs/research/issue16-designs.md, §4).
+pub const SMALL_TIER_EF_SEARCH: u32 = 64;
+
+/// From this many rows a tenant's graph searches with
+/// [`LARGE_TIER_EF_SEARCH`] (stored in its registry row).
+pub const LARGE_TIER_ROWS: i64 = 100_000;
+
+/// `hnsw.ef_search` of a tenant of [`LARGE_TIER_ROWS`] rows or more.
+pub const LARGE_TIER_EF_SEARCH: u32 = 200;
+
+/// HNSW `m` of a tier index (pgvector's default).
+pub const HNSW_M: u32 = 16;
+
+/// HNSW `ef_construction` of a tier index (pgvector's default).
+pub const HNSW_EF_CONSTRUCTION: u32 = 64;
+
+/// The index the Python services look up by name: the tier index of their
+/// own tenant, `default`, evidence (V10).
+pub const CONTRACT_INDEX: &str = "idx_embeddings_vector_cosine";
+
+/// The tenant the Python services write to.
+pub const CONTRACT_TENANT: &str = "default";
+
+/// The index over every tenant that V10 keeps (renamed from
+/// [`CONTRACT_INDEX`]) until the tenants' own are built.
+pub const SHARED_INDEX: &str = "idx_embeddings_vector_shared";
+
+/// The prefix of every other tier index's name.
+pub const TIER_INDEX_PREFIX: &str = "idx_embeddings_tier_";
+
+/// How old the routes a [`crate::Database`] holds may get before a search
+/// refreshes them (in the background, never waiting for it).
+pub const REFRESH_AFTER: Duration = Duration::from_secs(30);
+
+/// Bulk loads of more rows than this into a tenant that has an index drop
+/// it first and build it again afterwards (one build is far cheaper than
+/// inserting that many rows into a graph: BENCHMARKS.md).
+pub const REBUILD_LOAD_ROWS: usize = 10_000;
+
+/// …as do loads of more rows than this share of the tenant's.
+pub const REBUILD_LOAD_SHARE: f64 = 0.2;
+
+/// The name of the index of `tenant`'s `entity_type` tier:
+/// [`CONTRACT_INDEX`] for the Python services' tenant's evidence, else
+/// [`TIER_INDEX_PREFIX`] and 16 hex digits of a 64-bit FNV-1a hash of the
+/// entity type and tenant (tenant ids are free text up to 255 bytes;
+/// identifiers at most 63). The hash is fixed here, so every version of the
+/// library names a tier the same way.
+pub fn tier_index_name(tenant: &str, entity_type: EntityType) -> String {
+    if tenant == CONTRACT_TENANT && entity_type == EntityType::Evidence {
+        return CONTRACT_INDEX.to_string();
+    }
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let input = [entity_type.as_str().as_bytes(), &[0], tenant.as_bytes()].concat();
+    for b in input {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{TIER_INDEX_PREFIX}{hash:016x}")
+}
+
+/// Whether a tier of `rows` rows should have its own index, given whether
+/// it has one now (the hysteresis of [`DROP_BELOW_SHARE`]).
+pub fn wants_index(rows: i64, threshold: i64, has_index: bool) -> bool {
+    rows >= threshold || (has_index && (rows as f64) >= threshold as f64 * DROP_BELOW_SHARE)
+}
+
+/// The `ef_search` stored for a tier of `rows` rows (`None`: the
+/// connection's, [`TIER_EF_SEARCH`]): 64 below 5K rows, 100 to 100K, 200 above.
+pub fn tier_ef_search(rows: i64) -> Option<u32> {
+    if rows < SMALL_TIER_ROWS {
+        Some(SMALL_TIER_EF_SEARCH)
+    } else if rows >= LARGE_TIER_ROWS {
+        Some(LARGE_TIER_EF_SEARCH)
+    } else {
+        None
+    }
+}
+
+/// Bytes an HNSW build of `rows` vectors of `dimension` float4s wants in
+/// `maintenance_work_mem` to build in memory: rows x (8 + 4 x dims) x 1.3.
+pub fn build_memory_bytes(rows: i64, dimension: usize) -> u64 {
+    let per_row = 8.0 + 4.0 * dimension as f64;
+    (rows.max(0) as f64 * per_row * 1.3).ceil() as u64
+}
+
+/// Whether a bulk load of `load` rows into a tier of `rows` rows that has an
+/// index should drop it and build it again afterwards.
+pub fn load_rebuilds(load: usize, rows: i64) -> bool {
+    load > REBUILD_LOAD_ROWS || load as f64 > rows.max(0) as f64 * REBUILD_LOAD_SHARE
+}
+
+/// Which statement a search of one tenant runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// Exact search (no index of its own, none shared).
+    Exact,
+    /// The tenant's own index; `ef_search` to set for the call when it
+    /// differs from the connection's.
+    Index {
+        /// `hnsw.ef_search` for this call (`None`: the connection's).
+        ef_search: Option<u32>,
+    },
+    /// An index over every tenant (before the tiers are built).
+    Shared {
+        /// `hnsw.ef_search` for this call (`None`: the connection's).
+        ef_search: Option<u32>,
+    },
+}
+
+impl Route {
+    /// The `hnsw.ef_search` a call on this route sets (`None`: none).
+    pub fn ef_search(self) -> Option<u32> {
+        match self {
+            Route::Exact => None,
+            Route::Index { ef_search } | Route::Shared { ef_search } => ef_search,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_stable_valid_identifiers() {
+        assert_eq!(
+            tier_index_name("default", EntityType::Evidence),
+            CONTRACT_INDEX
+        );
+        // Fixed values (FNV-1a 64 of "evidence\0acme", checked independently):
+        // a change would orphan every existing tier index.
+        assert_eq!(
+            tier_index_name("acme", EntityType::Evidence),
+            "idx_embeddings_tier_6bc2f516c4825cd2"
+        );
+        let long = "x".repeat(255);
+        for (t, ty) in [
+            ("default", EntityType::Claim),
+            ("acme", EntityType::Claim),
+            (long.as_str(), EntityType::Evidence),
+            ("it's \"odd\" \\ é", EntityType::Evidence),
+        ] {
+            let name = tier_index_name(t, ty);
+            assert!(
+                name.starts_with(TIER_INDEX_PREFIX) && name.len() <= 63,
+                "{name}"
+            );
+        }
+        assert_ne!(
+            tier_index_name("acme", EntityType::Claim),
+            tier_index_name("acme", EntityType::Evidence)
+        );
+    }
+
+    #[test]
+    fn indexes_come_at_the_threshold_and_go_below_half() {
+        assert!(!wants_index(999, 1000, false));
+        assert!(wants_index(1000, 1000, false));
+        assert!(wants_index(500, 1000, true));
+        assert!(!wants_index(499, 1000, true));
+        assert_eq!(tier_ef_search(4_999), Some(SMALL_TIER_EF_SEARCH));
+        assert_eq!(tier_ef_search(5_000), None);
+        assert_eq!(tier_ef_search(99_999), None);
+        assert_eq!(tier_ef_search(100_000), Some(LARGE_TIER_EF_SEARCH));
+    }
+
+    #[test]
+    fn build_memory_and_load_rebuilds() {
+        // 100K x 1536: about 800 MB.
+        let mb = build_memory_bytes(100_000, 1536) / (1 << 20);
+        assert!((750..=800).contains(&mb), "{mb}");
+        assert!(load_rebuilds(10_001, 1_000_000));
+        assert!(load_rebuilds(300, 1_000));
+        assert!(!load_rebuilds(100, 1_000));
+    }
+}

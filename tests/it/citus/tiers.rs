@@ -1,0 +1,113 @@
+//! Tiered search (V10) on the distributed database: a tenant's own partial
+//! HNSW index, built by the library after a bulk load on the coordinator,
+//! is created on every shard of `embeddings` and serves the tenant's
+//! searches on its worker; a small tenant is searched exactly; the registry
+//! `truthgraph_tiers` is a reference table.
+
+use truthgraph_db::DistributeOptions;
+use truthgraph_db::testing_citus::{CitusDatabase, WORKERS};
+use truthgraph_db::tiers::{Route, tier_index_name};
+use truthgraph_db::{EntityType, SearchOptions};
+
+use crate::support::Clustered;
+use crate::tiers::load;
+
+const DIM: usize = 64;
+
+#[tokio::test]
+async fn a_tenants_own_index_is_on_every_shard_and_serves_its_searches_on_the_worker() {
+    let t = CitusDatabase::migrated().await.unwrap();
+    t.db.set_dimension(DIM).await.unwrap();
+    t.db.distribute(&DistributeOptions::default())
+        .await
+        .unwrap();
+    let db = &t.db;
+    let mut data = Clustered::new(11, DIM, 12, 0.9);
+    load(db, "big", &mut data, 1500).await;
+    load(db, "small", &mut data, 200).await;
+    let own = tier_index_name("big", EntityType::Evidence);
+
+    // The registry, a reference table: the same rows on every node.
+    let c = t.raw_client().await.unwrap();
+    let registry = "SELECT tenant_id || ' ' || entity_type || ' ' || row_count || ' ' || \
+                    coalesce(index_name, '-') FROM truthgraph_tiers ORDER BY 1";
+    let rows = |r: Vec<tokio_postgres::Row>| -> Vec<String> {
+        r.iter().map(|r| r.get::<_, String>(0)).collect()
+    };
+    let on_coordinator = rows(c.query(registry, &[]).await.unwrap());
+    assert_eq!(
+        on_coordinator,
+        [
+            format!("big evidence 1500 {own}"),
+            // V10's: the Python services' tenant keeps the seed's index name.
+            "default evidence 0 idx_embeddings_vector_cosine".to_string(),
+            "small evidence 200 -".to_string()
+        ]
+    );
+    assert_eq!(
+        db.search_route("big", EntityType::Evidence),
+        Route::Index {
+            ef_search: Some(64)
+        }
+    );
+    assert_eq!(db.search_route("small", EntityType::Evidence), Route::Exact);
+
+    // The partial index on every shard of embeddings, over the workers.
+    let mut shard_indexes = 0;
+    let mut shards = 0;
+    for i in 0..WORKERS {
+        let w = t.worker_client(i).await.unwrap();
+        // Shards are hidden from the catalog views unless asked for.
+        w.batch_execute("SET citus.override_table_visibility = off")
+            .await
+            .unwrap();
+        let count = |sql: &'static str| {
+            let w = &w;
+            let own = own.clone();
+            async move { w.query_one(sql, &[&own]).await.unwrap().get::<_, i64>(0) }
+        };
+        shard_indexes += count(
+            "SELECT count(*) FROM pg_indexes WHERE tablename LIKE 'embeddings\\_%' \
+             AND indexname LIKE $1::text || '%' AND indexdef LIKE '%WHERE%big%'",
+        )
+        .await;
+        shards += count(
+            "SELECT count(*) FROM pg_tables WHERE tablename ~ '^embeddings_[0-9]+$' \
+             AND $1::text IS NOT NULL",
+        )
+        .await;
+        let registry_here = rows(w.query(registry, &[]).await.unwrap());
+        assert_eq!(registry_here, on_coordinator, "worker {i}");
+    }
+    assert!(shards > 0);
+    assert_eq!(shard_indexes, shards, "one partial index per shard");
+
+    // The tenant's search runs on its shard through its own index; the
+    // small tenant's compares its rows.
+    let q = data.next();
+    let big = db.tenant("big").unwrap();
+    let hits = big
+        .search_evidence(&q, &SearchOptions::top(10))
+        .await
+        .unwrap();
+    assert_eq!(hits.len(), 10);
+    let plan = big
+        .explain_search(EntityType::Evidence, &q, &SearchOptions::top(10), false)
+        .await
+        .unwrap();
+    assert!(plan.contains(&format!("Index Scan using {own}")), "{plan}");
+    let small = db.tenant("small").unwrap();
+    assert_eq!(
+        small
+            .search_evidence(&q, &SearchOptions::top(10))
+            .await
+            .unwrap()
+            .len(),
+        10
+    );
+    let plan = small
+        .explain_search(EntityType::Evidence, &q, &SearchOptions::top(10), false)
+        .await
+        .unwrap();
+    assert!(!plan.contains("idx_embeddings_tier_"), "{plan}");
+}

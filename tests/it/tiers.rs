@@ -1,0 +1,329 @@
+//! Tiered search (V10, `src/tiers/`): a tenant with its own partial HNSW
+//! index is searched through it, also once a prepared statement has run
+//! often enough to go generic; a small tenant is searched exactly; recall per
+//! tenant on a skewed set; row-level security; the index set follows the
+//! data; V10 up and down on a populated database.
+
+use pgvector::Vector;
+use truthgraph_db::index_build::{TierAction, TierOptions};
+use truthgraph_db::testing::TestDatabase;
+use truthgraph_db::tiers::{Route, tier_index_name};
+use truthgraph_db::{Config, Database, EntityType, NewEmbedding, SearchOptions};
+use uuid::Uuid;
+
+use crate::support::{BruteForce, Clustered, recall_of};
+
+const DIM: usize = 64;
+
+/// Evidence and embeddings of `n` vectors of `data` for `tenant`, by the
+/// library's bulk load (which keeps the tenant's tier); (id, vector) each.
+pub(crate) async fn load(
+    db: &Database,
+    tenant: &str,
+    data: &mut Clustered,
+    n: usize,
+) -> Vec<(Uuid, Vector)> {
+    let ids: Vec<Uuid> = (0..n).map(|_| Uuid::new_v4()).collect();
+    let contents: Vec<String> = (0..n).map(|i| format!("{tenant} {i}")).collect();
+    db.client()
+        .await
+        .unwrap()
+        .execute(
+            "INSERT INTO evidence (id, tenant_id, content) \
+             SELECT * FROM UNNEST($1::uuid[], array_fill($2::text, ARRAY[$3::int]), $4::text[])",
+            &[&ids, &tenant, &(n as i32), &contents],
+        )
+        .await
+        .unwrap();
+    let rows: Vec<(Uuid, Vector)> = ids.into_iter().map(|id| (id, data.next())).collect();
+    let new: Vec<NewEmbedding> = rows
+        .iter()
+        .map(|(id, v)| NewEmbedding {
+            entity_type: EntityType::Evidence,
+            entity_id: *id,
+            embedding: v.clone(),
+            model_name: "m".into(),
+            model_version: None,
+        })
+        .collect();
+    let t = db.tenant(tenant).unwrap();
+    let report = t
+        .bulk_load_embeddings_with(&new, Default::default())
+        .await
+        .unwrap();
+    assert_eq!(report.rows, n as u64);
+    assert_eq!(report.tier_error, None);
+    rows
+}
+
+async fn setup() -> (TestDatabase, Clustered) {
+    let t = TestDatabase::migrated().await.unwrap();
+    t.db.set_dimension(DIM).await.unwrap();
+    (t, Clustered::new(11, DIM, 12, 0.9))
+}
+
+/// The valid indexes on `embeddings` named like the library's tier indexes.
+pub(crate) async fn tier_indexes(c: &tokio_postgres::Client) -> Vec<String> {
+    c.query(
+        "SELECT c.relname::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
+         WHERE i.indrelid = 'embeddings'::regclass AND i.indisvalid \
+           AND c.relname LIKE 'idx\\_embeddings\\_tier\\_%' ORDER BY 1",
+        &[],
+    )
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| r.get(0))
+    .collect()
+}
+
+#[tokio::test]
+async fn an_indexed_tenant_keeps_its_index_after_many_executions_a_small_one_is_exact() {
+    let (t, mut data) = setup().await;
+    let db = &t.db;
+    load(db, "big", &mut data, 1500).await;
+    load(db, "small", &mut data, 200).await;
+    let own = tier_index_name("big", EntityType::Evidence);
+    assert_eq!(
+        tier_indexes(&t.raw_client().await.unwrap()).await,
+        vec![own.clone()]
+    );
+    assert_eq!(
+        db.search_route("big", EntityType::Evidence),
+        Route::Index {
+            ef_search: Some(64)
+        },
+        "1,500 rows: own index, ef_search 64"
+    );
+    assert_eq!(db.search_route("small", EntityType::Evidence), Route::Exact);
+
+    // A named prepared statement on a pooled connection (its startup
+    // options as every search's), executed 8 times: PostgreSQL may go
+    // generic after 5, which could not use the partial index.
+    let q = data.next();
+    let lit = format!("'{}'", pgvector_text(&q));
+    let client = db.client().await.unwrap();
+    client
+        .batch_execute(&format!(
+            "PREPARE tier_search(vector, text, text, int8, float8) AS {}",
+            truthgraph_db::sql::search::SEARCH_EVIDENCE
+        ))
+        .await
+        .unwrap();
+    let exec = format!("EXECUTE tier_search({lit}, 'big', NULL, 10, NULL)");
+    for _ in 0..8 {
+        assert_eq!(client.simple_query(&exec).await.unwrap().len(), 10 + 2);
+    }
+    let plan = explain_text(&client, &format!("EXPLAIN {exec}")).await;
+    assert!(
+        plan.contains(&format!("Index Scan using {own}")),
+        "after 9 executions:\n{plan}"
+    );
+    let (generic, custom): (i64, i64) = {
+        let r = client
+            .query_one(
+                "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = 'tier_search'",
+                &[],
+            )
+            .await
+            .unwrap();
+        (r.get(0), r.get(1))
+    };
+    assert_eq!(generic, 0, "no generic plan under force_custom_plan");
+    assert!(custom >= 9, "{custom}");
+    // The control: a generic plan loses the partial index (so the assertion
+    // above is about the setting, not luck).
+    client
+        .batch_execute("SET plan_cache_mode = force_generic_plan")
+        .await
+        .unwrap();
+    let generic_plan = explain_text(&client, &format!("EXPLAIN {exec}")).await;
+    assert!(
+        !generic_plan.contains(&own),
+        "generic plan:\n{generic_plan}"
+    );
+    drop(truthgraph_db::Client::take(client));
+
+    // Through the library: the plans its searches run.
+    let big = db.tenant("big").unwrap();
+    for _ in 0..8 {
+        big.search_evidence(&q, &SearchOptions::top(10))
+            .await
+            .unwrap();
+    }
+    let plan = big
+        .explain_search(EntityType::Evidence, &q, &SearchOptions::top(10), false)
+        .await
+        .unwrap();
+    assert!(plan.contains(&own), "{plan}");
+    let small = db.tenant("small").unwrap();
+    let plan = small
+        .explain_search(EntityType::Evidence, &q, &SearchOptions::top(10), false)
+        .await
+        .unwrap();
+    assert!(
+        !plan.contains("idx_embeddings_tier_") && !plan.contains("idx_embeddings_vector"),
+        "small tenant, exact:\n{plan}"
+    );
+}
+
+fn pgvector_text(v: &Vector) -> String {
+    let parts: Vec<String> = v.as_slice().iter().map(|x| x.to_string()).collect();
+    format!("[{}]", parts.join(","))
+}
+
+async fn explain_text(c: &tokio_postgres::Client, sql: &str) -> String {
+    c.query(sql, &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get::<_, String>(0))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[tokio::test]
+async fn every_tenant_of_a_skewed_set_reaches_recall_as_owner_and_under_rls() {
+    let (t, mut data) = setup().await;
+    let sizes = [
+        ("t30", 3000),
+        ("t10", 1100),
+        ("t5", 600),
+        ("t2", 150),
+        ("t1", 40),
+    ];
+    let mut tenants = Vec::new();
+    for (name, n) in sizes {
+        let rows = load(&t.db, name, &mut data, n).await;
+        tenants.push((name, rows));
+    }
+    let app = t
+        .app(&Config {
+            pool_max_size: 2,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    for db in [&t.db, &app] {
+        for (name, rows) in &tenants {
+            let route = db.search_route(name, EntityType::Evidence);
+            assert_eq!(
+                matches!(route, Route::Index { .. }),
+                rows.len() >= 1000,
+                "{name}: {route:?}"
+            );
+            let truth = BruteForce::new(rows.iter().map(|(id, v)| (*id, v)));
+            let own: std::collections::HashSet<Uuid> = rows.iter().map(|r| r.0).collect();
+            let tenant = db.tenant(name).unwrap();
+            let mut recall = 0.0;
+            let queries = 25;
+            for _ in 0..queries {
+                let q = data.next();
+                let hits = tenant
+                    .search_evidence(&q, &SearchOptions::top(10))
+                    .await
+                    .unwrap();
+                assert_eq!(hits.len(), 10, "{name}: short");
+                // Row-level security and the tenant filter: never another's row.
+                assert!(
+                    hits.iter().all(|h| own.contains(&h.id)),
+                    "{name}: a foreign row"
+                );
+                let ids: Vec<Uuid> = hits.iter().map(|h| h.id).collect();
+                recall += recall_of(&ids, &truth.top_k(&q, 10, |_| true));
+            }
+            let recall = recall / f64::from(queries);
+            assert!(
+                recall >= 0.97,
+                "{name} ({} rows): recall {recall}",
+                rows.len()
+            );
+        }
+    }
+    // The app login may read the tiers (as counted by the owner's last
+    // maintenance: the bulk loads), never change them.
+    let plan = app.maintain_tiers(&TierOptions::default()).await.unwrap();
+    for (name, n) in sizes {
+        assert!(
+            plan.tiers
+                .iter()
+                .any(|p| p.tenant_id == name && p.rows == n as i64),
+            "{name}: {plan:?}"
+        );
+    }
+    assert!(
+        app.maintain_tiers(&TierOptions {
+            threshold: Some(100),
+            apply: true,
+            ..Default::default()
+        })
+        .await
+        .is_err()
+    );
+}
+
+#[tokio::test]
+async fn the_index_set_follows_a_tenant_that_grows_and_shrinks() {
+    let (t, mut data) = setup().await;
+    let db = &t.db;
+    let raw = t.raw_client().await.unwrap();
+    let opts = |apply| TierOptions {
+        threshold: Some(100),
+        apply,
+        ..Default::default()
+    };
+    let own = tier_index_name("g", EntityType::Evidence);
+    let action = |r: &truthgraph_db::index_build::TierReport| {
+        r.tiers
+            .iter()
+            .find(|p| p.tenant_id == "g")
+            .map(|p| p.action)
+    };
+    load(db, "g", &mut data, 60).await;
+    assert_eq!(
+        action(&db.maintain_tiers(&opts(true)).await.unwrap()),
+        Some(TierAction::Exact)
+    );
+    load(db, "g", &mut data, 60).await;
+    // A dry run changes nothing.
+    assert_eq!(
+        action(&db.maintain_tiers(&opts(false)).await.unwrap()),
+        Some(TierAction::Build)
+    );
+    assert!(tier_indexes(&raw).await.is_empty());
+    assert_eq!(db.search_route("g", EntityType::Evidence), Route::Exact);
+    let report = db.maintain_tiers(&opts(true)).await.unwrap();
+    assert_eq!(action(&report), Some(TierAction::Build));
+    assert_eq!(tier_indexes(&raw).await, vec![own.clone()]);
+    assert!(matches!(
+        db.search_route("g", EntityType::Evidence),
+        Route::Index { .. }
+    ));
+    let delete = |n: i64| {
+        format!(
+            "DELETE FROM embeddings WHERE id IN (SELECT id FROM embeddings WHERE tenant_id = 'g' LIMIT {n})"
+        )
+    };
+    // 60 rows: above half the threshold, kept (no flapping).
+    raw.batch_execute(&delete(60)).await.unwrap();
+    assert_eq!(
+        action(&db.maintain_tiers(&opts(true)).await.unwrap()),
+        Some(TierAction::Keep)
+    );
+    assert_eq!(tier_indexes(&raw).await, vec![own.clone()]);
+    // 40 rows: dropped, searched exactly.
+    raw.batch_execute(&delete(20)).await.unwrap();
+    assert_eq!(
+        action(&db.maintain_tiers(&opts(true)).await.unwrap()),
+        Some(TierAction::Drop)
+    );
+    assert!(tier_indexes(&raw).await.is_empty());
+    assert_eq!(db.search_route("g", EntityType::Evidence), Route::Exact);
+    let hits = db
+        .tenant("g")
+        .unwrap()
+        .search_evidence(&data.next(), &SearchOptions::top(10))
+        .await
+        .unwrap();
+    assert_eq!(hits.len(), 10);
+}
