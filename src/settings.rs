@@ -101,7 +101,7 @@ pub struct SearchDefaults {
 impl SearchDefaults {
     /// The same settings as `(name, value)` pairs, for a tenant call on a
     /// Citus coordinator to `SET LOCAL` (startup options do not reach the
-    /// workers: see [`crate::call`]).
+    /// workers: see `src/call/`).
     pub fn as_pairs(&self) -> Vec<(&'static str, String)> {
         let mut out = vec![
             ("hnsw.ef_search", self.ef_search.to_string()),

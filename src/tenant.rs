@@ -12,7 +12,7 @@
 //! and its members the policies show and accept only rows of
 //! `truthgraph_tenant()`, the setting `truthgraph.tenant_id`. The handle sets
 //! it on every connection it borrows, without an extra round trip:
-//! - a call of one statement (`Tenant::run`, `src/call.rs`) queues
+//! - a call of one statement (`Tenant::run`, `src/call/mod.rs`) queues
 //!   `set_config('truthgraph.tenant_id', tenant, false)` on the connection
 //!   just before its statement (the two are pipelined: sent together, answered
 //!   together), and queues `RESET truthgraph.tenant_id` when it gives the
@@ -44,7 +44,7 @@
 //! Each call runs in one span named `"{operation} {table}"` (e.g.
 //! `search_evidence embeddings`) with OpenTelemetry's database fields and
 //! the tenant (`truthgraph.tenant_id`), around the checkout, every attempt
-//! and the statements (see [`crate::telemetry`] and `src/call.rs`); the
+//! and the statements (see [`crate::telemetry`] and `src/call/mod.rs`); the
 //! pipelining above happens inside it.
 //!
 //! # Lost connections
@@ -104,7 +104,7 @@ impl Database {
 /// Sets `tenant` for the rest of the caller's transaction `tx`
 /// (`set_config(…, true)`), for the `*_in` methods that write inside it.
 /// On a Citus coordinator, `SET LOCAL`s it with the search settings, which
-/// Citus propagates to the workers (see [`crate::call`]).
+/// Citus propagates to the workers (see `src/call/`).
 pub(crate) async fn set_in_transaction(
     db: &Database,
     tx: &Transaction<'_>,
@@ -178,7 +178,7 @@ impl<'a> Tenant<'a> {
     /// your own SQL or the generated [`crate::queries`] functions when
     /// connected as a member of `truthgraph_app`. Commits when `f` returns
     /// `Ok`, rolls back when it returns `Err` or panics; dropped before it
-    /// returns, its statement is cancelled on the server ([`crate::pool`]).
+    /// returns, its statement is cancelled on the server (`src/pool.rs`).
     /// Not retried. Traced as one `transaction` span with the tenant
     /// ([`crate::telemetry`]).
     ///

@@ -40,7 +40,7 @@ impl Database {
     /// Whether the database is on a Citus coordinator (the extension is
     /// installed; read at open and after schema changes): tenant calls then
     /// carry the tenant and the search settings to the workers as propagated
-    /// `SET LOCAL`s (see [`crate::call`]).
+    /// `SET LOCAL`s (see `src/call/`).
     pub fn on_citus(&self) -> bool {
         self.citus.load(std::sync::atomic::Ordering::Relaxed)
     }

@@ -7,7 +7,6 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
 
 use deadpool_postgres::Pool;
 use tokio_postgres::NoTls;
@@ -23,10 +22,12 @@ use crate::settings::{self, SearchDefaults};
 use crate::telemetry::{Peer, Telemetry, db_span, traced};
 use crate::tiers::TierCache;
 
+mod close;
 pub mod distribute;
 mod schema;
 
 pub use crate::pool::Client;
+pub use close::CloseReport;
 
 /// What keeps an embedded server alive while handles exist (nothing without
 /// the `embedded` feature).
@@ -83,17 +84,6 @@ pub struct Database {
     telemetry: Arc<Telemetry>,
     /// Set by [`Database::close_with_deadline`], for every clone.
     closed: Arc<AtomicBool>,
-}
-
-/// What [`Database::close_with_deadline`] saw.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CloseReport {
-    /// How long it waited for calls in flight.
-    pub waited: Duration,
-    /// Connections still lent out (or callers waiting for one) at the
-    /// deadline: 0 when everything finished in time; those calls go on, and
-    /// their connections are closed when they come back.
-    pub still_busy: usize,
 }
 
 impl std::fmt::Debug for Database {
@@ -279,7 +269,7 @@ impl Database {
     /// Runs `f` in a transaction: commits when it returns `Ok`, rolls back
     /// when it returns `Err` or panics. Dropped before it returns, its
     /// statement is cancelled on the server and its connection closed (see
-    /// [`crate::pool`]). Traced as one `transaction` span (see
+    /// `src/pool.rs`). Traced as one `transaction` span (see
     /// [`crate::telemetry`]).
     ///
     /// # Errors
@@ -352,70 +342,8 @@ impl Database {
         &self.telemetry
     }
 
-    /// Whether [`Database::close`] or [`Database::close_with_deadline`] was
-    /// called on this handle or a clone.
-    pub fn is_closed(&self) -> bool {
-        self.closed.load(Ordering::Acquire)
-    }
-
     /// Whether this handle runs on an embedded server it started.
     pub fn is_embedded(&self) -> bool {
         self.server.is_some()
-    }
-
-    /// Shuts down gracefully: from now on this handle and every clone refuse
-    /// new work ([`Database::client`] and every [`crate::Tenant`] call fail
-    /// with [`Error::Closed`]); calls that already hold a pooled connection
-    /// (or wait for one) finish, for up to `deadline`; then the pool is
-    /// closed: idle connections are closed at once, busy ones when they come
-    /// back. Takes `&self`, so a service can call it from its shutdown path
-    /// while other tasks still use clones. Calling it again returns at once.
-    ///
-    /// # Examples
-    /// ```no_run
-    /// # async fn demo(db: truthgraph_db::Database) {
-    /// let report = db.close_with_deadline(std::time::Duration::from_secs(5)).await;
-    /// assert_eq!(report.still_busy, 0, "calls were cut off");
-    /// assert!(matches!(db.client().await, Err(truthgraph_db::Error::Closed)));
-    /// # }
-    /// ```
-    pub async fn close_with_deadline(&self, deadline: Duration) -> CloseReport {
-        self.closed.store(true, Ordering::Release);
-        let started = Instant::now();
-        let busy = || {
-            let s = self.pool.status();
-            // Holders of a connection and callers waiting for one.
-            s.size.saturating_sub(s.available) + s.waiting
-        };
-        let mut still_busy = busy();
-        while still_busy > 0 && !self.pool.is_closed() && started.elapsed() < deadline {
-            tokio::time::sleep(Duration::from_millis(5).min(deadline)).await;
-            still_busy = busy();
-        }
-        self.pool.close();
-        for p in self.replicas.pools() {
-            p.close();
-        }
-        CloseReport {
-            waited: started.elapsed(),
-            still_busy,
-        }
-    }
-
-    /// Closes the handle gracefully ([`Database::close_with_deadline`] with
-    /// [`Config::shutdown_timeout`]). An embedded server stops when the last
-    /// clone of this handle is gone.
-    pub async fn close(self) {
-        let deadline = self.config.shutdown_timeout;
-        self.close_with_deadline(deadline).await;
-        #[cfg(feature = "embedded")]
-        if let Some(server) = self.server
-            && let Ok(server) = Arc::try_unwrap(server)
-        {
-            // `close` returns nothing: a server that did not stop cleanly is logged.
-            if let Ok(Err(e)) = tokio::task::spawn_blocking(move || server.stop()).await {
-                tracing::warn!("embedded PostgreSQL: {e}");
-            }
-        }
     }
 }

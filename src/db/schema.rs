@@ -43,7 +43,7 @@ impl Database {
     /// the connection leaves the pool before the setting is made, so it can
     /// never reach another borrower, even when this future is dropped midway
     /// (its statement is then cancelled on the server: see
-    /// [`crate::pool`]). Afterwards clears every pooled statement cache (DDL
+    /// `src/pool.rs`). Afterwards clears every pooled statement cache (DDL
     /// can change the result types of cached statements) and re-reads the
     /// dimension.
     pub(crate) async fn with_schema_connection<T>(

@@ -11,7 +11,7 @@ impl From<tokio_postgres::Error> for Error {
     /// Maps constraint violations and data exceptions to their variants and
     /// keeps everything else as [`Error::Database`]. Constraint and column
     /// names are the schema's also when a Citus worker raised the error
-    /// (see [`super::shard`]: a shard's names carry its id).
+    /// (see `src/error/shard.rs`: a shard's names carry its id).
     fn from(e: tokio_postgres::Error) -> Self {
         let Some(db) = e.as_db_error() else {
             return Error::Database(e);

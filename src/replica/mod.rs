@@ -9,7 +9,7 @@
 //! at open: `truthgraph_settings` replicates, so they are the replica's too).
 //! The reads of a [`crate::Tenant`] that are one statement (searches, gets,
 //! lists: the calls whose docs say "a replica read", `Access::Read` in
-//! `src/call.rs`) take a connection from the replicas in turn (round robin),
+//! `src/call/mod.rs`) take a connection from the replicas in turn (round robin),
 //! and so **may be a moment behind** the primary (at most
 //! [`Config::replica_max_lag`]); a read through [`crate::Tenant::after_write`]
 //! sees every write committed before its token ([read-your-writes](#read-your-writes)).

@@ -15,7 +15,7 @@
 //! A search with a `deadline` ([`SearchOptions::deadline`]) is given that
 //! long, waiting for a connection included: past it, the call's future is
 //! dropped, which cancels its statement on the server and keeps its
-//! connection out of the pool (see [`crate::pool`]), and the call returns
+//! connection out of the pool (see `src/pool.rs`), and the call returns
 //! [`Error::Timeout`].
 
 use std::future::Future;
@@ -333,7 +333,7 @@ impl Tenant<'_> {
 }
 
 /// `call`, given at most `deadline` when there is one: past it, `call` is
-/// dropped (its statement cancelled on the server, see [`crate::pool`]) and
+/// dropped (its statement cancelled on the server, see `src/pool.rs`) and
 /// the result is [`Error::Timeout`].
 async fn within<T>(deadline: Option<Duration>, call: impl Future<Output = Result<T>>) -> Result<T> {
     let Some(deadline) = deadline else {

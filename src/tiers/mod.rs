@@ -15,7 +15,7 @@
 //!   tenant of fewer than [`SMALL_TIER_ROWS`] rows searches with
 //!   [`SMALL_TIER_EF_SEARCH`], one of [`LARGE_TIER_ROWS`] rows or more with
 //!   [`LARGE_TIER_EF_SEARCH`], set on the connection in the same round trip
-//!   as the statement (see `src/call.rs`).
+//!   as the statement (see `src/call/mod.rs`).
 //! - **exact tier**: every other tenant is searched exactly
 //!   (`search_evidence_exact` / `search_claims_exact`), which at these sizes
 //!   is as fast as an index and never misses.
