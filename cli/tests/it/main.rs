@@ -17,5 +17,5 @@ mod run;
 mod tiers;
 // The library's test helpers (vectors, versions, interrupted builds), shared
 // rather than copied, as benches/ingest.rs shares them.
-#[path = "../../../tests/it/support.rs"]
+#[path = "../../../tests/it/support/mod.rs"]
 mod support;

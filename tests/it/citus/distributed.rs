@@ -171,7 +171,7 @@ async fn a_tenant_writes_and_searches_and_row_level_security_holds_for_an_app_lo
     let plan = super::explain(&owner, &TENANT_SEARCH.replace("$1", "'a'")).await;
     assert!(plan.contains("Task Count: 1"), "{plan}");
 
-    // The application login, by raw SQL as tests/it/tenancy.rs does.
+    // The application login, by raw SQL as tests/it/tenancy/rls.rs does.
     let (app, conn) = tokio_postgres::connect(&t.app_url(), tokio_postgres::NoTls)
         .await
         .unwrap();
