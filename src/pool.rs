@@ -13,17 +13,15 @@
 //! the next borrower would wait behind it. The cancel request names the
 //! server process, not the statement: one sent after the statement ended
 //! would hit whatever that process runs next, which is why the connection
-//! is never lent again (the trap other pools met). The schema connection
-//! ([`crate::Database`]'s migrate, reindex, …) leaves the pool before it is
-//! used at all ([`Detached`]).
+//! is never lent again (the trap other pools met). Schema work
+//! ([`crate::Database`]'s migrate, reindex, …) runs on a connection of its
+//! own, never pooled ([`Detached`]).
 
 use std::ops::{Deref, DerefMut};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use deadpool_postgres::{
-    ClientWrapper, Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime,
-};
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::{CancelToken, NoTls};
 
 use crate::config::{Config, redact};
@@ -71,6 +69,18 @@ pub(crate) fn startup_options(config: &Config, search: &str) -> String {
     }
     out.push_str(search);
     out
+}
+
+/// The startup options of a schema connection ([`Detached`]): those of
+/// the pool ([`startup_options`]) with `statement_timeout=0` instead of the
+/// pool's timeout (an index build or table rewrite can take longer than any
+/// query should). A startup option, not a `SET` on a pooled connection:
+/// such a `SET` runs under the pool's timeout itself, and a short timeout
+/// can cancel it (PostgreSQL then reports "canceling statement due to user
+/// request"); a startup option also outranks a role's or database's
+/// setting.
+pub(crate) fn schema_startup_options(search: &str) -> String {
+    format!("-c statement_timeout=0 {search}")
 }
 
 /// `pg` with `options` appended to the startup options the URL gave.
@@ -177,22 +187,35 @@ impl Drop for Lent {
     }
 }
 
-/// A connection taken out of the pool before its first use, so that nothing
-/// done on it (a session setting) can reach another borrower; dropped before
-/// [`Detached::finish`], its server process is sent a cancel request (a
-/// dropped migrate or reindex stops on the server too).
+/// A connection of its own, outside every pool, for schema work (migrate,
+/// reindex, dimension switch, tier builds): opened with `pg`, whose startup
+/// options say `statement_timeout=0` ([`schema_startup_options`]), so no
+/// statement on it ever runs under the pool's timeout, not even the first.
+/// Dropped before [`Detached::finish`], its server process is sent a cancel
+/// request (a dropped migrate or reindex stops on the server too); dropped
+/// at all, the connection closes.
 pub(crate) struct Detached {
-    client: ClientWrapper,
+    client: tokio_postgres::Client,
     finished: bool,
 }
 
 impl Detached {
-    /// `client`, out of its pool for good.
-    pub(crate) fn take(client: Client) -> Self {
-        Detached {
-            client: Object::take(client),
+    /// Opens a connection with `pg` (its connection task runs on the
+    /// current tokio runtime until the connection closes).
+    ///
+    /// # Errors
+    /// Connection and login errors.
+    pub(crate) async fn connect(pg: &tokio_postgres::Config) -> Result<Self> {
+        let (client, connection) = pg.connect(NoTls).await?;
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!("schema connection: {e}");
+            }
+        });
+        Ok(Detached {
+            client,
             finished: false,
-        }
+        })
     }
 
     /// Says that nothing runs on the connection any more.
@@ -202,14 +225,14 @@ impl Detached {
 }
 
 impl Deref for Detached {
-    type Target = ClientWrapper;
-    fn deref(&self) -> &ClientWrapper {
+    type Target = tokio_postgres::Client;
+    fn deref(&self) -> &tokio_postgres::Client {
         &self.client
     }
 }
 
 impl DerefMut for Detached {
-    fn deref_mut(&mut self) -> &mut ClientWrapper {
+    fn deref_mut(&mut self) -> &mut tokio_postgres::Client {
         &mut self.client
     }
 }

@@ -66,6 +66,9 @@ pub struct Database {
     /// The read replicas, each with its pool.
     replicas: Arc<Replicas>,
     config: Arc<Config>,
+    /// How a schema connection is opened ([`pool::Detached`]): the
+    /// primary's settings, without `statement_timeout`.
+    schema_pg: Arc<tokio_postgres::Config>,
     url: String,
     /// Dimension of `embeddings.embedding`, read at open and after this handle's DDL.
     dimension: Arc<RwLock<Option<usize>>>,
@@ -171,9 +174,14 @@ impl Database {
             peer: Peer::of(&pg),
             slow_query_threshold: config.slow_query_threshold,
         };
+        let schema_pg = pool::with_startup_options(
+            pg.clone(),
+            &pool::schema_startup_options(&search.startup_options()),
+        );
         let pool = new_pool(pool::with_startup_options(pg, &options), config)?;
         Ok(Database {
             pool,
+            schema_pg: Arc::new(schema_pg),
             replicas: Arc::new(replicas),
             config: Arc::new(config.clone()),
             url: url.to_string(),

@@ -10,7 +10,6 @@ use crate::catalog;
 use crate::error::{Error, Result};
 use crate::migrate::{self, Adoption, SchemaStatus};
 use crate::pool::Detached;
-use crate::raw_sql;
 use crate::telemetry::{Op, db_span, traced};
 
 impl Database {
@@ -38,30 +37,33 @@ impl Database {
         Ok(d)
     }
 
-    /// Runs `f` on a dedicated connection without `statement_timeout` (an
-    /// index build or table rewrite can take longer than any query should):
-    /// the connection leaves the pool before the setting is made, so it can
-    /// never reach another borrower, even when this future is dropped midway
-    /// (its statement is then cancelled on the server: see
+    /// Runs `f` on a connection of its own, outside the pool, that starts
+    /// without `statement_timeout` (an index build or table rewrite can take
+    /// longer than any query should; see [`crate::pool::schema_startup_options`]).
+    /// Dropped midway, its statement is cancelled on the server (see
     /// `src/pool.rs`). Afterwards clears every pooled statement cache (DDL
     /// can change the result types of cached statements) and re-reads the
     /// dimension.
+    ///
+    /// # Errors
+    /// [`Error::Closed`] once the handle was closed; connection errors;
+    /// `f`'s.
     pub(crate) async fn with_schema_connection<T>(
         &self,
         f: impl AsyncFnOnce(&mut tokio_postgres::Client) -> Result<T>,
     ) -> Result<T> {
-        let mut conn = Detached::take(self.client().await?);
-        let out = match conn.batch_execute(raw_sql::NO_STATEMENT_TIMEOUT).await {
-            Ok(()) => f(&mut conn).await,
-            Err(e) => Err(e.into()),
-        };
+        if self.is_closed() {
+            return Err(Error::Closed);
+        }
+        let mut conn = Detached::connect(&self.schema_pg).await?;
+        let out = f(&mut conn).await;
         // Whatever `f` did (or half did), re-read the dimension on this same
         // connection, before it is retired.
-        let dimension = catalog::read_dimension(&**conn).await;
-        if let Ok(bypasses) = catalog::bypasses_row_security(&**conn).await {
+        let dimension = catalog::read_dimension(&*conn).await;
+        if let Ok(bypasses) = catalog::bypasses_row_security(&*conn).await {
             self.tenant_setting.store(!bypasses, Ordering::Relaxed);
         }
-        if let Ok(citus) = catalog::has_citus(&**conn).await {
+        if let Ok(citus) = catalog::has_citus(&*conn).await {
             self.citus.store(citus, Ordering::Relaxed);
         }
         conn.finish();

@@ -174,10 +174,6 @@ pub const SERIAL_BUILDS_ON_VULNERABLE_PGVECTOR: &str = "SELECT set_config(\
 /// database, for the binary COPY writer.
 pub const VECTOR_TYPE_PROBE: &str = "SELECT $1::vector";
 
-/// Lifts the pool's `statement_timeout` on a connection doing schema work
-/// (the connection is retired afterwards).
-pub const NO_STATEMENT_TIMEOUT: &str = "SET statement_timeout = 0";
-
 /// Blocks writers of `embeddings` until the transaction ends.
 pub const LOCK_EMBEDDINGS: &str = "LOCK TABLE embeddings IN ACCESS EXCLUSIVE MODE";
 
