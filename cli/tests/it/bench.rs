@@ -48,7 +48,20 @@ async fn bench_prints_one_json_document_with_exactly_one_default() {
             p("p50_ms") <= p("p95_ms") && p("p95_ms") <= p("p99_ms"),
             "{s}"
         );
+        // Latency per tenant: every query counted once, under its tenant.
+        if let Some(by) = s["latency_by_tenant"].as_object() {
+            assert_eq!(by.len(), 4, "{s}");
+            let queries: u64 = by.values().map(|t| t["queries"].as_u64().unwrap()).sum();
+            assert_eq!(queries, 20, "{s}");
+            let rows: u64 = by.values().map(|t| t["rows"].as_u64().unwrap()).sum();
+            assert_eq!(rows, 400, "{s}");
+            for t in by.values() {
+                assert!(t["p50_ms"].as_f64() <= t["p95_ms"].as_f64(), "{s}");
+            }
+        }
     }
+    let is_anchor = |s: &&serde_json::Value| s["name"].as_str().unwrap().starts_with("anchor");
+    assert_eq!(scenarios.iter().filter(is_anchor).count(), 1, "{report:#}");
     // An HNSW search whose candidate list holds every row (ef_search 400,
     // 400 rows) walks the whole graph: it finds what exact search finds.
     let full = scenarios
@@ -88,6 +101,39 @@ async fn bench_prints_one_json_document_with_exactly_one_default() {
         .map(|r| r.get(0))
         .collect();
     assert!(names.is_empty(), "{names:?}");
+}
+
+#[tokio::test]
+async fn bench_without_the_anchor_measures_exact_and_the_default_only() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let args = [
+        "bench",
+        "--vectors",
+        "300",
+        "--dim",
+        "16",
+        "--queries",
+        "12",
+    ];
+    let more = ["--indexes", "none", "--no-anchor", "--concurrency", "2"];
+    let out = cli(Some(&t.url), &[&args[..], &more[..]].concat());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    let names: Vec<&str> = report["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "exact (no index)",
+            "default",
+            "default, row-level security (truthgraph_app)"
+        ],
+        "{report:#}"
+    );
 }
 
 #[tokio::test]

@@ -90,11 +90,10 @@ pub(super) async fn measure_all(
         args,
     };
     // The anchor first: the plain pgvector query over one shared HNSW index.
-    let specs = std::iter::once(anchor_spec()).chain(index_specs(
-        &args.indexes,
-        data.passages.len(),
-        data.dim,
-    ));
+    let anchor = (!args.no_anchor).then(anchor_spec);
+    let specs = anchor
+        .into_iter()
+        .chain(index_specs(&args.indexes, data.passages.len(), data.dim));
     for spec in specs {
         let build = rebuild(&db, std::slice::from_ref(&spec.ddl)).await?;
         builds.insert(spec.name.clone(), round(build.as_secs_f64(), 2));

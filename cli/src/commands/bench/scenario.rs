@@ -208,12 +208,18 @@ impl Ctx<'_> {
         let mut latencies = Vec::new();
         let (mut recall_sum, mut short) = (0.0, 0usize);
         let mut by_tenant: BTreeMap<&str, (f64, usize)> = BTreeMap::new();
+        let mut tenant_latencies: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
         let mut p = Progress::new(label.chars().take(46).collect::<String>(), l.queries.len());
         for (j, q) in l.queries.iter().enumerate() {
             let t = l.query_tenant[j];
             let started = Instant::now();
             let got = engine.search(0, &l.tenants[t], q, k).await?;
-            latencies.push(ms(started.elapsed()));
+            let elapsed = ms(started.elapsed());
+            latencies.push(elapsed);
+            tenant_latencies
+                .entry(&l.tenants[t])
+                .or_default()
+                .push(elapsed);
             let truth = &self.truth[j];
             let r = got.iter().filter(|id| truth.contains(id)).count() as f64
                 / truth.len().max(1) as f64;
@@ -227,6 +233,17 @@ impl Ctx<'_> {
             p.set(j + 1);
         }
         latencies.sort_by(f64::total_cmp);
+        // Latency per tenant (per tier: each tenant is one), with its rows.
+        let latency_by_tenant: BTreeMap<String, Value> = tenant_latencies
+            .into_iter()
+            .map(|(t, mut v)| {
+                v.sort_by(f64::total_cmp);
+                let rows = l.sizes[l.tenants.iter().position(|x| x == t).unwrap_or(0)];
+                let stats = json!({"rows": rows, "queries": v.len(),
+                    "p50_ms": round(percentile(&v, 0.5), 3), "p95_ms": round(percentile(&v, 0.95), 3)});
+                (t.to_string(), stats)
+            })
+            .collect();
         let mut server = Vec::new();
         let mut plans = BTreeMap::new();
         for j in 0..K_EXPLAIN.min(l.queries.len()) {
@@ -277,6 +294,7 @@ impl Ctx<'_> {
             "p50_ms": round(percentile(&latencies, 0.5), 3),
             "p95_ms": round(percentile(&latencies, 0.95), 3),
             "p99_ms": round(percentile(&latencies, 0.99), 3),
+            "latency_by_tenant": latency_by_tenant,
             "server_p50_ms": round(percentile(&server, 0.5), 3),
             "short_results": short,
             "concurrent_ops_per_s": round(ops, 0),
