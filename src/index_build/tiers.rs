@@ -64,7 +64,8 @@ pub struct TierPlan {
     pub rows: i64,
     /// The name of its index ([`tier_index_name`]).
     pub index_name: String,
-    /// The size of its index now (`None`: it has none).
+    /// The size of its index (`None`: it has none): before the plan is
+    /// carried out, and after it once applied.
     pub index_bytes: Option<i64>,
     /// What maintenance does with it.
     pub action: TierAction,
@@ -353,6 +354,17 @@ impl Database {
             client
                 .batch_execute(&raw_sql::drop_index_concurrently(shared))
                 .await?;
+        }
+        // The sizes as they are now: built indexes have one, dropped none.
+        let sizes: BTreeMap<String, i64> = q::tier_indexes()
+            .bind(&*client)
+            .all()
+            .await?
+            .into_iter()
+            .map(|ix| (ix.index_name, ix.bytes))
+            .collect();
+        for tier in report.tiers.iter_mut() {
+            tier.index_bytes = sizes.get(&tier.index_name).copied();
         }
         report.applied = true;
         Ok(())

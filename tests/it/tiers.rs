@@ -295,6 +295,15 @@ async fn the_index_set_follows_a_tenant_that_grows_and_shrinks() {
     let report = db.maintain_tiers(&opts(true)).await.unwrap();
     assert_eq!(action(&report), Some(TierAction::Build));
     assert_eq!(tier_indexes(&raw).await, vec![own.clone()]);
+    // The applied report gives the size of the index it built.
+    let size: i64 = raw
+        .query_one("SELECT pg_relation_size($1::text::regclass)", &[&own])
+        .await
+        .unwrap()
+        .get(0);
+    let built = report.tiers.iter().find(|p| p.tenant_id == "g").unwrap();
+    assert!(size > 0);
+    assert_eq!(built.index_bytes, Some(size));
     assert!(matches!(
         db.search_route("g", EntityType::Evidence),
         Route::Index { .. }
@@ -313,10 +322,10 @@ async fn the_index_set_follows_a_tenant_that_grows_and_shrinks() {
     assert_eq!(tier_indexes(&raw).await, vec![own.clone()]);
     // 40 rows: dropped, searched exactly.
     raw.batch_execute(&delete(20)).await.unwrap();
-    assert_eq!(
-        action(&db.maintain_tiers(&opts(true)).await.unwrap()),
-        Some(TierAction::Drop)
-    );
+    let report = db.maintain_tiers(&opts(true)).await.unwrap();
+    assert_eq!(action(&report), Some(TierAction::Drop));
+    let dropped = report.tiers.iter().find(|p| p.tenant_id == "g").unwrap();
+    assert_eq!(dropped.index_bytes, None);
     assert!(tier_indexes(&raw).await.is_empty());
     assert_eq!(db.search_route("g", EntityType::Evidence), Route::Exact);
     let hits = db
