@@ -17,7 +17,7 @@ use crate::error::Error;
 /// | `TRUTHGRAPH_POOL_TIMEOUT_MS` | `5000` | how long a caller waits for a free connection before [`Error::PoolTimeout`] |
 /// | `TRUTHGRAPH_CONNECT_TIMEOUT_MS` | `5000` | TCP connect + login timeout for a new connection |
 /// | `TRUTHGRAPH_STATEMENT_TIMEOUT_MS` | `60000` | server-side `statement_timeout` of every pooled connection, sent as a startup option (`0` = none) |
-/// | `TRUTHGRAPH_EF_SEARCH` | unset: tuned, else 100 (200 for a tenant of 100K rows or more) | pins `hnsw.ef_search` (1..=1000) on every pooled connection, for every tenant |
+/// | `TRUTHGRAPH_EF_SEARCH` | unset: tuned, else 100 (200 for a tenant of 20K rows or more) | pins `hnsw.ef_search` (1..=1000) on every pooled connection, for every tenant |
 /// | `TRUTHGRAPH_PROBES` | unset: tuned, else a tenth of the lists | pins `ivfflat.probes` (1..=32768) on every pooled connection |
 /// | `TRUTHGRAPH_TIER_THRESHOLD` | `1000` | embeddings of one tenant and entity type from which it gets an HNSW index of its own (see [`crate::tiers`]); below it is searched exactly |
 /// | `TRUTHGRAPH_MAX_BUILD_MEMORY_MB` | `2048` | the most `maintenance_work_mem` the library gives one index build it sizes (rows x (8 + 4 x dims) x 1.3); never less than the server's own setting |

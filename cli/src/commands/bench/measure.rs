@@ -147,7 +147,7 @@ pub(super) async fn measure_all(
         .await?;
     s["name"] = json!("default");
     s["index"] = json!(spec.name);
-    s["params"] = json!({ "hnsw.ef_search": "64 below 5K rows, 100 to 100K, 200 above",
+    s["params"] = json!({ "hnsw.ef_search": "64 below 5K rows, 100 to 20K, 200 above",
         "connection ef_search": d.ef_search, "origin": format!("{:?}", d.ef_search_origin) });
     s["tiers"] = json!(tiers.tiers.iter().map(|t| json!({
         "tenant": t.tenant_id, "rows": t.rows, "index": t.build_seconds.is_some() || t.action == truthgraph_db::index_build::TierAction::Keep,
