@@ -161,6 +161,18 @@ pub(crate) fn init_cluster(
     Ok(())
 }
 
+/// Appends `lines` to the `postgresql.conf` of the cluster in `data` (a
+/// later line wins over initdb's).
+pub(crate) fn append_conf(data: &Path, lines: &str) -> Result<(), Error> {
+    use std::io::Write as _;
+    let path = data.join("postgresql.conf");
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .and_then(|mut f| f.write_all(format!("\n{lines}").as_bytes()))
+        .map_err(|e| Error::server(format!("cannot write {}: {e}", path.display())))
+}
+
 pub(crate) fn free_port() -> Result<u16, Error> {
     TcpListener::bind(("127.0.0.1", 0))
         .and_then(|l| l.local_addr())

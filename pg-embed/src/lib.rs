@@ -48,7 +48,11 @@
 //! ([`maintenance_work_mem_mb`]: 1/16 of memory, 256 MB ..= 2 GB) so that
 //! vector index builds and `REINDEX` fit; where `/dev/shm` is too small for a
 //! parallel HNSW build's segment of that size (Docker's 64 MB), dynamic
-//! shared memory goes to files in the data directory instead.
+//! shared memory goes to files in the data directory instead. A persistent
+//! cluster is created with `shared_buffers` of 1/8 of memory (128 MB ..= 8
+//! GB, [`shared_buffers_mb`]) written into its `postgresql.conf`, so that
+//! the vector indexes of large tenants stay in memory and `ALTER SYSTEM`
+//! can still change it; throw-away test servers keep 256 MB.
 //!
 //! # Root
 //! `initdb` and `postgres` refuse to run as root. When this process is root, both
@@ -68,7 +72,7 @@ mod url;
 pub use citus::CitusCluster;
 pub use control::StopMode;
 pub use error::Error;
-pub use memory::maintenance_work_mem_mb;
+pub use memory::{maintenance_work_mem_mb, shared_buffers_mb};
 pub use url::{strip_database, with_database};
 
 use std::io::{Read, Seek, SeekFrom};
@@ -220,6 +224,14 @@ impl EmbeddedServer {
         }
         if datadir::prepare(&data_dir)? == State::NeedsInitdb {
             init_cluster(&bin, &data_dir, run_as, Some(&lock))?;
+            cluster::append_conf(
+                &data_dir,
+                &format!(
+                    "# truthgraph-pg-embed: sized from this machine's memory at creation; \
+                     ALTER SYSTEM overrides it\nshared_buffers = '{}MB'\n",
+                    memory::shared_buffers_mb()
+                ),
+            )?;
             datadir::finish_initdb(&data_dir)?;
         }
         // Keep the previous run's log for whoever looks into a failure; we hold

@@ -29,6 +29,22 @@ pub fn maintenance_work_mem_mb() -> u64 {
     size_mb(machine_memory())
 }
 
+/// The `shared_buffers`, in MB, that a persistent cluster is created with
+/// ([`crate::EmbeddedServer::persistent`]): 1/8 of the machine's memory
+/// (the server shares it with the services that embed it), clamped to
+/// 128 MB ..= 8 GB. PostgreSQL's own 128 MB holds the vector indexes of
+/// about 60K rows of 384 dimensions; at 1M rows, searches then read their
+/// index pages from the OS cache, ten times slower (BENCHMARKS.md, "1M x
+/// 384"). Written into `postgresql.conf` when the cluster is created, so
+/// `ALTER SYSTEM SET shared_buffers` (and a restart) still overrides it.
+pub fn shared_buffers_mb() -> u64 {
+    shared_buffers_for(machine_memory())
+}
+
+fn shared_buffers_for(memory: Option<u64>) -> u64 {
+    memory.map_or(128, |m| (m / 8 / MIB).clamp(128, 8192))
+}
+
 fn size_mb(memory: Option<u64>) -> u64 {
     memory.map_or(MIN_MB, |m| (m / SHARE / MIB).clamp(MIN_MB, MAX_MB))
 }
@@ -99,6 +115,15 @@ mod tests {
         assert_eq!(size_mb(None), 256);
         let here = maintenance_work_mem_mb();
         assert!((256..=2048).contains(&here), "{here}");
+    }
+
+    #[test]
+    fn shared_buffers_are_an_eighth_of_memory_within_bounds() {
+        let gib = 1024 * MIB;
+        assert_eq!(shared_buffers_for(Some(24 * gib)), 3072);
+        assert_eq!(shared_buffers_for(Some(512 * MIB)), 128);
+        assert_eq!(shared_buffers_for(Some(256 * gib)), 8192);
+        assert_eq!(shared_buffers_for(None), 128);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use truthgraph_db::embedded::{EmbeddedServer, maintenance_work_mem_mb};
+use truthgraph_db::embedded::{EmbeddedServer, maintenance_work_mem_mb, shared_buffers_mb};
 
 /// A directory for `pgdata` that the `postgres` user can reach when the
 /// tests run as root.
@@ -170,4 +170,46 @@ async fn embedded_servers_size_maintenance_work_mem_from_the_machine() {
         maintenance_work_mem_kb(&temporary.url("postgres")).await,
         expected
     );
+}
+
+#[tokio::test]
+async fn a_new_persistent_cluster_sizes_shared_buffers_from_the_machine() {
+    let expected = shared_buffers_mb();
+    assert!((128..=8192).contains(&expected));
+    let dir = reachable_dir();
+    let pgdata = dir.path().join("pgdata");
+    let url = |s: &EmbeddedServer| s.url("postgres");
+    let shared_buffers_mb = async |url: String| -> u64 {
+        let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(conn);
+        let row = client
+            .query_one(
+                "SELECT setting::bigint * 8 / 1024, source FROM pg_settings \
+                 WHERE name = 'shared_buffers'",
+                &[],
+            )
+            .await
+            .unwrap();
+        assert_eq!(row.get::<_, String>(1), "configuration file");
+        u64::try_from(row.get::<_, i64>(0)).unwrap()
+    };
+    let server = EmbeddedServer::persistent(&pgdata).unwrap();
+    assert_eq!(shared_buffers_mb(url(&server)).await, expected);
+    // ALTER SYSTEM still decides after a restart (the value is not a
+    // command-line option).
+    let (client, conn) = tokio_postgres::connect(&url(&server), tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    client
+        .batch_execute("ALTER SYSTEM SET shared_buffers = '160MB'")
+        .await
+        .unwrap();
+    drop(client);
+    server.stop().unwrap();
+    let server = EmbeddedServer::persistent_waiting(&pgdata, FREE).unwrap();
+    assert_eq!(shared_buffers_mb(url(&server)).await, 160);
+    server.stop().unwrap();
 }
