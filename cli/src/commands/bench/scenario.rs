@@ -233,12 +233,13 @@ impl Ctx<'_> {
             p.set(j + 1);
         }
         latencies.sort_by(f64::total_cmp);
+        let rows_of = |t: &str| l.sizes[l.tenants.iter().position(|x| x == t).unwrap_or(0)];
         // Latency per tenant (per tier: each tenant is one), with its rows.
         let latency_by_tenant: BTreeMap<String, Value> = tenant_latencies
             .into_iter()
             .map(|(t, mut v)| {
                 v.sort_by(f64::total_cmp);
-                let rows = l.sizes[l.tenants.iter().position(|x| x == t).unwrap_or(0)];
+                let rows = rows_of(t);
                 let stats = json!({"rows": rows, "queries": v.len(),
                     "p50_ms": round(percentile(&v, 0.5), 3), "p95_ms": round(percentile(&v, 0.95), 3)});
                 (t.to_string(), stats)
@@ -289,7 +290,7 @@ impl Ctx<'_> {
             "tenant_filtered": l.tenants.len() > 1,
             "default": false,
             "recall_at_10": round(recall_sum / n, 4),
-            "recall_min": by_tenant.iter().map(|(t, (s, c))| (round(s / *c as f64, 4), t)).min_by(|a, b| a.0.total_cmp(&b.0)).map(|(r, t)| json!({"tenant": t, "rows": l.sizes[l.tenants.iter().position(|x| x == t).unwrap_or(0)], "recall": r})),
+            "recall_min": by_tenant.iter().map(|(t, (s, c))| (round(s / *c as f64, 4), t)).min_by(|a, b| a.0.total_cmp(&b.0)).map(|(r, t)| json!({"tenant": t, "rows": rows_of(t), "recall": r})),
             "recall_by_tenant": by_tenant.iter().map(|(t, (s, c))| (t.to_string(), json!(round(s / *c as f64, 4)))).collect::<BTreeMap<_, _>>(),
             "p50_ms": round(percentile(&latencies, 0.5), 3),
             "p95_ms": round(percentile(&latencies, 0.95), 3),
