@@ -78,3 +78,46 @@ DELETE FROM truthgraph_tiers WHERE tenant_id = :tenant_id AND entity_type = :ent
 --- The server's `maintenance_work_mem` in kB: what an index build gets
 --- unless the library sizes it (src/index_build/tiers.rs).
 SELECT setting::int8 AS kb FROM pg_settings WHERE name = 'maintenance_work_mem';
+
+--! tier_sample : TierProbe()
+--- Up to `n` of one tier's embeddings, the same ones on every call (by a
+--- hash of the entity id): each, moved by its distance to its nearest row,
+--- is a query of the tier's `ef_search` measurement when the tenant has no
+--- rows of the other entity type (src/index_build/tier_ef.rs).
+SELECT embedding FROM embeddings
+WHERE tenant_id = :tenant_id AND entity_type = :entity_type
+ORDER BY hashtext(entity_id::text), entity_id
+LIMIT :n;
+
+--! tier_probes_of_tenant : TierProbe()
+--- Up to `n` of a tenant's embeddings of the other entity type (its claims,
+--- for its evidence tier: the queries that tier is asked), the same ones on
+--- every call.
+SELECT embedding FROM embeddings
+WHERE tenant_id = :tenant_id AND entity_type <> :entity_type
+ORDER BY hashtext(entity_id::text), entity_id
+LIMIT :n;
+
+--! tier_neighbour_at : TierProbe()
+--- The embedding of the `rank`-th nearest (from 0) of one tier's embeddings
+--- to `query`, exactly (rank 1 of a stored row: its nearest other row).
+SELECT embedding FROM embeddings
+WHERE tenant_id = :tenant_id AND entity_type = :entity_type
+ORDER BY (embedding <=> :query) + 0, entity_id
+OFFSET :rank LIMIT 1;
+
+--! tier_neighbours_exact
+--- The `k` nearest of one tier's embeddings to `query`, exactly: ordered by
+--- an expression no index serves (`+ 0`).
+SELECT entity_id FROM embeddings
+WHERE tenant_id = :tenant_id AND entity_type = :entity_type
+ORDER BY (embedding <=> :query) + 0, entity_id
+LIMIT :k;
+
+--! tier_neighbours
+--- The `k` nearest of one tier's embeddings to `query` as its own index finds
+--- them (planned for the tenant's value: the partial index).
+SELECT entity_id FROM embeddings
+WHERE tenant_id = :tenant_id AND entity_type = :entity_type
+ORDER BY embedding <=> :query
+LIMIT :k;

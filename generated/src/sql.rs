@@ -178,6 +178,16 @@ pub mod tiers {
     /// SQL of [`crate::queries::tiers::build_memory_kb`].
     pub const BUILD_MEMORY_KB: &str =
         "SELECT setting::int8 AS kb FROM pg_settings WHERE name = 'maintenance_work_mem'";
+    /// SQL of [`crate::queries::tiers::tier_sample`].
+    pub const TIER_SAMPLE: &str = "SELECT embedding FROM embeddings WHERE tenant_id = $1 AND entity_type = $2 ORDER BY hashtext(entity_id::text), entity_id LIMIT $3";
+    /// SQL of [`crate::queries::tiers::tier_probes_of_tenant`].
+    pub const TIER_PROBES_OF_TENANT: &str = "SELECT embedding FROM embeddings WHERE tenant_id = $1 AND entity_type <> $2 ORDER BY hashtext(entity_id::text), entity_id LIMIT $3";
+    /// SQL of [`crate::queries::tiers::tier_neighbour_at`].
+    pub const TIER_NEIGHBOUR_AT: &str = "SELECT embedding FROM embeddings WHERE tenant_id = $1 AND entity_type = $2 ORDER BY (embedding <=> $3) + 0, entity_id OFFSET $4 LIMIT 1";
+    /// SQL of [`crate::queries::tiers::tier_neighbours_exact`].
+    pub const TIER_NEIGHBOURS_EXACT: &str = "SELECT entity_id FROM embeddings WHERE tenant_id = $1 AND entity_type = $2 ORDER BY (embedding <=> $3) + 0, entity_id LIMIT $4";
+    /// SQL of [`crate::queries::tiers::tier_neighbours`].
+    pub const TIER_NEIGHBOURS: &str = "SELECT entity_id FROM embeddings WHERE tenant_id = $1 AND entity_type = $2 ORDER BY embedding <=> $3 LIMIT $4";
 }
 
 /// Queries of `queries/verdicts.sql`.

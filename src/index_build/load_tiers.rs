@@ -6,18 +6,18 @@
 //! the tenant reached the threshold or had one before. Other tenants are
 //! untouched. Each step says so (a tracing event at INFO).
 
-use std::time::Instant;
-
 use truthgraph_queries::queries::tiers as q;
 
-use super::tiers::{TierAction, TierPlan, build_memory_mb, build_tier_index, record_tier};
+use super::tiers::{
+    TierAction, TierPlan, build_and_measure, build_memory_mb, record_tier, tier_ef,
+};
 use super::with_maintenance_lock;
 use crate::catalog::{self, version_lt};
 use crate::db::Database;
 use crate::error::Result;
 use crate::labels::EntityType;
 use crate::raw_sql;
-use crate::tiers::{tier_ef_search, tier_index_name, wants_index};
+use crate::tiers::{tier_index_name, wants_index};
 
 impl Database {
     /// Drops the indexes of `tenant`'s `types` (before a large load into
@@ -75,6 +75,7 @@ impl Database {
         let cap = self.config().max_build_memory_mb;
         let client = self.client().await?;
         let indexes = q::tier_indexes().bind(&client).all().await?;
+        let registry = q::tier_rows().bind(&client).all().await?;
         let mut plans = Vec::new();
         for ty in types {
             let name = tier_index_name(tenant, *ty);
@@ -91,7 +92,10 @@ impl Database {
                 (true, false) => TierAction::Build,
                 (false, false) => TierAction::Exact,
             };
-            let indexed = action != TierAction::Exact;
+            let stored = registry
+                .iter()
+                .find(|r| r.tenant_id == tenant && r.entity_type == ty.as_str())
+                .and_then(|r| r.ef_search);
             plans.push(TierPlan {
                 tenant_id: tenant.to_string(),
                 entity_type: *ty,
@@ -99,7 +103,8 @@ impl Database {
                 index_name: name,
                 index_bytes: ix.map(|ix| ix.bytes),
                 action,
-                ef_search: tier_ef_search(rows).filter(|_| indexed),
+                ef_search: (action != TierAction::Exact).then(|| tier_ef(action, stored, rows)),
+                measured: None,
                 build_memory_mb: None,
                 build_seconds: None,
             });
@@ -130,9 +135,7 @@ impl Database {
                     if matches!(p.action, TierAction::Build | TierAction::Rebuild) {
                         let (mb, _) = build_memory_mb(p.rows, dimension, server_kb, cap);
                         p.build_memory_mb = Some(mb);
-                        let started = Instant::now();
-                        build_tier_index(client, tenant, p.entity_type, &p.index_name, mb).await?;
-                        p.build_seconds = Some(started.elapsed().as_secs_f64());
+                        build_and_measure(client, p, mb).await?;
                         tracing::info!(
                             tenant,
                             entity_type = p.entity_type.as_str(),

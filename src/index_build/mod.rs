@@ -18,10 +18,12 @@ mod load_tiers;
 mod rebuild;
 mod reindex;
 mod tier_ddl;
+mod tier_ef;
 pub(crate) mod tiers;
 
 pub use rebuild::Rebuild;
 pub use reindex::{DropReason, DroppedIndex, ReindexReport, redundant_indexes};
+pub use tier_ef::{MeasuredEf, TARGET_RECALL as TIER_TARGET_RECALL};
 pub use tiers::{TierAction, TierEvent, TierOptions, TierPlan, TierReport};
 pub use truthgraph_queries::queries::settings::IndexBuildProgress;
 

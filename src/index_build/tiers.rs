@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 use truthgraph_queries::client::GenericClient;
 use truthgraph_queries::queries::tiers as q;
 
-pub(crate) use super::tier_ddl::{build_tier_index, record_tier};
+pub(crate) use super::tier_ddl::{build_and_measure, record_tier};
+use super::tier_ef::{MeasuredEf, ef_floor};
 use super::{IndexBuildProgress, watching_progress, with_maintenance_lock};
 use crate::catalog::{self, version_lt};
 use crate::db::Database;
@@ -21,8 +22,7 @@ use crate::labels::EntityType;
 use crate::raw_sql;
 use crate::telemetry::{db_span, traced};
 use crate::tiers::{
-    CONTRACT_INDEX, CONTRACT_TENANT, SHARED_INDEX, build_memory_bytes, tier_ef_search,
-    tier_index_name, wants_index,
+    CONTRACT_INDEX, CONTRACT_TENANT, SHARED_INDEX, build_memory_bytes, tier_index_name, wants_index,
 };
 
 /// What [`Database::maintain_tiers`] does.
@@ -69,8 +69,13 @@ pub struct TierPlan {
     pub index_bytes: Option<i64>,
     /// What maintenance does with it.
     pub action: TierAction,
-    /// The `ef_search` stored for it (`None`: the connection's).
+    /// The `ef_search` stored for it (`None`: the connection's): measured
+    /// on its own rows when this run built its index, else the larger of
+    /// the stored value and the ladder's for its rows.
     pub ef_search: Option<u32>,
+    /// The measurement of `ef_search` (builds only; `None` when the tier
+    /// was not measured and the ladder's value stands).
+    pub measured: Option<MeasuredEf>,
     /// `maintenance_work_mem` for its build, MB (builds only).
     pub build_memory_mb: Option<u64>,
     /// Seconds its build took (applied builds only).
@@ -112,6 +117,19 @@ pub enum TierEvent<'a> {
     Building(&'a IndexBuildProgress),
     /// A build or drop ended, after this long.
     Finished(&'a TierPlan, Duration),
+}
+
+/// The `ef_search` a tier with an index is recorded with before any
+/// measurement: a tier that keeps its index keeps the larger of its stored
+/// value (measured when it was built) and the ladder's for its rows now (a
+/// graph grown by inserts needs more, never less); a tier to be built
+/// starts from the ladder's, which its measurement may raise.
+pub(crate) fn tier_ef(action: TierAction, stored: Option<i32>, rows: i64) -> u32 {
+    let floor = ef_floor(rows);
+    match (action, stored.and_then(|e| u32::try_from(e).ok())) {
+        (TierAction::Keep, Some(e)) => e.max(floor),
+        _ => floor,
+    }
 }
 
 /// Memory for one build of `rows` x `dimension`: (MB to set, capped).
@@ -269,14 +287,19 @@ impl Database {
                 action,
                 TierAction::Keep | TierAction::Build | TierAction::Rebuild
             );
+            let stored = registry
+                .iter()
+                .find(|r| r.tenant_id == tenant && r.entity_type == ty.as_str())
+                .and_then(|r| r.ef_search);
             tiers.push(TierPlan {
+                ef_search: indexed.then(|| tier_ef(action, stored, rows)),
+                measured: None,
                 tenant_id: tenant,
                 entity_type: ty,
                 rows,
                 index_name: name,
                 index_bytes: ix.map(|ix| ix.bytes),
                 action,
-                ef_search: tier_ef_search(rows).filter(|_| indexed),
                 build_memory_mb: build_memory,
                 build_seconds: None,
             });
@@ -333,15 +356,7 @@ impl Database {
                 TierAction::Build | TierAction::Rebuild => {
                     emit(TierEvent::Starting(tier));
                     let mb = tier.build_memory_mb.unwrap_or(64);
-                    build_tier_index(
-                        client,
-                        &tier.tenant_id,
-                        tier.entity_type,
-                        &tier.index_name,
-                        mb,
-                    )
-                    .await?;
-                    tier.build_seconds = Some(started.elapsed().as_secs_f64());
+                    build_and_measure(client, tier, mb).await?;
                 }
                 TierAction::Keep | TierAction::Exact => {}
             }

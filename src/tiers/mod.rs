@@ -12,10 +12,13 @@
 //!   `search_claims`, planned for the tenant's value (`plan_cache_mode =
 //!   force_custom_plan` is a startup option of every connection, see
 //!   [`crate::settings`]): a generic plan could not use a partial index. A
-//!   tenant of fewer than [`SMALL_TIER_ROWS`] rows searches with
+//!   tenant of fewer than [`SMALL_TIER_ROWS`] rows searches with at least
 //!   [`SMALL_TIER_EF_SEARCH`], one of [`LARGE_TIER_ROWS`] rows or more with
-//!   [`LARGE_TIER_EF_SEARCH`], set on the connection in the same round trip
-//!   as the statement (see `src/call/mod.rs`).
+//!   at least [`LARGE_TIER_EF_SEARCH`] (the ladder, [`tier_ef_search`]);
+//!   each build measures what its tier needs on its own data and stores
+//!   more when the ladder's value misses (`src/index_build/tier_ef.rs`).
+//!   The value is set on the connection in the same round trip as the
+//!   statement (see `src/call/mod.rs`).
 //! - **exact tier**: every other tenant is searched exactly
 //!   (`search_evidence_exact` / `search_claims_exact`), which at these sizes
 //!   is as fast as an index and never misses.
@@ -141,8 +144,9 @@ pub fn wants_index(rows: i64, threshold: i64, has_index: bool) -> bool {
     rows >= threshold || (has_index && (rows as f64) >= threshold as f64 * DROP_BELOW_SHARE)
 }
 
-/// The `ef_search` stored for a tier of `rows` rows (`None`: the
-/// connection's, [`TIER_EF_SEARCH`]): 64 below 5K rows, 100 to 20K, 200 above.
+/// The ladder's `ef_search` for a tier of `rows` rows (`None`: the
+/// connection's, [`TIER_EF_SEARCH`]): 64 below 5K rows, 100 to 20K, 200
+/// above. The floor of a tier's measurement at its build.
 pub fn tier_ef_search(rows: i64) -> Option<u32> {
     if rows < SMALL_TIER_ROWS {
         Some(SMALL_TIER_EF_SEARCH)

@@ -32,6 +32,7 @@ mod search;
 mod support;
 mod telemetry;
 mod tenancy;
+mod tier_ef;
 mod tiers;
 mod tiers_migration;
 mod tune;

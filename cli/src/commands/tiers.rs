@@ -117,6 +117,10 @@ pub fn report_json(r: &TierReport) -> Value {
             "index": t.index_name,
             "index_bytes": t.index_bytes,
             "ef_search": t.ef_search,
+            "ef_measured": t.measured.map(|m| json!({
+                "recall": m.recall,
+                "reached_target": m.reached,
+            })),
             "build_memory_mb": t.build_memory_mb,
             "build_seconds": t.build_seconds,
         })).collect::<Vec<Value>>(),
@@ -143,9 +147,16 @@ pub fn report_text(r: &TierReport) -> String {
     for t in &r.tiers {
         let route = match t.action {
             TierAction::Keep | TierAction::Build | TierAction::Rebuild => format!(
-                "index, ef_search {}",
+                "index, ef_search {}{}",
                 t.ef_search
-                    .map_or_else(|| "of the connection".to_string(), |e| e.to_string())
+                    .map_or_else(|| "of the connection".to_string(), |e| e.to_string()),
+                t.measured
+                    .map(|m| format!(
+                        " (recall {:.3} on its rows{})",
+                        m.recall,
+                        if m.reached { "" } else { ", below target" }
+                    ))
+                    .unwrap_or_default()
             ),
             TierAction::Exact | TierAction::Drop => "exact".to_string(),
         };

@@ -19,6 +19,39 @@ pub struct DeleteTierParams<T1: crate::StringSql, T2: crate::StringSql> {
     pub tenant_id: T1,
     pub entity_type: T2,
 }
+#[derive(Debug)]
+pub struct TierSampleParams<T1: crate::StringSql, T2: crate::StringSql> {
+    pub tenant_id: T1,
+    pub entity_type: T2,
+    pub n: i64,
+}
+#[derive(Debug)]
+pub struct TierProbesOfTenantParams<T1: crate::StringSql, T2: crate::StringSql> {
+    pub tenant_id: T1,
+    pub entity_type: T2,
+    pub n: i64,
+}
+#[derive(Debug)]
+pub struct TierNeighbourAtParams<'a, T1: crate::StringSql, T2: crate::StringSql> {
+    pub tenant_id: T1,
+    pub entity_type: T2,
+    pub query: truthgraph_vector_ref::VectorRef<'a>,
+    pub rank: i64,
+}
+#[derive(Debug)]
+pub struct TierNeighboursExactParams<'a, T1: crate::StringSql, T2: crate::StringSql> {
+    pub tenant_id: T1,
+    pub entity_type: T2,
+    pub query: truthgraph_vector_ref::VectorRef<'a>,
+    pub k: i64,
+}
+#[derive(Debug)]
+pub struct TierNeighboursParams<'a, T1: crate::StringSql, T2: crate::StringSql> {
+    pub tenant_id: T1,
+    pub entity_type: T2,
+    pub query: truthgraph_vector_ref::VectorRef<'a>,
+    pub k: i64,
+}
 #[derive(Debug, Clone, PartialEq)]
 pub struct TierRoute {
     pub tenant_id: String,
@@ -148,6 +181,20 @@ impl<'a> From<TierIndexBorrowed<'a>> for TierIndex {
             is_valid,
             predicate: predicate.map(|v| v.into()),
             bytes,
+        }
+    }
+}
+#[derive(Debug, Clone, PartialEq)]
+pub struct TierProbe {
+    pub embedding: pgvector::Vector,
+}
+pub struct TierProbeBorrowed<'a> {
+    pub embedding: truthgraph_vector_ref::VectorRef<'a>,
+}
+impl<'a> From<TierProbeBorrowed<'a>> for TierProbe {
+    fn from(TierProbeBorrowed { embedding }: TierProbeBorrowed<'a>) -> Self {
+        Self {
+            embedding: embedding.into(),
         }
     }
 }
@@ -490,6 +537,134 @@ where
 {
     pub fn map<R>(self, mapper: fn(TierIndexBorrowed) -> R) -> TierIndexQuery<'c, 'a, 's, C, R, N> {
         TierIndexQuery {
+            client: self.client,
+            params: self.params,
+            query: self.query,
+            cached: self.cached,
+            extractor: self.extractor,
+            mapper,
+        }
+    }
+    pub async fn one(self) -> Result<T, tokio_postgres::Error> {
+        let row =
+            crate::client::async_::one(self.client, self.query, &self.params, self.cached).await?;
+        Ok((self.mapper)((self.extractor)(&row)?))
+    }
+    pub async fn all(self) -> Result<Vec<T>, tokio_postgres::Error> {
+        self.iter().await?.try_collect().await
+    }
+    pub async fn opt(self) -> Result<Option<T>, tokio_postgres::Error> {
+        let opt_row =
+            crate::client::async_::opt(self.client, self.query, &self.params, self.cached).await?;
+        Ok(opt_row
+            .map(|row| {
+                let extracted = (self.extractor)(&row)?;
+                Ok((self.mapper)(extracted))
+            })
+            .transpose()?)
+    }
+    pub async fn iter(
+        self,
+    ) -> Result<
+        impl futures::Stream<Item = Result<T, tokio_postgres::Error>> + 'c,
+        tokio_postgres::Error,
+    > {
+        let stream = crate::client::async_::raw(
+            self.client,
+            self.query,
+            crate::slice_iter(&self.params),
+            self.cached,
+        )
+        .await?;
+        let mapped = stream
+            .map(move |res| {
+                res.and_then(|row| {
+                    let extracted = (self.extractor)(&row)?;
+                    Ok((self.mapper)(extracted))
+                })
+            })
+            .into_stream();
+        Ok(mapped)
+    }
+}
+pub struct TierProbeQuery<'c, 'a, 's, C: GenericClient, T, const N: usize> {
+    client: &'c C,
+    params: [&'a (dyn postgres_types::ToSql + Sync); N],
+    query: &'static str,
+    cached: Option<&'s tokio_postgres::Statement>,
+    extractor: fn(&tokio_postgres::Row) -> Result<TierProbeBorrowed, tokio_postgres::Error>,
+    mapper: fn(TierProbeBorrowed) -> T,
+}
+impl<'c, 'a, 's, C, T: 'c, const N: usize> TierProbeQuery<'c, 'a, 's, C, T, N>
+where
+    C: GenericClient,
+{
+    pub fn map<R>(self, mapper: fn(TierProbeBorrowed) -> R) -> TierProbeQuery<'c, 'a, 's, C, R, N> {
+        TierProbeQuery {
+            client: self.client,
+            params: self.params,
+            query: self.query,
+            cached: self.cached,
+            extractor: self.extractor,
+            mapper,
+        }
+    }
+    pub async fn one(self) -> Result<T, tokio_postgres::Error> {
+        let row =
+            crate::client::async_::one(self.client, self.query, &self.params, self.cached).await?;
+        Ok((self.mapper)((self.extractor)(&row)?))
+    }
+    pub async fn all(self) -> Result<Vec<T>, tokio_postgres::Error> {
+        self.iter().await?.try_collect().await
+    }
+    pub async fn opt(self) -> Result<Option<T>, tokio_postgres::Error> {
+        let opt_row =
+            crate::client::async_::opt(self.client, self.query, &self.params, self.cached).await?;
+        Ok(opt_row
+            .map(|row| {
+                let extracted = (self.extractor)(&row)?;
+                Ok((self.mapper)(extracted))
+            })
+            .transpose()?)
+    }
+    pub async fn iter(
+        self,
+    ) -> Result<
+        impl futures::Stream<Item = Result<T, tokio_postgres::Error>> + 'c,
+        tokio_postgres::Error,
+    > {
+        let stream = crate::client::async_::raw(
+            self.client,
+            self.query,
+            crate::slice_iter(&self.params),
+            self.cached,
+        )
+        .await?;
+        let mapped = stream
+            .map(move |res| {
+                res.and_then(|row| {
+                    let extracted = (self.extractor)(&row)?;
+                    Ok((self.mapper)(extracted))
+                })
+            })
+            .into_stream();
+        Ok(mapped)
+    }
+}
+pub struct UuidUuidQuery<'c, 'a, 's, C: GenericClient, T, const N: usize> {
+    client: &'c C,
+    params: [&'a (dyn postgres_types::ToSql + Sync); N],
+    query: &'static str,
+    cached: Option<&'s tokio_postgres::Statement>,
+    extractor: fn(&tokio_postgres::Row) -> Result<uuid::Uuid, tokio_postgres::Error>,
+    mapper: fn(uuid::Uuid) -> T,
+}
+impl<'c, 'a, 's, C, T: 'c, const N: usize> UuidUuidQuery<'c, 'a, 's, C, T, N>
+where
+    C: GenericClient,
+{
+    pub fn map<R>(self, mapper: fn(uuid::Uuid) -> R) -> UuidUuidQuery<'c, 'a, 's, C, R, N> {
+        UuidUuidQuery {
             client: self.client,
             params: self.params,
             query: self.query,
@@ -943,5 +1118,304 @@ impl BuildMemoryKbStmt {
             extractor: |row| Ok(row.try_get(0)?),
             mapper: |it| it,
         }
+    }
+}
+pub struct TierSampleStmt(&'static str, Option<tokio_postgres::Statement>);
+/// Up to `n` of one tier's embeddings, the same ones on every call (by a
+/// hash of the entity id): each, moved by its distance to its nearest row,
+/// is a query of the tier's `ef_search` measurement when the tenant has no
+/// rows of the other entity type (src/index_build/tier_ef.rs).
+pub fn tier_sample() -> TierSampleStmt {
+    TierSampleStmt(
+        "SELECT embedding FROM embeddings WHERE tenant_id = $1 AND entity_type = $2 ORDER BY hashtext(entity_id::text), entity_id LIMIT $3",
+        None,
+    )
+}
+impl TierSampleStmt {
+    pub async fn prepare<'a, C: GenericClient>(
+        mut self,
+        client: &'a C,
+    ) -> Result<Self, tokio_postgres::Error> {
+        self.1 = Some(client.prepare(self.0).await?);
+        Ok(self)
+    }
+    pub fn bind<'c, 'a, 's, C: GenericClient, T1: crate::StringSql, T2: crate::StringSql>(
+        &'s self,
+        client: &'c C,
+        tenant_id: &'a T1,
+        entity_type: &'a T2,
+        n: &'a i64,
+    ) -> TierProbeQuery<'c, 'a, 's, C, TierProbe, 3> {
+        TierProbeQuery {
+            client,
+            params: [tenant_id, entity_type, n],
+            query: self.0,
+            cached: self.1.as_ref(),
+            extractor:
+                |row: &tokio_postgres::Row| -> Result<TierProbeBorrowed, tokio_postgres::Error> {
+                    Ok(TierProbeBorrowed {
+                        embedding: row.try_get(0)?,
+                    })
+                },
+            mapper: |it| TierProbe::from(it),
+        }
+    }
+}
+impl<'c, 'a, 's, C: GenericClient, T1: crate::StringSql, T2: crate::StringSql>
+    crate::client::async_::Params<
+        'c,
+        'a,
+        's,
+        TierSampleParams<T1, T2>,
+        TierProbeQuery<'c, 'a, 's, C, TierProbe, 3>,
+        C,
+    > for TierSampleStmt
+{
+    fn params(
+        &'s self,
+        client: &'c C,
+        params: &'a TierSampleParams<T1, T2>,
+    ) -> TierProbeQuery<'c, 'a, 's, C, TierProbe, 3> {
+        self.bind(client, &params.tenant_id, &params.entity_type, &params.n)
+    }
+}
+pub struct TierProbesOfTenantStmt(&'static str, Option<tokio_postgres::Statement>);
+/// Up to `n` of a tenant's embeddings of the other entity type (its claims,
+/// for its evidence tier: the queries that tier is asked), the same ones on
+/// every call.
+pub fn tier_probes_of_tenant() -> TierProbesOfTenantStmt {
+    TierProbesOfTenantStmt(
+        "SELECT embedding FROM embeddings WHERE tenant_id = $1 AND entity_type <> $2 ORDER BY hashtext(entity_id::text), entity_id LIMIT $3",
+        None,
+    )
+}
+impl TierProbesOfTenantStmt {
+    pub async fn prepare<'a, C: GenericClient>(
+        mut self,
+        client: &'a C,
+    ) -> Result<Self, tokio_postgres::Error> {
+        self.1 = Some(client.prepare(self.0).await?);
+        Ok(self)
+    }
+    pub fn bind<'c, 'a, 's, C: GenericClient, T1: crate::StringSql, T2: crate::StringSql>(
+        &'s self,
+        client: &'c C,
+        tenant_id: &'a T1,
+        entity_type: &'a T2,
+        n: &'a i64,
+    ) -> TierProbeQuery<'c, 'a, 's, C, TierProbe, 3> {
+        TierProbeQuery {
+            client,
+            params: [tenant_id, entity_type, n],
+            query: self.0,
+            cached: self.1.as_ref(),
+            extractor:
+                |row: &tokio_postgres::Row| -> Result<TierProbeBorrowed, tokio_postgres::Error> {
+                    Ok(TierProbeBorrowed {
+                        embedding: row.try_get(0)?,
+                    })
+                },
+            mapper: |it| TierProbe::from(it),
+        }
+    }
+}
+impl<'c, 'a, 's, C: GenericClient, T1: crate::StringSql, T2: crate::StringSql>
+    crate::client::async_::Params<
+        'c,
+        'a,
+        's,
+        TierProbesOfTenantParams<T1, T2>,
+        TierProbeQuery<'c, 'a, 's, C, TierProbe, 3>,
+        C,
+    > for TierProbesOfTenantStmt
+{
+    fn params(
+        &'s self,
+        client: &'c C,
+        params: &'a TierProbesOfTenantParams<T1, T2>,
+    ) -> TierProbeQuery<'c, 'a, 's, C, TierProbe, 3> {
+        self.bind(client, &params.tenant_id, &params.entity_type, &params.n)
+    }
+}
+pub struct TierNeighbourAtStmt(&'static str, Option<tokio_postgres::Statement>);
+/// The embedding of the `rank`-th nearest (from 0) of one tier's embeddings
+/// to `query`, exactly (rank 1 of a stored row: its nearest other row).
+pub fn tier_neighbour_at() -> TierNeighbourAtStmt {
+    TierNeighbourAtStmt(
+        "SELECT embedding FROM embeddings WHERE tenant_id = $1 AND entity_type = $2 ORDER BY (embedding <=> $3) + 0, entity_id OFFSET $4 LIMIT 1",
+        None,
+    )
+}
+impl TierNeighbourAtStmt {
+    pub async fn prepare<'a, C: GenericClient>(
+        mut self,
+        client: &'a C,
+    ) -> Result<Self, tokio_postgres::Error> {
+        self.1 = Some(client.prepare(self.0).await?);
+        Ok(self)
+    }
+    pub fn bind<'c, 'a, 's, C: GenericClient, T1: crate::StringSql, T2: crate::StringSql>(
+        &'s self,
+        client: &'c C,
+        tenant_id: &'a T1,
+        entity_type: &'a T2,
+        query: &'a truthgraph_vector_ref::VectorRef<'a>,
+        rank: &'a i64,
+    ) -> TierProbeQuery<'c, 'a, 's, C, TierProbe, 4> {
+        TierProbeQuery {
+            client,
+            params: [tenant_id, entity_type, query, rank],
+            query: self.0,
+            cached: self.1.as_ref(),
+            extractor:
+                |row: &tokio_postgres::Row| -> Result<TierProbeBorrowed, tokio_postgres::Error> {
+                    Ok(TierProbeBorrowed {
+                        embedding: row.try_get(0)?,
+                    })
+                },
+            mapper: |it| TierProbe::from(it),
+        }
+    }
+}
+impl<'c, 'a, 's, C: GenericClient, T1: crate::StringSql, T2: crate::StringSql>
+    crate::client::async_::Params<
+        'c,
+        'a,
+        's,
+        TierNeighbourAtParams<'a, T1, T2>,
+        TierProbeQuery<'c, 'a, 's, C, TierProbe, 4>,
+        C,
+    > for TierNeighbourAtStmt
+{
+    fn params(
+        &'s self,
+        client: &'c C,
+        params: &'a TierNeighbourAtParams<'a, T1, T2>,
+    ) -> TierProbeQuery<'c, 'a, 's, C, TierProbe, 4> {
+        self.bind(
+            client,
+            &params.tenant_id,
+            &params.entity_type,
+            &params.query,
+            &params.rank,
+        )
+    }
+}
+pub struct TierNeighboursExactStmt(&'static str, Option<tokio_postgres::Statement>);
+/// The `k` nearest of one tier's embeddings to `query`, exactly: ordered by
+/// an expression no index serves (`+ 0`).
+pub fn tier_neighbours_exact() -> TierNeighboursExactStmt {
+    TierNeighboursExactStmt(
+        "SELECT entity_id FROM embeddings WHERE tenant_id = $1 AND entity_type = $2 ORDER BY (embedding <=> $3) + 0, entity_id LIMIT $4",
+        None,
+    )
+}
+impl TierNeighboursExactStmt {
+    pub async fn prepare<'a, C: GenericClient>(
+        mut self,
+        client: &'a C,
+    ) -> Result<Self, tokio_postgres::Error> {
+        self.1 = Some(client.prepare(self.0).await?);
+        Ok(self)
+    }
+    pub fn bind<'c, 'a, 's, C: GenericClient, T1: crate::StringSql, T2: crate::StringSql>(
+        &'s self,
+        client: &'c C,
+        tenant_id: &'a T1,
+        entity_type: &'a T2,
+        query: &'a truthgraph_vector_ref::VectorRef<'a>,
+        k: &'a i64,
+    ) -> UuidUuidQuery<'c, 'a, 's, C, uuid::Uuid, 4> {
+        UuidUuidQuery {
+            client,
+            params: [tenant_id, entity_type, query, k],
+            query: self.0,
+            cached: self.1.as_ref(),
+            extractor: |row| Ok(row.try_get(0)?),
+            mapper: |it| it,
+        }
+    }
+}
+impl<'c, 'a, 's, C: GenericClient, T1: crate::StringSql, T2: crate::StringSql>
+    crate::client::async_::Params<
+        'c,
+        'a,
+        's,
+        TierNeighboursExactParams<'a, T1, T2>,
+        UuidUuidQuery<'c, 'a, 's, C, uuid::Uuid, 4>,
+        C,
+    > for TierNeighboursExactStmt
+{
+    fn params(
+        &'s self,
+        client: &'c C,
+        params: &'a TierNeighboursExactParams<'a, T1, T2>,
+    ) -> UuidUuidQuery<'c, 'a, 's, C, uuid::Uuid, 4> {
+        self.bind(
+            client,
+            &params.tenant_id,
+            &params.entity_type,
+            &params.query,
+            &params.k,
+        )
+    }
+}
+pub struct TierNeighboursStmt(&'static str, Option<tokio_postgres::Statement>);
+/// The `k` nearest of one tier's embeddings to `query` as its own index finds
+/// them (planned for the tenant's value: the partial index).
+pub fn tier_neighbours() -> TierNeighboursStmt {
+    TierNeighboursStmt(
+        "SELECT entity_id FROM embeddings WHERE tenant_id = $1 AND entity_type = $2 ORDER BY embedding <=> $3 LIMIT $4",
+        None,
+    )
+}
+impl TierNeighboursStmt {
+    pub async fn prepare<'a, C: GenericClient>(
+        mut self,
+        client: &'a C,
+    ) -> Result<Self, tokio_postgres::Error> {
+        self.1 = Some(client.prepare(self.0).await?);
+        Ok(self)
+    }
+    pub fn bind<'c, 'a, 's, C: GenericClient, T1: crate::StringSql, T2: crate::StringSql>(
+        &'s self,
+        client: &'c C,
+        tenant_id: &'a T1,
+        entity_type: &'a T2,
+        query: &'a truthgraph_vector_ref::VectorRef<'a>,
+        k: &'a i64,
+    ) -> UuidUuidQuery<'c, 'a, 's, C, uuid::Uuid, 4> {
+        UuidUuidQuery {
+            client,
+            params: [tenant_id, entity_type, query, k],
+            query: self.0,
+            cached: self.1.as_ref(),
+            extractor: |row| Ok(row.try_get(0)?),
+            mapper: |it| it,
+        }
+    }
+}
+impl<'c, 'a, 's, C: GenericClient, T1: crate::StringSql, T2: crate::StringSql>
+    crate::client::async_::Params<
+        'c,
+        'a,
+        's,
+        TierNeighboursParams<'a, T1, T2>,
+        UuidUuidQuery<'c, 'a, 's, C, uuid::Uuid, 4>,
+        C,
+    > for TierNeighboursStmt
+{
+    fn params(
+        &'s self,
+        client: &'c C,
+        params: &'a TierNeighboursParams<'a, T1, T2>,
+    ) -> UuidUuidQuery<'c, 'a, 's, C, uuid::Uuid, 4> {
+        self.bind(
+            client,
+            &params.tenant_id,
+            &params.entity_type,
+            &params.query,
+            &params.k,
+        )
     }
 }

@@ -1,0 +1,282 @@
+//! Measuring the `hnsw.ef_search` a tier's own index needs, right after it
+//! is built ([`crate::tiers`]).
+//!
+//! A fixed ladder by row count (64 below 5K rows, 100 to 20K, 200 above:
+//! [`tier_ef_search`]) reaches recall@10 0.99+ on real text embeddings, but
+//! harder data needs more: on the synthetic low-rank 1536-dim set, tenants
+//! of 5K-10K rows reached only 0.92-0.96 at 64-100 (BENCHMARKS.md). So each
+//! build measures its tier: [`SAMPLE`] queries, exact search of the tier as
+//! the truth, the ladder's value as the floor; the first candidate from it
+//! up that reaches [`TARGET_RECALL`] is stored, or the largest candidate
+//! when none does.
+//!
+//! The queries are vectors the index does not hold, as a search's are: a
+//! stored row finds itself and its graph neighbours at once (on uniform
+//! 256-dim data, 2,000 rows: recall 0.99+ at `ef_search` 64 for stored
+//! rows, 0.90-0.93 for new points). In order of preference: the tenant's
+//! embeddings of the other entity type (its claims, for its evidence: what
+//! that tier is asked), else a sample of the tier's own rows, each moved in
+//! a random direction by its distance to its nearest row (`displaced`).
+//! Two sources were tried and left: other tenants' rows (another
+//! distribution: a clustered tenant then measured 100-150 where 64 gives
+//! recall 1.0 on its own queries) and points halfway between pairs of rows
+//! (between clusters: the same overestimate; between near neighbours: an
+//! underestimate on uniform data). The moved rows follow held-out recall on
+//! real text, uniform and clustered data, a little optimistic; they do not
+//! on the bench's synthetic low-rank set, whose 5K-10K-row tiers they pass
+//! at 64-100 where new points reach 0.92-0.95 (docs/research/issue16-designs.md
+//! section 12): only real queries (claims) measure such data right.
+//!
+//! It runs in a read-only transaction on the schema connection, after
+//! checking that the tier's index is the one planned.
+
+use pgvector::Vector;
+use tokio_postgres::types::ToSql;
+use truthgraph_queries::queries::tiers as q;
+use truthgraph_vector_ref::VectorRef;
+
+use crate::error::Result;
+use crate::labels::EntityType;
+use crate::tiers::{TIER_EF_SEARCH, tier_ef_search};
+
+/// Queries per measurement (rows sampled by a hash of the id).
+pub const SAMPLE: i64 = 40;
+
+/// Fewer queries than this from a source: the next source is tried, and
+/// with none the tier is not measured.
+pub const MIN_PROBES: usize = 20;
+
+/// Rows per search measured (recall@10).
+pub const K: usize = 10;
+
+/// Recall@10 a tier's `ef_search` must reach on the measurement's queries.
+/// Above the library's aims (0.98 overall, 0.97 per tenant on held-out
+/// queries), for the sampling error of 40 queries (about +-0.01).
+pub const TARGET_RECALL: f64 = 0.99;
+
+/// The `ef_search` values tried, from the ladder's floor up.
+pub const CANDIDATES: [u32; 7] = [40, 64, 100, 150, 200, 300, 400];
+
+/// The ladder's `ef_search` for a tier of `rows` rows: the floor of its
+/// measurement and what a tier never measured searches with.
+pub fn ef_floor(rows: i64) -> u32 {
+    tier_ef_search(rows).unwrap_or(TIER_EF_SEARCH)
+}
+
+/// A tier's `ef_search` as measured.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MeasuredEf {
+    /// The value stored.
+    pub ef_search: u32,
+    /// Mean recall@10 of the measurement's queries at that value.
+    pub recall: f64,
+    /// Whether it reached [`TARGET_RECALL`] (else it is the largest candidate).
+    pub reached: bool,
+}
+
+/// Measures the `ef_search` of the tier (`tenant`, `entity_type`) of `rows`
+/// rows, whose index `index_name` was just built. `None` when the tier has
+/// too few rows to measure or its index is not the one planned (then the
+/// ladder's value stands).
+pub(crate) async fn measure_tier_ef(
+    client: &mut tokio_postgres::Client,
+    tenant: &str,
+    entity_type: EntityType,
+    index_name: &str,
+    rows: i64,
+) -> Result<Option<MeasuredEf>> {
+    let ty = entity_type.as_str();
+    let tx = client.build_transaction().read_only(true).start().await?;
+    // Under row-level security the tier's rows are visible with its tenant set.
+    tx.execute(
+        "SELECT set_config('truthgraph.tenant_id', $1, true)",
+        &[&tenant],
+    )
+    .await?;
+    let probes = probe_queries(&tx, tenant, ty).await?;
+    if probes.len() < MIN_PROBES || rows <= K as i64 {
+        return Ok(None);
+    }
+    let k = K as i64;
+    let mut truths = Vec::with_capacity(probes.len());
+    for p in &probes {
+        truths.push(
+            q::tier_neighbours_exact()
+                .bind(&tx, &tenant, &ty, &VectorRef::from(p), &k)
+                .all()
+                .await?,
+        );
+    }
+    if !plans_index(&tx, tenant, ty, &probes[0], index_name).await? {
+        tracing::warn!(
+            tenant,
+            index = index_name,
+            "the tier's index is not planned for its own search; ef_search not measured"
+        );
+        return Ok(None);
+    }
+    let floor = ef_floor(rows);
+    let mut measured = None;
+    for ef in CANDIDATES.into_iter().filter(|e| *e >= floor) {
+        tx.execute(
+            "SELECT set_config('hnsw.ef_search', $1, true)",
+            &[&ef.to_string()],
+        )
+        .await?;
+        let mut sum = 0.0;
+        for (p, truth) in probes.iter().zip(&truths) {
+            let got = q::tier_neighbours()
+                .bind(&tx, &tenant, &ty, &VectorRef::from(p), &k)
+                .all()
+                .await?;
+            let hits = got.iter().filter(|id| truth.contains(id)).count();
+            sum += hits as f64 / truth.len().max(1) as f64;
+        }
+        let recall = sum / probes.len() as f64;
+        let reached = recall >= TARGET_RECALL;
+        measured = Some(MeasuredEf {
+            ef_search: ef,
+            recall,
+            reached,
+        });
+        if reached {
+            break;
+        }
+    }
+    tx.rollback().await?;
+    Ok(measured)
+}
+
+/// The queries of a measurement ([`SAMPLE`] at most): the tenant's rows of
+/// the other entity type, else a sample of the tier's own rows, each
+/// moved by its distance to its nearest row.
+async fn probe_queries(
+    tx: &tokio_postgres::Transaction<'_>,
+    tenant: &str,
+    ty: &str,
+) -> Result<Vec<Vector>> {
+    let of_tenant = q::tier_probes_of_tenant()
+        .bind(tx, &tenant, &ty, &SAMPLE)
+        .all()
+        .await?;
+    if of_tenant.len() >= MIN_PROBES {
+        return Ok(of_tenant.into_iter().map(|p| p.embedding).collect());
+    }
+    let own = q::tier_sample()
+        .bind(tx, &tenant, &ty, &SAMPLE)
+        .all()
+        .await?;
+    let mut out = Vec::with_capacity(own.len());
+    for (i, row) in own.iter().enumerate() {
+        let nearest = q::tier_neighbour_at()
+            .bind(tx, &tenant, &ty, &VectorRef::from(&row.embedding), &1)
+            .opt()
+            .await?;
+        if let Some(nearest) = nearest {
+            out.extend(displaced(&row.embedding, &nearest.embedding, i as u64));
+        }
+    }
+    Ok(out)
+}
+
+/// `a`'s direction moved, in a random direction (seeded by `seed`), as far
+/// as the direction of its nearest row `b` is from it: a point the graph
+/// does not hold, as near to the data as its rows are to each other.
+/// `None` when `a` or `b` is zero.
+fn displaced(a: &Vector, b: &Vector, seed: u64) -> Option<Vector> {
+    let unit = |v: &[f32]| {
+        let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        (n > 0.0).then(|| v.iter().map(|x| x / n).collect::<Vec<f32>>())
+    };
+    let (a, b) = (unit(a.as_slice())?, unit(b.as_slice())?);
+    let far = a
+        .iter()
+        .zip(&b)
+        .map(|(x, y)| (x - y).powi(2))
+        .sum::<f32>()
+        .sqrt();
+    let mut rng = SplitMix(seed ^ 0x5eed);
+    let direction = unit(&(0..a.len()).map(|_| rng.normal()).collect::<Vec<f32>>())?;
+    Some(Vector::from(
+        a.iter()
+            .zip(&direction)
+            .map(|(x, d)| x + far * d)
+            .collect::<Vec<f32>>(),
+    ))
+}
+
+/// A small deterministic generator (SplitMix64), so that a measurement
+/// draws the same queries on every run.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// A standard normal draw (Box-Muller).
+    fn normal(&mut self) -> f32 {
+        let u = |x: u64| ((x >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
+        let (u1, u2) = (u(self.next()), u(self.next()));
+        ((-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()) as f32
+    }
+}
+
+/// Whether the tier's search is planned on `index_name`.
+async fn plans_index(
+    tx: &tokio_postgres::Transaction<'_>,
+    tenant: &str,
+    ty: &str,
+    query: &Vector,
+    index_name: &str,
+) -> Result<bool> {
+    let sql = format!(
+        "EXPLAIN (COSTS OFF) {}",
+        truthgraph_queries::sql::tiers::TIER_NEIGHBOURS
+    );
+    let k = (K + 1) as i64;
+    let params: [&(dyn ToSql + Sync); 4] = [&tenant, &ty, query, &k];
+    let plan = tx.query(&sql, &params).await?;
+    Ok(plan
+        .iter()
+        .filter_map(|r| r.try_get::<_, String>(0).ok())
+        .any(|line| line.contains(index_name)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_floor_is_the_ladder() {
+        assert_eq!(ef_floor(1_000), 64);
+        assert_eq!(ef_floor(10_000), TIER_EF_SEARCH);
+        assert_eq!(ef_floor(300_000), 200);
+        assert!(CANDIDATES.contains(&ef_floor(1_000)));
+        assert!(CANDIDATES.contains(&ef_floor(10_000)));
+        assert!(CANDIDATES.contains(&ef_floor(300_000)));
+    }
+
+    #[test]
+    fn a_displaced_query_is_as_far_from_its_row_as_the_nearest_row_and_repeatable() {
+        let a = Vector::from(vec![3.0, 0.0, 0.0, 0.0]);
+        let b = Vector::from(vec![0.0, 2.0, 0.0, 0.0]);
+        let q = displaced(&a, &b, 7).unwrap();
+        let far = 2f32.sqrt(); // between the unit directions of a and b
+        let moved: f32 = q
+            .as_slice()
+            .iter()
+            .zip([1.0, 0.0, 0.0, 0.0])
+            .map(|(x, y)| (x - y).powi(2))
+            .sum::<f32>()
+            .sqrt();
+        assert!((moved - far).abs() < 1e-5, "{moved}");
+        assert_eq!(displaced(&a, &b, 7), Some(q.clone()));
+        assert_ne!(displaced(&a, &b, 8), Some(q));
+        assert_eq!(displaced(&Vector::from(vec![0.0; 4]), &b, 7), None);
+    }
+}

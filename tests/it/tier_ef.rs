@@ -1,0 +1,129 @@
+//! A tier's `ef_search` is measured on its own rows when its index is built
+//! (src/index_build/tier_ef.rs): data on which the ladder's value (64 below
+//! 5K rows) misses gets a larger one, which then reaches the recall the
+//! ladder's value does not, on queries the measurement never saw; easy
+//! data keeps the ladder's value; a later maintenance keeps what was measured.
+
+use std::collections::HashSet;
+
+use truthgraph_db::index_build::{TIER_TARGET_RECALL, TierAction, TierOptions};
+use truthgraph_db::testing::TestDatabase;
+use truthgraph_db::tiers::{Route, SMALL_TIER_EF_SEARCH, tier_index_name};
+use truthgraph_db::{Database, EntityType, SearchOptions};
+use uuid::Uuid;
+
+use crate::support::{BruteForce, Clustered, recall_of};
+use crate::tiers::load;
+
+const DIM: usize = 256;
+
+/// Mean recall@10 of `queries` fresh points of `data` in `tenant`, at `ef`.
+async fn recall_at(
+    db: &Database,
+    tenant: &str,
+    truth: &BruteForce,
+    data: &mut Clustered,
+    ef: u32,
+) -> f64 {
+    let t = db.tenant(tenant).unwrap();
+    let queries = 60;
+    let mut sum = 0.0;
+    for _ in 0..queries {
+        let q = data.next();
+        let opts = SearchOptions {
+            ef_search: Some(ef),
+            ..SearchOptions::top(10)
+        };
+        let ids: Vec<Uuid> = t
+            .search_evidence(&q, &opts)
+            .await
+            .unwrap()
+            .iter()
+            .map(|h| h.id)
+            .collect();
+        sum += recall_of(&ids, &truth.top_k(&q, 10, |_| true));
+    }
+    sum / f64::from(queries)
+}
+
+#[tokio::test]
+async fn a_hard_tier_gets_a_larger_ef_search_an_easy_one_keeps_the_ladders() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let db = &t.db;
+    db.set_dimension(DIM).await.unwrap();
+    // Uniform on the sphere (one centre, noise far larger than it): the
+    // hardest data for a graph. Clustered text-like data: easy.
+    let mut hard = Clustered::new(5, DIM, 1, 50.0);
+    let mut easy = Clustered::new(6, DIM, 12, 0.9);
+    // Bulk loads build each tenant's index and measure it.
+    let rows = load(db, "hard", &mut hard, 2000).await;
+    load(db, "easy", &mut easy, 1500).await;
+
+    let report = db
+        .maintain_tiers(&TierOptions {
+            apply: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let tier = |name: &str| report.tiers.iter().find(|p| p.tenant_id == name).unwrap();
+    // Nothing to build: the measured values are kept, not reset to the ladder's.
+    assert_eq!(tier("hard").action, TierAction::Keep);
+    let ef = tier("hard").ef_search.unwrap();
+    assert!(ef > SMALL_TIER_EF_SEARCH, "hard tier: ef_search {ef}");
+    assert_eq!(tier("easy").ef_search, Some(SMALL_TIER_EF_SEARCH));
+    // Searches of the tenant run at it (no SET when it is the connection's).
+    let route = db.search_route("hard", EntityType::Evidence);
+    assert!(matches!(route, Route::Index { .. }), "{route:?}");
+    assert_eq!(
+        route.ef_search().unwrap_or(db.search_defaults().ef_search),
+        ef
+    );
+    let stored: i32 = t
+        .raw_client()
+        .await
+        .unwrap()
+        .query_one(
+            "SELECT ef_search FROM truthgraph_tiers WHERE tenant_id = 'hard'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(stored as u32, ef);
+
+    // A new build measures again, and says what it measured.
+    let own = tier_index_name("hard", EntityType::Evidence);
+    t.raw_client()
+        .await
+        .unwrap()
+        .batch_execute(&format!("DROP INDEX {own}"))
+        .await
+        .unwrap();
+    let report = db
+        .maintain_tiers(&TierOptions {
+            apply: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let built = report.tiers.iter().find(|p| p.tenant_id == "hard").unwrap();
+    assert_eq!(built.action, TierAction::Build);
+    let measured = built.measured.expect("measured at the build");
+    assert_eq!(built.ef_search, Some(measured.ef_search));
+    assert!(measured.ef_search > SMALL_TIER_EF_SEARCH);
+    assert!(measured.recall >= TIER_TARGET_RECALL || !measured.reached);
+
+    // On queries the measurement never saw: the measured value reaches
+    // what the ladder's misses.
+    let ids: HashSet<Uuid> = rows.iter().map(|r| r.0).collect();
+    assert_eq!(ids.len(), rows.len());
+    let truth = BruteForce::new(rows.iter().map(|(id, v)| (*id, v)));
+    let at_ladder = recall_at(db, "hard", &truth, &mut hard, SMALL_TIER_EF_SEARCH).await;
+    let at_measured = recall_at(db, "hard", &truth, &mut hard, measured.ef_search).await;
+    assert!(
+        at_measured >= 0.97 && at_measured > at_ladder,
+        "recall at ef {}: {at_measured}; at {SMALL_TIER_EF_SEARCH}: {at_ladder}",
+        measured.ef_search
+    );
+}
