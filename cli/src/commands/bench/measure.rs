@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 use truthgraph_db::index_build::TierOptions;
 use truthgraph_db::pgvector::Vector;
 use truthgraph_db::{
-    BulkLoadOptions, Config, Database, EntityType, NewEmbedding, NewEvidence, SearchOptions,
-    catalog, raw_sql,
+    BulkLoadOptions, Config, Database, EntityType, NewClaim, NewEmbedding, NewEvidence,
+    SearchOptions, catalog, raw_sql,
 };
 use uuid::Uuid;
 
@@ -30,10 +30,18 @@ pub struct Loaded {
     pub queries: Vec<Vector>,
 }
 
+/// Claim-like vectors (and texts) stored as the tenants' claims, never
+/// searched with: shared out over the tenants in turn.
+pub struct Claims {
+    pub vectors: Vec<Vec<f32>>,
+    pub texts: Vec<String>,
+}
+
 pub(super) async fn measure_all(
     config: &Config,
     url: &str,
     data: &Dataset,
+    claims: &Claims,
     args: &Args,
 ) -> anyhow::Result<Value> {
     let db = Database::connect(config, url).await?;
@@ -50,7 +58,8 @@ pub(super) async fn measure_all(
             .await?;
     }
     drop(client);
-    let (loaded, load) = load(&db, data, args).await?;
+    let (loaded, mut load) = load(&db, data, args).await?;
+    load["claims_per_tenant"] = json!(store_claims(&db, &loaded.tenants, claims).await?);
     let info = catalog::server_info(&**db.client().await?).await?;
 
     // Exact top-k per query: the truth every scenario is compared with.
@@ -150,7 +159,7 @@ pub(super) async fn measure_all(
     s["params"] = json!({ "hnsw.ef_search": "measured per tenant at its build (floor: 64 below 5K rows, 100 to 20K, 200 above)",
         "connection ef_search": d.ef_search, "origin": format!("{:?}", d.ef_search_origin) });
     s["tiers"] = json!(tiers.tiers.iter().map(|t| json!({
-        "tenant": t.tenant_id, "rows": t.rows, "index": t.build_seconds.is_some() || t.action == truthgraph_db::index_build::TierAction::Keep,
+        "tenant": t.tenant_id, "entity_type": t.entity_type.as_str(), "rows": t.rows, "index": t.build_seconds.is_some() || t.action == truthgraph_db::index_build::TierAction::Keep,
         "ef_search": t.ef_search, "build_s": t.build_seconds.map(|b| round(b, 2)),
         "ef_measured_recall": t.measured.map(|m| round(m.recall, 4)),
         "index_bytes": t.index_bytes,
@@ -213,6 +222,45 @@ pub(super) async fn measure_all(
         "index_build_s": builds,
         "server": { "version": info.server_version, "pgvector": info.pgvector_version },
     }))
+}
+
+/// Stores `claims` as the tenants' claims, with their embeddings (shared
+/// out in turn, at most `claims.vectors.len() / tenants` each); returns how
+/// many each tenant got.
+async fn store_claims(db: &Database, tenants: &[String], claims: &Claims) -> anyhow::Result<usize> {
+    let per = claims.vectors.len() / tenants.len().max(1);
+    if per == 0 {
+        return Ok(0);
+    }
+    for (t, tenant) in tenants.iter().enumerate() {
+        let picked: Vec<usize> = (0..per).map(|i| i * tenants.len() + t).collect();
+        let rows: Vec<NewClaim> = picked
+            .iter()
+            .map(|i| NewClaim {
+                text: claims.texts[*i].clone(),
+                source_url: None,
+            })
+            .collect();
+        let tenant = db.tenant(tenant)?;
+        let stored = tenant.insert_claims(&rows).await?;
+        let embeddings: Vec<NewEmbedding> = picked
+            .iter()
+            .zip(stored)
+            .map(|(i, c)| NewEmbedding {
+                entity_type: EntityType::Claim,
+                entity_id: c.id,
+                embedding: Vector::from(claims.vectors[*i].clone()),
+                model_name: "bench".into(),
+                model_version: None,
+            })
+            .collect();
+        let opts = BulkLoadOptions {
+            defer_tiers: true,
+            ..BulkLoadOptions::default()
+        };
+        tenant.bulk_load_embeddings_with(&embeddings, opts).await?;
+    }
+    Ok(per)
 }
 
 /// Inserts the passages as evidence of their tenants and bulk-loads their

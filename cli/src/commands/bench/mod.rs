@@ -62,6 +62,9 @@ pub struct Args {
     /// Skip the anchor (the plain pgvector query over one HNSW index shared by every tenant): at 1M rows its serial build alone takes most of an hour on 2 cores.
     #[arg(long)]
     no_anchor: bool,
+    /// Claims stored per tenant (with their embeddings), drawn like the queries but never measured: what a fact-checking database holds, and what each tenant's index build measures its `ef_search` with. Real sets have 1,000 held-out vectors: the claims get what `--queries` leaves, shared out (0: none, as before 2026-12-05).
+    #[arg(long, default_value_t = 40)]
+    claims: usize,
     /// Rows per search.
     #[arg(long, default_value_t = 10)]
     k: usize,
@@ -119,9 +122,16 @@ pub async fn run(args: Args, cx: &Context) -> anyhow::Result<()> {
 
 /// Runs the benchmark and prints its JSON report.
 async fn bench(config: &Config, args: &Args) -> anyhow::Result<()> {
-    let data = match &args.data {
-        Some(dir) => dataset::read_dir(dir, args.vectors, args.queries)?,
-        None => dataset::synthetic(args.vectors, args.dim, args.queries, 42),
+    // Queries first, then the claims (the same queries as without claims).
+    let wanted = args.queries + args.claims * args.tenants.0.len();
+    let mut data = match &args.data {
+        Some(dir) => dataset::read_dir(dir, args.vectors, wanted)?,
+        None => dataset::synthetic(args.vectors, args.dim, wanted, 42),
+    };
+    let at = args.queries.min(data.queries.len());
+    let claims = measure::Claims {
+        vectors: data.queries.split_off(at),
+        texts: data.query_texts.split_off(at),
     };
     let admin = Database::open(config).await?;
     let name = format!("truthgraph_bench_{}", std::process::id());
@@ -132,7 +142,7 @@ async fn bench(config: &Config, args: &Args) -> anyhow::Result<()> {
         .await?;
     eprintln!("bench: database {name} ({})", data.name);
     let url = with_database(admin.url(), &name);
-    let report = measure::measure_all(config, &url, &data, args)
+    let report = measure::measure_all(config, &url, &data, &claims, args)
         .await
         .map(|mut r| {
             r["database"] = json!(if args.keep { Some(&name) } else { None });
