@@ -15,7 +15,7 @@ use truthgraph_db::{
 use uuid::Uuid;
 
 use super::indexes::{IndexSpec, anchor_spec, index_specs};
-use super::scenario::{Ctx, rebuild};
+use super::scenario::{Ctx, latency_by_tenant, rebuild};
 use super::{Args, Progress, ms, percentile, round, tenant_of};
 use crate::dataset::Dataset;
 
@@ -82,13 +82,14 @@ pub(super) async fn measure_all(
         truth.push(hits.into_iter().map(|h| h.id).collect::<Vec<Uuid>>());
         p.set(j + 1);
     }
+    let exact_by_tenant = latency_by_tenant(&loaded, &exact_ms);
     exact_ms.sort_by(f64::total_cmp);
     let mut scenarios = vec![json!({
         "name": "exact (no index)", "index": "none", "params": {},
         "tenant_filtered": loaded.tenants.len() > 1, "default": false,
         "recall_at_10": 1.0, "p50_ms": round(percentile(&exact_ms, 0.5), 3),
         "p95_ms": round(percentile(&exact_ms, 0.95), 3), "p99_ms": round(percentile(&exact_ms, 0.99), 3),
-        "short_results": 0,
+        "latency_by_tenant": exact_by_tenant, "short_results": 0,
     })];
     let mut builds = BTreeMap::new();
     let ctx = Ctx {

@@ -208,7 +208,7 @@ impl Ctx<'_> {
         let mut latencies = Vec::new();
         let (mut recall_sum, mut short) = (0.0, 0usize);
         let mut by_tenant: BTreeMap<&str, (f64, usize)> = BTreeMap::new();
-        let mut tenant_latencies: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+        let mut latencies_in_order = Vec::with_capacity(l.queries.len());
         let mut p = Progress::new(label.chars().take(46).collect::<String>(), l.queries.len());
         for (j, q) in l.queries.iter().enumerate() {
             let t = l.query_tenant[j];
@@ -216,10 +216,7 @@ impl Ctx<'_> {
             let got = engine.search(0, &l.tenants[t], q, k).await?;
             let elapsed = ms(started.elapsed());
             latencies.push(elapsed);
-            tenant_latencies
-                .entry(&l.tenants[t])
-                .or_default()
-                .push(elapsed);
+            latencies_in_order.push(elapsed);
             let truth = &self.truth[j];
             let r = got.iter().filter(|id| truth.contains(id)).count() as f64
                 / truth.len().max(1) as f64;
@@ -234,17 +231,7 @@ impl Ctx<'_> {
         }
         latencies.sort_by(f64::total_cmp);
         let rows_of = |t: &str| l.sizes[l.tenants.iter().position(|x| x == t).unwrap_or(0)];
-        // Latency per tenant (per tier: each tenant is one), with its rows.
-        let latency_by_tenant: BTreeMap<String, Value> = tenant_latencies
-            .into_iter()
-            .map(|(t, mut v)| {
-                v.sort_by(f64::total_cmp);
-                let rows = rows_of(t);
-                let stats = json!({"rows": rows, "queries": v.len(),
-                    "p50_ms": round(percentile(&v, 0.5), 3), "p95_ms": round(percentile(&v, 0.95), 3)});
-                (t.to_string(), stats)
-            })
-            .collect();
+        let latency_by_tenant = latency_by_tenant(l, &latencies_in_order);
         let mut server = Vec::new();
         let mut plans = BTreeMap::new();
         for j in 0..K_EXPLAIN.min(l.queries.len()) {
@@ -302,4 +289,21 @@ impl Ctx<'_> {
             "plans": plans,
         }))
     }
+}
+
+/// p50/p95 per tenant (per tier: each tenant is one), with its rows, from
+/// the latency of each query in query order.
+pub fn latency_by_tenant(l: &Loaded, in_order: &[f64]) -> BTreeMap<String, Value> {
+    let mut by: BTreeMap<usize, Vec<f64>> = BTreeMap::new();
+    for (j, ms) in in_order.iter().enumerate() {
+        by.entry(l.query_tenant[j]).or_default().push(*ms);
+    }
+    by.into_iter()
+        .map(|(t, mut v)| {
+            v.sort_by(f64::total_cmp);
+            let stats = json!({"rows": l.sizes[t], "queries": v.len(),
+                "p50_ms": round(percentile(&v, 0.5), 3), "p95_ms": round(percentile(&v, 0.95), 3)});
+            (l.tenants[t].clone(), stats)
+        })
+        .collect()
 }
