@@ -105,6 +105,7 @@ impl Database {
                 action,
                 ef_search: (action != TierAction::Exact).then(|| tier_ef(action, stored, rows)),
                 measured: None,
+                hnsw_m: None,
                 build_memory_mb: None,
                 build_seconds: None,
             });

@@ -9,64 +9,111 @@ use std::time::Instant;
 use truthgraph_queries::client::GenericClient;
 use truthgraph_queries::queries::tiers as q;
 
-use super::tier_ef::measure_tier_ef;
+use super::tier_ef::{CANDIDATES, measure_tier_ef};
 use super::tiers::{TierAction, TierPlan};
 use crate::error::Result;
 use crate::labels::EntityType;
 use crate::raw_sql;
+use crate::tiers::{
+    DENSE_HNSW_EF_CONSTRUCTION, DENSE_HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_M,
+    MAX_EF_SEARCH_BEFORE_DENSE, dense_build_name,
+};
 
 /// Builds `tier`'s index on `client` (a schema connection) with
-/// `maintenance_work_mem` `mb`, then measures its `ef_search` on its own
-/// rows: sets `tier.build_seconds` (the build alone), `tier.measured` and,
-/// when measured, `tier.ef_search`.
+/// `maintenance_work_mem` `mb`, then measures its `ef_search` on its data
+/// ([`super::tier_ef`]). When a graph of [`HNSW_M`] does not reach the
+/// target by [`MAX_EF_SEARCH_BEFORE_DENSE`], builds a denser one
+/// ([`DENSE_HNSW_M`]) under another name, swaps it in (the tier keeps an
+/// index throughout) and measures again. Sets `tier.build_seconds` (the
+/// builds), `tier.hnsw_m`, `tier.measured` and, when measured,
+/// `tier.ef_search`.
 pub(crate) async fn build_and_measure(
     client: &mut tokio_postgres::Client,
     tier: &mut TierPlan,
     mb: u64,
 ) -> Result<()> {
     let started = Instant::now();
+    let (tenant, ty, name) = (
+        tier.tenant_id.clone(),
+        tier.entity_type,
+        tier.index_name.clone(),
+    );
     build_tier_index(
         client,
-        &tier.tenant_id,
-        tier.entity_type,
-        &tier.index_name,
+        &tenant,
+        ty,
+        &name,
         mb,
+        (HNSW_M, HNSW_EF_CONSTRUCTION),
     )
     .await?;
     tier.build_seconds = Some(started.elapsed().as_secs_f64());
+    tier.hnsw_m = Some(HNSW_M);
     tier.measured = measure_tier_ef(
         client,
-        &tier.tenant_id,
-        tier.entity_type,
-        &tier.index_name,
+        &tenant,
+        ty,
+        &name,
         tier.rows,
+        MAX_EF_SEARCH_BEFORE_DENSE,
     )
     .await?;
+    if tier.measured.is_some_and(|m| !m.reached) {
+        tracing::info!(
+            tenant,
+            entity_type = ty.as_str(),
+            rows = tier.rows,
+            "the tier's graph misses its recall at ef_search {MAX_EF_SEARCH_BEFORE_DENSE}: \
+             building it again with m = {DENSE_HNSW_M}"
+        );
+        let dense = dense_build_name(&name);
+        build_tier_index(
+            client,
+            &tenant,
+            ty,
+            &dense,
+            mb,
+            (DENSE_HNSW_M, DENSE_HNSW_EF_CONSTRUCTION),
+        )
+        .await?;
+        client
+            .batch_execute(&raw_sql::drop_index_concurrently(&name))
+            .await?;
+        client
+            .batch_execute(&raw_sql::rename_index(&dense, &name))
+            .await?;
+        tier.build_seconds = Some(started.elapsed().as_secs_f64());
+        tier.hnsw_m = Some(DENSE_HNSW_M);
+        let last = *CANDIDATES.last().expect("candidates");
+        tier.measured = measure_tier_ef(client, &tenant, ty, &name, tier.rows, last).await?;
+    }
     if let Some(m) = tier.measured {
         tier.ef_search = Some(m.ef_search);
         tracing::info!(
-            tenant = tier.tenant_id,
-            entity_type = tier.entity_type.as_str(),
+            tenant,
+            entity_type = ty.as_str(),
             rows = tier.rows,
+            hnsw_m = tier.hnsw_m,
             ef_search = m.ef_search,
             recall = m.recall,
             reached = m.reached,
-            "measured the tier's ef_search on its own rows"
+            "measured the tier's ef_search on its data"
         );
     }
     Ok(())
 }
 
-/// Builds the index `name` of one tier on `client` (a schema connection):
-/// drops an invalid leftover of that name first, sets
-/// `maintenance_work_mem` to `mb`, and drops the invalid index a failed
-/// build leaves.
+/// Builds the index `name` of one tier on `client` (a schema connection)
+/// with HNSW (`m`, `ef_construction`): drops an invalid leftover of that
+/// name first, sets `maintenance_work_mem` to `mb`, and drops the invalid
+/// index a failed build leaves.
 async fn build_tier_index(
     client: &tokio_postgres::Client,
     tenant: &str,
     entity_type: EntityType,
     name: &str,
     mb: u64,
+    graph: (u32, u32),
 ) -> Result<()> {
     client
         .batch_execute(&raw_sql::drop_index_concurrently(name))
@@ -79,6 +126,7 @@ async fn build_tier_index(
             name,
             tenant,
             entity_type,
+            graph,
         ))
         .await;
     if let Err(e) = built {

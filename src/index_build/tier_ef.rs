@@ -70,12 +70,14 @@ pub struct MeasuredEf {
     pub ef_search: u32,
     /// Mean recall@10 of the measurement's queries at that value.
     pub recall: f64,
-    /// Whether it reached [`TARGET_RECALL`] (else it is the largest candidate).
+    /// Whether it reached [`TARGET_RECALL`] (else it is the largest
+    /// candidate tried).
     pub reached: bool,
 }
 
 /// Measures the `ef_search` of the tier (`tenant`, `entity_type`) of `rows`
-/// rows, whose index `index_name` was just built. `None` when the tier has
+/// rows, whose index `index_name` was just built, trying candidates up to
+/// `max_ef`. `None` when the tier has
 /// too few rows to measure or its index is not the one planned (then the
 /// ladder's value stands).
 pub(crate) async fn measure_tier_ef(
@@ -84,6 +86,7 @@ pub(crate) async fn measure_tier_ef(
     entity_type: EntityType,
     index_name: &str,
     rows: i64,
+    max_ef: u32,
 ) -> Result<Option<MeasuredEf>> {
     let ty = entity_type.as_str();
     let tx = client.build_transaction().read_only(true).start().await?;
@@ -117,7 +120,10 @@ pub(crate) async fn measure_tier_ef(
     }
     let floor = ef_floor(rows);
     let mut measured = None;
-    for ef in CANDIDATES.into_iter().filter(|e| *e >= floor) {
+    for ef in CANDIDATES
+        .into_iter()
+        .filter(|e| *e >= floor.min(max_ef) && *e <= max_ef)
+    {
         tx.execute(
             "SELECT set_config('hnsw.ef_search', $1, true)",
             &[&ef.to_string()],

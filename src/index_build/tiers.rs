@@ -76,6 +76,9 @@ pub struct TierPlan {
     /// The measurement of `ef_search` (builds only; `None` when the tier
     /// was not measured and the ladder's value stands).
     pub measured: Option<MeasuredEf>,
+    /// HNSW `m` of the graph this run built ([`crate::tiers::HNSW_M`], or
+    /// [`crate::tiers::DENSE_HNSW_M`] for data that needs it; builds only).
+    pub hnsw_m: Option<u32>,
     /// `maintenance_work_mem` for its build, MB (builds only).
     pub build_memory_mb: Option<u64>,
     /// Seconds its build took (applied builds only).
@@ -294,6 +297,7 @@ impl Database {
             tiers.push(TierPlan {
                 ef_search: indexed.then(|| tier_ef(action, stored, rows)),
                 measured: None,
+                hnsw_m: None,
                 tenant_id: tenant,
                 entity_type: ty,
                 rows,

@@ -135,13 +135,12 @@ pub fn create_tier_index_concurrently(
     name: &str,
     tenant: &str,
     entity_type: crate::EntityType,
+    (m, ef_construction): (u32, u32),
 ) -> String {
     format!(
         "CREATE INDEX CONCURRENTLY {} ON embeddings USING hnsw (embedding vector_cosine_ops) \
-         WITH (m = {}, ef_construction = {}) WHERE tenant_id = {} AND entity_type = {}",
+         WITH (m = {m}, ef_construction = {ef_construction}) WHERE tenant_id = {} AND entity_type = {}",
         quote_ident(name),
-        crate::tiers::HNSW_M,
-        crate::tiers::HNSW_EF_CONSTRUCTION,
         quote_literal(tenant),
         quote_literal(entity_type.as_str())
     )
@@ -189,6 +188,16 @@ pub fn drop_index_concurrently(name: &str) -> String {
     format!("DROP INDEX CONCURRENTLY IF EXISTS {}", quote_ident(name))
 }
 
+/// `ALTER INDEX from RENAME TO to` (a tier's denser graph taking its name,
+/// once the old one is dropped).
+pub fn rename_index(from: &str, to: &str) -> String {
+    format!(
+        "ALTER INDEX {} RENAME TO {}",
+        quote_ident(from),
+        quote_ident(to)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,10 +208,18 @@ mod tests {
         assert_eq!(quote_literal("it's"), "'it''s'");
         assert_eq!(quote_literal(r"a\b'c"), r"E'a\\b''c'");
         assert_eq!(quote_literal("é ü"), "'é ü'");
-        let ddl = create_tier_index_concurrently("idx_x", "o'neil", crate::EntityType::Claim);
+        let ddl =
+            create_tier_index_concurrently("idx_x", "o'neil", crate::EntityType::Claim, (32, 128));
         assert!(
-            ddl.ends_with("WHERE tenant_id = 'o''neil' AND entity_type = 'claim'"),
+            ddl.ends_with(
+                "WITH (m = 32, ef_construction = 128) \
+                 WHERE tenant_id = 'o''neil' AND entity_type = 'claim'"
+            ),
             "{ddl}"
+        );
+        assert_eq!(
+            rename_index("a\"b", "c"),
+            "ALTER INDEX \"a\"\"b\" RENAME TO \"c\""
         );
     }
 }

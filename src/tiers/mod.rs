@@ -93,6 +93,21 @@ pub const HNSW_M: u32 = 16;
 /// HNSW `ef_construction` of a tier index (pgvector's default).
 pub const HNSW_EF_CONSTRUCTION: u32 = 64;
 
+/// The most `ef_search` a tier searches with in a graph of [`HNSW_M`]: a
+/// tier whose measurement does not reach its target by then is built again
+/// as a denser graph ([`DENSE_HNSW_M`]). A larger `ef_search` costs every
+/// search; a denser graph costs the build (about 2-3x) once.
+pub const MAX_EF_SEARCH_BEFORE_DENSE: u32 = 200;
+
+/// HNSW `m` of a tier whose data needs more than
+/// [`MAX_EF_SEARCH_BEFORE_DENSE`] in a graph of [`HNSW_M`] (the synthetic
+/// low-rank 30K x 1536 tier: recall@10 0.94 at 200 with m 16, 0.994 with
+/// m 32; docs/research/issue16-designs.md section 12).
+pub const DENSE_HNSW_M: u32 = 32;
+
+/// HNSW `ef_construction` of a dense tier graph.
+pub const DENSE_HNSW_EF_CONSTRUCTION: u32 = 128;
+
 /// The index the Python services look up by name: the tier index of their
 /// own tenant, `default`, evidence (V10).
 pub const CONTRACT_INDEX: &str = "idx_embeddings_vector_cosine";
@@ -129,13 +144,26 @@ pub fn tier_index_name(tenant: &str, entity_type: EntityType) -> String {
     if tenant == CONTRACT_TENANT && entity_type == EntityType::Evidence {
         return CONTRACT_INDEX.to_string();
     }
+    let hash = fnv1a(&[entity_type.as_str().as_bytes(), &[0], tenant.as_bytes()].concat());
+    format!("{TIER_INDEX_PREFIX}{hash:016x}")
+}
+
+/// The name a denser graph of the tier index `name` is built under before
+/// it replaces it: [`TIER_INDEX_PREFIX`], `dense_` and a hash of `name`
+/// (a leftover of a failed swap is a tier index no tier names: maintenance
+/// drops it).
+pub fn dense_build_name(name: &str) -> String {
+    format!("{TIER_INDEX_PREFIX}dense_{:016x}", fnv1a(name.as_bytes()))
+}
+
+/// 64-bit FNV-1a.
+fn fnv1a(input: &[u8]) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let input = [entity_type.as_str().as_bytes(), &[0], tenant.as_bytes()].concat();
     for b in input {
-        hash ^= u64::from(b);
+        hash ^= u64::from(*b);
         hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
     }
-    format!("{TIER_INDEX_PREFIX}{hash:016x}")
+    hash
 }
 
 /// Whether a tier of `rows` rows should have its own index, given whether

@@ -117,6 +117,7 @@ pub fn report_json(r: &TierReport) -> Value {
             "index": t.index_name,
             "index_bytes": t.index_bytes,
             "ef_search": t.ef_search,
+            "hnsw_m": t.hnsw_m,
             "ef_measured": t.measured.map(|m| json!({
                 "recall": m.recall,
                 "reached_target": m.reached,
@@ -152,8 +153,12 @@ pub fn report_text(r: &TierReport) -> String {
                     .map_or_else(|| "of the connection".to_string(), |e| e.to_string()),
                 t.measured
                     .map(|m| format!(
-                        " (recall {:.3} on its rows{})",
+                        " (recall {:.3} measured{}{})",
                         m.recall,
+                        t.hnsw_m
+                            .filter(|m| *m != truthgraph_db::tiers::HNSW_M)
+                            .map(|m| format!(", m {m}"))
+                            .unwrap_or_default(),
                         if m.reached { "" } else { ", below target" }
                     ))
                     .unwrap_or_default()
