@@ -61,8 +61,11 @@ async fn tune_stores_the_cheapest_setting_and_new_handles_use_it() {
         .batch_execute(&format!("ALTER DATABASE {} SET enable_sort = off", t.name))
         .await
         .unwrap();
-    // A target the first candidate (ef_search 10) misses here, so that the
-    // cheapest is chosen among several.
+    // A target the first candidate (ef_search 10) misses in most runs here
+    // (recall 0.99-0.997 over 60 queries), so that the cheapest is chosen
+    // among several. The graph is random (pgvector draws each node's
+    // level), and about one build in twenty reaches 1.0 at 10: then 10 is
+    // the cheapest and is chosen alone, which the checks below accept.
     let opts = TuneOptions {
         recall: 0.999,
         sample: 60,
@@ -86,7 +89,11 @@ async fn tune_stores_the_cheapest_setting_and_new_handles_use_it() {
     // rise, and every trial before it missed the target (overall recall
     // below 0.999, or its worst tenant below 0.969).
     println!("hnsw.ef_search trials: {:?}", report.trials);
-    assert!(report.trials.len() >= 2, "{:?}", report.trials);
+    assert!(
+        report.trials.len() >= 2 || chosen.value == 10,
+        "{:?}",
+        report.trials
+    );
     assert_eq!(report.trials.last(), Some(&chosen));
     assert!(
         report.trials.windows(2).all(|w| w[0].value < w[1].value),
