@@ -15,6 +15,9 @@ and from Rust, on the shipped MiniLM set, in one run.
    * ``sqlalchemy-literal``: SQLAlchemy ``text()`` over asyncpg, the vector
      spliced into the SQL as the old service does, but ordered by ``<=>``
      (so it is the same query: cosine, index-served);
+   * ``sqlalchemy-as-is``: the old service's query as it is, ordered by
+     ``<->`` (L2), which the cosine index cannot serve, so the server sorts
+     the tenant's rows (on unit vectors the same top-k as ``<=>``);
    * ``sqlalchemy-bound``: the same with the vector as a bound parameter;
    * ``sqlalchemy-tuned``: that, on connections with the library's index
      settings (``hnsw.ef_search`` 120, iterative scans), so the server does
@@ -65,6 +68,17 @@ def old_style_sql(literal: str) -> str:
         "WHERE emb.entity_type = 'evidence' AND emb.tenant_id = :tenant_id "
         "AND (emb.embedding <=> '" + literal + "'::vector) <= :max_distance "
         "ORDER BY emb.embedding <=> '" + literal + "'::vector ASC LIMIT :top_k"
+    )
+
+
+def as_is_sql(literal: str) -> str:
+    """The services' query as it is: ordered by ``<->`` (L2), 1 - L2 as similarity."""
+    return (
+        "SELECT e.id, e.content, e.source_url, 1 - (emb.embedding <-> '" + literal + "'::vector) AS similarity "
+        "FROM evidence e JOIN embeddings emb ON e.id = emb.entity_id "
+        "WHERE emb.entity_type = 'evidence' AND emb.tenant_id = :tenant_id "
+        "AND (emb.embedding <-> '" + literal + "'::vector) <= :max_l2 "
+        "ORDER BY emb.embedding <-> '" + literal + "'::vector ASC LIMIT :top_k"
     )
 
 
@@ -178,6 +192,11 @@ async def main() -> None:
         async with AsyncSession(engine) as s:
             return (await s.execute(text(old_style_sql(literal_of(q))), params)).fetchall()
 
+    async def sa_as_is(q: npt.NDArray[np.float32]) -> Any:
+        async with AsyncSession(engine) as s:
+            return (await s.execute(text(as_is_sql(literal_of(q))),
+                                    {"tenant_id": TENANT, "max_l2": 2.0, "top_k": args.k})).fetchall()
+
     async def sa_bound(q: npt.NDArray[np.float32]) -> Any:
         async with AsyncSession(engine) as s:
             return (await s.execute(text(BOUND_SQL), {**params, "q": literal_of(q)})).fetchall()
@@ -198,6 +217,7 @@ async def main() -> None:
     shape = (args.sequential, args.callers, args.per_caller)
     report["wheel"] = await timed(wheel, queries, *shape)
     report["sqlalchemy-literal"] = await timed(sa_literal, queries, *shape)
+    report["sqlalchemy-as-is"] = await timed(sa_as_is, queries, *shape)
     report["sqlalchemy-bound"] = await timed(sa_bound, queries, *shape)
     report["sqlalchemy-tuned"] = await timed(sa_tuned, queries, *shape)
     await engine.dispose()
@@ -219,7 +239,8 @@ async def main() -> None:
 
     print(json.dumps(report, indent=2))
     print(f"\n| stack | p50 ms | p95 ms | searches/s, {args.callers} callers |\n| --- | --- | --- | --- |", file=sys.stderr)
-    for name in ("wheel", "wheel_again", "rust", "sqlalchemy-literal", "sqlalchemy-bound", "sqlalchemy-tuned"):
+    for name in ("wheel", "wheel_again", "rust", "sqlalchemy-literal", "sqlalchemy-as-is", "sqlalchemy-bound",
+                 "sqlalchemy-tuned"):
         if name in report:
             r = report[name]
             print(f"| {name} | {r['p50_ms']:.3f} | {r['p95_ms']:.3f} | {r['qps']:.0f} |", file=sys.stderr)
