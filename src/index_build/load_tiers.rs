@@ -92,10 +92,6 @@ impl Database {
                 (true, false) => TierAction::Build,
                 (false, false) => TierAction::Exact,
             };
-            let stored = registry
-                .iter()
-                .find(|r| r.tenant_id == tenant && r.entity_type == ty.as_str())
-                .and_then(|r| r.ef_search);
             plans.push(TierPlan {
                 tenant_id: tenant.to_string(),
                 entity_type: *ty,
@@ -103,7 +99,8 @@ impl Database {
                 index_name: name,
                 index_bytes: ix.map(|ix| ix.bytes),
                 action,
-                ef_search: (action != TierAction::Exact).then(|| tier_ef(action, stored, rows)),
+                ef_search: (action != TierAction::Exact)
+                    .then(|| tier_ef(action, &registry, (tenant, *ty), rows)),
                 measured: None,
                 hnsw_m: None,
                 build_memory_mb: None,

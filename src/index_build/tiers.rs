@@ -127,8 +127,17 @@ pub enum TierEvent<'a> {
 /// value (measured when it was built) and the ladder's for its rows now (a
 /// graph grown by inserts needs more, never less); a tier to be built
 /// starts from the ladder's, which its measurement may raise.
-pub(crate) fn tier_ef(action: TierAction, stored: Option<i32>, rows: i64) -> u32 {
+pub(crate) fn tier_ef(
+    action: TierAction,
+    registry: &[q::TierRow],
+    (tenant, entity_type): (&str, EntityType),
+    rows: i64,
+) -> u32 {
     let floor = ef_floor(rows);
+    let stored = registry
+        .iter()
+        .find(|r| r.tenant_id == tenant && r.entity_type == entity_type.as_str())
+        .and_then(|r| r.ef_search);
     match (action, stored.and_then(|e| u32::try_from(e).ok())) {
         (TierAction::Keep, Some(e)) => e.max(floor),
         _ => floor,
@@ -290,12 +299,8 @@ impl Database {
                 action,
                 TierAction::Keep | TierAction::Build | TierAction::Rebuild
             );
-            let stored = registry
-                .iter()
-                .find(|r| r.tenant_id == tenant && r.entity_type == ty.as_str())
-                .and_then(|r| r.ef_search);
             tiers.push(TierPlan {
-                ef_search: indexed.then(|| tier_ef(action, stored, rows)),
+                ef_search: indexed.then(|| tier_ef(action, &registry, (&tenant, ty), rows)),
                 measured: None,
                 hnsw_m: None,
                 tenant_id: tenant,
