@@ -7,8 +7,9 @@
 //! of 5K-10K rows reached only 0.92-0.96 at 64-100 (BENCHMARKS.md). So each
 //! build measures its tier: [`SAMPLE`] queries, exact search of the tier as
 //! the truth, the ladder's value as the floor; the first candidate from it
-//! up that reaches [`TARGET_RECALL`] is stored, or the largest candidate
-//! when none does.
+//! up that reaches [`TARGET_RECALL`] with one standard error to spare
+//! ([`recall_of_probes`]) is stored, or the largest candidate when none
+//! does.
 //!
 //! The queries are vectors the index does not hold, as a search's are: a
 //! stored row finds itself and its graph neighbours at once (on uniform
@@ -49,9 +50,10 @@ pub const MIN_PROBES: usize = 20;
 /// Rows per search measured (recall@10).
 pub const K: usize = 10;
 
-/// Recall@10 a tier's `ef_search` must reach on the measurement's queries.
-/// Above the library's aims (0.98 overall, 0.97 per tenant on held-out
-/// queries), for the sampling error of 40 queries (about +-0.01).
+/// Recall@10 a tier's `ef_search` must reach on the measurement's queries,
+/// one standard error below their mean ([`recall_of_probes`]). Above the
+/// library's aims (0.98 overall, 0.97 per tenant on held-out queries): the
+/// moved rows are about 0.01 optimistic on uniform data.
 pub const TARGET_RECALL: f64 = 0.99;
 
 /// The `ef_search` values tried, from the ladder's floor up.
@@ -129,17 +131,16 @@ pub(crate) async fn measure_tier_ef(
             &[&ef.to_string()],
         )
         .await?;
-        let mut sum = 0.0;
+        let mut per_query = Vec::with_capacity(probes.len());
         for (p, truth) in probes.iter().zip(&truths) {
             let got = q::tier_neighbours()
                 .bind(&tx, &tenant, &ty, &VectorRef::from(p), &k)
                 .all()
                 .await?;
             let hits = got.iter().filter(|id| truth.contains(id)).count();
-            sum += hits as f64 / truth.len().max(1) as f64;
+            per_query.push(hits as f64 / truth.len().max(1) as f64);
         }
-        let recall = sum / probes.len() as f64;
-        let reached = recall >= TARGET_RECALL;
+        let (recall, reached) = recall_of_probes(&per_query);
         measured = Some(MeasuredEf {
             ef_search: ef,
             recall,
@@ -151,6 +152,31 @@ pub(crate) async fn measure_tier_ef(
     }
     tx.rollback().await?;
     Ok(measured)
+}
+
+/// Mean recall of a candidate over its queries' recalls, and whether it
+/// reaches [`TARGET_RECALL`] with one standard error to spare (mean minus
+/// sd / sqrt(n)). The margin is what keeps a measurement from settling on a
+/// value its 40 queries pass by luck: on uniform 256-dim data the moved
+/// rows' recall at `ef_search` 100 was 0.98 +- 0.007 over 20 builds, held-out
+/// 0.971, and by the mean alone 2 of 20 builds stopped there (0.9925 and
+/// 0.9975: 3 misses and 1 in 400), leaving the tier at 0.967-0.975 on new
+/// queries. With the margin 3 misses in 400 (one a query) fail (0.9925 -
+/// 0.0042), 2 pass (0.995 - 0.0035); a candidate that misses nothing always
+/// passes.
+pub(crate) fn recall_of_probes(per_query: &[f64]) -> (f64, bool) {
+    let n = per_query.len();
+    if n == 0 {
+        return (0.0, false);
+    }
+    let mean = per_query.iter().sum::<f64>() / n as f64;
+    let var = if n > 1 {
+        per_query.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / (n - 1) as f64
+    } else {
+        0.0
+    };
+    let se = (var / n as f64).sqrt();
+    (mean, mean - se >= TARGET_RECALL)
 }
 
 /// The queries of a measurement ([`SAMPLE`] at most): the tenant's rows of
@@ -265,6 +291,25 @@ mod tests {
         assert!(CANDIDATES.contains(&ef_floor(1_000)));
         assert!(CANDIDATES.contains(&ef_floor(10_000)));
         assert!(CANDIDATES.contains(&ef_floor(300_000)));
+    }
+
+    #[test]
+    fn a_candidate_passes_with_one_standard_error_to_spare() {
+        let with_misses = |misses: usize| {
+            let mut v = vec![1.0; 40];
+            v[..misses].fill(0.9);
+            recall_of_probes(&v)
+        };
+        assert_eq!(with_misses(0), (1.0, true));
+        let (mean, reached) = with_misses(1);
+        assert!((mean - 0.9975).abs() < 1e-12 && reached);
+        // 0.995 - 0.0035.
+        assert!(with_misses(2).1);
+        // 0.9925 passes by the mean alone, not with the margin.
+        let (mean, reached) = with_misses(3);
+        assert!(mean >= TARGET_RECALL && !reached);
+        assert_eq!(recall_of_probes(&[]), (0.0, false));
+        assert!(recall_of_probes(&[1.0]).1);
     }
 
     #[test]
