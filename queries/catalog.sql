@@ -41,10 +41,15 @@ WHERE am.amname IN ('ivfflat', 'hnsw') AND t.relnamespace = 'public'::regnamespa
   AND f.definition IS NOT NULL AND f.size_bytes IS NOT NULL
 ORDER BY c.relname;
 
---! server_info : ServerInfo(pgvector_version?)
---- The server's version and the pgvector version installed in this database.
+--! server_info : ServerInfo(pgvector_version?, pgvector_available?)
+--- The server's version, the pgvector version of this database's extension
+--- and the version the server's installed library offers
+--- (`pg_available_extensions.default_version`: what `ALTER EXTENSION vector
+--- UPDATE` moves to).
 SELECT current_setting('server_version') AS server_version,
-       (SELECT extversion::text FROM pg_extension WHERE extname = 'vector') AS pgvector_version;
+       (SELECT extversion::text FROM pg_extension WHERE extname = 'vector') AS pgvector_version,
+       (SELECT default_version::text FROM pg_available_extensions WHERE name = 'vector')
+         AS pgvector_available;
 
 --! server_role : ServerRole(server_address?, server_port?)
 --- Which server answered and how its commits replicate: its address and

@@ -10,7 +10,7 @@ pub mod catalog {
     /// SQL of [`crate::queries::catalog::vector_indexes`].
     pub const VECTOR_INDEXES: &str = "SELECT c.relname::text AS index_name, t.relname::text AS table_name, am.amname::text AS method, oc.opcname::text AS opclass, c.reloptions AS options, f.definition, f.size_bytes, i.indisvalid AS is_valid, t.reltuples::int8 AS table_rows_estimate FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid JOIN pg_am am ON am.oid = c.relam JOIN pg_opclass oc ON oc.oid = i.indclass[0] CROSS JOIN LATERAL (SELECT pg_get_indexdef(i.indexrelid) AS definition, pg_relation_size(c.oid) AS size_bytes OFFSET 0) f WHERE am.amname IN ('ivfflat', 'hnsw') AND t.relnamespace = 'public'::regnamespace AND f.definition IS NOT NULL AND f.size_bytes IS NOT NULL ORDER BY c.relname";
     /// SQL of [`crate::queries::catalog::server_info`].
-    pub const SERVER_INFO: &str = "SELECT current_setting('server_version') AS server_version, (SELECT extversion::text FROM pg_extension WHERE extname = 'vector') AS pgvector_version";
+    pub const SERVER_INFO: &str = "SELECT current_setting('server_version') AS server_version, (SELECT extversion::text FROM pg_extension WHERE extname = 'vector') AS pgvector_version, (SELECT default_version::text FROM pg_available_extensions WHERE name = 'vector') AS pgvector_available";
     /// SQL of [`crate::queries::catalog::server_role`].
     pub const SERVER_ROLE: &str = "SELECT host(inet_server_addr()) AS server_address, inet_server_port() AS server_port, pg_is_in_recovery() AS in_recovery, current_setting('synchronous_standby_names') AS synchronous_standby_names, current_setting('synchronous_commit') AS synchronous_commit";
     /// SQL of [`crate::queries::catalog::standbys`].

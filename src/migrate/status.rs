@@ -19,6 +19,11 @@ pub struct SchemaStatus {
     pub server_version: String,
     /// Installed pgvector version, if the extension exists in this database.
     pub pgvector_version: Option<String>,
+    /// The pgvector version the server's installed library offers
+    /// (`pg_available_extensions.default_version`), if any: newer than
+    /// [`Self::pgvector_version`] after the library was upgraded and before
+    /// `ALTER EXTENSION vector UPDATE`.
+    pub pgvector_available: Option<String>,
     /// One entry per version known to this build or to the database.
     pub versions: Vec<(i32, String, VersionState)>,
     /// Tables in `public` with their live-row counts from the statistics
@@ -43,6 +48,7 @@ impl SchemaStatus {
         Ok(SchemaStatus {
             server_version: info.server_version,
             pgvector_version: info.pgvector_version,
+            pgvector_available: info.pgvector_available,
             versions: compare(&applied),
             tables: catalog::table_rows(client)
                 .await?
@@ -62,6 +68,16 @@ impl SchemaStatus {
             .map(|(v, _, _)| *v)
             .max()
             .unwrap_or(0)
+    }
+
+    /// The newer pgvector version the server offers this database's
+    /// extension, if there is one (`ALTER EXTENSION vector UPDATE` moves to
+    /// it).
+    pub fn pgvector_update(&self) -> Option<&str> {
+        match (&self.pgvector_version, &self.pgvector_available) {
+            (Some(v), Some(a)) if version_lt(v, a) => Some(a),
+            _ => None,
+        }
     }
 
     /// Versions not yet applied.
@@ -84,6 +100,12 @@ impl fmt::Display for SchemaStatus {
                     write!(
                         f,
                         "  (warning: < {PGVECTOR_RECOMMENDED} has known HNSW build/vacuum bugs)"
+                    )?;
+                }
+                if let Some(a) = self.pgvector_update() {
+                    write!(
+                        f,
+                        "  ({a} installed on the server: ALTER EXTENSION vector UPDATE)"
                     )?;
                 }
                 writeln!(f)?;

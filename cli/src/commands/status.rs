@@ -26,6 +26,7 @@ async fn status(db: &Database, out: &Output) -> anyhow::Result<()> {
     out.json(&json!({
         "server_version": s.server_version,
         "pgvector_version": s.pgvector_version,
+        "pgvector_available": s.pgvector_available,
         "version": s.current_version(),
         "pending": s.pending(),
         "migrations": s.versions.iter().map(|(v, name, state)| {

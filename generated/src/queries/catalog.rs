@@ -103,21 +103,25 @@ impl<'a> From<VectorIndexBorrowed<'a>> for VectorIndex {
 pub struct ServerInfo {
     pub server_version: String,
     pub pgvector_version: Option<String>,
+    pub pgvector_available: Option<String>,
 }
 pub struct ServerInfoBorrowed<'a> {
     pub server_version: &'a str,
     pub pgvector_version: Option<&'a str>,
+    pub pgvector_available: Option<&'a str>,
 }
 impl<'a> From<ServerInfoBorrowed<'a>> for ServerInfo {
     fn from(
         ServerInfoBorrowed {
             server_version,
             pgvector_version,
+            pgvector_available,
         }: ServerInfoBorrowed<'a>,
     ) -> Self {
         Self {
             server_version: server_version.into(),
             pgvector_version: pgvector_version.map(|v| v.into()),
+            pgvector_available: pgvector_available.map(|v| v.into()),
         }
     }
 }
@@ -1036,10 +1040,13 @@ impl VectorIndexesStmt {
     }
 }
 pub struct ServerInfoStmt(&'static str, Option<tokio_postgres::Statement>);
-/// The server's version and the pgvector version installed in this database.
+/// The server's version, the pgvector version of this database's extension
+/// and the version the server's installed library offers
+/// (`pg_available_extensions.default_version`: what `ALTER EXTENSION vector
+/// UPDATE` moves to).
 pub fn server_info() -> ServerInfoStmt {
     ServerInfoStmt(
-        "SELECT current_setting('server_version') AS server_version, (SELECT extversion::text FROM pg_extension WHERE extname = 'vector') AS pgvector_version",
+        "SELECT current_setting('server_version') AS server_version, (SELECT extversion::text FROM pg_extension WHERE extname = 'vector') AS pgvector_version, (SELECT default_version::text FROM pg_available_extensions WHERE name = 'vector') AS pgvector_available",
         None,
     )
 }
@@ -1065,6 +1072,7 @@ impl ServerInfoStmt {
                     Ok(ServerInfoBorrowed {
                         server_version: row.try_get(0)?,
                         pgvector_version: row.try_get(1)?,
+                        pgvector_available: row.try_get(2)?,
                     })
                 },
             mapper: |it| ServerInfo::from(it),

@@ -177,6 +177,7 @@ fn report(f: Findings, out: &Output, status: &SchemaStatus, db: &Database) -> an
             "exit_code": code,
             "server_version": status.server_version,
             "pgvector_version": status.pgvector_version,
+            "pgvector_available": status.pgvector_available,
             "migration_version": status.current_version(),
             "dimension": status.dimension,
             "embedded": db.is_embedded(),

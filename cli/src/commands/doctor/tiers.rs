@@ -31,18 +31,27 @@ pub(super) async fn check(f: &mut Findings, db: &Database, settings: &Settings, 
         .iter()
         .filter(|t| t.action == TierAction::Exact)
         .count();
-    let by_ef = |ef: Option<u32>| indexed.iter().filter(|t| t.ef_search == ef).count();
+    // Tiers per ef_search in force (stored, measured at the build, or the
+    // connection's when none is stored), smallest first.
+    let mut by_ef = std::collections::BTreeMap::<u32, usize>::new();
+    for t in &indexed {
+        *by_ef
+            .entry(t.ef_search.unwrap_or(db.search_defaults().ef_search))
+            .or_default() += 1;
+    }
+    let by_ef = by_ef
+        .iter()
+        .map(|(ef, n)| format!("{n} at {ef}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     f.ok(
         "tiers",
         format!(
-            "threshold {} rows: {} tiers searched through their own index (ef_search 64: {}, \
-             the connection's {}: {}, 200: {}), {exact} searched exactly",
+            "threshold {} rows: {} tiers searched through their own index (ef_search: {}), \
+             {exact} searched exactly",
             plan.threshold,
             indexed.len(),
-            by_ef(Some(64)),
-            db.search_defaults().ef_search,
-            by_ef(None),
-            by_ef(Some(200)),
+            if by_ef.is_empty() { "-" } else { &by_ef },
         ),
     );
     let names = |a: TierAction| {

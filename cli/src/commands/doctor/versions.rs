@@ -29,6 +29,17 @@ fn server_and_pgvector(f: &mut Findings, status: &SchemaStatus, settings: &Setti
         ),
         _ => f.ok("server", format!("PostgreSQL {}", status.server_version)),
     }
+    // What to do: install a fixed library, unless the server already has one.
+    let upgrade = match status.pgvector_update() {
+        Some(a) if !version_lt(a, PGVECTOR_RECOMMENDED) => format!(
+            "the server already has pgvector {a} installed: run ALTER EXTENSION vector UPDATE, then \
+             `truthgraph-db reindex --concurrently` (docs/operations.md)"
+        ),
+        _ => format!(
+            "install pgvector >= {PGVECTOR_RECOMMENDED}, run ALTER EXTENSION vector UPDATE, then \
+             `truthgraph-db reindex --concurrently` (docs/operations.md)"
+        ),
+    };
     let parallel_maintenance = settings
         .int("max_parallel_maintenance_workers")
         .unwrap_or(0);
@@ -56,9 +67,8 @@ fn server_and_pgvector(f: &mut Findings, status: &SchemaStatus, settings: &Setti
                 }
             ),
             format!(
-                "install pgvector >= {PGVECTOR_RECOMMENDED}, run ALTER EXTENSION vector UPDATE, then \
-                 `truthgraph-db reindex --concurrently` (docs/operations.md); until then the library \
-                 builds serially, and builds by hand need SET max_parallel_maintenance_workers = 0"
+                "{upgrade}; until then the library builds serially, and builds by hand need \
+                 SET max_parallel_maintenance_workers = 0"
             ),
         ),
         Some(v) if version_lt(v, PGVECTOR_RECOMMENDED) => f.warn(
@@ -68,12 +78,16 @@ fn server_and_pgvector(f: &mut Findings, status: &SchemaStatus, settings: &Setti
                  unrepaired under concurrent inserts and deletes (\"hnsw graph not repaired\", index \
                  corruption)"
             ),
-            format!(
-                "install pgvector >= {PGVECTOR_RECOMMENDED}, run ALTER EXTENSION vector UPDATE, then \
-                 `truthgraph-db reindex --concurrently` (docs/operations.md)"
-            ),
+            upgrade,
         ),
-        Some(v) => f.ok("pgvector", format!("pgvector {v}")),
+        Some(v) => match status.pgvector_update() {
+            Some(a) => f.warn(
+                "pgvector",
+                format!("pgvector {v} in this database, {a} installed on the server"),
+                "run ALTER EXTENSION vector UPDATE (quick: SQL objects only)",
+            ),
+            None => f.ok("pgvector", format!("pgvector {v}")),
+        },
     }
 }
 
@@ -122,5 +136,52 @@ fn migrations(f: &mut Findings, status: &SchemaStatus) {
         );
     } else if divergent.is_empty() && missing.is_empty() {
         f.ok("migrations", format!("at V{current}, none pending"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The pgvector finding for a database at `version` on a server whose
+    /// library offers `available`.
+    fn pgvector_finding(version: &str, available: &str) -> (super::super::Level, String) {
+        let status = SchemaStatus {
+            server_version: "15.20".into(),
+            pgvector_version: Some(version.into()),
+            pgvector_available: Some(available.into()),
+            versions: vec![],
+            tables: vec![],
+            vector_indexes: vec![],
+            dimension: None,
+        };
+        let mut f = Findings::default();
+        server_and_pgvector(&mut f, &status, &Settings(Default::default()));
+        let p = f.0.into_iter().find(|x| x.check == "pgvector").unwrap();
+        (p.level, p.action.unwrap_or_default())
+    }
+
+    #[test]
+    fn an_upgraded_library_asks_only_for_alter_extension_then_reindex() {
+        use super::super::Level;
+        // Old extension, fixed library already installed: no install step.
+        let (level, action) = pgvector_finding("0.8.0", "0.8.6");
+        assert_eq!(level, Level::Warn);
+        assert!(
+            action.starts_with("the server already has pgvector 0.8.6"),
+            "{action}"
+        );
+        assert!(action.contains("reindex --concurrently"), "{action}");
+        // Old extension, old library: install first.
+        let (_, action) = pgvector_finding("0.8.3", "0.8.3");
+        assert!(action.starts_with("install pgvector >= 0.8.4"), "{action}");
+        // Fixed extension, newer library: only the update.
+        let (level, action) = pgvector_finding("0.8.4", "0.8.6");
+        assert_eq!(level, Level::Warn);
+        assert!(
+            action.starts_with("run ALTER EXTENSION vector UPDATE"),
+            "{action}"
+        );
+        assert_eq!(pgvector_finding("0.8.6", "0.8.6").0, Level::Ok);
     }
 }
