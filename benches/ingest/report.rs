@@ -4,18 +4,15 @@
 //! so a busy machine slows every variant alike and ratios within a table
 //! hold. The machine's load average is printed with each round.
 //!
-//! Variants that the library no longer runs (V8's staging table, V7's row
-//! trigger for every login) are rebuilt here from their SQL, so the table
-//! shows before and after from one run.
+//! Diagnostic variants switch one cost off (foreign-key checks, WAL) or
+//! split the load over two backends, to show where the time goes; the
+//! library runs none of them.
 
 use std::time::{Duration, Instant};
 
-use futures_util::pin_mut;
 use pgvector::Vector;
-use tokio_postgres::binary_copy::BinaryCopyInWriter;
-use tokio_postgres::types::{ToSql, Type};
 use truthgraph_db::testing::TestDatabase;
-use truthgraph_db::{Config, Database, EntityType, NewEmbedding, NewEvidence};
+use truthgraph_db::{BulkLoadOptions, Config, Database, EntityType, NewEmbedding, NewEvidence};
 use uuid::Uuid;
 
 pub const TENANT: &str = "bench";
@@ -85,132 +82,55 @@ async fn owner_exec(t: &TestDatabase, sql: &str) {
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
-/// The ways of loading embeddings compared, first the one of the library
-/// before V11 (V7's row trigger for every login, V8's staging table).
+/// The ways of loading embeddings compared: the library's paths on V12's
+/// schema (the entity checked by foreign keys), then diagnostics of where
+/// the time goes.
 #[derive(Clone, Copy)]
 enum Load {
-    V8Staging,
     Copy,
     CopyMain,
-    CopyWorkMem64,
-    CopyNoRowTrigger,
-    CopyNoCheck,
     AppUnnest,
-    AppStaging,
+    TwoHalves,
+    NoForeignKeys,
+    Unlogged,
 }
 
-const LOADS: [(Load, &str, &str); 8] = [
-    (
-        Load::V8Staging,
-        "before V11: staging table + INSERT … SELECT, V7 row trigger, storage MAIN (owner)",
-        "ENABLE TRIGGER bench_v7_row_check, DISABLE TRIGGER check_embeddings_entity, \
-         DISABLE TRIGGER check_embeddings_entity_rls, ALTER COLUMN embedding SET STORAGE MAIN",
-    ),
+/// Each variant, its row name and the `ALTER TABLE embeddings` before it.
+const LOADS: [(Load, &str, &str); 6] = [
     (
         Load::Copy,
         "library, owner: COPY into embeddings, storage PLAIN",
-        V11_PLAIN,
+        PLAIN,
     ),
     (
         Load::CopyMain,
         "library, owner: COPY into embeddings, storage MAIN",
-        "DISABLE TRIGGER bench_v7_row_check, ENABLE TRIGGER check_embeddings_entity, \
-         ENABLE TRIGGER check_embeddings_entity_rls, ALTER COLUMN embedding SET STORAGE MAIN",
-    ),
-    (
-        Load::CopyWorkMem64,
-        "library, owner, work_mem 64 MB (3 statements instead of 40)",
-        V11_PLAIN,
-    ),
-    (
-        Load::CopyNoRowTrigger,
-        "library, owner, without the RLS row trigger (diagnostic)",
-        "DISABLE TRIGGER bench_v7_row_check, ENABLE TRIGGER check_embeddings_entity, \
-         DISABLE TRIGGER check_embeddings_entity_rls, ALTER COLUMN embedding SET STORAGE PLAIN",
-    ),
-    (
-        Load::CopyNoCheck,
-        "library, owner, no entity check at all (diagnostic floor)",
-        "DISABLE TRIGGER bench_v7_row_check, DISABLE TRIGGER check_embeddings_entity, \
-         DISABLE TRIGGER check_embeddings_entity_rls, ALTER COLUMN embedding SET STORAGE PLAIN",
+        "ALTER COLUMN embedding SET STORAGE MAIN",
     ),
     (
         Load::AppUnnest,
         "library, truthgraph_app login: INSERT … unnest",
-        V11_PLAIN,
+        PLAIN,
     ),
     (
-        Load::AppStaging,
-        "truthgraph_app login: staging table + INSERT … SELECT (V8's path)",
-        V11_PLAIN,
+        Load::TwoHalves,
+        "two concurrent loads of half the rows each (owner; two transactions, diagnostic)",
+        PLAIN,
+    ),
+    (
+        Load::NoForeignKeys,
+        "library, owner, foreign-key checks off (DISABLE TRIGGER ALL; diagnostic)",
+        "DISABLE TRIGGER ALL, ALTER COLUMN embedding SET STORAGE PLAIN",
+    ),
+    (
+        Load::Unlogged,
+        "library, owner, table UNLOGGED (no WAL; diagnostic)",
+        "SET UNLOGGED, ALTER COLUMN embedding SET STORAGE PLAIN",
     ),
 ];
 
-const V11_PLAIN: &str = "DISABLE TRIGGER bench_v7_row_check, ENABLE TRIGGER check_embeddings_entity, \
-     ENABLE TRIGGER check_embeddings_entity_rls, ALTER COLUMN embedding SET STORAGE PLAIN";
-
-/// V8's bulk load: binary COPY into a temporary table, then one INSERT … SELECT.
-async fn staging_load(client: &tokio_postgres::Client, rows: &[NewEmbedding], app: bool) -> u64 {
-    client.batch_execute("BEGIN").await.unwrap();
-    if app {
-        client
-            .execute(
-                "SELECT set_config('truthgraph.tenant_id', $1, true)",
-                &[&TENANT],
-            )
-            .await
-            .unwrap();
-    }
-    client
-        .batch_execute(
-            "CREATE TEMPORARY TABLE embeddings_load (ord bigint NOT NULL, entity_type varchar(20) \
-             NOT NULL, entity_id uuid NOT NULL, embedding vector NOT NULL, model_name varchar(100) \
-             NOT NULL, model_version varchar(50)) ON COMMIT DROP",
-        )
-        .await
-        .unwrap();
-    let vector = client.prepare("SELECT $1::vector").await.unwrap().params()[0].clone();
-    let sink = client
-        .copy_in(
-            "COPY embeddings_load (ord, entity_type, entity_id, embedding, model_name, \
-             model_version) FROM STDIN (FORMAT binary)",
-        )
-        .await
-        .unwrap();
-    let types = [
-        Type::INT8,
-        Type::VARCHAR,
-        Type::UUID,
-        vector,
-        Type::VARCHAR,
-        Type::VARCHAR,
-    ];
-    let writer = BinaryCopyInWriter::new(sink, &types);
-    pin_mut!(writer);
-    for (i, r) in rows.iter().enumerate() {
-        let row: [&(dyn ToSql + Sync); 6] = [
-            &(i as i64),
-            &r.entity_type.as_str(),
-            &r.entity_id,
-            &r.embedding,
-            &r.model_name,
-            &r.model_version,
-        ];
-        writer.as_mut().write(&row).await.unwrap();
-    }
-    writer.finish().await.unwrap();
-    let n = client
-        .execute(
-            "INSERT INTO embeddings (tenant_id, entity_type, entity_id, embedding, model_name, \
-             model_version) SELECT $1, entity_type, entity_id, embedding, model_name, model_version \
-             FROM embeddings_load ORDER BY ord",
-            &[&TENANT],
-        )
-        .await
-        .unwrap();
-    client.batch_execute("COMMIT").await.unwrap();
-    n
-}
+/// The table as V11/V12 leave it.
+const PLAIN: &str = "ENABLE TRIGGER ALL, SET LOGGED, ALTER COLUMN embedding SET STORAGE PLAIN";
 
 /// Loads of 20K synthetic 1536-dim vectors into a table without a vector
 /// index, one row of the table per variant of [`LOADS`].
@@ -220,22 +140,8 @@ pub async fn embeddings(t: &TestDatabase, vectors: &[Vec<f32>], rounds: usize) {
         ..Config::default()
     };
     owner_exec(t, "DROP INDEX IF EXISTS idx_embeddings_vector_cosine").await;
-    // V7's trigger, on V7's function (V11 kept it), for the "before" rows.
-    owner_exec(
-        t,
-        "CREATE TRIGGER bench_v7_row_check BEFORE INSERT OR UPDATE OF entity_type, entity_id, \
-         tenant_id ON embeddings FOR EACH ROW EXECUTE FUNCTION check_embedding_entity()",
-    )
-    .await;
     let owner = t.connect(&untimed).await.unwrap();
     let app = t.app(&untimed).await.unwrap();
-    let sep = if t.url.contains('?') { '&' } else { '?' };
-    let wide = Database::connect(
-        &untimed,
-        &format!("{}{sep}options=-c%20work_mem%3D64MB", t.url),
-    )
-    .await
-    .unwrap();
     let contents: Vec<NewEvidence> = (0..vectors.len())
         .map(|i| NewEvidence {
             content: format!("passage {i}"),
@@ -274,26 +180,40 @@ pub async fn embeddings(t: &TestDatabase, vectors: &[Vec<f32>], rounds: usize) {
             fn tenant(db: &Database) -> truthgraph_db::Tenant<'_> {
                 db.tenant(TENANT).unwrap()
             }
+            // No vector index before, during or after: the tenant's own
+            // index (its 20K rows pass the tier threshold) is left to a
+            // later `tiers --apply`, as a caller loading in batches would.
+            let load_rows = |db, rows| async move {
+                let options = BulkLoadOptions {
+                    defer_tiers: true,
+                    ..BulkLoadOptions::default()
+                };
+                let report = tenant(db).bulk_load_embeddings_with(rows, options).await;
+                report.unwrap().rows
+            };
             let n = match load {
-                Load::V8Staging => staging_load(&t.raw_client().await.unwrap(), &rows, false).await,
-                Load::AppStaging => staging_load(&app.client().await.unwrap(), &rows, true).await,
-                Load::CopyWorkMem64 => tenant(&wide).bulk_load_embeddings(&rows).await.unwrap(),
-                Load::AppUnnest => tenant(&app).bulk_load_embeddings(&rows).await.unwrap(),
-                _ => tenant(&owner).bulk_load_embeddings(&rows).await.unwrap(),
+                Load::AppUnnest => load_rows(&app, &rows).await,
+                Load::TwoHalves => {
+                    let (a, b) = rows.split_at(rows.len() / 2);
+                    let (x, y) = tokio::join!(load_rows(&owner, a), load_rows(&owner, b));
+                    x + y
+                }
+                Load::Copy | Load::CopyMain | Load::NoForeignKeys | Load::Unlogged => {
+                    load_rows(&owner, &rows).await
+                }
             };
             table.times[v].push(started.elapsed());
             assert_eq!(n as usize, rows.len());
         }
     }
     table.loads.push(load_average());
-    owner_exec(t, &format!("ALTER TABLE embeddings {V11_PLAIN}")).await;
-    owner_exec(t, "DROP TRIGGER bench_v7_row_check ON embeddings").await;
+    owner_exec(t, &format!("ALTER TABLE embeddings {PLAIN}")).await;
     let dim = vectors[0].len();
     table.print(&format!(
         "Embeddings, {} x {dim} synthetic vectors, no vector index, {rounds} rounds",
         rows.len()
     ));
-    for db in [owner, app, wide] {
+    for db in [owner, app] {
         db.close().await;
     }
 }
