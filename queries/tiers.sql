@@ -6,7 +6,7 @@
 
 --: TierRoute(ef_search?)
 --: TierRow(index_name?, ef_search?, built_at?, index_bytes?)
---: TierIndex(predicate?)
+--: TierIndex(predicate?, options?)
 
 --! tier_routes : TierRoute
 --- The tiers whose index is there and valid: a search of such a tenant
@@ -50,9 +50,11 @@ WHERE tenant_id = :tenant_id AND entity_type = :entity_type;
 --! tier_indexes : TierIndex
 --- The library's tier indexes on `embeddings`: `idx_embeddings_tier_*` and
 --- the Python tenant's `idx_embeddings_vector_cosine` when partial, with
---- validity and predicate (as PostgreSQL prints it).
+--- validity, predicate (as PostgreSQL prints it) and storage parameters
+--- (`m=32` for a dense graph).
 SELECT c.relname::text AS index_name, i.indisvalid AS is_valid,
-       pg_get_expr(i.indpred, i.indrelid) AS predicate, pg_relation_size(c.oid) AS bytes
+       pg_get_expr(i.indpred, i.indrelid) AS predicate, pg_relation_size(c.oid) AS bytes,
+       c.reloptions AS options
 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
 WHERE i.indrelid = to_regclass('embeddings')
   AND (c.relname LIKE 'idx\_embeddings\_tier\_%'

@@ -8,9 +8,8 @@
 
 use truthgraph_queries::queries::tiers as q;
 
-use super::tiers::{
-    TierAction, TierPlan, build_and_measure, build_memory_mb, record_tier, tier_ef,
-};
+use super::tier_ef::tier_ef;
+use super::tiers::{TierAction, TierPlan, build_and_measure, build_memory_mb, record_tier};
 use super::with_maintenance_lock;
 use crate::catalog::{self, version_lt};
 use crate::db::Database;

@@ -49,6 +49,58 @@ pub(crate) async fn build_and_measure(
     .await?;
     tier.build_seconds = Some(started.elapsed().as_secs_f64());
     tier.hnsw_m = Some(HNSW_M);
+    measure_or_densify(client, tier, mb, started).await
+}
+
+/// Measures again the `ef_search` of `tier`, which keeps its index, on its
+/// graph as it is now (`tiers --apply --remeasure`): up to
+/// [`MAX_EF_SEARCH_BEFORE_DENSE`] in a graph of [`HNSW_M`], then as a build
+/// does (a denser graph when that misses), up to the last candidate in a
+/// dense one. Sets `tier.measured` and, when measured, `tier.ef_search`
+/// (never below the ladder's value for its rows: the measurement starts
+/// there).
+pub(crate) async fn remeasure(
+    client: &mut tokio_postgres::Client,
+    tier: &mut TierPlan,
+    mb: u64,
+) -> Result<()> {
+    let started = Instant::now();
+    if tier.hnsw_m.unwrap_or(HNSW_M) >= DENSE_HNSW_M {
+        let last = *CANDIDATES.last().expect("candidates");
+        let (tenant, ty) = (tier.tenant_id.clone(), tier.entity_type);
+        tier.measured =
+            measure_tier_ef(client, &tenant, ty, &tier.index_name, tier.rows, last).await?;
+        record_measurement(tier);
+        return Ok(());
+    }
+    measure_or_densify(client, tier, mb, started).await
+}
+
+/// HNSW `m` of a tier's index, from its storage parameters (pgvector's
+/// default, [`HNSW_M`], when it has none).
+pub(crate) fn graph_m(index: Option<&q::TierIndex>) -> u32 {
+    index
+        .and_then(|ix| ix.options.as_ref())
+        .into_iter()
+        .flatten()
+        .find_map(|o| o.strip_prefix("m=")?.parse().ok())
+        .unwrap_or(HNSW_M)
+}
+
+/// Measures `tier`'s graph of [`HNSW_M`] up to [`MAX_EF_SEARCH_BEFORE_DENSE`];
+/// when that misses the target, builds a denser one under another name,
+/// swaps it in and measures it up to the last candidate.
+async fn measure_or_densify(
+    client: &mut tokio_postgres::Client,
+    tier: &mut TierPlan,
+    mb: u64,
+    started: Instant,
+) -> Result<()> {
+    let (tenant, ty, name) = (
+        tier.tenant_id.clone(),
+        tier.entity_type,
+        tier.index_name.clone(),
+    );
     tier.measured = measure_tier_ef(
         client,
         &tenant,
@@ -87,11 +139,17 @@ pub(crate) async fn build_and_measure(
         let last = *CANDIDATES.last().expect("candidates");
         tier.measured = measure_tier_ef(client, &tenant, ty, &name, tier.rows, last).await?;
     }
+    record_measurement(tier);
+    Ok(())
+}
+
+/// Stores a measurement in `tier.ef_search`, and logs it.
+fn record_measurement(tier: &mut TierPlan) {
     if let Some(m) = tier.measured {
         tier.ef_search = Some(m.ef_search);
         tracing::info!(
-            tenant,
-            entity_type = ty.as_str(),
+            tenant = tier.tenant_id,
+            entity_type = tier.entity_type.as_str(),
             rows = tier.rows,
             hnsw_m = tier.hnsw_m,
             ef_search = m.ef_search,
@@ -100,7 +158,6 @@ pub(crate) async fn build_and_measure(
             "measured the tier's ef_search on its data"
         );
     }
-    Ok(())
 }
 
 /// Builds the index `name` of one tier on `client` (a schema connection)

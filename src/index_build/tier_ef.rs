@@ -36,6 +36,7 @@ use tokio_postgres::types::ToSql;
 use truthgraph_queries::queries::tiers as q;
 use truthgraph_vector_ref::VectorRef;
 
+use super::tiers::TierAction;
 use crate::error::Result;
 use crate::labels::EntityType;
 use crate::tiers::{TIER_EF_SEARCH, tier_ef_search};
@@ -75,6 +76,28 @@ pub struct MeasuredEf {
     /// Whether it reached [`TARGET_RECALL`] (else it is the largest
     /// candidate tried).
     pub reached: bool,
+}
+
+/// The `ef_search` a tier with an index is recorded with before any
+/// measurement: a tier that keeps its index keeps the larger of its stored
+/// value (measured when it was built) and the ladder's for its rows now (a
+/// graph grown by inserts needs more, never less); a tier to be built
+/// starts from the ladder's, which its measurement may raise.
+pub(crate) fn tier_ef(
+    action: TierAction,
+    registry: &[q::TierRow],
+    (tenant, entity_type): (&str, EntityType),
+    rows: i64,
+) -> u32 {
+    let floor = ef_floor(rows);
+    let stored = registry
+        .iter()
+        .find(|r| r.tenant_id == tenant && r.entity_type == entity_type.as_str())
+        .and_then(|r| r.ef_search);
+    match (action, stored.and_then(|e| u32::try_from(e).ok())) {
+        (TierAction::Keep, Some(e)) => e.max(floor),
+        _ => floor,
+    }
 }
 
 /// Measures the `ef_search` of the tier (`tenant`, `entity_type`) of `rows`

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use truthgraph_queries::client::GenericClient;
 use truthgraph_queries::queries::tiers as q;
 
-pub(crate) use super::tier_ddl::{build_and_measure, record_tier};
-use super::tier_ef::{MeasuredEf, ef_floor};
+pub(crate) use super::tier_ddl::{build_and_measure, graph_m, record_tier, remeasure};
+use super::tier_ef::{MeasuredEf, tier_ef};
 use super::{IndexBuildProgress, watching_progress, with_maintenance_lock};
 use crate::catalog::{self, version_lt};
 use crate::db::Database;
@@ -36,6 +36,11 @@ pub struct TierOptions {
     /// The most `maintenance_work_mem` for one build, MB (`None`:
     /// [`crate::Config::max_build_memory_mb`]).
     pub max_build_memory_mb: Option<u64>,
+    /// With `apply`: measure the `ef_search` of every tier that keeps its
+    /// index again, on its graph as it is now (grown by inserts since its
+    /// build); one that misses the target by 200 with m 16 gets the denser
+    /// graph, as at a build.
+    pub remeasure: bool,
 }
 
 /// What happens to one tier.
@@ -76,10 +81,12 @@ pub struct TierPlan {
     /// The measurement of `ef_search` (builds only; `None` when the tier
     /// was not measured and the ladder's value stands).
     pub measured: Option<MeasuredEf>,
-    /// HNSW `m` of the graph this run built ([`crate::tiers::HNSW_M`], or
-    /// [`crate::tiers::DENSE_HNSW_M`] for data that needs it; builds only).
+    /// HNSW `m` of its graph: the index's for a tier that keeps it, the
+    /// one this run built ([`crate::tiers::HNSW_M`], or
+    /// [`crate::tiers::DENSE_HNSW_M`] for data that needs it) for a build.
     pub hnsw_m: Option<u32>,
-    /// `maintenance_work_mem` for its build, MB (builds only).
+    /// `maintenance_work_mem` for its build, MB (builds, and kept tiers
+    /// measured again: a denser graph may be built).
     pub build_memory_mb: Option<u64>,
     /// Seconds its build took (applied builds only).
     pub build_seconds: Option<f64>,
@@ -120,28 +127,6 @@ pub enum TierEvent<'a> {
     Building(&'a IndexBuildProgress),
     /// A build or drop ended, after this long.
     Finished(&'a TierPlan, Duration),
-}
-
-/// The `ef_search` a tier with an index is recorded with before any
-/// measurement: a tier that keeps its index keeps the larger of its stored
-/// value (measured when it was built) and the ladder's for its rows now (a
-/// graph grown by inserts needs more, never less); a tier to be built
-/// starts from the ladder's, which its measurement may raise.
-pub(crate) fn tier_ef(
-    action: TierAction,
-    registry: &[q::TierRow],
-    (tenant, entity_type): (&str, EntityType),
-    rows: i64,
-) -> u32 {
-    let floor = ef_floor(rows);
-    let stored = registry
-        .iter()
-        .find(|r| r.tenant_id == tenant && r.entity_type == entity_type.as_str())
-        .and_then(|r| r.ef_search);
-    match (action, stored.and_then(|e| u32::try_from(e).ok())) {
-        (TierAction::Keep, Some(e)) => e.max(floor),
-        _ => floor,
-    }
 }
 
 /// Memory for one build of `rows` x `dimension`: (MB to set, capped).
@@ -289,12 +274,14 @@ impl Database {
                 (false, Some(_)) => TierAction::Drop,
                 (false, None) => TierAction::Exact,
             };
-            let build_memory =
-                matches!(action, TierAction::Build | TierAction::Rebuild).then(|| {
-                    let (mb, capped) = build_memory_mb(rows, dimension, server_kb, cap);
-                    memory_capped |= capped;
-                    mb
-                });
+            let remeasured = action == TierAction::Keep && opts.remeasure && opts.apply;
+            let build_memory = (remeasured
+                || matches!(action, TierAction::Build | TierAction::Rebuild))
+            .then(|| {
+                let (mb, capped) = build_memory_mb(rows, dimension, server_kb, cap);
+                memory_capped |= capped;
+                mb
+            });
             let indexed = matches!(
                 action,
                 TierAction::Keep | TierAction::Build | TierAction::Rebuild
@@ -302,7 +289,7 @@ impl Database {
             tiers.push(TierPlan {
                 ef_search: indexed.then(|| tier_ef(action, &registry, (&tenant, ty), rows)),
                 measured: None,
-                hnsw_m: None,
+                hnsw_m: (action == TierAction::Keep).then(|| graph_m(ix)),
                 tenant_id: tenant,
                 entity_type: ty,
                 rows,
@@ -366,6 +353,11 @@ impl Database {
                     emit(TierEvent::Starting(tier));
                     let mb = tier.build_memory_mb.unwrap_or(64);
                     build_and_measure(client, tier, mb).await?;
+                }
+                // Memory was set aside for it: `remeasure` asked for.
+                TierAction::Keep if tier.build_memory_mb.is_some() => {
+                    let mb = tier.build_memory_mb.unwrap_or(64);
+                    remeasure(client, tier, mb).await?;
                 }
                 TierAction::Keep | TierAction::Exact => {}
             }

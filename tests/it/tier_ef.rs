@@ -2,7 +2,8 @@
 //! (src/index_build/tier_ef.rs): data on which the ladder's value (64 below
 //! 5K rows) misses gets a larger one, which then reaches the recall the
 //! ladder's value does not, on queries the measurement never saw; easy
-//! data keeps the ladder's value; a later maintenance keeps what was measured.
+//! data keeps the ladder's value; a later maintenance keeps what was
+//! measured, and one with `remeasure` measures a kept tier again.
 
 use std::collections::HashSet;
 
@@ -170,4 +171,84 @@ async fn a_tier_that_misses_at_ef_search_200_gets_a_denser_graph_under_its_name(
     let truth = BruteForce::new(rows.iter().map(|(id, v)| (*id, v)));
     let recall = recall_at(db, "dense", &truth, &mut hard, ef).await;
     assert!(recall >= 0.97, "recall {recall} at ef_search {ef}");
+}
+
+#[tokio::test]
+async fn remeasure_measures_a_kept_tier_again_on_its_graph_as_it_is() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let db = &t.db;
+    db.set_dimension(DIM).await.unwrap();
+    let mut hard = Clustered::new(11, DIM, 1, 50.0);
+    load(db, "grown", &mut hard, 2000).await;
+    let own = tier_index_name("grown", EntityType::Evidence);
+    let raw = t.raw_client().await.unwrap();
+    // As if the value had been measured when the tier's data was easier.
+    raw.batch_execute("UPDATE truthgraph_tiers SET ef_search = 64 WHERE tenant_id = 'grown'")
+        .await
+        .unwrap();
+    let stored = async || -> i32 {
+        raw.query_one(
+            "SELECT ef_search FROM truthgraph_tiers WHERE tenant_id = 'grown'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0)
+    };
+    let grown = |r: &truthgraph_db::index_build::TierReport| {
+        r.tiers
+            .iter()
+            .find(|p| p.tenant_id == "grown")
+            .cloned()
+            .unwrap()
+    };
+    let apply = |remeasure| TierOptions {
+        apply: true,
+        remeasure,
+        ..Default::default()
+    };
+
+    // A maintenance keeps the stored value (the ladder's floor is 64 here).
+    let kept = grown(&db.maintain_tiers(&apply(false)).await.unwrap());
+    assert_eq!(kept.action, TierAction::Keep);
+    assert_eq!(kept.ef_search, Some(SMALL_TIER_EF_SEARCH));
+    assert_eq!(kept.measured, None);
+    assert_eq!(kept.hnsw_m, Some(16), "read from the index");
+    // A dry run measures nothing, remeasure or not.
+    let dry = TierOptions {
+        remeasure: true,
+        ..Default::default()
+    };
+    assert_eq!(
+        grown(&db.maintain_tiers(&dry).await.unwrap()).measured,
+        None
+    );
+    assert_eq!(stored().await, 64);
+
+    // Remeasured: the graph as it is needs more, and that is stored and used.
+    let again = grown(&db.maintain_tiers(&apply(true)).await.unwrap());
+    assert_eq!(again.action, TierAction::Keep);
+    let measured = again.measured.expect("measured again");
+    assert!(measured.ef_search > SMALL_TIER_EF_SEARCH, "{measured:?}");
+    assert_eq!(again.ef_search, Some(measured.ef_search));
+    assert_eq!(stored().await as u32, measured.ef_search);
+    let route = db.search_route("grown", EntityType::Evidence);
+    assert!(matches!(route, Route::Index { .. }), "{route:?}");
+    assert_eq!(
+        route.ef_search().unwrap_or(db.search_defaults().ef_search),
+        measured.ef_search
+    );
+    // Still one index, under the tier's name.
+    let names: Vec<String> = raw
+        .query(
+            "SELECT indexname::text FROM pg_indexes WHERE tablename = 'embeddings' \
+             AND indexname LIKE 'idx\\_embeddings\\_tier\\_%'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(names, [own]);
 }

@@ -77,4 +77,23 @@ async fn tiers_plans_then_applies_and_inspect_and_doctor_show_it() {
         inspect.contains("search tiers") && inspect.contains(&own),
         "{inspect}"
     );
+    // --remeasure keeps the tier (tests/it/tier_ef.rs measures one of
+    // 2,000 rows; 30 rows are searched by a scan, so not measured) and
+    // needs --apply.
+    let again = json(&cli(
+        &t.url,
+        &[
+            "--json",
+            "tiers",
+            "--threshold",
+            "20",
+            "--apply",
+            "--remeasure",
+        ],
+    ));
+    assert_eq!(acme(&again)["action"], "keep", "{again}");
+    assert_eq!(acme(&again)["index"], own.as_str());
+    assert_eq!(again["applied"], true);
+    let refused = cli(&t.url, &["tiers", "--remeasure"]);
+    assert_eq!(refused.status.code(), Some(2), "a usage error");
 }

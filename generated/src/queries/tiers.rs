@@ -160,12 +160,14 @@ pub struct TierIndex {
     pub is_valid: bool,
     pub predicate: Option<String>,
     pub bytes: i64,
+    pub options: Option<Vec<String>>,
 }
 pub struct TierIndexBorrowed<'a> {
     pub index_name: &'a str,
     pub is_valid: bool,
     pub predicate: Option<&'a str>,
     pub bytes: i64,
+    pub options: Option<crate::ArrayIterator<'a, &'a str>>,
 }
 impl<'a> From<TierIndexBorrowed<'a>> for TierIndex {
     fn from(
@@ -174,6 +176,7 @@ impl<'a> From<TierIndexBorrowed<'a>> for TierIndex {
             is_valid,
             predicate,
             bytes,
+            options,
         }: TierIndexBorrowed<'a>,
     ) -> Self {
         Self {
@@ -181,6 +184,7 @@ impl<'a> From<TierIndexBorrowed<'a>> for TierIndex {
             is_valid,
             predicate: predicate.map(|v| v.into()),
             bytes,
+            options: options.map(|v| v.map(|v| v.into()).collect()),
         }
     }
 }
@@ -920,10 +924,11 @@ impl<'c, 'a, 's, C: GenericClient, T1: crate::StringSql, T2: crate::StringSql>
 pub struct TierIndexesStmt(&'static str, Option<tokio_postgres::Statement>);
 /// The library's tier indexes on `embeddings`: `idx_embeddings_tier_*` and
 /// the Python tenant's `idx_embeddings_vector_cosine` when partial, with
-/// validity and predicate (as PostgreSQL prints it).
+/// validity, predicate (as PostgreSQL prints it) and storage parameters
+/// (`m=32` for a dense graph).
 pub fn tier_indexes() -> TierIndexesStmt {
     TierIndexesStmt(
-        "SELECT c.relname::text AS index_name, i.indisvalid AS is_valid, pg_get_expr(i.indpred, i.indrelid) AS predicate, pg_relation_size(c.oid) AS bytes FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = to_regclass('embeddings') AND (c.relname LIKE 'idx\\_embeddings\\_tier\\_%' OR (c.relname = 'idx_embeddings_vector_cosine' AND i.indpred IS NOT NULL)) ORDER BY 1",
+        "SELECT c.relname::text AS index_name, i.indisvalid AS is_valid, pg_get_expr(i.indpred, i.indrelid) AS predicate, pg_relation_size(c.oid) AS bytes, c.reloptions AS options FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = to_regclass('embeddings') AND (c.relname LIKE 'idx\\_embeddings\\_tier\\_%' OR (c.relname = 'idx_embeddings_vector_cosine' AND i.indpred IS NOT NULL)) ORDER BY 1",
         None,
     )
 }
@@ -951,6 +956,7 @@ impl TierIndexesStmt {
                         is_valid: row.try_get(1)?,
                         predicate: row.try_get(2)?,
                         bytes: row.try_get(3)?,
+                        options: row.try_get(4)?,
                     })
                 },
             mapper: |it| TierIndex::from(it),
