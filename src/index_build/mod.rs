@@ -62,6 +62,86 @@ pub(crate) async fn with_maintenance_lock<T>(
     Ok(value)
 }
 
+/// Whether `e` is a parallel index build that could not get its shared
+/// memory: SQLSTATE 53100 "could not resize shared memory segment … No space
+/// left on device". A parallel HNSW build (pgvector >= 0.6) puts its graph,
+/// up to `maintenance_work_mem`, in dynamic shared memory, a file in
+/// `/dev/shm`; where that is smaller (Docker's default is 64 MB) every
+/// parallel build larger than it fails, while a serial one would not.
+pub(crate) fn is_shared_memory_exhausted(e: &tokio_postgres::Error) -> bool {
+    e.as_db_error().is_some_and(|d| {
+        d.code() == &tokio_postgres::error::SqlState::DISK_FULL
+            && d.message().contains("shared memory segment")
+    })
+}
+
+/// The server's message of `e` (its `Display` says only "db error").
+fn db_message(e: &tokio_postgres::Error) -> String {
+    e.as_db_error()
+        .map_or_else(|| e.to_string(), |d| d.message().to_string())
+}
+
+/// Runs the index build `ddl` on `client` (a schema connection); when a
+/// parallel build runs out of shared memory ([`is_shared_memory_exhausted`]),
+/// drops the invalid index it left (`leftover`, for a concurrent build),
+/// makes this session's builds serial and runs `ddl` once more, saying so
+/// (WARN). Any other error is returned as it is, leftover not dropped.
+pub(crate) async fn build_index(
+    client: &tokio_postgres::Client,
+    ddl: &str,
+    leftover: Option<&str>,
+) -> std::result::Result<(), tokio_postgres::Error> {
+    match client.batch_execute(ddl).await {
+        Err(e) if is_shared_memory_exhausted(&e) => {
+            tracing::warn!(
+                error = db_message(&e),
+                "a parallel index build ran out of shared memory (/dev/shm smaller than \
+                 maintenance_work_mem: in Docker, run the server with --shm-size); building \
+                 serially instead"
+            );
+            if let Some(name) = leftover {
+                client
+                    .batch_execute(&raw_sql::drop_index_concurrently(name))
+                    .await?;
+            }
+            client.batch_execute(raw_sql::SERIAL_INDEX_BUILDS).await?;
+            client.batch_execute(ddl).await
+        }
+        other => other,
+    }
+}
+
+/// [`build_index`] inside the transaction `tx` (a bulk load's rebuild): the
+/// build runs under a savepoint, rolled back to when it runs out of shared
+/// memory, and runs again serially (`SET LOCAL`).
+pub(crate) async fn build_index_in(
+    tx: &tokio_postgres::Transaction<'_>,
+    ddl: &str,
+) -> std::result::Result<(), tokio_postgres::Error> {
+    tx.batch_execute("SAVEPOINT truthgraph_index_build").await?;
+    match tx.batch_execute(ddl).await {
+        Ok(()) => {
+            tx.batch_execute("RELEASE SAVEPOINT truthgraph_index_build")
+                .await
+        }
+        Err(e) if is_shared_memory_exhausted(&e) => {
+            tracing::warn!(
+                error = db_message(&e),
+                "a parallel index build ran out of shared memory (/dev/shm smaller than \
+                 maintenance_work_mem: in Docker, run the server with --shm-size); building \
+                 serially instead"
+            );
+            tx.batch_execute(
+                "ROLLBACK TO SAVEPOINT truthgraph_index_build; \
+                 SET LOCAL max_parallel_maintenance_workers = 0",
+            )
+            .await?;
+            tx.batch_execute(ddl).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Runs `build` while, about once a second, reading the rows of
 /// `pg_stat_progress_create_index` for `embeddings` on `watcher` (another
 /// connection) and handing each to `progress`.

@@ -52,7 +52,7 @@ impl Database {
                 client
                     .batch_execute(&raw_sql::drop_index_if_exists(&rebuild.temporary))
                     .await?;
-                Ok(client.batch_execute(&rebuild.create).await)
+                Ok(super::build_index(client, &rebuild.create, Some(&rebuild.temporary)).await)
             })
             .await
         });

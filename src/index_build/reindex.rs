@@ -194,7 +194,11 @@ impl Database {
                     } else {
                         raw_sql::reindex(&ix.index_name)
                     };
-                    let rebuilt = client.batch_execute(&sql).await;
+                    // REINDEX CONCURRENTLY leaves `<name>_ccnew` on failure.
+                    let ccnew = format!("{}_ccnew", ix.index_name);
+                    let rebuilt =
+                        super::build_index(client, &sql, concurrently.then_some(ccnew.as_str()))
+                            .await;
                     if let Err(e) = rebuilt {
                         drop_leftovers_of(client, &ix.index_name).await;
                         return Err(ddl_error(e));

@@ -178,14 +178,8 @@ async fn build_tier_index(
     client
         .batch_execute(&raw_sql::set_maintenance_work_mem_mb(mb))
         .await?;
-    let built = client
-        .batch_execute(&raw_sql::create_tier_index_concurrently(
-            name,
-            tenant,
-            entity_type,
-            graph,
-        ))
-        .await;
+    let ddl = raw_sql::create_tier_index_concurrently(name, tenant, entity_type, graph);
+    let built = super::build_index(client, &ddl, Some(name)).await;
     if let Err(e) = built {
         let _ = client
             .batch_execute(&raw_sql::drop_index_concurrently(name))

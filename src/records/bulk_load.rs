@@ -270,7 +270,7 @@ impl Tenant<'_> {
                         for ix in &indexes {
                             // The definition comes from pg_get_indexdef: same name, method,
                             // operator class and parameters as the dropped index.
-                            tx.batch_execute(&ix.definition).await?;
+                            crate::index_build::build_index_in(tx, &ix.definition).await?;
                         }
                         if !indexes.is_empty() {
                             tx.batch_execute(raw_sql::ANALYZE_EMBEDDINGS).await?;

@@ -29,6 +29,7 @@ mod replicas;
 mod scaling;
 mod schema;
 mod search;
+mod shared_memory;
 mod support;
 mod telemetry;
 mod tenancy;

@@ -23,6 +23,27 @@ pub(crate) async fn load(
     data: &mut Clustered,
     n: usize,
 ) -> Vec<(Uuid, Vector)> {
+    let new = rows_of(db, tenant, data, n).await;
+    let t = db.tenant(tenant).unwrap();
+    let report = t
+        .bulk_load_embeddings_with(&new, Default::default())
+        .await
+        .unwrap();
+    assert_eq!(report.rows, n as u64);
+    assert_eq!(report.tier_error, None);
+    new.into_iter()
+        .map(|r| (r.entity_id, r.embedding))
+        .collect()
+}
+
+/// `n` evidence rows of `tenant` stored, and an embedding for each from
+/// `data`, not yet stored.
+pub(crate) async fn rows_of(
+    db: &Database,
+    tenant: &str,
+    data: &mut Clustered,
+    n: usize,
+) -> Vec<NewEmbedding> {
     let ids: Vec<Uuid> = (0..n).map(|_| Uuid::new_v4()).collect();
     let contents: Vec<String> = (0..n).map(|i| format!("{tenant} {i}")).collect();
     db.client()
@@ -35,25 +56,15 @@ pub(crate) async fn load(
         )
         .await
         .unwrap();
-    let rows: Vec<(Uuid, Vector)> = ids.into_iter().map(|id| (id, data.next())).collect();
-    let new: Vec<NewEmbedding> = rows
-        .iter()
-        .map(|(id, v)| NewEmbedding {
+    ids.into_iter()
+        .map(|id| NewEmbedding {
             entity_type: EntityType::Evidence,
-            entity_id: *id,
-            embedding: v.clone(),
+            entity_id: id,
+            embedding: data.next(),
             model_name: "m".into(),
             model_version: None,
         })
-        .collect();
-    let t = db.tenant(tenant).unwrap();
-    let report = t
-        .bulk_load_embeddings_with(&new, Default::default())
-        .await
-        .unwrap();
-    assert_eq!(report.rows, n as u64);
-    assert_eq!(report.tier_error, None);
-    rows
+        .collect()
 }
 
 async fn setup() -> (TestDatabase, Clustered) {
