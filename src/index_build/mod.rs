@@ -75,10 +75,18 @@ pub(crate) fn is_shared_memory_exhausted(e: &tokio_postgres::Error) -> bool {
     })
 }
 
-/// The server's message of `e` (its `Display` says only "db error").
-fn db_message(e: &tokio_postgres::Error) -> String {
-    e.as_db_error()
-        .map_or_else(|| e.to_string(), |d| d.message().to_string())
+/// Says (WARN) that a build short of shared memory runs again serially,
+/// with the server's message (`e`'s `Display` says only "db error").
+fn warn_serial_fallback(e: &tokio_postgres::Error) {
+    let error = e
+        .as_db_error()
+        .map_or_else(|| e.to_string(), |d| d.message().to_string());
+    tracing::warn!(
+        error,
+        "a parallel index build ran out of shared memory (/dev/shm smaller than \
+         maintenance_work_mem: in Docker, run the server with --shm-size); building \
+         serially instead"
+    );
 }
 
 /// Runs the index build `ddl` on `client` (a schema connection); when a
@@ -93,12 +101,7 @@ pub(crate) async fn build_index(
 ) -> std::result::Result<(), tokio_postgres::Error> {
     match client.batch_execute(ddl).await {
         Err(e) if is_shared_memory_exhausted(&e) => {
-            tracing::warn!(
-                error = db_message(&e),
-                "a parallel index build ran out of shared memory (/dev/shm smaller than \
-                 maintenance_work_mem: in Docker, run the server with --shm-size); building \
-                 serially instead"
-            );
+            warn_serial_fallback(&e);
             if let Some(name) = leftover {
                 client
                     .batch_execute(&raw_sql::drop_index_concurrently(name))
@@ -125,12 +128,7 @@ pub(crate) async fn build_index_in(
                 .await
         }
         Err(e) if is_shared_memory_exhausted(&e) => {
-            tracing::warn!(
-                error = db_message(&e),
-                "a parallel index build ran out of shared memory (/dev/shm smaller than \
-                 maintenance_work_mem: in Docker, run the server with --shm-size); building \
-                 serially instead"
-            );
+            warn_serial_fallback(&e);
             tx.batch_execute(
                 "ROLLBACK TO SAVEPOINT truthgraph_index_build; \
                  SET LOCAL max_parallel_maintenance_workers = 0",
