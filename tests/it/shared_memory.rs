@@ -26,6 +26,8 @@ use crate::tiers::load;
 
 const INNER: &str = "shared_memory::inner_builds_short_of_shared_memory_run_serially";
 const INNER_ENV: &str = "TRUTHGRAPH_TEST_SMALL_SHM";
+/// Printed by the inner test when every check ran.
+const DONE: &str = "small /dev/shm: every build ran";
 
 #[test]
 fn builds_short_of_shared_memory_run_serially() {
@@ -62,10 +64,10 @@ fn builds_short_of_shared_memory_run_serially() {
 #[tokio::test]
 #[ignore = "run inside a mount namespace by builds_short_of_shared_memory_run_serially"]
 async fn inner_builds_short_of_shared_memory_run_serially() {
-    assert!(
-        std::env::var_os(INNER_ENV).is_some(),
-        "run by builds_short_of_shared_memory_run_serially"
-    );
+    if std::env::var_os(INNER_ENV).is_none() {
+        eprintln!("run by builds_short_of_shared_memory_run_serially only: not checked");
+        return;
+    }
     let t = TestDatabase::migrated().await.unwrap();
     let shrunk = Command::new("mount")
         .args(["-o", "remount,size=32m", "/dev/shm"])
@@ -158,4 +160,5 @@ async fn inner_builds_short_of_shared_memory_run_serially() {
         .unwrap()
         .get(0);
     assert!(there);
+    println!("{DONE}");
 }
