@@ -52,7 +52,7 @@ pub const MIN_PROBES: usize = 20;
 pub const K: usize = 10;
 
 /// Recall@10 a tier's `ef_search` must reach on the measurement's queries,
-/// one standard error below their mean ([`recall_of_probes`]). Above the
+/// one standard error below their mean (see `recall_of_probes`). Above the
 /// library's aims (0.98 overall, 0.97 per tenant on held-out queries): the
 /// moved rows are about 0.01 optimistic on uniform data.
 pub const TARGET_RECALL: f64 = 0.99;
