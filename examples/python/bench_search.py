@@ -60,25 +60,17 @@ TENANT = "default"
 Search = Callable[[npt.NDArray[np.float32]], Awaitable[Any]]
 
 
-def old_style_sql(literal: str) -> str:
-    """The services' query shape, vector spliced in, with the cosine operator."""
+def spliced_sql(literal: str, op: str = "<=>") -> str:
+    """The services' query shape, vector spliced into the SQL: with ``op``
+    ``<=>`` (cosine) as this bench compares it, ``<->`` (L2) as the old
+    service runs it; similarity is 1 - distance, ``:max_distance`` bounds it."""
+    distance = "(emb.embedding " + op + " '" + literal + "'::vector)"
     return (
-        "SELECT e.id, e.content, e.source_url, 1 - (emb.embedding <=> '" + literal + "'::vector) AS similarity "
+        "SELECT e.id, e.content, e.source_url, 1 - " + distance + " AS similarity "
         "FROM evidence e JOIN embeddings emb ON e.id = emb.entity_id "
         "WHERE emb.entity_type = 'evidence' AND emb.tenant_id = :tenant_id "
-        "AND (emb.embedding <=> '" + literal + "'::vector) <= :max_distance "
-        "ORDER BY emb.embedding <=> '" + literal + "'::vector ASC LIMIT :top_k"
-    )
-
-
-def as_is_sql(literal: str) -> str:
-    """The services' query as it is: ordered by ``<->`` (L2), 1 - L2 as similarity."""
-    return (
-        "SELECT e.id, e.content, e.source_url, 1 - (emb.embedding <-> '" + literal + "'::vector) AS similarity "
-        "FROM evidence e JOIN embeddings emb ON e.id = emb.entity_id "
-        "WHERE emb.entity_type = 'evidence' AND emb.tenant_id = :tenant_id "
-        "AND (emb.embedding <-> '" + literal + "'::vector) <= :max_l2 "
-        "ORDER BY emb.embedding <-> '" + literal + "'::vector ASC LIMIT :top_k"
+        "AND " + distance + " <= :max_distance "
+        "ORDER BY " + distance + " ASC LIMIT :top_k"
     )
 
 
@@ -190,12 +182,12 @@ async def main() -> None:
     # A session per call, as a request handler gets one; connections are pooled.
     async def sa_literal(q: npt.NDArray[np.float32]) -> Any:
         async with AsyncSession(engine) as s:
-            return (await s.execute(text(old_style_sql(literal_of(q))), params)).fetchall()
+            return (await s.execute(text(spliced_sql(literal_of(q))), params)).fetchall()
 
     async def sa_as_is(q: npt.NDArray[np.float32]) -> Any:
         async with AsyncSession(engine) as s:
-            return (await s.execute(text(as_is_sql(literal_of(q))),
-                                    {"tenant_id": TENANT, "max_l2": 2.0, "top_k": args.k})).fetchall()
+            return (await s.execute(text(spliced_sql(literal_of(q), "<->")),
+                                    {"tenant_id": TENANT, "max_distance": 2.0, "top_k": args.k})).fetchall()
 
     async def sa_bound(q: npt.NDArray[np.float32]) -> Any:
         async with AsyncSession(engine) as s:
