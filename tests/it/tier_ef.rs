@@ -173,6 +173,9 @@ async fn a_tier_that_misses_at_ef_search_200_gets_a_denser_graph_under_its_name(
     assert!(recall >= 0.97, "recall {recall} at ef_search {ef}");
 }
 
+/// A stored `ef_search` no measurement of a 2,000-row tier gives.
+const STALE: u32 = 400;
+
 #[tokio::test]
 async fn remeasure_measures_a_kept_tier_again_on_its_graph_as_it_is() {
     let t = TestDatabase::migrated().await.unwrap();
@@ -182,10 +185,17 @@ async fn remeasure_measures_a_kept_tier_again_on_its_graph_as_it_is() {
     load(db, "grown", &mut hard, 2000).await;
     let own = tier_index_name("grown", EntityType::Evidence);
     let raw = t.raw_client().await.unwrap();
-    // As if the value had been measured when the tier's data was easier.
-    raw.batch_execute("UPDATE truthgraph_tiers SET ef_search = 64 WHERE tenant_id = 'grown'")
+    // The graph's m (16, or 32 when the build's measurement missed at 200
+    // with 16) from the index's storage parameters.
+    let m: u32 = raw
+        .query_one(
+            "SELECT coalesce((SELECT substr(o, 3)::int FROM unnest(reloptions) o \
+             WHERE o LIKE 'm=%'), 16) FROM pg_class WHERE relname = $1",
+            &[&own],
+        )
         .await
-        .unwrap();
+        .unwrap()
+        .get::<_, i32>(0) as u32;
     let stored = async || -> i32 {
         raw.query_one(
             "SELECT ef_search FROM truthgraph_tiers WHERE tenant_id = 'grown'",
@@ -207,13 +217,23 @@ async fn remeasure_measures_a_kept_tier_again_on_its_graph_as_it_is() {
         remeasure,
         ..Default::default()
     };
+    // What the build measured on this graph; then a stale value in its place
+    // (a measurement of the graph as it was, or an older rule's).
+    let at_build = stored().await as u32;
+    assert!(at_build < STALE, "{at_build}");
+    raw.execute(
+        "UPDATE truthgraph_tiers SET ef_search = $1 WHERE tenant_id = 'grown'",
+        &[&(STALE as i32)],
+    )
+    .await
+    .unwrap();
 
-    // A maintenance keeps the stored value (the ladder's floor is 64 here).
+    // A maintenance keeps the stored value (above the ladder's 64).
     let kept = grown(&db.maintain_tiers(&apply(false)).await.unwrap());
     assert_eq!(kept.action, TierAction::Keep);
-    assert_eq!(kept.ef_search, Some(SMALL_TIER_EF_SEARCH));
+    assert_eq!(kept.ef_search, Some(STALE));
     assert_eq!(kept.measured, None);
-    assert_eq!(kept.hnsw_m, Some(16), "read from the index");
+    assert_eq!(kept.hnsw_m, Some(m), "read from the index");
     // A dry run measures nothing, remeasure or not.
     let dry = TierOptions {
         remeasure: true,
@@ -223,13 +243,16 @@ async fn remeasure_measures_a_kept_tier_again_on_its_graph_as_it_is() {
         grown(&db.maintain_tiers(&dry).await.unwrap()).measured,
         None
     );
-    assert_eq!(stored().await, 64);
+    assert_eq!(stored().await as u32, STALE);
 
-    // Remeasured: the graph as it is needs more, and that is stored and used.
+    // Remeasured on the same graph with the same queries (a search of an
+    // unchanged graph is deterministic): the build's value again, stored and
+    // used; no rebuild (the build's graph reached the target).
     let again = grown(&db.maintain_tiers(&apply(true)).await.unwrap());
     assert_eq!(again.action, TierAction::Keep);
     let measured = again.measured.expect("measured again");
-    assert!(measured.ef_search > SMALL_TIER_EF_SEARCH, "{measured:?}");
+    assert_eq!(measured.ef_search, at_build, "{measured:?}");
+    assert_eq!(again.hnsw_m, Some(m));
     assert_eq!(again.ef_search, Some(measured.ef_search));
     assert_eq!(stored().await as u32, measured.ef_search);
     let route = db.search_route("grown", EntityType::Evidence);
