@@ -11,7 +11,10 @@
 --! tier_routes : TierRoute
 --- The tiers whose index is there and valid: a search of such a tenant
 --- uses the statement its index serves. Everything else is searched exactly.
-SELECT t.tenant_id, t.entity_type, t.row_count, t.ef_search
+--- `quantized`: the index is on an expression (`binary_quantize(embedding)`,
+--- the only expression a tier index is built on), so its search ranks by
+--- Hamming distance and re-ranks by the full vector.
+SELECT t.tenant_id, t.entity_type, t.row_count, t.ef_search, i.indexprs IS NOT NULL AS quantized
 FROM truthgraph_tiers t
 JOIN pg_class c ON c.relname = t.index_name AND c.relnamespace = 'public'::regnamespace
 JOIN pg_index i ON i.indexrelid = c.oid
@@ -50,11 +53,11 @@ WHERE tenant_id = :tenant_id AND entity_type = :entity_type;
 --! tier_indexes : TierIndex
 --- The library's tier indexes on `embeddings`: `idx_embeddings_tier_*` and
 --- the Python tenant's `idx_embeddings_vector_cosine` when partial, with
---- validity, predicate (as PostgreSQL prints it) and storage parameters
---- (`m=32` for a dense graph).
+--- validity, predicate (as PostgreSQL prints it), storage parameters
+--- (`m=32` for a dense graph) and whether it is on `binary_quantize(embedding)`.
 SELECT c.relname::text AS index_name, i.indisvalid AS is_valid,
        pg_get_expr(i.indpred, i.indrelid) AS predicate, pg_relation_size(c.oid) AS bytes,
-       c.reloptions AS options
+       c.reloptions AS options, i.indexprs IS NOT NULL AS quantized
 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
 WHERE i.indrelid = to_regclass('embeddings')
   AND (c.relname LIKE 'idx\_embeddings\_tier\_%'

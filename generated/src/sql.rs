@@ -158,7 +158,7 @@ pub mod settings {
 /// Queries of `queries/tiers.sql`.
 pub mod tiers {
     /// SQL of [`crate::queries::tiers::tier_routes`].
-    pub const TIER_ROUTES: &str = "SELECT t.tenant_id, t.entity_type, t.row_count, t.ef_search FROM truthgraph_tiers t JOIN pg_class c ON c.relname = t.index_name AND c.relnamespace = 'public'::regnamespace JOIN pg_index i ON i.indexrelid = c.oid WHERE i.indisvalid AND i.indrelid = to_regclass('embeddings')";
+    pub const TIER_ROUTES: &str = "SELECT t.tenant_id, t.entity_type, t.row_count, t.ef_search, i.indexprs IS NOT NULL AS quantized FROM truthgraph_tiers t JOIN pg_class c ON c.relname = t.index_name AND c.relnamespace = 'public'::regnamespace JOIN pg_index i ON i.indexrelid = c.oid WHERE i.indisvalid AND i.indrelid = to_regclass('embeddings')";
     /// SQL of [`crate::queries::tiers::shared_vector_index`].
     pub const SHARED_VECTOR_INDEX: &str = "SELECT EXISTS ( SELECT FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam WHERE i.indrelid = to_regclass('embeddings') AND i.indisvalid AND i.indpred IS NULL AND am.amname IN ('hnsw', 'ivfflat') ) AS shared";
     /// SQL of [`crate::queries::tiers::tier_rows`].
@@ -169,7 +169,7 @@ pub mod tiers {
     pub const EMBEDDING_COUNT_OF: &str =
         "SELECT count(*) AS rows FROM embeddings WHERE tenant_id = $1 AND entity_type = $2";
     /// SQL of [`crate::queries::tiers::tier_indexes`].
-    pub const TIER_INDEXES: &str = "SELECT c.relname::text AS index_name, i.indisvalid AS is_valid, pg_get_expr(i.indpred, i.indrelid) AS predicate, pg_relation_size(c.oid) AS bytes, c.reloptions AS options FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = to_regclass('embeddings') AND (c.relname LIKE 'idx\\_embeddings\\_tier\\_%' OR (c.relname = 'idx_embeddings_vector_cosine' AND i.indpred IS NOT NULL)) ORDER BY 1";
+    pub const TIER_INDEXES: &str = "SELECT c.relname::text AS index_name, i.indisvalid AS is_valid, pg_get_expr(i.indpred, i.indrelid) AS predicate, pg_relation_size(c.oid) AS bytes, c.reloptions AS options, i.indexprs IS NOT NULL AS quantized FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = to_regclass('embeddings') AND (c.relname LIKE 'idx\\_embeddings\\_tier\\_%' OR (c.relname = 'idx_embeddings_vector_cosine' AND i.indpred IS NOT NULL)) ORDER BY 1";
     /// SQL of [`crate::queries::tiers::upsert_tier`].
     pub const UPSERT_TIER: &str = "INSERT INTO truthgraph_tiers (tenant_id, entity_type, row_count, index_name, ef_search, built_at) VALUES ($1, $2, $3, $4, $5, CASE WHEN $6::bool THEN now() AT TIME ZONE 'utc' END) ON CONFLICT (tenant_id, entity_type) DO UPDATE SET row_count = EXCLUDED.row_count, index_name = EXCLUDED.index_name, ef_search = EXCLUDED.ef_search, counted_at = EXCLUDED.counted_at, built_at = CASE WHEN EXCLUDED.index_name IS NULL THEN NULL ELSE coalesce(EXCLUDED.built_at, truthgraph_tiers.built_at) END";
     /// SQL of [`crate::queries::tiers::delete_tier`].

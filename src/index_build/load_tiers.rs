@@ -102,6 +102,7 @@ impl Database {
                     .then(|| tier_ef(action, &registry, (tenant, *ty), rows)),
                 measured: None,
                 hnsw_m: None,
+                quantized: ix.is_some_and(|ix| ix.quantized),
                 build_memory_mb: None,
                 build_seconds: None,
             });
@@ -132,7 +133,7 @@ impl Database {
                     if matches!(p.action, TierAction::Build | TierAction::Rebuild) {
                         let (mb, _) = build_memory_mb(p.rows, dimension, server_kb, cap);
                         p.build_memory_mb = Some(mb);
-                        build_and_measure(client, p, mb).await?;
+                        build_and_measure(client, p, mb, dimension).await?;
                         tracing::info!(
                             tenant,
                             entity_type = p.entity_type.as_str(),

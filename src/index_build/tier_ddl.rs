@@ -12,25 +12,110 @@ use truthgraph_queries::queries::tiers as q;
 use super::tier_ef::{CANDIDATES, measure_tier_ef};
 use super::tiers::{TierAction, TierPlan};
 use crate::error::Result;
-use crate::labels::EntityType;
 use crate::raw_sql;
 use crate::tiers::{
-    DENSE_HNSW_EF_CONSTRUCTION, DENSE_HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_M,
-    MAX_EF_SEARCH_BEFORE_DENSE, dense_build_name,
+    CONTRACT_INDEX, DENSE_HNSW_EF_CONSTRUCTION, DENSE_HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_M,
+    MAX_EF_SEARCH_BEFORE_DENSE, QUANTIZED_MIN_DIMENSION, dense_build_name,
 };
 
 /// Builds `tier`'s index on `client` (a schema connection) with
 /// `maintenance_work_mem` `mb`, then measures its `ef_search` on its data
-/// ([`super::tier_ef`]). When a graph of [`HNSW_M`] does not reach the
-/// target by [`MAX_EF_SEARCH_BEFORE_DENSE`], builds a denser one
-/// ([`DENSE_HNSW_M`]) under another name, swaps it in (the tier keeps an
-/// index throughout) and measures again. Sets `tier.build_seconds` (the
-/// builds), `tier.hnsw_m`, `tier.measured` and, when measured,
-/// `tier.ef_search`.
+/// ([`super::tier_ef`]). At [`QUANTIZED_MIN_DIMENSION`] dimensions or more
+/// (`dimension`, the column's) the index is first built on
+/// `binary_quantize(embedding)`, kept when its measurement reaches the
+/// target by [`MAX_EF_SEARCH_BEFORE_DENSE`] (`tier.quantized`), else
+/// replaced by the full-vector graph. When a full-vector graph of
+/// [`HNSW_M`] does not reach the target by [`MAX_EF_SEARCH_BEFORE_DENSE`],
+/// builds a denser one ([`DENSE_HNSW_M`]) under another name, swaps it in
+/// (the tier keeps an index throughout) and measures again. Sets
+/// `tier.build_seconds` (the builds), `tier.hnsw_m`, `tier.quantized`,
+/// `tier.measured` and, when measured, `tier.ef_search`.
 pub(crate) async fn build_and_measure(
     client: &mut tokio_postgres::Client,
     tier: &mut TierPlan,
     mb: u64,
+    dimension: usize,
+) -> Result<()> {
+    let started = Instant::now();
+    let name = tier.index_name.clone();
+    tier.hnsw_m = Some(HNSW_M);
+    if tries_quantized(tier, dimension) {
+        build_tier_index(client, tier, &name, mb, Graph::Quantized(dimension)).await?;
+        tier.build_seconds = Some(started.elapsed().as_secs_f64());
+        if quantized_reaches(client, tier, dimension).await? {
+            return Ok(());
+        }
+    }
+    build_tier_index(
+        client,
+        tier,
+        &name,
+        mb,
+        Graph::Vector(HNSW_M, HNSW_EF_CONSTRUCTION),
+    )
+    .await?;
+    tier.build_seconds = Some(started.elapsed().as_secs_f64());
+    measure_or_densify(client, tier, mb, started).await
+}
+
+/// Whether `tier`'s index is tried on `binary_quantize(embedding)` first:
+/// at [`QUANTIZED_MIN_DIMENSION`] dimensions or more, never for the index
+/// the Python services search ([`CONTRACT_INDEX`], a full-vector graph).
+fn tries_quantized(tier: &TierPlan, dimension: usize) -> bool {
+    dimension >= QUANTIZED_MIN_DIMENSION && tier.index_name != CONTRACT_INDEX
+}
+
+/// Measures `tier`'s quantized index up to [`MAX_EF_SEARCH_BEFORE_DENSE`]:
+/// when it reaches the target, records it (`tier.quantized`) and says so;
+/// else logs the miss (the caller builds the full-vector graph).
+async fn quantized_reaches(
+    client: &mut tokio_postgres::Client,
+    tier: &mut TierPlan,
+    dimension: usize,
+) -> Result<bool> {
+    let (tenant, ty) = (tier.tenant_id.clone(), tier.entity_type);
+    let measured = measure_tier_ef(
+        client,
+        &tenant,
+        ty,
+        &tier.index_name,
+        tier.rows,
+        MAX_EF_SEARCH_BEFORE_DENSE,
+        Some(dimension),
+    )
+    .await?;
+    if measured.is_some_and(|m| m.reached) {
+        tier.quantized = true;
+        tier.measured = measured;
+        record_measurement(tier);
+        return Ok(true);
+    }
+    tracing::info!(
+        tenant,
+        entity_type = ty.as_str(),
+        rows = tier.rows,
+        recall = measured.map(|m| m.recall),
+        "the tier's quantized index misses its recall at ef_search \
+         {MAX_EF_SEARCH_BEFORE_DENSE} (or could not be measured): building the full-vector graph"
+    );
+    tier.quantized = false;
+    Ok(false)
+}
+
+/// Measures again the `ef_search` of `tier`, which keeps its index, on its
+/// graph as it is now (`tiers --apply --remeasure`): a quantized index up
+/// to [`MAX_EF_SEARCH_BEFORE_DENSE`] (on a miss the full-vector graph is
+/// built under another name and swapped in, then measured as a build's); a
+/// full-vector one up to [`MAX_EF_SEARCH_BEFORE_DENSE`] in a graph of
+/// [`HNSW_M`], then as a build does (a denser graph when that misses), up
+/// to the last candidate in a dense one. Sets `tier.measured` and, when
+/// measured, `tier.ef_search` (never below the ladder's value for its rows:
+/// the measurement starts there).
+pub(crate) async fn remeasure(
+    client: &mut tokio_postgres::Client,
+    tier: &mut TierPlan,
+    mb: u64,
+    dimension: usize,
 ) -> Result<()> {
     let started = Instant::now();
     let (tenant, ty, name) = (
@@ -38,38 +123,19 @@ pub(crate) async fn build_and_measure(
         tier.entity_type,
         tier.index_name.clone(),
     );
-    build_tier_index(
-        client,
-        &tenant,
-        ty,
-        &name,
-        mb,
-        (HNSW_M, HNSW_EF_CONSTRUCTION),
-    )
-    .await?;
-    tier.build_seconds = Some(started.elapsed().as_secs_f64());
-    tier.hnsw_m = Some(HNSW_M);
-    measure_or_densify(client, tier, mb, started).await
-}
-
-/// Measures again the `ef_search` of `tier`, which keeps its index, on its
-/// graph as it is now (`tiers --apply --remeasure`): up to
-/// [`MAX_EF_SEARCH_BEFORE_DENSE`] in a graph of [`HNSW_M`], then as a build
-/// does (a denser graph when that misses), up to the last candidate in a
-/// dense one. Sets `tier.measured` and, when measured, `tier.ef_search`
-/// (never below the ladder's value for its rows: the measurement starts
-/// there).
-pub(crate) async fn remeasure(
-    client: &mut tokio_postgres::Client,
-    tier: &mut TierPlan,
-    mb: u64,
-) -> Result<()> {
-    let started = Instant::now();
+    if tier.quantized {
+        if quantized_reaches(client, tier, dimension).await? {
+            return Ok(());
+        }
+        let graph = Graph::Vector(HNSW_M, HNSW_EF_CONSTRUCTION);
+        swap_in(client, tier, &name, mb, graph).await?;
+        tier.hnsw_m = Some(HNSW_M);
+        tier.build_seconds = Some(started.elapsed().as_secs_f64());
+        return measure_or_densify(client, tier, mb, started).await;
+    }
     if tier.hnsw_m.unwrap_or(HNSW_M) >= DENSE_HNSW_M {
         let last = *CANDIDATES.last().expect("candidates");
-        let (tenant, ty) = (tier.tenant_id.clone(), tier.entity_type);
-        tier.measured =
-            measure_tier_ef(client, &tenant, ty, &tier.index_name, tier.rows, last).await?;
+        tier.measured = measure_tier_ef(client, &tenant, ty, &name, tier.rows, last, None).await?;
         record_measurement(tier);
         return Ok(());
     }
@@ -108,6 +174,7 @@ async fn measure_or_densify(
         &name,
         tier.rows,
         MAX_EF_SEARCH_BEFORE_DENSE,
+        None,
     )
     .await?;
     if tier.measured.is_some_and(|m| !m.reached) {
@@ -118,26 +185,12 @@ async fn measure_or_densify(
             "the tier's graph misses its recall at ef_search {MAX_EF_SEARCH_BEFORE_DENSE}: \
              building it again with m = {DENSE_HNSW_M}"
         );
-        let dense = dense_build_name(&name);
-        build_tier_index(
-            client,
-            &tenant,
-            ty,
-            &dense,
-            mb,
-            (DENSE_HNSW_M, DENSE_HNSW_EF_CONSTRUCTION),
-        )
-        .await?;
-        client
-            .batch_execute(&raw_sql::drop_index_concurrently(&name))
-            .await?;
-        client
-            .batch_execute(&raw_sql::rename_index(&dense, &name))
-            .await?;
+        let graph = Graph::Vector(DENSE_HNSW_M, DENSE_HNSW_EF_CONSTRUCTION);
+        swap_in(client, tier, &name, mb, graph).await?;
         tier.build_seconds = Some(started.elapsed().as_secs_f64());
         tier.hnsw_m = Some(DENSE_HNSW_M);
         let last = *CANDIDATES.last().expect("candidates");
-        tier.measured = measure_tier_ef(client, &tenant, ty, &name, tier.rows, last).await?;
+        tier.measured = measure_tier_ef(client, &tenant, ty, &name, tier.rows, last, None).await?;
     }
     record_measurement(tier);
     Ok(())
@@ -160,17 +213,46 @@ fn record_measurement(tier: &mut TierPlan) {
     }
 }
 
-/// Builds the index `name` of one tier on `client` (a schema connection)
-/// with HNSW (`m`, `ef_construction`): drops an invalid leftover of that
+/// What a tier index is built on.
+#[derive(Debug, Clone, Copy)]
+enum Graph {
+    /// The full vector, HNSW (`m`, `ef_construction`).
+    Vector(u32, u32),
+    /// `binary_quantize(embedding)` of this dimension, HNSW of [`HNSW_M`].
+    Quantized(usize),
+}
+
+/// Builds `graph` for `tier` under a replacement name
+/// ([`dense_build_name`]), then swaps it in under `name` (the tier keeps an
+/// index throughout).
+async fn swap_in(
+    client: &tokio_postgres::Client,
+    tier: &TierPlan,
+    name: &str,
+    mb: u64,
+    graph: Graph,
+) -> Result<()> {
+    let replacement = dense_build_name(name);
+    build_tier_index(client, tier, &replacement, mb, graph).await?;
+    client
+        .batch_execute(&raw_sql::drop_index_concurrently(name))
+        .await?;
+    client
+        .batch_execute(&raw_sql::rename_index(&replacement, name))
+        .await?;
+    Ok(())
+}
+
+/// Builds the index `name` of `tier` on `client` (a schema connection) on
+/// `graph`: drops an invalid leftover (or the tier's other index) of that
 /// name first, sets `maintenance_work_mem` to `mb`, and drops the invalid
 /// index a failed build leaves.
 async fn build_tier_index(
     client: &tokio_postgres::Client,
-    tenant: &str,
-    entity_type: EntityType,
+    tier: &TierPlan,
     name: &str,
     mb: u64,
-    graph: (u32, u32),
+    graph: Graph,
 ) -> Result<()> {
     client
         .batch_execute(&raw_sql::drop_index_concurrently(name))
@@ -178,7 +260,19 @@ async fn build_tier_index(
     client
         .batch_execute(&raw_sql::set_maintenance_work_mem_mb(mb))
         .await?;
-    let ddl = raw_sql::create_tier_index_concurrently(name, tenant, entity_type, graph);
+    let (tenant, ty) = (tier.tenant_id.as_str(), tier.entity_type);
+    let ddl = match graph {
+        Graph::Vector(m, efc) => {
+            raw_sql::create_tier_index_concurrently(name, tenant, ty, (m, efc))
+        }
+        Graph::Quantized(dim) => raw_sql::create_quantized_tier_index_concurrently(
+            name,
+            tenant,
+            ty,
+            dim,
+            (HNSW_M, HNSW_EF_CONSTRUCTION),
+        ),
+    };
     let built = super::build_index(client, &ddl, Some(name)).await;
     if let Err(e) = built {
         let _ = client

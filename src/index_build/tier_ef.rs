@@ -9,7 +9,10 @@
 //! the truth, the ladder's value as the floor; the first candidate from it
 //! up that reaches [`TARGET_RECALL`] with one standard error to spare
 //! ([`recall_of_probes`]) is stored, or the largest candidate when none
-//! does.
+//! does. A quantized index (`binary_quantize(embedding)`, see
+//! [`crate::tiers`]) is measured with its own search (Hamming candidates
+//! re-ranked by the full vector), from at least 100: its search takes 100
+//! rows from the graph whatever `ef_search` is.
 //!
 //! The queries are vectors the index does not hold, as a search's are: a
 //! stored row finds itself and its graph neighbours at once (on uniform
@@ -39,7 +42,8 @@ use truthgraph_vector_ref::VectorRef;
 use super::tiers::TierAction;
 use crate::error::Result;
 use crate::labels::EntityType;
-use crate::tiers::{TIER_EF_SEARCH, tier_ef_search};
+use crate::raw_sql;
+use crate::tiers::{MIN_RERANK_CANDIDATES, TIER_EF_SEARCH, tier_ef_search};
 
 /// Queries per measurement (rows sampled by a hash of the id).
 pub const SAMPLE: i64 = 40;
@@ -102,7 +106,9 @@ pub(crate) fn tier_ef(
 
 /// Measures the `ef_search` of the tier (`tenant`, `entity_type`) of `rows`
 /// rows, whose index `index_name` was just built, trying candidates up to
-/// `max_ef`. `None` when the tier has
+/// `max_ef`; `quantized`: the index is on `binary_quantize(embedding)` of
+/// that dimension, measured with its search (Hamming candidates re-ranked,
+/// `raw_sql::tier_neighbours_quantized`). `None` when the tier has
 /// too few rows to measure or its index is not the one planned (then the
 /// ladder's value stands).
 pub(crate) async fn measure_tier_ef(
@@ -112,6 +118,7 @@ pub(crate) async fn measure_tier_ef(
     index_name: &str,
     rows: i64,
     max_ef: u32,
+    quantized: Option<usize>,
 ) -> Result<Option<MeasuredEf>> {
     let ty = entity_type.as_str();
     let tx = client.build_transaction().read_only(true).start().await?;
@@ -135,7 +142,12 @@ pub(crate) async fn measure_tier_ef(
                 .await?,
         );
     }
-    if !plans_index(&tx, tenant, ty, &probes[0], index_name).await? {
+    let neighbours_sql = match quantized {
+        Some(dim) => raw_sql::tier_neighbours_quantized(dim),
+        None => truthgraph_queries::sql::tiers::TIER_NEIGHBOURS.to_string(),
+    };
+    let neighbours = tx.prepare(&neighbours_sql).await?;
+    if !plans_index(&tx, &neighbours_sql, (tenant, ty), &probes[0], index_name).await? {
         tracing::warn!(
             tenant,
             index = index_name,
@@ -143,7 +155,12 @@ pub(crate) async fn measure_tier_ef(
         );
         return Ok(None);
     }
-    let floor = ef_floor(rows);
+    // A quantized search takes at least MIN_RERANK_CANDIDATES rows from
+    // the graph: a smaller ef_search only makes the iterative scan go on.
+    let floor = match quantized {
+        Some(_) => ef_floor(rows).max(MIN_RERANK_CANDIDATES as u32),
+        None => ef_floor(rows),
+    };
     let mut measured = None;
     for ef in CANDIDATES
         .into_iter()
@@ -156,11 +173,15 @@ pub(crate) async fn measure_tier_ef(
         .await?;
         let mut per_query = Vec::with_capacity(probes.len());
         for (p, truth) in probes.iter().zip(&truths) {
-            let got = q::tier_neighbours()
-                .bind(&tx, &tenant, &ty, &VectorRef::from(p), &k)
-                .all()
-                .await?;
-            let hits = got.iter().filter(|id| truth.contains(id)).count();
+            let params: [&(dyn ToSql + Sync); 4] = [&tenant, &ty, &VectorRef::from(p), &k];
+            let got = tx.query(&neighbours, &params).await?;
+            let hits = got
+                .iter()
+                .filter(|r| {
+                    r.try_get::<_, uuid::Uuid>(0)
+                        .is_ok_and(|id| truth.contains(&id))
+                })
+                .count();
             per_query.push(hits as f64 / truth.len().max(1) as f64);
         }
         let (recall, reached) = recall_of_probes(&per_query);
@@ -281,18 +302,15 @@ impl SplitMix {
     }
 }
 
-/// Whether the tier's search is planned on `index_name`.
+/// Whether the tier's search `neighbours` is planned on `index_name`.
 async fn plans_index(
     tx: &tokio_postgres::Transaction<'_>,
-    tenant: &str,
-    ty: &str,
+    neighbours: &str,
+    (tenant, ty): (&str, &str),
     query: &Vector,
     index_name: &str,
 ) -> Result<bool> {
-    let sql = format!(
-        "EXPLAIN (COSTS OFF) {}",
-        truthgraph_queries::sql::tiers::TIER_NEIGHBOURS
-    );
+    let sql = format!("EXPLAIN (COSTS OFF) {neighbours}");
     let k = (K + 1) as i64;
     let params: [&(dyn ToSql + Sync); 4] = [&tenant, &ty, query, &k];
     let plan = tx.query(&sql, &params).await?;

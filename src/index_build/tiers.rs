@@ -85,6 +85,11 @@ pub struct TierPlan {
     /// one this run built ([`crate::tiers::HNSW_M`], or
     /// [`crate::tiers::DENSE_HNSW_M`] for data that needs it) for a build.
     pub hnsw_m: Option<u32>,
+    /// Its index is on `binary_quantize(embedding)`, searched by Hamming
+    /// distance and re-ranked by the full vector
+    /// ([`crate::tiers::Route::Quantized`]): the index's for a tier that
+    /// keeps it, the measurement's choice for a build.
+    pub quantized: bool,
     /// `maintenance_work_mem` for its build, MB (builds, and kept tiers
     /// measured again: a denser graph may be built).
     pub build_memory_mb: Option<u64>,
@@ -290,6 +295,7 @@ impl Database {
                 ef_search: indexed.then(|| tier_ef(action, &registry, (&tenant, ty), rows)),
                 measured: None,
                 hnsw_m: (action == TierAction::Keep).then(|| graph_m(ix)),
+                quantized: action == TierAction::Keep && ix.is_some_and(|ix| ix.quantized),
                 tenant_id: tenant,
                 entity_type: ty,
                 rows,
@@ -328,6 +334,7 @@ impl Database {
     ) -> Result<()> {
         let emit = |e: TierEvent<'_>| (progress.lock().expect("progress"))(e);
         let info = catalog::server_info(&*client).await?;
+        let dimension = catalog::read_dimension(&*client).await?.unwrap_or(0);
         if info
             .pgvector_version
             .as_deref()
@@ -352,12 +359,12 @@ impl Database {
                 TierAction::Build | TierAction::Rebuild => {
                     emit(TierEvent::Starting(tier));
                     let mb = tier.build_memory_mb.unwrap_or(64);
-                    build_and_measure(client, tier, mb).await?;
+                    build_and_measure(client, tier, mb, dimension).await?;
                 }
                 // Memory was set aside for it: `remeasure` asked for.
                 TierAction::Keep if tier.build_memory_mb.is_some() => {
                     let mb = tier.build_memory_mb.unwrap_or(64);
-                    remeasure(client, tier, mb).await?;
+                    remeasure(client, tier, mb, dimension).await?;
                 }
                 TierAction::Keep | TierAction::Exact => {}
             }

@@ -10,6 +10,9 @@
 //! - **Tier index DDL** (`CREATE INDEX CONCURRENTLY … WHERE tenant_id = '…'`):
 //!   a partial index's predicate must be a constant, so the validated tenant
 //!   id is written as a string literal by [`quote_literal`], never unquoted.
+//! - **A quantized tier's statements** (its index and searches on
+//!   `binary_quantize(embedding)::bit(N)`): the dimension is a type modifier
+//!   in the index expression, which a query must repeat to use the index.
 //! - **Settings queued ahead of a call** (the tenant, a tier's
 //!   `hnsw.ef_search`): prepared before the caller's statement and pipelined
 //!   with it (see `src/call/mod.rs`).
@@ -25,16 +28,19 @@
 //! By concern: this file (migration history, bulk loads, replication
 //! positions, session statements, the settings queued ahead of a call),
 //! `ddl.rs` (statements built from catalog names and validated literals),
+//! `quantized.rs` (a quantized tier's index and searches),
 //! `testing.rs` (test support, replication control, chaos) and `citus.rs`
 //! (the Citus test cluster and `distribute`). Every item is re-exported here,
 //! so a statement is always `raw_sql::NAME`.
 
 mod citus;
 mod ddl;
+mod quantized;
 mod testing;
 
 pub use citus::*;
 pub use ddl::*;
+pub use quantized::*;
 pub use testing::*;
 
 /// The history table refinery keeps (its default name, kept for tooling).

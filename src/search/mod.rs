@@ -22,7 +22,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use pgvector::Vector;
-use truthgraph_queries::client::{GenericClient, Params};
+use truthgraph_queries::client::Params;
 use truthgraph_queries::queries::search::{self, HybridSearchEvidenceParams, SearchEvidenceParams};
 use truthgraph_vector_ref::VectorRef;
 
@@ -36,6 +36,9 @@ use crate::validate;
 
 mod explain;
 mod options;
+mod statements;
+
+use statements::{claims, evidence, hybrid};
 
 pub use options::{DEFAULT_HYBRID_CANDIDATES, HybridOptions, SearchOptions};
 
@@ -81,31 +84,6 @@ impl Overrides {
             .await?;
         Ok(())
     }
-}
-
-/// The statements of each search, on a connection or in a transaction.
-async fn evidence<C: GenericClient>(
-    c: &C,
-    p: &SearchEvidenceParams<'_, &str, &str>,
-) -> Result<Vec<EvidenceHit>> {
-    Ok(search::search_evidence().params(c, p).all().await?)
-}
-
-async fn claims<C: GenericClient>(
-    c: &C,
-    (query, tenant, k, min): (&VectorRef<'_>, &str, i64, Option<f64>),
-) -> Result<Vec<ClaimHit>> {
-    Ok(search::search_claims()
-        .bind(c, query, &tenant, &k, &min)
-        .all()
-        .await?)
-}
-
-async fn hybrid<C: GenericClient>(
-    c: &C,
-    p: &HybridSearchEvidenceParams<'_, &str, &str>,
-) -> Result<Vec<HybridHit>> {
-    Ok(search::hybrid_search_evidence().params(c, p).all().await?)
 }
 
 impl Tenant<'_> {
@@ -178,10 +156,11 @@ impl Tenant<'_> {
             min_similarity,
         };
         let op = tenant_span!(self, "search_evidence", "embeddings");
+        let quantized = self.quantized_dimension(route).await?;
         match Overrides::of(opts.probes, opts.ef_search) {
             None => {
                 self.run_with_ef_search(Access::Read, op, route.ef_search(), |conn| {
-                    Box::pin(evidence(conn.client(), params))
+                    Box::pin(evidence(conn.client(), quantized, params))
                 })
                 .await
             }
@@ -189,7 +168,7 @@ impl Tenant<'_> {
                 self.run_in_transaction(Access::Read, op, |t| {
                     Box::pin(async move {
                         o.apply(t.tx(), self.database().on_citus()).await?;
-                        evidence(t.tx(), params).await
+                        evidence(t.tx(), quantized, params).await
                     })
                 })
                 .await
@@ -243,10 +222,11 @@ impl Tenant<'_> {
         }
         let args = (query, tenant, k, min);
         let op = tenant_span!(self, "search_claims", "embeddings");
+        let quantized = self.quantized_dimension(route).await?;
         match Overrides::of(opts.probes, opts.ef_search) {
             None => {
                 self.run_with_ef_search(Access::Read, op, route.ef_search(), |conn| {
-                    Box::pin(claims(conn.client(), args))
+                    Box::pin(claims(conn.client(), quantized, args))
                 })
                 .await
             }
@@ -254,7 +234,7 @@ impl Tenant<'_> {
                 self.run_in_transaction(Access::Read, op, |t| {
                     Box::pin(async move {
                         o.apply(t.tx(), self.database().on_citus()).await?;
-                        claims(t.tx(), args).await
+                        claims(t.tx(), quantized, args).await
                     })
                 })
                 .await
@@ -302,14 +282,14 @@ impl Tenant<'_> {
             k: opts.k as i64,
         };
         let op = tenant_span!(self, "hybrid_search", "embeddings");
-        let ef_search = self
+        let route = self
             .database()
-            .search_route(self.id(), EntityType::Evidence)
-            .ef_search();
+            .search_route(self.id(), EntityType::Evidence);
+        let (ef_search, quantized) = (route.ef_search(), self.quantized_dimension(route).await?);
         match Overrides::of(opts.probes, opts.ef_search) {
             None => {
                 self.run_with_ef_search(Access::Read, op, ef_search, |conn| {
-                    Box::pin(hybrid(conn.client(), params))
+                    Box::pin(hybrid(conn.client(), quantized, params))
                 })
                 .await
             }
@@ -317,11 +297,20 @@ impl Tenant<'_> {
                 self.run_in_transaction(Access::Read, op, |t| {
                     Box::pin(async move {
                         o.apply(t.tx(), self.database().on_citus()).await?;
-                        hybrid(t.tx(), params).await
+                        hybrid(t.tx(), quantized, params).await
                     })
                 })
                 .await
             }
+        }
+    }
+
+    /// The dimension a quantized tier's statements are built for (`None`:
+    /// any other route).
+    async fn quantized_dimension(&self, route: Route) -> Result<Option<usize>> {
+        match route {
+            Route::Quantized { .. } => Ok(Some(self.database().embedding_dimension().await?)),
+            _ => Ok(None),
         }
     }
 

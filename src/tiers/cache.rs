@@ -24,6 +24,8 @@ pub(crate) struct IndexTier {
     pub rows: i64,
     /// Its stored `ef_search` (`None`: the connection's).
     pub ef_search: Option<u32>,
+    /// Its index is on `binary_quantize(embedding)` ([`Route::Quantized`]).
+    pub quantized: bool,
 }
 
 /// The routes as read at one moment.
@@ -71,6 +73,7 @@ impl Snapshot {
             let tier = IndexTier {
                 rows: r.row_count,
                 ef_search: r.ef_search.and_then(|e| u32::try_from(e).ok()),
+                quantized: r.quantized,
             };
             match r.entity_type.parse::<EntityType>() {
                 Ok(EntityType::Evidence) => out.evidence.insert(r.tenant_id, tier),
@@ -129,6 +132,9 @@ impl Database {
         }
         let defaults = self.search_defaults();
         match snapshot.tiers(entity_type).get(tenant) {
+            Some(tier) if tier.quantized => Route::Quantized {
+                ef_search: tier_ef(defaults, tier.ef_search),
+            },
             Some(tier) => Route::Index {
                 ef_search: tier_ef(defaults, tier.ef_search),
             },

@@ -108,6 +108,30 @@ pub const DENSE_HNSW_M: u32 = 32;
 /// HNSW `ef_construction` of a dense tier graph.
 pub const DENSE_HNSW_EF_CONSTRUCTION: u32 = 128;
 
+/// From this many dimensions a tier's index is tried on
+/// `binary_quantize(embedding)` first. Measured (BENCHMARKS.md, "Quantized
+/// tiers"; docs/research/issue16-designs.md section 5): at 1536 dimensions
+/// a 5K-row tier's quantized search with re-ranking took 2.0-2.9 ms against
+/// 5.3-6.4 ms for its full-vector graph at the same recall; at 384 (real
+/// MiniLM) the quantized index was slower than the vector one (5.35 against
+/// 4.41 ms p50) and missed recall (0.965).
+pub const QUANTIZED_MIN_DIMENSION: usize = 1024;
+
+/// Rows a quantized tier's search takes by Hamming distance before
+/// ordering them by the full vector: ten times `k`, at least
+/// [`MIN_RERANK_CANDIDATES`].
+pub fn rerank_candidates(k: i64) -> i64 {
+    (k.saturating_mul(RERANK_FACTOR)).max(MIN_RERANK_CANDIDATES)
+}
+
+/// See [`rerank_candidates`].
+pub const RERANK_FACTOR: i64 = 10;
+
+/// See [`rerank_candidates`]: 100 candidates for the top 10 reached recall@10
+/// 0.993-0.999 at `ef_search` 200 on two 1536-dim sets, 40 lost too much
+/// (0.87-0.98; docs/research/issue16-designs.md section 5).
+pub const MIN_RERANK_CANDIDATES: i64 = 100;
+
 /// The index the Python services look up by name: the tier index of their
 /// own tenant, `default`, evidence (V10).
 pub const CONTRACT_INDEX: &str = "idx_embeddings_vector_cosine";
@@ -209,6 +233,12 @@ pub enum Route {
         /// `hnsw.ef_search` for this call (`None`: the connection's).
         ef_search: Option<u32>,
     },
+    /// The tenant's own index on `binary_quantize(embedding)`: candidates
+    /// by Hamming distance, re-ranked by the full vector.
+    Quantized {
+        /// `hnsw.ef_search` for this call (`None`: the connection's).
+        ef_search: Option<u32>,
+    },
     /// An index over every tenant (before the tiers are built).
     Shared {
         /// `hnsw.ef_search` for this call (`None`: the connection's).
@@ -221,7 +251,9 @@ impl Route {
     pub fn ef_search(self) -> Option<u32> {
         match self {
             Route::Exact => None,
-            Route::Index { ef_search } | Route::Shared { ef_search } => ef_search,
+            Route::Index { ef_search }
+            | Route::Quantized { ef_search }
+            | Route::Shared { ef_search } => ef_search,
         }
     }
 }
@@ -281,5 +313,8 @@ mod tests {
         assert!(load_rebuilds(10_001, 1_000_000));
         assert!(load_rebuilds(300, 1_000));
         assert!(!load_rebuilds(100, 1_000));
+        assert_eq!(rerank_candidates(10), 100);
+        assert_eq!(rerank_candidates(1), 100);
+        assert_eq!(rerank_candidates(50), 500);
     }
 }

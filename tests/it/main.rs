@@ -25,6 +25,7 @@ mod maintenance;
 mod migrations;
 mod nli;
 mod properties;
+mod quantized;
 mod replicas;
 mod scaling;
 mod schema;

@@ -126,6 +126,7 @@ pub fn report_json(r: &TierReport) -> Value {
             "index_bytes": t.index_bytes,
             "ef_search": t.ef_search,
             "hnsw_m": t.hnsw_m,
+            "quantized": t.quantized,
             "ef_measured": t.measured.map(|m| json!({
                 "recall": m.recall,
                 "reached_target": m.reached,
@@ -156,7 +157,12 @@ pub fn report_text(r: &TierReport) -> String {
     for t in &r.tiers {
         let route = match t.action {
             TierAction::Keep | TierAction::Build | TierAction::Rebuild => format!(
-                "index, ef_search {}{}",
+                "{}, ef_search {}{}",
+                if t.quantized {
+                    "quantized index (re-ranked)"
+                } else {
+                    "index"
+                },
                 t.ef_search
                     .map_or_else(|| "of the connection".to_string(), |e| e.to_string()),
                 t.measured

@@ -58,12 +58,14 @@ pub struct TierRoute {
     pub entity_type: String,
     pub row_count: i64,
     pub ef_search: Option<i32>,
+    pub quantized: bool,
 }
 pub struct TierRouteBorrowed<'a> {
     pub tenant_id: &'a str,
     pub entity_type: &'a str,
     pub row_count: i64,
     pub ef_search: Option<i32>,
+    pub quantized: bool,
 }
 impl<'a> From<TierRouteBorrowed<'a>> for TierRoute {
     fn from(
@@ -72,6 +74,7 @@ impl<'a> From<TierRouteBorrowed<'a>> for TierRoute {
             entity_type,
             row_count,
             ef_search,
+            quantized,
         }: TierRouteBorrowed<'a>,
     ) -> Self {
         Self {
@@ -79,6 +82,7 @@ impl<'a> From<TierRouteBorrowed<'a>> for TierRoute {
             entity_type: entity_type.into(),
             row_count,
             ef_search,
+            quantized,
         }
     }
 }
@@ -161,6 +165,7 @@ pub struct TierIndex {
     pub predicate: Option<String>,
     pub bytes: i64,
     pub options: Option<Vec<String>>,
+    pub quantized: bool,
 }
 pub struct TierIndexBorrowed<'a> {
     pub index_name: &'a str,
@@ -168,6 +173,7 @@ pub struct TierIndexBorrowed<'a> {
     pub predicate: Option<&'a str>,
     pub bytes: i64,
     pub options: Option<crate::ArrayIterator<'a, &'a str>>,
+    pub quantized: bool,
 }
 impl<'a> From<TierIndexBorrowed<'a>> for TierIndex {
     fn from(
@@ -177,6 +183,7 @@ impl<'a> From<TierIndexBorrowed<'a>> for TierIndex {
             predicate,
             bytes,
             options,
+            quantized,
         }: TierIndexBorrowed<'a>,
     ) -> Self {
         Self {
@@ -185,6 +192,7 @@ impl<'a> From<TierIndexBorrowed<'a>> for TierIndex {
             predicate: predicate.map(|v| v.into()),
             bytes,
             options: options.map(|v| v.map(|v| v.into()).collect()),
+            quantized,
         }
     }
 }
@@ -722,9 +730,12 @@ where
 pub struct TierRoutesStmt(&'static str, Option<tokio_postgres::Statement>);
 /// The tiers whose index is there and valid: a search of such a tenant
 /// uses the statement its index serves. Everything else is searched exactly.
+/// `quantized`: the index is on an expression (`binary_quantize(embedding)`,
+/// the only expression a tier index is built on), so its search ranks by
+/// Hamming distance and re-ranks by the full vector.
 pub fn tier_routes() -> TierRoutesStmt {
     TierRoutesStmt(
-        "SELECT t.tenant_id, t.entity_type, t.row_count, t.ef_search FROM truthgraph_tiers t JOIN pg_class c ON c.relname = t.index_name AND c.relnamespace = 'public'::regnamespace JOIN pg_index i ON i.indexrelid = c.oid WHERE i.indisvalid AND i.indrelid = to_regclass('embeddings')",
+        "SELECT t.tenant_id, t.entity_type, t.row_count, t.ef_search, i.indexprs IS NOT NULL AS quantized FROM truthgraph_tiers t JOIN pg_class c ON c.relname = t.index_name AND c.relnamespace = 'public'::regnamespace JOIN pg_index i ON i.indexrelid = c.oid WHERE i.indisvalid AND i.indrelid = to_regclass('embeddings')",
         None,
     )
 }
@@ -752,6 +763,7 @@ impl TierRoutesStmt {
                         entity_type: row.try_get(1)?,
                         row_count: row.try_get(2)?,
                         ef_search: row.try_get(3)?,
+                        quantized: row.try_get(4)?,
                     })
                 },
             mapper: |it| TierRoute::from(it),
@@ -924,11 +936,11 @@ impl<'c, 'a, 's, C: GenericClient, T1: crate::StringSql, T2: crate::StringSql>
 pub struct TierIndexesStmt(&'static str, Option<tokio_postgres::Statement>);
 /// The library's tier indexes on `embeddings`: `idx_embeddings_tier_*` and
 /// the Python tenant's `idx_embeddings_vector_cosine` when partial, with
-/// validity, predicate (as PostgreSQL prints it) and storage parameters
-/// (`m=32` for a dense graph).
+/// validity, predicate (as PostgreSQL prints it), storage parameters
+/// (`m=32` for a dense graph) and whether it is on `binary_quantize(embedding)`.
 pub fn tier_indexes() -> TierIndexesStmt {
     TierIndexesStmt(
-        "SELECT c.relname::text AS index_name, i.indisvalid AS is_valid, pg_get_expr(i.indpred, i.indrelid) AS predicate, pg_relation_size(c.oid) AS bytes, c.reloptions AS options FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = to_regclass('embeddings') AND (c.relname LIKE 'idx\\_embeddings\\_tier\\_%' OR (c.relname = 'idx_embeddings_vector_cosine' AND i.indpred IS NOT NULL)) ORDER BY 1",
+        "SELECT c.relname::text AS index_name, i.indisvalid AS is_valid, pg_get_expr(i.indpred, i.indrelid) AS predicate, pg_relation_size(c.oid) AS bytes, c.reloptions AS options, i.indexprs IS NOT NULL AS quantized FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = to_regclass('embeddings') AND (c.relname LIKE 'idx\\_embeddings\\_tier\\_%' OR (c.relname = 'idx_embeddings_vector_cosine' AND i.indpred IS NOT NULL)) ORDER BY 1",
         None,
     )
 }
@@ -957,6 +969,7 @@ impl TierIndexesStmt {
                         predicate: row.try_get(2)?,
                         bytes: row.try_get(3)?,
                         options: row.try_get(4)?,
+                        quantized: row.try_get(5)?,
                     })
                 },
             mapper: |it| TierIndex::from(it),

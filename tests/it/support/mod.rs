@@ -43,6 +43,8 @@ pub struct Clustered {
     pub dim: usize,
     pub noise: f32,
     norms: Option<(f32, f32)>,
+    /// Low-rank mode ([`Clustered::low_rank`]): the spanning vectors.
+    basis: Option<Vec<Vec<f32>>>,
 }
 
 impl Clustered {
@@ -57,7 +59,22 @@ impl Clustered {
             dim,
             noise,
             norms: None,
+            basis: None,
         }
+    }
+
+    /// Points of a random `rank`-dimensional subspace of `dim` dimensions
+    /// (standard normal coordinates on `rank` random directions, then unit
+    /// length): what a sentence encoder's outputs look like to an index
+    /// (low intrinsic dimension, every coordinate a mix), and data on which
+    /// sign quantisation keeps the neighbours.
+    pub fn low_rank(seed: u64, dim: usize, rank: usize) -> Self {
+        let mut me = Clustered::new(seed, dim, 1, 0.0);
+        let basis = (0..rank)
+            .map(|_| (0..dim).map(|_| normal(&mut me.rng)).collect())
+            .collect();
+        me.basis = Some(basis);
+        me
     }
 
     /// The same points, each scaled to a norm drawn log-uniformly from
@@ -69,6 +86,14 @@ impl Clustered {
 
     /// The next point (round-robin over a random centre).
     pub fn next(&mut self) -> Vector {
+        if let Some(basis) = &self.basis {
+            let mut v = vec![0.0f32; self.dim];
+            for b in basis {
+                let z = normal(&mut self.rng);
+                v.iter_mut().zip(b).for_each(|(x, y)| *x += z * y);
+            }
+            return Vector::from(unit(v));
+        }
         let c = self.rng.random_range(0..self.centres.len());
         let noise = self.noise / (self.dim as f32).sqrt();
         let v: Vec<f32> = self.centres[c]

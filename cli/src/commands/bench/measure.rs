@@ -162,7 +162,7 @@ pub(super) async fn measure_all(
     s["tiers"] = json!(tiers.tiers.iter().map(|t| json!({
         "tenant": t.tenant_id, "entity_type": t.entity_type.as_str(), "rows": t.rows, "index": t.build_seconds.is_some() || t.action == truthgraph_db::index_build::TierAction::Keep,
         "ef_search": t.ef_search, "build_s": t.build_seconds.map(|b| round(b, 2)),
-        "ef_measured_recall": t.measured.map(|m| round(m.recall, 4)), "hnsw_m": t.hnsw_m,
+        "ef_measured_recall": t.measured.map(|m| round(m.recall, 4)), "hnsw_m": t.hnsw_m, "quantized": t.quantized,
         "index_bytes": t.index_bytes,
     })).collect::<Vec<_>>());
     s["default"] = json!(true);

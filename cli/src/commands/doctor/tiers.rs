@@ -44,11 +44,12 @@ pub(super) async fn check(f: &mut Findings, db: &Database, settings: &Settings, 
         .map(|(ef, n)| format!("{n} at {ef}"))
         .collect::<Vec<_>>()
         .join(", ");
+    let quantized = indexed.iter().filter(|t| t.quantized).count();
     f.ok(
         "tiers",
         format!(
-            "threshold {} rows: {} tiers searched through their own index (ef_search: {}), \
-             {exact} searched exactly",
+            "threshold {} rows: {} tiers searched through their own index (ef_search: {}; \
+             {quantized} of them quantized, re-ranked), {exact} searched exactly",
             plan.threshold,
             indexed.len(),
             if by_ef.is_empty() { "-" } else { &by_ef },

@@ -1,0 +1,182 @@
+//! Quantized tiers (src/index_build/tier_ddl.rs, src/raw_sql/quantized.rs):
+//! at 1,024 dimensions or more a tier's index is first built on
+//! `binary_quantize(embedding)`; the tier keeps it when its measurement
+//! reaches the recall target, and is then searched by Hamming distance with
+//! re-ranking by the full vector; data on which it misses gets the
+//! full-vector graph instead.
+
+use std::collections::HashSet;
+
+use truthgraph_db::index_build::{TierAction, TierOptions};
+use truthgraph_db::testing::TestDatabase;
+use truthgraph_db::tiers::{Route, tier_index_name};
+use truthgraph_db::{Database, EntityType, HybridOptions, SearchOptions};
+use uuid::Uuid;
+
+use crate::support::{BruteForce, Clustered, recall_of};
+use crate::tiers::load;
+
+/// V2's dimension (the OpenAI models'): the migrated database's own.
+const DIM: usize = 1536;
+
+/// The tier index's definition as the catalog prints it.
+async fn index_definition(t: &TestDatabase, tenant: &str) -> String {
+    let name = tier_index_name(tenant, EntityType::Evidence);
+    t.raw_client()
+        .await
+        .unwrap()
+        .query_one(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = $1",
+            &[&name],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
+async fn applied(db: &Database) -> truthgraph_db::index_build::TierReport {
+    db.maintain_tiers(&TierOptions {
+        apply: true,
+        ..Default::default()
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_wide_tier_that_quantizes_well_is_searched_through_its_quantized_index() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let db = &t.db;
+    assert_eq!(db.embedding_dimension().await.unwrap(), DIM);
+    // A 24-dimensional subspace, every coordinate a mix: sign bits keep
+    // the neighbours (as on the bench's synthetic and derived 1536-dim sets).
+    let mut data = Clustered::low_rank(11, DIM, 24);
+    let rows = load(db, "wide", &mut data, 2000).await;
+
+    let report = applied(db).await;
+    let tier = report.tiers.iter().find(|p| p.tenant_id == "wide").unwrap();
+    assert_eq!(tier.action, TierAction::Keep, "the bulk load built it");
+    assert!(tier.quantized, "{tier:?}");
+    let def = index_definition(&t, "wide").await;
+    assert!(
+        def.contains("binary_quantize(embedding)")
+            && def.contains("bit_hamming_ops")
+            && def.contains("'wide'"),
+        "{def}"
+    );
+    let route = db.search_route("wide", EntityType::Evidence);
+    assert!(matches!(route, Route::Quantized { .. }), "{route:?}");
+
+    // Planned on the tier's index, as the library runs it.
+    let tenant = db.tenant("wide").unwrap();
+    let probe = data.next();
+    let plan = tenant
+        .explain_search(EntityType::Evidence, &probe, &SearchOptions::top(10), false)
+        .await
+        .unwrap();
+    let name = tier_index_name("wide", EntityType::Evidence);
+    assert!(plan.contains(&name), "{plan}");
+
+    // On 200 queries the measurement never saw: recall against f64 exact
+    // search, k rows each, best first, similarities as exact search's.
+    let ids: HashSet<Uuid> = rows.iter().map(|r| r.0).collect();
+    let truth = BruteForce::new(rows.iter().map(|(id, v)| (*id, v)));
+    let (mut sum, queries) = (0.0, 200);
+    for _ in 0..queries {
+        let q = data.next();
+        let hits = tenant
+            .search_evidence(&q, &SearchOptions::top(10))
+            .await
+            .unwrap();
+        assert_eq!(hits.len(), 10);
+        assert!(hits.windows(2).all(|w| w[0].similarity >= w[1].similarity));
+        assert!(hits.iter().all(|h| ids.contains(&h.id)));
+        let best = truth.top_k(&q, 10, |_| true);
+        assert!((hits[0].similarity - best[0].1).abs() < 1e-4 || hits[0].id != best[0].0);
+        let got: Vec<Uuid> = hits.iter().map(|h| h.id).collect();
+        sum += recall_of(&got, &best);
+    }
+    let recall = sum / f64::from(queries);
+    assert!(recall >= 0.97, "held-out recall@10 {recall}");
+
+    // k larger than the candidates' floor (100): ten times k are taken.
+    let many = tenant
+        .search_evidence(&data.next(), &SearchOptions::top(150))
+        .await
+        .unwrap();
+    assert_eq!(many.len(), 150);
+    // A minimum similarity above every row's: nothing, not an error.
+    let none = tenant
+        .search_evidence(
+            &data.next(),
+            &SearchOptions {
+                min_similarity: Some(0.9999),
+                ..SearchOptions::top(10)
+            },
+        )
+        .await
+        .unwrap();
+    assert!(none.is_empty(), "{none:?}");
+
+    // Hybrid search ranks its vector side through the same index: the
+    // vector-ranked hits of a text that matches nothing are the nearest rows.
+    let mut sum = 0.0;
+    for _ in 0..50 {
+        let q = data.next();
+        let hits = tenant
+            .hybrid_search("zzzunmatched", &q, &HybridOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(hits.len(), 10);
+        assert!(hits.iter().all(|h| h.keyword_rank.is_none()));
+        let got: Vec<Uuid> = hits.iter().map(|h| h.id).collect();
+        sum += recall_of(&got, &truth.top_k(&q, 10, |_| true));
+    }
+    assert!(
+        sum / 50.0 >= 0.97,
+        "hybrid's vector side: recall@10 {}",
+        sum / 50.0
+    );
+
+    // A later maintenance keeps it; `remeasure` measures it again as quantized.
+    let again = db
+        .maintain_tiers(&TierOptions {
+            apply: true,
+            remeasure: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let kept = again.tiers.iter().find(|p| p.tenant_id == "wide").unwrap();
+    assert_eq!(kept.action, TierAction::Keep);
+    assert!(
+        kept.quantized && kept.measured.is_some_and(|m| m.reached),
+        "{kept:?}"
+    );
+    assert!(
+        index_definition(&t, "wide")
+            .await
+            .contains("binary_quantize")
+    );
+}
+
+#[tokio::test]
+async fn a_wide_tier_that_quantizes_badly_gets_the_full_vector_graph() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let db = &t.db;
+    // Uniform on the sphere: every row nearly orthogonal to every other, so
+    // 1,536 sign bits cannot tell the ten nearest among 1,500 from the
+    // next hundred.
+    let mut data = Clustered::new(5, DIM, 1, 50.0);
+    load(db, "flat", &mut data, 1500).await;
+    let report = applied(db).await;
+    let tier = report.tiers.iter().find(|p| p.tenant_id == "flat").unwrap();
+    assert!(!tier.quantized, "{tier:?}");
+    let def = index_definition(&t, "flat").await;
+    assert!(
+        def.contains("vector_cosine_ops") && !def.contains("binary_quantize"),
+        "{def}"
+    );
+    let route = db.search_route("flat", EntityType::Evidence);
+    assert!(matches!(route, Route::Index { .. }), "{route:?}");
+}
