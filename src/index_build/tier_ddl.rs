@@ -22,8 +22,9 @@ use crate::tiers::{
 /// `maintenance_work_mem` `mb`, then measures its `ef_search` on its data
 /// ([`super::tier_ef`]). At [`QUANTIZED_MIN_DIMENSION`] dimensions or more
 /// (`dimension`, the column's) the index is first built on
-/// `binary_quantize(embedding)`, kept when its measurement reaches the
-/// target by [`MAX_EF_SEARCH_BEFORE_DENSE`] (`tier.quantized`), else
+/// `binary_quantize(embedding)` ([`settle_quantized`]: a graph of
+/// [`HNSW_M`], then of [`DENSE_HNSW_M`], each measured up to the last
+/// candidate) and kept when it reaches the target (`tier.quantized`), else
 /// replaced by the full-vector graph. When a full-vector graph of
 /// [`HNSW_M`] does not reach the target by [`MAX_EF_SEARCH_BEFORE_DENSE`],
 /// builds a denser one ([`DENSE_HNSW_M`]) under another name, swaps it in
@@ -38,22 +39,18 @@ pub(crate) async fn build_and_measure(
 ) -> Result<()> {
     let started = Instant::now();
     let name = tier.index_name.clone();
-    tier.hnsw_m = Some(HNSW_M);
     if tries_quantized(tier, dimension) {
-        build_tier_index(client, tier, &name, mb, Graph::Quantized(dimension)).await?;
+        let graph = Graph::Quantized(dimension, HNSW_M, HNSW_EF_CONSTRUCTION);
+        build_tier_index(client, tier, &name, mb, graph).await?;
+        tier.hnsw_m = Some(HNSW_M);
         tier.build_seconds = Some(started.elapsed().as_secs_f64());
-        if quantized_reaches(client, tier, dimension).await? {
+        if settle_quantized(client, tier, mb, dimension, started).await? {
             return Ok(());
         }
     }
-    build_tier_index(
-        client,
-        tier,
-        &name,
-        mb,
-        Graph::Vector(HNSW_M, HNSW_EF_CONSTRUCTION),
-    )
-    .await?;
+    let graph = Graph::Vector(HNSW_M, HNSW_EF_CONSTRUCTION);
+    build_tier_index(client, tier, &name, mb, graph).await?;
+    tier.hnsw_m = Some(HNSW_M);
     tier.build_seconds = Some(started.elapsed().as_secs_f64());
     measure_or_densify(client, tier, mb, started).await
 }
@@ -65,52 +62,72 @@ fn tries_quantized(tier: &TierPlan, dimension: usize) -> bool {
     dimension >= QUANTIZED_MIN_DIMENSION && tier.index_name != CONTRACT_INDEX
 }
 
-/// Measures `tier`'s quantized index up to [`MAX_EF_SEARCH_BEFORE_DENSE`]:
-/// when it reaches the target, records it (`tier.quantized`) and says so;
-/// else logs the miss (the caller builds the full-vector graph).
-async fn quantized_reaches(
+/// Measures `tier`'s quantized index (a graph of `tier.hnsw_m`) up to the
+/// last candidate; when that misses in a graph of [`HNSW_M`], builds one of
+/// [`DENSE_HNSW_M`] under another name, swaps it in and measures it. True
+/// when one reaches the target (recorded: `tier.quantized`,
+/// `tier.measured`, `tier.ef_search`); else the tier's index is still the
+/// last quantized one, which the caller replaces by the full-vector graph.
+/// A Hamming graph walked at `ef_search` 400 still costs less than a
+/// full-vector one at 200 (30K x 1536: 8-14 ms against 23 ms; BENCHMARKS.md,
+/// "Quantized tiers"), so it is measured up to the last candidate.
+async fn settle_quantized(
     client: &mut tokio_postgres::Client,
     tier: &mut TierPlan,
+    mb: u64,
     dimension: usize,
+    started: Instant,
 ) -> Result<bool> {
-    let (tenant, ty) = (tier.tenant_id.clone(), tier.entity_type);
-    let measured = measure_tier_ef(
-        client,
-        &tenant,
-        ty,
-        &tier.index_name,
-        tier.rows,
-        MAX_EF_SEARCH_BEFORE_DENSE,
-        Some(dimension),
-    )
-    .await?;
-    if measured.is_some_and(|m| m.reached) {
-        tier.quantized = true;
-        tier.measured = measured;
-        record_measurement(tier);
-        return Ok(true);
-    }
-    tracing::info!(
-        tenant,
-        entity_type = ty.as_str(),
-        rows = tier.rows,
-        recall = measured.map(|m| m.recall),
-        "the tier's quantized index misses its recall at ef_search \
-         {MAX_EF_SEARCH_BEFORE_DENSE} (or could not be measured): building the full-vector graph"
+    let (tenant, ty, name) = (
+        tier.tenant_id.clone(),
+        tier.entity_type,
+        tier.index_name.clone(),
     );
-    tier.quantized = false;
-    Ok(false)
+    let last = *CANDIDATES.last().expect("candidates");
+    loop {
+        let measured =
+            measure_tier_ef(client, &tenant, ty, &name, tier.rows, last, Some(dimension)).await?;
+        if measured.is_some_and(|m| m.reached) {
+            tier.quantized = true;
+            tier.measured = measured;
+            record_measurement(tier);
+            return Ok(true);
+        }
+        let m = tier.hnsw_m.unwrap_or(HNSW_M);
+        tracing::info!(
+            tenant,
+            entity_type = ty.as_str(),
+            rows = tier.rows,
+            hnsw_m = m,
+            recall = measured.map(|m| m.recall),
+            "the tier's quantized index misses its recall at ef_search {last} (or could not \
+             be measured): {}",
+            if m < DENSE_HNSW_M {
+                "building it again with m = 32"
+            } else {
+                "building the full-vector graph"
+            }
+        );
+        if m >= DENSE_HNSW_M {
+            tier.quantized = false;
+            return Ok(false);
+        }
+        let graph = Graph::Quantized(dimension, DENSE_HNSW_M, DENSE_HNSW_EF_CONSTRUCTION);
+        swap_in(client, tier, &name, mb, graph).await?;
+        tier.hnsw_m = Some(DENSE_HNSW_M);
+        tier.build_seconds = Some(started.elapsed().as_secs_f64());
+    }
 }
 
 /// Measures again the `ef_search` of `tier`, which keeps its index, on its
-/// graph as it is now (`tiers --apply --remeasure`): a quantized index up
-/// to [`MAX_EF_SEARCH_BEFORE_DENSE`] (on a miss the full-vector graph is
-/// built under another name and swapped in, then measured as a build's); a
-/// full-vector one up to [`MAX_EF_SEARCH_BEFORE_DENSE`] in a graph of
-/// [`HNSW_M`], then as a build does (a denser graph when that misses), up
-/// to the last candidate in a dense one. Sets `tier.measured` and, when
-/// measured, `tier.ef_search` (never below the ladder's value for its rows:
-/// the measurement starts there).
+/// graph as it is now (`tiers --apply --remeasure`): a quantized index as
+/// a build's ([`settle_quantized`]; when that misses, the full-vector graph
+/// is built under another name and swapped in, then measured as a
+/// build's); a full-vector one up to [`MAX_EF_SEARCH_BEFORE_DENSE`] in a
+/// graph of [`HNSW_M`], then as a build does (a denser graph when that
+/// misses), up to the last candidate in a dense one. Sets `tier.measured`
+/// and, when measured, `tier.ef_search` (never below the ladder's value for
+/// its rows: the measurement starts there).
 pub(crate) async fn remeasure(
     client: &mut tokio_postgres::Client,
     tier: &mut TierPlan,
@@ -124,7 +141,7 @@ pub(crate) async fn remeasure(
         tier.index_name.clone(),
     );
     if tier.quantized {
-        if quantized_reaches(client, tier, dimension).await? {
+        if settle_quantized(client, tier, mb, dimension, started).await? {
             return Ok(());
         }
         let graph = Graph::Vector(HNSW_M, HNSW_EF_CONSTRUCTION);
@@ -218,8 +235,9 @@ fn record_measurement(tier: &mut TierPlan) {
 enum Graph {
     /// The full vector, HNSW (`m`, `ef_construction`).
     Vector(u32, u32),
-    /// `binary_quantize(embedding)` of this dimension, HNSW of [`HNSW_M`].
-    Quantized(usize),
+    /// `binary_quantize(embedding)` of this dimension, HNSW (`m`,
+    /// `ef_construction`).
+    Quantized(usize, u32, u32),
 }
 
 /// Builds `graph` for `tier` under a replacement name
@@ -265,13 +283,9 @@ async fn build_tier_index(
         Graph::Vector(m, efc) => {
             raw_sql::create_tier_index_concurrently(name, tenant, ty, (m, efc))
         }
-        Graph::Quantized(dim) => raw_sql::create_quantized_tier_index_concurrently(
-            name,
-            tenant,
-            ty,
-            dim,
-            (HNSW_M, HNSW_EF_CONSTRUCTION),
-        ),
+        Graph::Quantized(dim, m, efc) => {
+            raw_sql::create_quantized_tier_index_concurrently(name, tenant, ty, dim, (m, efc))
+        }
     };
     let built = super::build_index(client, &ddl, Some(name)).await;
     if let Err(e) = built {

@@ -19,6 +19,16 @@
 //!   more when the ladder's value misses (`src/index_build/tier_ef.rs`).
 //!   The value is set on the connection in the same round trip as the
 //!   statement (see `src/call/mod.rs`).
+//! - **quantized index tier**: at [`QUANTIZED_MIN_DIMENSION`] dimensions or
+//!   more, a tier's index is first built on `binary_quantize(embedding)`
+//!   (one bit a dimension, Hamming distance: 32x smaller than the vector,
+//!   and a graph step reads a few hundred bytes instead of a page); its
+//!   search ([`Route::Quantized`]) takes [`rerank_candidates`] rows by
+//!   Hamming distance and orders them by the full vector
+//!   (`src/raw_sql/quantized.rs`). The tier keeps it when its measurement
+//!   reaches the recall target by `ef_search` 400, in a graph of [`HNSW_M`]
+//!   or else of [`DENSE_HNSW_M`] (a Hamming graph at 400 still costs less
+//!   than a full-vector one at 200); else it gets the full-vector graph.
 //! - **exact tier**: every other tenant is searched exactly
 //!   (`search_evidence_exact` / `search_claims_exact`), which at these sizes
 //!   is as fast as an index and never misses.

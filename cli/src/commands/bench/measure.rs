@@ -138,13 +138,18 @@ pub(super) async fn measure_all(
         .iter()
         .filter(|t| t.build_seconds.is_some())
         .count();
+    let quantized = tiers
+        .tiers
+        .iter()
+        .filter(|t| t.build_seconds.is_some() && t.quantized)
+        .count();
     let plain = Database::connect(config, url).await?;
     let d = plain.search_defaults().clone();
     plain.close().await;
     let spec = IndexSpec {
         name: format!(
-            "tiered: hnsw m=16 ef_construction=64 per tenant of {}+ rows ({indexed} tenants), \
-             exact below",
+            "tiered: hnsw m=16 ef_construction=64 per tenant of {}+ rows ({indexed} tenants, \
+             {quantized} of them on binary_quantize re-ranked), exact below",
             tiers.threshold
         ),
         ddl: String::new(),
