@@ -111,3 +111,52 @@ async fn a_tenants_own_index_is_on_every_shard_and_serves_its_searches_on_the_wo
         .unwrap();
     assert!(!plan.contains("idx_embeddings_tier_"), "{plan}");
 }
+
+#[tokio::test]
+async fn a_quantized_tier_is_built_on_every_shard_and_searched_there_with_re_ranking() {
+    let t = CitusDatabase::migrated().await.unwrap();
+    // V2's 1536 dimensions: tiers are tried on binary_quantize(embedding).
+    t.db.distribute(&DistributeOptions::default())
+        .await
+        .unwrap();
+    let db = &t.db;
+    let mut data = Clustered::low_rank(11, 1536, 24);
+    let rows = load(db, "wide", &mut data, 1200).await;
+    let own = tier_index_name("wide", EntityType::Evidence);
+    let route = db.search_route("wide", EntityType::Evidence);
+    assert!(matches!(route, Route::Quantized { .. }), "{route:?}");
+
+    // The expression index on the tenant's shard (and every other).
+    let mut quantized = 0;
+    for i in 0..WORKERS {
+        let w = t.worker_client(i).await.unwrap();
+        w.batch_execute("SET citus.override_table_visibility = off")
+            .await
+            .unwrap();
+        quantized += w
+            .query_one(
+                "SELECT count(*) FROM pg_indexes WHERE tablename LIKE 'embeddings\\_%' \
+                 AND indexname LIKE $1::text || '%' AND indexdef LIKE '%binary_quantize%'",
+                &[&own],
+            )
+            .await
+            .unwrap()
+            .get::<_, i64>(0);
+    }
+    assert!(quantized > 0, "no shard has the quantized index");
+
+    // Searched on the worker through it, the nearest row first.
+    let wide = db.tenant("wide").unwrap();
+    let (id, v) = &rows[7];
+    let hits = wide
+        .search_evidence(v, &SearchOptions::top(10))
+        .await
+        .unwrap();
+    assert_eq!(hits.len(), 10);
+    assert_eq!(hits[0].id, *id);
+    let plan = wide
+        .explain_search(EntityType::Evidence, v, &SearchOptions::top(10), false)
+        .await
+        .unwrap();
+    assert!(plan.contains(&format!("Index Scan using {own}")), "{plan}");
+}
