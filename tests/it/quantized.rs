@@ -180,3 +180,47 @@ async fn a_wide_tier_that_quantizes_badly_gets_the_full_vector_graph() {
     let route = db.search_route("flat", EntityType::Evidence);
     assert!(matches!(route, Route::Index { .. }), "{route:?}");
 }
+
+#[tokio::test]
+async fn quantized_tiers_keep_to_their_tenant_under_row_level_security() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let mut data = Clustered::low_rank(12, DIM, 24);
+    let mut tenants = Vec::new();
+    for (name, n) in [("left", 1300), ("right", 1100)] {
+        tenants.push((name, load(&t.db, name, &mut data, n).await));
+    }
+    let app = t
+        .app(&truthgraph_db::Config {
+            pool_max_size: 2,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    for (name, rows) in &tenants {
+        let route = app.search_route(name, EntityType::Evidence);
+        assert!(
+            matches!(route, Route::Quantized { .. }),
+            "{name}: {route:?}"
+        );
+        let own: HashSet<Uuid> = rows.iter().map(|r| r.0).collect();
+        let truth = BruteForce::new(rows.iter().map(|(id, v)| (*id, v)));
+        let tenant = app.tenant(name).unwrap();
+        let (mut sum, queries) = (0.0, 25);
+        for _ in 0..queries {
+            let q = data.next();
+            let hits = tenant
+                .search_evidence(&q, &SearchOptions::top(10))
+                .await
+                .unwrap();
+            assert_eq!(hits.len(), 10, "{name}: short");
+            assert!(
+                hits.iter().all(|h| own.contains(&h.id)),
+                "{name}: a foreign row"
+            );
+            let got: Vec<Uuid> = hits.iter().map(|h| h.id).collect();
+            sum += recall_of(&got, &truth.top_k(&q, 10, |_| true));
+        }
+        let recall = sum / f64::from(queries);
+        assert!(recall >= 0.97, "{name} as the app login: recall {recall}");
+    }
+}
