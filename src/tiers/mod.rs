@@ -122,9 +122,11 @@ pub const DENSE_HNSW_EF_CONSTRUCTION: u32 = 128;
 /// `binary_quantize(embedding)` first. Measured (BENCHMARKS.md, "Quantized
 /// tiers"; docs/research/issue16-designs.md section 5): at 1536 dimensions
 /// a 5K-row tier's quantized search with re-ranking took 2.0-2.9 ms against
-/// 5.3-6.4 ms for its full-vector graph at the same recall; at 384 (real
-/// MiniLM) the quantized index was slower than the vector one (5.35 against
-/// 4.41 ms p50) and missed recall (0.965).
+/// 5.3-6.4 ms for its full-vector graph at the same recall. At 768 (real
+/// all-mpnet-base-v2, 8K rows) the quantized tiers passed their measurement
+/// but held 0.986-0.99 on new queries against 1.0, at the same p50 (1.68
+/// ms): no gain; at 384 (real all-MiniLM-L6-v2) the sign bits lose the
+/// neighbours (recall 0.94-0.96 at `ef_search` 100-400).
 pub const QUANTIZED_MIN_DIMENSION: usize = 1024;
 
 /// Rows a quantized tier's search takes by Hamming distance before
