@@ -22,14 +22,16 @@ FROM pg_roles r WHERE r.rolname = current_user;
 --! vector_indexes : VectorIndex(options?)
 --- Every ivfflat/hnsw index in `public`: method, operator class, storage
 --- parameters, the DDL that recreates it, size, validity (an interrupted
---- `CREATE INDEX CONCURRENTLY` leaves an invalid one), and the planner's row
---- estimate of its table. An index that another session drops while this
+--- `CREATE INDEX CONCURRENTLY` leaves an invalid one), the planner's row
+--- estimate of its table, and whether it is on an expression (a quantized
+--- tier's `binary_quantize(embedding)::bit(N)`: its definition names the
+--- column's dimension). An index that another session drops while this
 --- runs is left out: the catalog functions answer NULL for it (computed once,
 --- in the fenced LATERAL, so the filter and the row see the same value).
 SELECT c.relname::text AS index_name, t.relname::text AS table_name, am.amname::text AS method,
        oc.opcname::text AS opclass, c.reloptions AS options,
        f.definition, f.size_bytes, i.indisvalid AS is_valid,
-       t.reltuples::int8 AS table_rows_estimate
+       t.reltuples::int8 AS table_rows_estimate, i.indexprs IS NOT NULL AS on_expression
 FROM pg_index i
 JOIN pg_class c ON c.oid = i.indexrelid
 JOIN pg_class t ON t.oid = i.indrelid

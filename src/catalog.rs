@@ -259,6 +259,7 @@ mod tests {
             size_bytes: 0,
             is_valid: true,
             table_rows_estimate: 0,
+            on_expression: false,
         };
         assert_eq!(index_option(&ix, "m"), Some(24));
         assert_eq!(index_option(&ix, "ef_construction"), Some(64));
@@ -283,6 +284,7 @@ mod tests {
             size_bytes: 0,
             is_valid,
             table_rows_estimate: 0,
+            on_expression: false,
         };
         assert!(is_build_leftover(&ix("idx_a_ccnew1", false)));
         assert!(is_build_leftover(&ix("idx_a_ccold", false)));

@@ -252,6 +252,7 @@ mod tests {
             size_bytes: 0,
             is_valid: true,
             table_rows_estimate: 0,
+            on_expression: false,
         }
     }
 

@@ -19,7 +19,10 @@ pub const MAX_INDEXED_DIMENSION: usize = 2000;
 /// Sets `embeddings.embedding` to `vector(dimension)` and recreates every
 /// vector index on it under the same name, method, operator class and
 /// parameters, keeping the column's storage mode, in one transaction under
-/// the migration lock.
+/// the migration lock. An index on an expression (a quantized tier's
+/// `binary_quantize(embedding)::bit(N)`, which names the old dimension) is
+/// dropped and not recreated: the tier's index is built again, for the new
+/// dimension, when its tenant reaches the threshold.
 ///
 /// Returns the previous dimension; setting the current one changes nothing.
 ///
@@ -63,6 +66,19 @@ pub async fn set_dimension(client: &mut Client, dimension: usize) -> Result<usiz
                 .await?;
         }
         indexes.retain(|ix| !is_build_leftover(ix));
+        // An index on an expression (a quantized tier's
+        // `binary_quantize(embedding)::bit(N)`) names the old dimension:
+        // recreated, it would pad or cut the new vectors' bits and never
+        // match the new dimension's search. The table is empty: a tier's
+        // index is built again when the tenant reaches the threshold.
+        for ix in indexes.iter().filter(|ix| ix.on_expression) {
+            tracing::warn!(
+                index = ix.index_name,
+                "set_dimension: dropped an index on an expression of the old dimension, \
+                 not recreated (`truthgraph-db tiers --apply` builds tier indexes again)"
+            );
+        }
+        indexes.retain(|ix| !ix.on_expression);
         // `dimension` is a validated integer, so formatting it is safe.
         tx.batch_execute(&raw_sql::alter_embedding_dimension(dimension))
             .await?;

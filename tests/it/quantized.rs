@@ -224,3 +224,46 @@ async fn quantized_tiers_keep_to_their_tenant_under_row_level_security() {
         assert!(recall >= 0.97, "{name} as the app login: recall {recall}");
     }
 }
+
+#[tokio::test]
+async fn switching_the_dimension_drops_a_quantized_index_instead_of_keeping_the_old_width() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let db = &t.db;
+    let mut wide = Clustered::low_rank(13, DIM, 24);
+    load(db, "model", &mut wide, 1100).await;
+    assert!(matches!(
+        db.search_route("model", EntityType::Evidence),
+        Route::Quantized { .. }
+    ));
+    // Re-embedding with a model of another width: empty the table, switch.
+    let raw = t.raw_client().await.unwrap();
+    raw.batch_execute("DELETE FROM embeddings").await.unwrap();
+    assert_eq!(db.set_dimension(1024).await.unwrap(), DIM);
+    let name = tier_index_name("model", EntityType::Evidence);
+    let left: i64 = raw
+        .query_one(
+            "SELECT count(*) FROM pg_indexes WHERE indexname = $1",
+            &[&name],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0, "the bit(1536) index must not outlive the switch");
+    // The tenant's new vectors get an index of the new width, and its searches use it.
+    let mut narrow = Clustered::low_rank(14, 1024, 24);
+    let rows = load(db, "model", &mut narrow, 1100).await;
+    let def = index_definition(&t, "model").await;
+    assert!(def.contains("bit(1024)"), "{def}");
+    let (id, v) = &rows[3];
+    let tenant = db.tenant("model").unwrap();
+    let hits = tenant
+        .search_evidence(v, &SearchOptions::top(10))
+        .await
+        .unwrap();
+    assert_eq!(hits[0].id, *id);
+    let plan = tenant
+        .explain_search(EntityType::Evidence, v, &SearchOptions::top(10), false)
+        .await
+        .unwrap();
+    assert!(plan.contains(&name), "{plan}");
+}

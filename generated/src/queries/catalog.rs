@@ -60,6 +60,7 @@ pub struct VectorIndex {
     pub size_bytes: i64,
     pub is_valid: bool,
     pub table_rows_estimate: i64,
+    pub on_expression: bool,
 }
 pub struct VectorIndexBorrowed<'a> {
     pub index_name: &'a str,
@@ -71,6 +72,7 @@ pub struct VectorIndexBorrowed<'a> {
     pub size_bytes: i64,
     pub is_valid: bool,
     pub table_rows_estimate: i64,
+    pub on_expression: bool,
 }
 impl<'a> From<VectorIndexBorrowed<'a>> for VectorIndex {
     fn from(
@@ -84,6 +86,7 @@ impl<'a> From<VectorIndexBorrowed<'a>> for VectorIndex {
             size_bytes,
             is_valid,
             table_rows_estimate,
+            on_expression,
         }: VectorIndexBorrowed<'a>,
     ) -> Self {
         Self {
@@ -96,6 +99,7 @@ impl<'a> From<VectorIndexBorrowed<'a>> for VectorIndex {
             size_bytes,
             is_valid,
             table_rows_estimate,
+            on_expression,
         }
     }
 }
@@ -994,13 +998,15 @@ impl BypassesRowSecurityStmt {
 pub struct VectorIndexesStmt(&'static str, Option<tokio_postgres::Statement>);
 /// Every ivfflat/hnsw index in `public`: method, operator class, storage
 /// parameters, the DDL that recreates it, size, validity (an interrupted
-/// `CREATE INDEX CONCURRENTLY` leaves an invalid one), and the planner's row
-/// estimate of its table. An index that another session drops while this
+/// `CREATE INDEX CONCURRENTLY` leaves an invalid one), the planner's row
+/// estimate of its table, and whether it is on an expression (a quantized
+/// tier's `binary_quantize(embedding)::bit(N)`: its definition names the
+/// column's dimension). An index that another session drops while this
 /// runs is left out: the catalog functions answer NULL for it (computed once,
 /// in the fenced LATERAL, so the filter and the row see the same value).
 pub fn vector_indexes() -> VectorIndexesStmt {
     VectorIndexesStmt(
-        "SELECT c.relname::text AS index_name, t.relname::text AS table_name, am.amname::text AS method, oc.opcname::text AS opclass, c.reloptions AS options, f.definition, f.size_bytes, i.indisvalid AS is_valid, t.reltuples::int8 AS table_rows_estimate FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid JOIN pg_am am ON am.oid = c.relam JOIN pg_opclass oc ON oc.oid = i.indclass[0] CROSS JOIN LATERAL (SELECT pg_get_indexdef(i.indexrelid) AS definition, pg_relation_size(c.oid) AS size_bytes OFFSET 0) f WHERE am.amname IN ('ivfflat', 'hnsw') AND t.relnamespace = 'public'::regnamespace AND f.definition IS NOT NULL AND f.size_bytes IS NOT NULL ORDER BY c.relname",
+        "SELECT c.relname::text AS index_name, t.relname::text AS table_name, am.amname::text AS method, oc.opcname::text AS opclass, c.reloptions AS options, f.definition, f.size_bytes, i.indisvalid AS is_valid, t.reltuples::int8 AS table_rows_estimate, i.indexprs IS NOT NULL AS on_expression FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid JOIN pg_am am ON am.oid = c.relam JOIN pg_opclass oc ON oc.oid = i.indclass[0] CROSS JOIN LATERAL (SELECT pg_get_indexdef(i.indexrelid) AS definition, pg_relation_size(c.oid) AS size_bytes OFFSET 0) f WHERE am.amname IN ('ivfflat', 'hnsw') AND t.relnamespace = 'public'::regnamespace AND f.definition IS NOT NULL AND f.size_bytes IS NOT NULL ORDER BY c.relname",
         None,
     )
 }
@@ -1033,6 +1039,7 @@ impl VectorIndexesStmt {
                         size_bytes: row.try_get(6)?,
                         is_valid: row.try_get(7)?,
                         table_rows_estimate: row.try_get(8)?,
+                        on_expression: row.try_get(9)?,
                     })
                 },
             mapper: |it| VectorIndex::from(it),
