@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use truthgraph_db::index_build::{TierAction, TierOptions};
 use truthgraph_db::testing::TestDatabase;
 use truthgraph_db::tiers::{Route, tier_index_name};
-use truthgraph_db::{Database, EntityType, HybridOptions, SearchOptions};
+use truthgraph_db::{Database, EntityType, HybridOptions, NewEmbedding, SearchOptions};
 use uuid::Uuid;
 
 use crate::support::{BruteForce, Clustered, recall_of};
@@ -263,6 +263,59 @@ async fn switching_the_dimension_drops_a_quantized_index_instead_of_keeping_the_
     assert_eq!(hits[0].id, *id);
     let plan = tenant
         .explain_search(EntityType::Evidence, v, &SearchOptions::top(10), false)
+        .await
+        .unwrap();
+    assert!(plan.contains(&name), "{plan}");
+}
+
+#[tokio::test]
+async fn a_quantized_claims_tier_serves_search_claims() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let db = &t.db;
+    let mut data = Clustered::low_rank(15, DIM, 24);
+    let n: usize = 1100;
+    let ids: Vec<Uuid> = (0..n).map(|_| Uuid::new_v4()).collect();
+    let texts: Vec<String> = (0..n).map(|i| format!("claim {i}")).collect();
+    db.client()
+        .await
+        .unwrap()
+        .execute(
+            "INSERT INTO claims (id, tenant_id, text) \
+             SELECT * FROM UNNEST($1::uuid[], array_fill('acme'::text, ARRAY[$2::int]), $3::text[])",
+            &[&ids, &(n as i32), &texts],
+        )
+        .await
+        .unwrap();
+    let rows: Vec<NewEmbedding> = ids
+        .iter()
+        .map(|id| NewEmbedding {
+            entity_type: EntityType::Claim,
+            entity_id: *id,
+            embedding: data.next(),
+            model_name: "m".into(),
+            model_version: None,
+        })
+        .collect();
+    let acme = db.tenant("acme").unwrap();
+    acme.bulk_load_embeddings(&rows).await.unwrap();
+    let route = db.search_route("acme", EntityType::Claim);
+    assert!(matches!(route, Route::Quantized { .. }), "{route:?}");
+    let name = tier_index_name("acme", EntityType::Claim);
+    let probe = &rows[5];
+    let hits = acme
+        .search_claims(&probe.embedding, &SearchOptions::top(10))
+        .await
+        .unwrap();
+    assert_eq!(hits.len(), 10);
+    assert_eq!(hits[0].id, probe.entity_id);
+    assert_eq!(hits[0].text, "claim 5");
+    let plan = acme
+        .explain_search(
+            EntityType::Claim,
+            &probe.embedding,
+            &SearchOptions::top(10),
+            false,
+        )
         .await
         .unwrap();
     assert!(plan.contains(&name), "{plan}");
