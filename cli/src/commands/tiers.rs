@@ -180,7 +180,7 @@ pub fn report_text(r: &TierReport) -> String {
             TierAction::Exact | TierAction::Drop => "exact".to_string(),
         };
         s.push_str(&format!(
-            "  {:<24} {:<8} {:>10} rows  {:<34} {}\n",
+            "  {:<24} {:<8} {:>10} rows  {:<44} {}\n",
             t.tenant_id,
             t.entity_type.as_str(),
             t.rows,
