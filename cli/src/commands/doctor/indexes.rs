@@ -114,13 +114,28 @@ fn each_index(
             }
         } else {
             let m = index_option(ix, "m").unwrap_or(16);
-            f.ok(
-                "vector_index",
-                format!(
-                    "{head}: m = {m} for {rows} rows; ef_search {} in force",
-                    defaults.ef_search
-                ),
-            );
+            if ix.definition.contains(" WHERE ") {
+                // A tenant's own index: its rows and ef_search are the tier's.
+                f.ok(
+                    "vector_index",
+                    format!(
+                        "{head}: a tenant's own index, m = {m}{}; its rows and ef_search: see tiers",
+                        if ix.on_expression {
+                            ", on binary_quantize(embedding) (re-ranked by the full vector)"
+                        } else {
+                            ""
+                        }
+                    ),
+                );
+            } else {
+                f.ok(
+                    "vector_index",
+                    format!(
+                        "{head}: m = {m} for {rows} rows; ef_search {} in force",
+                        defaults.ef_search
+                    ),
+                );
+            }
             // HNSW builds are fastest when the graph fits in maintenance_work_mem.
             let per_row = 4 * dimension as i64 + 8 + 2 * i64::from(m) * 8 + 64;
             let need = per_row * rows;
