@@ -15,7 +15,8 @@ use crate::error::Result;
 use crate::raw_sql;
 use crate::tiers::{
     CONTRACT_INDEX, DENSE_HNSW_EF_CONSTRUCTION, DENSE_HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_M,
-    MAX_EF_SEARCH_BEFORE_DENSE, QUANTIZED_MIN_DIMENSION, dense_build_name,
+    MAX_EF_SEARCH_BEFORE_DENSE, QUANTIZED_EF_CONSTRUCTION, QUANTIZED_MIN_DIMENSION,
+    dense_build_name,
 };
 
 /// Builds `tier`'s index on `client` (a schema connection) with
@@ -40,7 +41,7 @@ pub(crate) async fn build_and_measure(
     let started = Instant::now();
     let name = tier.index_name.clone();
     if tries_quantized(tier, dimension) {
-        let graph = Graph::Quantized(dimension, HNSW_M, HNSW_EF_CONSTRUCTION);
+        let graph = Graph::Quantized(dimension, HNSW_M, QUANTIZED_EF_CONSTRUCTION);
         build_tier_index(client, tier, &name, mb, graph).await?;
         tier.hnsw_m = Some(HNSW_M);
         tier.build_seconds = Some(started.elapsed().as_secs_f64());

@@ -129,6 +129,11 @@ pub const DENSE_HNSW_EF_CONSTRUCTION: u32 = 128;
 /// neighbours (recall 0.94-0.96 at `ef_search` 100-400).
 pub const QUANTIZED_MIN_DIMENSION: usize = 1024;
 
+/// HNSW `ef_construction` of a quantized tier's graph of [`HNSW_M`]: a
+/// Hamming graph builds in a fraction of a full-vector one's time, and a
+/// better graph needs a smaller `ef_search` at every search.
+pub const QUANTIZED_EF_CONSTRUCTION: u32 = 128;
+
 /// Rows a quantized tier's search takes by Hamming distance before
 /// ordering them by the full vector: ten times `k`, at least
 /// [`MIN_RERANK_CANDIDATES`].
