@@ -42,17 +42,13 @@ pub(crate) async fn build_and_measure(
     let name = tier.index_name.clone();
     if tries_quantized(tier, dimension) {
         let graph = Graph::Quantized(dimension, HNSW_M, QUANTIZED_EF_CONSTRUCTION);
-        build_tier_index(client, tier, &name, mb, graph).await?;
-        tier.hnsw_m = Some(HNSW_M);
-        tier.build_seconds = Some(started.elapsed().as_secs_f64());
+        build_tier_index(client, tier, &name, mb, (graph, started)).await?;
         if settle_quantized(client, tier, mb, dimension, started).await? {
             return Ok(());
         }
     }
     let graph = Graph::Vector(HNSW_M, HNSW_EF_CONSTRUCTION);
-    build_tier_index(client, tier, &name, mb, graph).await?;
-    tier.hnsw_m = Some(HNSW_M);
-    tier.build_seconds = Some(started.elapsed().as_secs_f64());
+    build_tier_index(client, tier, &name, mb, (graph, started)).await?;
     measure_or_densify(client, tier, mb, started).await
 }
 
@@ -114,9 +110,7 @@ async fn settle_quantized(
             return Ok(false);
         }
         let graph = Graph::Quantized(dimension, DENSE_HNSW_M, DENSE_HNSW_EF_CONSTRUCTION);
-        swap_in(client, tier, &name, mb, graph).await?;
-        tier.hnsw_m = Some(DENSE_HNSW_M);
-        tier.build_seconds = Some(started.elapsed().as_secs_f64());
+        swap_in(client, tier, &name, mb, (graph, started)).await?;
     }
 }
 
@@ -146,9 +140,7 @@ pub(crate) async fn remeasure(
             return Ok(());
         }
         let graph = Graph::Vector(HNSW_M, HNSW_EF_CONSTRUCTION);
-        swap_in(client, tier, &name, mb, graph).await?;
-        tier.hnsw_m = Some(HNSW_M);
-        tier.build_seconds = Some(started.elapsed().as_secs_f64());
+        swap_in(client, tier, &name, mb, (graph, started)).await?;
         return measure_or_densify(client, tier, mb, started).await;
     }
     if tier.hnsw_m.unwrap_or(HNSW_M) >= DENSE_HNSW_M {
@@ -204,9 +196,7 @@ async fn measure_or_densify(
              building it again with m = {DENSE_HNSW_M}"
         );
         let graph = Graph::Vector(DENSE_HNSW_M, DENSE_HNSW_EF_CONSTRUCTION);
-        swap_in(client, tier, &name, mb, graph).await?;
-        tier.build_seconds = Some(started.elapsed().as_secs_f64());
-        tier.hnsw_m = Some(DENSE_HNSW_M);
+        swap_in(client, tier, &name, mb, (graph, started)).await?;
         let last = *CANDIDATES.last().expect("candidates");
         tier.measured = measure_tier_ef(client, &tenant, ty, &name, tier.rows, last, None).await?;
     }
@@ -241,18 +231,27 @@ enum Graph {
     Quantized(usize, u32, u32),
 }
 
+impl Graph {
+    /// Its HNSW `m`.
+    fn m(self) -> u32 {
+        match self {
+            Graph::Vector(m, _) | Graph::Quantized(_, m, _) => m,
+        }
+    }
+}
+
 /// Builds `graph` for `tier` under a replacement name
 /// ([`dense_build_name`]), then swaps it in under `name` (the tier keeps an
-/// index throughout).
+/// index throughout); records it as [`build_tier_index`] does.
 async fn swap_in(
     client: &tokio_postgres::Client,
-    tier: &TierPlan,
+    tier: &mut TierPlan,
     name: &str,
     mb: u64,
-    graph: Graph,
+    built: (Graph, Instant),
 ) -> Result<()> {
     let replacement = dense_build_name(name);
-    build_tier_index(client, tier, &replacement, mb, graph).await?;
+    build_tier_index(client, tier, &replacement, mb, built).await?;
     client
         .batch_execute(&raw_sql::drop_index_concurrently(name))
         .await?;
@@ -265,13 +264,15 @@ async fn swap_in(
 /// Builds the index `name` of `tier` on `client` (a schema connection) on
 /// `graph`: drops an invalid leftover (or the tier's other index) of that
 /// name first, sets `maintenance_work_mem` to `mb`, and drops the invalid
-/// index a failed build leaves.
+/// index a failed build leaves. Records the graph's m in `tier.hnsw_m` and
+/// the time since `started` (the tier's first build) in
+/// `tier.build_seconds`.
 async fn build_tier_index(
     client: &tokio_postgres::Client,
-    tier: &TierPlan,
+    tier: &mut TierPlan,
     name: &str,
     mb: u64,
-    graph: Graph,
+    (graph, started): (Graph, Instant),
 ) -> Result<()> {
     client
         .batch_execute(&raw_sql::drop_index_concurrently(name))
@@ -295,6 +296,8 @@ async fn build_tier_index(
             .await;
         return Err(crate::error::ddl_error(e));
     }
+    tier.hnsw_m = Some(graph.m());
+    tier.build_seconds = Some(started.elapsed().as_secs_f64());
     Ok(())
 }
 

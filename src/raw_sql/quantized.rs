@@ -5,12 +5,12 @@
 //! same expression, so these are built per dimension (a type modifier
 //! cannot be a parameter); the dimension is the column's, from the catalog.
 //!
-//! Each search takes [`crate::tiers::rerank_candidates`] rows in Hamming
-//! order from the tier's index (filters applied during the scan, as in
-//! `queries/search.sql`), orders them by cosine distance of the full
-//! vectors, and keeps `k`. Parameters and result columns are those of
-//! `search_evidence` / `search_claims` in `queries/search.sql`, except that
-//! `$5` is `k` (and `$4` the minimum similarity).
+//! Each search is its typed statement of `queries/search.sql` with the scan
+//! of `embeddings` replaced ([`quantized_search`]): it takes
+//! [`crate::tiers::rerank_candidates`] rows in Hamming order from the
+//! tier's index (filters applied during the scan, as in the typed one),
+//! orders them by cosine distance of the full vectors, and keeps `k`, with
+//! the typed statement's parameters and rows.
 
 use super::quote_literal;
 use crate::catalog::quote_ident;
@@ -41,61 +41,45 @@ fn candidates(k_param: &str) -> String {
     format!("greatest({k_param}::int8 * {RERANK_FACTOR}, {MIN_RERANK_CANDIDATES})")
 }
 
-/// `ORDER BY` of the index scan.
-fn hamming(dimension: usize) -> String {
-    format!("binary_quantize(em.embedding)::bit({dimension}) <~> binary_quantize($1::vector)")
-}
+/// The scan of `embeddings` a typed search statement orders by the index …
+const SCAN: &str = "FROM embeddings em WHERE";
+/// … and its order by cosine distance to the query (`$1`), up to its `LIMIT`
+/// parameter's number.
+const INDEX_ORDER: &str = "ORDER BY em.embedding <=> $1 LIMIT $";
 
-/// Top-k evidence of a tenant through its quantized index: `$1` query,
-/// `$2` tenant, `$3` source type (or NULL), `$4` minimum similarity (or
-/// NULL), `$5` k. Rows as `EvidenceHit`.
-pub fn search_evidence_quantized(dimension: usize) -> String {
-    format!(
-        "SELECT e.id, 1 - hits.distance AS similarity, e.content, e.source_url, e.source_type \
-         FROM ( \
-             SELECT c.entity_id, c.embedding <=> $1::vector AS distance FROM ( \
-                 SELECT em.entity_id, em.embedding FROM embeddings em \
-                 WHERE em.tenant_id = $2 AND em.entity_type = 'evidence' \
-                   AND (SELECT s.tenant_id = em.tenant_id \
-                               AND ($3::text IS NULL OR s.source_type = $3::text) \
-                        FROM evidence s WHERE s.id = em.entity_id AND s.tenant_id = $2) \
-                 ORDER BY {} LIMIT {} \
-             ) c ORDER BY 2, 1 LIMIT $5::int8 \
-         ) hits \
-         CROSS JOIN LATERAL ( \
-             SELECT e.id, e.tenant_id, e.content, e.source_url, e.source_type \
-             FROM evidence e WHERE e.id = hits.entity_id AND e.tenant_id = $2 OFFSET 0 \
-         ) e \
-         WHERE e.tenant_id = $2 AND ($4::float8 IS NULL OR 1 - hits.distance >= $4::float8) \
-         ORDER BY hits.distance, e.id",
-        hamming(dimension),
-        candidates("$5")
-    )
-}
-
-/// Top-k claims of a tenant through its quantized index: `$1` query, `$2`
-/// tenant, `$3` minimum similarity (or NULL), `$4` k. Rows as `ClaimHit`.
-pub fn search_claims_quantized(dimension: usize) -> String {
-    format!(
-        "SELECT c.id, 1 - hits.distance AS similarity, c.text, c.source_url \
-         FROM ( \
-             SELECT q.entity_id, q.embedding <=> $1::vector AS distance FROM ( \
-                 SELECT em.entity_id, em.embedding FROM embeddings em \
-                 WHERE em.tenant_id = $2 AND em.entity_type = 'claim' \
-                   AND (SELECT c.tenant_id = em.tenant_id FROM claims c \
-                        WHERE c.id = em.entity_id AND c.tenant_id = $2) \
-                 ORDER BY {} LIMIT {} \
-             ) q ORDER BY 2, 1 LIMIT $4::int8 \
-         ) hits \
-         CROSS JOIN LATERAL ( \
-             SELECT c.id, c.tenant_id, c.text, c.source_url \
-             FROM claims c WHERE c.id = hits.entity_id AND c.tenant_id = $2 OFFSET 0 \
-         ) c \
-         WHERE c.tenant_id = $2 AND ($3::float8 IS NULL OR 1 - hits.distance >= $3::float8) \
-         ORDER BY hits.distance, c.id",
-        hamming(dimension),
-        candidates("$4")
-    )
+/// A typed search statement of `queries/search.sql` (`SEARCH_EVIDENCE`,
+/// `SEARCH_CLAIMS`, `HYBRID_SEARCH_EVIDENCE`: the one scan of `embeddings
+/// em` ordered by `em.embedding <=> $1` and limited to its `k`) for a
+/// quantized tier, with the same parameters and rows: the scan takes ten
+/// times `k` (at least 100) rows in Hamming order from the tier's index,
+/// and those are ordered by the full vector and limited to `k`. The typed
+/// statement stays the one query both routes run (unit tests check every
+/// statement has the parts replaced); a statement without them is
+/// returned as it is.
+pub fn quantized_search(typed: &str, dimension: usize) -> String {
+    let Some(at) = typed.find(INDEX_ORDER) else {
+        return typed.to_string();
+    };
+    let digits: String = typed[at + INDEX_ORDER.len()..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let k = format!("${digits}");
+    typed
+        .replacen(
+            SCAN,
+            &format!("FROM ( SELECT em.entity_id, em.embedding {SCAN}"),
+            1,
+        )
+        .replacen(
+            &format!("{INDEX_ORDER}{digits}"),
+            &format!(
+                "ORDER BY binary_quantize(em.embedding)::bit({dimension}) <~> binary_quantize($1::vector) \
+                 LIMIT {} ) em ORDER BY em.embedding <=> $1, em.entity_id LIMIT {k}",
+                candidates(&k)
+            ),
+            1,
+        )
 }
 
 /// The `k` nearest of one tier's embeddings to a query as its quantized
@@ -113,51 +97,28 @@ pub fn tier_neighbours_quantized(dimension: usize) -> String {
     )
 }
 
-/// The part of `hybrid_search_evidence`'s vector side (`queries/search.sql`)
-/// that a quantized tier replaces: the candidates' select list …
-const HYBRID_VECTOR_SELECT: &str =
-    "SELECT em.entity_id AS id, em.embedding <=> $1 AS distance FROM embeddings em";
-/// … and their order and limit (`$3`: candidates).
-const HYBRID_VECTOR_ORDER: &str = "ORDER BY em.embedding <=> $1 LIMIT $3 ) v";
-
-/// `hybrid_search_evidence` (`queries/search.sql`, parameters and rows
-/// alike) for a quantized tier: its vector side takes ten times the
-/// candidates (at least 100) by Hamming distance and keeps the nearest by
-/// the full vector. Built from the typed statement's text, so the two stay
-/// one query (a unit test checks that both replaced parts are there).
-pub fn hybrid_search_evidence_quantized(dimension: usize) -> String {
-    truthgraph_queries::sql::search::HYBRID_SEARCH_EVIDENCE
-        .replacen(
-            HYBRID_VECTOR_SELECT,
-            "SELECT q.id, q.embedding <=> $1 AS distance FROM ( \
-             SELECT em.entity_id AS id, em.embedding FROM embeddings em",
-            1,
-        )
-        .replacen(
-            HYBRID_VECTOR_ORDER,
-            &format!(
-                "ORDER BY {} LIMIT {} ) q ORDER BY 2, 1 LIMIT $3 ) v",
-                hamming(dimension),
-                candidates("$3")
-            ),
-            1,
-        )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use truthgraph_queries::sql::search::{HYBRID_SEARCH_EVIDENCE, SEARCH_CLAIMS, SEARCH_EVIDENCE};
 
     #[test]
-    fn the_hybrid_statement_has_the_parts_a_quantized_tier_replaces() {
-        let base = truthgraph_queries::sql::search::HYBRID_SEARCH_EVIDENCE;
-        assert_eq!(base.matches(HYBRID_VECTOR_SELECT).count(), 1, "{base}");
-        assert_eq!(base.matches(HYBRID_VECTOR_ORDER).count(), 1, "{base}");
-        let q = hybrid_search_evidence_quantized(1536);
-        assert!(
-            q.contains("binary_quantize(em.embedding)::bit(1536) <~>"),
-            "{q}"
-        );
-        assert!(!q.contains(HYBRID_VECTOR_ORDER));
+    fn every_search_statement_has_the_parts_a_quantized_tier_replaces() {
+        for (typed, k) in [
+            (SEARCH_EVIDENCE, "$4"),
+            (SEARCH_CLAIMS, "$3"),
+            (HYBRID_SEARCH_EVIDENCE, "$3"),
+        ] {
+            assert_eq!(typed.matches(SCAN).count(), 1, "{typed}");
+            assert_eq!(typed.matches(INDEX_ORDER).count(), 1, "{typed}");
+            let q = quantized_search(typed, 1536);
+            assert!(
+                q.contains("binary_quantize(em.embedding)::bit(1536) <~>")
+                    && q.contains(&format!("greatest({k}::int8 * 10, 100) ) em"))
+                    && q.contains(&format!("em.entity_id LIMIT {k} )"))
+                    && !q.contains(INDEX_ORDER),
+                "{q}"
+            );
+        }
     }
 }

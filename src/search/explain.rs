@@ -40,34 +40,29 @@ impl Tenant<'_> {
         let exact = opts.exact || route == Route::Exact;
         let (tenant, source) = (self.id(), opts.source_type.as_deref());
         let (k, min) = (opts.k as i64, opts.min_similarity);
-        let quantized = self.quantized_dimension(route).await?.filter(|_| !exact);
-        let (sql, params): (String, Vec<&(dyn ToSql + Sync)>) =
-            match (entity_type, exact, quantized) {
-                (EntityType::Evidence, false, Some(dim)) => (
-                    raw_sql::search_evidence_quantized(dim),
-                    vec![query, &tenant, &source, &min, &k],
-                ),
-                (EntityType::Evidence, false, None) => (
-                    truthgraph_queries::sql::search::SEARCH_EVIDENCE.into(),
-                    vec![query, &tenant, &source, &k, &min],
-                ),
-                (EntityType::Evidence, true, _) => (
-                    truthgraph_queries::sql::search::SEARCH_EVIDENCE_EXACT.into(),
-                    vec![query, &tenant, &source, &min, &k],
-                ),
-                (EntityType::Claim, false, Some(dim)) => (
-                    raw_sql::search_claims_quantized(dim),
-                    vec![query, &tenant, &min, &k],
-                ),
-                (EntityType::Claim, false, None) => (
-                    truthgraph_queries::sql::search::SEARCH_CLAIMS.into(),
-                    vec![query, &tenant, &k, &min],
-                ),
-                (EntityType::Claim, true, _) => (
-                    truthgraph_queries::sql::search::SEARCH_CLAIMS_EXACT.into(),
-                    vec![query, &tenant, &min, &k],
-                ),
-            };
+        let (sql, params): (&str, Vec<&(dyn ToSql + Sync)>) = match (entity_type, exact) {
+            (EntityType::Evidence, false) => (
+                truthgraph_queries::sql::search::SEARCH_EVIDENCE,
+                vec![query, &tenant, &source, &k, &min],
+            ),
+            (EntityType::Evidence, true) => (
+                truthgraph_queries::sql::search::SEARCH_EVIDENCE_EXACT,
+                vec![query, &tenant, &source, &min, &k],
+            ),
+            (EntityType::Claim, false) => (
+                truthgraph_queries::sql::search::SEARCH_CLAIMS,
+                vec![query, &tenant, &k, &min],
+            ),
+            (EntityType::Claim, true) => (
+                truthgraph_queries::sql::search::SEARCH_CLAIMS_EXACT,
+                vec![query, &tenant, &min, &k],
+            ),
+        };
+        // A quantized tier runs the same statement with its scan replaced.
+        let sql = match self.quantized_dimension(route).await?.filter(|_| !exact) {
+            Some(dimension) => raw_sql::quantized_search(sql, dimension),
+            None => sql.to_string(),
+        };
         let sql = &raw_sql::explain(&sql, analyze);
         let params = &params;
         let op = tenant_span!(self, "explain_search", "embeddings");
