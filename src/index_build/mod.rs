@@ -121,19 +121,16 @@ pub(crate) async fn build_index_in(
     tx: &tokio_postgres::Transaction<'_>,
     ddl: &str,
 ) -> std::result::Result<(), tokio_postgres::Error> {
-    tx.batch_execute("SAVEPOINT truthgraph_index_build").await?;
+    tx.batch_execute(raw_sql::INDEX_BUILD_SAVEPOINT).await?;
     match tx.batch_execute(ddl).await {
         Ok(()) => {
-            tx.batch_execute("RELEASE SAVEPOINT truthgraph_index_build")
+            tx.batch_execute(raw_sql::RELEASE_INDEX_BUILD_SAVEPOINT)
                 .await
         }
         Err(e) if is_shared_memory_exhausted(&e) => {
             warn_serial_fallback(&e);
-            tx.batch_execute(
-                "ROLLBACK TO SAVEPOINT truthgraph_index_build; \
-                 SET LOCAL max_parallel_maintenance_workers = 0",
-            )
-            .await?;
+            tx.batch_execute(raw_sql::ROLLBACK_INDEX_BUILD_TO_SERIAL)
+                .await?;
             tx.batch_execute(ddl).await
         }
         Err(e) => Err(e),

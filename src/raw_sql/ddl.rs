@@ -156,6 +156,18 @@ pub fn set_maintenance_work_mem_mb(mb: u64) -> String {
 /// overflow in parallel HNSW builds (CVE-2026-3172).
 pub const SERIAL_INDEX_BUILDS: &str = "SET max_parallel_maintenance_workers = 0";
 
+/// A savepoint before an index build inside a transaction (a bulk load's
+/// rebuild), to run it again serially when it runs out of shared memory.
+pub const INDEX_BUILD_SAVEPOINT: &str = "SAVEPOINT truthgraph_index_build";
+
+/// Releases [`INDEX_BUILD_SAVEPOINT`] after the build.
+pub const RELEASE_INDEX_BUILD_SAVEPOINT: &str = "RELEASE SAVEPOINT truthgraph_index_build";
+
+/// Rolls back to [`INDEX_BUILD_SAVEPOINT`] and makes the rest of the
+/// transaction's builds serial.
+pub const ROLLBACK_INDEX_BUILD_TO_SERIAL: &str = "ROLLBACK TO SAVEPOINT truthgraph_index_build; \
+     SET LOCAL max_parallel_maintenance_workers = 0";
+
 /// `CREATE ROLE login LOGIN PASSWORD 'password' IN ROLE truthgraph_app`: a
 /// login subject to the row-level security of migration V7 (the bench's
 /// least-privilege service). `password` must be the library's own random
