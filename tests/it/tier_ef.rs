@@ -9,7 +9,7 @@ use std::collections::HashSet;
 
 use truthgraph_db::index_build::{TIER_TARGET_RECALL, TierAction, TierOptions};
 use truthgraph_db::testing::TestDatabase;
-use truthgraph_db::tiers::{Route, SMALL_TIER_EF_SEARCH, tier_index_name};
+use truthgraph_db::tiers::{DENSE_HNSW_M, Route, SMALL_TIER_EF_SEARCH, tier_index_name};
 use truthgraph_db::{Database, EntityType, SearchOptions};
 use uuid::Uuid;
 
@@ -119,21 +119,30 @@ async fn a_hard_tier_gets_a_larger_ef_search_an_easy_one_keeps_the_ladders() {
     // what the ladder's misses. Within 0.01 of the per-tenant aim (0.97),
     // not at it: the measurement's moved rows are about 0.01 optimistic on
     // this data (src/index_build/tier_ef.rs), and a build that stops at
-    // ef_search 100 (about 1 in 50 with the margin) holds 0.967-0.977 on
-    // 200 new queries, 150 holds 0.99+; the ladder's 64 holds 0.90-0.92.
+    // ef_search 100 (about 1 in 10) holds 0.970-0.976 on 200 new queries,
+    // 150 holds 0.99+; the ladder's 64 holds 0.90-0.93 in a graph of m 16.
+    // A graph of m 16 that misses at 200 (about 1 in 40 builds on this
+    // data) is built again with m 32 (src/index_build/tier_ddl.rs), in
+    // which the ladder's value holds 0.99 as well (seen: 0.990 at 64, 0.999
+    // at the measured 100): there the measured value must only hold as
+    // much.
     let ids: HashSet<Uuid> = rows.iter().map(|r| r.0).collect();
     assert_eq!(ids.len(), rows.len());
     let truth = BruteForce::new(rows.iter().map(|(id, v)| (*id, v)));
     let at_ladder = recall_at(db, "hard", &truth, &mut hard, SMALL_TIER_EF_SEARCH).await;
     let at_measured = recall_at(db, "hard", &truth, &mut hard, measured.ef_search).await;
-    eprintln!(
-        "PROBE ef {} recall {} held-out {at_measured} ladder {at_ladder}",
-        measured.ef_search, measured.recall
-    );
+    let margin = if built.hnsw_m == Some(DENSE_HNSW_M) {
+        0.0
+    } else {
+        0.03
+    };
     assert!(
-        at_measured >= 0.96 && at_measured >= at_ladder + 0.03,
-        "recall at ef {}: {at_measured}; at {SMALL_TIER_EF_SEARCH}: {at_ladder}",
-        measured.ef_search
+        at_measured >= 0.96 && at_measured >= at_ladder + margin,
+        "graph m {:?}: recall at the measured ef {} (measured on moved rows: {}): {at_measured}; \
+         at {SMALL_TIER_EF_SEARCH}: {at_ladder}",
+        built.hnsw_m,
+        measured.ef_search,
+        measured.recall
     );
 }
 
