@@ -1,11 +1,12 @@
 //! What a call borrows: [`Conn`], a pooled connection with the tenant (and
-//! a tier's `hnsw.ef_search`) queued ahead of its first statement and reset
-//! when it goes back, and [`InTransaction`], a transaction with the tenant
+//! a tier search's settings, [`SearchSets`]) queued ahead of its first
+//! statement and reset when it goes back, and [`InTransaction`], a transaction with the tenant
 //! set for it.
 
 use std::marker::PhantomData;
 
 use futures_util::FutureExt;
+use tokio_postgres::types::ToSql;
 
 use crate::db::Transaction;
 use crate::pool::Lent;
@@ -13,7 +14,7 @@ use crate::raw_sql;
 
 /// A pooled connection lent to one call of a tenant. When it is dropped
 /// after the call's body returned, `RESET truthgraph.tenant_id` (and `RESET
-/// hnsw.ef_search` when the call set it) is queued on it, i.e. before it goes
+/// hnsw.ef_search; RESET plan_cache_mode` when the call set them) is queued on it, i.e. before it goes
 /// back to the pool; dropped before, it never goes back ([`Lent`]). `'a` is
 /// the tenant handle's lifetime: a call's body may borrow anything that lives
 /// that long.
@@ -22,8 +23,8 @@ pub(crate) struct Conn<'a> {
     /// The replica the connection belongs to (`None`: the primary).
     pub(super) replica: Option<usize>,
     /// The prepared `set_config` (`None`: the login bypasses row-level
-    /// security, the call is a read and sets no `ef_search`: nothing to set
-    /// or reset).
+    /// security, the call is a read and sets no search settings: nothing to
+    /// set or reset).
     pub(super) set: Option<tokio_postgres::Statement>,
     /// What `set` sets.
     pub(super) sets: Sets,
@@ -35,27 +36,51 @@ pub(crate) struct Conn<'a> {
 pub(super) struct Sets {
     /// `truthgraph.tenant_id`.
     pub(super) tenant: bool,
-    /// `hnsw.ef_search`, for a search whose tier wants another value.
-    pub(super) ef_search: Option<u32>,
+    /// A search of a tenant's own index that sets its own.
+    pub(super) search: Option<SearchSets>,
+}
+
+/// The settings of one search of a tenant's own index ([`crate::tiers`]),
+/// set for the call: both are set whenever one is needed, and both reset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SearchSets {
+    /// `hnsw.ef_search`: the tier's.
+    pub(crate) ef_search: u32,
+    /// `plan_cache_mode = force_generic_plan` instead of the connection's
+    /// `force_custom_plan`: the statement names the tenant as a literal
+    /// ([`crate::raw_sql::tier_search`]), so the plan made once per
+    /// connection, without the parameters' values, uses the tier's index.
+    pub(crate) generic_plan: bool,
+}
+
+impl SearchSets {
+    /// `plan_cache_mode`'s value.
+    fn plan_cache_mode(self) -> &'static str {
+        if self.generic_plan {
+            "force_generic_plan"
+        } else {
+            "force_custom_plan"
+        }
+    }
 }
 
 impl Sets {
     /// The statement that sets them, if any.
     pub(super) fn statement(self) -> Option<&'static str> {
-        match (self.tenant, self.ef_search) {
+        match (self.tenant, self.search) {
             (true, None) => Some(raw_sql::SET_TENANT),
-            (true, Some(_)) => Some(raw_sql::SET_TENANT_AND_EF_SEARCH),
-            (false, Some(_)) => Some(raw_sql::SET_EF_SEARCH),
+            (true, Some(_)) => Some(raw_sql::SET_TENANT_AND_SEARCH),
+            (false, Some(_)) => Some(raw_sql::SET_SEARCH),
             (false, None) => None,
         }
     }
 
     /// The message that resets them.
     fn reset(self) -> &'static str {
-        match (self.tenant, self.ef_search) {
+        match (self.tenant, self.search) {
             (true, None) => raw_sql::RESET_TENANT,
-            (true, Some(_)) => raw_sql::RESET_TENANT_AND_EF_SEARCH,
-            (false, _) => raw_sql::RESET_EF_SEARCH,
+            (true, Some(_)) => raw_sql::RESET_TENANT_AND_SEARCH,
+            (false, _) => raw_sql::RESET_SEARCH,
         }
     }
 }
@@ -66,21 +91,26 @@ impl Conn<'_> {
         &self.client
     }
 
-    /// Sets the session's tenant (and `ef_search`, when the call has one).
-    /// The request is queued on the first poll (the statement is prepared
-    /// already), so polled before the caller's statement it runs before it,
-    /// in the same round trip.
+    /// Sets the session's tenant (and the search settings, when the call
+    /// has them). The request is queued on the first poll (the statement is
+    /// prepared already), so polled before the caller's statement it runs
+    /// before it, in the same round trip.
     pub(super) async fn set_tenant(&self, tenant: &str) -> Result<u64, tokio_postgres::Error> {
         let Some(set) = &self.set else {
             return Ok(0);
         };
-        match (self.sets.tenant, self.sets.ef_search) {
+        match (self.sets.tenant, self.sets.search) {
             (true, None) => self.client.execute(set, &[&tenant, &false]).await,
-            (true, Some(ef)) => self.client.execute(set, &[&tenant, &ef.to_string()]).await,
-            (false, ef) => {
-                let ef = ef.unwrap_or_default().to_string();
-                self.client.execute(set, &[&ef]).await
+            (true, Some(s)) => {
+                let ef = s.ef_search.to_string();
+                let params: [&(dyn ToSql + Sync); 3] = [&tenant, &ef, &s.plan_cache_mode()];
+                self.client.execute(set, &params).await
             }
+            (false, Some(s)) => {
+                let ef = s.ef_search.to_string();
+                self.client.execute(set, &[&ef, &s.plan_cache_mode()]).await
+            }
+            (false, None) => Ok(0),
         }
     }
 }

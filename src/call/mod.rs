@@ -8,9 +8,10 @@
 //! - **the tenant on the connection** (row-level security, V7): queued
 //!   ahead of the call's first statement and pipelined with it (see
 //!   [`crate::tenant`]), reset before the connection returns to the pool;
-//!   the same for a search's `hnsw.ef_search` when its tenant's index wants
-//!   another than the connection's ([`crate::tiers`]): one `set_config`
-//!   statement sets both, one `RESET` message resets both;
+//!   the same for a search's `hnsw.ef_search` and `plan_cache_mode` when
+//!   its tenant's index wants another `ef_search` than the connection's or
+//!   a statement planned once per connection ([`crate::tiers`]): one
+//!   `set_config` statement sets them, one `RESET` message resets them;
 //! - **retries after lost connections**: a call that finds its connection
 //!   dead before anything ran runs again on another connection, read or
 //!   write; a read also when the connection died while it ran (reads are
@@ -42,7 +43,7 @@ use crate::tenant::Tenant;
 mod conn;
 
 use conn::Sets;
-pub(crate) use conn::{Conn, InTransaction};
+pub(crate) use conn::{Conn, InTransaction, SearchSets};
 
 /// The future a call's body returns, borrowing the connection for `'c`.
 pub(crate) type CallFuture<'c, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'c>>;
@@ -96,17 +97,17 @@ impl<'a> Tenant<'a> {
     where
         F: for<'c> Fn(&'c Conn<'a>) -> CallFuture<'c, T>,
     {
-        self.run_with_ef_search(access, op, None, body).await
+        self.run_search(access, op, None, body).await
     }
 
-    /// [`Tenant::run`] with `hnsw.ef_search` set to `ef_search` for the call
-    /// (pipelined with the tenant setting and reset with it; `None`: the
-    /// connection's).
-    pub(crate) async fn run_with_ef_search<T, F>(
+    /// [`Tenant::run`] with a tier search's settings (`hnsw.ef_search`,
+    /// `plan_cache_mode`) set for the call, pipelined with the tenant
+    /// setting and reset with it (`None`: the connection's).
+    pub(crate) async fn run_search<T, F>(
         &self,
         access: Access,
         op: Op,
-        ef_search: Option<u32>,
+        search: Option<SearchSets>,
         body: F,
     ) -> Result<T>
     where
@@ -118,10 +119,11 @@ impl<'a> Tenant<'a> {
             loop {
                 attempt += 1;
                 let last = attempt > db.config().pool_max_size;
-                let conn = self.checkout(access, ef_search).await?;
+                let conn = self.checkout(access, search).await?;
                 // `join` polls the setting first: it is queued ahead of the
                 // body's first statement and both go out together.
                 let (was_set, out) = if db.on_citus() {
+                    let ef_search = search.map(|s| s.ef_search);
                     self.on_citus(&conn, ef_search, &body).await
                 } else {
                     futures_util::future::join(conn.set_tenant(self.id()), body(&conn)).await
@@ -254,12 +256,12 @@ impl<'a> Tenant<'a> {
 
     /// Borrows a pooled connection (for a read, from a replica when one is
     /// usable: see [`crate::replica`]) and prepares (once per connection)
-    /// the statement that sets the tenant (and `ef_search`), unless the login
-    /// bypasses row-level security, the call is a read and sets no
-    /// `ef_search` (a write keeps the tenant setting as its probe of a dead
+    /// the statement that sets the tenant (and the search settings), unless
+    /// the login bypasses row-level security, the call is a read and sets no
+    /// search settings (a write keeps the tenant setting as its probe of a dead
     /// connection); retried on another connection when the connection turns
     /// out dead.
-    async fn checkout(&self, access: Access, ef_search: Option<u32>) -> Result<Conn<'a>> {
+    async fn checkout(&self, access: Access, search: Option<SearchSets>) -> Result<Conn<'a>> {
         let db = self.database();
         let mut attempt = 0;
         loop {
@@ -273,7 +275,7 @@ impl<'a> Tenant<'a> {
             // dead connection proves the write never ran (see `next_step`).
             let sets = Sets {
                 tenant: db.sets_tenant() || access == Access::Write,
-                ef_search,
+                search,
             };
             let set = match sets.statement() {
                 None => None,

@@ -10,11 +10,17 @@
 //! - **Tier index DDL** (`CREATE INDEX CONCURRENTLY … WHERE tenant_id = '…'`):
 //!   a partial index's predicate must be a constant, so the validated tenant
 //!   id is written as a string literal by [`quote_literal`], never unquoted.
-//! - **A quantized tier's statements** (its index and searches on
-//!   `binary_quantize(embedding)::bit(N)`): the dimension is a type modifier
-//!   in the index expression, which a query must repeat to use the index.
+//! - **A tier's search statements**: the typed search with the tenant
+//!   written into its scan as a literal (a plan made without the
+//!   parameters' values can then use the tier's partial index; only for a
+//!   tenant that has a tier, whose id is already written the same way into
+//!   its index's predicate, by [`quote_literal`], and the parameter stays
+//!   beside it), and a
+//!   quantized tier's index and searches on
+//!   `binary_quantize(embedding)::bit(N)` (the dimension is a type modifier
+//!   in the index expression, which a query must repeat to use the index).
 //! - **Settings queued ahead of a call** (the tenant, a tier's
-//!   `hnsw.ef_search`): prepared before the caller's statement and pipelined
+//!   `hnsw.ef_search` and `plan_cache_mode`): prepared before the caller's statement and pipelined
 //!   with it (see `src/call/mod.rs`).
 //! - **`COPY … FROM STDIN (FORMAT binary)`**: a protocol sub-mode, not a
 //!   query cornucopia can prepare.
@@ -28,20 +34,20 @@
 //! By concern: this file (migration history, bulk loads, replication
 //! positions, session statements, the settings queued ahead of a call),
 //! `ddl.rs` (statements built from catalog names and validated literals),
-//! `quantized.rs` (a quantized tier's index and searches),
+//! `tier.rs` (a tier's search statements, a quantized tier's index),
 //! `testing.rs` (test support, replication control, chaos) and `citus.rs`
 //! (the Citus test cluster and `distribute`). Every item is re-exported here,
 //! so a statement is always `raw_sql::NAME`.
 
 mod citus;
 mod ddl;
-mod quantized;
 mod testing;
+mod tier;
 
 pub use citus::*;
 pub use ddl::*;
-pub use quantized::*;
 pub use testing::*;
+pub use tier::*;
 
 /// The history table refinery keeps (its default name, kept for tooling).
 pub const HISTORY_TABLE: &str = "refinery_schema_history";
@@ -197,20 +203,25 @@ pub const SET_TENANT: &str = "SELECT set_config('truthgraph.tenant_id', $1, $2)"
 /// Clears the session's tenant (simple protocol: queued at once, no prepare).
 pub const RESET_TENANT: &str = "RESET truthgraph.tenant_id";
 
-/// Sets the tenant (`$1`) and `hnsw.ef_search` (`$2`, text) for the session,
-/// in one statement queued ahead of a search of a tenant whose index tier
-/// wants another `ef_search` than the connection's ([`crate::tiers`]); reset
-/// by [`RESET_TENANT_AND_EF_SEARCH`] when the connection goes back.
-pub const SET_TENANT_AND_EF_SEARCH: &str = "SELECT set_config('truthgraph.tenant_id', $1, false), \
-     set_config('hnsw.ef_search', $2, false)";
+/// Sets the tenant (`$1`), `hnsw.ef_search` (`$2`, text) and
+/// `plan_cache_mode` (`$3`) for the session, in one statement queued ahead
+/// of a search of a tenant's own index ([`crate::tiers`]) that wants
+/// another `ef_search` than the connection's or runs a statement planned
+/// once per connection (`force_generic_plan`); reset by
+/// [`RESET_TENANT_AND_SEARCH`] when the connection goes back.
+pub const SET_TENANT_AND_SEARCH: &str = "SELECT set_config('truthgraph.tenant_id', $1, false), \
+     set_config('hnsw.ef_search', $2, false), set_config('plan_cache_mode', $3, false)";
 
-/// Sets `hnsw.ef_search` (`$1`, text) for the session, as
-/// [`SET_TENANT_AND_EF_SEARCH`] for a login row-level security does not
-/// apply to; reset by [`RESET_EF_SEARCH`].
-pub const SET_EF_SEARCH: &str = "SELECT set_config('hnsw.ef_search', $1, false)";
+/// Sets `hnsw.ef_search` (`$1`, text) and `plan_cache_mode` (`$2`) for the
+/// session, as [`SET_TENANT_AND_SEARCH`] for a login row-level security
+/// does not apply to; reset by [`RESET_SEARCH`].
+pub const SET_SEARCH: &str =
+    "SELECT set_config('hnsw.ef_search', $1, false), set_config('plan_cache_mode', $2, false)";
 
-/// Back to the connection's own `hnsw.ef_search` (its startup option).
-pub const RESET_EF_SEARCH: &str = "RESET hnsw.ef_search";
+/// Back to the connection's own `hnsw.ef_search` and `plan_cache_mode`
+/// (its startup options).
+pub const RESET_SEARCH: &str = "RESET hnsw.ef_search; RESET plan_cache_mode";
 
-/// [`RESET_TENANT`] and [`RESET_EF_SEARCH`] in one message.
-pub const RESET_TENANT_AND_EF_SEARCH: &str = "RESET truthgraph.tenant_id; RESET hnsw.ef_search";
+/// [`RESET_TENANT`] and [`RESET_SEARCH`] in one message.
+pub const RESET_TENANT_AND_SEARCH: &str =
+    "RESET truthgraph.tenant_id; RESET hnsw.ef_search; RESET plan_cache_mode";

@@ -6,6 +6,7 @@
 use pgvector::Vector;
 use tokio_postgres::types::ToSql;
 
+use super::statements::Scan;
 use super::{Overrides, SearchOptions};
 use crate::call::Access;
 use crate::error::{Error, Result};
@@ -58,17 +59,24 @@ impl Tenant<'_> {
                 vec![query, &tenant, &min, &k],
             ),
         };
-        // A quantized tier runs the same statement with its scan replaced.
-        let sql = match self.quantized_dimension(route).await?.filter(|_| !exact) {
-            Some(dimension) => raw_sql::quantized_search(sql, dimension),
-            None => sql.to_string(),
+        // A tier runs the same statement with its scan changed.
+        let scan = if exact {
+            Scan::default()
+        } else {
+            self.scan(route).await?
         };
+        let sql = scan.statement(sql).unwrap_or_else(|| sql.to_string());
         let sql = &raw_sql::explain(&sql, analyze);
         let params = &params;
         let op = tenant_span!(self, "explain_search", "embeddings");
         let lines = match Overrides::of(opts.probes, opts.ef_search).filter(|_| !exact) {
             None => {
-                self.run_with_ef_search(Access::Read, op, route.ef_search(), |conn| {
+                // EXPLAIN plans for the values given: a custom plan, where
+                // a search with the tenant as a literal runs its generic
+                // plan (PostgreSQL 15 has no `EXPLAIN (GENERIC_PLAN)`); both
+                // use the tier's index.
+                let sets = self.search_sets(route).filter(|_| !exact);
+                self.run_search(Access::Read, op, sets, |conn| {
                     Box::pin(async move { Ok(conn.client().query(sql, params).await?) })
                 })
                 .await?

@@ -6,8 +6,10 @@
 //! (`hnsw.ef_search`, `ivfflat.probes`, iterative scans) are already in force
 //! on the connection from its start (see [`crate::settings`]). Which statement
 //! runs follows the tenant's tier: its own index (`search_evidence`, with the
-//! tier's `ef_search` pipelined ahead when it differs from the connection's),
-//! or exact (`search_evidence_exact`). Options that override the settings
+//! tier's `ef_search` pipelined ahead when it differs from the connection's;
+//! for the largest tiers with the tenant as a literal, planned once per
+//! connection, see [`crate::tiers::LITERAL_TIERS`]), or exact
+//! (`search_evidence_exact`). Options that override the settings
 //! (`ef_search`, `probes`) make an index search run in its own transaction
 //! with `set_config(…, true)` first, so an override ends with the call and
 //! never reaches the next borrower of the connection.
@@ -26,7 +28,7 @@ use truthgraph_queries::client::Params;
 use truthgraph_queries::queries::search::{self, HybridSearchEvidenceParams, SearchEvidenceParams};
 use truthgraph_vector_ref::VectorRef;
 
-use crate::call::Access;
+use crate::call::{Access, SearchSets};
 use crate::db::Transaction;
 use crate::error::{Error, Result};
 use crate::labels::EntityType;
@@ -38,7 +40,7 @@ mod explain;
 mod options;
 mod statements;
 
-use statements::{claims, evidence, hybrid};
+use statements::{Scan, claims, evidence, hybrid};
 
 pub use options::{DEFAULT_HYBRID_CANDIDATES, HybridOptions, SearchOptions};
 
@@ -156,11 +158,11 @@ impl Tenant<'_> {
             min_similarity,
         };
         let op = tenant_span!(self, "search_evidence", "embeddings");
-        let quantized = self.quantized_dimension(route).await?;
+        let scan = self.scan(route).await?;
         match Overrides::of(opts.probes, opts.ef_search) {
             None => {
-                self.run_with_ef_search(Access::Read, op, route.ef_search(), |conn| {
-                    Box::pin(evidence(conn.client(), quantized, params))
+                self.run_search(Access::Read, op, self.search_sets(route), |conn| {
+                    Box::pin(evidence(conn.client(), scan, params))
                 })
                 .await
             }
@@ -168,7 +170,7 @@ impl Tenant<'_> {
                 self.run_in_transaction(Access::Read, op, |t| {
                     Box::pin(async move {
                         o.apply(t.tx(), self.database().on_citus()).await?;
-                        evidence(t.tx(), quantized, params).await
+                        evidence(t.tx(), scan, params).await
                     })
                 })
                 .await
@@ -222,11 +224,11 @@ impl Tenant<'_> {
         }
         let args = (query, tenant, k, min);
         let op = tenant_span!(self, "search_claims", "embeddings");
-        let quantized = self.quantized_dimension(route).await?;
+        let scan = self.scan(route).await?;
         match Overrides::of(opts.probes, opts.ef_search) {
             None => {
-                self.run_with_ef_search(Access::Read, op, route.ef_search(), |conn| {
-                    Box::pin(claims(conn.client(), quantized, args))
+                self.run_search(Access::Read, op, self.search_sets(route), |conn| {
+                    Box::pin(claims(conn.client(), scan, args))
                 })
                 .await
             }
@@ -234,7 +236,7 @@ impl Tenant<'_> {
                 self.run_in_transaction(Access::Read, op, |t| {
                     Box::pin(async move {
                         o.apply(t.tx(), self.database().on_citus()).await?;
-                        claims(t.tx(), quantized, args).await
+                        claims(t.tx(), scan, args).await
                     })
                 })
                 .await
@@ -285,11 +287,11 @@ impl Tenant<'_> {
         let route = self
             .database()
             .search_route(self.id(), EntityType::Evidence);
-        let (ef_search, quantized) = (route.ef_search(), self.quantized_dimension(route).await?);
+        let scan = self.scan(route).await?;
         match Overrides::of(opts.probes, opts.ef_search) {
             None => {
-                self.run_with_ef_search(Access::Read, op, ef_search, |conn| {
-                    Box::pin(hybrid(conn.client(), quantized, params))
+                self.run_search(Access::Read, op, self.search_sets(route), |conn| {
+                    Box::pin(hybrid(conn.client(), scan, params))
                 })
                 .await
             }
@@ -297,7 +299,7 @@ impl Tenant<'_> {
                 self.run_in_transaction(Access::Read, op, |t| {
                     Box::pin(async move {
                         o.apply(t.tx(), self.database().on_citus()).await?;
-                        hybrid(t.tx(), quantized, params).await
+                        hybrid(t.tx(), scan, params).await
                     })
                 })
                 .await
@@ -305,13 +307,29 @@ impl Tenant<'_> {
         }
     }
 
-    /// The dimension a quantized tier's statements are built for (`None`:
-    /// any other route).
-    async fn quantized_dimension(&self, route: Route) -> Result<Option<usize>> {
-        match route {
-            Route::Quantized { .. } => Ok(Some(self.database().embedding_dimension().await?)),
-            _ => Ok(None),
-        }
+    /// How a search on `route` reads `embeddings`: a tier's statement names
+    /// the tenant as a literal when its route says so, a quantized tier's
+    /// is built for the column's dimension.
+    async fn scan(&self, route: Route) -> Result<Scan<'_>> {
+        let quantized = match route {
+            Route::Quantized { .. } => Some(self.database().embedding_dimension().await?),
+            _ => None,
+        };
+        Ok(Scan {
+            tenant_literal: route.tenant_literal().then_some(self.id()),
+            quantized,
+        })
+    }
+
+    /// The settings a search on `route` sets for its call (`None`: the
+    /// connection's): the tier's `ef_search`, and generic plans for a
+    /// statement that names the tenant ([`Route::tenant_literal`]).
+    fn search_sets(&self, route: Route) -> Option<SearchSets> {
+        let (ef_search, generic_plan) = (route.ef_search(), route.tenant_literal());
+        (ef_search.is_some() || generic_plan).then(|| SearchSets {
+            ef_search: ef_search.unwrap_or(self.database().search_defaults().ef_search),
+            generic_plan,
+        })
     }
 
     /// Checks a query vector against the column's dimension.

@@ -1,10 +1,10 @@
 //! The statements of each search, on a connection or in a transaction:
-//! the typed ones of `queries/search.sql`, or, for a quantized tier
-//! ([`Route::Quantized`](crate::tiers::Route::Quantized)), the same
-//! statement with its scan replaced for the column's dimension
-//! ([`raw_sql::quantized_search`]; prepared once per connection, as the
-//! typed statements are), with the same parameters, whose rows are read
-//! into the same hit types.
+//! the typed ones of `queries/search.sql`, or, for a tier's own index
+//! ([`Scan`]), the same statement with its scan of `embeddings` changed
+//! ([`raw_sql::tier_search`]: the tenant as a literal, a quantized tier's
+//! Hamming scan; prepared once per connection, as the typed statements
+//! are), with the same parameters, whose rows are read into the same hit
+//! types.
 
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
@@ -19,28 +19,44 @@ use crate::raw_sql;
 
 type RowResult<T> = std::result::Result<T, tokio_postgres::Error>;
 
-/// Runs the typed statement `typed` as a quantized tier's of `dimension`
-/// with the typed statement's `params`, each row read by `hit`.
-async fn quantized<C: GenericClient, T>(
+/// How a search's statement reads `embeddings` (the default: as typed).
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Scan<'t> {
+    /// The tenant, written into the statement as a literal
+    /// ([`crate::tiers::Route::tenant_literal`]).
+    pub(super) tenant_literal: Option<&'t str>,
+    /// The dimension of a quantized tier's index.
+    pub(super) quantized: Option<usize>,
+}
+
+impl Scan<'_> {
+    /// The statement for `typed`, unless it is `typed` itself.
+    pub(super) fn statement(self, typed: &str) -> Option<String> {
+        (self.tenant_literal.is_some() || self.quantized.is_some())
+            .then(|| raw_sql::tier_search(typed, self.tenant_literal, self.quantized))
+    }
+}
+
+/// Runs `sql`, the typed statement changed for a tier, with the typed
+/// statement's `params`, each row read by `hit`.
+async fn changed<C: GenericClient, T>(
     c: &C,
-    (typed, dimension): (&str, usize),
+    sql: &str,
     params: &[&(dyn ToSql + Sync)],
     hit: fn(&Row) -> RowResult<T>,
 ) -> Result<Vec<T>> {
-    let stmt = c
-        .prepare(&raw_sql::quantized_search(typed, dimension))
-        .await?;
+    let stmt = c.prepare(sql).await?;
     let rows = c.query(&stmt, params).await?;
     Ok(rows.iter().map(hit).collect::<RowResult<_>>()?)
 }
 
-/// Top-k evidence; `quantized`: the dimension of a quantized tier's index.
+/// Top-k evidence, the scan as `scan` says.
 pub(super) async fn evidence<C: GenericClient>(
     c: &C,
-    quantized_dimension: Option<usize>,
+    scan: Scan<'_>,
     p: &SearchEvidenceParams<'_, &str, &str>,
 ) -> Result<Vec<EvidenceHit>> {
-    let Some(dimension) = quantized_dimension else {
+    let Some(sql) = scan.statement(SEARCH_EVIDENCE) else {
         return Ok(search::search_evidence().params(c, p).all().await?);
     };
     let params: [&(dyn ToSql + Sync); 5] = [
@@ -50,7 +66,7 @@ pub(super) async fn evidence<C: GenericClient>(
         &p.k,
         &p.min_similarity,
     ];
-    quantized(c, (SEARCH_EVIDENCE, dimension), &params, |r| {
+    changed(c, &sql, &params, |r| {
         Ok(EvidenceHit {
             id: r.try_get(0)?,
             similarity: r.try_get(1)?,
@@ -65,17 +81,17 @@ pub(super) async fn evidence<C: GenericClient>(
 /// Top-k claims, as [`evidence`].
 pub(super) async fn claims<C: GenericClient>(
     c: &C,
-    quantized_dimension: Option<usize>,
+    scan: Scan<'_>,
     (query, tenant, k, min): (&VectorRef<'_>, &str, i64, Option<f64>),
 ) -> Result<Vec<ClaimHit>> {
-    let Some(dimension) = quantized_dimension else {
+    let Some(sql) = scan.statement(SEARCH_CLAIMS) else {
         return Ok(search::search_claims()
             .bind(c, query, &tenant, &k, &min)
             .all()
             .await?);
     };
     let params: [&(dyn ToSql + Sync); 4] = [query, &tenant, &k, &min];
-    quantized(c, (SEARCH_CLAIMS, dimension), &params, |r| {
+    changed(c, &sql, &params, |r| {
         Ok(ClaimHit {
             id: r.try_get(0)?,
             similarity: r.try_get(1)?,
@@ -86,14 +102,15 @@ pub(super) async fn claims<C: GenericClient>(
     .await
 }
 
-/// Hybrid search, as [`evidence`]: a quantized tier's vector side takes
-/// its candidates through its quantized index.
+/// Hybrid search, as [`evidence`]: the vector side's scan is the one
+/// changed (a quantized tier's takes its candidates through its quantized
+/// index).
 pub(super) async fn hybrid<C: GenericClient>(
     c: &C,
-    quantized_dimension: Option<usize>,
+    scan: Scan<'_>,
     p: &HybridSearchEvidenceParams<'_, &str, &str>,
 ) -> Result<Vec<HybridHit>> {
-    let Some(dimension) = quantized_dimension else {
+    let Some(sql) = scan.statement(HYBRID_SEARCH_EVIDENCE) else {
         return Ok(search::hybrid_search_evidence().params(c, p).all().await?);
     };
     let params: [&(dyn ToSql + Sync); 7] = [
@@ -105,7 +122,7 @@ pub(super) async fn hybrid<C: GenericClient>(
         &p.keyword_weight,
         &p.k,
     ];
-    quantized(c, (HYBRID_SEARCH_EVIDENCE, dimension), &params, |r| {
+    changed(c, &sql, &params, |r| {
         Ok(HybridHit {
             id: r.try_get("id")?,
             score: r.try_get("score")?,

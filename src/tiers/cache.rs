@@ -11,7 +11,7 @@ use std::time::Instant;
 use truthgraph_queries::client::GenericClient;
 use truthgraph_queries::queries::tiers;
 
-use super::{REFRESH_AFTER, Route};
+use super::{LITERAL_TIERS, REFRESH_AFTER, Route};
 use crate::db::Database;
 use crate::error::{Error, Result};
 use crate::labels::EntityType;
@@ -26,6 +26,9 @@ pub(crate) struct IndexTier {
     pub ef_search: Option<u32>,
     /// Its index is on `binary_quantize(embedding)` ([`Route::Quantized`]).
     pub quantized: bool,
+    /// One of the [`LITERAL_TIERS`] largest: its searches name the tenant
+    /// as a literal ([`Route::tenant_literal`]).
+    pub literal: bool,
 }
 
 /// The routes as read at one moment.
@@ -68,12 +71,20 @@ impl Snapshot {
             }
             Err(e) => return Err(e.into()),
         };
+        Ok(Self::of(shared, routes))
+    }
+
+    /// The snapshot of `routes`; the [`LITERAL_TIERS`] largest by rows
+    /// name their tenant as a literal.
+    fn of(shared: bool, mut routes: Vec<tiers::TierRoute>) -> Self {
         let mut out = Self::empty(shared);
-        for r in routes {
+        routes.sort_by_key(|r| std::cmp::Reverse(r.row_count));
+        for (i, r) in routes.into_iter().enumerate() {
             let tier = IndexTier {
                 rows: r.row_count,
                 ef_search: r.ef_search.and_then(|e| u32::try_from(e).ok()),
                 quantized: r.quantized,
+                literal: i < LITERAL_TIERS,
             };
             match r.entity_type.parse::<EntityType>() {
                 Ok(EntityType::Evidence) => out.evidence.insert(r.tenant_id, tier),
@@ -81,7 +92,7 @@ impl Snapshot {
                 Err(_) => None,
             };
         }
-        Ok(out)
+        out
     }
 }
 
@@ -131,12 +142,17 @@ impl Database {
             self.refresh_tiers_in_background();
         }
         let defaults = self.search_defaults();
+        // Citus calls set their settings by `SET LOCAL`s, which leave
+        // `plan_cache_mode` as it is (src/call/mod.rs): typed statements.
+        let literal = |tier: &IndexTier| tier.literal && !self.on_citus();
         match snapshot.tiers(entity_type).get(tenant) {
             Some(tier) if tier.quantized => Route::Quantized {
                 ef_search: tier_ef(defaults, tier.ef_search),
+                tenant_literal: literal(tier),
             },
             Some(tier) => Route::Index {
                 ef_search: tier_ef(defaults, tier.ef_search),
+                tenant_literal: literal(tier),
             },
             None if snapshot.shared => Route::Shared {
                 ef_search: (defaults.shared_ef_search != defaults.ef_search)
@@ -212,5 +228,41 @@ fn tier_ef(defaults: &SearchDefaults, stored: Option<u32>) -> Option<u32> {
         (_, Origin::Pinned) | (None, _) => None,
         (Some(e), Origin::BuiltIn { .. }) => (e != defaults.ef_search).then_some(e),
         (Some(e), _) => (e > defaults.ef_search).then_some(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_largest_tiers_name_their_tenant_as_a_literal() {
+        let route = |tenant: String, entity_type: &str, row_count: i64| tiers::TierRoute {
+            tenant_id: tenant,
+            entity_type: entity_type.into(),
+            row_count,
+            ef_search: None,
+            quantized: false,
+        };
+        // LITERAL_TIERS - 1 evidence tiers of 2K-65K rows, then a claims
+        // tier of 1,500 rows (the last one in) and two of 1,000 (out).
+        let mut routes: Vec<_> = (1..LITERAL_TIERS as i64)
+            .map(|i| route(format!("e{i}"), "evidence", 1_000 + i * 1_000))
+            .collect();
+        routes.push(route("c1".into(), "claim", 1_500));
+        routes.push(route("c2".into(), "claim", 1_000));
+        routes.push(route("e0".into(), "evidence", 1_000));
+        let s = Snapshot::of(false, routes);
+        assert!(s.claims["c1"].literal);
+        assert!(!s.claims["c2"].literal);
+        assert!(!s.evidence["e0"].literal);
+        assert_eq!(
+            s.evidence
+                .values()
+                .chain(s.claims.values())
+                .filter(|t| t.literal)
+                .count(),
+            LITERAL_TIERS
+        );
     }
 }

@@ -11,7 +11,10 @@
 //!   [`tier_index_name`]. Its searches run `search_evidence` /
 //!   `search_claims`, planned for the tenant's value (`plan_cache_mode =
 //!   force_custom_plan` is a startup option of every connection, see
-//!   [`crate::settings`]): a generic plan could not use a partial index. A
+//!   [`crate::settings`]): a generic plan could not use a partial index;
+//!   for the [`LITERAL_TIERS`] largest tiers, the same statements with the
+//!   tenant written in as a literal, whose generic plan can, planned once
+//!   per connection ([`Route::tenant_literal`]). A
 //!   tenant of fewer than [`SMALL_TIER_ROWS`] rows searches with at least
 //!   [`SMALL_TIER_EF_SEARCH`], one of [`LARGE_TIER_ROWS`] rows or more with
 //!   at least [`LARGE_TIER_EF_SEARCH`] (the ladder, [`tier_ef_search`]);
@@ -70,6 +73,20 @@ pub(crate) async fn read_routes(
 /// number of indexes on the table to rows / 1,000. Configurable:
 /// [`crate::Config::tier_threshold`] (`TRUTHGRAPH_TIER_THRESHOLD`).
 pub const TIER_THRESHOLD: i64 = 1_000;
+
+/// Tiers whose searches name the tenant as a literal in their statement
+/// ([`crate::raw_sql::tier_search`]), run with `plan_cache_mode =
+/// force_generic_plan`: the plan, made once per connection and statement
+/// without the parameters' values, uses the tier's partial index, where
+/// every other search is planned again for its values on every call. The
+/// largest tiers by rows, up to this many. Measured (20K real MiniLM set,
+/// 6K-row tier, psql, 200 queries): planning 0.24-0.30 ms a call against
+/// 0.05, execution 1.11-1.40 against 0.90-1.19 ms (BENCHMARKS.md,
+/// "Statements planned once"). Bounded because each such statement keeps
+/// its plan on every connection that ran it: about 100 KB
+/// (`pg_backend_memory_contexts`), so at most 64 tiers x 3 statements,
+/// about 20 MB, per connection.
+pub const LITERAL_TIERS: usize = 64;
 
 /// A tenant's index is dropped only once the tenant falls below this share
 /// of the threshold (a half), so a tenant near it does not flap.
@@ -249,12 +266,17 @@ pub enum Route {
     Index {
         /// `hnsw.ef_search` for this call (`None`: the connection's).
         ef_search: Option<u32>,
+        /// The statement names the tenant as a literal and is planned once
+        /// per connection (one of the [`LITERAL_TIERS`] largest tiers).
+        tenant_literal: bool,
     },
     /// The tenant's own index on `binary_quantize(embedding)`: candidates
     /// by Hamming distance, re-ranked by the full vector.
     Quantized {
         /// `hnsw.ef_search` for this call (`None`: the connection's).
         ef_search: Option<u32>,
+        /// As for [`Route::Index`].
+        tenant_literal: bool,
     },
     /// An index over every tenant (before the tiers are built).
     Shared {
@@ -268,9 +290,20 @@ impl Route {
     pub fn ef_search(self) -> Option<u32> {
         match self {
             Route::Exact => None,
-            Route::Index { ef_search }
-            | Route::Quantized { ef_search }
+            Route::Index { ef_search, .. }
+            | Route::Quantized { ef_search, .. }
             | Route::Shared { ef_search } => ef_search,
+        }
+    }
+
+    /// Whether a search on this route names the tenant as a literal in its
+    /// statement, planned once per connection (see [`LITERAL_TIERS`]).
+    pub fn tenant_literal(self) -> bool {
+        match self {
+            Route::Index { tenant_literal, .. } | Route::Quantized { tenant_literal, .. } => {
+                tenant_literal
+            }
+            Route::Exact | Route::Shared { .. } => false,
         }
     }
 }

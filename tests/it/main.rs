@@ -35,6 +35,7 @@ mod support;
 mod telemetry;
 mod tenancy;
 mod tier_ef;
+mod tier_statements;
 mod tiers;
 mod tiers_migration;
 mod tune;

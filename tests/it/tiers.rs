@@ -102,7 +102,8 @@ async fn an_indexed_tenant_keeps_its_index_after_many_executions_a_small_one_is_
     assert_eq!(
         db.search_route("big", EntityType::Evidence),
         Route::Index {
-            ef_search: Some(64)
+            ef_search: Some(64),
+            tenant_literal: true
         },
         "1,500 rows: own index, ef_search 64"
     );

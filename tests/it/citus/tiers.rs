@@ -47,7 +47,8 @@ async fn a_tenants_own_index_is_on_every_shard_and_serves_its_searches_on_the_wo
     assert_eq!(
         db.search_route("big", EntityType::Evidence),
         Route::Index {
-            ef_search: Some(64)
+            ef_search: Some(64),
+            tenant_literal: false
         }
     );
     assert_eq!(db.search_route("small", EntityType::Evidence), Route::Exact);

@@ -1,16 +1,23 @@
-//! The statements of a quantized tier ([`crate::tiers::Route::Quantized`]):
-//! its index on `binary_quantize(embedding)::bit(N)` and the searches it
-//! serves. The index expression names the column's dimension `N` as a type
-//! modifier, and a query uses the index only when its `ORDER BY` is that
-//! same expression, so these are built per dimension (a type modifier
-//! cannot be a parameter); the dimension is the column's, from the catalog.
+//! The search statements of a tier's own index ([`crate::tiers`]) and a
+//! quantized tier's index.
 //!
 //! Each search is its typed statement of `queries/search.sql` with the scan
-//! of `embeddings` replaced ([`quantized_search`]): it takes
-//! [`crate::tiers::rerank_candidates`] rows in Hamming order from the
-//! tier's index (filters applied during the scan, as in the typed one),
-//! orders them by cosine distance of the full vectors, and keeps `k`, with
-//! the typed statement's parameters and rows.
+//! of `embeddings` changed ([`tier_search`]):
+//! - the tenant written into the scan as a literal, next to its parameter,
+//!   for the [`crate::tiers::LITERAL_TIERS`] largest tiers: a plan made
+//!   without the parameters' values (a generic plan, made once per
+//!   connection) can then use the tier's partial index;
+//! - for a quantized tier ([`crate::tiers::Route::Quantized`]), whose index
+//!   is on `binary_quantize(embedding)::bit(N)`: the scan takes
+//!   [`crate::tiers::rerank_candidates`] rows in Hamming order from the
+//!   index (filters applied during the scan, as in the typed one), orders
+//!   them by cosine distance of the full vectors, and keeps `k`. The index
+//!   expression names the column's dimension `N` as a type modifier, and a
+//!   query uses the index only when its `ORDER BY` is that same expression,
+//!   so these are built per dimension (a type modifier cannot be a
+//!   parameter); the dimension is the column's, from the catalog.
+//!
+//! Either way the statement keeps the typed one's parameters and rows.
 
 use super::quote_literal;
 use crate::catalog::quote_ident;
@@ -49,14 +56,31 @@ const INDEX_ORDER: &str = "ORDER BY em.embedding <=> $1 LIMIT $";
 
 /// A typed search statement of `queries/search.sql` (`SEARCH_EVIDENCE`,
 /// `SEARCH_CLAIMS`, `HYBRID_SEARCH_EVIDENCE`: the one scan of `embeddings
-/// em` ordered by `em.embedding <=> $1` and limited to its `k`) for a
-/// quantized tier, with the same parameters and rows: the scan takes ten
-/// times `k` (at least 100) rows in Hamming order from the tier's index,
-/// and those are ordered by the full vector and limited to `k`. The typed
-/// statement stays the one query both routes run (unit tests check every
-/// statement has the parts replaced); a statement without them is
-/// returned as it is.
-pub fn quantized_search(typed: &str, dimension: usize) -> String {
+/// em` ordered by `em.embedding <=> $1` and limited to its `k`) for a tier,
+/// with the same parameters and rows: with `tenant`, the scan also reads
+/// `em.tenant_id = '<tenant>'`; with `quantized` (the column's dimension),
+/// the scan takes ten times `k` (at least 100) rows in Hamming order from
+/// the tier's quantized index, and those are ordered by the full vector
+/// and limited to `k`. The typed statement stays the one query every route
+/// runs (unit tests check every statement has the parts changed).
+pub fn tier_search(typed: &str, tenant: Option<&str>, quantized: Option<usize>) -> String {
+    let typed = match tenant {
+        Some(t) => typed.replacen(
+            SCAN,
+            &format!("{SCAN} em.tenant_id = {} AND", quote_literal(t)),
+            1,
+        ),
+        None => typed.to_string(),
+    };
+    match quantized {
+        Some(dimension) => quantized_search(&typed, dimension),
+        None => typed,
+    }
+}
+
+/// [`tier_search`] of a quantized tier: the scan replaced (a statement
+/// without the parts is returned as it is).
+fn quantized_search(typed: &str, dimension: usize) -> String {
     let Some(at) = typed.find(INDEX_ORDER) else {
         return typed.to_string();
     };
@@ -111,7 +135,7 @@ mod tests {
         ] {
             assert_eq!(typed.matches(SCAN).count(), 1, "{typed}");
             assert_eq!(typed.matches(INDEX_ORDER).count(), 1, "{typed}");
-            let q = quantized_search(typed, 1536);
+            let q = tier_search(typed, None, Some(1536));
             assert!(
                 q.contains("binary_quantize(em.embedding)::bit(1536) <~>")
                     && q.contains(&format!("greatest({k}::int8 * 10, 100) ) em"))
@@ -119,6 +143,28 @@ mod tests {
                     && !q.contains(INDEX_ORDER),
                 "{q}"
             );
+        }
+    }
+
+    #[test]
+    fn a_tier_statement_names_its_tenant_in_the_scan_next_to_the_parameter() {
+        for typed in [SEARCH_EVIDENCE, SEARCH_CLAIMS, HYBRID_SEARCH_EVIDENCE] {
+            let q = tier_search(typed, Some("it's"), None);
+            assert_eq!(
+                q.matches("FROM embeddings em WHERE em.tenant_id = 'it''s' AND em.tenant_id = $2")
+                    .count(),
+                1,
+                "{q}"
+            );
+            assert_eq!(q.replacen(" em.tenant_id = 'it''s' AND", "", 1), typed);
+            // Both changes together: the literal inside the quantized scan.
+            let both = tier_search(typed, Some("acme"), Some(1536));
+            assert!(
+                both.contains("FROM ( SELECT em.entity_id, em.embedding FROM embeddings em WHERE em.tenant_id = 'acme' AND")
+                    && both.contains("bit(1536) <~>"),
+                "{both}"
+            );
+            assert_eq!(tier_search(typed, None, None), typed);
         }
     }
 }
