@@ -40,7 +40,9 @@ mod explain;
 mod options;
 mod statements;
 
-use statements::{Scan, claims, evidence, hybrid};
+use statements::{Scan, bounded, claims, evidence, hybrid};
+
+pub use statements::MAX_CACHED_STATEMENTS;
 
 pub use options::{DEFAULT_HYBRID_CANDIDATES, HybridOptions, SearchOptions};
 
@@ -162,7 +164,7 @@ impl Tenant<'_> {
         match Overrides::of(opts.probes, opts.ef_search) {
             None => {
                 self.run_search(Access::Read, op, self.search_sets(route), |conn| {
-                    Box::pin(evidence(conn.client(), scan, params))
+                    Box::pin(evidence(bounded(conn.client()), scan, params))
                 })
                 .await
             }
@@ -228,7 +230,7 @@ impl Tenant<'_> {
         match Overrides::of(opts.probes, opts.ef_search) {
             None => {
                 self.run_search(Access::Read, op, self.search_sets(route), |conn| {
-                    Box::pin(claims(conn.client(), scan, args))
+                    Box::pin(claims(bounded(conn.client()), scan, args))
                 })
                 .await
             }
@@ -291,7 +293,7 @@ impl Tenant<'_> {
         match Overrides::of(opts.probes, opts.ef_search) {
             None => {
                 self.run_search(Access::Read, op, self.search_sets(route), |conn| {
-                    Box::pin(hybrid(conn.client(), scan, params))
+                    Box::pin(hybrid(bounded(conn.client()), scan, params))
                 })
                 .await
             }

@@ -19,6 +19,31 @@ use crate::raw_sql;
 
 type RowResult<T> = std::result::Result<T, tokio_postgres::Error>;
 
+/// Prepared statements one pooled connection keeps in its cache before the
+/// cache is emptied. Each tier's statements are prepared on every
+/// connection that runs them (about 100 KB each on the server with their
+/// plans, see [`crate::tiers::LITERAL_TIERS`]), and tenants come and go
+/// from the largest tiers: without a bound, a connection would keep the
+/// statements of every tenant that was ever among them. Emptied, its
+/// statements are closed on the server and prepared again on next use.
+/// Steady state: at most 64 tiers x 3 statements x 2 (quantized or not),
+/// plus about 60 others.
+pub const MAX_CACHED_STATEMENTS: usize = 1_000;
+
+/// `client`, its statement cache emptied first when it holds more than
+/// [`MAX_CACHED_STATEMENTS`] (for a search about to prepare a tier's
+/// statement).
+pub(super) fn bounded(client: &crate::db::Client) -> &crate::db::Client {
+    if client.statement_cache.size() > MAX_CACHED_STATEMENTS {
+        tracing::debug!(
+            statements = client.statement_cache.size(),
+            "emptying the connection's statement cache"
+        );
+        client.statement_cache.clear();
+    }
+    client
+}
+
 /// How a search's statement reads `embeddings` (the default: as typed).
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct Scan<'t> {

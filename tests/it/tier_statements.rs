@@ -4,10 +4,12 @@
 //! uses the tier's partial index, and both settings are back to the
 //! connection's when the call returns. As the owner and under row-level
 //! security, on a pool of one connection so the statements the searches
-//! prepared are the ones this test reads back.
+//! prepared are the ones this test reads back. A connection's statement
+//! cache is bounded.
 
 use std::collections::HashSet;
 
+use truthgraph_db::search::MAX_CACHED_STATEMENTS;
 use truthgraph_db::testing::TestDatabase;
 use truthgraph_db::tiers::{Route, tier_index_name};
 use truthgraph_db::{Config, Database, EntityType, SearchOptions};
@@ -148,4 +150,26 @@ async fn a_tier_search_is_planned_once_per_connection_on_its_own_index() {
     search_eight_times(&app, "big", &big, &mut data).await;
     assert_eq!(literal_statements(&app, "big").await, vec![(16, 0)]);
     assert_eq!(session_settings(&app).await.0, "force_custom_plan");
+
+    // A connection's statement cache is bounded: past the bound, a search
+    // empties it (and its statements close on the server) before preparing.
+    let c = db.client().await.unwrap();
+    for i in 0..=MAX_CACHED_STATEMENTS {
+        c.prepare_cached(&format!("SELECT {i}::int")).await.unwrap();
+    }
+    assert!(c.statement_cache.size() > MAX_CACHED_STATEMENTS);
+    drop(c);
+    search_eight_times(&db, "big", &big, &mut data).await;
+    let c = db.client().await.unwrap();
+    let cached = c.statement_cache.size();
+    assert!(cached <= 3, "{cached} statements cached");
+    let on_server: i64 = c
+        .query_one("SELECT count(*) FROM pg_prepared_statements", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(
+        on_server <= 4,
+        "{on_server} statements prepared on the server"
+    );
 }
