@@ -16,7 +16,7 @@ use truthgraph_db::{Config, Database, EntityType, SearchOptions};
 use uuid::Uuid;
 
 use crate::support::Clustered;
-use crate::tiers::load;
+use crate::tiers::{explain_text, load, pgvector_text};
 
 const DIM: usize = 64;
 
@@ -128,18 +128,12 @@ async fn a_tier_search_is_planned_once_per_connection_on_its_own_index() {
     ))
     .await
     .unwrap();
-    let q = format!("{:?}", data.next().as_slice()).replace(' ', "");
-    let plan: Vec<String> = c
-        .query(
-            &format!("EXPLAIN EXECUTE lit('{q}', 'big', NULL, 10, NULL)"),
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    let plan = plan.join("\n");
+    let q = pgvector_text(&data.next());
+    let plan = explain_text(
+        &c,
+        &format!("EXPLAIN EXECUTE lit('{q}', 'big', NULL, 10, NULL)"),
+    )
+    .await;
     assert!(plan.contains(&format!("Index Scan using {own}")), "{plan}");
 
     // Under row-level security (the app login): the same, and the

@@ -179,12 +179,12 @@ async fn an_indexed_tenant_keeps_its_index_after_many_executions_a_small_one_is_
     );
 }
 
-fn pgvector_text(v: &Vector) -> String {
+pub(crate) fn pgvector_text(v: &Vector) -> String {
     let parts: Vec<String> = v.as_slice().iter().map(|x| x.to_string()).collect();
     format!("[{}]", parts.join(","))
 }
 
-async fn explain_text(c: &tokio_postgres::Client, sql: &str) -> String {
+pub(crate) async fn explain_text(c: &tokio_postgres::Client, sql: &str) -> String {
     c.query(sql, &[])
         .await
         .unwrap()
