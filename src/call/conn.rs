@@ -1,7 +1,7 @@
 //! What a call borrows: [`Conn`], a pooled connection with the tenant (and
 //! a tier search's settings, [`SearchSets`]) queued ahead of its first
-//! statement and reset when it goes back, and [`InTransaction`], a transaction with the tenant
-//! set for it.
+//! statement and reset when it goes back, and [`InTransaction`], a
+//! transaction with the tenant set for it.
 
 use std::marker::PhantomData;
 
@@ -14,8 +14,8 @@ use crate::raw_sql;
 
 /// A pooled connection lent to one call of a tenant. When it is dropped
 /// after the call's body returned, `RESET truthgraph.tenant_id` (and `RESET
-/// hnsw.ef_search; RESET plan_cache_mode` when the call set them) is queued on it, i.e. before it goes
-/// back to the pool; dropped before, it never goes back ([`Lent`]). `'a` is
+/// hnsw.ef_search; RESET plan_cache_mode` when the call set them) is queued
+/// on it, i.e. before it goes back to the pool; dropped before, it never goes back ([`Lent`]). `'a` is
 /// the tenant handle's lifetime: a call's body may borrow anything that lives
 /// that long.
 pub(crate) struct Conn<'a> {
@@ -54,13 +54,9 @@ pub(crate) struct SearchSets {
 }
 
 impl SearchSets {
-    /// `plan_cache_mode`'s value.
-    fn plan_cache_mode(self) -> &'static str {
-        if self.generic_plan {
-            "force_generic_plan"
-        } else {
-            "force_custom_plan"
-        }
+    /// `plan_cache_mode`'s value (`None`: the connection's).
+    fn plan_cache_mode(self) -> Option<&'static str> {
+        self.generic_plan.then_some("force_generic_plan")
     }
 }
 

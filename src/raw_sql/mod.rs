@@ -204,19 +204,20 @@ pub const SET_TENANT: &str = "SELECT set_config('truthgraph.tenant_id', $1, $2)"
 pub const RESET_TENANT: &str = "RESET truthgraph.tenant_id";
 
 /// Sets the tenant (`$1`), `hnsw.ef_search` (`$2`, text) and
-/// `plan_cache_mode` (`$3`) for the session, in one statement queued ahead
+/// `plan_cache_mode` (`$3`; NULL keeps the connection's) for the session, in one statement queued ahead
 /// of a search of a tenant's own index ([`crate::tiers`]) that wants
 /// another `ef_search` than the connection's or runs a statement planned
 /// once per connection (`force_generic_plan`); reset by
 /// [`RESET_TENANT_AND_SEARCH`] when the connection goes back.
 pub const SET_TENANT_AND_SEARCH: &str = "SELECT set_config('truthgraph.tenant_id', $1, false), \
-     set_config('hnsw.ef_search', $2, false), set_config('plan_cache_mode', $3, false)";
+     set_config('hnsw.ef_search', $2, false), \
+     set_config('plan_cache_mode', coalesce($3, current_setting('plan_cache_mode')), false)";
 
 /// Sets `hnsw.ef_search` (`$1`, text) and `plan_cache_mode` (`$2`) for the
 /// session, as [`SET_TENANT_AND_SEARCH`] for a login row-level security
 /// does not apply to; reset by [`RESET_SEARCH`].
-pub const SET_SEARCH: &str =
-    "SELECT set_config('hnsw.ef_search', $1, false), set_config('plan_cache_mode', $2, false)";
+pub const SET_SEARCH: &str = "SELECT set_config('hnsw.ef_search', $1, false), \
+     set_config('plan_cache_mode', coalesce($2, current_setting('plan_cache_mode')), false)";
 
 /// Back to the connection's own `hnsw.ef_search` and `plan_cache_mode`
 /// (its startup options).
