@@ -20,7 +20,7 @@ use crate::error::Error;
 /// | `TRUTHGRAPH_EF_SEARCH` | unset: tuned, else 100 (200 for a tenant of 20K rows or more) | pins `hnsw.ef_search` (1..=1000) on every pooled connection, for every tenant |
 /// | `TRUTHGRAPH_PROBES` | unset: tuned, else a tenth of the lists | pins `ivfflat.probes` (1..=32768) on every pooled connection |
 /// | `TRUTHGRAPH_TIER_THRESHOLD` | `1000` | embeddings of one tenant and entity type from which it gets an HNSW index of its own (see [`crate::tiers`]); below it is searched exactly |
-/// | `TRUTHGRAPH_MAX_BUILD_MEMORY_MB` | `2048` | the most `maintenance_work_mem` the library gives one index build it sizes (rows x (8 + 4 x dims) x 1.3); never less than the server's own setting |
+/// | `TRUTHGRAPH_MAX_BUILD_MEMORY_MB` | `2048` | the most `maintenance_work_mem` the library gives one index build it sizes (rows x (8 + 4 x dims + 32 x m + 260) x 1.1, `index_build::build_memory_bytes`); never less than the server's own setting, except that a quantized graph gets only what it needs |
 /// | `TRUTHGRAPH_SLOW_QUERY_MS` | `1000` | a database call taking this long or longer emits a `WARN` event (target `truthgraph_db::slow_query`, see [`crate::telemetry`]); `0` warns about every call, `off` never |
 /// | `TRUTHGRAPH_SHUTDOWN_TIMEOUT_MS` | `10000` | how long [`crate::Database::close`] waits for calls in flight before closing the pool anyway (`0` = not at all) |
 /// | `TRUTHGRAPH_PGDATA` | `.truthgraph/pgdata` | data directory of the CLI's embedded server |

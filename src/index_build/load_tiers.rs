@@ -8,8 +8,9 @@
 
 use truthgraph_queries::queries::tiers as q;
 
+use super::build_memory_mb;
 use super::tier_ef::tier_ef;
-use super::tiers::{TierAction, TierPlan, build_and_measure, build_memory_mb, record_tier};
+use super::tiers::{TierAction, TierPlan, build_and_measure, record_tier};
 use super::with_maintenance_lock;
 use crate::catalog::{self, version_lt};
 use crate::db::Database;

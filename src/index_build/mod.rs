@@ -1,6 +1,6 @@
 //! Building vector indexes: one build at a time (the maintenance lock), the
-//! progress of a build as it runs, how large an index should be for its
-//! table, `reindex` ([`crate::Database::reindex_vector_indexes`]) and the
+//! progress of a build as it runs, the memory it wants, how large an index
+//! should be for its table, `reindex` ([`crate::Database::reindex_vector_indexes`]) and the
 //! tenants' own indexes ([`crate::Database::maintain_tiers`]).
 //! `maintenance` (advice) and `tune` (rebuild with measured parameters)
 //! build on it.
@@ -15,12 +15,17 @@ use crate::error::Result;
 use crate::raw_sql;
 
 mod load_tiers;
+mod memory;
 mod rebuild;
 mod reindex;
 mod tier_ddl;
 mod tier_ef;
 pub(crate) mod tiers;
 
+pub(crate) use memory::build_memory_mb;
+pub use memory::{
+    GRAPH_BYTES_PER_ELEMENT, GRAPH_BYTES_PER_M, build_memory_bytes, quantized_build_memory_bytes,
+};
 pub use rebuild::Rebuild;
 pub use reindex::{DropReason, DroppedIndex, ReindexReport, redundant_indexes};
 pub use tier_ef::{MeasuredEf, TARGET_RECALL as TIER_TARGET_RECALL};

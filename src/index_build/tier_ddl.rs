@@ -9,6 +9,7 @@ use std::time::Instant;
 use truthgraph_queries::client::GenericClient;
 use truthgraph_queries::queries::tiers as q;
 
+use super::quantized_build_memory_bytes;
 use super::tier_ef::{CANDIDATES, measure_tier_ef};
 use super::tiers::{TierAction, TierPlan};
 use crate::error::Result;
@@ -18,6 +19,10 @@ use crate::tiers::{
     MAX_EF_SEARCH_BEFORE_DENSE, QUANTIZED_EF_CONSTRUCTION, QUANTIZED_MIN_DIMENSION,
     dense_build_name,
 };
+
+/// The least `maintenance_work_mem` a build is given, MB (PostgreSQL's
+/// default).
+const MIN_BUILD_MEMORY_MB: u64 = 64;
 
 /// Builds `tier`'s index on `client` (a schema connection) with
 /// `maintenance_work_mem` `mb`, then measures its `ef_search` on its data
@@ -232,6 +237,21 @@ enum Graph {
 }
 
 impl Graph {
+    /// `maintenance_work_mem` for building it over `rows` rows, MB, when
+    /// `planned` was planned for the tier's full-vector graph: a quantized
+    /// graph needs a fraction of that, and a parallel build allocates all
+    /// it is given, so it gets its own need (at least
+    /// [`MIN_BUILD_MEMORY_MB`]).
+    fn memory_mb(self, rows: i64, planned: u64) -> u64 {
+        match self {
+            Graph::Vector(..) => planned,
+            Graph::Quantized(dim, m, _) => {
+                let need = quantized_build_memory_bytes(rows, dim, m).div_ceil(1 << 20);
+                planned.min(need.max(MIN_BUILD_MEMORY_MB))
+            }
+        }
+    }
+
     /// Its HNSW `m`.
     fn m(self) -> u32 {
         match self {
@@ -277,6 +297,7 @@ async fn build_tier_index(
     client
         .batch_execute(&raw_sql::drop_index_concurrently(name))
         .await?;
+    let mb = graph.memory_mb(tier.rows, mb);
     client
         .batch_execute(&raw_sql::set_maintenance_work_mem_mb(mb))
         .await?;
@@ -324,4 +345,25 @@ pub(crate) async fn record_tier(client: &impl GenericClient, tier: &TierPlan) ->
         )
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_quantized_graph_is_given_its_own_need_not_the_full_vectors() {
+        let (full, q16, q32) = (
+            Graph::Vector(HNSW_M, HNSW_EF_CONSTRUCTION),
+            Graph::Quantized(1536, HNSW_M, QUANTIZED_EF_CONSTRUCTION),
+            Graph::Quantized(1536, DENSE_HNSW_M, QUANTIZED_EF_CONSTRUCTION),
+        );
+        // 300K x 1536: the full vector's 2,048 (capped) stays as planned.
+        assert_eq!(full.memory_mb(300_000, 2_048), 2_048);
+        assert_eq!(q16.memory_mb(300_000, 2_048), 306);
+        assert_eq!(q32.memory_mb(300_000, 2_048), 468);
+        // Small graphs: the floor; never more than planned.
+        assert_eq!(q16.memory_mb(2_000, 2_048), MIN_BUILD_MEMORY_MB);
+        assert_eq!(q16.memory_mb(2_000, 32), 32);
+    }
 }

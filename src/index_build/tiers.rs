@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use truthgraph_queries::client::GenericClient;
 use truthgraph_queries::queries::tiers as q;
 
+use super::build_memory_mb;
 pub(crate) use super::tier_ddl::{build_and_measure, graph_m, record_tier, remeasure};
 use super::tier_ef::{MeasuredEf, tier_ef};
 use super::{IndexBuildProgress, watching_progress, with_maintenance_lock};
@@ -21,9 +22,7 @@ use crate::error::Result;
 use crate::labels::EntityType;
 use crate::raw_sql;
 use crate::telemetry::{db_span, traced};
-use crate::tiers::{
-    CONTRACT_INDEX, CONTRACT_TENANT, SHARED_INDEX, build_memory_bytes, tier_index_name, wants_index,
-};
+use crate::tiers::{CONTRACT_INDEX, CONTRACT_TENANT, SHARED_INDEX, tier_index_name, wants_index};
 
 /// What [`Database::maintain_tiers`] does.
 #[derive(Debug, Clone, Default)]
@@ -134,24 +133,13 @@ pub enum TierEvent<'a> {
     Finished(&'a TierPlan, Duration),
 }
 
-/// Memory for one build of `rows` x `dimension`: (MB to set, capped).
-pub(crate) fn build_memory_mb(
-    rows: i64,
-    dimension: usize,
-    server_kb: i64,
-    cap_mb: u64,
-) -> (u64, bool) {
-    let want = build_memory_bytes(rows, dimension).div_ceil(1 << 20);
-    let server = (server_kb.max(0) as u64).div_ceil(1024);
-    (server.max(want.min(cap_mb)), want > server.max(cap_mb))
-}
-
 impl Database {
     /// Brings the tiers in line with the data ([`crate::tiers`]): counts
     /// every tenant's embeddings per entity type, builds the index of each
     /// tier with at least the threshold (`CREATE INDEX CONCURRENTLY`, largest
-    /// first, one at a time, `maintenance_work_mem` sized rows x (8 + 4 x
-    /// dims) x 1.3 and capped; serial while pgvector is older than 0.8.2),
+    /// first, one at a time, `maintenance_work_mem` sized by
+    /// [`super::build_memory_bytes`] (a quantized graph by its own
+    /// size) and capped; serial while pgvector is older than 0.8.2),
     /// drops those of tiers below half of it (`DROP INDEX CONCURRENTLY`),
     /// records every tier in `truthgraph_tiers`, then drops the index over
     /// every tenant that V10 kept. Reads and writes go on meanwhile. Without

@@ -15,7 +15,8 @@ use crate::output::{Output, Progress};
 /// A tenant (per entity type) with at least --threshold embeddings gets its own partial
 /// HNSW index (CREATE INDEX CONCURRENTLY: reads and writes go on); one below half of it
 /// loses it (DROP INDEX CONCURRENTLY). maintenance_work_mem is sized per build from
-/// rows x (8 + 4 x dims) x 1.3, capped by --max-build-memory-mb. Each build measures the
+/// rows x (8 + 4 x dims + 32 x m + 260) x 1.1 (a quantized graph: dims / 8, not 4 x dims),
+/// capped by --max-build-memory-mb. Each build measures the
 /// tier's hnsw.ef_search on its data (its claims, else its own rows moved off the graph's
 /// nodes; recall@10 0.99) and builds a graph of m 32 when m 16 misses at 200. Without
 /// --apply, a dry run: the plan only. Run it as the owner of embeddings.

@@ -4,7 +4,8 @@
 
 use truthgraph_db::Database;
 use truthgraph_db::index_build::{TierAction, TierOptions};
-use truthgraph_db::tiers::build_memory_bytes;
+use truthgraph_db::index_build::{build_memory_bytes, quantized_build_memory_bytes};
+use truthgraph_db::tiers::HNSW_M;
 
 use super::{Findings, Settings};
 
@@ -134,19 +135,26 @@ pub(super) async fn check(f: &mut Findings, db: &Database, settings: &Settings, 
         })
         .max_by_key(|t| t.rows);
     if let (Some(t), Some(have)) = (largest, settings.bytes("maintenance_work_mem")) {
-        let need = build_memory_bytes(t.rows, dimension) as i64;
+        // A quantized tier's graph: its own need (a build that falls back
+        // to the full vector is sized for that by the library itself).
+        let need = if t.quantized {
+            quantized_build_memory_bytes(t.rows, dimension, t.hnsw_m.unwrap_or(HNSW_M)) as i64
+        } else {
+            build_memory_bytes(t.rows, dimension) as i64
+        };
         let cap = db.config().max_build_memory_mb as i64 * (1 << 20);
         if need > have {
             f.warn(
                 "maintenance_work_mem",
                 format!(
-                    "the largest tier, {} {} ({} rows x {dimension} dims), needs about {} MB to \
+                    "the largest tier, {} {} ({} rows x {dimension} dims{}), needs about {} MB to \
                      build in memory; maintenance_work_mem is {} (the library's own builds set \
                      up to {} MB for themselves; REINDEX and hand-made builds spill to disk and \
                      take far longer)",
                     t.tenant_id,
                     t.entity_type.as_str(),
                     t.rows,
+                    if t.quantized { ", quantized" } else { "" },
                     need / (1 << 20),
                     settings.pretty("maintenance_work_mem"),
                     cap / (1 << 20)
