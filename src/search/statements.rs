@@ -26,8 +26,8 @@ type RowResult<T> = std::result::Result<T, tokio_postgres::Error>;
 /// from the largest tiers: without a bound, a connection would keep the
 /// statements of every tenant that was ever among them. Emptied, its
 /// statements are closed on the server and prepared again on next use.
-/// Steady state: at most 64 tiers x 3 statements x 2 (quantized or not),
-/// plus about 60 others.
+/// Steady state: one or two for each of the 64 largest tiers (evidence:
+/// search and hybrid; claims: search), plus about 60 others.
 pub const MAX_CACHED_STATEMENTS: usize = 1_000;
 
 /// `client`, its statement cache emptied first when it holds more than
