@@ -13,7 +13,7 @@ use truthgraph_db::tiers::{Route, tier_index_name};
 use truthgraph_db::{Database, EntityType, HybridOptions, NewEmbedding, SearchOptions};
 use uuid::Uuid;
 
-use crate::support::{BruteForce, Clustered, recall_of};
+use crate::support::{BruteForce, Clustered, held_out_recall, recall_of};
 use crate::tiers::load;
 
 /// V2's dimension (the OpenAI models'): the migrated database's own.
@@ -202,25 +202,8 @@ async fn quantized_tiers_keep_to_their_tenant_under_row_level_security() {
             matches!(route, Route::Quantized { .. }),
             "{name}: {route:?}"
         );
-        let own: HashSet<Uuid> = rows.iter().map(|r| r.0).collect();
-        let truth = BruteForce::new(rows.iter().map(|(id, v)| (*id, v)));
         let tenant = app.tenant(name).unwrap();
-        let (mut sum, queries) = (0.0, 25);
-        for _ in 0..queries {
-            let q = data.next();
-            let hits = tenant
-                .search_evidence(&q, &SearchOptions::top(10))
-                .await
-                .unwrap();
-            assert_eq!(hits.len(), 10, "{name}: short");
-            assert!(
-                hits.iter().all(|h| own.contains(&h.id)),
-                "{name}: a foreign row"
-            );
-            let got: Vec<Uuid> = hits.iter().map(|h| h.id).collect();
-            sum += recall_of(&got, &truth.top_k(&q, 10, |_| true));
-        }
-        let recall = sum / f64::from(queries);
+        let recall = held_out_recall(&tenant, rows, &mut data, 25, name).await;
         assert!(recall >= 0.97, "{name} as the app login: recall {recall}");
     }
 }

@@ -11,7 +11,7 @@ use truthgraph_db::tiers::{Route, tier_index_name};
 use truthgraph_db::{Config, Database, EntityType, NewEmbedding, SearchOptions};
 use uuid::Uuid;
 
-use crate::support::{BruteForce, Clustered, recall_of};
+use crate::support::{Clustered, held_out_recall};
 
 const DIM: usize = 64;
 
@@ -224,27 +224,8 @@ async fn every_tenant_of_a_skewed_set_reaches_recall_as_owner_and_under_rls() {
                 rows.len() >= 1000,
                 "{name}: {route:?}"
             );
-            let truth = BruteForce::new(rows.iter().map(|(id, v)| (*id, v)));
-            let own: std::collections::HashSet<Uuid> = rows.iter().map(|r| r.0).collect();
             let tenant = db.tenant(name).unwrap();
-            let mut recall = 0.0;
-            let queries = 25;
-            for _ in 0..queries {
-                let q = data.next();
-                let hits = tenant
-                    .search_evidence(&q, &SearchOptions::top(10))
-                    .await
-                    .unwrap();
-                assert_eq!(hits.len(), 10, "{name}: short");
-                // Row-level security and the tenant filter: never another's row.
-                assert!(
-                    hits.iter().all(|h| own.contains(&h.id)),
-                    "{name}: a foreign row"
-                );
-                let ids: Vec<Uuid> = hits.iter().map(|h| h.id).collect();
-                recall += recall_of(&ids, &truth.top_k(&q, 10, |_| true));
-            }
-            let recall = recall / f64::from(queries);
+            let recall = held_out_recall(&tenant, rows, &mut data, 25, name).await;
             assert!(
                 recall >= 0.97,
                 "{name} ({} rows): recall {recall}",

@@ -136,3 +136,35 @@ pub fn with_random_norm(v: &Vector, rng: &mut impl Rng, lo: f32, hi: f32) -> Vec
             .collect::<Vec<_>>(),
     )
 }
+
+/// Mean recall@10 of `queries` new points of `data` searched in `tenant`
+/// (top 10, default options) against the f64 truth over `rows`, the
+/// tenant's own (id, vector). Every search must return 10 rows, each one of
+/// `rows` (panics naming `label` otherwise).
+pub async fn held_out_recall(
+    tenant: &truthgraph_db::Tenant<'_>,
+    rows: &[(uuid::Uuid, Vector)],
+    data: &mut Clustered,
+    queries: u32,
+    label: &str,
+) -> f64 {
+    let truth = BruteForce::new(rows.iter().map(|(id, v)| (*id, v)));
+    let own: std::collections::HashSet<uuid::Uuid> = rows.iter().map(|r| r.0).collect();
+    let mut sum = 0.0;
+    for _ in 0..queries {
+        let q = data.next();
+        let hits = tenant
+            .search_evidence(&q, &truthgraph_db::SearchOptions::top(10))
+            .await
+            .unwrap();
+        assert_eq!(hits.len(), 10, "{label}: short");
+        // Row-level security and the tenant filter: never another's row.
+        assert!(
+            hits.iter().all(|h| own.contains(&h.id)),
+            "{label}: a foreign row"
+        );
+        let got: Vec<uuid::Uuid> = hits.iter().map(|h| h.id).collect();
+        sum += recall_of(&got, &truth.top_k(&q, 10, |_| true));
+    }
+    sum / f64::from(queries)
+}
