@@ -13,8 +13,8 @@ use crate::pool::Lent;
 use crate::raw_sql;
 
 /// A pooled connection lent to one call of a tenant. When it is dropped
-/// after the call's body returned, `RESET truthgraph.tenant_id` (and `RESET
-/// hnsw.ef_search; RESET plan_cache_mode` when the call set them) is queued
+/// after the call's body returned, `RESET truthgraph.tenant_id` (and the
+/// resets of [`SearchSets`]' settings when the call set them) is queued
 /// on it, i.e. before it goes back to the pool; dropped before, it never goes back ([`Lent`]). `'a` is
 /// the tenant handle's lifetime: a call's body may borrow anything that lives
 /// that long.
@@ -51,12 +51,25 @@ pub(crate) struct SearchSets {
     /// ([`crate::raw_sql::tier_search`]), so the plan made once per
     /// connection, without the parameters' values, uses the tier's index.
     pub(crate) generic_plan: bool,
+    /// `hnsw.iterative_scan = off` instead of the connection's
+    /// `relaxed_order`: the scan of a tier's own index, whose predicate is
+    /// the tenant's, needs no more rows than one pass of `ef_search`
+    /// candidates gives (its `LIMIT` is at most `ef_search`, and no filter
+    /// but the entity check can reject a row). The rows are the same; an
+    /// iterative scan's bookkeeping cost 6-9 % of such a search
+    /// (BENCHMARKS.md, "One pass").
+    pub(crate) one_pass: bool,
 }
 
 impl SearchSets {
     /// `plan_cache_mode`'s value (`None`: the connection's).
     fn plan_cache_mode(self) -> Option<&'static str> {
         self.generic_plan.then_some("force_generic_plan")
+    }
+
+    /// `hnsw.iterative_scan`'s value (`None`: the connection's).
+    fn iterative_scan(self) -> Option<&'static str> {
+        self.one_pass.then_some("off")
     }
 }
 
@@ -99,12 +112,15 @@ impl Conn<'_> {
             (true, None) => self.client.execute(set, &[&tenant, &false]).await,
             (true, Some(s)) => {
                 let ef = s.ef_search.to_string();
-                let params: [&(dyn ToSql + Sync); 3] = [&tenant, &ef, &s.plan_cache_mode()];
+                let params: [&(dyn ToSql + Sync); 4] =
+                    [&tenant, &ef, &s.plan_cache_mode(), &s.iterative_scan()];
                 self.client.execute(set, &params).await
             }
             (false, Some(s)) => {
                 let ef = s.ef_search.to_string();
-                self.client.execute(set, &[&ef, &s.plan_cache_mode()]).await
+                let params: [&(dyn ToSql + Sync); 3] =
+                    [&ef, &s.plan_cache_mode(), &s.iterative_scan()];
+                self.client.execute(set, &params).await
             }
             (false, None) => Ok(0),
         }

@@ -8,9 +8,10 @@
 //! - **the tenant on the connection** (row-level security, V7): queued
 //!   ahead of the call's first statement and pipelined with it (see
 //!   [`crate::tenant`]), reset before the connection returns to the pool;
-//!   the same for a search's `hnsw.ef_search` and `plan_cache_mode` when
-//!   its tenant's index wants another `ef_search` than the connection's or
-//!   a statement planned once per connection ([`crate::tiers`]): one
+//!   the same for a search's `hnsw.ef_search`, `plan_cache_mode` and
+//!   `hnsw.iterative_scan` when its tenant's index wants another
+//!   `ef_search` than the connection's, a statement planned once per
+//!   connection or one pass of the index ([`SearchSets`]): one
 //!   `set_config` statement sets them, one `RESET` message resets them;
 //! - **retries after lost connections**: a call that finds its connection
 //!   dead before anything ran runs again on another connection, read or

@@ -203,26 +203,32 @@ pub const SET_TENANT: &str = "SELECT set_config('truthgraph.tenant_id', $1, $2)"
 /// Clears the session's tenant (simple protocol: queued at once, no prepare).
 pub const RESET_TENANT: &str = "RESET truthgraph.tenant_id";
 
-/// Sets the tenant (`$1`), `hnsw.ef_search` (`$2`, text) and
-/// `plan_cache_mode` (`$3`; NULL keeps the connection's) for the session, in one statement queued ahead
-/// of a search of a tenant's own index ([`crate::tiers`]) that wants
-/// another `ef_search` than the connection's or runs a statement planned
-/// once per connection (`force_generic_plan`); reset by
-/// [`RESET_TENANT_AND_SEARCH`] when the connection goes back.
+/// Sets the tenant (`$1`), `hnsw.ef_search` (`$2`, text),
+/// `plan_cache_mode` (`$3`) and `hnsw.iterative_scan` (`$4`; NULL keeps the
+/// connection's value) for the session, in one statement queued ahead of a
+/// search of a tenant's own index ([`crate::tiers`]) that wants another
+/// `ef_search` than the connection's, runs a statement planned once per
+/// connection (`force_generic_plan`) or needs one pass of its index only
+/// (`iterative_scan = off`); reset by [`RESET_TENANT_AND_SEARCH`] when the
+/// connection goes back.
 pub const SET_TENANT_AND_SEARCH: &str = "SELECT set_config('truthgraph.tenant_id', $1, false), \
      set_config('hnsw.ef_search', $2, false), \
-     set_config('plan_cache_mode', coalesce($3, current_setting('plan_cache_mode')), false)";
+     set_config('plan_cache_mode', coalesce($3, current_setting('plan_cache_mode')), false), \
+     set_config('hnsw.iterative_scan', coalesce($4, current_setting('hnsw.iterative_scan')), false)";
 
-/// Sets `hnsw.ef_search` (`$1`, text) and `plan_cache_mode` (`$2`) for the
-/// session, as [`SET_TENANT_AND_SEARCH`] for a login row-level security
-/// does not apply to; reset by [`RESET_SEARCH`].
+/// Sets `hnsw.ef_search` (`$1`, text), `plan_cache_mode` (`$2`) and
+/// `hnsw.iterative_scan` (`$3`) for the session, as
+/// [`SET_TENANT_AND_SEARCH`] for a login row-level security does not apply
+/// to; reset by [`RESET_SEARCH`].
 pub const SET_SEARCH: &str = "SELECT set_config('hnsw.ef_search', $1, false), \
-     set_config('plan_cache_mode', coalesce($2, current_setting('plan_cache_mode')), false)";
+     set_config('plan_cache_mode', coalesce($2, current_setting('plan_cache_mode')), false), \
+     set_config('hnsw.iterative_scan', coalesce($3, current_setting('hnsw.iterative_scan')), false)";
 
-/// Back to the connection's own `hnsw.ef_search` and `plan_cache_mode`
-/// (its startup options).
-pub const RESET_SEARCH: &str = "RESET hnsw.ef_search; RESET plan_cache_mode";
+/// Back to the connection's own `hnsw.ef_search`, `plan_cache_mode` and
+/// `hnsw.iterative_scan` (its startup options).
+pub const RESET_SEARCH: &str =
+    "RESET hnsw.ef_search; RESET plan_cache_mode; RESET hnsw.iterative_scan";
 
 /// [`RESET_TENANT`] and [`RESET_SEARCH`] in one message.
-pub const RESET_TENANT_AND_SEARCH: &str =
-    "RESET truthgraph.tenant_id; RESET hnsw.ef_search; RESET plan_cache_mode";
+pub const RESET_TENANT_AND_SEARCH: &str = "RESET truthgraph.tenant_id; RESET hnsw.ef_search; \
+     RESET plan_cache_mode; RESET hnsw.iterative_scan";

@@ -6,7 +6,9 @@
 //! (`hnsw.ef_search`, `ivfflat.probes`, iterative scans) are already in force
 //! on the connection from its start (see [`crate::settings`]). Which statement
 //! runs follows the tenant's tier: its own index (`search_evidence`, with the
-//! tier's `ef_search` pipelined ahead when it differs from the connection's;
+//! tier's `ef_search` pipelined ahead when it differs from the connection's,
+//! and iterative scans off when one pass of the index answers it,
+//! [`crate::tiers::Route::one_pass`];
 //! for the largest tiers with the tenant as a literal, planned once per
 //! connection, see [`crate::tiers::LITERAL_TIERS`]), or exact
 //! (`search_evidence_exact`). Options that override the settings
@@ -163,7 +165,10 @@ impl Tenant<'_> {
         let scan = self.scan(route).await?;
         match Overrides::of(opts.probes, opts.ef_search) {
             None => {
-                self.run_search(Access::Read, op, self.search_sets(route), |conn| {
+                // A source type filter can reject rows the scan found: it
+                // keeps the iterative scan that goes on past them.
+                let rows = source_type.is_none().then(|| route.scan_rows(k));
+                self.run_search(Access::Read, op, self.search_sets(route, rows), |conn| {
                     Box::pin(evidence(bounded(conn.client()), scan, params))
                 })
                 .await
@@ -229,7 +234,8 @@ impl Tenant<'_> {
         let scan = self.scan(route).await?;
         match Overrides::of(opts.probes, opts.ef_search) {
             None => {
-                self.run_search(Access::Read, op, self.search_sets(route), |conn| {
+                let rows = Some(route.scan_rows(k));
+                self.run_search(Access::Read, op, self.search_sets(route, rows), |conn| {
                     Box::pin(claims(bounded(conn.client()), scan, args))
                 })
                 .await
@@ -292,7 +298,9 @@ impl Tenant<'_> {
         let scan = self.scan(route).await?;
         match Overrides::of(opts.probes, opts.ef_search) {
             None => {
-                self.run_search(Access::Read, op, self.search_sets(route), |conn| {
+                // The vector side's scan returns `candidates` rows.
+                let rows = Some(route.scan_rows(params.candidates));
+                self.run_search(Access::Read, op, self.search_sets(route, rows), |conn| {
                     Box::pin(hybrid(bounded(conn.client()), scan, params))
                 })
                 .await
@@ -324,13 +332,17 @@ impl Tenant<'_> {
     }
 
     /// The settings a search on `route` sets for its call (`None`: the
-    /// connection's): the tier's `ef_search`, and generic plans for a
-    /// statement that names the tenant ([`Route::tenant_literal`]).
-    fn search_sets(&self, route: Route) -> Option<SearchSets> {
+    /// connection's): the tier's `ef_search`, generic plans for a statement
+    /// that names the tenant ([`Route::tenant_literal`]), and one pass of a
+    /// tier's index ([`Route::one_pass`]) for a scan of `scan_rows` rows.
+    fn search_sets(&self, route: Route, scan_rows: Option<i64>) -> Option<SearchSets> {
         let (ef_search, generic_plan) = (route.ef_search(), route.tenant_literal());
-        (ef_search.is_some() || generic_plan).then(|| SearchSets {
-            ef_search: ef_search.unwrap_or(self.database().search_defaults().ef_search),
+        let ef = ef_search.unwrap_or(self.database().search_defaults().ef_search);
+        let one_pass = route.one_pass(ef, scan_rows);
+        (ef_search.is_some() || generic_plan || one_pass).then_some(SearchSets {
+            ef_search: ef,
             generic_plan,
+            one_pass,
         })
     }
 

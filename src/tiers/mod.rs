@@ -28,7 +28,7 @@
 //!   and a graph step reads a few hundred bytes instead of a page); its
 //!   search ([`Route::Quantized`]) takes [`rerank_candidates`] rows by
 //!   Hamming distance and orders them by the full vector
-//!   (`src/raw_sql/quantized.rs`). The tier keeps it when its measurement
+//!   (`src/raw_sql/tier.rs`). The tier keeps it when its measurement
 //!   reaches the recall target by `ef_search` 400, in a graph of [`HNSW_M`]
 //!   or else of [`DENSE_HNSW_M`] (a Hamming graph at 400 still costs less
 //!   than a full-vector one at 200); else it gets the full-vector graph.
@@ -56,8 +56,10 @@ use std::time::Duration;
 use crate::labels::EntityType;
 
 mod cache;
+mod route;
 
 pub(crate) use cache::TierCache;
+pub use route::Route;
 
 /// The routes as the database says now (for a handle being opened).
 pub(crate) async fn read_routes(
@@ -247,58 +249,6 @@ pub fn tier_ef_search(rows: i64) -> Option<u32> {
 /// index should drop it and build it again afterwards.
 pub fn load_rebuilds(load: usize, rows: i64) -> bool {
     load > REBUILD_LOAD_ROWS || load as f64 > rows.max(0) as f64 * REBUILD_LOAD_SHARE
-}
-
-/// Which statement a search of one tenant runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Route {
-    /// Exact search (no index of its own, none shared).
-    Exact,
-    /// The tenant's own index; `ef_search` to set for the call when it
-    /// differs from the connection's.
-    Index {
-        /// `hnsw.ef_search` for this call (`None`: the connection's).
-        ef_search: Option<u32>,
-        /// The statement names the tenant as a literal and is planned once
-        /// per connection (one of the [`LITERAL_TIERS`] largest tiers).
-        tenant_literal: bool,
-    },
-    /// The tenant's own index on `binary_quantize(embedding)`: candidates
-    /// by Hamming distance, re-ranked by the full vector.
-    Quantized {
-        /// `hnsw.ef_search` for this call (`None`: the connection's).
-        ef_search: Option<u32>,
-        /// As for [`Route::Index`].
-        tenant_literal: bool,
-    },
-    /// An index over every tenant (before the tiers are built).
-    Shared {
-        /// `hnsw.ef_search` for this call (`None`: the connection's).
-        ef_search: Option<u32>,
-    },
-}
-
-impl Route {
-    /// The `hnsw.ef_search` a call on this route sets (`None`: none).
-    pub fn ef_search(self) -> Option<u32> {
-        match self {
-            Route::Exact => None,
-            Route::Index { ef_search, .. }
-            | Route::Quantized { ef_search, .. }
-            | Route::Shared { ef_search } => ef_search,
-        }
-    }
-
-    /// Whether a search on this route names the tenant as a literal in its
-    /// statement, planned once per connection (see [`LITERAL_TIERS`]).
-    pub fn tenant_literal(self) -> bool {
-        match self {
-            Route::Index { tenant_literal, .. } | Route::Quantized { tenant_literal, .. } => {
-                tenant_literal
-            }
-            Route::Exact | Route::Shared { .. } => false,
-        }
-    }
 }
 
 #[cfg(test)]

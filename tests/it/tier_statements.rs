@@ -45,19 +45,21 @@ async fn literal_statements(db: &Database, tenant: &str) -> Vec<(i64, i64)> {
         .collect()
 }
 
-/// `plan_cache_mode` and `hnsw.ef_search` on the handle's one connection.
-async fn session_settings(db: &Database) -> (String, String) {
+/// `plan_cache_mode`, `hnsw.ef_search` and `hnsw.iterative_scan` on the
+/// handle's one connection.
+async fn session_settings(db: &Database) -> (String, String, String) {
     let r = db
         .client()
         .await
         .unwrap()
         .query_one(
-            "SELECT current_setting('plan_cache_mode'), current_setting('hnsw.ef_search')",
+            "SELECT current_setting('plan_cache_mode'), current_setting('hnsw.ef_search'), \
+             current_setting('hnsw.iterative_scan')",
             &[],
         )
         .await
         .unwrap();
-    (r.get(0), r.get(1))
+    (r.get(0), r.get(1), r.get(2))
 }
 
 /// Eight searches of `tenant` on `db`: each returns 10 of `ids`.
@@ -103,7 +105,10 @@ async fn a_tier_search_is_planned_once_per_connection_on_its_own_index() {
         }
     ));
     let before = session_settings(&db).await;
-    assert_eq!(before.0, "force_custom_plan");
+    assert_eq!(
+        (&*before.0, &*before.2),
+        ("force_custom_plan", "relaxed_order")
+    );
     search_eight_times(&db, "big", &big, &mut data).await;
     // One statement, every execution on its generic plan.
     assert_eq!(literal_statements(&db, "big").await, vec![(8, 0)]);
@@ -166,4 +171,56 @@ async fn a_tier_search_is_planned_once_per_connection_on_its_own_index() {
         on_server <= 4,
         "{on_server} statements prepared on the server"
     );
+}
+
+/// A tier's search runs one pass of its index (`hnsw.iterative_scan = off`
+/// for the call) only when that pass holds the answer: asked for more rows
+/// than `ef_search`, or filtered by source type, it still gets every row it
+/// asks for (one pass would stop at `ef_search` candidates, of which the
+/// filter keeps about a tenth here), and the connection's setting is back
+/// after each call.
+#[tokio::test]
+async fn one_pass_of_a_tier_only_when_it_holds_the_answer() {
+    let t = TestDatabase::migrated().await.unwrap();
+    t.db.set_dimension(DIM).await.unwrap();
+    let mut data = Clustered::new(23, DIM, 12, 0.9);
+    let rows = load(&t.db, "big", &mut data, 1500).await;
+    // One row in ten is a paper, the rest web pages.
+    let papers: Vec<Uuid> = rows.iter().step_by(10).map(|r| r.0).collect();
+    let c = t.raw_client().await.unwrap();
+    c.execute(
+        "UPDATE evidence SET source_type = CASE WHEN id = ANY($1) THEN 'paper' ELSE 'web' END \
+         WHERE tenant_id = 'big'",
+        &[&papers],
+    )
+    .await
+    .unwrap();
+
+    let db = t.connect(&one_connection()).await.unwrap();
+    let route = db.search_route("big", EntityType::Evidence);
+    assert!(matches!(route, Route::Index { .. }), "{route:?}");
+    let ef = route.ef_search().unwrap_or(db.search_defaults().ef_search) as usize;
+    let before = session_settings(&db).await;
+    let big = db.tenant("big").unwrap();
+    for k in [10, ef, ef + 6] {
+        let hits = big
+            .search_evidence(&data.next(), &SearchOptions::top(k))
+            .await
+            .unwrap();
+        assert_eq!(hits.len(), k, "top {k} at ef_search {ef}");
+        assert_eq!(session_settings(&db).await, before, "reset after top {k}");
+    }
+    for _ in 0..5 {
+        let opts = SearchOptions {
+            source_type: Some("paper".into()),
+            ..SearchOptions::top(10)
+        };
+        let hits = big.search_evidence(&data.next(), &opts).await.unwrap();
+        assert_eq!(hits.len(), 10, "papers at ef_search {ef}");
+        assert!(
+            hits.iter()
+                .all(|h| h.source_type.as_deref() == Some("paper"))
+        );
+        assert_eq!(session_settings(&db).await, before);
+    }
 }
