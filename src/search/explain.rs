@@ -75,7 +75,7 @@ impl Tenant<'_> {
                 // a search with the tenant as a literal runs its generic
                 // plan (PostgreSQL 15 has no `EXPLAIN (GENERIC_PLAN)`); both
                 // use the tier's index.
-                let rows = source.is_none().then(|| route.scan_rows(k));
+                let rows = source.is_none().then(|| route.first_pass_rows(k));
                 let sets = self.search_sets(route, rows).filter(|_| !exact);
                 self.run_search(Access::Read, op, sets, |conn| {
                     Box::pin(async move { Ok(conn.client().query(sql, params).await?) })

@@ -167,7 +167,7 @@ impl Tenant<'_> {
             None => {
                 // A source type filter can reject rows the scan found: it
                 // keeps the iterative scan that goes on past them.
-                let rows = source_type.is_none().then(|| route.scan_rows(k));
+                let rows = source_type.is_none().then(|| route.first_pass_rows(k));
                 self.run_search(Access::Read, op, self.search_sets(route, rows), |conn| {
                     Box::pin(evidence(bounded(conn.client()), scan, params))
                 })
@@ -234,7 +234,7 @@ impl Tenant<'_> {
         let scan = self.scan(route).await?;
         match Overrides::of(opts.probes, opts.ef_search) {
             None => {
-                let rows = Some(route.scan_rows(k));
+                let rows = Some(route.first_pass_rows(k));
                 self.run_search(Access::Read, op, self.search_sets(route, rows), |conn| {
                     Box::pin(claims(bounded(conn.client()), scan, args))
                 })
@@ -299,7 +299,7 @@ impl Tenant<'_> {
         match Overrides::of(opts.probes, opts.ef_search) {
             None => {
                 // The vector side's scan returns `candidates` rows.
-                let rows = Some(route.scan_rows(params.candidates));
+                let rows = Some(route.first_pass_rows(params.candidates));
                 self.run_search(Access::Read, op, self.search_sets(route, rows), |conn| {
                     Box::pin(hybrid(bounded(conn.client()), scan, params))
                 })
@@ -334,11 +334,11 @@ impl Tenant<'_> {
     /// The settings a search on `route` sets for its call (`None`: the
     /// connection's): the tier's `ef_search`, generic plans for a statement
     /// that names the tenant ([`Route::tenant_literal`]), and one pass of a
-    /// tier's index ([`Route::one_pass`]) for a scan of `scan_rows` rows.
-    fn search_sets(&self, route: Route, scan_rows: Option<i64>) -> Option<SearchSets> {
+    /// tier's index ([`Route::one_pass`]) when the pass must find `rows` rows.
+    fn search_sets(&self, route: Route, rows: Option<i64>) -> Option<SearchSets> {
         let (ef_search, generic_plan) = (route.ef_search(), route.tenant_literal());
         let ef = ef_search.unwrap_or(self.database().search_defaults().ef_search);
-        let one_pass = route.one_pass(ef, scan_rows);
+        let one_pass = route.one_pass(ef, rows);
         (ef_search.is_some() || generic_plan || one_pass).then_some(SearchSets {
             ef_search: ef,
             generic_plan,

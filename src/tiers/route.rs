@@ -43,26 +43,30 @@ impl Route {
         }
     }
 
-    /// The rows the index scan of a top-`k` search on this route returns:
-    /// a quantized tier's re-rank candidates ([`rerank_candidates`]), else
-    /// `k` itself.
-    pub fn scan_rows(self, k: i64) -> i64 {
+    /// The rows one pass of this route's index must find for a top-`k`
+    /// search (or hybrid search's `k` vector candidates): a quantized
+    /// tier's re-rank candidates ([`rerank_candidates`], at least ten times
+    /// `k`), else twice `k`: the top `k` and as many again for rows the
+    /// entity check rejects. Since V12's foreign keys it rejects none, but a
+    /// database written with them bypassed (`session_replication_role =
+    /// replica`, as logical replication and some restores run) can hold
+    /// orphans until `truthgraph-db prune-embeddings` deletes them.
+    pub fn first_pass_rows(self, k: i64) -> i64 {
         match self {
             Route::Quantized { .. } => rerank_candidates(k),
-            _ => k,
+            _ => k.saturating_mul(2),
         }
     }
 
     /// Whether a search on this route needs one pass of its index only
     /// (`hnsw.iterative_scan = off` for the call): the route is a tier's
-    /// own index, whose predicate is the tenant's, and the scan must return
-    /// `scan_rows` rows ([`Route::scan_rows`]; `None`: a filter such as a
-    /// source type may reject rows), at most the `ef_search` candidates one
-    /// pass finds. The entity check rejects no row of such an index since
-    /// V12's foreign keys (an embedding's entity is its tenant's).
-    pub fn one_pass(self, ef_search: u32, scan_rows: Option<i64>) -> bool {
+    /// own index, whose predicate is the tenant's, and the pass must find
+    /// `rows` rows ([`Route::first_pass_rows`]; `None`: a filter such as a
+    /// source type may reject any number of rows), at most the `ef_search`
+    /// candidates one pass finds.
+    pub fn one_pass(self, ef_search: u32, rows: Option<i64>) -> bool {
         matches!(self, Route::Index { .. } | Route::Quantized { .. })
-            && scan_rows.is_some_and(|rows| rows <= i64::from(ef_search))
+            && rows.is_some_and(|rows| rows <= i64::from(ef_search))
     }
 
     /// Whether a search on this route names the tenant as a literal in its
@@ -91,13 +95,14 @@ mod tests {
             ef_search: Some(150),
             tenant_literal: true,
         };
-        assert!(index.one_pass(64, Some(index.scan_rows(64))));
-        assert!(!index.one_pass(64, Some(index.scan_rows(65))));
+        // Room for as many rows again as the top k.
+        assert!(index.one_pass(64, Some(index.first_pass_rows(32))));
+        assert!(!index.one_pass(64, Some(index.first_pass_rows(33))));
         assert!(!index.one_pass(64, None), "a filter keeps iterative scans");
-        // A quantized tier's scan returns its re-rank candidates.
-        assert_eq!(quantized.scan_rows(10), 100);
-        assert!(quantized.one_pass(150, Some(quantized.scan_rows(10))));
-        assert!(!quantized.one_pass(150, Some(quantized.scan_rows(16))));
+        // A quantized tier's pass finds its re-rank candidates.
+        assert_eq!(quantized.first_pass_rows(10), 100);
+        assert!(quantized.one_pass(150, Some(quantized.first_pass_rows(10))));
+        assert!(!quantized.one_pass(150, Some(quantized.first_pass_rows(16))));
         // An index over every tenant filters by tenant: never one pass.
         let shared = Route::Shared { ef_search: None };
         assert!(!shared.one_pass(1000, Some(10)));

@@ -178,7 +178,8 @@ async fn a_tier_search_is_planned_once_per_connection_on_its_own_index() {
 /// than `ef_search`, or filtered by source type, it still gets every row it
 /// asks for (one pass would stop at `ef_search` candidates, of which the
 /// filter keeps about a tenth here), and the connection's setting is back
-/// after each call.
+/// after each call. Orphans at the query (written with the foreign keys
+/// bypassed) take no slot of a top 10.
 #[tokio::test]
 async fn one_pass_of_a_tier_only_when_it_holds_the_answer() {
     let t = TestDatabase::migrated().await.unwrap();
@@ -210,6 +211,26 @@ async fn one_pass_of_a_tier_only_when_it_holds_the_answer() {
         assert_eq!(hits.len(), k, "top {k} at ef_search {ef}");
         assert_eq!(session_settings(&db).await, before, "reset after top {k}");
     }
+    let q = data.next();
+    c.batch_execute("SET session_replication_role = replica")
+        .await
+        .unwrap();
+    for _ in 0..20 {
+        c.execute(
+            "INSERT INTO embeddings (tenant_id, entity_type, entity_id, embedding, model_name) \
+             VALUES ('big', 'evidence', gen_random_uuid(), $1, 'm')",
+            &[&q],
+        )
+        .await
+        .unwrap();
+    }
+    let ids: std::collections::HashSet<Uuid> = rows.iter().map(|r| r.0).collect();
+    let hits = big
+        .search_evidence(&q, &SearchOptions::top(10))
+        .await
+        .unwrap();
+    assert_eq!(hits.len(), 10, "orphans took slots");
+    assert!(hits.iter().all(|h| ids.contains(&h.id)));
     for _ in 0..5 {
         let opts = SearchOptions {
             source_type: Some("paper".into()),
