@@ -10,8 +10,13 @@
 //! - for a quantized tier ([`crate::tiers::Route::Quantized`]), whose index
 //!   is on `binary_quantize(embedding)::bit(N)`: the scan takes
 //!   [`crate::tiers::rerank_candidates`] rows in Hamming order from the
-//!   index (filters applied during the scan, as in the typed one), orders
-//!   them by cosine distance of the full vectors, and keeps `k`. The index
+//!   index, orders them by cosine distance of the full vectors, and keeps
+//!   the first `k` that pass the typed statement's entity check. The check
+//!   runs after the re-rank, on about `k` rows instead of every candidate
+//!   (a primary-key lookup each, 4-5 us: 0.15-0.25 ms of a 1.1-1.7 ms
+//!   search, BENCHMARKS.md "The entity check after the re-rank"); a filter
+//!   the caller gives (evidence's source type) still runs in the scan, so
+//!   the candidates are the filter's. The index
 //!   expression names the column's dimension `N` as a type modifier, and a
 //!   query uses the index only when its `ORDER BY` is that same expression,
 //!   so these are built per dimension (a type modifier cannot be a
@@ -50,6 +55,12 @@ fn candidates(k_param: &str) -> String {
 
 /// The scan of `embeddings` a typed search statement orders by the index …
 const SCAN: &str = "FROM embeddings em WHERE";
+/// … the distance it selects …
+const DISTANCE: &str = "em.embedding <=> $1 AS distance";
+/// … its entity check, the last of its filters (a correlated subquery on the
+/// entity's table; with a caller's filter inside it, as `$N::text IS NULL
+/// OR …`) …
+const CHECK: &str = " AND (SELECT ";
 /// … and its order by cosine distance to the query (`$1`), up to its `LIMIT`
 /// parameter's number.
 const INDEX_ORDER: &str = "ORDER BY em.embedding <=> $1 LIMIT $";
@@ -79,31 +90,64 @@ pub fn tier_search(typed: &str, tenant: Option<&str>, quantized: Option<usize>) 
 }
 
 /// [`tier_search`] of a quantized tier: the scan replaced (a statement
-/// without the parts is returned as it is).
+/// without the parts is returned as it is). From the typed statement's
+///
+/// ```sql
+/// SELECT em.entity_id, em.embedding <=> $1 AS distance FROM embeddings em
+/// WHERE <filters> AND (<check>) ORDER BY em.embedding <=> $1 LIMIT $k
+/// ```
+///
+/// to
+///
+/// ```sql
+/// SELECT em.entity_id, em.distance AS distance FROM (
+///   SELECT em.entity_id, em.tenant_id, em.embedding <=> $1 AS distance FROM (
+///     SELECT em.entity_id, em.tenant_id, em.embedding FROM embeddings em
+///     WHERE <filters> [AND ($f::text IS NULL OR (<check>))]
+///     ORDER BY binary_quantize(em.embedding)::bit(N) <~> binary_quantize($1::vector)
+///     LIMIT <candidates>
+///   ) em ORDER BY distance, em.entity_id OFFSET 0
+/// ) em WHERE (<check>) LIMIT $k
+/// ```
+///
+/// The check in the scan only when the caller's filter `$f` is given (so
+/// the candidates are the filter's); after the re-rank always, on the rows
+/// in order until `k` pass (`OFFSET 0` keeps it above the sort), so an
+/// orphan left by a writer that bypassed the foreign keys never takes a
+/// slot.
 fn quantized_search(typed: &str, dimension: usize) -> String {
-    let Some(at) = typed.find(INDEX_ORDER) else {
+    let (Some(scan), Some(order)) = (typed.find(SCAN), typed.find(INDEX_ORDER)) else {
         return typed.to_string();
     };
-    let digits: String = typed[at + INDEX_ORDER.len()..]
+    let Some(check_at) = typed[scan..order].find(CHECK).map(|i| scan + i) else {
+        return typed.to_string();
+    };
+    let digits: String = typed[order + INDEX_ORDER.len()..]
         .chars()
         .take_while(char::is_ascii_digit)
         .collect();
     let k = format!("${digits}");
-    typed
-        .replacen(
-            SCAN,
-            &format!("FROM ( SELECT em.entity_id, em.embedding {SCAN}"),
-            1,
-        )
-        .replacen(
-            &format!("{INDEX_ORDER}{digits}"),
-            &format!(
-                "ORDER BY binary_quantize(em.embedding)::bit({dimension}) <~> binary_quantize($1::vector) \
-                 LIMIT {} ) em ORDER BY em.embedding <=> $1, em.entity_id LIMIT {k}",
-                candidates(&k)
-            ),
-            1,
-        )
+    let check = typed[check_at + CHECK.len() - "(SELECT ".len()..order].trim();
+    // The caller's filter inside the check: `$N::text IS NULL OR …`.
+    let filter = check.find("::text IS NULL OR").map(|end| {
+        let start = check[..end].rfind('$').unwrap_or(end);
+        &check[start..end]
+    });
+    let in_scan = match filter {
+        Some(f) => format!(" AND ({f}::text IS NULL OR {check}) "),
+        None => " ".to_string(),
+    };
+    let scan_filters = &typed[scan + SCAN.len()..check_at];
+    let end = order + INDEX_ORDER.len() + digits.len();
+    format!(
+        "{}FROM ( SELECT em.entity_id, em.tenant_id, {DISTANCE} FROM ( \
+         SELECT em.entity_id, em.tenant_id, em.embedding {SCAN}{scan_filters}{in_scan}\
+         ORDER BY binary_quantize(em.embedding)::bit({dimension}) <~> binary_quantize($1::vector) \
+         LIMIT {} ) em ORDER BY distance, em.entity_id OFFSET 0 ) em WHERE {check} LIMIT {k}{}",
+        typed[..scan].replacen(DISTANCE, "em.distance AS distance", 1),
+        candidates(&k),
+        &typed[end..],
+    )
 }
 
 /// The `k` nearest of one tier's embeddings to a query as its quantized
@@ -135,12 +179,29 @@ mod tests {
         ] {
             assert_eq!(typed.matches(SCAN).count(), 1, "{typed}");
             assert_eq!(typed.matches(INDEX_ORDER).count(), 1, "{typed}");
+            assert_eq!(typed.matches(DISTANCE).count(), 1, "{typed}");
             let q = tier_search(typed, None, Some(1536));
             assert!(
                 q.contains("binary_quantize(em.embedding)::bit(1536) <~>")
                     && q.contains(&format!("greatest({k}::int8 * 10, 100) ) em"))
-                    && q.contains(&format!("em.entity_id LIMIT {k} )"))
+                    && q.contains("em.distance AS distance FROM ( SELECT em.entity_id, em.tenant_id, em.embedding <=> $1 AS distance FROM ( SELECT")
+                    && q.contains("OFFSET 0 ) em WHERE (SELECT ")
+                    && q.contains("em.entity_id AND ")
+                    && q.contains(&format!(") LIMIT {k} )"))
                     && !q.contains(INDEX_ORDER),
+                "{q}"
+            );
+            // The check once, after the re-rank; in the scan too only for
+            // the caller's filter (evidence's source type, `$3`).
+            let scan = &q[..q.find("<~>").unwrap()];
+            if typed == SEARCH_EVIDENCE {
+                assert!(scan.contains("AND ($3::text IS NULL OR (SELECT s.tenant_id = em.tenant_id AND ($3::text IS NULL OR s.source_type = $3)"), "{q}");
+            } else {
+                assert!(!scan.contains("(SELECT "), "{q}");
+            }
+            assert_eq!(
+                q.matches("(SELECT ").count(),
+                typed.matches("(SELECT ").count() + usize::from(typed == SEARCH_EVIDENCE),
                 "{q}"
             );
         }
@@ -160,7 +221,7 @@ mod tests {
             // Both changes together: the literal inside the quantized scan.
             let both = tier_search(typed, Some("acme"), Some(1536));
             assert!(
-                both.contains("FROM ( SELECT em.entity_id, em.embedding FROM embeddings em WHERE em.tenant_id = 'acme' AND")
+                both.contains("SELECT em.entity_id, em.tenant_id, em.embedding FROM embeddings em WHERE em.tenant_id = 'acme' AND")
                     && both.contains("bit(1536) <~>"),
                 "{both}"
             );

@@ -1,4 +1,4 @@
-//! Quantized tiers (src/index_build/tier_ddl.rs, src/raw_sql/quantized.rs):
+//! Quantized tiers (src/index_build/tier_ddl.rs, src/raw_sql/tier.rs):
 //! at 1,024 dimensions or more a tier's index is first built on
 //! `binary_quantize(embedding)`; the tier keeps it when its measurement
 //! reaches the recall target, and is then searched by Hamming distance with
@@ -302,4 +302,57 @@ async fn a_quantized_claims_tier_serves_search_claims() {
         .await
         .unwrap();
     assert!(plan.contains(&name), "{plan}");
+}
+
+/// A quantized tier's search checks the entity after the re-rank, so
+/// orphans at the query (written with the foreign keys bypassed) take no
+/// slot; a source type filter still runs in the scan, so a top 10 of a
+/// type one row in ten has is still 10 rows of it.
+#[tokio::test]
+async fn a_quantized_search_keeps_orphans_out_and_filters_in_its_scan() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let mut data = Clustered::low_rank(13, DIM, 24);
+    let rows = load(&t.db, "wide", &mut data, 2000).await;
+    let route = t.db.search_route("wide", EntityType::Evidence);
+    assert!(matches!(route, Route::Quantized { .. }), "{route:?}");
+    let ids: HashSet<Uuid> = rows.iter().map(|r| r.0).collect();
+    let papers: Vec<Uuid> = rows.iter().step_by(10).map(|r| r.0).collect();
+    let c = t.raw_client().await.unwrap();
+    c.execute(
+        "UPDATE evidence SET source_type = CASE WHEN id = ANY($1) THEN 'paper' ELSE 'web' END \
+         WHERE tenant_id = 'wide'",
+        &[&papers],
+    )
+    .await
+    .unwrap();
+    let q = data.next();
+    c.batch_execute("SET session_replication_role = replica")
+        .await
+        .unwrap();
+    for _ in 0..20 {
+        c.execute(
+            "INSERT INTO embeddings (tenant_id, entity_type, entity_id, embedding, model_name) \
+             VALUES ('wide', 'evidence', gen_random_uuid(), $1, 'm')",
+            &[&q],
+        )
+        .await
+        .unwrap();
+    }
+    let wide = t.db.tenant("wide").unwrap();
+    let hits = wide
+        .search_evidence(&q, &SearchOptions::top(10))
+        .await
+        .unwrap();
+    assert_eq!(hits.len(), 10, "orphans took slots");
+    assert!(hits.iter().all(|h| ids.contains(&h.id)));
+    let papers: HashSet<Uuid> = papers.into_iter().collect();
+    for _ in 0..5 {
+        let opts = SearchOptions {
+            source_type: Some("paper".into()),
+            ..SearchOptions::top(10)
+        };
+        let hits = wide.search_evidence(&data.next(), &opts).await.unwrap();
+        assert_eq!(hits.len(), 10, "papers");
+        assert!(hits.iter().all(|h| papers.contains(&h.id)));
+    }
 }
