@@ -127,7 +127,7 @@ fn quantized_search(typed: &str, dimension: usize) -> String {
         .take_while(char::is_ascii_digit)
         .collect();
     let k = format!("${digits}");
-    let check = typed[check_at + CHECK.len() - "(SELECT ".len()..order].trim();
+    let check = typed[check_at..order].trim_start_matches(" AND ").trim();
     // The caller's filter inside the check: `$N::text IS NULL OR …`.
     let filter = check.find("::text IS NULL OR").map(|end| {
         let start = check[..end].rfind('$').unwrap_or(end);
