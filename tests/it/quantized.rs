@@ -14,7 +14,7 @@ use truthgraph_db::{Database, EntityType, HybridOptions, NewEmbedding, SearchOpt
 use uuid::Uuid;
 
 use crate::support::{BruteForce, Clustered, held_out_recall, recall_of};
-use crate::tiers::load;
+use crate::tiers::{load, one_paper_in_ten, plant_orphans};
 
 /// V2's dimension (the OpenAI models'): the migrated database's own.
 const DIM: usize = 1536;
@@ -316,28 +316,9 @@ async fn a_quantized_search_keeps_orphans_out_and_filters_in_its_scan() {
     let route = t.db.search_route("wide", EntityType::Evidence);
     assert!(matches!(route, Route::Quantized { .. }), "{route:?}");
     let ids: HashSet<Uuid> = rows.iter().map(|r| r.0).collect();
-    let papers: Vec<Uuid> = rows.iter().step_by(10).map(|r| r.0).collect();
-    let c = t.raw_client().await.unwrap();
-    c.execute(
-        "UPDATE evidence SET source_type = CASE WHEN id = ANY($1) THEN 'paper' ELSE 'web' END \
-         WHERE tenant_id = 'wide'",
-        &[&papers],
-    )
-    .await
-    .unwrap();
+    let papers = one_paper_in_ten(&t, "wide", &rows).await;
     let q = data.next();
-    c.batch_execute("SET session_replication_role = replica")
-        .await
-        .unwrap();
-    for _ in 0..20 {
-        c.execute(
-            "INSERT INTO embeddings (tenant_id, entity_type, entity_id, embedding, model_name) \
-             VALUES ('wide', 'evidence', gen_random_uuid(), $1, 'm')",
-            &[&q],
-        )
-        .await
-        .unwrap();
-    }
+    plant_orphans(&t, "wide", &q, 20).await;
     let wide = t.db.tenant("wide").unwrap();
     let hits = wide
         .search_evidence(&q, &SearchOptions::top(10))

@@ -16,7 +16,7 @@ use truthgraph_db::{Config, Database, EntityType, SearchOptions};
 use uuid::Uuid;
 
 use crate::support::Clustered;
-use crate::tiers::{explain_text, load, pgvector_text};
+use crate::tiers::{explain_text, load, one_paper_in_ten, pgvector_text, plant_orphans};
 
 const DIM: usize = 64;
 
@@ -186,16 +186,7 @@ async fn one_pass_of_a_tier_only_when_it_holds_the_answer() {
     t.db.set_dimension(DIM).await.unwrap();
     let mut data = Clustered::new(23, DIM, 12, 0.9);
     let rows = load(&t.db, "big", &mut data, 1500).await;
-    // One row in ten is a paper, the rest web pages.
-    let papers: Vec<Uuid> = rows.iter().step_by(10).map(|r| r.0).collect();
-    let c = t.raw_client().await.unwrap();
-    c.execute(
-        "UPDATE evidence SET source_type = CASE WHEN id = ANY($1) THEN 'paper' ELSE 'web' END \
-         WHERE tenant_id = 'big'",
-        &[&papers],
-    )
-    .await
-    .unwrap();
+    one_paper_in_ten(&t, "big", &rows).await;
 
     let db = t.connect(&one_connection()).await.unwrap();
     let route = db.search_route("big", EntityType::Evidence);
@@ -212,18 +203,7 @@ async fn one_pass_of_a_tier_only_when_it_holds_the_answer() {
         assert_eq!(session_settings(&db).await, before, "reset after top {k}");
     }
     let q = data.next();
-    c.batch_execute("SET session_replication_role = replica")
-        .await
-        .unwrap();
-    for _ in 0..20 {
-        c.execute(
-            "INSERT INTO embeddings (tenant_id, entity_type, entity_id, embedding, model_name) \
-             VALUES ('big', 'evidence', gen_random_uuid(), $1, 'm')",
-            &[&q],
-        )
-        .await
-        .unwrap();
-    }
+    plant_orphans(&t, "big", &q, 20).await;
     let ids: std::collections::HashSet<Uuid> = rows.iter().map(|r| r.0).collect();
     let hits = big
         .search_evidence(&q, &SearchOptions::top(10))

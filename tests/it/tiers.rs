@@ -67,6 +67,48 @@ pub(crate) async fn rows_of(
         .collect()
 }
 
+/// Marks one of every ten of `tenant`'s `rows` (the first, the eleventh, …)
+/// as a paper and the others as web pages (`evidence.source_type`); the
+/// papers' ids.
+pub(crate) async fn one_paper_in_ten(
+    t: &TestDatabase,
+    tenant: &str,
+    rows: &[(Uuid, Vector)],
+) -> Vec<Uuid> {
+    let papers: Vec<Uuid> = rows.iter().step_by(10).map(|r| r.0).collect();
+    t.raw_client()
+        .await
+        .unwrap()
+        .execute(
+            "UPDATE evidence SET source_type = CASE WHEN id = ANY($1) THEN 'paper' ELSE 'web' END \
+             WHERE tenant_id = $2",
+            &[&papers, &tenant],
+        )
+        .await
+        .unwrap();
+    papers
+}
+
+/// `n` embeddings of `tenant`'s evidence at `at` whose evidence does not
+/// exist, written as a writer that bypasses the foreign keys can
+/// (`session_replication_role = replica`: logical replication, some
+/// restores).
+pub(crate) async fn plant_orphans(t: &TestDatabase, tenant: &str, at: &Vector, n: usize) {
+    let c = t.raw_client().await.unwrap();
+    c.batch_execute("SET session_replication_role = replica")
+        .await
+        .unwrap();
+    for _ in 0..n {
+        c.execute(
+            "INSERT INTO embeddings (tenant_id, entity_type, entity_id, embedding, model_name) \
+             VALUES ($1, 'evidence', gen_random_uuid(), $2, 'm')",
+            &[&tenant, at],
+        )
+        .await
+        .unwrap();
+    }
+}
+
 async fn setup() -> (TestDatabase, Clustered) {
     let t = TestDatabase::migrated().await.unwrap();
     t.db.set_dimension(DIM).await.unwrap();
