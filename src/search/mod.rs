@@ -42,7 +42,7 @@ mod explain;
 mod options;
 mod statements;
 
-use statements::{Scan, bounded, claims, evidence, hybrid};
+use statements::{Scan, bounded, claims_complete, evidence_complete, hybrid};
 
 pub use statements::MAX_CACHED_STATEMENTS;
 
@@ -99,8 +99,10 @@ impl Tenant<'_> {
     ///
     /// A tenant with an index of its own ([`crate::tiers`]) is searched
     /// through it, with iterative scans, so a filtered search (source type)
-    /// still returns `k` rows when that many match; any other tenant, and
-    /// every search with `exact`, compares every row of the tenant. A search
+    /// still returns `k` rows when that many match (an unfiltered one that
+    /// came back short, its index pass crowded by orphans, runs exactly);
+    /// any other tenant, and every search with `exact`, compares every row
+    /// of the tenant. A search
     /// of an indexed tenant with `probes` or `ef_search` runs in a
     /// transaction that applies them first; without, it is one statement.
     ///
@@ -169,7 +171,7 @@ impl Tenant<'_> {
                 // keeps the iterative scan that goes on past them.
                 let rows = source_type.is_none().then(|| route.first_pass_rows(k));
                 self.run_search(Access::Read, op, self.search_sets(route, rows), |conn| {
-                    Box::pin(evidence(bounded(conn.client()), scan, params))
+                    Box::pin(evidence_complete(bounded(conn.client()), scan, params))
                 })
                 .await
             }
@@ -177,7 +179,7 @@ impl Tenant<'_> {
                 self.run_in_transaction(Access::Read, op, |t| {
                     Box::pin(async move {
                         o.apply(t.tx(), self.database().on_citus()).await?;
-                        evidence(t.tx(), scan, params).await
+                        evidence_complete(t.tx(), scan, params).await
                     })
                 })
                 .await
@@ -236,7 +238,7 @@ impl Tenant<'_> {
             None => {
                 let rows = Some(route.first_pass_rows(k));
                 self.run_search(Access::Read, op, self.search_sets(route, rows), |conn| {
-                    Box::pin(claims(bounded(conn.client()), scan, args))
+                    Box::pin(claims_complete(bounded(conn.client()), scan, args))
                 })
                 .await
             }
@@ -244,7 +246,7 @@ impl Tenant<'_> {
                 self.run_in_transaction(Access::Read, op, |t| {
                     Box::pin(async move {
                         o.apply(t.tx(), self.database().on_citus()).await?;
-                        claims(t.tx(), scan, args).await
+                        claims_complete(t.tx(), scan, args).await
                     })
                 })
                 .await

@@ -103,6 +103,80 @@ pub(super) async fn evidence<C: GenericClient>(
     .await
 }
 
+/// A tier's search that came back with fewer than `k` rows although
+/// nothing but the tenant filtered it (no source type, no minimum
+/// similarity): its index walk found rows the entity check rejected
+/// (orphans, written with the foreign keys bypassed) in place of the
+/// tenant's own, beyond what one pass or a quantized tier's candidates
+/// hold. `hits` is then the exact search's answer, with a warning; else
+/// `hits` as they are.
+async fn complete<T, F>(
+    hits: Vec<T>,
+    k: i64,
+    unfiltered: bool,
+    tenant: &str,
+    exact: impl FnOnce() -> F,
+) -> Result<Vec<T>>
+where
+    F: std::future::Future<Output = Result<Vec<T>>>,
+{
+    if !unfiltered || hits.len() as i64 >= k {
+        return Ok(hits);
+    }
+    let exact = exact().await?;
+    if exact.len() > hits.len() {
+        tracing::warn!(
+            tenant,
+            k,
+            index_rows = hits.len(),
+            exact_rows = exact.len(),
+            "a tier search came back short and was answered by exact search: embeddings \
+             without their entity (see `truthgraph-db doctor`, `prune-embeddings`)"
+        );
+    }
+    Ok(exact)
+}
+
+/// Top-k evidence through a tier's index ([`evidence`]), exact when that
+/// came back short with nothing filtering it ([`complete`]).
+pub(super) async fn evidence_complete<C: GenericClient>(
+    c: &C,
+    scan: Scan<'_>,
+    p: &SearchEvidenceParams<'_, &str, &str>,
+) -> Result<Vec<EvidenceHit>> {
+    let hits = evidence(c, scan, p).await?;
+    let unfiltered = p.source_type.is_none() && p.min_similarity.is_none();
+    complete(hits, p.k, unfiltered, p.tenant_id, || async {
+        let exact = search::search_evidence_exact();
+        let rows = exact.bind(
+            c,
+            &p.query,
+            &p.tenant_id,
+            &p.source_type,
+            &p.min_similarity,
+            &p.k,
+        );
+        Ok(rows.all().await?)
+    })
+    .await
+}
+
+/// Top-k claims through a tier's index ([`claims`]), as
+/// [`evidence_complete`].
+pub(super) async fn claims_complete<C: GenericClient>(
+    c: &C,
+    scan: Scan<'_>,
+    args: (&VectorRef<'_>, &str, i64, Option<f64>),
+) -> Result<Vec<ClaimHit>> {
+    let (query, tenant, k, min) = args;
+    let hits = claims(c, scan, args).await?;
+    complete(hits, k, min.is_none(), tenant, || async {
+        let exact = search::search_claims_exact();
+        Ok(exact.bind(c, query, &tenant, &min, &k).all().await?)
+    })
+    .await
+}
+
 /// Top-k claims, as [`evidence`].
 pub(super) async fn claims<C: GenericClient>(
     c: &C,

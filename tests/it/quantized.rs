@@ -306,7 +306,7 @@ async fn a_quantized_claims_tier_serves_search_claims() {
 
 /// A quantized tier's search checks the entity after the re-rank, so
 /// orphans at the query (written with the foreign keys bypassed) take no
-/// slot; a source type filter still runs in the scan, so a top 10 of a
+/// slot, and more of them than its candidates make it search exactly; a source type filter still runs in the scan, so a top 10 of a
 /// type one row in ten has is still 10 rows of it.
 #[tokio::test]
 async fn a_quantized_search_keeps_orphans_out_and_filters_in_its_scan() {
@@ -326,6 +326,22 @@ async fn a_quantized_search_keeps_orphans_out_and_filters_in_its_scan() {
         .unwrap();
     assert_eq!(hits.len(), 10, "orphans took slots");
     assert!(hits.iter().all(|h| ids.contains(&h.id)));
+    // More orphans than the re-ranked candidates: answered exactly.
+    let q = data.next();
+    plant_orphans(&t, "wide", &q, 120).await;
+    let exact = SearchOptions {
+        exact: true,
+        ..SearchOptions::top(10)
+    };
+    let want = wide.search_evidence(&q, &exact).await.unwrap();
+    let hits = wide
+        .search_evidence(&q, &SearchOptions::top(10))
+        .await
+        .unwrap();
+    let ids_of =
+        |h: &[truthgraph_db::search::EvidenceHit]| h.iter().map(|h| h.id).collect::<Vec<_>>();
+    assert_eq!(want.len(), 10);
+    assert_eq!(ids_of(&hits), ids_of(&want), "candidates all orphans");
     let papers: HashSet<Uuid> = papers.into_iter().collect();
     for _ in 0..5 {
         let opts = SearchOptions {

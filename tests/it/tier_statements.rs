@@ -179,7 +179,7 @@ async fn a_tier_search_is_planned_once_per_connection_on_its_own_index() {
 /// asks for (one pass would stop at `ef_search` candidates, of which the
 /// filter keeps about a tenth here), and the connection's setting is back
 /// after each call. Orphans at the query (written with the foreign keys
-/// bypassed) take no slot of a top 10.
+/// bypassed) take no slot of a top 10, however many there are.
 #[tokio::test]
 async fn one_pass_of_a_tier_only_when_it_holds_the_answer() {
     let t = TestDatabase::migrated().await.unwrap();
@@ -211,6 +211,23 @@ async fn one_pass_of_a_tier_only_when_it_holds_the_answer() {
         .unwrap();
     assert_eq!(hits.len(), 10, "orphans took slots");
     assert!(hits.iter().all(|h| ids.contains(&h.id)));
+    // More orphans at a query than one pass holds: answered exactly.
+    let q = data.next();
+    plant_orphans(&t, "big", &q, ef + 10).await;
+    let exact = SearchOptions {
+        exact: true,
+        ..SearchOptions::top(10)
+    };
+    let want = big.search_evidence(&q, &exact).await.unwrap();
+    let hits = big
+        .search_evidence(&q, &SearchOptions::top(10))
+        .await
+        .unwrap();
+    let ids_of =
+        |h: &[truthgraph_db::search::EvidenceHit]| h.iter().map(|h| h.id).collect::<Vec<_>>();
+    assert_eq!(want.len(), 10);
+    assert_eq!(ids_of(&hits), ids_of(&want), "one pass of orphans");
+    assert_eq!(session_settings(&db).await, before);
     for _ in 0..5 {
         let opts = SearchOptions {
             source_type: Some("paper".into()),

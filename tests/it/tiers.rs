@@ -89,20 +89,24 @@ pub(crate) async fn one_paper_in_ten(
     papers
 }
 
-/// `n` embeddings of `tenant`'s evidence at `at` whose evidence does not
-/// exist, written as a writer that bypasses the foreign keys can
+/// `n` embeddings of `tenant`'s evidence next to `at` whose evidence does
+/// not exist, written as a writer that bypasses the foreign keys can
 /// (`session_replication_role = replica`: logical replication, some
-/// restores).
+/// restores). Each is `at` moved a little along one axis, so the `n` are
+/// distinct (an HNSW graph keeps equal vectors as one element).
 pub(crate) async fn plant_orphans(t: &TestDatabase, tenant: &str, at: &Vector, n: usize) {
     let c = t.raw_client().await.unwrap();
     c.batch_execute("SET session_replication_role = replica")
         .await
         .unwrap();
-    for _ in 0..n {
+    for i in 0..n {
+        let mut v = at.to_vec();
+        let axis = i % v.len();
+        v[axis] += 1e-3 * (1 + i / v.len()) as f32;
         c.execute(
             "INSERT INTO embeddings (tenant_id, entity_type, entity_id, embedding, model_name) \
              VALUES ($1, 'evidence', gen_random_uuid(), $2, 'm')",
-            &[&tenant, at],
+            &[&tenant, &Vector::from(v)],
         )
         .await
         .unwrap();

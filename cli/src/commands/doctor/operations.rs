@@ -129,7 +129,8 @@ async fn orphan_embeddings(f: &mut Findings, db: &Database) -> anyhow::Result<()
         f.warn(
             "orphan_embeddings",
             format!(
-                "{total} embeddings whose entity is missing or another tenant's ({} tenants)",
+                "{total} embeddings whose entity is missing or another tenant's ({} tenants); \
+                 a tier search they crowd out of its index pass runs exactly",
                 orphans.len()
             ),
             "run `truthgraph-db prune-embeddings --dry-run`, then `truthgraph-db prune-embeddings`",
