@@ -70,8 +70,16 @@ async fn a_hard_tier_gets_a_larger_ef_search_an_easy_one_keeps_the_ladders() {
     let tier = |name: &str| report.tiers.iter().find(|p| p.tenant_id == name).unwrap();
     // Nothing to build: the measured values are kept, not reset to the ladder's.
     assert_eq!(tier("hard").action, TierAction::Keep);
+    // Unless its graph of m 16 missed at 200 (about 1 build in 40 on this
+    // data) and it was built with m 32, in which the ladder's value holds
+    // (below): then the denser graph is what it got.
+    let dense = |m: Option<u32>| m == Some(DENSE_HNSW_M);
     let ef = tier("hard").ef_search.unwrap();
-    assert!(ef > SMALL_TIER_EF_SEARCH, "hard tier: ef_search {ef}");
+    assert!(
+        ef > SMALL_TIER_EF_SEARCH || dense(tier("hard").hnsw_m),
+        "hard tier: ef_search {ef}, graph m {:?}",
+        tier("hard").hnsw_m
+    );
     assert_eq!(tier("easy").ef_search, Some(SMALL_TIER_EF_SEARCH));
     // Searches of the tenant run at it (no SET when it is the connection's).
     let route = db.search_route("hard", EntityType::Evidence);
@@ -112,7 +120,11 @@ async fn a_hard_tier_gets_a_larger_ef_search_an_easy_one_keeps_the_ladders() {
     assert_eq!(built.action, TierAction::Build);
     let measured = built.measured.expect("measured at the build");
     assert_eq!(built.ef_search, Some(measured.ef_search));
-    assert!(measured.ef_search > SMALL_TIER_EF_SEARCH);
+    assert!(
+        measured.ef_search > SMALL_TIER_EF_SEARCH || dense(built.hnsw_m),
+        "graph m {:?}: measured {measured:?}",
+        built.hnsw_m
+    );
     assert!(measured.recall >= TIER_TARGET_RECALL || !measured.reached);
 
     // On queries the measurement never saw: the measured value reaches
@@ -131,11 +143,7 @@ async fn a_hard_tier_gets_a_larger_ef_search_an_easy_one_keeps_the_ladders() {
     let truth = BruteForce::new(rows.iter().map(|(id, v)| (*id, v)));
     let at_ladder = recall_at(db, "hard", &truth, &mut hard, SMALL_TIER_EF_SEARCH).await;
     let at_measured = recall_at(db, "hard", &truth, &mut hard, measured.ef_search).await;
-    let margin = if built.hnsw_m == Some(DENSE_HNSW_M) {
-        0.0
-    } else {
-        0.03
-    };
+    let margin = if dense(built.hnsw_m) { 0.0 } else { 0.03 };
     assert!(
         at_measured >= 0.96 && at_measured >= at_ladder + margin,
         "graph m {:?}: recall at the measured ef {} (measured on moved rows: {}): {at_measured}; \
