@@ -80,13 +80,15 @@ ORDER BY 1, 2, 3, 4;
 
 --! server_settings : ServerSetting(unit?)
 --- The server settings that matter for vector index builds, searches and
---- pooling, as the server reports them (`setting` in `unit`, and the
---- human-readable `current_setting`).
+--- pooling, and what reloads the buffers after a restart
+--- (`shared_preload_libraries`, `pg_prewarm.autoprewarm` when loaded), as
+--- the server reports them (`setting` in `unit`, and the human-readable
+--- `current_setting`).
 SELECT name::text AS name, setting::text AS setting, unit::text AS unit,
        current_setting(name) AS pretty
 FROM pg_settings
 WHERE name IN ('maintenance_work_mem', 'shared_buffers', 'work_mem', 'effective_cache_size',
                'max_parallel_maintenance_workers', 'max_parallel_workers',
                'max_parallel_workers_per_gather', 'max_worker_processes', 'max_connections',
-               'statement_timeout')
+               'statement_timeout', 'shared_preload_libraries', 'pg_prewarm.autoprewarm')
 ORDER BY name;

@@ -100,7 +100,7 @@ pub mod maintenance {
     /// SQL of [`crate::queries::maintenance::tenant_counts`].
     pub const TENANT_COUNTS: &str = "SELECT 'claims'::text AS table_name, tenant_id::text AS tenant_id, NULL::text AS entity_type, NULL::text AS model_name, count(*) AS rows FROM claims GROUP BY tenant_id UNION ALL SELECT 'evidence', tenant_id::text, NULL, NULL, count(*) FROM evidence GROUP BY tenant_id UNION ALL SELECT 'embeddings', tenant_id::text, entity_type::text, model_name::text, count(*) FROM embeddings GROUP BY tenant_id, entity_type, model_name ORDER BY 1, 2, 3, 4";
     /// SQL of [`crate::queries::maintenance::server_settings`].
-    pub const SERVER_SETTINGS: &str = "SELECT name::text AS name, setting::text AS setting, unit::text AS unit, current_setting(name) AS pretty FROM pg_settings WHERE name IN ('maintenance_work_mem', 'shared_buffers', 'work_mem', 'effective_cache_size', 'max_parallel_maintenance_workers', 'max_parallel_workers', 'max_parallel_workers_per_gather', 'max_worker_processes', 'max_connections', 'statement_timeout') ORDER BY name";
+    pub const SERVER_SETTINGS: &str = "SELECT name::text AS name, setting::text AS setting, unit::text AS unit, current_setting(name) AS pretty FROM pg_settings WHERE name IN ('maintenance_work_mem', 'shared_buffers', 'work_mem', 'effective_cache_size', 'max_parallel_maintenance_workers', 'max_parallel_workers', 'max_parallel_workers_per_gather', 'max_worker_processes', 'max_connections', 'statement_timeout', 'shared_preload_libraries', 'pg_prewarm.autoprewarm') ORDER BY name";
 }
 
 /// Queries of `queries/nli.sql`.

@@ -161,6 +161,27 @@ pub(crate) fn init_cluster(
     Ok(())
 }
 
+/// Whether the server whose binaries are in `bin` has the loadable module
+/// `name` (`<bin>/../lib/<name>.so`, Debian's layout, else `pg_config
+/// --pkglibdir`): a `shared_preload_libraries` entry without its file stops
+/// the server from starting.
+pub(crate) fn has_library(bin: &Path, name: &str) -> bool {
+    let file = format!("{name}.so");
+    if bin
+        .parent()
+        .is_some_and(|p| p.join("lib").join(&file).is_file())
+    {
+        return true;
+    }
+    Command::new(bin.join("pg_config"))
+        .arg("--pkglibdir")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .is_some_and(|dir| Path::new(dir.trim()).join(&file).is_file())
+}
+
 /// Appends `lines` to the `postgresql.conf` of the cluster in `data` (a
 /// later line wins over initdb's).
 pub(crate) fn append_conf(data: &Path, lines: &str) -> Result<(), Error> {

@@ -52,7 +52,9 @@
 //! cluster is created with `shared_buffers` of 1/8 of memory (128 MB ..= 8
 //! GB, [`shared_buffers_mb`]) written into its `postgresql.conf`, so that
 //! the vector indexes of large tenants stay in memory and `ALTER SYSTEM`
-//! can still change it; throw-away test servers keep 256 MB.
+//! can still change it; throw-away test servers keep 256 MB. It also loads
+//! `pg_prewarm` when the server has it ([`AUTOPREWARM_CONF`]), so a restart
+//! keeps what `shared_buffers` held.
 //!
 //! # Root
 //! `initdb` and `postgres` refuse to run as root. When this process is root, both
@@ -89,6 +91,19 @@ const START_TIMEOUT: Duration = Duration::from_secs(60);
 /// release the data directory: long enough for another CLI command such as
 /// `migrate` or `status` to finish.
 pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(60);
+
+/// What a new persistent cluster's `postgresql.conf` gets when the server
+/// has `pg_prewarm` (Debian's `postgresql-15` does): autoprewarm writes the
+/// list of blocks in `shared_buffers` to `autoprewarm.blocks` every 300 s
+/// and at shutdown, and reads them back in the background at start, so the
+/// searches after a restart find their vector indexes in memory instead of
+/// reading them page by page (1M x 384 rows, 2 GB of tier indexes, OS cache
+/// dropped: the first 90 searches took 27.5 s at p50 36 ms without it, 1.5
+/// s at p50 9.9 ms with it; BENCHMARKS.md, "After a restart"). `ALTER
+/// SYSTEM` overrides it.
+pub const AUTOPREWARM_CONF: &str = "# truthgraph-pg-embed: autoprewarm reloads shared_buffers \
+     after a restart (pg_prewarm); ALTER SYSTEM overrides it\n\
+     shared_preload_libraries = 'pg_prewarm'\n";
 
 /// Supervisor script: `$1` postgres binary, `$2` data dir, `$3` port, `$4` socket
 /// dir, `$5` log file, `$6` directory to delete on exit (empty: keep), `$7..`
@@ -224,14 +239,15 @@ impl EmbeddedServer {
         }
         if datadir::prepare(&data_dir)? == State::NeedsInitdb {
             init_cluster(&bin, &data_dir, run_as, Some(&lock))?;
-            cluster::append_conf(
-                &data_dir,
-                &format!(
-                    "# truthgraph-pg-embed: sized from this machine's memory at creation; \
-                     ALTER SYSTEM overrides it\nshared_buffers = '{}MB'\n",
-                    memory::shared_buffers_mb()
-                ),
-            )?;
+            let mut conf = format!(
+                "# truthgraph-pg-embed: sized from this machine's memory at creation; \
+                 ALTER SYSTEM overrides it\nshared_buffers = '{}MB'\n",
+                memory::shared_buffers_mb()
+            );
+            if cluster::has_library(&bin, "pg_prewarm") {
+                conf.push_str(AUTOPREWARM_CONF);
+            }
+            cluster::append_conf(&data_dir, &conf)?;
             datadir::finish_initdb(&data_dir)?;
         }
         // Keep the previous run's log for whoever looks into a failure; we hold

@@ -709,11 +709,13 @@ impl TenantCountsStmt {
 }
 pub struct ServerSettingsStmt(&'static str, Option<tokio_postgres::Statement>);
 /// The server settings that matter for vector index builds, searches and
-/// pooling, as the server reports them (`setting` in `unit`, and the
-/// human-readable `current_setting`).
+/// pooling, and what reloads the buffers after a restart
+/// (`shared_preload_libraries`, `pg_prewarm.autoprewarm` when loaded), as
+/// the server reports them (`setting` in `unit`, and the human-readable
+/// `current_setting`).
 pub fn server_settings() -> ServerSettingsStmt {
     ServerSettingsStmt(
-        "SELECT name::text AS name, setting::text AS setting, unit::text AS unit, current_setting(name) AS pretty FROM pg_settings WHERE name IN ('maintenance_work_mem', 'shared_buffers', 'work_mem', 'effective_cache_size', 'max_parallel_maintenance_workers', 'max_parallel_workers', 'max_parallel_workers_per_gather', 'max_worker_processes', 'max_connections', 'statement_timeout') ORDER BY name",
+        "SELECT name::text AS name, setting::text AS setting, unit::text AS unit, current_setting(name) AS pretty FROM pg_settings WHERE name IN ('maintenance_work_mem', 'shared_buffers', 'work_mem', 'effective_cache_size', 'max_parallel_maintenance_workers', 'max_parallel_workers', 'max_parallel_workers_per_gather', 'max_worker_processes', 'max_connections', 'statement_timeout', 'shared_preload_libraries', 'pg_prewarm.autoprewarm') ORDER BY name",
         None,
     )
 }

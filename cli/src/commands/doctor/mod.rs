@@ -139,6 +139,11 @@ impl Settings {
         Some(n * unit_bytes(unit.as_deref()))
     }
 
+    /// The value as stored (`None`: not a setting of this server).
+    fn text(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(|s| s.0.as_str())
+    }
+
     fn int(&self, name: &str) -> Option<i64> {
         self.0.get(name)?.0.parse().ok()
     }
