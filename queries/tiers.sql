@@ -5,7 +5,7 @@
 -- background.
 
 --: TierRoute(ef_search?)
---: TierRow(index_name?, ef_search?, built_at?, index_bytes?)
+--: TierRow(index_name?, ef_search?, built_at?, built_rows?, index_bytes?)
 --: TierIndex(predicate?, options?)
 
 --! tier_routes : TierRoute
@@ -33,9 +33,12 @@ SELECT EXISTS (
 ) AS shared;
 
 --! tier_rows : TierRow
---- The registry, with the size of each tier's index (NULL: no such index).
+--- The registry, with the size of each tier's index (NULL: no such index)
+--- and the rows it was built over (V13; NULL before, read so that a
+--- database not yet migrated to V13 still has its tiers kept).
 SELECT t.tenant_id, t.entity_type, t.row_count, t.index_name, t.ef_search, t.counted_at,
-       t.built_at, pg_relation_size(to_regclass(quote_ident(t.index_name))) AS index_bytes
+       t.built_at, (to_jsonb(t) ->> 'built_rows')::int8 AS built_rows,
+       pg_relation_size(to_regclass(quote_ident(t.index_name))) AS index_bytes
 FROM truthgraph_tiers t
 ORDER BY t.row_count DESC, t.tenant_id, t.entity_type;
 
@@ -74,6 +77,29 @@ SET row_count = EXCLUDED.row_count, index_name = EXCLUDED.index_name,
     ef_search = EXCLUDED.ef_search, counted_at = EXCLUDED.counted_at,
     built_at = CASE WHEN EXCLUDED.index_name IS NULL THEN NULL
                     ELSE coalesce(EXCLUDED.built_at, truthgraph_tiers.built_at) END;
+
+--! has_built_rows
+--- Whether `truthgraph_tiers` has V13's `built_rows`.
+SELECT EXISTS (
+    SELECT FROM pg_attribute
+    WHERE attrelid = to_regclass('truthgraph_tiers') AND attname = 'built_rows'
+      AND NOT attisdropped
+) AS present;
+
+--! record_built_rows
+--- After `upsert_tier` (V13 on): the rows the tier's index was built over,
+--- those counted now when `built` is true (or none were known), NULL
+--- without an index.
+UPDATE truthgraph_tiers
+SET built_rows = CASE WHEN index_name IS NULL THEN NULL
+                      WHEN :built::bool THEN row_count
+                      ELSE coalesce(built_rows, row_count) END
+WHERE tenant_id = :tenant_id AND entity_type = :entity_type;
+
+--! forget_built_rows
+--- Every tier index was just rebuilt (`reindex`): each is built over the
+--- rows it has now, which the tier's next record counts (`built_rows` NULL).
+UPDATE truthgraph_tiers SET built_rows = NULL WHERE index_name IS NOT NULL;
 
 --! delete_tier
 --- Forgets a tier (its tenant has no embeddings of the type left).

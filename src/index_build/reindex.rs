@@ -1,6 +1,8 @@
 //! Rebuilding the vector indexes of `embeddings` (`reindex`): concurrently
 //! or not, dropping what interrupted builds left, repairing invalid indexes.
 
+use truthgraph_queries::queries::tiers as tq;
+
 use crate::catalog::{self, VectorIndex, concurrent_copy_of, is_build_leftover};
 use crate::db::Database;
 use crate::error::{Result, ddl_error};
@@ -155,7 +157,7 @@ impl Database {
                 .await?;
             for t in &tiers.tiers {
                 match t.action {
-                    TierAction::Build | TierAction::Rebuild => {
+                    TierAction::Build | TierAction::Rebuild | TierAction::Reindex => {
                         report.tiers_built.push(t.index_name.clone())
                     }
                     TierAction::Drop => report.tiers_dropped.push(t.index_name.clone()),
@@ -212,6 +214,10 @@ impl Database {
                 // planner guesses row counts and may pick a poor join or skip the index.
                 client.batch_execute(raw_sql::ANALYZE_SEARCH_TABLES).await?;
                 report.has_tiers = catalog::relation_exists(&*client, "truthgraph_tiers").await?;
+                // Each tier index was just built over the rows it has (V13 on).
+                if report.has_tiers && tq::has_built_rows().bind(&*client).one().await? {
+                    tq::forget_built_rows().bind(&*client).await?;
+                }
                 Ok(report)
             })
             .await

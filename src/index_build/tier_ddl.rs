@@ -322,17 +322,52 @@ async fn build_tier_index(
     Ok(())
 }
 
+/// Rebuilds `tier`'s index in place ([`TierAction::Reindex`]): `REINDEX
+/// INDEX CONCURRENTLY` with `maintenance_work_mem` `mb` (a quantized graph:
+/// its own need), searches using the old index until the new one replaces
+/// it; the same graph, so what was measured on it stands. On failure the
+/// invalid `<name>_ccnew` it leaves is dropped. Sets `tier.build_seconds`.
+pub(crate) async fn reindex_tier(
+    client: &tokio_postgres::Client,
+    tier: &mut TierPlan,
+    mb: u64,
+    dimension: usize,
+) -> Result<()> {
+    let started = Instant::now();
+    let m = tier.hnsw_m.unwrap_or(HNSW_M);
+    let mb = if tier.quantized {
+        Graph::Quantized(dimension, m, QUANTIZED_EF_CONSTRUCTION).memory_mb(tier.rows, mb)
+    } else {
+        mb
+    };
+    client
+        .batch_execute(&raw_sql::set_maintenance_work_mem_mb(mb))
+        .await?;
+    let name = &tier.index_name;
+    let ccnew = format!("{name}_ccnew");
+    let ddl = raw_sql::reindex_concurrently(name);
+    if let Err(e) = super::build_index(client, &ddl, Some(&ccnew)).await {
+        let _ = client
+            .batch_execute(&raw_sql::drop_index_concurrently(&ccnew))
+            .await;
+        return Err(crate::error::ddl_error(e));
+    }
+    tier.build_seconds = Some(started.elapsed().as_secs_f64());
+    Ok(())
+}
+
 /// Records `tier` as it is after its action.
 pub(crate) async fn record_tier(client: &impl GenericClient, tier: &TierPlan) -> Result<()> {
     let ty = tier.entity_type.as_str();
-    let indexed = matches!(
-        tier.action,
-        TierAction::Keep | TierAction::Build | TierAction::Rebuild
-    );
+    let indexed = tier.action.indexed();
     if tier.rows == 0 && !indexed {
         q::delete_tier().bind(client, &tier.tenant_id, &ty).await?;
         return Ok(());
     }
+    let built = matches!(
+        tier.action,
+        TierAction::Build | TierAction::Rebuild | TierAction::Reindex
+    );
     q::upsert_tier()
         .bind(
             client,
@@ -341,9 +376,14 @@ pub(crate) async fn record_tier(client: &impl GenericClient, tier: &TierPlan) ->
             &tier.rows,
             &indexed.then_some(tier.index_name.as_str()),
             &tier.ef_search.map(|e| e as i32),
-            &matches!(tier.action, TierAction::Build | TierAction::Rebuild),
+            &built,
         )
         .await?;
+    if q::has_built_rows().bind(client).one().await? {
+        q::record_built_rows()
+            .bind(client, &built, &tier.tenant_id, &ty)
+            .await?;
+    }
     Ok(())
 }
 

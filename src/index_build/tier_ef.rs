@@ -99,7 +99,7 @@ pub(crate) fn tier_ef(
         .find(|r| r.tenant_id == tenant && r.entity_type == entity_type.as_str())
         .and_then(|r| r.ef_search);
     match (action, stored.and_then(|e| u32::try_from(e).ok())) {
-        (TierAction::Keep, Some(e)) => e.max(floor),
+        (TierAction::Keep | TierAction::Reindex, Some(e)) => e.max(floor),
         _ => floor,
     }
 }

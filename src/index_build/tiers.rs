@@ -13,7 +13,9 @@ use truthgraph_queries::client::GenericClient;
 use truthgraph_queries::queries::tiers as q;
 
 use super::build_memory_mb;
-pub(crate) use super::tier_ddl::{build_and_measure, graph_m, record_tier, remeasure};
+pub(crate) use super::tier_ddl::{
+    build_and_measure, graph_m, record_tier, reindex_tier, remeasure,
+};
 use super::tier_ef::{MeasuredEf, tier_ef};
 use super::{IndexBuildProgress, watching_progress, with_maintenance_lock};
 use crate::catalog::{self, version_lt};
@@ -22,7 +24,9 @@ use crate::error::Result;
 use crate::labels::EntityType;
 use crate::raw_sql;
 use crate::telemetry::{db_span, traced};
-use crate::tiers::{CONTRACT_INDEX, CONTRACT_TENANT, SHARED_INDEX, tier_index_name, wants_index};
+use crate::tiers::{
+    CONTRACT_INDEX, CONTRACT_TENANT, SHARED_INDEX, lost_rows, tier_index_name, wants_index,
+};
 
 /// What [`Database::maintain_tiers`] does.
 #[derive(Debug, Clone, Default)]
@@ -53,8 +57,23 @@ pub enum TierAction {
     Build,
     /// Its index is invalid (a failed build): dropped and built again.
     Rebuild,
+    /// It lost [`crate::tiers::REINDEX_AFTER_LOSS`] or more of the rows its
+    /// index was built over: the index is rebuilt in place (`REINDEX INDEX
+    /// CONCURRENTLY`; searches use the old one meanwhile), so that VACUUM
+    /// has no graph to repair around the deleted rows.
+    Reindex,
     /// Fell below half the threshold (or has no rows left): its index is dropped.
     Drop,
+}
+
+impl TierAction {
+    /// Whether the tier has its own index after the action.
+    pub fn indexed(self) -> bool {
+        matches!(
+            self,
+            TierAction::Keep | TierAction::Build | TierAction::Rebuild | TierAction::Reindex
+        )
+    }
 }
 
 /// One tier (tenant and entity type) in a [`TierReport`].
@@ -260,7 +279,14 @@ impl Database {
             let ix = indexes.get(&name);
             let valid = ix.is_some_and(|ix| ix.is_valid);
             let contract = tenant == CONTRACT_TENANT && ty == EntityType::Evidence;
+            let built_rows = registry
+                .iter()
+                .find(|r| r.tenant_id == tenant && r.entity_type == ty.as_str())
+                .and_then(|r| r.built_rows);
             let action = match (contract || wants_index(rows, threshold, valid), ix) {
+                (true, Some(ix)) if ix.is_valid && lost_rows(rows, built_rows) => {
+                    TierAction::Reindex
+                }
                 (true, Some(ix)) if ix.is_valid => TierAction::Keep,
                 (true, Some(_)) => TierAction::Rebuild,
                 (true, None) => TierAction::Build,
@@ -269,21 +295,23 @@ impl Database {
             };
             let remeasured = action == TierAction::Keep && opts.remeasure && opts.apply;
             let build_memory = (remeasured
-                || matches!(action, TierAction::Build | TierAction::Rebuild))
+                || matches!(
+                    action,
+                    TierAction::Build | TierAction::Rebuild | TierAction::Reindex
+                ))
             .then(|| {
                 let (mb, capped) = build_memory_mb(rows, dimension, server_kb, cap);
                 memory_capped |= capped;
                 mb
             });
-            let indexed = matches!(
-                action,
-                TierAction::Keep | TierAction::Build | TierAction::Rebuild
-            );
+            let indexed = action.indexed();
+            // A tier reindexed keeps its graph and what was measured on it.
+            let kept = matches!(action, TierAction::Keep | TierAction::Reindex);
             tiers.push(TierPlan {
                 ef_search: indexed.then(|| tier_ef(action, &registry, (&tenant, ty), rows)),
                 measured: None,
-                hnsw_m: (action == TierAction::Keep).then(|| graph_m(ix)),
-                quantized: action == TierAction::Keep && ix.is_some_and(|ix| ix.quantized),
+                hnsw_m: kept.then(|| graph_m(ix)),
+                quantized: kept && ix.is_some_and(|ix| ix.quantized),
                 tenant_id: tenant,
                 entity_type: ty,
                 rows,
@@ -348,6 +376,11 @@ impl Database {
                     emit(TierEvent::Starting(tier));
                     let mb = tier.build_memory_mb.unwrap_or(64);
                     build_and_measure(client, tier, mb, dimension).await?;
+                }
+                TierAction::Reindex => {
+                    emit(TierEvent::Starting(tier));
+                    let mb = tier.build_memory_mb.unwrap_or(64);
+                    reindex_tier(client, tier, mb, dimension).await?;
                 }
                 // Memory was set aside for it: `remeasure` asked for.
                 TierAction::Keep if tier.build_memory_mb.is_some() => {

@@ -232,6 +232,24 @@ pub fn wants_index(rows: i64, threshold: i64, has_index: bool) -> bool {
     rows >= threshold || (has_index && (rows as f64) >= threshold as f64 * DROP_BELOW_SHARE)
 }
 
+/// The share of the rows a tier's index was built over that the tier may
+/// lose (deleted rows) before `truthgraph-db tiers --apply` rebuilds the
+/// index in place ([`lost_rows`]). pgvector's VACUUM of an HNSW graph
+/// repairs each element that had a deleted neighbour with a graph search of
+/// its own, serially: 5,000 rows deleted from a 50K-row tier (m 32, 384
+/// dims) made one VACUUM of `embeddings` take 293 s, and 500 rows (1 %) of
+/// another 94 s, where `REINDEX INDEX CONCURRENTLY` of the tier's index
+/// first took 43 s and left the VACUUM 2.6 s; deleting a tenant's rows all
+/// at once costs the VACUUM nothing to repair (2.2 s with 18 tier
+/// indexes). BENCHMARKS.md, "VACUUM and the tier graphs".
+pub const REINDEX_AFTER_LOSS: f64 = 0.01;
+
+/// Whether a tier of `rows` rows whose index was built over `built_rows`
+/// has lost [`REINDEX_AFTER_LOSS`] of them or more (`None`: not known).
+pub fn lost_rows(rows: i64, built_rows: Option<i64>) -> bool {
+    built_rows.is_some_and(|b| b > 0 && (b - rows) as f64 >= b as f64 * REINDEX_AFTER_LOSS)
+}
+
 /// The ladder's `ef_search` for a tier of `rows` rows (`None`: the
 /// connection's, [`TIER_EF_SEARCH`]): 64 below 5K rows, 100 to 20K, 200
 /// above. The floor of a tier's measurement at its build.
@@ -254,6 +272,17 @@ pub fn load_rebuilds(load: usize, rows: i64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tier_has_lost_rows_from_one_percent_of_those_built_over() {
+        assert!(!lost_rows(991, Some(1000)));
+        assert!(lost_rows(990, Some(1000)));
+        assert!(lost_rows(0, Some(1000)));
+        // Grown, not built yet, or built before V13 (unknown): no.
+        assert!(!lost_rows(1200, Some(1000)));
+        assert!(!lost_rows(10, None));
+        assert!(!lost_rows(0, Some(0)));
+    }
 
     #[test]
     fn names_are_stable_valid_identifiers() {

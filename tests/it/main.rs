@@ -34,6 +34,7 @@ mod shared_memory;
 mod support;
 mod telemetry;
 mod tenancy;
+mod tier_deletes;
 mod tier_ef;
 mod tier_statements;
 mod tiers;

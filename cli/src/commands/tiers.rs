@@ -98,6 +98,7 @@ fn describe(t: &TierPlan) -> String {
         TierAction::Exact => "searched exactly",
         TierAction::Build => "builds its index",
         TierAction::Rebuild => "rebuilds its invalid index",
+        TierAction::Reindex => "rebuilds its index in place (rows deleted since its build)",
         TierAction::Drop => "drops its index",
     };
     let memory = t
@@ -157,27 +158,29 @@ pub fn report_text(r: &TierReport) -> String {
     }
     for t in &r.tiers {
         let route = match t.action {
-            TierAction::Keep | TierAction::Build | TierAction::Rebuild => format!(
-                "{}, ef_search {}{}",
-                if t.quantized {
-                    "quantized index (re-ranked)"
-                } else {
-                    "index"
-                },
-                t.ef_search
-                    .map_or_else(|| "of the connection".to_string(), |e| e.to_string()),
-                t.measured
-                    .map(|m| format!(
-                        " (recall {:.3} measured{}{})",
-                        m.recall,
-                        t.hnsw_m
-                            .filter(|m| *m != truthgraph_db::tiers::HNSW_M)
-                            .map(|m| format!(", m {m}"))
-                            .unwrap_or_default(),
-                        if m.reached { "" } else { ", below target" }
-                    ))
-                    .unwrap_or_default()
-            ),
+            TierAction::Keep | TierAction::Build | TierAction::Rebuild | TierAction::Reindex => {
+                format!(
+                    "{}, ef_search {}{}",
+                    if t.quantized {
+                        "quantized index (re-ranked)"
+                    } else {
+                        "index"
+                    },
+                    t.ef_search
+                        .map_or_else(|| "of the connection".to_string(), |e| e.to_string()),
+                    t.measured
+                        .map(|m| format!(
+                            " (recall {:.3} measured{}{})",
+                            m.recall,
+                            t.hnsw_m
+                                .filter(|m| *m != truthgraph_db::tiers::HNSW_M)
+                                .map(|m| format!(", m {m}"))
+                                .unwrap_or_default(),
+                            if m.reached { "" } else { ", below target" }
+                        ))
+                        .unwrap_or_default()
+                )
+            }
             TierAction::Exact | TierAction::Drop => "exact".to_string(),
         };
         s.push_str(&format!(
@@ -225,6 +228,7 @@ fn describe_action(t: &TierPlan) -> String {
         TierAction::Exact => String::new(),
         TierAction::Build => format!("build {}", t.index_name),
         TierAction::Rebuild => format!("rebuild {} (invalid)", t.index_name),
+        TierAction::Reindex => format!("reindex {}{bytes} (rows deleted)", t.index_name),
         TierAction::Drop => format!("drop {}{bytes}", t.index_name),
     }
 }

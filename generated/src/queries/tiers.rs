@@ -15,6 +15,12 @@ pub struct UpsertTierParams<T1: crate::StringSql, T2: crate::StringSql, T3: crat
     pub built: bool,
 }
 #[derive(Debug)]
+pub struct RecordBuiltRowsParams<T1: crate::StringSql, T2: crate::StringSql> {
+    pub built: bool,
+    pub tenant_id: T1,
+    pub entity_type: T2,
+}
+#[derive(Debug)]
 pub struct DeleteTierParams<T1: crate::StringSql, T2: crate::StringSql> {
     pub tenant_id: T1,
     pub entity_type: T2,
@@ -95,6 +101,7 @@ pub struct TierRow {
     pub ef_search: Option<i32>,
     pub counted_at: chrono::NaiveDateTime,
     pub built_at: Option<chrono::NaiveDateTime>,
+    pub built_rows: Option<i64>,
     pub index_bytes: Option<i64>,
 }
 pub struct TierRowBorrowed<'a> {
@@ -105,6 +112,7 @@ pub struct TierRowBorrowed<'a> {
     pub ef_search: Option<i32>,
     pub counted_at: chrono::NaiveDateTime,
     pub built_at: Option<chrono::NaiveDateTime>,
+    pub built_rows: Option<i64>,
     pub index_bytes: Option<i64>,
 }
 impl<'a> From<TierRowBorrowed<'a>> for TierRow {
@@ -117,6 +125,7 @@ impl<'a> From<TierRowBorrowed<'a>> for TierRow {
             ef_search,
             counted_at,
             built_at,
+            built_rows,
             index_bytes,
         }: TierRowBorrowed<'a>,
     ) -> Self {
@@ -128,6 +137,7 @@ impl<'a> From<TierRowBorrowed<'a>> for TierRow {
             ef_search,
             counted_at,
             built_at,
+            built_rows,
             index_bytes,
         }
     }
@@ -803,10 +813,12 @@ impl SharedVectorIndexStmt {
     }
 }
 pub struct TierRowsStmt(&'static str, Option<tokio_postgres::Statement>);
-/// The registry, with the size of each tier's index (NULL: no such index).
+/// The registry, with the size of each tier's index (NULL: no such index)
+/// and the rows it was built over (V13; NULL before, read so that a
+/// database not yet migrated to V13 still has its tiers kept).
 pub fn tier_rows() -> TierRowsStmt {
     TierRowsStmt(
-        "SELECT t.tenant_id, t.entity_type, t.row_count, t.index_name, t.ef_search, t.counted_at, t.built_at, pg_relation_size(to_regclass(quote_ident(t.index_name))) AS index_bytes FROM truthgraph_tiers t ORDER BY t.row_count DESC, t.tenant_id, t.entity_type",
+        "SELECT t.tenant_id, t.entity_type, t.row_count, t.index_name, t.ef_search, t.counted_at, t.built_at, (to_jsonb(t) ->> 'built_rows')::int8 AS built_rows, pg_relation_size(to_regclass(quote_ident(t.index_name))) AS index_bytes FROM truthgraph_tiers t ORDER BY t.row_count DESC, t.tenant_id, t.entity_type",
         None,
     )
 }
@@ -837,7 +849,8 @@ impl TierRowsStmt {
                         ef_search: row.try_get(4)?,
                         counted_at: row.try_get(5)?,
                         built_at: row.try_get(6)?,
-                        index_bytes: row.try_get(7)?,
+                        built_rows: row.try_get(7)?,
+                        index_bytes: row.try_get(8)?,
                     })
                 },
             mapper: |it| TierRow::from(it),
@@ -1059,6 +1072,117 @@ impl<
             &params.ef_search,
             &params.built,
         ))
+    }
+}
+pub struct HasBuiltRowsStmt(&'static str, Option<tokio_postgres::Statement>);
+/// Whether `truthgraph_tiers` has V13's `built_rows`.
+pub fn has_built_rows() -> HasBuiltRowsStmt {
+    HasBuiltRowsStmt(
+        "SELECT EXISTS ( SELECT FROM pg_attribute WHERE attrelid = to_regclass('truthgraph_tiers') AND attname = 'built_rows' AND NOT attisdropped ) AS present",
+        None,
+    )
+}
+impl HasBuiltRowsStmt {
+    pub async fn prepare<'a, C: GenericClient>(
+        mut self,
+        client: &'a C,
+    ) -> Result<Self, tokio_postgres::Error> {
+        self.1 = Some(client.prepare(self.0).await?);
+        Ok(self)
+    }
+    pub fn bind<'c, 'a, 's, C: GenericClient>(
+        &'s self,
+        client: &'c C,
+    ) -> BoolQuery<'c, 'a, 's, C, bool, 0> {
+        BoolQuery {
+            client,
+            params: [],
+            query: self.0,
+            cached: self.1.as_ref(),
+            extractor: |row| Ok(row.try_get(0)?),
+            mapper: |it| it,
+        }
+    }
+}
+pub struct RecordBuiltRowsStmt(&'static str, Option<tokio_postgres::Statement>);
+/// After `upsert_tier` (V13 on): the rows the tier's index was built over,
+/// those counted now when `built` is true (or none were known), NULL
+/// without an index.
+pub fn record_built_rows() -> RecordBuiltRowsStmt {
+    RecordBuiltRowsStmt(
+        "UPDATE truthgraph_tiers SET built_rows = CASE WHEN index_name IS NULL THEN NULL WHEN $1::bool THEN row_count ELSE coalesce(built_rows, row_count) END WHERE tenant_id = $2 AND entity_type = $3",
+        None,
+    )
+}
+impl RecordBuiltRowsStmt {
+    pub async fn prepare<'a, C: GenericClient>(
+        mut self,
+        client: &'a C,
+    ) -> Result<Self, tokio_postgres::Error> {
+        self.1 = Some(client.prepare(self.0).await?);
+        Ok(self)
+    }
+    pub async fn bind<'c, 'a, 's, C: GenericClient, T1: crate::StringSql, T2: crate::StringSql>(
+        &'s self,
+        client: &'c C,
+        built: &'a bool,
+        tenant_id: &'a T1,
+        entity_type: &'a T2,
+    ) -> Result<u64, tokio_postgres::Error> {
+        client
+            .execute(self.0, &[built, tenant_id, entity_type])
+            .await
+    }
+}
+impl<'a, C: GenericClient + Send + Sync, T1: crate::StringSql, T2: crate::StringSql>
+    crate::client::async_::Params<
+        'a,
+        'a,
+        'a,
+        RecordBuiltRowsParams<T1, T2>,
+        std::pin::Pin<
+            Box<dyn futures::Future<Output = Result<u64, tokio_postgres::Error>> + Send + 'a>,
+        >,
+        C,
+    > for RecordBuiltRowsStmt
+{
+    fn params(
+        &'a self,
+        client: &'a C,
+        params: &'a RecordBuiltRowsParams<T1, T2>,
+    ) -> std::pin::Pin<
+        Box<dyn futures::Future<Output = Result<u64, tokio_postgres::Error>> + Send + 'a>,
+    > {
+        Box::pin(self.bind(
+            client,
+            &params.built,
+            &params.tenant_id,
+            &params.entity_type,
+        ))
+    }
+}
+pub struct ForgetBuiltRowsStmt(&'static str, Option<tokio_postgres::Statement>);
+/// Every tier index was just rebuilt (`reindex`): each is built over the
+/// rows it has now, which the tier's next record counts (`built_rows` NULL).
+pub fn forget_built_rows() -> ForgetBuiltRowsStmt {
+    ForgetBuiltRowsStmt(
+        "UPDATE truthgraph_tiers SET built_rows = NULL WHERE index_name IS NOT NULL",
+        None,
+    )
+}
+impl ForgetBuiltRowsStmt {
+    pub async fn prepare<'a, C: GenericClient>(
+        mut self,
+        client: &'a C,
+    ) -> Result<Self, tokio_postgres::Error> {
+        self.1 = Some(client.prepare(self.0).await?);
+        Ok(self)
+    }
+    pub async fn bind<'c, 'a, 's, C: GenericClient>(
+        &'s self,
+        client: &'c C,
+    ) -> Result<u64, tokio_postgres::Error> {
+        client.execute(self.0, &[]).await
     }
 }
 pub struct DeleteTierStmt(&'static str, Option<tokio_postgres::Statement>);

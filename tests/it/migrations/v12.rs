@@ -40,7 +40,7 @@ async fn v12_replaces_v11s_entity_check_and_its_down_script_restores_it() {
     }
 
     // Up: V12's foreign keys replace the three triggers and both functions.
-    assert_eq!(t.db.migrate(None).await.unwrap(), vec![12]);
+    assert_eq!(t.db.migrate(Some(12)).await.unwrap(), vec![12]);
     let v12 = entity_check_details(&c).await;
     assert!(
         !v12.iter().any(|d| d.contains("check_embedding")),
@@ -53,6 +53,6 @@ async fn v12_replaces_v11s_entity_check_and_its_down_script_restores_it() {
         (schema_snapshot(&c).await, entity_check_details(&c).await),
         v11
     );
-    assert_eq!(t.db.migrate(None).await.unwrap(), vec![12]);
+    assert_eq!(t.db.migrate(Some(12)).await.unwrap(), vec![12]);
     assert_eq!(entity_check_details(&c).await, v12);
 }

@@ -25,7 +25,7 @@ pub(super) async fn check(f: &mut Findings, db: &Database, settings: &Settings, 
     let indexed: Vec<_> = plan
         .tiers
         .iter()
-        .filter(|t| t.action == TierAction::Keep)
+        .filter(|t| matches!(t.action, TierAction::Keep | TierAction::Reindex))
         .collect();
     let exact = plan
         .tiers
@@ -97,6 +97,21 @@ pub(super) async fn check(f: &mut Findings, db: &Database, settings: &Settings, 
             "run `truthgraph-db tiers --apply` (it drops and builds them again)",
         );
     }
+    let reindex = names(TierAction::Reindex);
+    if !reindex.is_empty() {
+        f.warn(
+            "tiers",
+            format!(
+                "tiers that lost {:.0} % or more of the rows their index was built over: the \
+                 next VACUUM that cleans their index repairs its graph around every deleted \
+                 row, one search each (minutes for a 50K-row tier): {}",
+                truthgraph_db::tiers::REINDEX_AFTER_LOSS * 100.0,
+                reindex.join(", ")
+            ),
+            "run `truthgraph-db tiers --apply` (REINDEX INDEX CONCURRENTLY of each; searches \
+             go on)",
+        );
+    }
     let drop = names(TierAction::Drop);
     if !drop.is_empty() || !plan.orphans.is_empty() {
         f.warn(
@@ -127,12 +142,7 @@ pub(super) async fn check(f: &mut Findings, db: &Database, settings: &Settings, 
     let largest = plan
         .tiers
         .iter()
-        .filter(|t| {
-            matches!(
-                t.action,
-                TierAction::Keep | TierAction::Build | TierAction::Rebuild
-            )
-        })
+        .filter(|t| t.action.indexed())
         .max_by_key(|t| t.rows);
     if let (Some(t), Some(have)) = (largest, settings.bytes("maintenance_work_mem")) {
         // A quantized tier's graph: its own need (a build that falls back

@@ -1,0 +1,139 @@
+//! A tier that lost rows since its index was built (V13's `built_rows`):
+//! `tiers --apply` rebuilds its index in place (`REINDEX INDEX
+//! CONCURRENTLY`, [`TierAction::Reindex`]) once it has lost
+//! `REINDEX_AFTER_LOSS` of them, so that VACUUM finds no graph to repair
+//! around the deleted rows; a smaller loss keeps the index as it is, and a
+//! `reindex` of every index counts as the rebuild.
+
+use truthgraph_db::index_build::{TierAction, TierOptions, TierReport};
+use truthgraph_db::testing::TestDatabase;
+use truthgraph_db::tiers::{REINDEX_AFTER_LOSS, Route, tier_index_name};
+use truthgraph_db::{Database, EntityType, SearchOptions};
+
+use crate::support::Clustered;
+use crate::tiers::load;
+
+const DIM: usize = 32;
+
+async fn tiers(db: &Database, apply: bool) -> TierReport {
+    db.maintain_tiers(&TierOptions {
+        apply,
+        ..TierOptions::default()
+    })
+    .await
+    .unwrap()
+}
+
+fn action(report: &TierReport, tenant: &str) -> TierAction {
+    report
+        .tiers
+        .iter()
+        .find(|t| t.tenant_id == tenant && t.entity_type == EntityType::Evidence)
+        .unwrap()
+        .action
+}
+
+/// Deletes `n` of `tenant`'s evidence (their embeddings go with them).
+async fn delete_evidence(t: &TestDatabase, tenant: &str, n: i64) {
+    let deleted = t
+        .raw_client()
+        .await
+        .unwrap()
+        .execute(
+            "DELETE FROM evidence WHERE id IN \
+             (SELECT id FROM evidence WHERE tenant_id = $1 ORDER BY id LIMIT $2)",
+            &[&tenant, &n],
+        )
+        .await
+        .unwrap();
+    assert_eq!(deleted, n as u64);
+}
+
+/// The index's oid (a rebuild in place gives it a new one under its name),
+/// and the number of `_ccnew` leftovers on `embeddings`.
+async fn index_oid(t: &TestDatabase, name: &str) -> (u32, i64) {
+    let row = t
+        .raw_client()
+        .await
+        .unwrap()
+        .query_one(
+            "SELECT to_regclass($1::text)::oid, (SELECT count(*) FROM pg_class WHERE relname LIKE '%ccnew%')",
+            &[&name],
+        )
+        .await
+        .unwrap();
+    (row.get(0), row.get(1))
+}
+
+/// (rows, built_rows) of the tier in the registry.
+async fn registry(t: &TestDatabase, tenant: &str) -> (i64, Option<i64>) {
+    let row = t
+        .raw_client()
+        .await
+        .unwrap()
+        .query_one(
+            "SELECT row_count, built_rows FROM truthgraph_tiers \
+             WHERE tenant_id = $1 AND entity_type = 'evidence'",
+            &[&tenant],
+        )
+        .await
+        .unwrap();
+    (row.get(0), row.get(1))
+}
+
+#[tokio::test]
+async fn a_tier_that_lost_rows_gets_its_index_rebuilt_in_place() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let db = &t.db;
+    db.set_dimension(DIM).await.unwrap();
+    let mut data = Clustered::new(31, DIM, 12, 0.9);
+    load(db, "shrinks", &mut data, 2000).await;
+    load(db, "steady", &mut data, 2000).await;
+    let plan = tiers(db, true).await;
+    assert_eq!(action(&plan, "shrinks"), TierAction::Keep);
+    assert_eq!(registry(&t, "shrinks").await, (2000, Some(2000)));
+
+    // Just below the share: the index stays as it is; at it: rebuilt.
+    let below = (2000.0 * REINDEX_AFTER_LOSS) as i64 - 1;
+    delete_evidence(&t, "steady", below).await;
+    delete_evidence(&t, "shrinks", below + 1).await;
+    let plan = tiers(db, false).await;
+    assert_eq!(action(&plan, "steady"), TierAction::Keep);
+    assert_eq!(action(&plan, "shrinks"), TierAction::Reindex);
+
+    let name = tier_index_name("shrinks", EntityType::Evidence);
+    let (before, _) = index_oid(&t, &name).await;
+    let applied = tiers(db, true).await;
+    assert_eq!(action(&applied, "shrinks"), TierAction::Reindex);
+    let (after, leftovers) = index_oid(&t, &name).await;
+    assert_ne!(after, before, "rebuilt in place under its name");
+    assert_eq!(leftovers, 0);
+    let rows = 2000 - below - 1;
+    assert_eq!(registry(&t, "shrinks").await, (rows, Some(rows)));
+    // The steady tier keeps what it was built over.
+    assert_eq!(registry(&t, "steady").await, (2000 - below, Some(2000)));
+    assert!(matches!(
+        db.search_route("shrinks", EntityType::Evidence),
+        Route::Index { .. }
+    ));
+    let hits = db
+        .tenant("shrinks")
+        .unwrap()
+        .search_evidence(&data.next(), &SearchOptions::top(10))
+        .await
+        .unwrap();
+    assert_eq!(hits.len(), 10);
+    assert_eq!(action(&tiers(db, false).await, "shrinks"), TierAction::Keep);
+
+    // `reindex` rebuilds every index: a tier that lost rows before it is
+    // not rebuilt again by the tier pass that follows.
+    delete_evidence(&t, "steady", 2).await;
+    assert_eq!(
+        action(&tiers(db, false).await, "steady"),
+        TierAction::Reindex
+    );
+    let report = db.reindex_vector_indexes().await.unwrap();
+    assert!(report.tiers_built.is_empty(), "{:?}", report.tiers_built);
+    let steady = 2000 - below - 2;
+    assert_eq!(registry(&t, "steady").await, (steady, Some(steady)));
+}
