@@ -228,7 +228,13 @@ fn describe_action(t: &TierPlan) -> String {
         TierAction::Exact => String::new(),
         TierAction::Build => format!("build {}", t.index_name),
         TierAction::Rebuild => format!("rebuild {} (invalid)", t.index_name),
-        TierAction::Reindex => format!("reindex {}{bytes} (rows deleted)", t.index_name),
+        TierAction::Reindex => format!(
+            "reindex {} ({}rows deleted)",
+            t.index_name,
+            t.index_bytes
+                .map(|b| format!("{} MB, ", b / (1 << 20)))
+                .unwrap_or_default()
+        ),
         TierAction::Drop => format!("drop {}{bytes}", t.index_name),
     }
 }
