@@ -14,7 +14,7 @@ use truthgraph_db::{Database, EntityType, HybridOptions, NewEmbedding, SearchOpt
 use uuid::Uuid;
 
 use crate::support::{BruteForce, Clustered, held_out_recall, recall_of};
-use crate::tiers::{load, one_paper_in_ten, plant_orphans};
+use crate::tiers::{assert_top10_is_exact, load, one_paper_in_ten, plant_orphans};
 
 /// V2's dimension (the OpenAI models'): the migrated database's own.
 const DIM: usize = 1536;
@@ -329,19 +329,7 @@ async fn a_quantized_search_keeps_orphans_out_and_filters_in_its_scan() {
     // More orphans than the re-ranked candidates: answered exactly.
     let q = data.next();
     plant_orphans(&t, "wide", &q, 120).await;
-    let exact = SearchOptions {
-        exact: true,
-        ..SearchOptions::top(10)
-    };
-    let want = wide.search_evidence(&q, &exact).await.unwrap();
-    let hits = wide
-        .search_evidence(&q, &SearchOptions::top(10))
-        .await
-        .unwrap();
-    let ids_of =
-        |h: &[truthgraph_db::search::EvidenceHit]| h.iter().map(|h| h.id).collect::<Vec<_>>();
-    assert_eq!(want.len(), 10);
-    assert_eq!(ids_of(&hits), ids_of(&want), "candidates all orphans");
+    assert_top10_is_exact(&wide, &q, "candidates all orphans").await;
     let papers: HashSet<Uuid> = papers.into_iter().collect();
     for _ in 0..5 {
         let opts = SearchOptions {

@@ -16,7 +16,9 @@ use truthgraph_db::{Config, Database, EntityType, SearchOptions};
 use uuid::Uuid;
 
 use crate::support::Clustered;
-use crate::tiers::{explain_text, load, one_paper_in_ten, pgvector_text, plant_orphans};
+use crate::tiers::{
+    assert_top10_is_exact, explain_text, load, one_paper_in_ten, pgvector_text, plant_orphans,
+};
 
 const DIM: usize = 64;
 
@@ -214,19 +216,7 @@ async fn one_pass_of_a_tier_only_when_it_holds_the_answer() {
     // More orphans at a query than one pass holds: answered exactly.
     let q = data.next();
     plant_orphans(&t, "big", &q, ef + 10).await;
-    let exact = SearchOptions {
-        exact: true,
-        ..SearchOptions::top(10)
-    };
-    let want = big.search_evidence(&q, &exact).await.unwrap();
-    let hits = big
-        .search_evidence(&q, &SearchOptions::top(10))
-        .await
-        .unwrap();
-    let ids_of =
-        |h: &[truthgraph_db::search::EvidenceHit]| h.iter().map(|h| h.id).collect::<Vec<_>>();
-    assert_eq!(want.len(), 10);
-    assert_eq!(ids_of(&hits), ids_of(&want), "one pass of orphans");
+    assert_top10_is_exact(&big, &q, "one pass of orphans").await;
     assert_eq!(session_settings(&db).await, before);
     for _ in 0..5 {
         let opts = SearchOptions {

@@ -8,7 +8,7 @@ use pgvector::Vector;
 use truthgraph_db::index_build::{TierAction, TierOptions};
 use truthgraph_db::testing::TestDatabase;
 use truthgraph_db::tiers::{Route, tier_index_name};
-use truthgraph_db::{Config, Database, EntityType, NewEmbedding, SearchOptions};
+use truthgraph_db::{Config, Database, EntityType, NewEmbedding, SearchOptions, Tenant};
 use uuid::Uuid;
 
 use crate::support::{Clustered, held_out_recall};
@@ -111,6 +111,24 @@ pub(crate) async fn plant_orphans(t: &TestDatabase, tenant: &str, at: &Vector, n
         .await
         .unwrap();
     }
+}
+
+/// Asserts that `tenant`'s top 10 for `q` is exact search's, 10 rows.
+pub(crate) async fn assert_top10_is_exact(tenant: &Tenant<'_>, q: &Vector, what: &str) {
+    let exact = SearchOptions {
+        exact: true,
+        ..SearchOptions::top(10)
+    };
+    let ids = |hits: Vec<truthgraph_db::search::EvidenceHit>| {
+        hits.into_iter().map(|h| h.id).collect::<Vec<Uuid>>()
+    };
+    let want = ids(tenant.search_evidence(q, &exact).await.unwrap());
+    let got = tenant
+        .search_evidence(q, &SearchOptions::top(10))
+        .await
+        .unwrap();
+    assert_eq!(want.len(), 10);
+    assert_eq!(ids(got), want, "{what}");
 }
 
 async fn setup() -> (TestDatabase, Clustered) {
