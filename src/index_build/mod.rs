@@ -20,6 +20,7 @@ mod rebuild;
 mod reindex;
 mod tier_ddl;
 mod tier_ef;
+mod tier_plan;
 pub(crate) mod tiers;
 
 pub(crate) use memory::build_memory_mb;

@@ -9,7 +9,7 @@ use crate::error::{Result, ddl_error};
 use crate::raw_sql;
 use crate::telemetry::{db_span, traced};
 
-use super::tiers::{TierAction, TierEvent, TierOptions};
+use super::tiers::{TierAction, TierEvent, TierOptions, TierPlan};
 use super::{IndexBuildProgress, watching_progress, with_maintenance_lock};
 
 /// Why [`Database::reindex_vector_indexes`] dropped an index.
@@ -224,6 +224,36 @@ impl Database {
         });
         traced(op, rebuild).await
     }
+}
+
+/// Rebuilds `tier`'s index in place ([`TierAction::Reindex`]): `REINDEX
+/// INDEX CONCURRENTLY` with `maintenance_work_mem` for its graph (`mb`
+/// planned for the full vector, [`super::tier_ddl::rebuild_memory_mb`]),
+/// searches using the old index until the new one replaces it; the same
+/// graph, so what was measured on it stands. On failure the invalid
+/// `<name>_ccnew` it leaves is dropped. Sets `tier.build_seconds`.
+pub(crate) async fn reindex_tier(
+    client: &tokio_postgres::Client,
+    tier: &mut TierPlan,
+    mb: u64,
+    dimension: usize,
+) -> Result<()> {
+    let started = std::time::Instant::now();
+    let mb = super::tier_ddl::rebuild_memory_mb(tier, mb, dimension);
+    client
+        .batch_execute(&raw_sql::set_maintenance_work_mem_mb(mb))
+        .await?;
+    let name = &tier.index_name;
+    let ccnew = format!("{name}_ccnew");
+    let ddl = raw_sql::reindex_concurrently(name);
+    if let Err(e) = super::build_index(client, &ddl, Some(&ccnew)).await {
+        let _ = client
+            .batch_execute(&raw_sql::drop_index_concurrently(&ccnew))
+            .await;
+        return Err(ddl_error(e));
+    }
+    tier.build_seconds = Some(started.elapsed().as_secs_f64());
+    Ok(())
 }
 
 /// After a failed `REINDEX INDEX CONCURRENTLY name`: drops the invalid copy

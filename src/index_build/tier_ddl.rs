@@ -322,38 +322,15 @@ async fn build_tier_index(
     Ok(())
 }
 
-/// Rebuilds `tier`'s index in place ([`TierAction::Reindex`]): `REINDEX
-/// INDEX CONCURRENTLY` with `maintenance_work_mem` `mb` (a quantized graph:
-/// its own need), searches using the old index until the new one replaces
-/// it; the same graph, so what was measured on it stands. On failure the
-/// invalid `<name>_ccnew` it leaves is dropped. Sets `tier.build_seconds`.
-pub(crate) async fn reindex_tier(
-    client: &tokio_postgres::Client,
-    tier: &mut TierPlan,
-    mb: u64,
-    dimension: usize,
-) -> Result<()> {
-    let started = Instant::now();
-    let m = tier.hnsw_m.unwrap_or(HNSW_M);
-    let mb = if tier.quantized {
-        Graph::Quantized(dimension, m, QUANTIZED_EF_CONSTRUCTION).memory_mb(tier.rows, mb)
-    } else {
-        mb
-    };
-    client
-        .batch_execute(&raw_sql::set_maintenance_work_mem_mb(mb))
-        .await?;
-    let name = &tier.index_name;
-    let ccnew = format!("{name}_ccnew");
-    let ddl = raw_sql::reindex_concurrently(name);
-    if let Err(e) = super::build_index(client, &ddl, Some(&ccnew)).await {
-        let _ = client
-            .batch_execute(&raw_sql::drop_index_concurrently(&ccnew))
-            .await;
-        return Err(crate::error::ddl_error(e));
+/// `maintenance_work_mem` for building `tier`'s graph again as it is, MB,
+/// `mb` having been planned for its full-vector graph (a quantized graph
+/// gets its own need, [`Graph::memory_mb`]).
+pub(super) fn rebuild_memory_mb(tier: &TierPlan, mb: u64, dimension: usize) -> u64 {
+    if !tier.quantized {
+        return mb;
     }
-    tier.build_seconds = Some(started.elapsed().as_secs_f64());
-    Ok(())
+    let m = tier.hnsw_m.unwrap_or(HNSW_M);
+    Graph::Quantized(dimension, m, QUANTIZED_EF_CONSTRUCTION).memory_mb(tier.rows, mb)
 }
 
 /// Records `tier` as it is after its action.

@@ -1,0 +1,135 @@
+//! What [`Database::maintain_tiers`] is asked ([`TierOptions`]), plans for
+//! each tier ([`TierAction`], [`TierPlan`]) and reports ([`TierReport`],
+//! [`TierEvent`]); the procedure is in [`super::tiers`].
+
+use std::time::Duration;
+
+use super::IndexBuildProgress;
+use super::tier_ef::MeasuredEf;
+#[cfg(doc)]
+use crate::db::Database;
+use crate::labels::EntityType;
+
+/// What [`Database::maintain_tiers`] does.
+#[derive(Debug, Clone, Default)]
+pub struct TierOptions {
+    /// Rows from which a tier gets its own index (`None`:
+    /// [`crate::Config::tier_threshold`]).
+    pub threshold: Option<i64>,
+    /// Build and drop (`false`: only report the plan, a dry run).
+    pub apply: bool,
+    /// The most `maintenance_work_mem` for one build, MB (`None`:
+    /// [`crate::Config::max_build_memory_mb`]).
+    pub max_build_memory_mb: Option<u64>,
+    /// With `apply`: measure the `ef_search` of every tier that keeps its
+    /// index again, on its graph as it is now (grown by inserts since its
+    /// build); one that misses the target by 200 with m 16 gets the denser
+    /// graph, as at a build.
+    pub remeasure: bool,
+}
+
+/// What happens to one tier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TierAction {
+    /// Searched through its own index, which stays.
+    Keep,
+    /// Searched exactly, and stays so.
+    Exact,
+    /// Reached the threshold: its index is built.
+    Build,
+    /// Its index is invalid (a failed build): dropped and built again.
+    Rebuild,
+    /// It lost [`crate::tiers::REINDEX_AFTER_LOSS`] or more of the rows its
+    /// index was built over: the index is rebuilt in place (`REINDEX INDEX
+    /// CONCURRENTLY`; searches use the old one meanwhile), so that VACUUM
+    /// has no graph to repair around the deleted rows.
+    Reindex,
+    /// Fell below half the threshold (or has no rows left): its index is dropped.
+    Drop,
+}
+
+impl TierAction {
+    /// Whether the tier has its own index after the action.
+    pub fn indexed(self) -> bool {
+        matches!(
+            self,
+            TierAction::Keep | TierAction::Build | TierAction::Rebuild | TierAction::Reindex
+        )
+    }
+}
+
+/// One tier (tenant and entity type) in a [`TierReport`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct TierPlan {
+    /// The tenant.
+    pub tenant_id: String,
+    /// Evidence or claims.
+    pub entity_type: EntityType,
+    /// Its embeddings now.
+    pub rows: i64,
+    /// The name of its index ([`crate::tiers::tier_index_name`]).
+    pub index_name: String,
+    /// The size of its index (`None`: it has none): before the plan is
+    /// carried out, and after it once applied.
+    pub index_bytes: Option<i64>,
+    /// What maintenance does with it.
+    pub action: TierAction,
+    /// The `ef_search` stored for it (`None`: the connection's): measured
+    /// on its own rows when this run built its index, else the larger of
+    /// the stored value and the ladder's for its rows.
+    pub ef_search: Option<u32>,
+    /// The measurement of `ef_search` (builds only; `None` when the tier
+    /// was not measured and the ladder's value stands).
+    pub measured: Option<MeasuredEf>,
+    /// HNSW `m` of its graph: the index's for a tier that keeps it, the
+    /// one this run built ([`crate::tiers::HNSW_M`], or
+    /// [`crate::tiers::DENSE_HNSW_M`] for data that needs it) for a build.
+    pub hnsw_m: Option<u32>,
+    /// Its index is on `binary_quantize(embedding)`, searched by Hamming
+    /// distance and re-ranked by the full vector
+    /// ([`crate::tiers::Route::Quantized`]): the index's for a tier that
+    /// keeps it, the measurement's choice for a build.
+    pub quantized: bool,
+    /// `maintenance_work_mem` for its build, MB (builds, and kept tiers
+    /// measured again: a denser graph may be built).
+    pub build_memory_mb: Option<u64>,
+    /// Seconds its build took (applied builds only).
+    pub build_seconds: Option<f64>,
+}
+
+/// What [`Database::maintain_tiers`] found and did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TierReport {
+    /// The threshold it used.
+    pub threshold: i64,
+    /// Whether it built and dropped (`false`: a dry run).
+    pub applied: bool,
+    /// Every tier with embeddings, and every one whose index goes; largest first.
+    pub tiers: Vec<TierPlan>,
+    /// Tier indexes whose tenant has no embeddings left: dropped.
+    pub orphans: Vec<String>,
+    /// The index over every tenant that V10 kept, dropped once every tier
+    /// that wants an index has one.
+    pub shared_index: Option<String>,
+    /// The estimate of the largest build exceeded the memory allowed: the
+    /// build ran (or would run) with less, and slower.
+    pub memory_capped: bool,
+}
+
+impl TierReport {
+    /// The tiers with `action`.
+    pub fn with_action(&self, action: TierAction) -> impl Iterator<Item = &TierPlan> {
+        self.tiers.iter().filter(move |t| t.action == action)
+    }
+}
+
+/// What a tier maintenance reports as it goes.
+#[derive(Debug)]
+pub enum TierEvent<'a> {
+    /// A build or drop starts.
+    Starting(&'a TierPlan),
+    /// A running build's progress (`pg_stat_progress_create_index`).
+    Building(&'a IndexBuildProgress),
+    /// A build or drop ended, after this long.
+    Finished(&'a TierPlan, Duration),
+}
