@@ -35,6 +35,7 @@ impl Output {
             what,
             total,
             done: 0,
+            base: 0,
             started: Instant::now(),
             last: None,
             enabled: !self.quiet,
@@ -49,6 +50,9 @@ pub struct Progress {
     what: &'static str,
     total: u64,
     done: u64,
+    /// Units already done when the count started (a running total first
+    /// seen mid-way, as a build's progress is): not part of the rate.
+    base: u64,
     started: Instant,
     last: Option<Instant>,
     enabled: bool,
@@ -59,6 +63,23 @@ impl Progress {
     /// Adds `n` done units and redraws when due.
     pub fn advance(&mut self, n: u64) {
         self.done += n;
+        self.draw_when_due();
+    }
+
+    /// Sets the done units (for progress reported as a running total); the
+    /// first value sets where the rate counts from.
+    pub fn set(&mut self, done: u64) {
+        if self.last.is_none() {
+            self.base = done;
+            self.started = Instant::now();
+        }
+        self.done = done;
+        self.draw_when_due();
+    }
+
+    /// Redraws on the first call, when the interval has passed (a terminal
+    /// every 100 ms, a log every 5 s) and at the end.
+    fn draw_when_due(&mut self) {
         let every = if self.terminal {
             Duration::from_millis(100)
         } else {
@@ -67,12 +88,6 @@ impl Progress {
         if self.last.is_none_or(|t| t.elapsed() >= every) || self.done >= self.total {
             self.draw();
         }
-    }
-
-    /// Sets the done units (for progress reported as a running total).
-    pub fn set(&mut self, done: u64) {
-        self.done = done;
-        self.draw();
     }
 
     fn draw(&mut self) {
@@ -104,8 +119,34 @@ impl Progress {
         let _ = err.flush();
     }
 
-    /// Units per second so far.
+    /// Whether it counts `total` units of `what`.
+    pub fn counts(&self, what: &str, total: u64) -> bool {
+        self.what == what && self.total == total
+    }
+
+    /// Units per second since the count started.
     pub fn rate(&self) -> f64 {
-        self.done as f64 / self.started.elapsed().as_secs_f64().max(1e-9)
+        self.done.saturating_sub(self.base) as f64 / self.started.elapsed().as_secs_f64().max(1e-9)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_running_total_first_seen_mid_way_counts_its_rate_from_there() {
+        let out = Output {
+            json: false,
+            quiet: true,
+        };
+        let mut p = out.progress("blocks", 250_000);
+        p.set(55_932);
+        assert_eq!(p.rate(), 0.0);
+        p.set(56_932);
+        assert!(p.rate() > 0.0);
+        let mut q = out.progress("rows", 10);
+        q.advance(4);
+        assert!(q.rate() > 0.0);
     }
 }

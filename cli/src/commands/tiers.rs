@@ -63,7 +63,12 @@ async fn tiers(db: &Database, opts: &TierOptions, out: &Output) -> anyhow::Resul
                 } else {
                     (p.tuples_done, p.tuples_total, "tuples")
                 };
-                bar.get_or_insert_with(|| out.progress(what, total.max(0) as u64))
+                // A new phase (blocks scanned, then tuples loaded): a new bar.
+                let total = total.max(0) as u64;
+                if bar.as_ref().is_some_and(|b| !b.counts(what, total)) {
+                    bar = None;
+                }
+                bar.get_or_insert_with(|| out.progress(what, total))
                     .set(done.max(0) as u64);
             }
             TierEvent::Finished(t, took) => {
