@@ -2,9 +2,11 @@
 //! HNSW index, built by the library after a bulk load on the coordinator,
 //! is created on every shard of `embeddings` and serves the tenant's
 //! searches on its worker; a small tenant is searched exactly; the registry
-//! `truthgraph_tiers` is a reference table.
+//! `truthgraph_tiers` is a reference table; a tier that lost rows has its
+//! index rebuilt in place on every shard.
 
 use truthgraph_db::DistributeOptions;
+use truthgraph_db::index_build::{TierAction, TierOptions};
 use truthgraph_db::testing_citus::{CitusDatabase, WORKERS};
 use truthgraph_db::tiers::{Route, tier_index_name};
 use truthgraph_db::{EntityType, SearchOptions};
@@ -111,6 +113,35 @@ async fn a_tenants_own_index_is_on_every_shard_and_serves_its_searches_on_the_wo
         .await
         .unwrap();
     assert!(!plan.contains("idx_embeddings_tier_"), "{plan}");
+
+    // 2 % of the tier's rows deleted: its index is rebuilt in place on
+    // every shard (REINDEX INDEX CONCURRENTLY on the distributed table).
+    c.execute(
+        "DELETE FROM evidence WHERE tenant_id = 'big' AND id IN \
+         (SELECT id FROM evidence WHERE tenant_id = 'big' ORDER BY id LIMIT 30)",
+        &[],
+    )
+    .await
+    .unwrap();
+    let report = db
+        .maintain_tiers(&TierOptions {
+            apply: true,
+            ..TierOptions::default()
+        })
+        .await
+        .unwrap();
+    let tier = report.tiers.iter().find(|p| p.tenant_id == "big").unwrap();
+    assert_eq!(tier.action, TierAction::Reindex);
+    let hits = big
+        .search_evidence(&q, &SearchOptions::top(10))
+        .await
+        .unwrap();
+    assert_eq!(hits.len(), 10);
+    let plan = big
+        .explain_search(EntityType::Evidence, &q, &SearchOptions::top(10), false)
+        .await
+        .unwrap();
+    assert!(plan.contains(&format!("Index Scan using {own}")), "{plan}");
 }
 
 #[tokio::test]
