@@ -87,13 +87,14 @@ SELECT EXISTS (
 ) AS present;
 
 --! record_built_rows
---- After `upsert_tier` (V13 on): the rows the tier's index was built over,
---- those counted now when `built` is true (or none were known), NULL
---- without an index.
+--- After `upsert_tier` (V13 on): the most rows the tier's index has held,
+--- those counted now when `built` is true (or none were known), else
+--- raised to the count now when larger (inserted rows are in the graph
+--- too); NULL without an index.
 UPDATE truthgraph_tiers
 SET built_rows = CASE WHEN index_name IS NULL THEN NULL
                       WHEN :built::bool THEN row_count
-                      ELSE coalesce(built_rows, row_count) END
+                      ELSE greatest(coalesce(built_rows, row_count), row_count) END
 WHERE tenant_id = :tenant_id AND entity_type = :entity_type;
 
 --! forget_built_rows

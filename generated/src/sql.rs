@@ -175,7 +175,7 @@ pub mod tiers {
     /// SQL of [`crate::queries::tiers::has_built_rows`].
     pub const HAS_BUILT_ROWS: &str = "SELECT EXISTS ( SELECT FROM pg_attribute WHERE attrelid = to_regclass('truthgraph_tiers') AND attname = 'built_rows' AND NOT attisdropped ) AS present";
     /// SQL of [`crate::queries::tiers::record_built_rows`].
-    pub const RECORD_BUILT_ROWS: &str = "UPDATE truthgraph_tiers SET built_rows = CASE WHEN index_name IS NULL THEN NULL WHEN $1::bool THEN row_count ELSE coalesce(built_rows, row_count) END WHERE tenant_id = $2 AND entity_type = $3";
+    pub const RECORD_BUILT_ROWS: &str = "UPDATE truthgraph_tiers SET built_rows = CASE WHEN index_name IS NULL THEN NULL WHEN $1::bool THEN row_count ELSE greatest(coalesce(built_rows, row_count), row_count) END WHERE tenant_id = $2 AND entity_type = $3";
     /// SQL of [`crate::queries::tiers::forget_built_rows`].
     pub const FORGET_BUILT_ROWS: &str =
         "UPDATE truthgraph_tiers SET built_rows = NULL WHERE index_name IS NOT NULL";

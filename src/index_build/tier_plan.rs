@@ -39,8 +39,8 @@ pub enum TierAction {
     Build,
     /// Its index is invalid (a failed build): dropped and built again.
     Rebuild,
-    /// It lost [`crate::tiers::REINDEX_AFTER_LOSS`] or more of the rows its
-    /// index was built over: the index is rebuilt in place (`REINDEX INDEX
+    /// It lost [`crate::tiers::REINDEX_AFTER_LOSS`] or more of the most rows
+    /// its index has held: the index is rebuilt in place (`REINDEX INDEX
     /// CONCURRENTLY`; searches use the old one meanwhile), so that VACUUM
     /// has no graph to repair around the deleted rows.
     Reindex,

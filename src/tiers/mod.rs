@@ -232,7 +232,8 @@ pub fn wants_index(rows: i64, threshold: i64, has_index: bool) -> bool {
     rows >= threshold || (has_index && (rows as f64) >= threshold as f64 * DROP_BELOW_SHARE)
 }
 
-/// The share of the rows a tier's index was built over that the tier may
+/// The share of the most rows a tier's index has held (V13's `built_rows`:
+/// at its build, raised to larger counts since) that the tier may
 /// lose (deleted rows) before `truthgraph-db tiers --apply` rebuilds the
 /// index in place ([`lost_rows`]). pgvector's VACUUM of an HNSW graph
 /// repairs each element that had a deleted neighbour with a graph search of
@@ -244,7 +245,7 @@ pub fn wants_index(rows: i64, threshold: i64, has_index: bool) -> bool {
 /// indexes). BENCHMARKS.md, "VACUUM and the tier graphs".
 pub const REINDEX_AFTER_LOSS: f64 = 0.01;
 
-/// Whether a tier of `rows` rows whose index was built over `built_rows`
+/// Whether a tier of `rows` rows whose index has held `built_rows`
 /// has lost [`REINDEX_AFTER_LOSS`] of them or more (`None`: not known).
 pub fn lost_rows(rows: i64, built_rows: Option<i64>) -> bool {
     built_rows.is_some_and(|b| b > 0 && (b - rows) as f64 >= b as f64 * REINDEX_AFTER_LOSS)

@@ -137,3 +137,25 @@ async fn a_tier_that_lost_rows_gets_its_index_rebuilt_in_place() {
     let steady = 2000 - below - 2;
     assert_eq!(registry(&t, "steady").await, (steady, Some(steady)));
 }
+
+/// Rows inserted after the build are in the graph too: a tier that grew
+/// and then lost 1 % of its most rows is rebuilt, although it still has
+/// more rows than at its build.
+#[tokio::test]
+async fn growth_after_the_build_does_not_hide_later_deletes() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let db = &t.db;
+    db.set_dimension(DIM).await.unwrap();
+    let mut data = Clustered::new(37, DIM, 12, 0.9);
+    load(db, "grows", &mut data, 2000).await;
+    assert_eq!(action(&tiers(db, true).await, "grows"), TierAction::Keep);
+    // 15 %: inserted into the graph (a larger load rebuilds the index).
+    load(db, "grows", &mut data, 300).await;
+    assert_eq!(action(&tiers(db, true).await, "grows"), TierAction::Keep);
+    assert_eq!(registry(&t, "grows").await, (2300, Some(2300)));
+    delete_evidence(&t, "grows", 25).await;
+    assert_eq!(
+        action(&tiers(db, false).await, "grows"),
+        TierAction::Reindex
+    );
+}

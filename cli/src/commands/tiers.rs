@@ -14,8 +14,8 @@ use crate::output::{Output, Progress};
 ///
 /// A tenant (per entity type) with at least --threshold embeddings gets its own partial
 /// HNSW index (CREATE INDEX CONCURRENTLY: reads and writes go on); one below half of it
-/// loses it (DROP INDEX CONCURRENTLY); one that lost 1 % of the rows its index was built
-/// over gets it rebuilt in place (REINDEX INDEX CONCURRENTLY), before a VACUUM would
+/// loses it (DROP INDEX CONCURRENTLY); one that lost 1 % of the most rows its index has
+/// held gets it rebuilt in place (REINDEX INDEX CONCURRENTLY), before a VACUUM would
 /// repair the graph around each deleted row. maintenance_work_mem is sized per build from
 /// rows x (8 + 4 x dims + 32 x m + 260) x 1.1 (a quantized graph: dims / 8, not 4 x dims),
 /// capped by --max-build-memory-mb. Each build measures the

@@ -1105,12 +1105,13 @@ impl HasBuiltRowsStmt {
     }
 }
 pub struct RecordBuiltRowsStmt(&'static str, Option<tokio_postgres::Statement>);
-/// After `upsert_tier` (V13 on): the rows the tier's index was built over,
-/// those counted now when `built` is true (or none were known), NULL
-/// without an index.
+/// After `upsert_tier` (V13 on): the most rows the tier's index has held,
+/// those counted now when `built` is true (or none were known), else
+/// raised to the count now when larger (inserted rows are in the graph
+/// too); NULL without an index.
 pub fn record_built_rows() -> RecordBuiltRowsStmt {
     RecordBuiltRowsStmt(
-        "UPDATE truthgraph_tiers SET built_rows = CASE WHEN index_name IS NULL THEN NULL WHEN $1::bool THEN row_count ELSE coalesce(built_rows, row_count) END WHERE tenant_id = $2 AND entity_type = $3",
+        "UPDATE truthgraph_tiers SET built_rows = CASE WHEN index_name IS NULL THEN NULL WHEN $1::bool THEN row_count ELSE greatest(coalesce(built_rows, row_count), row_count) END WHERE tenant_id = $2 AND entity_type = $3",
         None,
     )
 }

@@ -102,7 +102,7 @@ pub(super) async fn check(f: &mut Findings, db: &Database, settings: &Settings, 
         f.warn(
             "tiers",
             format!(
-                "tiers that lost {:.0} % or more of the rows their index was built over: the \
+                "tiers that lost {:.0} % or more of the most rows their index has held: the \
                  next VACUUM that cleans their index repairs its graph around every deleted \
                  row, one search each (minutes for a 50K-row tier): {}",
                 truthgraph_db::tiers::REINDEX_AFTER_LOSS * 100.0,
