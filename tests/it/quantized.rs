@@ -14,7 +14,9 @@ use truthgraph_db::{Database, EntityType, HybridOptions, NewEmbedding, SearchOpt
 use uuid::Uuid;
 
 use crate::support::{BruteForce, Clustered, held_out_recall, recall_of};
-use crate::tiers::{assert_top10_is_exact, load, one_paper_in_ten, plant_orphans};
+use crate::tiers::{
+    assert_orphans_take_no_slot, assert_top10_is_exact, load, one_paper_in_ten, plant_orphans,
+};
 
 /// V2's dimension (the OpenAI models'): the migrated database's own.
 const DIM: usize = 1536;
@@ -315,17 +317,9 @@ async fn a_quantized_search_keeps_orphans_out_and_filters_in_its_scan() {
     let rows = load(&t.db, "wide", &mut data, 2000).await;
     let route = t.db.search_route("wide", EntityType::Evidence);
     assert!(matches!(route, Route::Quantized { .. }), "{route:?}");
-    let ids: HashSet<Uuid> = rows.iter().map(|r| r.0).collect();
     let papers = one_paper_in_ten(&t, "wide", &rows).await;
-    let q = data.next();
-    plant_orphans(&t, "wide", &q, 20).await;
     let wide = t.db.tenant("wide").unwrap();
-    let hits = wide
-        .search_evidence(&q, &SearchOptions::top(10))
-        .await
-        .unwrap();
-    assert_eq!(hits.len(), 10, "orphans took slots");
-    assert!(hits.iter().all(|h| ids.contains(&h.id)));
+    assert_orphans_take_no_slot(&t, &wide, &rows, &data.next()).await;
     // More orphans than the re-ranked candidates: answered exactly.
     let q = data.next();
     plant_orphans(&t, "wide", &q, 120).await;

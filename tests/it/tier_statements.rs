@@ -17,7 +17,8 @@ use uuid::Uuid;
 
 use crate::support::Clustered;
 use crate::tiers::{
-    assert_top10_is_exact, explain_text, load, one_paper_in_ten, pgvector_text, plant_orphans,
+    assert_orphans_take_no_slot, assert_top10_is_exact, explain_text, load, one_paper_in_ten,
+    pgvector_text, plant_orphans,
 };
 
 const DIM: usize = 64;
@@ -204,15 +205,7 @@ async fn one_pass_of_a_tier_only_when_it_holds_the_answer() {
         assert_eq!(hits.len(), k, "top {k} at ef_search {ef}");
         assert_eq!(session_settings(&db).await, before, "reset after top {k}");
     }
-    let q = data.next();
-    plant_orphans(&t, "big", &q, 20).await;
-    let ids: std::collections::HashSet<Uuid> = rows.iter().map(|r| r.0).collect();
-    let hits = big
-        .search_evidence(&q, &SearchOptions::top(10))
-        .await
-        .unwrap();
-    assert_eq!(hits.len(), 10, "orphans took slots");
-    assert!(hits.iter().all(|h| ids.contains(&h.id)));
+    assert_orphans_take_no_slot(&t, &big, &rows, &data.next()).await;
     // More orphans at a query than one pass holds: answered exactly.
     let q = data.next();
     plant_orphans(&t, "big", &q, ef + 10).await;

@@ -113,6 +113,24 @@ pub(crate) async fn plant_orphans(t: &TestDatabase, tenant: &str, at: &Vector, n
     }
 }
 
+/// Plants 20 orphans next to `q` ([`plant_orphans`]) and asserts that
+/// `tenant`'s top 10 for `q` is still 10 of its own `rows`.
+pub(crate) async fn assert_orphans_take_no_slot(
+    t: &TestDatabase,
+    tenant: &Tenant<'_>,
+    rows: &[(Uuid, Vector)],
+    q: &Vector,
+) {
+    plant_orphans(t, tenant.id(), q, 20).await;
+    let ids: std::collections::HashSet<Uuid> = rows.iter().map(|r| r.0).collect();
+    let hits = tenant
+        .search_evidence(q, &SearchOptions::top(10))
+        .await
+        .unwrap();
+    assert_eq!(hits.len(), 10, "orphans took slots");
+    assert!(hits.iter().all(|h| ids.contains(&h.id)));
+}
+
 /// Asserts that `tenant`'s top 10 for `q` is exact search's, 10 rows.
 pub(crate) async fn assert_top10_is_exact(tenant: &Tenant<'_>, q: &Vector, what: &str) {
     let exact = SearchOptions {
