@@ -182,6 +182,23 @@ pub(crate) fn has_library(bin: &Path, name: &str) -> bool {
         .is_some_and(|dir| Path::new(dir.trim()).join(&file).is_file())
 }
 
+/// Whether the `postgresql.conf` of the cluster in `data` should get
+/// `autoprewarm` (its first line): the file has the `made` comment (a
+/// cluster this crate created), not that line (it was added already, or
+/// is there commented out by someone who wants it off), and no
+/// `shared_preload_libraries` setting of its own (appending ours would
+/// replace it).
+pub(crate) fn wants_autoprewarm(data: &Path, made: &str, autoprewarm: &str) -> Result<bool, Error> {
+    let path = data.join("postgresql.conf");
+    let conf = std::fs::read_to_string(&path)
+        .map_err(|e| Error::server(format!("cannot read {}: {e}", path.display())))?;
+    let marker = autoprewarm.lines().next().unwrap_or(autoprewarm);
+    let own_setting = conf
+        .lines()
+        .any(|l| l.trim_start().starts_with("shared_preload_libraries"));
+    Ok(conf.contains(made) && !conf.contains(marker) && !own_setting)
+}
+
 /// Appends `lines` to the `postgresql.conf` of the cluster in `data` (a
 /// later line wins over initdb's).
 pub(crate) fn append_conf(data: &Path, lines: &str) -> Result<(), Error> {
@@ -199,4 +216,34 @@ pub(crate) fn free_port() -> Result<u16, Error> {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .map_err(|e| Error::server(format!("no free TCP port on 127.0.0.1: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn autoprewarm_goes_only_into_our_clusters_that_name_no_preload_of_their_own() {
+        let made = "# made by us";
+        let line = "# autoprewarm\nshared_preload_libraries = 'pg_prewarm'\n";
+        let dir = tempfile::tempdir().unwrap();
+        let wants = |conf: &str| {
+            std::fs::write(dir.path().join("postgresql.conf"), conf).unwrap();
+            wants_autoprewarm(dir.path(), made, line).unwrap()
+        };
+        assert!(wants(
+            "max_connections = 100\n# made by us\nshared_buffers = '1GB'\n"
+        ));
+        // Not ours; ours with it already; ours with it commented out.
+        assert!(!wants("shared_buffers = '1GB'\n"));
+        assert!(!wants(&format!("{made}\n{line}")));
+        assert!(!wants(&format!(
+            "{made}\n# autoprewarm\n#shared_preload_libraries = 'pg_prewarm'\n"
+        )));
+        // Ours with an operator's own setting (initdb's commented one does not count).
+        assert!(!wants(&format!(
+            "{made}\n  shared_preload_libraries = 'citus'\n"
+        )));
+        assert!(wants(&format!("#shared_preload_libraries = ''\n{made}\n")));
+    }
 }

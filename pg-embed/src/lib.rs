@@ -54,7 +54,8 @@
 //! the vector indexes of large tenants stay in memory and `ALTER SYSTEM`
 //! can still change it; throw-away test servers keep 256 MB. It also loads
 //! `pg_prewarm` when the server has it ([`AUTOPREWARM_CONF`]), so a restart
-//! keeps what `shared_buffers` held.
+//! keeps what `shared_buffers` held; a cluster made before that gets it at
+//! its next start.
 //!
 //! # Root
 //! `initdb` and `postgres` refuse to run as root. When this process is root, both
@@ -92,8 +93,15 @@ const START_TIMEOUT: Duration = Duration::from_secs(60);
 /// `migrate` or `status` to finish.
 pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(60);
 
-/// What a new persistent cluster's `postgresql.conf` gets when the server
-/// has `pg_prewarm` (Debian's `postgresql-15` does): autoprewarm writes the
+/// The comment a persistent cluster's `postgresql.conf` gets at its
+/// creation, above its `shared_buffers`: how a start knows the cluster is
+/// one this crate made.
+const SIZED_CONF: &str = "# truthgraph-pg-embed: sized from this machine's memory at creation";
+
+/// What a persistent cluster's `postgresql.conf` gets when the server
+/// has `pg_prewarm` (Debian's `postgresql-15` does), at its creation or at
+/// the first start of a cluster this crate made before it did so, unless
+/// that file names `shared_preload_libraries` itself: autoprewarm writes the
 /// list of blocks in `shared_buffers` to `autoprewarm.blocks` every 300 s
 /// and at shutdown, and reads them back in the background at start, so the
 /// searches after a restart find their vector indexes in memory instead of
@@ -239,16 +247,18 @@ impl EmbeddedServer {
         }
         if datadir::prepare(&data_dir)? == State::NeedsInitdb {
             init_cluster(&bin, &data_dir, run_as, Some(&lock))?;
-            let mut conf = format!(
-                "# truthgraph-pg-embed: sized from this machine's memory at creation; \
-                 ALTER SYSTEM overrides it\nshared_buffers = '{}MB'\n",
+            let conf = format!(
+                "{SIZED_CONF}; ALTER SYSTEM overrides it\nshared_buffers = '{}MB'\n",
                 memory::shared_buffers_mb()
             );
-            if cluster::has_library(&bin, "pg_prewarm") {
-                conf.push_str(AUTOPREWARM_CONF);
-            }
             cluster::append_conf(&data_dir, &conf)?;
             datadir::finish_initdb(&data_dir)?;
+        }
+        // New clusters, and those made before autoprewarm was part of ours.
+        if cluster::wants_autoprewarm(&data_dir, SIZED_CONF, AUTOPREWARM_CONF)?
+            && cluster::has_library(&bin, "pg_prewarm")
+        {
+            cluster::append_conf(&data_dir, AUTOPREWARM_CONF)?;
         }
         // Keep the previous run's log for whoever looks into a failure; we hold
         // the lock, so no server of ours writes it any more.

@@ -271,3 +271,49 @@ async fn a_persistent_cluster_keeps_its_buffers_over_a_restart() {
     drop(client);
     server.stop().unwrap();
 }
+
+#[tokio::test]
+async fn a_cluster_made_before_autoprewarm_gets_it_at_its_next_start_unless_it_names_its_own() {
+    let dir = reachable_dir();
+    let pgdata = dir.path().join("pgdata");
+    let conf = pgdata.join("postgresql.conf");
+    let marker = truthgraph_db::embedded::AUTOPREWARM_CONF
+        .lines()
+        .next()
+        .unwrap();
+    // The file as a cluster of ours created before autoprewarm had it, plus `extra`.
+    let as_before = |extra: &str| {
+        let text = std::fs::read_to_string(&conf).unwrap();
+        let kept: Vec<&str> = text
+            .lines()
+            .filter(|l| *l != marker && !l.starts_with("shared_preload_libraries"))
+            .collect();
+        std::fs::write(&conf, format!("{}\n{extra}", kept.join("\n"))).unwrap();
+    };
+    let preload = async |s: &EmbeddedServer| -> String {
+        let (client, conn) = tokio_postgres::connect(&s.url("postgres"), tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(conn);
+        client
+            .query_one("SHOW shared_preload_libraries", &[])
+            .await
+            .unwrap()
+            .get(0)
+    };
+    EmbeddedServer::persistent(&pgdata).unwrap().stop().unwrap();
+
+    as_before("");
+    let server = EmbeddedServer::persistent_waiting(&pgdata, FREE).unwrap();
+    assert_eq!(preload(&server).await, "pg_prewarm");
+    server.stop().unwrap();
+    let text = std::fs::read_to_string(&conf).unwrap();
+    assert_eq!(text.matches(marker).count(), 1, "{text}");
+
+    // An operator's own setting in the file stays the one in force.
+    as_before("shared_preload_libraries = ''\n");
+    let server = EmbeddedServer::persistent_waiting(&pgdata, FREE).unwrap();
+    assert_eq!(preload(&server).await, "");
+    server.stop().unwrap();
+    assert!(!std::fs::read_to_string(&conf).unwrap().contains(marker));
+}
