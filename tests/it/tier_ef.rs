@@ -131,8 +131,9 @@ async fn a_hard_tier_gets_a_larger_ef_search_an_easy_one_keeps_the_ladders() {
     // what the ladder's misses. Within 0.01 of the per-tenant aim (0.97),
     // not at it: the measurement's moved rows are about 0.01 optimistic on
     // this data (src/index_build/tier_ef.rs), and a build that stops at
-    // ef_search 100 (about 1 in 10) holds 0.970-0.976 on 200 new queries,
-    // 150 holds 0.99+; the ladder's 64 holds 0.90-0.93 in a graph of m 16.
+    // ef_search 100 (about 1 in 10 with 40 queries, rarer with 80) holds
+    // 0.970-0.976 on 200 new queries, 150 holds 0.99+; the ladder's 64
+    // holds 0.90-0.93 in a graph of m 16.
     // A graph of m 16 that misses at 200 (about 1 in 40 builds on this
     // data) is built again with m 32 (src/index_build/tier_ddl.rs), in
     // which the ladder's value holds 0.99 as well (seen: 0.990 at 64, 0.999
