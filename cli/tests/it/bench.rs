@@ -32,15 +32,15 @@ async fn bench_prints_one_json_document_with_exactly_one_default() {
         1,
         "{report:#}"
     );
-    // Each tenant holds 40 claims (with embeddings) that are never searched
+    // Each tenant holds 80 claims (with embeddings) that are never searched
     // with: the measured searches stay on its evidence (rows below).
-    assert_eq!(report["load"]["claims_per_tenant"], 40, "{report:#}");
+    assert_eq!(report["load"]["claims_per_tenant"], 80, "{report:#}");
     let default = scenarios.iter().find(|s| s["default"] == true).unwrap();
     let claim_tiers = default["tiers"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|t| t["entity_type"] == "claim" && t["rows"] == 40)
+        .filter(|t| t["entity_type"] == "claim" && t["rows"] == 80)
         .count();
     assert_eq!(claim_tiers, 4, "{default:#}");
     let recall = |s: &serde_json::Value| s["recall_at_10"].as_f64().unwrap();
