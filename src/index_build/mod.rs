@@ -29,7 +29,9 @@ pub use memory::{
 };
 pub use rebuild::Rebuild;
 pub use reindex::{DropReason, DroppedIndex, ReindexReport, redundant_indexes};
-pub use tier_ef::{MeasuredEf, TARGET_RECALL as TIER_TARGET_RECALL};
+pub use tier_ef::{
+    MeasuredEf, SAMPLE as TIER_MEASUREMENT_QUERIES, TARGET_RECALL as TIER_TARGET_RECALL,
+};
 pub use tiers::{TierAction, TierEvent, TierOptions, TierPlan, TierReport};
 pub use truthgraph_queries::queries::settings::IndexBuildProgress;
 

@@ -47,8 +47,8 @@ use crate::tiers::{MIN_RERANK_CANDIDATES, TIER_EF_SEARCH, tier_ef_search};
 
 /// Queries per measurement (rows sampled by a hash of the id). 80, not 40:
 /// with 40, a graph whose new queries reach only 0.97 at a candidate passed
-/// it now and then (2 misses in 400 pass the margin of
-/// [`recall_of_probes`], and a graph that misses 10 in 400 on average shows
+/// it now and then (2 misses in 400 pass the measurement's margin of one
+/// standard error, and a graph that misses 10 in 400 on average shows
 /// 2 or fewer in a few % of samples), which left a tier at 0.967-0.972 on
 /// new queries (uniform 256-dim data, 5,000 rows, m 32, `ef_search` 100:
 /// the moved rows measured 0.967-0.988 there; a test failed 1 run in about

@@ -32,15 +32,17 @@ async fn bench_prints_one_json_document_with_exactly_one_default() {
         1,
         "{report:#}"
     );
-    // Each tenant holds 80 claims (with embeddings) that are never searched
-    // with: the measured searches stay on its evidence (rows below).
-    assert_eq!(report["load"]["claims_per_tenant"], 80, "{report:#}");
+    // Each tenant holds as many claims (with embeddings) as a tier's
+    // measurement takes (80), never searched with: the measured searches
+    // stay on its evidence (rows below).
+    let claims = truthgraph_db::index_build::TIER_MEASUREMENT_QUERIES;
+    assert_eq!(report["load"]["claims_per_tenant"], claims, "{report:#}");
     let default = scenarios.iter().find(|s| s["default"] == true).unwrap();
     let claim_tiers = default["tiers"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|t| t["entity_type"] == "claim" && t["rows"] == 80)
+        .filter(|t| t["entity_type"] == "claim" && t["rows"] == claims)
         .count();
     assert_eq!(claim_tiers, 4, "{default:#}");
     let recall = |s: &serde_json::Value| s["recall_at_10"].as_f64().unwrap();

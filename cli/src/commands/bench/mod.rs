@@ -62,8 +62,8 @@ pub struct Args {
     /// Skip the anchor (the plain pgvector query over one HNSW index shared by every tenant): at 1M rows its serial build alone takes most of an hour on 2 cores.
     #[arg(long)]
     no_anchor: bool,
-    /// Claims stored per tenant (with their embeddings), drawn like the queries but never measured: what a fact-checking database holds, and what each tenant's index build measures its `ef_search` with (up to `index_build::tier_ef::SAMPLE`, 80, the default). Real sets have 1,000 held-out vectors: the claims get what `--queries` leaves, shared out (0: none, as before 2026-12-05).
-    #[arg(long, default_value_t = 80)]
+    /// Claims stored per tenant (with their embeddings), drawn like the queries but never measured: what a fact-checking database holds, and what each tenant's index build measures its `ef_search` with (a measurement takes up to 80: the default). Real sets have 1,000 held-out vectors: the claims get what `--queries` leaves, shared out (0: none, as before 2026-12-05).
+    #[arg(long, default_value_t = truthgraph_db::index_build::TIER_MEASUREMENT_QUERIES as usize)]
     claims: usize,
     /// Rows per search.
     #[arg(long, default_value_t = 10)]
