@@ -213,8 +213,10 @@ impl Database {
     /// Borrows a connection for one single-statement read: from a usable
     /// replica ([`Replicas::lend`]), else from the primary, else (the
     /// primary unreachable) from a replica skipped on its last verdict that
-    /// passes a check now. Returns the index of the replica, if it was one.
-    /// See [`crate::replica`].
+    /// passes a check now, else from the primary once more (a standby
+    /// promoted during the check is no replica, and the primary now).
+    /// Returns the index of the replica, if it was one. See
+    /// [`crate::replica`].
     pub(crate) async fn read_client(
         &self,
         after: Option<WalToken>,
@@ -232,7 +234,7 @@ impl Database {
             // its last verdict may serve; check again before failing.
             Err(e) if e.is_connection_error() => match lend(true).await {
                 Some((client, i)) => Ok((client, Some(i))),
-                None => Err(e),
+                None => Ok((self.client().await?, None)),
             },
             Err(e) => Err(e),
         }

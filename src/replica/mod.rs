@@ -36,12 +36,24 @@
 //!   lag is unknown);
 //! - it is not in recovery (e.g. promoted, or a primary given by mistake).
 //!
+//! A replica that has not replayed the primary's position is also within
+//! the bound when it has replayed a position the library read from the
+//! primary at most [`Config::replica_max_lag`] ago: it then has every
+//! write acknowledged before that moment. (Each check keeps the position
+//! it read, with when it asked, for as long as the bound.) That is what
+//! keeps a replica of an idle primary usable once the primary is gone:
+//! its last replayed commit may be hours old.
+//!
 //! A read that finds the primary unreachable (it crashed, a failover is
 //! under way) checks the replicas skipped on their last verdict again
-//! before it fails: while there is no primary, a standby whose lag is
-//! within [`Config::replica_max_lag`] (measured from its last replayed
-//! commit, since the primary's position cannot be read) serves the reads
-//! (see docs/operations.md, "Failover").
+//! before it fails: while there is no primary, a standby serves the reads
+//! while its lag, as measured above without the primary's current
+//! position, is within [`Config::replica_max_lag`]; if none does, the read
+//! tries the primary once more (the promotion may have finished meanwhile)
+//! and fails with its error (see docs/failover.md). A standby that has
+//! replayed no commit since it started, and none of the positions the
+//! library read, has no known lag: it serves no read while the primary is
+//! unreachable.
 //!
 //! Until its first check succeeds, a replica is not used.
 //!
@@ -77,7 +89,10 @@ use crate::error::Result;
 use crate::pool::{self, Client};
 use crate::raw_sql;
 
+mod lag;
 mod wal_token;
+
+use lag::PrimarySeen;
 
 pub use wal_token::WalToken;
 pub(crate) use wal_token::wal_insert_position;
@@ -198,9 +213,15 @@ impl Replica {
     }
 
     /// Checks lag on `client`, a connection of this replica, against the
-    /// primary's WAL position `primary` (when it could be read). Records
-    /// and returns the verdict.
-    async fn check(&self, client: &Client, primary: Option<WalToken>, max_lag: Duration) -> bool {
+    /// primary's WAL position `primary` (when it could be read) and the
+    /// positions read before (`seen`). Records and returns the verdict.
+    async fn check(
+        &self,
+        client: &Client,
+        primary: Option<WalToken>,
+        seen: &PrimarySeen,
+        max_lag: Duration,
+    ) -> bool {
         let row = client.query_one(raw_sql::REPLICA_STATE, &[]).await;
         let (recovering, replayed, behind_ms): (bool, Option<PgLsn>, Option<f64>) = match row {
             Ok(r) => (r.get(0), r.get(1), r.get(2)),
@@ -211,12 +232,15 @@ impl Replica {
         };
         let replayed = replayed.map(u64::from);
         let caught_up = matches!((replayed, primary), (Some(r), Some(p)) if r >= p.as_u64());
-        let lag_ok = caught_up || behind_ms.is_some_and(|ms| ms <= max_lag.as_millis() as f64);
+        let since_seen = replayed.and_then(|r| seen.replayed_since(r));
+        let lag_ok = caught_up
+            || since_seen.is_some_and(|d| d <= max_lag)
+            || behind_ms.is_some_and(|ms| ms <= max_lag.as_millis() as f64);
         let usable = recovering && lag_ok;
         if !usable {
             tracing::debug!(
                 replica = %redact(&self.url),
-                recovering, ?behind_ms, "replica skipped: not a standby, or lagging"
+                recovering, ?behind_ms, ?since_seen, "replica skipped: not a standby, or lagging"
             );
         }
         self.record(usable, replayed);
@@ -256,6 +280,7 @@ impl Replica {
 pub(crate) struct Replicas {
     list: Vec<Replica>,
     next: AtomicUsize,
+    seen: PrimarySeen,
 }
 
 impl Replicas {
@@ -272,6 +297,7 @@ impl Replicas {
                 .map(|u| Replica::new(config, u, options))
                 .collect::<Result<_>>()?,
             next: AtomicUsize::new(0),
+            seen: PrimarySeen::default(),
         })
     }
 
@@ -325,11 +351,18 @@ impl Replicas {
             };
             if check.is_some() {
                 let position = match pool::borrow(primary, config).await {
-                    Ok(c) => wal_insert_position(&c).await.ok(),
+                    Ok(c) => {
+                        let asked = Instant::now();
+                        let p = wal_insert_position(&c).await.ok();
+                        if let Some(p) = p {
+                            self.seen.record(asked, p.as_u64(), config.replica_max_lag);
+                        }
+                        p
+                    }
                     Err(_) => None,
                 };
                 if !replica
-                    .check(&client, position, config.replica_max_lag)
+                    .check(&client, position, &self.seen, config.replica_max_lag)
                     .await
                 {
                     continue;

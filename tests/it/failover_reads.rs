@@ -131,3 +131,55 @@ async fn with_every_node_listed_as_a_replica_reads_follow_a_failover() {
     );
     db.close().await;
 }
+
+/// The replica bound of [`a_standby_of_an_idle_primary_serves_reads_once_it_dies_within_the_lag_bound`].
+const MAX_LAG: Duration = Duration::from_secs(2);
+
+/// A primary that wrote nothing for longer than the lag bound, then died:
+/// its standby's last replayed commit is older than the bound, yet it had
+/// replayed every position the library read from the primary until the
+/// crash, so it keeps serving reads, until the newest of those positions
+/// is older than the bound (then the library cannot vouch for it and a read
+/// fails); after the promotion reads go on through the primary pool.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_standby_of_an_idle_primary_serves_reads_once_it_dies_within_the_lag_bound() {
+    let _one = PAIRS.lock().await;
+    let mut pair = ReplicatedServers::start().await.unwrap();
+    let config = Config {
+        pool_max_size: 2,
+        replica_urls: vec![pair.standby_url().unwrap()],
+        replica_max_lag: MAX_LAG,
+        ..Config::default()
+    }
+    .with_url(pair.failover_url());
+    let db = Database::open(&config).await.unwrap();
+    let acme = db.tenant(TENANT).unwrap();
+    acme.insert_claim("the last write", None).await.unwrap();
+    pair.wait_caught_up().await.unwrap();
+    // Idle past the bound, reading (each read may check the standby).
+    let idle = Instant::now();
+    while idle.elapsed() < MAX_LAG + MAX_LAG / 4 {
+        assert_eq!(acme.recent_claims(1, None).await.unwrap().len(), 1);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    tokio::task::block_in_place(|| pair.kill_primary()).unwrap();
+    let killed = Instant::now();
+    // The newest position the library read is at most a check interval
+    // (and a read) older than the crash: well within the bound for these.
+    for _ in 0..10 {
+        let got = acme.recent_claims(1, None).await;
+        let got = got.unwrap_or_else(|e| panic!("{:?} after the kill: {e}", killed.elapsed()));
+        assert_eq!(got.len(), 1);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Past the bound since the crash, every position read is older than the
+    // bound, and so is the last replayed commit: no server can serve.
+    tokio::time::sleep((MAX_LAG + MAX_LAG / 4).saturating_sub(killed.elapsed())).await;
+    let err = acme.recent_claims(1, None).await.unwrap_err();
+    assert!(err.is_connection_error(), "{err}");
+
+    pair.promote_standby().await.unwrap();
+    assert_eq!(acme.recent_claims(1, None).await.unwrap().len(), 1);
+    db.close().await;
+}
