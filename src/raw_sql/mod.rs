@@ -134,8 +134,18 @@ pub fn insert_embeddings_values(rows: usize, upsert: bool) -> String {
 }
 
 /// The server's WAL insert position (`pg_lsn`): past the commit record of
-/// every write that has returned, even of asynchronous commits not yet flushed.
-pub const WAL_INSERT_POSITION: &str = "SELECT pg_current_wal_insert_lsn()";
+/// every write that has returned, even of asynchronous commits not yet
+/// flushed. When the last record ended exactly at the end of a WAL page,
+/// `pg_current_wal_insert_lsn()` points past the next page's header (24
+/// bytes; 40 at the start of a segment), a position no standby's replay
+/// reaches until the server writes again (replay stops at the page's
+/// start, the end of that record): it is moved back to the page's start.
+/// No record ends inside a page header or just after one, so the position
+/// moved back is still past every record written.
+pub const WAL_INSERT_POSITION: &str = "SELECT p - CASE \
+     WHEN (p - '0/0') % pg_size_bytes(current_setting('wal_segment_size')) = 40 THEN 40 \
+     WHEN (p - '0/0') % current_setting('wal_block_size')::bigint = 24 THEN 24 \
+     ELSE 0 END FROM pg_current_wal_insert_lsn() AS p";
 
 /// How far a standby has replayed (`pg_lsn`, NULL on a primary).
 pub const REPLAY_POSITION: &str = "SELECT pg_last_wal_replay_lsn()";

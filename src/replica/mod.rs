@@ -69,10 +69,10 @@
 //! How soon a standby has a commit depends on the primary: only WAL flushed
 //! there is streamed, so with `synchronous_commit = off` a commit reaches
 //! standbys only when the WAL writer flushes it (`wal_writer_delay`, 200 ms
-//! by default), and token reads wait that long. When the insert position
-//! sits just past a WAL page header (about one write in a thousand), no
-//! replay reaches the token until the primary writes again, and the read
-//! falls back to the primary after [`Config::replica_wait`].
+//! by default), and token reads wait that long. (A token taken when the
+//! primary's last record ended exactly at a WAL page's end is that page's
+//! start, which replay reaches, not the insert position past the next
+//! page's header, which it would not until the primary writes again.)
 
 use std::fmt;
 use std::sync::Mutex;

@@ -62,8 +62,10 @@ impl FromStr for WalToken {
 }
 
 /// The WAL insert position of the server `client` is connected to
-/// (`pg_current_wal_insert_lsn()`): past the commit record of every write
-/// that has returned there, even of asynchronous commits not yet flushed.
+/// (`pg_current_wal_insert_lsn()`, moved back to a page's start when it
+/// sits just past that page's header: see [`raw_sql::WAL_INSERT_POSITION`]):
+/// past the commit record of every write that has returned there, even of
+/// asynchronous commits not yet flushed.
 ///
 /// # Errors
 /// Connection and database errors (on a standby: it is in recovery).

@@ -230,3 +230,99 @@ async fn row_level_security_holds_on_the_standby_for_an_app_login() {
         .get(0);
     assert!(on_standby > 0, "the app's reads did not run on the standby");
 }
+
+/// Pads the WAL of the server `c` is connected to until its last record
+/// ends exactly at the end of a WAL page (the insert position then sits
+/// just past the next page's header); returns that page's start, or `None`
+/// when other WAL came in between (a background record: try again).
+async fn end_a_wal_page(c: &tokio_postgres::Client) -> Option<u64> {
+    // On PostgreSQL 15 a logical message with prefix 'p' and n bytes takes
+    // 52 + n bytes of WAL, 55 + n once its record's data (26 + n bytes)
+    // exceeds 255 (a long data header); records are 8-aligned.
+    c.batch_execute(
+        "DO $$ DECLARE rem bigint; BEGIN \
+           FOR i IN 1..3 LOOP \
+             rem := 8192 - (pg_current_wal_insert_lsn() - '0/0') % 8192; \
+             IF rem >= 52 THEN \
+               PERFORM pg_logical_emit_message(false, 'p', repeat('x', \
+                 (CASE WHEN rem - 26 > 255 THEN rem - 55 ELSE rem - 52 END)::int)); \
+               EXIT; \
+             END IF; \
+             PERFORM pg_logical_emit_message(false, 'p', repeat('x', 100)); \
+           END LOOP; END $$",
+    )
+    .await
+    .unwrap();
+    let insert = insert_position(c).await;
+    matches!(insert % 8192, 24 | 40).then_some(insert - insert % 8192)
+}
+
+/// `pg_current_wal_insert_lsn()` of the server `c` is connected to, as is.
+async fn insert_position(c: &tokio_postgres::Client) -> u64 {
+    let lsn: tokio_postgres::types::PgLsn = c
+        .query_one("SELECT pg_current_wal_insert_lsn()", &[])
+        .await
+        .unwrap()
+        .get(0);
+    lsn.into()
+}
+
+/// A token taken when the primary's last record ended exactly at a WAL
+/// page's end is reached by the standby's replay, which stops at the page's
+/// start: `pg_current_wal_insert_lsn()` points past the next page's header,
+/// which no replay reaches until the primary writes again (a token read
+/// then waited `replica_wait` and went to the primary).
+#[tokio::test]
+async fn a_token_at_a_wal_page_boundary_is_reached_by_replay() {
+    let _one = PAIRS.lock().await;
+    let pair = ReplicatedServers::start().await.unwrap();
+    let db = Database::open(&pair.config()).await.unwrap();
+    let claim = db
+        .tenant(TENANT)
+        .unwrap()
+        .insert_claim("the last write", None)
+        .await
+        .unwrap();
+    let (primary, conn) = tokio_postgres::connect(&pair.primary_url(), tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let mut tries = 0;
+    let (page, token) = loop {
+        tries += 1;
+        assert!(tries <= 20, "the WAL never ended at a page's end");
+        let Some(page) = end_a_wal_page(&primary).await else {
+            continue;
+        };
+        let token = db.write_token().await.unwrap();
+        // Nothing written since the pad (else it is not this case).
+        if matches!(insert_position(&primary).await - page, 24 | 40) {
+            break (page, token);
+        }
+    };
+    assert_eq!(token.as_u64(), page, "the token is the page's start");
+    // The standby replays up to the page's start, and no further: the token
+    // is reached.
+    pair.wait_caught_up().await.unwrap();
+    let replayed: tokio_postgres::types::PgLsn = pair
+        .standby_client()
+        .await
+        .unwrap()
+        .query_one("SELECT pg_last_wal_replay_lsn()", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(
+        u64::from(replayed) >= token.as_u64(),
+        "{replayed} < {token}"
+    );
+    let got = db
+        .tenant(TENANT)
+        .unwrap()
+        .after_write(token)
+        .get_claim(claim.id)
+        .await
+        .unwrap();
+    assert!(got.is_some());
+    db.close().await;
+}
