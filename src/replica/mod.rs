@@ -27,8 +27,9 @@
 //!   for [`CHECK_INTERVAL`] and the call runs again elsewhere, so a caller
 //!   never sees an error for a dead replica while the primary is up;
 //! - it lags: at most every [`CHECK_INTERVAL`] per replica, the read that
-//!   picks it asks the primary for `pg_current_wal_insert_lsn()` and then the
-//!   replica for `pg_last_wal_replay_lsn()`; a replica that has replayed
+//!   picks it asks the primary for its WAL insert position
+//!   ([`crate::raw_sql::WAL_INSERT_POSITION`]) and then the replica for
+//!   `pg_last_wal_replay_lsn()`; a replica that has replayed
 //!   that position lags 0 ms, one that has not lags
 //!   `now() - pg_last_xact_replay_timestamp()`, and past
 //!   [`Config::replica_max_lag`] it is skipped until the next check (as
