@@ -248,9 +248,10 @@ impl Database {
 
     /// A token for read-your-writes: the primary's WAL insert position
     /// (`pg_current_wal_insert_lsn()`, or the start of the page just past
-    /// whose header it sits: [`crate::raw_sql::WAL_INSERT_POSITION`]), at or
-    /// past the commit record of every write that has returned. Give it to [`crate::Tenant::after_write`]
-    /// for reads that must see those writes (see [`crate::replica`]). One
+    /// whose header it sits: [`crate::raw_sql::WAL_INSERT_POSITION`]), at
+    /// or past the commit record of every write that has returned. Give it
+    /// to [`crate::Tenant::after_write`] for reads that must see those
+    /// writes (see [`crate::replica`]). One
     /// round trip to the primary; without replicas it is still valid, and
     /// reads do not need it.
     ///

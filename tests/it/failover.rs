@@ -110,20 +110,28 @@ async fn reader(db: Database, standby_url: String, stop: Arc<AtomicBool>, log: A
     }
 }
 
-/// The standby's state as the library's lag check reads it, as text.
+/// The standby's state as the library's lag check reads it
+/// (`raw_sql::REPLICA_STATE`: in recovery, replayed position, ms since its
+/// last replayed commit), as text.
 async fn standby_state(url: &str) -> String {
-    let sql = "SELECT format('in recovery %s, replayed %s, %s ms since its last replayed commit', \
-               pg_is_in_recovery(), pg_last_wal_replay_lsn(), \
-               coalesce(round((extract(epoch FROM now() - pg_last_xact_replay_timestamp()) * 1000)::numeric, 1)::text, 'no'))";
-    match tokio_postgres::connect(url, tokio_postgres::NoTls).await {
-        Ok((client, conn)) => {
-            tokio::spawn(conn);
-            match client.query_one(sql, &[]).await {
-                Ok(row) => row.get(0),
-                Err(e) => format!("query failed: {e}"),
-            }
+    let (client, conn) = match tokio_postgres::connect(url, tokio_postgres::NoTls).await {
+        Ok(c) => c,
+        Err(e) => return format!("unreachable: {e}"),
+    };
+    tokio::spawn(conn);
+    match client
+        .query_one(truthgraph_db::raw_sql::REPLICA_STATE, &[])
+        .await
+    {
+        Ok(row) => {
+            let replayed: Option<tokio_postgres::types::PgLsn> = row.get(1);
+            let behind_ms: Option<f64> = row.get(2);
+            format!(
+                "in recovery {}, replayed {replayed:?}, {behind_ms:?} ms since its last replayed commit",
+                row.get::<_, bool>(0)
+            )
         }
-        Err(e) => format!("unreachable: {e}"),
+        Err(e) => format!("query failed: {e:?}"),
     }
 }
 
