@@ -53,6 +53,22 @@ fn candidates(k_param: &str) -> String {
     format!("greatest({k_param}::int8 * {RERANK_FACTOR}, {MIN_RERANK_CANDIDATES})")
 }
 
+/// A quantized scan's `ORDER BY`: Hamming distance from each row's bits to
+/// the query's (`query_param`). PostgreSQL evaluates an `ORDER BY`
+/// expression for every row an index scan returns, although the index
+/// ordered them already: written as an expression of the parameter, the
+/// query's bits were computed again for every candidate (a generic plan
+/// cannot fold them). As an uncorrelated subquery (an init plan) they are
+/// computed once per search: 7-11 % of a 5K-row tier's search at 1,536
+/// dimensions (BENCHMARKS.md, "The query's bits once"). Each row's own
+/// bits are still computed as it is returned.
+fn hamming_order(query_param: &str, dimension: usize) -> String {
+    format!(
+        "ORDER BY binary_quantize(em.embedding)::bit({dimension}) \
+         <~> (SELECT binary_quantize({query_param}::vector)::bit({dimension}))"
+    )
+}
+
 /// The scan of `embeddings` a typed search statement orders by the index …
 const SCAN: &str = "FROM embeddings em WHERE";
 /// … the distance it selects …
@@ -104,7 +120,8 @@ pub fn tier_search(typed: &str, tenant: Option<&str>, quantized: Option<usize>) 
 ///   SELECT em.entity_id, em.tenant_id, em.embedding <=> $1 AS distance FROM (
 ///     SELECT em.entity_id, em.tenant_id, em.embedding FROM embeddings em
 ///     WHERE <filters> [AND ($f::text IS NULL OR (<check>))]
-///     ORDER BY binary_quantize(em.embedding)::bit(N) <~> binary_quantize($1::vector)
+///     ORDER BY binary_quantize(em.embedding)::bit(N)
+///       <~> (SELECT binary_quantize($1::vector)::bit(N))
 ///     LIMIT <candidates>
 ///   ) em ORDER BY distance, em.entity_id OFFSET 0
 /// ) em WHERE (<check>) LIMIT $k
@@ -142,9 +159,9 @@ fn quantized_search(typed: &str, dimension: usize) -> String {
     format!(
         "{}FROM ( SELECT em.entity_id, em.tenant_id, {DISTANCE} FROM ( \
          SELECT em.entity_id, em.tenant_id, em.embedding {SCAN}{scan_filters}{in_scan}\
-         ORDER BY binary_quantize(em.embedding)::bit({dimension}) <~> binary_quantize($1::vector) \
-         LIMIT {} ) em ORDER BY distance, em.entity_id OFFSET 0 ) em WHERE {check} LIMIT {k}{}",
+         {} LIMIT {} ) em ORDER BY distance, em.entity_id OFFSET 0 ) em WHERE {check} LIMIT {k}{}",
         typed[..scan].replacen(DISTANCE, "em.distance AS distance", 1),
+        hamming_order("$1", dimension),
         candidates(&k),
         &typed[end..],
     )
@@ -158,9 +175,9 @@ pub fn tier_neighbours_quantized(dimension: usize) -> String {
         "SELECT q.entity_id FROM ( \
              SELECT em.entity_id, em.embedding FROM embeddings em \
              WHERE em.tenant_id = $1 AND em.entity_type = $2 \
-             ORDER BY binary_quantize(em.embedding)::bit({dimension}) <~> binary_quantize($3::vector) \
-             LIMIT {} \
+             {} LIMIT {} \
          ) q ORDER BY q.embedding <=> $3::vector, q.entity_id LIMIT $4::int8",
+        hamming_order("$3", dimension),
         candidates("$4")
     )
 }
@@ -199,9 +216,16 @@ mod tests {
             } else {
                 assert!(!scan.contains("(SELECT "), "{q}");
             }
+            // The query's bits once, in their own subquery.
+            assert_eq!(
+                q.matches("<~> (SELECT binary_quantize($1::vector)::bit(1536))")
+                    .count(),
+                1,
+                "{q}"
+            );
             assert_eq!(
                 q.matches("(SELECT ").count(),
-                typed.matches("(SELECT ").count() + usize::from(typed == SEARCH_EVIDENCE),
+                typed.matches("(SELECT ").count() + 1 + usize::from(typed == SEARCH_EVIDENCE),
                 "{q}"
             );
         }
