@@ -333,8 +333,20 @@ pub(super) fn rebuild_memory_mb(tier: &TierPlan, mb: u64, dimension: usize) -> u
     Graph::Quantized(dimension, m, QUANTIZED_EF_CONSTRUCTION).memory_mb(tier.rows, mb)
 }
 
-/// Records `tier` as it is after its action.
-pub(crate) async fn record_tier(client: &impl GenericClient, tier: &TierPlan) -> Result<()> {
+/// Whether the registry has V13's `built_rows` (a database not yet migrated
+/// to V13 has its tiers recorded without it): asked once per maintenance
+/// step, not per tier.
+pub(crate) async fn registry_has_built_rows(client: &impl GenericClient) -> Result<bool> {
+    Ok(q::has_built_rows().bind(client).one().await?)
+}
+
+/// Records `tier` as it is after its action; `built_rows`: the registry
+/// has V13's column ([`registry_has_built_rows`]).
+pub(crate) async fn record_tier(
+    client: &impl GenericClient,
+    tier: &TierPlan,
+    built_rows: bool,
+) -> Result<()> {
     let ty = tier.entity_type.as_str();
     let indexed = tier.action.indexed();
     if tier.rows == 0 && !indexed {
@@ -356,7 +368,7 @@ pub(crate) async fn record_tier(client: &impl GenericClient, tier: &TierPlan) ->
             &built,
         )
         .await?;
-    if q::has_built_rows().bind(client).one().await? {
+    if built_rows {
         q::record_built_rows()
             .bind(client, &built, &tier.tenant_id, &ty)
             .await?;

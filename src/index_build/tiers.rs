@@ -14,7 +14,9 @@ use truthgraph_queries::queries::tiers as q;
 
 use super::build_memory_mb;
 use super::reindex::reindex_tier;
-pub(crate) use super::tier_ddl::{build_and_measure, graph_m, record_tier, remeasure};
+pub(crate) use super::tier_ddl::{
+    build_and_measure, graph_m, record_tier, registry_has_built_rows, remeasure,
+};
 use super::tier_ef::tier_ef;
 pub use super::tier_plan::{TierAction, TierEvent, TierOptions, TierPlan, TierReport};
 use super::{watching_progress, with_maintenance_lock};
@@ -239,6 +241,7 @@ impl Database {
                 .batch_execute(&raw_sql::drop_index_concurrently(name))
                 .await?;
         }
+        let built_rows = registry_has_built_rows(&*client).await?;
         for tier in report.tiers.iter_mut() {
             let started = Instant::now();
             match tier.action {
@@ -265,7 +268,7 @@ impl Database {
                 }
                 TierAction::Keep | TierAction::Exact => {}
             }
-            record_tier(&*client, tier).await?;
+            record_tier(&*client, tier, built_rows).await?;
             if !matches!(tier.action, TierAction::Keep | TierAction::Exact) {
                 emit(TierEvent::Finished(tier, started.elapsed()));
             }
