@@ -5,7 +5,7 @@
 -- background.
 
 --: TierRoute(ef_search?)
---: TierRow(index_name?, ef_search?, built_at?, built_rows?, index_bytes?)
+--: TierRow(index_name?, ef_search?, built_at?, built_rows?, element_bytes?, index_bytes?)
 --: TierIndex(predicate?, options?)
 
 --! tier_routes : TierRoute
@@ -33,11 +33,13 @@ SELECT EXISTS (
 ) AS shared;
 
 --! tier_rows : TierRow
---- The registry, with the size of each tier's index (NULL: no such index)
---- and the rows it was built over (V13; NULL before, read so that a
---- database not yet migrated to V13 still has its tiers kept).
+--- The registry, with the size of each tier's index (NULL: no such index),
+--- the rows it was built over (V13) and the bytes of one of its elements
+--- (V14); NULL before, read so that a database not yet migrated still has
+--- its tiers kept.
 SELECT t.tenant_id, t.entity_type, t.row_count, t.index_name, t.ef_search, t.counted_at,
        t.built_at, (to_jsonb(t) ->> 'built_rows')::int8 AS built_rows,
+       (to_jsonb(t) ->> 'element_bytes')::float8 AS element_bytes,
        pg_relation_size(to_regclass(quote_ident(t.index_name))) AS index_bytes
 FROM truthgraph_tiers t
 ORDER BY t.row_count DESC, t.tenant_id, t.entity_type;
@@ -86,6 +88,14 @@ SELECT EXISTS (
       AND NOT attisdropped
 ) AS present;
 
+--! has_element_bytes
+--- Whether `truthgraph_tiers` has V14's `element_bytes`.
+SELECT EXISTS (
+    SELECT FROM pg_attribute
+    WHERE attrelid = to_regclass('truthgraph_tiers') AND attname = 'element_bytes'
+      AND NOT attisdropped
+) AS present;
+
 --! record_built_rows
 --- After `upsert_tier` (V13 on): the most rows the tier's index has held,
 --- those counted now when `built` is true (or none were known), else
@@ -96,6 +106,29 @@ SET built_rows = CASE WHEN index_name IS NULL THEN NULL
                       WHEN :built::bool THEN row_count
                       ELSE greatest(coalesce(built_rows, row_count), row_count) END
 WHERE tenant_id = :tenant_id AND entity_type = :entity_type;
+
+--! record_element_bytes (index_bytes?)
+--- After `record_built_rows` (V14 on): the bytes of one element of the
+--- tier's index of `index_bytes` bytes now, (bytes - the metapage) / the
+--- most rows it has held, when it was just built or none is recorded yet
+--- (a tier built before V14: what its index holds now is taken as live);
+--- else kept. NULL without an index, or under 64 bytes an element, less
+--- than any element takes: a shell, as on a Citus coordinator, whose rows
+--- are on the workers. The size is read by the caller (`index_bytes`), so
+--- the statement calls no volatile function on what is a reference table
+--- on Citus.
+UPDATE truthgraph_tiers
+SET element_bytes = CASE
+        WHEN index_name IS NULL THEN NULL
+        WHEN NOT :built::bool AND element_bytes IS NOT NULL THEN element_bytes
+        WHEN (:index_bytes::int8 - 8192)::float8 / greatest(coalesce(built_rows, row_count), 1) >= 64
+            THEN (:index_bytes::int8 - 8192)::float8 / greatest(coalesce(built_rows, row_count), 1)
+    END
+WHERE tenant_id = :tenant_id AND entity_type = :entity_type;
+
+--! index_bytes : (bytes?)
+--- The size of an index of `embeddings` by name (NULL: no such index).
+SELECT pg_relation_size(to_regclass(quote_ident(:index_name))) AS bytes;
 
 --! forget_built_rows
 --- Every tier index was just rebuilt (`reindex`): each is built over the

@@ -10,7 +10,7 @@ use truthgraph_queries::queries::tiers as q;
 
 use super::build_memory_mb;
 use super::tier_ef::tier_ef;
-use super::tiers::{TierAction, TierPlan, build_and_measure, record_tier, registry_has_built_rows};
+use super::tiers::{RegistryColumns, TierAction, TierPlan, build_and_measure, record_tier};
 use super::with_maintenance_lock;
 use crate::catalog::{self, version_lt};
 use crate::db::Database;
@@ -112,9 +112,9 @@ impl Database {
             .iter()
             .any(|p| matches!(p.action, TierAction::Build | TierAction::Rebuild));
         if !builds {
-            let built_rows = registry_has_built_rows(&**client).await?;
+            let columns = RegistryColumns::of(&**client).await?;
             for p in &plans {
-                record_tier(&**client, p, built_rows).await?;
+                record_tier(&**client, p, columns).await?;
             }
             return Ok(plans);
         }
@@ -131,7 +131,7 @@ impl Database {
                 {
                     client.batch_execute(raw_sql::SERIAL_INDEX_BUILDS).await?;
                 }
-                let built_rows = registry_has_built_rows(&*client).await?;
+                let columns = RegistryColumns::of(&*client).await?;
                 for p in plans.iter_mut() {
                     if matches!(p.action, TierAction::Build | TierAction::Rebuild) {
                         let (mb, _) = build_memory_mb(p.rows, dimension, server_kb, cap);
@@ -146,7 +146,7 @@ impl Database {
                             "bulk load: built the tenant's own index (CONCURRENTLY, after the load)"
                         );
                     }
-                    record_tier(&*client, p, built_rows).await?;
+                    record_tier(&*client, p, columns).await?;
                 }
                 Ok(())
             })

@@ -17,6 +17,7 @@ use crate::raw_sql;
 mod load_tiers;
 mod memory;
 mod rebuild;
+mod registry;
 mod reindex;
 mod tier_ddl;
 mod tier_ef;

@@ -1,17 +1,15 @@
-//! The DDL and registry writes of one tier ([`crate::tiers`]): building its
-//! index (`CREATE INDEX CONCURRENTLY`, `maintenance_work_mem` sized),
-//! measuring its `ef_search` ([`super::tier_ef`]) and recording it in
-//! `truthgraph_tiers`. Used by [`crate::Database::maintain_tiers`]
-//! and by bulk loads.
+//! The DDL of one tier ([`crate::tiers`]): building its index (`CREATE
+//! INDEX CONCURRENTLY`, `maintenance_work_mem` sized) and measuring its
+//! `ef_search` ([`super::tier_ef`]); [`super::registry`] records it. Used by
+//! [`crate::Database::maintain_tiers`] and by bulk loads.
 
 use std::time::Instant;
 
-use truthgraph_queries::client::GenericClient;
 use truthgraph_queries::queries::tiers as q;
 
 use super::quantized_build_memory_bytes;
 use super::tier_ef::{CANDIDATES, measure_tier_ef};
-use super::tiers::{TierAction, TierPlan};
+use super::tiers::TierPlan;
 use crate::error::Result;
 use crate::raw_sql;
 use crate::tiers::{
@@ -331,49 +329,6 @@ pub(super) fn rebuild_memory_mb(tier: &TierPlan, mb: u64, dimension: usize) -> u
     }
     let m = tier.hnsw_m.unwrap_or(HNSW_M);
     Graph::Quantized(dimension, m, QUANTIZED_EF_CONSTRUCTION).memory_mb(tier.rows, mb)
-}
-
-/// Whether the registry has V13's `built_rows` (a database not yet migrated
-/// to V13 has its tiers recorded without it): asked once per maintenance
-/// step, not per tier.
-pub(crate) async fn registry_has_built_rows(client: &impl GenericClient) -> Result<bool> {
-    Ok(q::has_built_rows().bind(client).one().await?)
-}
-
-/// Records `tier` as it is after its action; `built_rows`: the registry
-/// has V13's column ([`registry_has_built_rows`]).
-pub(crate) async fn record_tier(
-    client: &impl GenericClient,
-    tier: &TierPlan,
-    built_rows: bool,
-) -> Result<()> {
-    let ty = tier.entity_type.as_str();
-    let indexed = tier.action.indexed();
-    if tier.rows == 0 && !indexed {
-        q::delete_tier().bind(client, &tier.tenant_id, &ty).await?;
-        return Ok(());
-    }
-    let built = matches!(
-        tier.action,
-        TierAction::Build | TierAction::Rebuild | TierAction::Reindex
-    );
-    q::upsert_tier()
-        .bind(
-            client,
-            &tier.tenant_id,
-            &ty,
-            &tier.rows,
-            &indexed.then_some(tier.index_name.as_str()),
-            &tier.ef_search.map(|e| e as i32),
-            &built,
-        )
-        .await?;
-    if built_rows {
-        q::record_built_rows()
-            .bind(client, &built, &tier.tenant_id, &ty)
-            .await?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -13,10 +13,9 @@ use truthgraph_queries::client::GenericClient;
 use truthgraph_queries::queries::tiers as q;
 
 use super::build_memory_mb;
+pub(crate) use super::registry::{RegistryColumns, record_tier};
 use super::reindex::reindex_tier;
-pub(crate) use super::tier_ddl::{
-    build_and_measure, graph_m, record_tier, registry_has_built_rows, remeasure,
-};
+pub(crate) use super::tier_ddl::{build_and_measure, graph_m, remeasure};
 use super::tier_ef::tier_ef;
 pub use super::tier_plan::{TierAction, TierEvent, TierOptions, TierPlan, TierReport};
 use super::{watching_progress, with_maintenance_lock};
@@ -27,7 +26,8 @@ use crate::labels::EntityType;
 use crate::raw_sql;
 use crate::telemetry::{db_span, traced};
 use crate::tiers::{
-    CONTRACT_INDEX, CONTRACT_TENANT, SHARED_INDEX, lost_rows, tier_index_name, wants_index,
+    CONTRACT_INDEX, CONTRACT_TENANT, SHARED_INDEX, dead_elements, lost_rows, tier_index_name,
+    wants_index,
 };
 
 impl Database {
@@ -157,14 +157,19 @@ impl Database {
             let ix = indexes.get(&name);
             let valid = ix.is_some_and(|ix| ix.is_valid);
             let contract = tenant == CONTRACT_TENANT && ty == EntityType::Evidence;
-            let built_rows = registry
+            let recorded = registry
                 .iter()
-                .find(|r| r.tenant_id == tenant && r.entity_type == ty.as_str())
-                .and_then(|r| r.built_rows);
+                .find(|r| r.tenant_id == tenant && r.entity_type == ty.as_str());
+            let (built_rows, element_bytes) = (
+                recorded.and_then(|r| r.built_rows),
+                recorded.and_then(|r| r.element_bytes),
+            );
+            // Deleted rows, or rows re-written in place: dead elements.
+            let dead = |ix: &q::TierIndex| {
+                lost_rows(rows, built_rows) || dead_elements(rows, Some(ix.bytes), element_bytes)
+            };
             let action = match (contract || wants_index(rows, threshold, valid), ix) {
-                (true, Some(ix)) if ix.is_valid && lost_rows(rows, built_rows) => {
-                    TierAction::Reindex
-                }
+                (true, Some(ix)) if ix.is_valid && dead(ix) => TierAction::Reindex,
                 (true, Some(ix)) if ix.is_valid => TierAction::Keep,
                 (true, Some(_)) => TierAction::Rebuild,
                 (true, None) => TierAction::Build,
@@ -241,7 +246,7 @@ impl Database {
                 .batch_execute(&raw_sql::drop_index_concurrently(name))
                 .await?;
         }
-        let built_rows = registry_has_built_rows(&*client).await?;
+        let columns = RegistryColumns::of(&*client).await?;
         for tier in report.tiers.iter_mut() {
             let started = Instant::now();
             match tier.action {
@@ -268,7 +273,7 @@ impl Database {
                 }
                 TierAction::Keep | TierAction::Exact => {}
             }
-            record_tier(&*client, tier, built_rows).await?;
+            record_tier(&*client, tier, columns).await?;
             if !matches!(tier.action, TierAction::Keep | TierAction::Exact) {
                 emit(TierEvent::Finished(tier, started.elapsed()));
             }

@@ -251,6 +251,30 @@ pub fn lost_rows(rows: i64, built_rows: Option<i64>) -> bool {
     built_rows.is_some_and(|b| b > 0 && (b - rows) as f64 >= b as f64 * REINDEX_AFTER_LOSS)
 }
 
+/// Whether a tier of `rows` rows whose index takes `index_bytes` holds
+/// [`REINDEX_AFTER_LOSS`] of them or more in elements beyond them, by V14's
+/// `element_bytes` (the bytes of one element at the index's build; `None`
+/// for either: not known). A row re-written in place (the Python services'
+/// `ON CONFLICT DO UPDATE` with a new vector) leaves its old element in the
+/// graph, dead, and adds one, without changing the count [`lost_rows`]
+/// reads; VACUUM then repairs the graph around it as around a deleted row.
+/// An HNSW index only grows, by the same bytes an element whether built or
+/// inserted (500 for a quantized 1536-dim graph, 8,192 for a full-vector
+/// one: BENCHMARKS.md, "Rows re-written in place"), so its bytes past the
+/// metapage over `element_bytes` count its elements, live and dead, to
+/// within its last page: the excess must also be two pages' worth.
+pub fn dead_elements(rows: i64, index_bytes: Option<i64>, element_bytes: Option<f64>) -> bool {
+    const PAGE: f64 = 8192.0;
+    let (Some(bytes), Some(each)) = (index_bytes, element_bytes) else {
+        return false;
+    };
+    if each <= 0.0 || rows <= 0 {
+        return false;
+    }
+    let excess = (bytes as f64 - PAGE) / each - rows as f64;
+    excess >= (rows as f64 * REINDEX_AFTER_LOSS).max(2.0 * PAGE / each)
+}
+
 /// The ladder's `ef_search` for a tier of `rows` rows (`None`: the
 /// connection's, [`TIER_EF_SEARCH`]): 64 below 5K rows, 100 to 20K, 200
 /// above. The floor of a tier's measurement at its build.
@@ -283,6 +307,27 @@ mod tests {
         assert!(!lost_rows(1200, Some(1000)));
         assert!(!lost_rows(10, None));
         assert!(!lost_rows(0, Some(0)));
+    }
+
+    #[test]
+    fn an_index_holds_dead_elements_past_one_percent_and_two_pages() {
+        // A quantized 1536-dim tier of 5,000 rows, 500 bytes an element.
+        let bytes = |elements: i64| Some(8192 + elements * 500);
+        assert!(!dead_elements(5000, bytes(5000), Some(500.0)));
+        assert!(!dead_elements(5000, bytes(5049), Some(500.0)));
+        assert!(dead_elements(5000, bytes(5050), Some(500.0)));
+        // Deleted rows leave their elements too.
+        assert!(dead_elements(4950, bytes(5000), Some(500.0)));
+        // A small tier: two pages' worth (33 elements) above 1 % (10).
+        assert!(!dead_elements(1000, bytes(1032), Some(500.0)));
+        assert!(dead_elements(1000, bytes(1033), Some(500.0)));
+        // A full-vector 1536-dim graph: a page an element.
+        assert!(dead_elements(2000, Some(8192 * 2021), Some(8192.0)));
+        assert!(!dead_elements(2000, Some(8192 * 2020), Some(8192.0)));
+        // Unknown: no.
+        assert!(!dead_elements(2000, None, Some(8192.0)));
+        assert!(!dead_elements(2000, bytes(9000), None));
+        assert!(!dead_elements(0, bytes(9000), Some(500.0)));
     }
 
     #[test]

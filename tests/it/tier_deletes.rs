@@ -1,9 +1,10 @@
-//! A tier that lost rows since its index was built (V13's `built_rows`):
+//! A tier that lost rows since its index was built (V13's `built_rows`),
+//! or whose rows were re-written in place (V14's `element_bytes`):
 //! `tiers --apply` rebuilds its index in place (`REINDEX INDEX
 //! CONCURRENTLY`, [`TierAction::Reindex`]) once it has lost
-//! `REINDEX_AFTER_LOSS` of them, so that VACUUM finds no graph to repair
-//! around the deleted rows; a smaller loss keeps the index as it is, and a
-//! `reindex` of every index counts as the rebuild.
+//! `REINDEX_AFTER_LOSS` of them, or holds that many dead elements, so that
+//! VACUUM finds no graph to repair around them; a smaller loss keeps the
+//! index as it is, and a `reindex` of every index counts as the rebuild.
 
 use truthgraph_db::index_build::{TierAction, TierOptions, TierReport};
 use truthgraph_db::testing::TestDatabase;
@@ -157,5 +158,108 @@ async fn growth_after_the_build_does_not_hide_later_deletes() {
     assert_eq!(
         action(&tiers(db, false).await, "grows"),
         TierAction::Reindex
+    );
+}
+
+/// `n` of `tenant`'s embeddings re-written in place with a new vector, as
+/// the Python services' `ON CONFLICT (entity_type, entity_id) DO UPDATE`
+/// does: the row count stays, each row leaves a dead element in the graph.
+/// The new vector points elsewhere (a constant added): pgvector keeps a
+/// vector equal to an element's, as cosine sees it (`embedding * 2`), in that
+/// element, with no new one.
+async fn rewrite_embeddings(t: &TestDatabase, tenant: &str, n: i64) {
+    let rewritten = t
+        .raw_client()
+        .await
+        .unwrap()
+        .execute(
+            "UPDATE embeddings SET embedding = embedding \
+             + array_fill(0.05::real, ARRAY[vector_dims(embedding)])::vector WHERE id IN \
+             (SELECT id FROM embeddings WHERE tenant_id = $1 ORDER BY id LIMIT $2)",
+            &[&tenant, &n],
+        )
+        .await
+        .unwrap();
+    assert_eq!(rewritten, n as u64);
+}
+
+/// V14's `element_bytes` of the tier.
+async fn element_bytes(t: &TestDatabase, tenant: &str) -> Option<f64> {
+    t.raw_client()
+        .await
+        .unwrap()
+        .query_one(
+            "SELECT element_bytes FROM truthgraph_tiers \
+             WHERE tenant_id = $1 AND entity_type = 'evidence'",
+            &[&tenant],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
+/// Rows re-written in place keep the tier's count but leave dead elements
+/// in its graph: past the share (and two pages' worth, the estimate's
+/// grain) the index is rebuilt in place; rows inserted are not taken for
+/// dead ones.
+#[tokio::test]
+async fn rows_rewritten_in_place_get_the_index_rebuilt() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let db = &t.db;
+    db.set_dimension(DIM).await.unwrap();
+    let mut data = Clustered::new(41, DIM, 12, 0.9);
+    load(db, "rewritten", &mut data, 2000).await;
+    load(db, "grown", &mut data, 2000).await;
+    let plan = tiers(db, true).await;
+    assert_eq!(action(&plan, "rewritten"), TierAction::Keep);
+    let each = element_bytes(&t, "rewritten")
+        .await
+        .expect("recorded at the build");
+    // One element: the vector, its neighbour lists, their headers.
+    assert!((4.0 * DIM as f64..8192.0).contains(&each), "{each}");
+    let grain = (2000.0 * REINDEX_AFTER_LOSS).max(2.0 * 8192.0 / each);
+    // A tier built before V14 gets it from its index as it is at the next
+    // maintenance.
+    t.raw_client()
+        .await
+        .unwrap()
+        .execute(
+            "UPDATE truthgraph_tiers SET element_bytes = NULL WHERE tenant_id = 'rewritten'",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        action(&tiers(db, true).await, "rewritten"),
+        TierAction::Keep
+    );
+    assert_eq!(element_bytes(&t, "rewritten").await, Some(each));
+
+    // A few rewritten, 300 rows inserted into the other's graph: kept.
+    rewrite_embeddings(&t, "rewritten", 5).await;
+    load(db, "grown", &mut data, 300).await;
+    let plan = tiers(db, false).await;
+    assert_eq!(action(&plan, "rewritten"), TierAction::Keep);
+    assert_eq!(action(&plan, "grown"), TierAction::Keep);
+
+    // Past the share: rebuilt, with the count unchanged.
+    rewrite_embeddings(&t, "rewritten", grain.ceil() as i64 + 10).await;
+    let plan = tiers(db, false).await;
+    assert_eq!(action(&plan, "rewritten"), TierAction::Reindex);
+    assert_eq!(action(&plan, "grown"), TierAction::Keep);
+    let name = tier_index_name("rewritten", EntityType::Evidence);
+    let (before, _) = index_oid(&t, &name).await;
+    assert_eq!(
+        action(&tiers(db, true).await, "rewritten"),
+        TierAction::Reindex
+    );
+    let (after, leftovers) = index_oid(&t, &name).await;
+    assert_ne!(after, before, "rebuilt in place under its name");
+    assert_eq!(leftovers, 0);
+    assert_eq!(registry(&t, "rewritten").await, (2000, Some(2000)));
+    assert!(element_bytes(&t, "rewritten").await.is_some());
+    assert_eq!(
+        action(&tiers(db, false).await, "rewritten"),
+        TierAction::Keep
     );
 }

@@ -105,7 +105,9 @@ fn describe(t: &TierPlan) -> String {
         TierAction::Exact => "searched exactly",
         TierAction::Build => "builds its index",
         TierAction::Rebuild => "rebuilds its invalid index",
-        TierAction::Reindex => "rebuilds its index in place (rows deleted since its build)",
+        TierAction::Reindex => {
+            "rebuilds its index in place (rows deleted or re-written since its build)"
+        }
         TierAction::Drop => "drops its index",
     };
     let memory = t
@@ -236,7 +238,7 @@ fn describe_action(t: &TierPlan) -> String {
         TierAction::Build => format!("build {}", t.index_name),
         TierAction::Rebuild => format!("rebuild {} (invalid)", t.index_name),
         TierAction::Reindex => format!(
-            "reindex {} ({}rows deleted)",
+            "reindex {} ({}rows deleted or re-written)",
             t.index_name,
             t.index_bytes
                 .map(|b| format!("{} MB, ", b / (1 << 20)))

@@ -21,6 +21,13 @@ pub struct RecordBuiltRowsParams<T1: crate::StringSql, T2: crate::StringSql> {
     pub entity_type: T2,
 }
 #[derive(Debug)]
+pub struct RecordElementBytesParams<T1: crate::StringSql, T2: crate::StringSql> {
+    pub built: bool,
+    pub index_bytes: Option<i64>,
+    pub tenant_id: T1,
+    pub entity_type: T2,
+}
+#[derive(Debug)]
 pub struct DeleteTierParams<T1: crate::StringSql, T2: crate::StringSql> {
     pub tenant_id: T1,
     pub entity_type: T2,
@@ -102,6 +109,7 @@ pub struct TierRow {
     pub counted_at: chrono::NaiveDateTime,
     pub built_at: Option<chrono::NaiveDateTime>,
     pub built_rows: Option<i64>,
+    pub element_bytes: Option<f64>,
     pub index_bytes: Option<i64>,
 }
 pub struct TierRowBorrowed<'a> {
@@ -113,6 +121,7 @@ pub struct TierRowBorrowed<'a> {
     pub counted_at: chrono::NaiveDateTime,
     pub built_at: Option<chrono::NaiveDateTime>,
     pub built_rows: Option<i64>,
+    pub element_bytes: Option<f64>,
     pub index_bytes: Option<i64>,
 }
 impl<'a> From<TierRowBorrowed<'a>> for TierRow {
@@ -126,6 +135,7 @@ impl<'a> From<TierRowBorrowed<'a>> for TierRow {
             counted_at,
             built_at,
             built_rows,
+            element_bytes,
             index_bytes,
         }: TierRowBorrowed<'a>,
     ) -> Self {
@@ -138,6 +148,7 @@ impl<'a> From<TierRowBorrowed<'a>> for TierRow {
             counted_at,
             built_at,
             built_rows,
+            element_bytes,
             index_bytes,
         }
     }
@@ -609,6 +620,70 @@ where
         Ok(mapped)
     }
 }
+pub struct Optioni64Query<'c, 'a, 's, C: GenericClient, T, const N: usize> {
+    client: &'c C,
+    params: [&'a (dyn postgres_types::ToSql + Sync); N],
+    query: &'static str,
+    cached: Option<&'s tokio_postgres::Statement>,
+    extractor: fn(&tokio_postgres::Row) -> Result<Option<i64>, tokio_postgres::Error>,
+    mapper: fn(Option<i64>) -> T,
+}
+impl<'c, 'a, 's, C, T: 'c, const N: usize> Optioni64Query<'c, 'a, 's, C, T, N>
+where
+    C: GenericClient,
+{
+    pub fn map<R>(self, mapper: fn(Option<i64>) -> R) -> Optioni64Query<'c, 'a, 's, C, R, N> {
+        Optioni64Query {
+            client: self.client,
+            params: self.params,
+            query: self.query,
+            cached: self.cached,
+            extractor: self.extractor,
+            mapper,
+        }
+    }
+    pub async fn one(self) -> Result<T, tokio_postgres::Error> {
+        let row =
+            crate::client::async_::one(self.client, self.query, &self.params, self.cached).await?;
+        Ok((self.mapper)((self.extractor)(&row)?))
+    }
+    pub async fn all(self) -> Result<Vec<T>, tokio_postgres::Error> {
+        self.iter().await?.try_collect().await
+    }
+    pub async fn opt(self) -> Result<Option<T>, tokio_postgres::Error> {
+        let opt_row =
+            crate::client::async_::opt(self.client, self.query, &self.params, self.cached).await?;
+        Ok(opt_row
+            .map(|row| {
+                let extracted = (self.extractor)(&row)?;
+                Ok((self.mapper)(extracted))
+            })
+            .transpose()?)
+    }
+    pub async fn iter(
+        self,
+    ) -> Result<
+        impl futures::Stream<Item = Result<T, tokio_postgres::Error>> + 'c,
+        tokio_postgres::Error,
+    > {
+        let stream = crate::client::async_::raw(
+            self.client,
+            self.query,
+            crate::slice_iter(&self.params),
+            self.cached,
+        )
+        .await?;
+        let mapped = stream
+            .map(move |res| {
+                res.and_then(|row| {
+                    let extracted = (self.extractor)(&row)?;
+                    Ok((self.mapper)(extracted))
+                })
+            })
+            .into_stream();
+        Ok(mapped)
+    }
+}
 pub struct TierProbeQuery<'c, 'a, 's, C: GenericClient, T, const N: usize> {
     client: &'c C,
     params: [&'a (dyn postgres_types::ToSql + Sync); N],
@@ -813,12 +888,13 @@ impl SharedVectorIndexStmt {
     }
 }
 pub struct TierRowsStmt(&'static str, Option<tokio_postgres::Statement>);
-/// The registry, with the size of each tier's index (NULL: no such index)
-/// and the rows it was built over (V13; NULL before, read so that a
-/// database not yet migrated to V13 still has its tiers kept).
+/// The registry, with the size of each tier's index (NULL: no such index),
+/// the rows it was built over (V13) and the bytes of one of its elements
+/// (V14); NULL before, read so that a database not yet migrated still has
+/// its tiers kept.
 pub fn tier_rows() -> TierRowsStmt {
     TierRowsStmt(
-        "SELECT t.tenant_id, t.entity_type, t.row_count, t.index_name, t.ef_search, t.counted_at, t.built_at, (to_jsonb(t) ->> 'built_rows')::int8 AS built_rows, pg_relation_size(to_regclass(quote_ident(t.index_name))) AS index_bytes FROM truthgraph_tiers t ORDER BY t.row_count DESC, t.tenant_id, t.entity_type",
+        "SELECT t.tenant_id, t.entity_type, t.row_count, t.index_name, t.ef_search, t.counted_at, t.built_at, (to_jsonb(t) ->> 'built_rows')::int8 AS built_rows, (to_jsonb(t) ->> 'element_bytes')::float8 AS element_bytes, pg_relation_size(to_regclass(quote_ident(t.index_name))) AS index_bytes FROM truthgraph_tiers t ORDER BY t.row_count DESC, t.tenant_id, t.entity_type",
         None,
     )
 }
@@ -850,7 +926,8 @@ impl TierRowsStmt {
                         counted_at: row.try_get(5)?,
                         built_at: row.try_get(6)?,
                         built_rows: row.try_get(7)?,
-                        index_bytes: row.try_get(8)?,
+                        element_bytes: row.try_get(8)?,
+                        index_bytes: row.try_get(9)?,
                     })
                 },
             mapper: |it| TierRow::from(it),
@@ -1104,6 +1181,36 @@ impl HasBuiltRowsStmt {
         }
     }
 }
+pub struct HasElementBytesStmt(&'static str, Option<tokio_postgres::Statement>);
+/// Whether `truthgraph_tiers` has V14's `element_bytes`.
+pub fn has_element_bytes() -> HasElementBytesStmt {
+    HasElementBytesStmt(
+        "SELECT EXISTS ( SELECT FROM pg_attribute WHERE attrelid = to_regclass('truthgraph_tiers') AND attname = 'element_bytes' AND NOT attisdropped ) AS present",
+        None,
+    )
+}
+impl HasElementBytesStmt {
+    pub async fn prepare<'a, C: GenericClient>(
+        mut self,
+        client: &'a C,
+    ) -> Result<Self, tokio_postgres::Error> {
+        self.1 = Some(client.prepare(self.0).await?);
+        Ok(self)
+    }
+    pub fn bind<'c, 'a, 's, C: GenericClient>(
+        &'s self,
+        client: &'c C,
+    ) -> BoolQuery<'c, 'a, 's, C, bool, 0> {
+        BoolQuery {
+            client,
+            params: [],
+            query: self.0,
+            cached: self.1.as_ref(),
+            extractor: |row| Ok(row.try_get(0)?),
+            mapper: |it| it,
+        }
+    }
+}
 pub struct RecordBuiltRowsStmt(&'static str, Option<tokio_postgres::Statement>);
 /// After `upsert_tier` (V13 on): the most rows the tier's index has held,
 /// those counted now when `built` is true (or none were known), else
@@ -1160,6 +1267,102 @@ impl<'a, C: GenericClient + Send + Sync, T1: crate::StringSql, T2: crate::String
             &params.tenant_id,
             &params.entity_type,
         ))
+    }
+}
+pub struct RecordElementBytesStmt(&'static str, Option<tokio_postgres::Statement>);
+/// After `record_built_rows` (V14 on): the bytes of one element of the
+/// tier's index of `index_bytes` bytes now, (bytes - the metapage) / the
+/// most rows it has held, when it was just built or none is recorded yet
+/// (a tier built before V14: what its index holds now is taken as live);
+/// else kept. NULL without an index, or under 64 bytes an element, less
+/// than any element takes: a shell, as on a Citus coordinator, whose rows
+/// are on the workers. The size is read by the caller (`index_bytes`), so
+/// the statement calls no volatile function on what is a reference table
+/// on Citus.
+pub fn record_element_bytes() -> RecordElementBytesStmt {
+    RecordElementBytesStmt(
+        "UPDATE truthgraph_tiers SET element_bytes = CASE WHEN index_name IS NULL THEN NULL WHEN NOT $1::bool AND element_bytes IS NOT NULL THEN element_bytes WHEN ($2::int8 - 8192)::float8 / greatest(coalesce(built_rows, row_count), 1) >= 64 THEN ($2::int8 - 8192)::float8 / greatest(coalesce(built_rows, row_count), 1) END WHERE tenant_id = $3 AND entity_type = $4",
+        None,
+    )
+}
+impl RecordElementBytesStmt {
+    pub async fn prepare<'a, C: GenericClient>(
+        mut self,
+        client: &'a C,
+    ) -> Result<Self, tokio_postgres::Error> {
+        self.1 = Some(client.prepare(self.0).await?);
+        Ok(self)
+    }
+    pub async fn bind<'c, 'a, 's, C: GenericClient, T1: crate::StringSql, T2: crate::StringSql>(
+        &'s self,
+        client: &'c C,
+        built: &'a bool,
+        index_bytes: &'a Option<i64>,
+        tenant_id: &'a T1,
+        entity_type: &'a T2,
+    ) -> Result<u64, tokio_postgres::Error> {
+        client
+            .execute(self.0, &[built, index_bytes, tenant_id, entity_type])
+            .await
+    }
+}
+impl<'a, C: GenericClient + Send + Sync, T1: crate::StringSql, T2: crate::StringSql>
+    crate::client::async_::Params<
+        'a,
+        'a,
+        'a,
+        RecordElementBytesParams<T1, T2>,
+        std::pin::Pin<
+            Box<dyn futures::Future<Output = Result<u64, tokio_postgres::Error>> + Send + 'a>,
+        >,
+        C,
+    > for RecordElementBytesStmt
+{
+    fn params(
+        &'a self,
+        client: &'a C,
+        params: &'a RecordElementBytesParams<T1, T2>,
+    ) -> std::pin::Pin<
+        Box<dyn futures::Future<Output = Result<u64, tokio_postgres::Error>> + Send + 'a>,
+    > {
+        Box::pin(self.bind(
+            client,
+            &params.built,
+            &params.index_bytes,
+            &params.tenant_id,
+            &params.entity_type,
+        ))
+    }
+}
+pub struct IndexBytesStmt(&'static str, Option<tokio_postgres::Statement>);
+/// The size of an index of `embeddings` by name (NULL: no such index).
+pub fn index_bytes() -> IndexBytesStmt {
+    IndexBytesStmt(
+        "SELECT pg_relation_size(to_regclass(quote_ident($1))) AS bytes",
+        None,
+    )
+}
+impl IndexBytesStmt {
+    pub async fn prepare<'a, C: GenericClient>(
+        mut self,
+        client: &'a C,
+    ) -> Result<Self, tokio_postgres::Error> {
+        self.1 = Some(client.prepare(self.0).await?);
+        Ok(self)
+    }
+    pub fn bind<'c, 'a, 's, C: GenericClient, T1: crate::StringSql>(
+        &'s self,
+        client: &'c C,
+        index_name: &'a T1,
+    ) -> Optioni64Query<'c, 'a, 's, C, Option<i64>, 1> {
+        Optioni64Query {
+            client,
+            params: [index_name],
+            query: self.0,
+            cached: self.1.as_ref(),
+            extractor: |row| Ok(row.try_get(0)?),
+            mapper: |it| it,
+        }
     }
 }
 pub struct ForgetBuiltRowsStmt(&'static str, Option<tokio_postgres::Statement>);

@@ -102,9 +102,10 @@ pub(super) async fn check(f: &mut Findings, db: &Database, settings: &Settings, 
         f.warn(
             "tiers",
             format!(
-                "tiers that lost {:.0} % or more of the most rows their index has held: the \
-                 next VACUUM that cleans their index repairs its graph around every deleted \
-                 row, one search each (minutes for a 50K-row tier): {}",
+                "tiers that lost {:.0} % or more of the most rows their index has held, or \
+                 whose index holds that many dead elements of rows re-written in place: the \
+                 next VACUUM that cleans their index repairs its graph around every one, one \
+                 search each (minutes for a 50K-row tier): {}",
                 truthgraph_db::tiers::REINDEX_AFTER_LOSS * 100.0,
                 reindex.join(", ")
             ),
