@@ -11,11 +11,12 @@
 -- 1536-dim graph, 8,192 for a full-vector one, the same built or
 -- inserted). `truthgraph-db tiers --apply` rebuilds in place the index of
 -- a tier whose index holds 1 % more elements than the tier has rows.
--- Recorded at each build: (index bytes - the metapage) / rows; for a tier
--- built before V14, by the next `tiers` run or bulk load, from the most
--- rows its index has held (what it holds then is taken as live; not here:
--- the library reads the size itself, so that no statement writing this
--- table, a reference table on Citus, calls a volatile function); NULL: no index, or under 64 bytes an element, less than any
+-- Recorded at each build: (index bytes - the metapage) / rows. A tier
+-- built before V14 gets it at the next `tiers` run or bulk load, from the
+-- most rows its index has held (what it holds then is taken as live); not
+-- here, because the library reads the size itself, so that no statement
+-- writing this table (a reference table on Citus) calls a volatile
+-- function. NULL: no index, or under 64 bytes an element, less than any
 -- element takes (a shell on a Citus coordinator, whose rows are on the
 -- workers).
 ALTER TABLE truthgraph_tiers ADD COLUMN element_bytes DOUBLE PRECISION;

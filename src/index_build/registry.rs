@@ -65,14 +65,13 @@ pub(crate) async fn record_tier(
     }
     if columns.element_bytes {
         // A build changed the index: its size now. Else the plan's.
-        let bytes = match built {
-            true => {
-                q::index_bytes()
-                    .bind(client, &tier.index_name)
-                    .one()
-                    .await?
-            }
-            false => tier.index_bytes,
+        let bytes = if built {
+            q::index_bytes()
+                .bind(client, &tier.index_name)
+                .one()
+                .await?
+        } else {
+            tier.index_bytes
         };
         q::record_element_bytes()
             .bind(client, &built, &bytes, &tier.tenant_id, &ty)
