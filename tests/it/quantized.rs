@@ -78,6 +78,9 @@ async fn a_wide_tier_that_quantizes_well_is_searched_through_its_quantized_index
         .unwrap();
     let name = tier_index_name("wide", EntityType::Evidence);
     assert!(plan.contains(&name), "{plan}");
+    // The query's sign bits computed once per search (an init plan, the
+    // only one: the entity checks are correlated), not for every candidate.
+    assert_eq!(plan.matches("InitPlan").count(), 1, "{plan}");
 
     // On 200 queries the measurement never saw: recall against f64 exact
     // search, k rows each, best first, similarities as exact search's.
