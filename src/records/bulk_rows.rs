@@ -4,10 +4,10 @@
 //! `INSERT … VALUES`; in (entity type, entity id) order, in statements sized
 //! to the session's `work_mem`.
 
-use futures_util::pin_mut;
+use bytes::{BufMut, Bytes, BytesMut};
+use futures_util::{SinkExt, pin_mut};
 use pgvector::Vector;
-use tokio_postgres::binary_copy::BinaryCopyInWriter;
-use tokio_postgres::types::{ToSql, Type};
+use tokio_postgres::types::{IsNull, ToSql, Type};
 use uuid::Uuid;
 
 use super::bulk_load::OnConflict;
@@ -19,9 +19,35 @@ use crate::validate;
 
 /// Rows per statement of a load, whatever the row count: a statement's
 /// pending foreign-key checks (V12's entity keys; a transition table under
-/// V11's entity check) grow with its rows.
+/// V11's entity check) grow with its rows. A `COPY` takes the most (the
+/// server streams its rows; the checks queued are some bytes a row): 40
+/// statements of `work_mem`'s share instead of one cost a 20K x 1536 load
+/// 12-14 % without the foreign keys, 4 % with them (BENCHMARKS.md, "Ingest").
 const MIN_ROWS_PER_STATEMENT: usize = 256;
 const MAX_ROWS_PER_STATEMENT: usize = 50_000;
+
+/// Bytes of binary `COPY` data handed to the connection at a time.
+/// tokio-postgres's `BinaryCopyInWriter` hands over every 4 KB, through a
+/// one-slot channel to the connection's task: at 1,536 dimensions (6 KB a
+/// row) that is a hand-over and a socket write per row, and a load of 20K
+/// rows spent about as long there as the server did on the rows
+/// (BENCHMARKS.md, "Ingest").
+const COPY_CHUNK_BYTES: usize = 1 << 20;
+
+/// The binary `COPY` header: signature, flags (none), header extension
+/// length (none).
+const COPY_HEADER: &[u8] = b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
+
+/// The columns of [`raw_sql::COPY_EMBEDDINGS`], in order (for errors).
+const COPY_COLUMNS: [&str; 7] = [
+    "id",
+    "tenant_id",
+    "entity_type",
+    "entity_id",
+    "embedding",
+    "model_name",
+    "model_version",
+];
 
 /// How a login's rows go in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,9 +73,10 @@ impl Route {
     }
 }
 
-/// Stores `rows` for `tenant` in statements of as many rows as fit in three
-/// quarters of the session's `work_mem`: by binary `COPY` straight into
-/// `embeddings` for [`Route::Direct`] (inserting only), by multi-row
+/// Stores `rows` for `tenant`: by binary `COPY` straight into `embeddings`
+/// for [`Route::Direct`] (inserting only; [`MAX_ROWS_PER_STATEMENT`] rows a
+/// statement), else in statements of as many rows as fit in three quarters
+/// of the session's `work_mem` (their parameters are held whole): by multi-row
 /// `INSERT … VALUES` for [`Route::Values`], else by `INSERT … SELECT … FROM unnest(…)` of
 /// parallel arrays (`COPY FROM` into a table under row-level security is
 /// refused; an upsert cannot be a `COPY`). Rows go in (entity type, entity
@@ -68,10 +95,6 @@ pub(super) async fn load_rows(
     if route == Route::Values {
         return insert_values(tx, tenant, rows, &order, &ids, on_conflict).await;
     }
-    let work_mem: i64 = tx.query_one(raw_sql::WORK_MEM_BYTES, &[]).await?.get(0);
-    let row_bytes = 4 * rows[0].embedding.as_slice().len() + 200;
-    let per_statement = (usize::try_from(work_mem).unwrap_or(0) / 4 * 3 / row_bytes)
-        .clamp(MIN_ROWS_PER_STATEMENT, MAX_ROWS_PER_STATEMENT);
     let mut stored = 0;
     if route == Route::Direct && on_conflict == OnConflict::Fail {
         // The vector type's OID differs per database: ask the server.
@@ -89,12 +112,15 @@ pub(super) async fn load_rows(
             Type::VARCHAR,
             Type::VARCHAR,
         ];
-        for (order, ids) in order.chunks(per_statement).zip(ids.chunks(per_statement)) {
-            stored += copy_rows(tx, &types, tenant, rows, order, ids)
-                .await
-                .map_err(|e| row_error(e, on_conflict, rows))?;
+        let chunks = order.chunks(MAX_ROWS_PER_STATEMENT);
+        for (order, ids) in chunks.zip(ids.chunks(MAX_ROWS_PER_STATEMENT)) {
+            stored += copy_rows(tx, &types, tenant, rows, order, ids).await?;
         }
     } else {
+        let work_mem: i64 = tx.query_one(raw_sql::WORK_MEM_BYTES, &[]).await?.get(0);
+        let row_bytes = 4 * rows[0].embedding.as_slice().len() + 200;
+        let per_statement = (usize::try_from(work_mem).unwrap_or(0) / 4 * 3 / row_bytes)
+            .clamp(MIN_ROWS_PER_STATEMENT, MAX_ROWS_PER_STATEMENT);
         let insert = tx
             .prepare_cached(match on_conflict {
                 OnConflict::Fail => raw_sql::INSERT_EMBEDDINGS_ROWS,
@@ -135,26 +161,56 @@ async fn copy_rows(
     rows: &[NewEmbedding],
     order: &[usize],
     ids: &[Uuid],
-) -> std::result::Result<u64, tokio_postgres::Error> {
-    let sink = tx.copy_in(raw_sql::COPY_EMBEDDINGS).await?;
-    let writer = BinaryCopyInWriter::new(sink, types);
-    pin_mut!(writer);
+) -> Result<u64> {
+    let failed = |e| row_error(e, OnConflict::Fail, rows);
+    let sink = tx
+        .copy_in::<_, Bytes>(raw_sql::COPY_EMBEDDINGS)
+        .await
+        .map_err(failed)?;
+    pin_mut!(sink);
+    let mut buf = BytesMut::with_capacity(COPY_CHUNK_BYTES + (64 << 10));
+    buf.put_slice(COPY_HEADER);
     for (&i, id) in order.iter().zip(ids) {
         let r = &rows[i];
-        writer
-            .as_mut()
-            .write(&[
-                id,
-                &tenant,
-                &r.entity_type.as_str(),
-                &r.entity_id,
-                &r.embedding,
-                &r.model_name,
-                &r.model_version,
-            ])
-            .await?;
+        let values: [&(dyn ToSql + Sync); 7] = [
+            id,
+            &tenant,
+            &r.entity_type.as_str(),
+            &r.entity_id,
+            &r.embedding,
+            &r.model_name,
+            &r.model_version,
+        ];
+        buf.put_i16(values.len() as i16);
+        for ((value, ty), column) in values.iter().zip(types).zip(COPY_COLUMNS) {
+            put_field(&mut buf, *value, ty)
+                .map_err(|e| Error::invalid(format!("rows[{i}].{column}"), e.to_string()))?;
+        }
+        if buf.len() >= COPY_CHUNK_BYTES {
+            sink.send(buf.split().freeze()).await.map_err(failed)?;
+        }
     }
-    writer.finish().await
+    // The trailer: a field count of -1.
+    buf.put_i16(-1);
+    sink.send(buf.freeze()).await.map_err(failed)?;
+    sink.finish().await.map_err(failed)
+}
+
+/// One field of a binary `COPY` row: its length (-1 for NULL), then
+/// `value` as `ty` encodes it.
+fn put_field(
+    buf: &mut BytesMut,
+    value: &(dyn ToSql + Sync),
+    ty: &Type,
+) -> std::result::Result<(), Box<dyn std::error::Error + Sync + Send>> {
+    let at = buf.len();
+    buf.put_i32(0);
+    let len = match value.to_sql_checked(ty, buf)? {
+        IsNull::Yes => -1,
+        IsNull::No => i32::try_from(buf.len() - at - 4)?,
+    };
+    buf[at..at + 4].copy_from_slice(&len.to_be_bytes());
+    Ok(())
 }
 
 /// Stores `rows[order[k]]` under `ids[k]` for `tenant` by multi-row

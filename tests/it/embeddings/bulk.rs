@@ -196,3 +196,28 @@ async fn bulk_load_rebuilding_indexes_recreates_each_under_its_name() {
     );
     assert_eq!(vector_index_definitions(db).await, before);
 }
+
+/// A load is sent as binary `COPY` data in chunks of about 1 MB (500 rows
+/// of 1,536 dimensions: three chunks, a row split across none of them):
+/// every row is stored with its values as given, NULL and not.
+#[tokio::test]
+async fn a_copy_over_several_chunks_stores_every_row_as_given() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let a = t.db.tenant("a").unwrap();
+    let mut rows = new_rows(&a, 4, 500, None).await;
+    for (i, r) in rows.iter_mut().enumerate().filter(|(i, _)| i % 3 == 0) {
+        r.model_version = Some(format!("v{i}"));
+    }
+    assert_eq!(a.bulk_load_embeddings(&rows).await.unwrap(), 500);
+    assert_eq!(embedding_count(&t.db).await, 500);
+    for r in &rows {
+        let got = a
+            .get_embedding(r.entity_type, r.entity_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(got.embedding, r.embedding);
+        assert_eq!(got.model_name, r.model_name);
+        assert_eq!(got.model_version, r.model_version);
+    }
+}
