@@ -1,8 +1,9 @@
 //! How the rows of a bulk load go in ([`super::bulk_load`]): binary `COPY`
-//! straight into `embeddings`, `INSERT … SELECT … FROM unnest(…)`, or, for a
-//! login under row-level security on a Citus coordinator, multi-row
-//! `INSERT … VALUES`; in (entity type, entity id) order, in statements sized
-//! to the session's `work_mem`.
+//! straight into `embeddings` (encoded here, sent 1 MB at a time),
+//! `INSERT … SELECT … FROM unnest(…)` in statements sized to the session's
+//! `work_mem`, or, for a login under row-level security on a Citus
+//! coordinator, multi-row `INSERT … VALUES`; in (entity type, entity id)
+//! order.
 
 use bytes::{BufMut, Bytes, BytesMut};
 use futures_util::{SinkExt, pin_mut};
