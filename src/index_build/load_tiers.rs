@@ -132,6 +132,9 @@ impl Database {
                     client.batch_execute(raw_sql::SERIAL_INDEX_BUILDS).await?;
                 }
                 let columns = RegistryColumns::of(&*client).await?;
+                // The load's rows in the statistics before the builds'
+                // measurements plan their statements (see the constant).
+                client.batch_execute(raw_sql::ANALYZE_EMBEDDINGS).await?;
                 for p in plans.iter_mut() {
                     if matches!(p.action, TierAction::Build | TierAction::Rebuild) {
                         let (mb, _) = build_memory_mb(p.rows, dimension, server_kb, cap);

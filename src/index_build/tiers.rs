@@ -247,6 +247,11 @@ impl Database {
                 .await?;
         }
         let columns = RegistryColumns::of(&*client).await?;
+        // Tiers to build or measure (memory set aside for them): the rows
+        // as they are now in the statistics first (see the constant).
+        if report.tiers.iter().any(|t| t.build_memory_mb.is_some()) {
+            client.batch_execute(raw_sql::ANALYZE_EMBEDDINGS).await?;
+        }
         for tier in report.tiers.iter_mut() {
             let started = Instant::now();
             match tier.action {

@@ -160,7 +160,14 @@ pub const REPLICA_STATE: &str = "SELECT pg_is_in_recovery(), pg_last_wal_replay_
 /// next borrower of a pooled connection.
 pub const NO_STATEMENT_TIMEOUT_LOCAL: &str = "SET LOCAL statement_timeout = 0";
 
-/// Fresh planner statistics for `embeddings` after its indexes were rebuilt.
+/// Fresh planner statistics for `embeddings`: after its indexes were
+/// rebuilt, and before a tier's index is measured. A tenant the statistics
+/// predate (its first load) is estimated at a handful of rows, for which
+/// the planner reads them through `idx_embeddings_tenant_type` and sorts
+/// rather than walk the tier's new index: the measurement, which checks
+/// its statement plans that index, was then skipped, and the tier built
+/// as the unmeasured full-vector graph (a 1,100-row tenant loaded after
+/// an `ANALYZE` that saw only another: test `quantized::a_new_tenant_*`).
 pub const ANALYZE_EMBEDDINGS: &str = "ANALYZE embeddings";
 
 /// What a bulk load decides from (`records::bulk_plan::table_state`): the

@@ -338,3 +338,64 @@ async fn a_quantized_search_keeps_orphans_out_and_filters_in_its_scan() {
         assert!(hits.iter().all(|h| papers.contains(&h.id)));
     }
 }
+
+/// A tenant's first load into a database whose statistics predate it (an
+/// `ANALYZE` that saw only another tenant): the planner, estimating the new
+/// tenant at a handful of rows, would not walk its new index, so the tier's
+/// measurement was skipped and it got the unmeasured full-vector graph.
+/// The tier step analyses `embeddings` first: the tier is quantized and
+/// measured.
+#[tokio::test]
+async fn a_new_tenant_is_measured_though_the_statistics_predate_it() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let mut data = Clustered::low_rank(12, DIM, 24);
+    load(&t.db, "first", &mut data, 1300).await;
+    t.raw_client()
+        .await
+        .unwrap()
+        .batch_execute("ANALYZE embeddings")
+        .await
+        .unwrap();
+    let rows = crate::tiers::rows_of(&t.db, "second", &mut data, 1100).await;
+    let report =
+        t.db.tenant("second")
+            .unwrap()
+            .bulk_load_embeddings_with(&rows, Default::default())
+            .await
+            .unwrap();
+    let tier = report
+        .tiers
+        .iter()
+        .find(|p| p.entity_type == EntityType::Evidence)
+        .unwrap();
+    assert_eq!(tier.action, TierAction::Build, "{tier:?}");
+    assert!(
+        tier.quantized && tier.measured.is_some_and(|m| m.reached),
+        "{tier:?}"
+    );
+    let route = t.db.search_route("second", EntityType::Evidence);
+    assert!(matches!(route, Route::Quantized { .. }), "{route:?}");
+
+    // The same for `tiers --apply` after a load that left the tier to it.
+    let rows = crate::tiers::rows_of(&t.db, "third", &mut data, 1100).await;
+    let deferred = truthgraph_db::BulkLoadOptions {
+        defer_tiers: true,
+        ..Default::default()
+    };
+    t.db.tenant("third")
+        .unwrap()
+        .bulk_load_embeddings_with(&rows, deferred)
+        .await
+        .unwrap();
+    let report = applied(&t.db).await;
+    let tier = report
+        .tiers
+        .iter()
+        .find(|p| p.tenant_id == "third")
+        .unwrap();
+    assert_eq!(tier.action, TierAction::Build, "{tier:?}");
+    assert!(
+        tier.quantized && tier.measured.is_some_and(|m| m.reached),
+        "{tier:?}"
+    );
+}
