@@ -14,7 +14,7 @@ use crate::error::Result;
 use crate::raw_sql;
 use crate::tiers::{
     CONTRACT_INDEX, DENSE_HNSW_EF_CONSTRUCTION, DENSE_HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_M,
-    MAX_EF_SEARCH_BEFORE_DENSE, QUANTIZED_EF_CONSTRUCTION, QUANTIZED_MIN_DIMENSION,
+    MAX_EF_SEARCH_BEFORE_DENSE, QUANTIZED_EF_CONSTRUCTION, QUANTIZED_M, QUANTIZED_MIN_DIMENSION,
     dense_build_name,
 };
 
@@ -26,9 +26,10 @@ const MIN_BUILD_MEMORY_MB: u64 = 64;
 /// `maintenance_work_mem` `mb`, then measures its `ef_search` on its data
 /// ([`super::tier_ef`]). At [`QUANTIZED_MIN_DIMENSION`] dimensions or more
 /// (`dimension`, the column's) the index is first built on
-/// `binary_quantize(embedding)` ([`settle_quantized`]: a graph of
-/// [`HNSW_M`], then of [`DENSE_HNSW_M`], each measured up to the last
-/// candidate) and kept when it reaches the target (`tier.quantized`), else
+/// `binary_quantize(embedding)` ([`settle_quantized`]: graphs of
+/// [`QUANTIZED_M`] in turn, each measured up to
+/// [`MAX_EF_SEARCH_BEFORE_DENSE`]) and kept when one reaches the target
+/// (`tier.quantized`), else
 /// replaced by the full-vector graph. When a full-vector graph of
 /// [`HNSW_M`] does not reach the target by [`MAX_EF_SEARCH_BEFORE_DENSE`],
 /// builds a denser one ([`DENSE_HNSW_M`]) under another name, swaps it in
@@ -62,15 +63,16 @@ fn tries_quantized(tier: &TierPlan, dimension: usize) -> bool {
     dimension >= QUANTIZED_MIN_DIMENSION && tier.index_name != CONTRACT_INDEX
 }
 
-/// Measures `tier`'s quantized index (a graph of `tier.hnsw_m`) up to the
-/// last candidate; when that misses in a graph of [`HNSW_M`], builds one of
-/// [`DENSE_HNSW_M`] under another name, swaps it in and measures it. True
-/// when one reaches the target (recorded: `tier.quantized`,
-/// `tier.measured`, `tier.ef_search`); else the tier's index is still the
-/// last quantized one, which the caller replaces by the full-vector graph.
-/// A Hamming graph walked at `ef_search` 400 still costs less than a
-/// full-vector one at 200 (30K x 1536: 8-14 ms against 23 ms; BENCHMARKS.md,
-/// "Quantized tiers"), so it is measured up to the last candidate.
+/// Measures `tier`'s quantized index (a graph of `tier.hnsw_m`) up to
+/// [`MAX_EF_SEARCH_BEFORE_DENSE`]; when that misses, builds the next
+/// denser graph of [`QUANTIZED_M`] under another name, swaps it in and
+/// measures it the same way. True when one reaches the target (recorded:
+/// `tier.quantized`, `tier.measured`, `tier.ef_search`); else (the densest
+/// missed, or the tier could not be measured) the tier's index is still
+/// the last quantized one, which the caller replaces by the full-vector
+/// graph. A denser Hamming graph at a smaller `ef_search` costs less per
+/// search than a sparse one at 300-400, and builds in seconds
+/// (BENCHMARKS.md, "Denser Hamming graphs, not larger `ef_search`").
 async fn settle_quantized(
     client: &mut tokio_postgres::Client,
     tier: &mut TierPlan,
@@ -83,10 +85,10 @@ async fn settle_quantized(
         tier.entity_type,
         tier.index_name.clone(),
     );
-    let last = *CANDIDATES.last().expect("candidates");
+    let max = MAX_EF_SEARCH_BEFORE_DENSE;
     loop {
         let measured =
-            measure_tier_ef(client, &tenant, ty, &name, tier.rows, last, Some(dimension)).await?;
+            measure_tier_ef(client, &tenant, ty, &name, tier.rows, max, Some(dimension)).await?;
         if measured.is_some_and(|m| m.reached) {
             tier.quantized = true;
             tier.measured = measured;
@@ -94,27 +96,32 @@ async fn settle_quantized(
             return Ok(true);
         }
         let m = tier.hnsw_m.unwrap_or(HNSW_M);
+        let denser = measured.and_then(|_| denser_quantized(m));
         tracing::info!(
             tenant,
             entity_type = ty.as_str(),
             rows = tier.rows,
             hnsw_m = m,
             recall = measured.map(|m| m.recall),
-            "the tier's quantized index misses its recall at ef_search {last} (or could not \
+            "the tier's quantized index misses its recall at ef_search {max} (or could not \
              be measured): {}",
-            if m < DENSE_HNSW_M {
-                "building it again with m = 32"
-            } else {
-                "building the full-vector graph"
+            match denser {
+                Some(d) => format!("building it again with m = {d}"),
+                None => "building the full-vector graph".to_string(),
             }
         );
-        if m >= DENSE_HNSW_M {
+        let Some(d) = denser else {
             tier.quantized = false;
             return Ok(false);
-        }
-        let graph = Graph::Quantized(dimension, DENSE_HNSW_M, DENSE_HNSW_EF_CONSTRUCTION);
+        };
+        let graph = Graph::Quantized(dimension, d, DENSE_HNSW_EF_CONSTRUCTION);
         swap_in(client, tier, &name, mb, (graph, started)).await?;
     }
+}
+
+/// The next graph of [`QUANTIZED_M`] after one of `m` (`None`: none denser).
+fn denser_quantized(m: u32) -> Option<u32> {
+    QUANTIZED_M.into_iter().find(|d| *d > m)
 }
 
 /// Measures again the `ef_search` of `tier`, which keeps its index, on its
@@ -334,6 +341,13 @@ pub(super) fn rebuild_memory_mb(tier: &TierPlan, mb: u64, dimension: usize) -> u
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_quantized_graph_that_misses_is_built_denser_up_to_m_48() {
+        assert_eq!(denser_quantized(HNSW_M), Some(DENSE_HNSW_M));
+        assert_eq!(denser_quantized(DENSE_HNSW_M), Some(48));
+        assert_eq!(denser_quantized(48), None);
+    }
 
     #[test]
     fn a_quantized_graph_is_given_its_own_need_not_the_full_vectors() {

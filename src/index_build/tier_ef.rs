@@ -11,8 +11,9 @@
 //! ([`recall_of_probes`]) is stored, or the largest candidate when none
 //! does. A quantized index (`binary_quantize(embedding)`, see
 //! [`crate::tiers`]) is measured with its own search (Hamming candidates
-//! re-ranked by the full vector), from at least 100: its search takes 100
-//! rows from the graph whatever `ef_search` is.
+//! re-ranked by the full vector), from at least its re-rank candidates (100,
+//! 200 in a large tier): its search takes them from the graph whatever
+//! `ef_search` is.
 //!
 //! The queries are vectors the index does not hold, as a search's are: a
 //! stored row finds itself and its graph neighbours at once (on uniform
@@ -43,7 +44,7 @@ use super::tiers::TierAction;
 use crate::error::Result;
 use crate::labels::EntityType;
 use crate::raw_sql;
-use crate::tiers::{MIN_RERANK_CANDIDATES, TIER_EF_SEARCH, tier_ef_search};
+use crate::tiers::{TIER_EF_SEARCH, min_rerank_candidates, tier_ef_search};
 
 /// Queries per measurement (rows sampled by a hash of the id). 80, not 40:
 /// with 40, a graph whose new queries reach only 0.97 at a candidate passed
@@ -152,7 +153,7 @@ pub(crate) async fn measure_tier_ef(
         );
     }
     let neighbours_sql = match quantized {
-        Some(dim) => raw_sql::tier_neighbours_quantized(dim),
+        Some(dim) => raw_sql::tier_neighbours_quantized(raw_sql::Hamming::of(dim, rows)),
         None => truthgraph_queries::sql::tiers::TIER_NEIGHBOURS.to_string(),
     };
     let neighbours = tx.prepare(&neighbours_sql).await?;
@@ -164,10 +165,12 @@ pub(crate) async fn measure_tier_ef(
         );
         return Ok(None);
     }
-    // A quantized search takes at least MIN_RERANK_CANDIDATES rows from
+    // A quantized search takes at least min_rerank_candidates rows from
     // the graph: a smaller ef_search only makes the iterative scan go on.
     let floor = match quantized {
-        Some(_) => ef_floor(rows).max(MIN_RERANK_CANDIDATES as u32),
+        Some(_) => {
+            ef_floor(rows).max(u32::try_from(min_rerank_candidates(rows)).unwrap_or(u32::MAX))
+        }
         None => ef_floor(rows),
     };
     let mut measured = None;

@@ -26,7 +26,27 @@
 
 use super::quote_literal;
 use crate::catalog::quote_ident;
-use crate::tiers::{MIN_RERANK_CANDIDATES, RERANK_FACTOR};
+use crate::tiers::{RERANK_FACTOR, min_rerank_candidates};
+
+/// A quantized tier's scan: the dimension its index names, and the fewest
+/// candidates it re-ranks ([`crate::tiers::min_rerank_candidates`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hamming {
+    /// The column's dimension (the index's `bit(N)`).
+    pub dimension: usize,
+    /// The fewest candidates taken by Hamming distance.
+    pub min_candidates: i64,
+}
+
+impl Hamming {
+    /// The scan of a tier of `rows` rows whose index is on `bit(dimension)`.
+    pub fn of(dimension: usize, rows: i64) -> Self {
+        Hamming {
+            dimension,
+            min_candidates: min_rerank_candidates(rows),
+        }
+    }
+}
 
 /// `CREATE INDEX CONCURRENTLY name ON embeddings USING hnsw
 /// ((binary_quantize(embedding)::bit(dimension)) bit_hamming_ops)` for one
@@ -48,9 +68,10 @@ pub fn create_quantized_tier_index_concurrently(
     )
 }
 
-/// The candidates' limit of a quantized search of `k` rows (`k_param`).
-fn candidates(k_param: &str) -> String {
-    format!("greatest({k_param}::int8 * {RERANK_FACTOR}, {MIN_RERANK_CANDIDATES})")
+/// The candidates' limit of a quantized search of `k` rows (`k_param`):
+/// [`crate::tiers::rerank_candidates`] as SQL.
+fn candidates(k_param: &str, min: i64) -> String {
+    format!("greatest({k_param}::int8 * {RERANK_FACTOR}, {min})")
 }
 
 /// A quantized scan's `ORDER BY`: Hamming distance from each row's bits to
@@ -85,12 +106,12 @@ const INDEX_ORDER: &str = "ORDER BY em.embedding <=> $1 LIMIT $";
 /// `SEARCH_CLAIMS`, `HYBRID_SEARCH_EVIDENCE`: the one scan of `embeddings
 /// em` ordered by `em.embedding <=> $1` and limited to its `k`) for a tier,
 /// with the same parameters and rows: with `tenant`, the scan also reads
-/// `em.tenant_id = '<tenant>'`; with `quantized` (the column's dimension),
-/// the scan takes ten times `k` (at least 100) rows in Hamming order from
-/// the tier's quantized index, and those are ordered by the full vector
+/// `em.tenant_id = '<tenant>'`; with `quantized`, the scan takes ten times
+/// `k` (at least `min_candidates`) rows in Hamming order from the tier's
+/// quantized index, and those are ordered by the full vector
 /// and limited to `k`. The typed statement stays the one query every route
 /// runs (unit tests check every statement has the parts changed).
-pub fn tier_search(typed: &str, tenant: Option<&str>, quantized: Option<usize>) -> String {
+pub fn tier_search(typed: &str, tenant: Option<&str>, quantized: Option<Hamming>) -> String {
     let typed = match tenant {
         Some(t) => typed.replacen(
             SCAN,
@@ -100,7 +121,7 @@ pub fn tier_search(typed: &str, tenant: Option<&str>, quantized: Option<usize>) 
         None => typed.to_string(),
     };
     match quantized {
-        Some(dimension) => quantized_search(&typed, dimension),
+        Some(h) => quantized_search(&typed, h),
         None => typed,
     }
 }
@@ -132,7 +153,7 @@ pub fn tier_search(typed: &str, tenant: Option<&str>, quantized: Option<usize>) 
 /// in order until `k` pass (`OFFSET 0` keeps it above the sort), so an
 /// orphan left by a writer that bypassed the foreign keys never takes a
 /// slot.
-fn quantized_search(typed: &str, dimension: usize) -> String {
+fn quantized_search(typed: &str, h: Hamming) -> String {
     let (Some(scan), Some(order)) = (typed.find(SCAN), typed.find(INDEX_ORDER)) else {
         return typed.to_string();
     };
@@ -161,8 +182,8 @@ fn quantized_search(typed: &str, dimension: usize) -> String {
          SELECT em.entity_id, em.tenant_id, em.embedding {SCAN}{scan_filters}{in_scan}\
          {} LIMIT {} ) em ORDER BY distance, em.entity_id OFFSET 0 ) em WHERE {check} LIMIT {k}{}",
         typed[..scan].replacen(DISTANCE, "em.distance AS distance", 1),
-        hamming_order("$1", dimension),
-        candidates(&k),
+        hamming_order("$1", h.dimension),
+        candidates(&k, h.min_candidates),
         &typed[end..],
     )
 }
@@ -170,15 +191,15 @@ fn quantized_search(typed: &str, dimension: usize) -> String {
 /// The `k` nearest of one tier's embeddings to a query as its quantized
 /// index finds them (`tier_neighbours` of `queries/tiers.sql` for a
 /// quantized tier): `$1` tenant, `$2` entity type, `$3` query, `$4` k.
-pub fn tier_neighbours_quantized(dimension: usize) -> String {
+pub fn tier_neighbours_quantized(h: Hamming) -> String {
     format!(
         "SELECT q.entity_id FROM ( \
              SELECT em.entity_id, em.embedding FROM embeddings em \
              WHERE em.tenant_id = $1 AND em.entity_type = $2 \
              {} LIMIT {} \
          ) q ORDER BY q.embedding <=> $3::vector, q.entity_id LIMIT $4::int8",
-        hamming_order("$3", dimension),
-        candidates("$4")
+        hamming_order("$3", h.dimension),
+        candidates("$4", h.min_candidates)
     )
 }
 
@@ -197,7 +218,7 @@ mod tests {
             assert_eq!(typed.matches(SCAN).count(), 1, "{typed}");
             assert_eq!(typed.matches(INDEX_ORDER).count(), 1, "{typed}");
             assert_eq!(typed.matches(DISTANCE).count(), 1, "{typed}");
-            let q = tier_search(typed, None, Some(1536));
+            let q = tier_search(typed, None, Some(Hamming::of(1536, 5_000)));
             assert!(
                 q.contains("binary_quantize(em.embedding)::bit(1536) <~>")
                     && q.contains(&format!("greatest({k}::int8 * 10, 100) ) em"))
@@ -232,6 +253,21 @@ mod tests {
     }
 
     #[test]
+    fn a_large_tier_re_ranks_more_candidates() {
+        let large = Hamming::of(1536, 30_000);
+        assert_eq!(large.min_candidates, 200);
+        let q = tier_search(SEARCH_EVIDENCE, Some("acme"), Some(large));
+        assert!(q.contains("LIMIT greatest($4::int8 * 10, 200) ) em"), "{q}");
+        let n = tier_neighbours_quantized(large);
+        assert!(n.contains("LIMIT greatest($4::int8 * 10, 200) ) q"), "{n}");
+        let small = tier_neighbours_quantized(Hamming::of(1536, 19_999));
+        assert!(
+            small.contains("LIMIT greatest($4::int8 * 10, 100) ) q"),
+            "{small}"
+        );
+    }
+
+    #[test]
     fn a_tier_statement_names_its_tenant_in_the_scan_next_to_the_parameter() {
         for typed in [SEARCH_EVIDENCE, SEARCH_CLAIMS, HYBRID_SEARCH_EVIDENCE] {
             let q = tier_search(typed, Some("it's"), None);
@@ -243,7 +279,7 @@ mod tests {
             );
             assert_eq!(q.replacen(" em.tenant_id = 'it''s' AND", "", 1), typed);
             // Both changes together: the literal inside the quantized scan.
-            let both = tier_search(typed, Some("acme"), Some(1536));
+            let both = tier_search(typed, Some("acme"), Some(Hamming::of(1536, 5_000)));
             assert!(
                 both.contains("SELECT em.entity_id, em.tenant_id, em.embedding FROM embeddings em WHERE em.tenant_id = 'acme' AND")
                     && both.contains("bit(1536) <~>"),

@@ -324,7 +324,10 @@ impl Tenant<'_> {
     /// is built for the column's dimension.
     async fn scan(&self, route: Route) -> Result<Scan<'_>> {
         let quantized = match route {
-            Route::Quantized { .. } => Some(self.database().embedding_dimension().await?),
+            Route::Quantized { rows, .. } => Some(crate::raw_sql::Hamming::of(
+                self.database().embedding_dimension().await?,
+                rows,
+            )),
             _ => None,
         };
         Ok(Scan {

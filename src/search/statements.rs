@@ -50,8 +50,8 @@ pub(super) struct Scan<'t> {
     /// The tenant, written into the statement as a literal
     /// ([`crate::tiers::Route::tenant_literal`]).
     pub(super) tenant_literal: Option<&'t str>,
-    /// The dimension of a quantized tier's index.
-    pub(super) quantized: Option<usize>,
+    /// A quantized tier's Hamming scan.
+    pub(super) quantized: Option<raw_sql::Hamming>,
 }
 
 impl Scan<'_> {

@@ -149,6 +149,7 @@ impl Database {
             Some(tier) if tier.quantized => Route::Quantized {
                 ef_search: tier_ef(defaults, tier.ef_search),
                 tenant_literal: literal(tier),
+                rows: tier.rows,
             },
             Some(tier) => Route::Index {
                 ef_search: tier_ef(defaults, tier.ef_search),

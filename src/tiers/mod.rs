@@ -29,9 +29,10 @@
 //!   search ([`Route::Quantized`]) takes [`rerank_candidates`] rows by
 //!   Hamming distance and orders them by the full vector
 //!   (`src/raw_sql/tier.rs`). The tier keeps it when its measurement
-//!   reaches the recall target by `ef_search` 400, in a graph of [`HNSW_M`]
-//!   or else of [`DENSE_HNSW_M`] (a Hamming graph at 400 still costs less
-//!   than a full-vector one at 200); else it gets the full-vector graph.
+//!   reaches the recall target by `ef_search` [`MAX_EF_SEARCH_BEFORE_DENSE`]
+//!   in a graph of one of [`QUANTIZED_M`], tried in turn (a denser Hamming
+//!   graph at a smaller `ef_search` costs less than a sparse one at 300-400,
+//!   and a few seconds to build); else it gets the full-vector graph.
 //! - **exact tier**: every other tenant is searched exactly
 //!   (`search_evidence_exact` / `search_claims_exact`), which at these sizes
 //!   is as fast as an index and never misses.
@@ -59,7 +60,10 @@ mod cache;
 mod route;
 
 pub(crate) use cache::TierCache;
-pub use route::Route;
+pub use route::{
+    LARGE_TIER_RERANK_CANDIDATES, MIN_RERANK_CANDIDATES, RERANK_FACTOR, Route,
+    min_rerank_candidates, rerank_candidates,
+};
 
 /// The routes as the database says now (for a handle being opened).
 pub(crate) async fn read_routes(
@@ -153,20 +157,13 @@ pub const QUANTIZED_MIN_DIMENSION: usize = 1024;
 /// better graph needs a smaller `ef_search` at every search.
 pub const QUANTIZED_EF_CONSTRUCTION: u32 = 128;
 
-/// Rows a quantized tier's search takes by Hamming distance before
-/// ordering them by the full vector: ten times `k`, at least
-/// [`MIN_RERANK_CANDIDATES`].
-pub fn rerank_candidates(k: i64) -> i64 {
-    (k.saturating_mul(RERANK_FACTOR)).max(MIN_RERANK_CANDIDATES)
-}
-
-/// See [`rerank_candidates`].
-pub const RERANK_FACTOR: i64 = 10;
-
-/// See [`rerank_candidates`]: 100 candidates for the top 10 reached recall@10
-/// 0.993-0.999 at `ef_search` 200 on two 1536-dim sets, 40 lost too much
-/// (0.87-0.98; docs/research/issue16-designs.md section 5).
-pub const MIN_RERANK_CANDIDATES: i64 = 100;
+/// HNSW `m` of a quantized tier's graph, tried in this order, each measured
+/// up to [`MAX_EF_SEARCH_BEFORE_DENSE`]: a Hamming graph of m 16 that needs
+/// `ef_search` 300-400 costs more per search than one of m 32 at 150
+/// (10K x 1536: 2.09 against 1.83 ms; 5K: 1.52 against 1.36), and builds in
+/// seconds (BENCHMARKS.md, "Denser Hamming graphs, not larger
+/// `ef_search`").
+pub const QUANTIZED_M: [u32; 3] = [HNSW_M, DENSE_HNSW_M, 48];
 
 /// The index the Python services look up by name: the tier index of their
 /// own tenant, `default`, evidence (V10).
@@ -378,8 +375,10 @@ mod tests {
         assert!(load_rebuilds(10_001, 1_000_000));
         assert!(load_rebuilds(300, 1_000));
         assert!(!load_rebuilds(100, 1_000));
-        assert_eq!(rerank_candidates(10), 100);
-        assert_eq!(rerank_candidates(1), 100);
-        assert_eq!(rerank_candidates(50), 500);
+        assert_eq!(rerank_candidates(10, 5_000), 100);
+        assert_eq!(rerank_candidates(1, 19_999), 100);
+        assert_eq!(rerank_candidates(50, 5_000), 500);
+        assert_eq!(rerank_candidates(10, LARGE_TIER_ROWS), 200);
+        assert_eq!(rerank_candidates(50, 100_000), 500);
     }
 }

@@ -1,7 +1,7 @@
-//! [`Route`]: which statement a search of one tenant runs, and what the
-//! call sets for it.
+//! [`Route`]: which statement a search of one tenant runs, what the call
+//! sets for it, and how many candidates a quantized tier re-ranks.
 
-use super::rerank_candidates;
+use super::LARGE_TIER_ROWS;
 
 /// Which statement a search of one tenant runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +24,9 @@ pub enum Route {
         ef_search: Option<u32>,
         /// As for [`Route::Index`].
         tenant_literal: bool,
+        /// The tier's rows at its last maintenance: its re-rank candidates
+        /// follow them ([`rerank_candidates`]).
+        rows: i64,
     },
     /// An index over every tenant (before the tiers are built).
     Shared {
@@ -46,14 +49,14 @@ impl Route {
     /// The rows one pass of this route's index must find for a top-`k`
     /// search (or hybrid search's `k` vector candidates): a quantized
     /// tier's re-rank candidates ([`rerank_candidates`], at least ten times
-    /// `k`), else twice `k`: the top `k` and as many again for rows the
+    /// `k`, more in a large tier), else twice `k`: the top `k` and as many again for rows the
     /// entity check rejects. Since V12's foreign keys it rejects none, but a
     /// database written with them bypassed (`session_replication_role =
     /// replica`, as logical replication and some restores run) can hold
     /// orphans until `truthgraph-db prune-embeddings` deletes them.
     pub fn first_pass_rows(self, k: i64) -> i64 {
         match self {
-            Route::Quantized { .. } => rerank_candidates(k),
+            Route::Quantized { rows, .. } => rerank_candidates(k, rows),
             _ => k.saturating_mul(2),
         }
     }
@@ -81,6 +84,40 @@ impl Route {
     }
 }
 
+/// Rows a quantized tier of `rows` rows takes by Hamming distance for a
+/// top-`k` search before ordering them by the full vector: ten times `k`,
+/// at least [`min_rerank_candidates`].
+pub fn rerank_candidates(k: i64, rows: i64) -> i64 {
+    (k.saturating_mul(RERANK_FACTOR)).max(min_rerank_candidates(rows))
+}
+
+/// The fewest re-rank candidates of a quantized tier of `rows` rows:
+/// [`MIN_RERANK_CANDIDATES`], or [`LARGE_TIER_RERANK_CANDIDATES`] from
+/// [`LARGE_TIER_ROWS`] rows. The more rows, the more of them come between a
+/// query's nearest neighbours and it in Hamming distance.
+pub fn min_rerank_candidates(rows: i64) -> i64 {
+    if rows >= LARGE_TIER_ROWS {
+        LARGE_TIER_RERANK_CANDIDATES
+    } else {
+        MIN_RERANK_CANDIDATES
+    }
+}
+
+/// See [`rerank_candidates`].
+pub const RERANK_FACTOR: i64 = 10;
+
+/// See [`rerank_candidates`]: 100 candidates for the top 10 reached recall@10
+/// 0.993-0.999 at `ef_search` 200 on two 1536-dim sets, 40 lost too much
+/// (0.87-0.98; docs/research/issue16-designs.md section 5).
+pub const MIN_RERANK_CANDIDATES: i64 = 100;
+
+/// See [`min_rerank_candidates`]: on a 30K-row tier of the 100K x 1536
+/// set, the exact Hamming top 100 re-ranked reached recall@10 0.991 on the
+/// tier's claims, which no graph can pass; the top 200, 1.0 (BENCHMARKS.md,
+/// "Denser Hamming graphs, not larger `ef_search`"). At 10K rows the top
+/// 100 reached 0.995.
+pub const LARGE_TIER_RERANK_CANDIDATES: i64 = 200;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,6 +131,12 @@ mod tests {
         let quantized = Route::Quantized {
             ef_search: Some(150),
             tenant_literal: true,
+            rows: 5_000,
+        };
+        let large = Route::Quantized {
+            ef_search: Some(200),
+            tenant_literal: true,
+            rows: 30_000,
         };
         // Room for as many rows again as the top k.
         assert!(index.one_pass(64, Some(index.first_pass_rows(32))));
@@ -103,6 +146,10 @@ mod tests {
         assert_eq!(quantized.first_pass_rows(10), 100);
         assert!(quantized.one_pass(150, Some(quantized.first_pass_rows(10))));
         assert!(!quantized.one_pass(150, Some(quantized.first_pass_rows(16))));
+        // A large tier's, more candidates.
+        assert_eq!(large.first_pass_rows(10), 200);
+        assert!(large.one_pass(200, Some(large.first_pass_rows(10))));
+        assert!(!large.one_pass(150, Some(large.first_pass_rows(10))));
         // An index over every tenant filters by tenant: never one pass.
         let shared = Route::Shared { ef_search: None };
         assert!(!shared.one_pass(1000, Some(10)));
