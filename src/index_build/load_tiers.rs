@@ -9,7 +9,8 @@
 use truthgraph_queries::queries::tiers as q;
 
 use super::build_memory_mb;
-use super::tier_ef::tier_ef;
+use super::tier_plan::tier_ef;
+use super::tiers::graph_m;
 use super::tiers::{RegistryColumns, TierAction, TierPlan, build_and_measure, record_tier};
 use super::with_maintenance_lock;
 use crate::catalog::{self, version_lt};
@@ -100,7 +101,7 @@ impl Database {
                 index_bytes: ix.map(|ix| ix.bytes),
                 action,
                 ef_search: (action != TierAction::Exact)
-                    .then(|| tier_ef(action, &registry, (tenant, *ty), rows)),
+                    .then(|| tier_ef(action, &registry, (tenant, *ty), rows, graph_m(ix))),
                 measured: None,
                 hnsw_m: None,
                 quantized: ix.is_some_and(|ix| ix.quantized),

@@ -87,8 +87,7 @@ async fn settle_quantized(
     );
     let max = MAX_EF_SEARCH_BEFORE_DENSE;
     loop {
-        let measured =
-            measure_tier_ef(client, &tenant, ty, &name, tier.rows, max, Some(dimension)).await?;
+        let measured = measure_tier_ef(client, tier, max, Some(dimension)).await?;
         if measured.is_some_and(|m| m.reached) {
             tier.quantized = true;
             tier.measured = measured;
@@ -140,11 +139,7 @@ pub(crate) async fn remeasure(
     dimension: usize,
 ) -> Result<()> {
     let started = Instant::now();
-    let (tenant, ty, name) = (
-        tier.tenant_id.clone(),
-        tier.entity_type,
-        tier.index_name.clone(),
-    );
+    let name = tier.index_name.clone();
     if tier.quantized {
         if settle_quantized(client, tier, mb, dimension, started).await? {
             return Ok(());
@@ -155,7 +150,7 @@ pub(crate) async fn remeasure(
     }
     if tier.hnsw_m.unwrap_or(HNSW_M) >= DENSE_HNSW_M {
         let last = *CANDIDATES.last().expect("candidates");
-        tier.measured = measure_tier_ef(client, &tenant, ty, &name, tier.rows, last, None).await?;
+        tier.measured = measure_tier_ef(client, tier, last, None).await?;
         record_measurement(tier);
         return Ok(());
     }
@@ -187,16 +182,7 @@ async fn measure_or_densify(
         tier.entity_type,
         tier.index_name.clone(),
     );
-    tier.measured = measure_tier_ef(
-        client,
-        &tenant,
-        ty,
-        &name,
-        tier.rows,
-        MAX_EF_SEARCH_BEFORE_DENSE,
-        None,
-    )
-    .await?;
+    tier.measured = measure_tier_ef(client, tier, MAX_EF_SEARCH_BEFORE_DENSE, None).await?;
     if tier.measured.is_some_and(|m| !m.reached) {
         tracing::info!(
             tenant,
@@ -208,7 +194,7 @@ async fn measure_or_densify(
         let graph = Graph::Vector(DENSE_HNSW_M, DENSE_HNSW_EF_CONSTRUCTION);
         swap_in(client, tier, &name, mb, (graph, started)).await?;
         let last = *CANDIDATES.last().expect("candidates");
-        tier.measured = measure_tier_ef(client, &tenant, ty, &name, tier.rows, last, None).await?;
+        tier.measured = measure_tier_ef(client, tier, last, None).await?;
     }
     record_measurement(tier);
     Ok(())

@@ -6,7 +6,9 @@
 //! harder data needs more: on the synthetic low-rank 1536-dim set, tenants
 //! of 5K-10K rows reached only 0.92-0.96 at 64-100 (BENCHMARKS.md). So each
 //! build measures its tier: [`SAMPLE`] queries, exact search of the tier as
-//! the truth, the ladder's value as the floor; the first candidate from it
+//! the truth, the ladder's value as the floor ([`ef_floor`]: the ladder is
+//! a graph of m 16's, a denser graph's floor is at most
+//! [`TIER_EF_SEARCH`]); the first candidate from it
 //! up that reaches [`TARGET_RECALL`] with one standard error to spare
 //! ([`recall_of_probes`]) is stored, or the largest candidate when none
 //! does. A quantized index (`binary_quantize(embedding)`, see
@@ -40,11 +42,10 @@ use tokio_postgres::types::ToSql;
 use truthgraph_queries::queries::tiers as q;
 use truthgraph_vector_ref::VectorRef;
 
-use super::tiers::TierAction;
+use super::tiers::TierPlan;
 use crate::error::Result;
-use crate::labels::EntityType;
 use crate::raw_sql;
-use crate::tiers::{TIER_EF_SEARCH, min_rerank_candidates, tier_ef_search};
+use crate::tiers::{HNSW_M, TIER_EF_SEARCH, min_rerank_candidates, tier_ef_search};
 
 /// Queries per measurement (rows sampled by a hash of the id). 80, not 40:
 /// with 40, a graph whose new queries reach only 0.97 at a candidate passed
@@ -74,10 +75,22 @@ pub const TARGET_RECALL: f64 = 0.99;
 /// The `ef_search` values tried, from the ladder's floor up.
 pub const CANDIDATES: [u32; 7] = [40, 64, 100, 150, 200, 300, 400];
 
-/// The ladder's `ef_search` for a tier of `rows` rows: the floor of its
-/// measurement and what a tier never measured searches with.
-pub fn ef_floor(rows: i64) -> u32 {
-    tier_ef_search(rows).unwrap_or(TIER_EF_SEARCH)
+/// The floor of the measurement of a tier of `rows` rows in a graph of
+/// `m`, and what such a tier never measured searches with: the ladder's
+/// `ef_search` in a graph of [`HNSW_M`]; in a denser one, the ladder's up
+/// to [`TIER_EF_SEARCH`]. The ladder's 200 from 20K rows is what graphs of
+/// m 16 needed; the graphs of m 32 the measurement builds when m 16 misses
+/// at 200 reach the target at 100-150 as often (1M x 384 derived from the
+/// real set, 50K-row tiers: 0.997 at 100 in one, 0.994 at 150 in another,
+/// 4.1-5.6 ms against 7.2-7.7 at 200; BENCHMARKS.md, "A denser graph's
+/// floor").
+pub fn ef_floor(rows: i64, m: u32) -> u32 {
+    let ladder = tier_ef_search(rows).unwrap_or(TIER_EF_SEARCH);
+    if m > HNSW_M {
+        ladder.min(TIER_EF_SEARCH)
+    } else {
+        ladder
+    }
 }
 
 /// A tier's `ef_search` as measured.
@@ -92,45 +105,26 @@ pub struct MeasuredEf {
     pub reached: bool,
 }
 
-/// The `ef_search` a tier with an index is recorded with before any
-/// measurement: a tier that keeps its index keeps the larger of its stored
-/// value (measured when it was built) and the ladder's for its rows now (a
-/// graph grown by inserts needs more, never less); a tier to be built
-/// starts from the ladder's, which its measurement may raise.
-pub(crate) fn tier_ef(
-    action: TierAction,
-    registry: &[q::TierRow],
-    (tenant, entity_type): (&str, EntityType),
-    rows: i64,
-) -> u32 {
-    let floor = ef_floor(rows);
-    let stored = registry
-        .iter()
-        .find(|r| r.tenant_id == tenant && r.entity_type == entity_type.as_str())
-        .and_then(|r| r.ef_search);
-    match (action, stored.and_then(|e| u32::try_from(e).ok())) {
-        (TierAction::Keep | TierAction::Reindex, Some(e)) => e.max(floor),
-        _ => floor,
-    }
-}
-
-/// Measures the `ef_search` of the tier (`tenant`, `entity_type`) of `rows`
-/// rows, whose index `index_name` was just built, trying candidates up to
-/// `max_ef`; `quantized`: the index is on `binary_quantize(embedding)` of
+/// Measures the `ef_search` of `tier`, whose index (`tier.index_name`, a
+/// graph of `tier.hnsw_m`) was just built, trying candidates from its
+/// floor ([`ef_floor`]) up to `max_ef`; `quantized`: the index is on `binary_quantize(embedding)` of
 /// that dimension, measured with its search (Hamming candidates re-ranked,
 /// `raw_sql::tier_neighbours_quantized`). `None` when the tier has
 /// too few rows to measure or its index is not the one planned (then the
 /// ladder's value stands).
 pub(crate) async fn measure_tier_ef(
     client: &mut tokio_postgres::Client,
-    tenant: &str,
-    entity_type: EntityType,
-    index_name: &str,
-    rows: i64,
+    tier: &TierPlan,
     max_ef: u32,
     quantized: Option<usize>,
 ) -> Result<Option<MeasuredEf>> {
-    let ty = entity_type.as_str();
+    let (tenant, ty, index_name, rows) = (
+        tier.tenant_id.as_str(),
+        tier.entity_type.as_str(),
+        tier.index_name.as_str(),
+        tier.rows,
+    );
+    let m = tier.hnsw_m.unwrap_or(HNSW_M);
     let tx = client.build_transaction().read_only(true).start().await?;
     // Under row-level security the tier's rows are visible with its tenant set.
     tx.execute(
@@ -169,9 +163,9 @@ pub(crate) async fn measure_tier_ef(
     // the graph: a smaller ef_search only makes the iterative scan go on.
     let floor = match quantized {
         Some(_) => {
-            ef_floor(rows).max(u32::try_from(min_rerank_candidates(rows)).unwrap_or(u32::MAX))
+            ef_floor(rows, m).max(u32::try_from(min_rerank_candidates(rows)).unwrap_or(u32::MAX))
         }
-        None => ef_floor(rows),
+        None => ef_floor(rows, m),
     };
     let mut measured = None;
     for ef in CANDIDATES
@@ -338,13 +332,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_floor_is_the_ladder() {
-        assert_eq!(ef_floor(1_000), 64);
-        assert_eq!(ef_floor(10_000), TIER_EF_SEARCH);
-        assert_eq!(ef_floor(300_000), 200);
-        assert!(CANDIDATES.contains(&ef_floor(1_000)));
-        assert!(CANDIDATES.contains(&ef_floor(10_000)));
-        assert!(CANDIDATES.contains(&ef_floor(300_000)));
+    fn the_floor_is_the_ladder_in_a_graph_of_m_16_at_most_100_in_a_denser_one() {
+        assert_eq!(ef_floor(1_000, HNSW_M), 64);
+        assert_eq!(ef_floor(10_000, HNSW_M), TIER_EF_SEARCH);
+        assert_eq!(ef_floor(300_000, HNSW_M), 200);
+        assert_eq!(ef_floor(1_000, 32), 64);
+        assert_eq!(ef_floor(10_000, 32), TIER_EF_SEARCH);
+        assert_eq!(ef_floor(300_000, 32), TIER_EF_SEARCH);
+        for (rows, m) in [(1_000, 16), (10_000, 16), (300_000, 16), (300_000, 48)] {
+            assert!(CANDIDATES.contains(&ef_floor(rows, m)));
+        }
     }
 
     #[test]

@@ -1,11 +1,14 @@
 //! What [`Database::maintain_tiers`] is asked ([`TierOptions`]), plans for
-//! each tier ([`TierAction`], [`TierPlan`]) and reports ([`TierReport`],
-//! [`TierEvent`]); the procedure is in [`super::tiers`].
+//! each tier ([`TierAction`], [`TierPlan`], with the `ef_search` it is
+//! recorded with before any measurement: [`tier_ef`]) and reports
+//! ([`TierReport`], [`TierEvent`]); the procedure is in [`super::tiers`].
 
 use std::time::Duration;
 
+use truthgraph_queries::queries::tiers as q;
+
 use super::IndexBuildProgress;
-use super::tier_ef::MeasuredEf;
+use super::tier_ef::{MeasuredEf, ef_floor};
 #[cfg(doc)]
 use crate::db::Database;
 use crate::labels::EntityType;
@@ -132,4 +135,55 @@ pub enum TierEvent<'a> {
     Building(&'a IndexBuildProgress),
     /// A build or drop ended, after this long.
     Finished(&'a TierPlan, Duration),
+}
+
+/// The `ef_search` a tier with an index is recorded with before any
+/// measurement: a tier that keeps its index (a graph of `m`) keeps the
+/// larger of its stored value (measured when it was built) and the floor
+/// for its rows now ([`ef_floor`]: a graph grown by inserts needs more,
+/// never less); a tier to be built starts from the ladder's, which its
+/// measurement may raise.
+pub(crate) fn tier_ef(
+    action: TierAction,
+    registry: &[q::TierRow],
+    (tenant, entity_type): (&str, EntityType),
+    rows: i64,
+    m: u32,
+) -> u32 {
+    let floor = ef_floor(rows, m);
+    let stored = registry
+        .iter()
+        .find(|r| r.tenant_id == tenant && r.entity_type == entity_type.as_str())
+        .and_then(|r| r.ef_search);
+    match (action, stored.and_then(|e| u32::try_from(e).ok())) {
+        (TierAction::Keep | TierAction::Reindex, Some(e)) => e.max(floor),
+        _ => floor,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kept_dense_tier_keeps_a_value_below_the_ladders() {
+        let registry = [q::TierRow {
+            tenant_id: "acme".into(),
+            entity_type: "evidence".into(),
+            row_count: 50_000,
+            index_name: None,
+            ef_search: Some(100),
+            counted_at: chrono::NaiveDateTime::default(),
+            built_at: None,
+            built_rows: None,
+            element_bytes: None,
+            index_bytes: None,
+        }];
+        let acme = ("acme", EntityType::Evidence);
+        assert_eq!(tier_ef(TierAction::Keep, &registry, acme, 50_000, 32), 100);
+        // A graph of m 16 is raised to the ladder's.
+        assert_eq!(tier_ef(TierAction::Keep, &registry, acme, 50_000, 16), 200);
+        // A tier to be built starts from the ladder's, whatever was stored.
+        assert_eq!(tier_ef(TierAction::Build, &registry, acme, 50_000, 16), 200);
+    }
 }

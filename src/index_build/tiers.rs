@@ -16,7 +16,7 @@ use super::build_memory_mb;
 pub(crate) use super::registry::{RegistryColumns, record_tier};
 use super::reindex::reindex_tier;
 pub(crate) use super::tier_ddl::{build_and_measure, graph_m, remeasure};
-use super::tier_ef::tier_ef;
+use super::tier_plan::tier_ef;
 pub use super::tier_plan::{TierAction, TierEvent, TierOptions, TierPlan, TierReport};
 use super::{watching_progress, with_maintenance_lock};
 use crate::catalog::{self, version_lt};
@@ -191,7 +191,8 @@ impl Database {
             // A tier reindexed keeps its graph and what was measured on it.
             let kept = matches!(action, TierAction::Keep | TierAction::Reindex);
             tiers.push(TierPlan {
-                ef_search: indexed.then(|| tier_ef(action, &registry, (&tenant, ty), rows)),
+                ef_search: indexed
+                    .then(|| tier_ef(action, &registry, (&tenant, ty), rows, graph_m(ix))),
                 measured: None,
                 hnsw_m: kept.then(|| graph_m(ix)),
                 quantized: kept && ix.is_some_and(|ix| ix.quantized),
