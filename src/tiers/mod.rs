@@ -17,9 +17,10 @@
 //!   per connection ([`Route::tenant_literal`]). A
 //!   tenant of fewer than [`SMALL_TIER_ROWS`] rows searches with at least
 //!   [`SMALL_TIER_EF_SEARCH`], one of [`LARGE_TIER_ROWS`] rows or more with
-//!   at least [`LARGE_TIER_EF_SEARCH`] (the ladder, [`tier_ef_search`]);
-//!   each build measures what its tier needs on its own data and stores
-//!   more when the ladder's value misses (`src/index_build/tier_ef.rs`).
+//!   at least [`LARGE_TIER_EF_SEARCH`] (the ladder, [`tier_ef_search`], in
+//!   a graph of [`HNSW_M`]; a denser graph from [`TIER_EF_SEARCH`]); each
+//!   build measures what its tier needs on its own data and stores more
+//!   when the floor misses (`src/index_build/tier_ef.rs`).
 //!   The value is set on the connection in the same round trip as the
 //!   statement (see `src/call/mod.rs`).
 //! - **quantized index tier**: at [`QUANTIZED_MIN_DIMENSION`] dimensions or
