@@ -20,6 +20,7 @@ use crate::error::Error;
 /// | `TRUTHGRAPH_EF_SEARCH` | unset: tuned, else 100 (200 for a tenant of 20K rows or more) | pins `hnsw.ef_search` (1..=1000) on every pooled connection, for every tenant |
 /// | `TRUTHGRAPH_PROBES` | unset: tuned, else a tenth of the lists | pins `ivfflat.probes` (1..=32768) on every pooled connection |
 /// | `TRUTHGRAPH_TIER_THRESHOLD` | `1000` | embeddings of one tenant and entity type from which it gets an HNSW index of its own (see [`crate::tiers`]); below it is searched exactly |
+/// | `TRUTHGRAPH_HAMMING_LIST_ROWS` | `50000` | rows up to which a quantized tier's index (1,024 dimensions or more) is a Hamming list, IVFFlat with one list on `binary_quantize(embedding)`, read whole in Hamming order; above, a Hamming graph (HNSW). `0`: graphs only (see [`crate::tiers::HAMMING_LIST_MAX_ROWS`]) |
 /// | `TRUTHGRAPH_MAX_BUILD_MEMORY_MB` | `2048` | the most `maintenance_work_mem` the library gives one index build it sizes (rows x (8 + 4 x dims + 32 x m + 260) x 1.1, `index_build::build_memory_bytes`); never less than the server's own setting, except that a quantized graph gets only what it needs |
 /// | `TRUTHGRAPH_SLOW_QUERY_MS` | `1000` | a database call taking this long or longer emits a `WARN` event (target `truthgraph_db::slow_query`, see [`crate::telemetry`]); `0` warns about every call, `off` never |
 /// | `TRUTHGRAPH_SHUTDOWN_TIMEOUT_MS` | `10000` | how long [`crate::Database::close`] waits for calls in flight before closing the pool anyway (`0` = not at all) |
@@ -55,6 +56,9 @@ pub struct Config {
     /// `TRUTHGRAPH_TIER_THRESHOLD`: rows from which a tenant's entity type
     /// gets an index of its own ([`crate::tiers::TIER_THRESHOLD`]).
     pub tier_threshold: i64,
+    /// `TRUTHGRAPH_HAMMING_LIST_ROWS`: rows up to which a quantized tier's
+    /// index is a Hamming list ([`crate::tiers::HAMMING_LIST_MAX_ROWS`]).
+    pub hamming_list_rows: i64,
     /// `TRUTHGRAPH_MAX_BUILD_MEMORY_MB`: the most `maintenance_work_mem` the
     /// library sets for one index build.
     pub max_build_memory_mb: u64,
@@ -81,6 +85,7 @@ impl Default for Config {
             ef_search: None,
             probes: None,
             tier_threshold: crate::tiers::TIER_THRESHOLD,
+            hamming_list_rows: crate::tiers::HAMMING_LIST_MAX_ROWS,
             max_build_memory_mb: 2048,
             slow_query_threshold: Some(Duration::from_secs(1)),
             shutdown_timeout: Duration::from_secs(10),
@@ -158,6 +163,11 @@ impl Config {
             probes: pin("TRUTHGRAPH_PROBES", 32768)?,
             tier_threshold: number("TRUTHGRAPH_TIER_THRESHOLD", d.tier_threshold as u64, false)?
                 as i64,
+            hamming_list_rows: number(
+                "TRUTHGRAPH_HAMMING_LIST_ROWS",
+                d.hamming_list_rows as u64,
+                true,
+            )? as i64,
             max_build_memory_mb: number(
                 "TRUTHGRAPH_MAX_BUILD_MEMORY_MB",
                 d.max_build_memory_mb,

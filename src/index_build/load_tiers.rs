@@ -101,7 +101,8 @@ impl Database {
                 index_bytes: ix.map(|ix| ix.bytes),
                 action,
                 ef_search: (action != TierAction::Exact)
-                    .then(|| tier_ef(action, &registry, (tenant, *ty), rows, graph_m(ix))),
+                    .then(|| tier_ef(action, &registry, (tenant, *ty), rows, graph_m(ix)))
+                    .flatten(),
                 measured: None,
                 hnsw_m: None,
                 quantized: ix.is_some_and(|ix| ix.quantized),
@@ -140,7 +141,8 @@ impl Database {
                     if matches!(p.action, TierAction::Build | TierAction::Rebuild) {
                         let (mb, _) = build_memory_mb(p.rows, dimension, server_kb, cap);
                         p.build_memory_mb = Some(mb);
-                        build_and_measure(client, p, mb, dimension).await?;
+                        let list_rows = self.config().hamming_list_rows;
+                        build_and_measure(client, p, mb, (dimension, list_rows)).await?;
                         tracing::info!(
                             tenant,
                             entity_type = p.entity_type.as_str(),

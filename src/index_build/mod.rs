@@ -21,6 +21,7 @@ mod registry;
 mod reindex;
 mod tier_ddl;
 mod tier_ef;
+mod tier_index;
 mod tier_plan;
 pub(crate) mod tiers;
 

@@ -45,7 +45,7 @@ pub(crate) async fn record_tier(
     }
     let built = matches!(
         tier.action,
-        TierAction::Build | TierAction::Rebuild | TierAction::Reindex
+        TierAction::Build | TierAction::Rebuild | TierAction::Reindex | TierAction::Convert
     );
     q::upsert_tier()
         .bind(

@@ -157,9 +157,10 @@ impl Database {
                 .await?;
             for t in &tiers.tiers {
                 match t.action {
-                    TierAction::Build | TierAction::Rebuild | TierAction::Reindex => {
-                        report.tiers_built.push(t.index_name.clone())
-                    }
+                    TierAction::Build
+                    | TierAction::Rebuild
+                    | TierAction::Reindex
+                    | TierAction::Convert => report.tiers_built.push(t.index_name.clone()),
                     TierAction::Drop => report.tiers_dropped.push(t.index_name.clone()),
                     TierAction::Keep | TierAction::Exact => {}
                 }
@@ -228,7 +229,7 @@ impl Database {
 
 /// Rebuilds `tier`'s index in place ([`TierAction::Reindex`]): `REINDEX
 /// INDEX CONCURRENTLY` with `maintenance_work_mem` for its graph (`mb`
-/// planned for the full vector, [`super::tier_ddl::rebuild_memory_mb`]),
+/// planned for the full vector, [`super::tier_index::rebuild_memory_mb`]),
 /// searches using the old index until the new one replaces it; the same
 /// graph, so what was measured on it stands. On failure the invalid
 /// `<name>_ccnew` it leaves is dropped. Sets `tier.build_seconds`.
@@ -239,7 +240,7 @@ pub(crate) async fn reindex_tier(
     dimension: usize,
 ) -> Result<()> {
     let started = std::time::Instant::now();
-    let mb = super::tier_ddl::rebuild_memory_mb(tier, mb, dimension);
+    let mb = super::tier_index::rebuild_memory_mb(tier, mb, dimension);
     client
         .batch_execute(&raw_sql::set_maintenance_work_mem_mb(mb))
         .await?;

@@ -1,36 +1,31 @@
-//! The DDL of one tier ([`crate::tiers`]): building its index (`CREATE
-//! INDEX CONCURRENTLY`, `maintenance_work_mem` sized) and measuring its
-//! `ef_search` ([`super::tier_ef`]); [`super::registry`] records it. Used by
+//! Which index a tier gets and what its measurement decides ([`crate::tiers`]):
+//! builds (a Hamming list, Hamming graphs, the full-vector graph, in that
+//! order of preference), each measured on its data ([`super::tier_ef`]),
+//! conversions and measurements again; [`super::tier_index`] builds each
+//! index, [`super::registry`] records the tier. Used by
 //! [`crate::Database::maintain_tiers`] and by bulk loads.
 
 use std::time::Instant;
 
-use truthgraph_queries::queries::tiers as q;
-
-use super::quantized_build_memory_bytes;
 use super::tier_ef::{CANDIDATES, measure_tier_ef};
+use super::tier_index::{Graph, build_tier_index, swap_in};
+use super::tier_plan::hamming_list_fits;
 use super::tiers::TierPlan;
 use crate::error::Result;
-use crate::raw_sql;
 use crate::tiers::{
     CONTRACT_INDEX, DENSE_HNSW_EF_CONSTRUCTION, DENSE_HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_M,
-    MAX_EF_SEARCH_BEFORE_DENSE, QUANTIZED_EF_CONSTRUCTION, QUANTIZED_M, QUANTIZED_MIN_DIMENSION,
-    dense_build_name,
+    MAX_EF_SEARCH_BEFORE_DENSE, QUANTIZED_M, QUANTIZED_MIN_DIMENSION, min_rerank_candidates,
 };
-
-/// The least `maintenance_work_mem` a build is given, MB (PostgreSQL's
-/// default).
-const MIN_BUILD_MEMORY_MB: u64 = 64;
 
 /// Builds `tier`'s index on `client` (a schema connection) with
 /// `maintenance_work_mem` `mb`, then measures its `ef_search` on its data
 /// ([`super::tier_ef`]). At [`QUANTIZED_MIN_DIMENSION`] dimensions or more
 /// (`dimension`, the column's) the index is first built on
-/// `binary_quantize(embedding)` ([`settle_quantized`]: graphs of
-/// [`QUANTIZED_M`] in turn, each measured up to
-/// [`MAX_EF_SEARCH_BEFORE_DENSE`]) and kept when one reaches the target
-/// (`tier.quantized`), else
-/// replaced by the full-vector graph. When a full-vector graph of
+/// `binary_quantize(embedding)` ([`settle_quantized`]: a Hamming list up
+/// to `list_rows` rows, else Hamming graphs of [`QUANTIZED_M`] in turn,
+/// each measured up to [`MAX_EF_SEARCH_BEFORE_DENSE`]) and kept when it
+/// reaches the target (`tier.quantized`), else replaced by the
+/// full-vector graph. When a full-vector graph of
 /// [`HNSW_M`] does not reach the target by [`MAX_EF_SEARCH_BEFORE_DENSE`],
 /// builds a denser one ([`DENSE_HNSW_M`]) under another name, swaps it in
 /// (the tier keeps an index throughout) and measures again. Sets
@@ -40,12 +35,13 @@ pub(crate) async fn build_and_measure(
     client: &mut tokio_postgres::Client,
     tier: &mut TierPlan,
     mb: u64,
-    dimension: usize,
+    (dimension, list_rows): (usize, i64),
 ) -> Result<()> {
     let started = Instant::now();
     let name = tier.index_name.clone();
     if tries_quantized(tier, dimension) {
-        let graph = Graph::Quantized(dimension, HNSW_M, QUANTIZED_EF_CONSTRUCTION);
+        let list = hamming_list_fits(tier.rows, list_rows, None);
+        let graph = Graph::first_quantized(dimension, list);
         build_tier_index(client, tier, &name, mb, (graph, started)).await?;
         if settle_quantized(client, tier, mb, dimension, started).await? {
             return Ok(());
@@ -56,6 +52,29 @@ pub(crate) async fn build_and_measure(
     measure_or_densify(client, tier, mb, started).await
 }
 
+/// Builds the other kind of `tier`'s quantized index
+/// ([`TierAction::Convert`](super::TierAction::Convert):
+/// a Hamming graph for a list, a list for a graph) under another name,
+/// swaps it in and measures it as a build does ([`settle_quantized`]; when
+/// it misses, the full-vector graph is swapped in and measured).
+pub(crate) async fn convert(
+    client: &mut tokio_postgres::Client,
+    tier: &mut TierPlan,
+    mb: u64,
+    dimension: usize,
+) -> Result<()> {
+    let started = Instant::now();
+    let name = tier.index_name.clone();
+    let graph = Graph::first_quantized(dimension, !tier.hamming_list());
+    swap_in(client, tier, &name, mb, (graph, started)).await?;
+    if settle_quantized(client, tier, mb, dimension, started).await? {
+        return Ok(());
+    }
+    let graph = Graph::Vector(HNSW_M, HNSW_EF_CONSTRUCTION);
+    swap_in(client, tier, &name, mb, (graph, started)).await?;
+    measure_or_densify(client, tier, mb, started).await
+}
+
 /// Whether `tier`'s index is tried on `binary_quantize(embedding)` first:
 /// at [`QUANTIZED_MIN_DIMENSION`] dimensions or more, never for the index
 /// the Python services search ([`CONTRACT_INDEX`], a full-vector graph).
@@ -63,7 +82,10 @@ fn tries_quantized(tier: &TierPlan, dimension: usize) -> bool {
     dimension >= QUANTIZED_MIN_DIMENSION && tier.index_name != CONTRACT_INDEX
 }
 
-/// Measures `tier`'s quantized index (a graph of `tier.hnsw_m`) up to
+/// Measures `tier`'s quantized index: a Hamming list (`tier.hnsw_m`
+/// `None`) once, with its re-rank candidates (its order is exact: the
+/// recall is the quantization's, which no graph passes, so a list that
+/// misses goes to the full-vector graph); a graph of `tier.hnsw_m` up to
 /// [`MAX_EF_SEARCH_BEFORE_DENSE`]; when that misses, builds the next
 /// denser graph of [`QUANTIZED_M`] under another name, swaps it in and
 /// measures it the same way. True when one reaches the target (recorded:
@@ -85,8 +107,13 @@ async fn settle_quantized(
         tier.entity_type,
         tier.index_name.clone(),
     );
-    let max = MAX_EF_SEARCH_BEFORE_DENSE;
     loop {
+        let list = tier.hnsw_m.is_none();
+        let max = if list {
+            u32::try_from(min_rerank_candidates(tier.rows)).unwrap_or(u32::MAX)
+        } else {
+            MAX_EF_SEARCH_BEFORE_DENSE
+        };
         let measured = measure_tier_ef(client, tier, max, Some(dimension)).await?;
         if measured.is_some_and(|m| m.reached) {
             tier.quantized = true;
@@ -95,12 +122,13 @@ async fn settle_quantized(
             return Ok(true);
         }
         let m = tier.hnsw_m.unwrap_or(HNSW_M);
-        let denser = measured.and_then(|_| denser_quantized(m));
+        let denser = measured.filter(|_| !list).and_then(|_| denser_quantized(m));
         tracing::info!(
             tenant,
             entity_type = ty.as_str(),
             rows = tier.rows,
-            hnsw_m = m,
+            hamming_list = list,
+            hnsw_m = tier.hnsw_m,
             recall = measured.map(|m| m.recall),
             "the tier's quantized index misses its recall at ef_search {max} (or could not \
              be measured): {}",
@@ -157,17 +185,6 @@ pub(crate) async fn remeasure(
     measure_or_densify(client, tier, mb, started).await
 }
 
-/// HNSW `m` of a tier's index, from its storage parameters (pgvector's
-/// default, [`HNSW_M`], when it has none).
-pub(crate) fn graph_m(index: Option<&q::TierIndex>) -> u32 {
-    index
-        .and_then(|ix| ix.options.as_ref())
-        .into_iter()
-        .flatten()
-        .find_map(|o| o.strip_prefix("m=")?.parse().ok())
-        .unwrap_or(HNSW_M)
-}
-
 /// Measures `tier`'s graph of [`HNSW_M`] up to [`MAX_EF_SEARCH_BEFORE_DENSE`];
 /// when that misses the target, builds a denser one under another name,
 /// swaps it in and measures it up to the last candidate.
@@ -200,10 +217,11 @@ async fn measure_or_densify(
     Ok(())
 }
 
-/// Stores a measurement in `tier.ef_search`, and logs it.
+/// Stores a measurement in `tier.ef_search` (a Hamming list's: `None`,
+/// it has no graph to walk), and logs it.
 fn record_measurement(tier: &mut TierPlan) {
     if let Some(m) = tier.measured {
-        tier.ef_search = Some(m.ef_search);
+        tier.ef_search = tier.hnsw_m.map(|_| m.ef_search);
         tracing::info!(
             tenant = tier.tenant_id,
             entity_type = tier.entity_type.as_str(),
@@ -217,113 +235,6 @@ fn record_measurement(tier: &mut TierPlan) {
     }
 }
 
-/// What a tier index is built on.
-#[derive(Debug, Clone, Copy)]
-enum Graph {
-    /// The full vector, HNSW (`m`, `ef_construction`).
-    Vector(u32, u32),
-    /// `binary_quantize(embedding)` of this dimension, HNSW (`m`,
-    /// `ef_construction`).
-    Quantized(usize, u32, u32),
-}
-
-impl Graph {
-    /// `maintenance_work_mem` for building it over `rows` rows, MB, when
-    /// `planned` was planned for the tier's full-vector graph: a quantized
-    /// graph needs a fraction of that, and a parallel build allocates all
-    /// it is given, so it gets its own need (at least
-    /// [`MIN_BUILD_MEMORY_MB`]).
-    fn memory_mb(self, rows: i64, planned: u64) -> u64 {
-        match self {
-            Graph::Vector(..) => planned,
-            Graph::Quantized(dim, m, _) => {
-                let need = quantized_build_memory_bytes(rows, dim, m).div_ceil(1 << 20);
-                planned.min(need.max(MIN_BUILD_MEMORY_MB))
-            }
-        }
-    }
-
-    /// Its HNSW `m`.
-    fn m(self) -> u32 {
-        match self {
-            Graph::Vector(m, _) | Graph::Quantized(_, m, _) => m,
-        }
-    }
-}
-
-/// Builds `graph` for `tier` under a replacement name
-/// ([`dense_build_name`]), then swaps it in under `name` (the tier keeps an
-/// index throughout); records it as [`build_tier_index`] does.
-async fn swap_in(
-    client: &tokio_postgres::Client,
-    tier: &mut TierPlan,
-    name: &str,
-    mb: u64,
-    built: (Graph, Instant),
-) -> Result<()> {
-    let replacement = dense_build_name(name);
-    build_tier_index(client, tier, &replacement, mb, built).await?;
-    client
-        .batch_execute(&raw_sql::drop_index_concurrently(name))
-        .await?;
-    client
-        .batch_execute(&raw_sql::rename_index(&replacement, name))
-        .await?;
-    Ok(())
-}
-
-/// Builds the index `name` of `tier` on `client` (a schema connection) on
-/// `graph`: drops an invalid leftover (or the tier's other index) of that
-/// name first, sets `maintenance_work_mem` to `mb`, and drops the invalid
-/// index a failed build leaves. Records the graph's m in `tier.hnsw_m` and
-/// the time since `started` (the tier's first build) in
-/// `tier.build_seconds`.
-async fn build_tier_index(
-    client: &tokio_postgres::Client,
-    tier: &mut TierPlan,
-    name: &str,
-    mb: u64,
-    (graph, started): (Graph, Instant),
-) -> Result<()> {
-    client
-        .batch_execute(&raw_sql::drop_index_concurrently(name))
-        .await?;
-    let mb = graph.memory_mb(tier.rows, mb);
-    client
-        .batch_execute(&raw_sql::set_maintenance_work_mem_mb(mb))
-        .await?;
-    let (tenant, ty) = (tier.tenant_id.as_str(), tier.entity_type);
-    let ddl = match graph {
-        Graph::Vector(m, efc) => {
-            raw_sql::create_tier_index_concurrently(name, tenant, ty, (m, efc))
-        }
-        Graph::Quantized(dim, m, efc) => {
-            raw_sql::create_quantized_tier_index_concurrently(name, tenant, ty, dim, (m, efc))
-        }
-    };
-    let built = super::build_index(client, &ddl, Some(name)).await;
-    if let Err(e) = built {
-        let _ = client
-            .batch_execute(&raw_sql::drop_index_concurrently(name))
-            .await;
-        return Err(crate::error::ddl_error(e));
-    }
-    tier.hnsw_m = Some(graph.m());
-    tier.build_seconds = Some(started.elapsed().as_secs_f64());
-    Ok(())
-}
-
-/// `maintenance_work_mem` for building `tier`'s graph again as it is, MB,
-/// `mb` having been planned for its full-vector graph (a quantized graph
-/// gets its own need, [`Graph::memory_mb`]).
-pub(super) fn rebuild_memory_mb(tier: &TierPlan, mb: u64, dimension: usize) -> u64 {
-    if !tier.quantized {
-        return mb;
-    }
-    let m = tier.hnsw_m.unwrap_or(HNSW_M);
-    Graph::Quantized(dimension, m, QUANTIZED_EF_CONSTRUCTION).memory_mb(tier.rows, mb)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -333,21 +244,5 @@ mod tests {
         assert_eq!(denser_quantized(HNSW_M), Some(DENSE_HNSW_M));
         assert_eq!(denser_quantized(DENSE_HNSW_M), Some(48));
         assert_eq!(denser_quantized(48), None);
-    }
-
-    #[test]
-    fn a_quantized_graph_is_given_its_own_need_not_the_full_vectors() {
-        let (full, q16, q32) = (
-            Graph::Vector(HNSW_M, HNSW_EF_CONSTRUCTION),
-            Graph::Quantized(1536, HNSW_M, QUANTIZED_EF_CONSTRUCTION),
-            Graph::Quantized(1536, DENSE_HNSW_M, QUANTIZED_EF_CONSTRUCTION),
-        );
-        // 300K x 1536: the full vector's 2,048 (capped) stays as planned.
-        assert_eq!(full.memory_mb(300_000, 2_048), 2_048);
-        assert_eq!(q16.memory_mb(300_000, 2_048), 306);
-        assert_eq!(q32.memory_mb(300_000, 2_048), 468);
-        // Small graphs: the floor; never more than planned.
-        assert_eq!(q16.memory_mb(2_000, 2_048), MIN_BUILD_MEMORY_MB);
-        assert_eq!(q16.memory_mb(2_000, 32), 32);
     }
 }

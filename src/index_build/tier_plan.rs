@@ -12,6 +12,7 @@ use super::tier_ef::{MeasuredEf, ef_floor};
 #[cfg(doc)]
 use crate::db::Database;
 use crate::labels::EntityType;
+use crate::tiers::HAMMING_LIST_HYSTERESIS;
 
 /// What [`Database::maintain_tiers`] does.
 #[derive(Debug, Clone, Default)]
@@ -49,6 +50,12 @@ pub enum TierAction {
     Reindex,
     /// Fell below half the threshold (or has no rows left): its index is dropped.
     Drop,
+    /// Its quantized index is not the kind its rows want now
+    /// ([`hamming_list_fits`]): a Hamming list grown past the list's rows,
+    /// or a Hamming graph (built before lists, or while larger) of a tier
+    /// that has fewer. The other kind is built under another name,
+    /// measured and swapped in; searches use the old index meanwhile.
+    Convert,
 }
 
 impl TierAction {
@@ -56,7 +63,11 @@ impl TierAction {
     pub fn indexed(self) -> bool {
         matches!(
             self,
-            TierAction::Keep | TierAction::Build | TierAction::Rebuild | TierAction::Reindex
+            TierAction::Keep
+                | TierAction::Build
+                | TierAction::Rebuild
+                | TierAction::Reindex
+                | TierAction::Convert
         )
     }
 }
@@ -87,6 +98,7 @@ pub struct TierPlan {
     /// HNSW `m` of its graph: the index's for a tier that keeps it, the
     /// one this run built ([`crate::tiers::HNSW_M`], or
     /// [`crate::tiers::DENSE_HNSW_M`] for data that needs it) for a build.
+    /// `None` for a Hamming list (with `quantized`), which has no graph.
     pub hnsw_m: Option<u32>,
     /// Its index is on `binary_quantize(embedding)`, searched by Hamming
     /// distance and re-ranked by the full vector
@@ -137,8 +149,29 @@ pub enum TierEvent<'a> {
     Finished(&'a TierPlan, Duration),
 }
 
+impl TierPlan {
+    /// Whether its index is a Hamming list ([`hamming_list_fits`]).
+    pub fn hamming_list(&self) -> bool {
+        self.quantized && self.hnsw_m.is_none()
+    }
+}
+
+/// Whether a quantized tier of `rows` rows wants a Hamming list rather
+/// than a Hamming graph, given at most `max_rows` rows in a list
+/// ([`crate::Config::hamming_list_rows`]) and its index now (`None`: none;
+/// `Some(true)`: a list), with [`HAMMING_LIST_HYSTERESIS`] either way.
+pub fn hamming_list_fits(rows: i64, max_rows: i64, list_now: Option<bool>) -> bool {
+    let max = max_rows as f64;
+    match list_now {
+        None => rows <= max_rows,
+        Some(true) => rows as f64 <= max * (1.0 + HAMMING_LIST_HYSTERESIS),
+        Some(false) => (rows as f64) < max * (1.0 - HAMMING_LIST_HYSTERESIS),
+    }
+}
+
 /// The `ef_search` a tier with an index is recorded with before any
-/// measurement: a tier that keeps its index (a graph of `m`) keeps the
+/// measurement (`None` for a Hamming list, `m` `None`: no graph to walk):
+/// a tier that keeps its index (a graph of `m`) keeps the
 /// larger of its stored value (measured when it was built) and the floor
 /// for its rows now ([`ef_floor`]: a graph grown by inserts needs more,
 /// never less); a tier to be built starts from the ladder's, which its
@@ -148,17 +181,17 @@ pub(crate) fn tier_ef(
     registry: &[q::TierRow],
     (tenant, entity_type): (&str, EntityType),
     rows: i64,
-    m: u32,
-) -> u32 {
-    let floor = ef_floor(rows, m);
+    m: Option<u32>,
+) -> Option<u32> {
+    let floor = ef_floor(rows, m?);
     let stored = registry
         .iter()
         .find(|r| r.tenant_id == tenant && r.entity_type == entity_type.as_str())
         .and_then(|r| r.ef_search);
-    match (action, stored.and_then(|e| u32::try_from(e).ok())) {
+    Some(match (action, stored.and_then(|e| u32::try_from(e).ok())) {
         (TierAction::Keep | TierAction::Reindex, Some(e)) => e.max(floor),
         _ => floor,
-    }
+    })
 }
 
 #[cfg(test)]
@@ -180,10 +213,30 @@ mod tests {
             index_bytes: None,
         }];
         let acme = ("acme", EntityType::Evidence);
-        assert_eq!(tier_ef(TierAction::Keep, &registry, acme, 50_000, 32), 100);
+        let keep = |m| tier_ef(TierAction::Keep, &registry, acme, 50_000, m);
+        assert_eq!(keep(Some(32)), Some(100));
         // A graph of m 16 is raised to the ladder's.
-        assert_eq!(tier_ef(TierAction::Keep, &registry, acme, 50_000, 16), 200);
+        assert_eq!(keep(Some(16)), Some(200));
+        // A Hamming list has no ef_search.
+        assert_eq!(keep(None), None);
         // A tier to be built starts from the ladder's, whatever was stored.
-        assert_eq!(tier_ef(TierAction::Build, &registry, acme, 50_000, 16), 200);
+        let build = tier_ef(TierAction::Build, &registry, acme, 50_000, Some(16));
+        assert_eq!(build, Some(200));
+    }
+
+    #[test]
+    fn a_quantized_tier_is_a_list_up_to_its_rows_and_a_graph_past_a_fifth_more() {
+        let max = 50_000;
+        assert!(hamming_list_fits(50_000, max, None));
+        assert!(!hamming_list_fits(50_001, max, None));
+        // A list grown past the limit stays one up to a fifth more.
+        assert!(hamming_list_fits(60_000, max, Some(true)));
+        assert!(!hamming_list_fits(60_001, max, Some(true)));
+        // A graph becomes a list only a fifth below it.
+        assert!(!hamming_list_fits(40_000, max, Some(false)));
+        assert!(hamming_list_fits(39_999, max, Some(false)));
+        // 0: graphs only.
+        assert!(!hamming_list_fits(1_000, 0, None));
+        assert!(!hamming_list_fits(1_000, 0, Some(true)));
     }
 }

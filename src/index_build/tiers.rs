@@ -15,9 +15,10 @@ use truthgraph_queries::queries::tiers as q;
 use super::build_memory_mb;
 pub(crate) use super::registry::{RegistryColumns, record_tier};
 use super::reindex::reindex_tier;
-pub(crate) use super::tier_ddl::{build_and_measure, graph_m, remeasure};
-use super::tier_plan::tier_ef;
+pub(crate) use super::tier_ddl::{build_and_measure, convert, remeasure};
+pub(crate) use super::tier_index::graph_m;
 pub use super::tier_plan::{TierAction, TierEvent, TierOptions, TierPlan, TierReport};
+use super::tier_plan::{hamming_list_fits, tier_ef};
 use super::{watching_progress, with_maintenance_lock};
 use crate::catalog::{self, version_lt};
 use crate::db::Database;
@@ -105,6 +106,7 @@ impl Database {
             .max_build_memory_mb
             .unwrap_or(self.config().max_build_memory_mb);
         let dimension = catalog::read_dimension(client).await?.unwrap_or(0);
+        let list_rows = self.config().hamming_list_rows;
         let server_kb = q::build_memory_kb().bind(client).one().await?;
         let indexes: BTreeMap<String, q::TierIndex> = q::tier_indexes()
             .bind(client)
@@ -168,7 +170,13 @@ impl Database {
             let dead = |ix: &q::TierIndex| {
                 lost_rows(rows, built_rows) || dead_elements(rows, Some(ix.bytes), element_bytes)
             };
+            // A quantized index of the kind its rows no longer want.
+            let misfit = |ix: &q::TierIndex| {
+                let list = graph_m(Some(ix)).is_none();
+                ix.quantized && hamming_list_fits(rows, list_rows, Some(list)) != list
+            };
             let action = match (contract || wants_index(rows, threshold, valid), ix) {
+                (true, Some(ix)) if ix.is_valid && misfit(ix) => TierAction::Convert,
                 (true, Some(ix)) if ix.is_valid && dead(ix) => TierAction::Reindex,
                 (true, Some(ix)) if ix.is_valid => TierAction::Keep,
                 (true, Some(_)) => TierAction::Rebuild,
@@ -180,7 +188,10 @@ impl Database {
             let build_memory = (remeasured
                 || matches!(
                     action,
-                    TierAction::Build | TierAction::Rebuild | TierAction::Reindex
+                    TierAction::Build
+                        | TierAction::Rebuild
+                        | TierAction::Reindex
+                        | TierAction::Convert
                 ))
             .then(|| {
                 let (mb, capped) = build_memory_mb(rows, dimension, server_kb, cap);
@@ -188,13 +199,18 @@ impl Database {
                 mb
             });
             let indexed = action.indexed();
-            // A tier reindexed keeps its graph and what was measured on it.
-            let kept = matches!(action, TierAction::Keep | TierAction::Reindex);
+            // A tier reindexed keeps its graph and what was measured on it;
+            // one converted starts from its index as it is.
+            let kept = matches!(
+                action,
+                TierAction::Keep | TierAction::Reindex | TierAction::Convert
+            );
             tiers.push(TierPlan {
                 ef_search: indexed
-                    .then(|| tier_ef(action, &registry, (&tenant, ty), rows, graph_m(ix))),
+                    .then(|| tier_ef(action, &registry, (&tenant, ty), rows, graph_m(ix)))
+                    .flatten(),
                 measured: None,
-                hnsw_m: kept.then(|| graph_m(ix)),
+                hnsw_m: kept.then(|| graph_m(ix)).flatten(),
                 quantized: kept && ix.is_some_and(|ix| ix.quantized),
                 tenant_id: tenant,
                 entity_type: ty,
@@ -265,7 +281,13 @@ impl Database {
                 TierAction::Build | TierAction::Rebuild => {
                     emit(TierEvent::Starting(tier));
                     let mb = tier.build_memory_mb.unwrap_or(64);
-                    build_and_measure(client, tier, mb, dimension).await?;
+                    let list_rows = self.config().hamming_list_rows;
+                    build_and_measure(client, tier, mb, (dimension, list_rows)).await?;
+                }
+                TierAction::Convert => {
+                    emit(TierEvent::Starting(tier));
+                    let mb = tier.build_memory_mb.unwrap_or(64);
+                    convert(client, tier, mb, dimension).await?;
                 }
                 TierAction::Reindex => {
                     emit(TierEvent::Starting(tier));

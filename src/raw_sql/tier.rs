@@ -68,6 +68,28 @@ pub fn create_quantized_tier_index_concurrently(
     )
 }
 
+/// `CREATE INDEX CONCURRENTLY name ON embeddings USING ivfflat
+/// ((binary_quantize(embedding)::bit(dimension)) bit_hamming_ops) WITH
+/// (lists = 1)` for one tenant's entity type: a Hamming list
+/// ([`crate::tiers::HAMMING_LIST_MAX_ROWS`]). With one list every probe
+/// reads all of it, whatever `ivfflat.probes` is, and returns the rows in
+/// exact Hamming order; the search's statement is a Hamming graph's.
+pub fn create_hamming_list_index_concurrently(
+    name: &str,
+    tenant: &str,
+    entity_type: crate::EntityType,
+    dimension: usize,
+) -> String {
+    format!(
+        "CREATE INDEX CONCURRENTLY {} ON embeddings \
+         USING ivfflat ((binary_quantize(embedding)::bit({dimension})) bit_hamming_ops) \
+         WITH (lists = 1) WHERE tenant_id = {} AND entity_type = {}",
+        quote_ident(name),
+        quote_literal(tenant),
+        quote_literal(entity_type.as_str())
+    )
+}
+
 /// The candidates' limit of a quantized search of `k` rows (`k_param`):
 /// [`crate::tiers::rerank_candidates`] as SQL.
 fn candidates(k_param: &str, min: i64) -> String {

@@ -29,11 +29,15 @@
 //!   and a graph step reads a few hundred bytes instead of a page); its
 //!   search ([`Route::Quantized`]) takes [`rerank_candidates`] rows by
 //!   Hamming distance and orders them by the full vector
-//!   (`src/raw_sql/tier.rs`). The tier keeps it when its measurement
-//!   reaches the recall target by `ef_search` [`MAX_EF_SEARCH_BEFORE_DENSE`]
-//!   in a graph of one of [`QUANTIZED_M`], tried in turn (a denser Hamming
-//!   graph at a smaller `ef_search` costs less than a sparse one at 300-400,
-//!   and a few seconds to build); else it gets the full-vector graph.
+//!   (`src/raw_sql/tier.rs`). Up to [`HAMMING_LIST_MAX_ROWS`] rows the
+//!   index is a **Hamming list**: IVFFlat with one list on the bits, a
+//!   compact copy of them (200 bytes a row at 1536 dimensions) read whole
+//!   in exact Hamming order; above, a Hamming graph (HNSW). The tier keeps
+//!   it when its measurement reaches the recall target (a list's is the
+//!   quantization's own; a graph's by `ef_search`
+//!   [`MAX_EF_SEARCH_BEFORE_DENSE`] in a graph of one of [`QUANTIZED_M`],
+//!   tried in turn: a denser Hamming graph at a smaller `ef_search` costs
+//!   less than a sparse one at 300-400); else it gets the full-vector graph.
 //! - **exact tier**: every other tenant is searched exactly
 //!   (`search_evidence_exact` / `search_claims_exact`), which at these sizes
 //!   is as fast as an index and never misses.
@@ -152,6 +156,25 @@ pub const DENSE_HNSW_EF_CONSTRUCTION: u32 = 128;
 /// ms): no gain; at 384 (real all-MiniLM-L6-v2) the sign bits lose the
 /// neighbours (recall 0.94-0.96 at `ef_search` 100-400).
 pub const QUANTIZED_MIN_DIMENSION: usize = 1024;
+
+/// Rows up to which a quantized tier's index is a Hamming list (IVFFlat,
+/// `lists = 1`, on `binary_quantize(embedding)`): every search reads all
+/// its bits and orders them by Hamming distance, which at these sizes is
+/// faster than walking a Hamming graph, and exact, so there is no
+/// `ef_search` to measure, and it builds in a fraction of a second (a
+/// graph of 60K rows with its measurements: 131 s). Measured (psql, the
+/// 100K x 1536 bench sets, each tier's claims as queries, the same
+/// candidates re-ranked; BENCHMARKS.md, "Hamming lists"): list against
+/// graph at 1K rows 0.45 / 0.76 ms, 5K 1.13 / 1.39, 10K 1.83 / 2.43, 25K
+/// 3.7 / 4.7, 30K 4.4 / 6.9, 60K 9.9-10.7 / 9.9-10.0 (m 48 at 200): the
+/// crossover is near 60K. [`crate::Config::hamming_list_rows`]
+/// (`TRUTHGRAPH_HAMMING_LIST_ROWS`).
+pub const HAMMING_LIST_MAX_ROWS: i64 = 50_000;
+
+/// A tier's Hamming list becomes a graph once it holds this much more than
+/// [`HAMMING_LIST_MAX_ROWS`], and a Hamming graph becomes a list once the
+/// tier holds this much less (so a tier near the limit does not flap).
+pub const HAMMING_LIST_HYSTERESIS: f64 = 0.2;
 
 /// HNSW `ef_construction` of a quantized tier's graph of [`HNSW_M`]: a
 /// Hamming graph builds in a fraction of a full-vector one's time, and a

@@ -18,6 +18,7 @@ mod embeddings;
 mod evidence;
 mod failover;
 mod failover_reads;
+mod hamming_lists;
 mod hybrid;
 mod ingest;
 mod inputs;

@@ -1,6 +1,7 @@
 //! Quantized tiers (src/index_build/tier_ddl.rs, src/raw_sql/tier.rs):
 //! at 1,024 dimensions or more a tier's index is first built on
-//! `binary_quantize(embedding)`; the tier keeps it when its measurement
+//! `binary_quantize(embedding)` (a Hamming list at these sizes; Hamming
+//! graphs in tests/it/hamming_lists.rs); the tier keeps it when its measurement
 //! reaches the recall target, and is then searched by Hamming distance with
 //! re-ranking by the full vector; data on which it misses gets the
 //! full-vector graph instead.
@@ -60,14 +61,23 @@ async fn a_wide_tier_that_quantizes_well_is_searched_through_its_quantized_index
     assert_eq!(tier.action, TierAction::Keep, "the bulk load built it");
     assert!(tier.quantized, "{tier:?}");
     let def = index_definition(&t, "wide").await;
+    // 2,000 rows: a Hamming list (one IVFFlat list), no ef_search.
     assert!(
         def.contains("binary_quantize(embedding)")
+            && def.contains("USING ivfflat")
+            && def.contains("lists='1'")
             && def.contains("bit_hamming_ops")
             && def.contains("'wide'"),
         "{def}"
     );
+    assert!(tier.hamming_list() && tier.ef_search.is_none(), "{tier:?}");
     let route = db.search_route("wide", EntityType::Evidence);
-    assert!(matches!(route, Route::Quantized { .. }), "{route:?}");
+    let quantized = Route::Quantized {
+        ef_search: None,
+        tenant_literal: true,
+        rows: 2000,
+    };
+    assert_eq!(route, quantized);
 
     // Planned on the tier's index, as the library runs it.
     let tenant = db.tenant("wide").unwrap();
@@ -155,14 +165,10 @@ async fn a_wide_tier_that_quantizes_well_is_searched_through_its_quantized_index
     let kept = again.tiers.iter().find(|p| p.tenant_id == "wide").unwrap();
     assert_eq!(kept.action, TierAction::Keep);
     assert!(
-        kept.quantized && kept.measured.is_some_and(|m| m.reached),
+        kept.hamming_list() && kept.measured.is_some_and(|m| m.reached),
         "{kept:?}"
     );
-    assert!(
-        index_definition(&t, "wide")
-            .await
-            .contains("binary_quantize")
-    );
+    assert!(index_definition(&t, "wide").await.contains("ivfflat"));
 }
 
 #[tokio::test]

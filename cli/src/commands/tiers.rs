@@ -109,6 +109,10 @@ fn describe(t: &TierPlan) -> String {
             "rebuilds its index in place (rows deleted or re-written since its build)"
         }
         TierAction::Drop => "drops its index",
+        TierAction::Convert if t.hamming_list() => {
+            "builds a Hamming graph for its Hamming list (grown past the list's rows)"
+        }
+        TierAction::Convert => "builds a Hamming list for its Hamming graph (rows fit a list)",
     };
     let memory = t
         .build_memory_mb
@@ -138,6 +142,7 @@ pub fn report_json(r: &TierReport) -> Value {
             "ef_search": t.ef_search,
             "hnsw_m": t.hnsw_m,
             "quantized": t.quantized,
+            "hamming_list": t.hamming_list(),
             "ef_measured": t.measured.map(|m| json!({
                 "recall": m.recall,
                 "reached_target": m.reached,
@@ -167,16 +172,26 @@ pub fn report_text(r: &TierReport) -> String {
     }
     for t in &r.tiers {
         let route = match t.action {
-            TierAction::Keep | TierAction::Build | TierAction::Rebuild | TierAction::Reindex => {
+            TierAction::Keep
+            | TierAction::Build
+            | TierAction::Rebuild
+            | TierAction::Reindex
+            | TierAction::Convert => {
                 format!(
-                    "{}, ef_search {}{}",
-                    if t.quantized {
-                        "quantized index (re-ranked)"
-                    } else {
-                        "index"
+                    "{}{}",
+                    match (t.quantized, t.hamming_list()) {
+                        (true, true) => "Hamming list (re-ranked)".to_string(),
+                        (quantized, _) => format!(
+                            "{}, ef_search {}",
+                            if quantized {
+                                "quantized index (re-ranked)"
+                            } else {
+                                "index"
+                            },
+                            t.ef_search
+                                .map_or_else(|| "of the connection".into(), |e| e.to_string())
+                        ),
                     },
-                    t.ef_search
-                        .map_or_else(|| "of the connection".to_string(), |e| e.to_string()),
                     t.measured
                         .map(|m| format!(
                             " (recall {:.3} measured{}{})",
@@ -245,5 +260,6 @@ fn describe_action(t: &TierPlan) -> String {
                 .unwrap_or_default()
         ),
         TierAction::Drop => format!("drop {}{bytes}", t.index_name),
+        TierAction::Convert => format!("convert {}{bytes}", t.index_name),
     }
 }

@@ -162,12 +162,12 @@ pub(super) async fn measure_all(
         .await?;
     s["name"] = json!("default");
     s["index"] = json!(spec.name);
-    s["params"] = json!({ "hnsw.ef_search": "measured per tenant at its build (floor: 64 below 5K rows, 100 to 20K, 200 above; m 32 past 200)",
+    s["params"] = json!({ "hnsw.ef_search": "measured per tenant at its build (floor: 64 below 5K rows, 100 to 20K, 200 above; m 32 past 200; none for a Hamming list)",
         "connection ef_search": d.ef_search, "origin": format!("{:?}", d.ef_search_origin) });
     s["tiers"] = json!(tiers.tiers.iter().map(|t| json!({
         "tenant": t.tenant_id, "entity_type": t.entity_type.as_str(), "rows": t.rows, "index": t.build_seconds.is_some() || t.action == truthgraph_db::index_build::TierAction::Keep,
         "ef_search": t.ef_search, "build_s": t.build_seconds.map(|b| round(b, 2)),
-        "ef_measured_recall": t.measured.map(|m| round(m.recall, 4)), "hnsw_m": t.hnsw_m, "quantized": t.quantized,
+        "ef_measured_recall": t.measured.map(|m| round(m.recall, 4)), "hnsw_m": t.hnsw_m, "quantized": t.quantized, "hamming_list": t.hamming_list(),
         "index_bytes": t.index_bytes,
     })).collect::<Vec<_>>());
     s["default"] = json!(true);

@@ -25,7 +25,12 @@ pub(super) async fn check(f: &mut Findings, db: &Database, settings: &Settings, 
     let indexed: Vec<_> = plan
         .tiers
         .iter()
-        .filter(|t| matches!(t.action, TierAction::Keep | TierAction::Reindex))
+        .filter(|t| {
+            matches!(
+                t.action,
+                TierAction::Keep | TierAction::Reindex | TierAction::Convert
+            )
+        })
         .collect();
     let exact = plan
         .tiers
@@ -35,7 +40,8 @@ pub(super) async fn check(f: &mut Findings, db: &Database, settings: &Settings, 
     // Tiers per ef_search in force (stored, measured at the build, or the
     // connection's when none is stored), smallest first.
     let mut by_ef = std::collections::BTreeMap::<u32, usize>::new();
-    for t in &indexed {
+    // A Hamming list has no graph: no ef_search.
+    for t in indexed.iter().filter(|t| !t.hamming_list()) {
         *by_ef
             .entry(t.ef_search.unwrap_or(db.search_defaults().ef_search))
             .or_default() += 1;
@@ -46,11 +52,13 @@ pub(super) async fn check(f: &mut Findings, db: &Database, settings: &Settings, 
         .collect::<Vec<_>>()
         .join(", ");
     let quantized = indexed.iter().filter(|t| t.quantized).count();
+    let lists = indexed.iter().filter(|t| t.hamming_list()).count();
     f.ok(
         "tiers",
         format!(
             "threshold {} rows: {} tiers searched through their own index (ef_search: {}; \
-             {quantized} of them quantized, re-ranked), {exact} searched exactly",
+             {quantized} of them quantized, re-ranked, {lists} of those Hamming lists), \
+             {exact} searched exactly",
             plan.threshold,
             indexed.len(),
             if by_ef.is_empty() { "-" } else { &by_ef },
@@ -148,7 +156,9 @@ pub(super) async fn check(f: &mut Findings, db: &Database, settings: &Settings, 
     if let (Some(t), Some(have)) = (largest, settings.bytes("maintenance_work_mem")) {
         // A quantized tier's graph: its own need (a build that falls back
         // to the full vector is sized for that by the library itself).
-        let need = if t.quantized {
+        let need = if t.hamming_list() {
+            0
+        } else if t.quantized {
             quantized_build_memory_bytes(t.rows, dimension, t.hnsw_m.unwrap_or(HNSW_M)) as i64
         } else {
             build_memory_bytes(t.rows, dimension) as i64

@@ -1,0 +1,134 @@
+//! Hamming lists and Hamming graphs (src/index_build/tier_ddl.rs): a
+//! quantized tier of at most `Config::hamming_list_rows` rows gets an
+//! IVFFlat index of one list on its bits, read whole in Hamming order; a
+//! larger one a Hamming graph (HNSW); `tiers --apply` converts one into the
+//! other when the tier's rows pass the limit by a fifth either way, and
+//! searches go on through the old index until the new one replaces it.
+
+use truthgraph_db::index_build::{TierAction, TierOptions, TierReport};
+use truthgraph_db::testing::TestDatabase;
+use truthgraph_db::tiers::{Route, tier_index_name};
+use truthgraph_db::{Config, Database, EntityType, SearchOptions};
+
+use crate::support::{Clustered, held_out_recall};
+use crate::tiers::load;
+
+/// The tier index's access method and storage parameters, as the catalog has them.
+async fn index_kind(t: &TestDatabase, tenant: &str) -> (String, Vec<String>) {
+    let name = tier_index_name(tenant, EntityType::Evidence);
+    let row = t
+        .raw_client()
+        .await
+        .unwrap()
+        .query_one(
+            "SELECT am.amname::text, coalesce(c.reloptions, '{}') FROM pg_class c \
+             JOIN pg_am am ON am.oid = c.relam WHERE c.relname = $1",
+            &[&name],
+        )
+        .await
+        .unwrap();
+    (row.get(0), row.get(1))
+}
+
+async fn applied(db: &Database) -> TierReport {
+    let opts = TierOptions {
+        apply: true,
+        ..Default::default()
+    };
+    db.maintain_tiers(&opts).await.unwrap()
+}
+
+/// A handle whose Hamming lists hold at most `rows` rows.
+async fn with_list_rows(t: &TestDatabase, rows: i64) -> Database {
+    let config = Config {
+        pool_max_size: 4,
+        hamming_list_rows: rows,
+        ..Config::default()
+    };
+    t.connect(&config).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_quantized_tier_past_the_list_rows_gets_a_graph_and_each_converts_to_the_other() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let mut data = Clustered::low_rank(21, 1536, 24);
+    // Lists of at most 1,000 rows: the 1,500-row tier is built as a Hamming graph.
+    let graphs = with_list_rows(&t, 1000).await;
+    let rows = load(&graphs, "grown", &mut data, 1500).await;
+    let (am, options) = index_kind(&t, "grown").await;
+    assert_eq!(am, "hnsw", "{options:?}");
+    let route = graphs.search_route("grown", EntityType::Evidence);
+    assert!(matches!(route, Route::Quantized { .. }), "{route:?}");
+    // Within a fifth of the limit either way, each kind stays; a graph
+    // keeps the ef_search measured at its build.
+    let kept = applied(&with_list_rows(&t, 1300).await).await;
+    let tier = &kept.tiers[0];
+    assert_eq!(tier.action, TierAction::Keep, "{tier:?}");
+    assert!(
+        tier.quantized && tier.hnsw_m.is_some() && tier.ef_search.is_some(),
+        "{tier:?}"
+    );
+
+    // The library's default (50,000): the graph is converted into a list,
+    // measured, and searched without an ef_search of its own.
+    let report = applied(&t.db).await;
+    let tier = &report.tiers[0];
+    assert_eq!(tier.action, TierAction::Convert, "{tier:?}");
+    assert!(
+        tier.hamming_list() && tier.measured.is_some_and(|m| m.reached),
+        "{tier:?}"
+    );
+    assert_eq!(index_kind(&t, "grown").await.1, vec!["lists=1".to_string()]);
+    let route = t.db.search_route("grown", EntityType::Evidence);
+    assert!(
+        matches!(
+            route,
+            Route::Quantized {
+                ef_search: None,
+                ..
+            }
+        ),
+        "{route:?}"
+    );
+    let tenant = t.db.tenant("grown").unwrap();
+    let recall = held_out_recall(&tenant, &rows, &mut data, 50, "list").await;
+    assert!(recall >= 0.97, "through the list: recall {recall}");
+    // Its plan reads the list, not the tenant's rows.
+    let plan = tenant
+        .explain_search(
+            EntityType::Evidence,
+            &data.next(),
+            &SearchOptions::top(10),
+            false,
+        )
+        .await
+        .unwrap();
+    let name = tier_index_name("grown", EntityType::Evidence);
+    assert!(plan.contains(&name), "{plan}");
+    // The same default again: nothing to do.
+    assert_eq!(applied(&t.db).await.tiers[0].action, TierAction::Keep);
+
+    // Lists of at most 1,000 rows again: 1,500 is past a fifth more, back
+    // to a graph, whose searches hold too.
+    let graphs = with_list_rows(&t, 1000).await;
+    let back = applied(&graphs).await;
+    assert_eq!(back.tiers[0].action, TierAction::Convert, "{back:?}");
+    assert!(!back.tiers[0].hamming_list() && back.tiers[0].quantized);
+    assert_eq!(index_kind(&t, "grown").await.0, "hnsw");
+    let tenant = graphs.tenant("grown").unwrap();
+    let recall = held_out_recall(&tenant, &rows, &mut data, 50, "graph").await;
+    assert!(recall >= 0.97, "through the graph: recall {recall}");
+    // No index left behind under the replacement's name.
+    let left: i64 = t
+        .raw_client()
+        .await
+        .unwrap()
+        .query_one(
+            "SELECT count(*) FROM pg_indexes WHERE indexname LIKE 'idx\\_embeddings\\_tier\\_dense\\_%'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0);
+}
