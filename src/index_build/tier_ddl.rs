@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use super::tier_ef::{CANDIDATES, measure_tier_ef};
 use super::tier_index::{Graph, build_tier_index, swap_in};
-use super::tier_plan::hamming_list_fits;
+use super::tier_plan::builds_hamming_list;
 use super::tiers::TierPlan;
 use crate::error::Result;
 use crate::tiers::{
@@ -40,7 +40,7 @@ pub(crate) async fn build_and_measure(
     let started = Instant::now();
     let name = tier.index_name.clone();
     if tries_quantized(tier, dimension) {
-        let list = hamming_list_fits(tier.rows, list_rows, None);
+        let list = builds_hamming_list(tier.rows, list_rows);
         let graph = Graph::first_quantized(dimension, list);
         build_tier_index(client, tier, &name, mb, (graph, started)).await?;
         if settle_quantized(client, tier, mb, dimension, started).await? {
@@ -52,11 +52,10 @@ pub(crate) async fn build_and_measure(
     measure_or_densify(client, tier, mb, started).await
 }
 
-/// Builds the other kind of `tier`'s quantized index
-/// ([`TierAction::Convert`](super::TierAction::Convert):
-/// a Hamming graph for a list, a list for a graph) under another name,
-/// swaps it in and measures it as a build does ([`settle_quantized`]; when
-/// it misses, the full-vector graph is swapped in and measured).
+/// Builds a Hamming list for `tier`'s Hamming graph
+/// ([`TierAction::Convert`](super::TierAction::Convert)) under another
+/// name, swaps it in and measures it ([`settle_quantized`]; when it misses,
+/// the full-vector graph is swapped in and measured).
 pub(crate) async fn convert(
     client: &mut tokio_postgres::Client,
     tier: &mut TierPlan,
@@ -65,12 +64,27 @@ pub(crate) async fn convert(
 ) -> Result<()> {
     let started = Instant::now();
     let name = tier.index_name.clone();
-    let graph = Graph::first_quantized(dimension, !tier.hamming_list());
-    swap_in(client, tier, &name, mb, (graph, started)).await?;
+    swap_in(client, tier, &name, mb, (Graph::List(dimension), started)).await?;
+    settle_or_full_vector(client, tier, mb, dimension, started).await
+}
+
+/// Keeps `tier`'s quantized index when it reaches the target
+/// ([`settle_quantized`]); else builds the full-vector graph under another
+/// name, swaps it in and measures it ([`measure_or_densify`]).
+async fn settle_or_full_vector(
+    client: &mut tokio_postgres::Client,
+    tier: &mut TierPlan,
+    mb: u64,
+    dimension: usize,
+    started: Instant,
+) -> Result<()> {
     if settle_quantized(client, tier, mb, dimension, started).await? {
         return Ok(());
     }
-    let graph = Graph::Vector(HNSW_M, HNSW_EF_CONSTRUCTION);
+    let (name, graph) = (
+        tier.index_name.clone(),
+        Graph::Vector(HNSW_M, HNSW_EF_CONSTRUCTION),
+    );
     swap_in(client, tier, &name, mb, (graph, started)).await?;
     measure_or_densify(client, tier, mb, started).await
 }
@@ -83,18 +97,21 @@ fn tries_quantized(tier: &TierPlan, dimension: usize) -> bool {
 }
 
 /// Measures `tier`'s quantized index: a Hamming list (`tier.hnsw_m`
-/// `None`) once, with its re-rank candidates (its order is exact: the
-/// recall is the quantization's, which no graph passes, so a list that
-/// misses goes to the full-vector graph); a graph of `tier.hnsw_m` up to
-/// [`MAX_EF_SEARCH_BEFORE_DENSE`]; when that misses, builds the next
-/// denser graph of [`QUANTIZED_M`] under another name, swaps it in and
-/// measures it the same way. True when one reaches the target (recorded:
-/// `tier.quantized`, `tier.measured`, `tier.ef_search`); else (the densest
+/// `None`) once, with its re-rank candidates; a graph of `tier.hnsw_m` up
+/// to [`MAX_EF_SEARCH_BEFORE_DENSE`]. When it misses, builds the next
+/// quantized index ([`next_quantized`]: a denser graph of [`QUANTIZED_M`],
+/// after the densest a list) under another name, swaps it in and measures
+/// it the same way. True when one reaches the target (recorded:
+/// `tier.quantized`, `tier.measured`, `tier.ef_search`); else (a list
 /// missed, or the tier could not be measured) the tier's index is still
 /// the last quantized one, which the caller replaces by the full-vector
 /// graph. A denser Hamming graph at a smaller `ef_search` costs less per
 /// search than a sparse one at 300-400, and builds in seconds
-/// (BENCHMARKS.md, "Denser Hamming graphs, not larger `ef_search`").
+/// (BENCHMARKS.md, "Denser Hamming graphs, not larger `ef_search`"); a
+/// list's order is exact, its recall the quantization's, which no graph
+/// passes (BENCHMARKS.md, "Hamming lists": a 210K-row tier whose graphs
+/// reached 0.92-0.98 and whose full-vector graph 0.56-0.87 reached 1.0 as a
+/// list).
 async fn settle_quantized(
     client: &mut tokio_postgres::Client,
     tier: &mut TierPlan,
@@ -121,8 +138,7 @@ async fn settle_quantized(
             record_measurement(tier);
             return Ok(true);
         }
-        let m = tier.hnsw_m.unwrap_or(HNSW_M);
-        let denser = measured.filter(|_| !list).and_then(|_| denser_quantized(m));
+        let next = measured.and_then(|_| next_quantized(tier.hnsw_m, dimension));
         tracing::info!(
             tenant,
             entity_type = ty.as_str(),
@@ -132,30 +148,37 @@ async fn settle_quantized(
             recall = measured.map(|m| m.recall),
             "the tier's quantized index misses its recall at ef_search {max} (or could not \
              be measured): {}",
-            match denser {
-                Some(d) => format!("building it again with m = {d}"),
+            match next {
+                Some(Graph::Quantized(_, d, _)) => format!("building it again with m = {d}"),
+                Some(_) => "building it as a Hamming list".to_string(),
                 None => "building the full-vector graph".to_string(),
             }
         );
-        let Some(d) = denser else {
+        let Some(graph) = next else {
             tier.quantized = false;
             return Ok(false);
         };
-        let graph = Graph::Quantized(dimension, d, DENSE_HNSW_EF_CONSTRUCTION);
         swap_in(client, tier, &name, mb, (graph, started)).await?;
     }
 }
 
-/// The next graph of [`QUANTIZED_M`] after one of `m` (`None`: none denser).
-fn denser_quantized(m: u32) -> Option<u32> {
-    QUANTIZED_M.into_iter().find(|d| *d > m)
+/// The quantized index tried after one of `m` (`None`: a list) missed: the
+/// next graph of [`QUANTIZED_M`], after the densest a list, after a list
+/// none (the full-vector graph).
+fn next_quantized(m: Option<u32>, dimension: usize) -> Option<Graph> {
+    let m = m?;
+    Some(match QUANTIZED_M.into_iter().find(|d| *d > m) {
+        Some(d) => Graph::Quantized(dimension, d, DENSE_HNSW_EF_CONSTRUCTION),
+        None => Graph::List(dimension),
+    })
 }
 
 /// Measures again the `ef_search` of `tier`, which keeps its index, on its
 /// graph as it is now (`tiers --apply --remeasure`): a quantized index as
 /// a build's ([`settle_quantized`]; when that misses, the full-vector graph
 /// is built under another name and swapped in, then measured as a
-/// build's); a full-vector one up to [`MAX_EF_SEARCH_BEFORE_DENSE`] in a
+/// build's), except that a Hamming list of more than `list_rows` rows first
+/// tries Hamming graphs again, as a build of its rows would; a full-vector one up to [`MAX_EF_SEARCH_BEFORE_DENSE`] in a
 /// graph of [`HNSW_M`], then as a build does (a denser graph when that
 /// misses), up to the last candidate in a dense one. Sets `tier.measured`
 /// and, when measured, `tier.ef_search` (never below the ladder's value for
@@ -164,17 +187,18 @@ pub(crate) async fn remeasure(
     client: &mut tokio_postgres::Client,
     tier: &mut TierPlan,
     mb: u64,
-    dimension: usize,
+    (dimension, list_rows): (usize, i64),
 ) -> Result<()> {
     let started = Instant::now();
-    let name = tier.index_name.clone();
-    if tier.quantized {
-        if settle_quantized(client, tier, mb, dimension, started).await? {
-            return Ok(());
-        }
-        let graph = Graph::Vector(HNSW_M, HNSW_EF_CONSTRUCTION);
+    if tier.hamming_list() && !builds_hamming_list(tier.rows, list_rows) {
+        let (name, graph) = (
+            tier.index_name.clone(),
+            Graph::first_quantized(dimension, false),
+        );
         swap_in(client, tier, &name, mb, (graph, started)).await?;
-        return measure_or_densify(client, tier, mb, started).await;
+    }
+    if tier.quantized {
+        return settle_or_full_vector(client, tier, mb, dimension, started).await;
     }
     if tier.hnsw_m.unwrap_or(HNSW_M) >= DENSE_HNSW_M {
         let last = *CANDIDATES.last().expect("candidates");
@@ -240,9 +264,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_quantized_graph_that_misses_is_built_denser_up_to_m_48() {
-        assert_eq!(denser_quantized(HNSW_M), Some(DENSE_HNSW_M));
-        assert_eq!(denser_quantized(DENSE_HNSW_M), Some(48));
-        assert_eq!(denser_quantized(48), None);
+    fn a_quantized_graph_that_misses_is_built_denser_up_to_m_48_then_as_a_list() {
+        let m = |g: Option<Graph>| match g {
+            Some(Graph::Quantized(1536, m, DENSE_HNSW_EF_CONSTRUCTION)) => Some(m),
+            _ => None,
+        };
+        assert_eq!(m(next_quantized(Some(HNSW_M), 1536)), Some(DENSE_HNSW_M));
+        assert_eq!(m(next_quantized(Some(DENSE_HNSW_M), 1536)), Some(48));
+        assert!(matches!(
+            next_quantized(Some(48), 1536),
+            Some(Graph::List(1536))
+        ));
+        assert!(
+            next_quantized(None, 1536).is_none(),
+            "after a list: the full vector"
+        );
     }
 }

@@ -50,11 +50,11 @@ pub enum TierAction {
     Reindex,
     /// Fell below half the threshold (or has no rows left): its index is dropped.
     Drop,
-    /// Its quantized index is not the kind its rows want now
-    /// ([`hamming_list_fits`]): a Hamming list grown past the list's rows,
-    /// or a Hamming graph (built before lists, or while larger) of a tier
-    /// that has fewer. The other kind is built under another name,
-    /// measured and swapped in; searches use the old index meanwhile.
+    /// Its quantized index is a Hamming graph (built before lists, or while
+    /// the tier was larger) and its rows now fit a Hamming list
+    /// ([`converts_to_hamming_list`]): the list is built under another
+    /// name, measured and swapped in (the full-vector graph instead when it
+    /// misses); searches use the old index meanwhile.
     Convert,
 }
 
@@ -150,23 +150,28 @@ pub enum TierEvent<'a> {
 }
 
 impl TierPlan {
-    /// Whether its index is a Hamming list ([`hamming_list_fits`]).
+    /// Whether its index is a Hamming list ([`builds_hamming_list`]).
     pub fn hamming_list(&self) -> bool {
         self.quantized && self.hnsw_m.is_none()
     }
 }
 
-/// Whether a quantized tier of `rows` rows wants a Hamming list rather
-/// than a Hamming graph, given at most `max_rows` rows in a list
-/// ([`crate::Config::hamming_list_rows`]) and its index now (`None`: none;
-/// `Some(true)`: a list), with [`HAMMING_LIST_HYSTERESIS`] either way.
-pub fn hamming_list_fits(rows: i64, max_rows: i64, list_now: Option<bool>) -> bool {
-    let max = max_rows as f64;
-    match list_now {
-        None => rows <= max_rows,
-        Some(true) => rows as f64 <= max * (1.0 + HAMMING_LIST_HYSTERESIS),
-        Some(false) => (rows as f64) < max * (1.0 - HAMMING_LIST_HYSTERESIS),
-    }
+/// Whether a quantized tier of `rows` rows is built as a Hamming list
+/// first, with at most `max_rows` rows in a list
+/// ([`crate::Config::hamming_list_rows`]); a larger one tries Hamming graphs
+/// first and gets a list when they miss (see `super::tier_ddl`).
+pub fn builds_hamming_list(rows: i64, max_rows: i64) -> bool {
+    rows <= max_rows
+}
+
+/// Whether `tiers --apply` converts a tier's Hamming graph into a list
+/// ([`TierAction::Convert`]): the tier holds [`HAMMING_LIST_HYSTERESIS`]
+/// fewer rows than a list may (so a tier near the limit does not flap).
+/// A list is never converted back by itself: one larger than the limit is
+/// there because graphs missed at its build, or it grew by inserts, and
+/// `tiers --apply --remeasure` (or a bulk load's rebuild) tries graphs again.
+pub fn converts_to_hamming_list(rows: i64, max_rows: i64) -> bool {
+    (rows as f64) < max_rows as f64 * (1.0 - HAMMING_LIST_HYSTERESIS)
 }
 
 /// The `ef_search` a tier with an index is recorded with before any
@@ -225,18 +230,14 @@ mod tests {
     }
 
     #[test]
-    fn a_quantized_tier_is_a_list_up_to_its_rows_and_a_graph_past_a_fifth_more() {
+    fn a_quantized_tier_is_built_a_list_up_to_its_rows_and_a_graph_converted_a_fifth_below() {
         let max = 50_000;
-        assert!(hamming_list_fits(50_000, max, None));
-        assert!(!hamming_list_fits(50_001, max, None));
-        // A list grown past the limit stays one up to a fifth more.
-        assert!(hamming_list_fits(60_000, max, Some(true)));
-        assert!(!hamming_list_fits(60_001, max, Some(true)));
-        // A graph becomes a list only a fifth below it.
-        assert!(!hamming_list_fits(40_000, max, Some(false)));
-        assert!(hamming_list_fits(39_999, max, Some(false)));
+        assert!(builds_hamming_list(50_000, max));
+        assert!(!builds_hamming_list(50_001, max));
+        assert!(!converts_to_hamming_list(40_000, max));
+        assert!(converts_to_hamming_list(39_999, max));
         // 0: graphs only.
-        assert!(!hamming_list_fits(1_000, 0, None));
-        assert!(!hamming_list_fits(1_000, 0, Some(true)));
+        assert!(!builds_hamming_list(1_000, 0));
+        assert!(!converts_to_hamming_list(1_000, 0));
     }
 }

@@ -18,7 +18,7 @@ use super::reindex::reindex_tier;
 pub(crate) use super::tier_ddl::{build_and_measure, convert, remeasure};
 pub(crate) use super::tier_index::graph_m;
 pub use super::tier_plan::{TierAction, TierEvent, TierOptions, TierPlan, TierReport};
-use super::tier_plan::{hamming_list_fits, tier_ef};
+use super::tier_plan::{converts_to_hamming_list, tier_ef};
 use super::{watching_progress, with_maintenance_lock};
 use crate::catalog::{self, version_lt};
 use crate::db::Database;
@@ -170,10 +170,11 @@ impl Database {
             let dead = |ix: &q::TierIndex| {
                 lost_rows(rows, built_rows) || dead_elements(rows, Some(ix.bytes), element_bytes)
             };
-            // A quantized index of the kind its rows no longer want.
+            // A Hamming graph whose tier fits a list.
             let misfit = |ix: &q::TierIndex| {
-                let list = graph_m(Some(ix)).is_none();
-                ix.quantized && hamming_list_fits(rows, list_rows, Some(list)) != list
+                ix.quantized
+                    && graph_m(Some(ix)).is_some()
+                    && converts_to_hamming_list(rows, list_rows)
             };
             let action = match (contract || wants_index(rows, threshold, valid), ix) {
                 (true, Some(ix)) if ix.is_valid && misfit(ix) => TierAction::Convert,
@@ -297,7 +298,8 @@ impl Database {
                 // Memory was set aside for it: `remeasure` asked for.
                 TierAction::Keep if tier.build_memory_mb.is_some() => {
                     let mb = tier.build_memory_mb.unwrap_or(64);
-                    remeasure(client, tier, mb, dimension).await?;
+                    let list_rows = self.config().hamming_list_rows;
+                    remeasure(client, tier, mb, (dimension, list_rows)).await?;
                 }
                 TierAction::Keep | TierAction::Exact => {}
             }

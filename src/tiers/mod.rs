@@ -32,9 +32,9 @@
 //!   (`src/raw_sql/tier.rs`). Up to [`HAMMING_LIST_MAX_ROWS`] rows the
 //!   index is a **Hamming list**: IVFFlat with one list on the bits, a
 //!   compact copy of them (200 bytes a row at 1536 dimensions) read whole
-//!   in exact Hamming order; above, a Hamming graph (HNSW). The tier keeps
-//!   it when its measurement reaches the recall target (a list's is the
-//!   quantization's own; a graph's by `ef_search`
+//!   in exact Hamming order; above, Hamming graphs (HNSW), then a list
+//!   when they miss. The tier keeps the first that reaches the recall
+//!   target (a list's is the quantization's own; a graph's by `ef_search`
 //!   [`MAX_EF_SEARCH_BEFORE_DENSE`] in a graph of one of [`QUANTIZED_M`],
 //!   tried in turn: a denser Hamming graph at a smaller `ef_search` costs
 //!   less than a sparse one at 300-400); else it gets the full-vector graph.
@@ -167,13 +167,16 @@ pub const QUANTIZED_MIN_DIMENSION: usize = 1024;
 /// candidates re-ranked; BENCHMARKS.md, "Hamming lists"): list against
 /// graph at 1K rows 0.45 / 0.76 ms, 5K 1.13 / 1.39, 10K 1.83 / 2.43, 25K
 /// 3.7 / 4.7, 30K 4.4 / 6.9, 60K 9.9-10.7 / 9.9-10.0 (m 48 at 200): the
-/// crossover is near 60K. [`crate::Config::hamming_list_rows`]
+/// crossover is near 60K. A larger tier tries Hamming graphs first and
+/// gets a list when they miss: at 210K rows the graphs reached 0.92-0.98
+/// at `ef_search` 200-400 and the full-vector graph 0.56-0.87, the list 1.0
+/// at 38 ms. [`crate::Config::hamming_list_rows`]
 /// (`TRUTHGRAPH_HAMMING_LIST_ROWS`).
 pub const HAMMING_LIST_MAX_ROWS: i64 = 50_000;
 
-/// A tier's Hamming list becomes a graph once it holds this much more than
-/// [`HAMMING_LIST_MAX_ROWS`], and a Hamming graph becomes a list once the
-/// tier holds this much less (so a tier near the limit does not flap).
+/// A tier's Hamming graph is converted into a list by `tiers --apply` once
+/// the tier holds this much less than [`HAMMING_LIST_MAX_ROWS`] (so a tier
+/// near the limit does not flap).
 pub const HAMMING_LIST_HYSTERESIS: f64 = 0.2;
 
 /// HNSW `ef_construction` of a quantized tier's graph of [`HNSW_M`]: a

@@ -1,9 +1,11 @@
 //! Hamming lists and Hamming graphs (src/index_build/tier_ddl.rs): a
 //! quantized tier of at most `Config::hamming_list_rows` rows gets an
 //! IVFFlat index of one list on its bits, read whole in Hamming order; a
-//! larger one a Hamming graph (HNSW); `tiers --apply` converts one into the
-//! other when the tier's rows pass the limit by a fifth either way, and
-//! searches go on through the old index until the new one replaces it.
+//! larger one a Hamming graph (HNSW) when one reaches the target;
+//! `tiers --apply` converts a graph into a list once the tier's rows are a
+//! fifth below the limit, `tiers --apply --remeasure` a list above it into
+//! a graph, and searches go on through the old index until the new one
+//! replaces it.
 
 use truthgraph_db::index_build::{TierAction, TierOptions, TierReport};
 use truthgraph_db::testing::TestDatabase;
@@ -59,8 +61,8 @@ async fn a_quantized_tier_past_the_list_rows_gets_a_graph_and_each_converts_to_t
     assert_eq!(am, "hnsw", "{options:?}");
     let route = graphs.search_route("grown", EntityType::Evidence);
     assert!(matches!(route, Route::Quantized { .. }), "{route:?}");
-    // Within a fifth of the limit either way, each kind stays; a graph
-    // keeps the ef_search measured at its build.
+    // A graph is converted only a fifth below the limit (1,040 of 1,300
+    // here); it keeps the ef_search measured at its build.
     let kept = applied(&with_list_rows(&t, 1300).await).await;
     let tier = &kept.tiers[0];
     assert_eq!(tier.action, TierAction::Keep, "{tier:?}");
@@ -108,12 +110,24 @@ async fn a_quantized_tier_past_the_list_rows_gets_a_graph_and_each_converts_to_t
     // The same default again: nothing to do.
     assert_eq!(applied(&t.db).await.tiers[0].action, TierAction::Keep);
 
-    // Lists of at most 1,000 rows again: 1,500 is past a fifth more, back
-    // to a graph, whose searches hold too.
+    // Lists of at most 1,000 rows again: a list is not converted back by
+    // itself; `--remeasure` tries Hamming graphs, as a build of 1,500 rows
+    // would, and keeps one that reaches the target.
     let graphs = with_list_rows(&t, 1000).await;
-    let back = applied(&graphs).await;
-    assert_eq!(back.tiers[0].action, TierAction::Convert, "{back:?}");
-    assert!(!back.tiers[0].hamming_list() && back.tiers[0].quantized);
+    let kept = applied(&graphs).await;
+    assert_eq!(kept.tiers[0].action, TierAction::Keep, "{kept:?}");
+    assert_eq!(index_kind(&t, "grown").await.0, "ivfflat");
+    let opts = TierOptions {
+        apply: true,
+        remeasure: true,
+        ..Default::default()
+    };
+    let back = graphs.maintain_tiers(&opts).await.unwrap();
+    let tier = &back.tiers[0];
+    assert!(
+        !tier.hamming_list() && tier.quantized && tier.measured.is_some_and(|m| m.reached),
+        "{tier:?}"
+    );
     assert_eq!(index_kind(&t, "grown").await.0, "hnsw");
     let tenant = graphs.tenant("grown").unwrap();
     let recall = held_out_recall(&tenant, &rows, &mut data, 50, "graph").await;

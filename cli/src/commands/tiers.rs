@@ -109,9 +109,6 @@ fn describe(t: &TierPlan) -> String {
             "rebuilds its index in place (rows deleted or re-written since its build)"
         }
         TierAction::Drop => "drops its index",
-        TierAction::Convert if t.hamming_list() => {
-            "builds a Hamming graph for its Hamming list (grown past the list's rows)"
-        }
         TierAction::Convert => "builds a Hamming list for its Hamming graph (rows fit a list)",
     };
     let memory = t
