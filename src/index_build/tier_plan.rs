@@ -52,7 +52,8 @@ pub enum TierAction {
     Drop,
     /// Its quantized index is a Hamming graph (built before lists, or while
     /// the tier was larger) and its rows now fit a Hamming list
-    /// ([`converts_to_hamming_list`]): the list is built under another
+    /// (a fifth, [`crate::tiers::HAMMING_LIST_HYSTERESIS`], below
+    /// [`crate::Config::hamming_list_rows`]): the list is built under another
     /// name, measured and swapped in (the full-vector graph instead when it
     /// misses); searches use the old index meanwhile.
     Convert,
@@ -150,7 +151,8 @@ pub enum TierEvent<'a> {
 }
 
 impl TierPlan {
-    /// Whether its index is a Hamming list ([`builds_hamming_list`]).
+    /// Whether its index is a Hamming list
+    /// ([`crate::tiers::HAMMING_LIST_MAX_ROWS`]).
     pub fn hamming_list(&self) -> bool {
         self.quantized && self.hnsw_m.is_none()
     }
