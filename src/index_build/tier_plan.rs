@@ -238,7 +238,7 @@ mod tests {
         assert!(!builds_hamming_list(50_001, max));
         assert!(!converts_to_hamming_list(40_000, max));
         assert!(converts_to_hamming_list(39_999, max));
-        // 0: graphs only.
+        // 0: Hamming graphs first for every tier.
         assert!(!builds_hamming_list(1_000, 0));
         assert!(!converts_to_hamming_list(1_000, 0));
     }
