@@ -14,16 +14,18 @@ use super::tiers::TierPlan;
 use crate::error::Result;
 use crate::tiers::{
     CONTRACT_INDEX, DENSE_HNSW_EF_CONSTRUCTION, DENSE_HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_M,
-    MAX_EF_SEARCH_BEFORE_DENSE, QUANTIZED_M, QUANTIZED_MIN_DIMENSION, min_rerank_candidates,
+    MAX_EF_SEARCH_BEFORE_DENSE, QUANTIZED_EF_CONSTRUCTION, QUANTIZED_M, QUANTIZED_MIN_DIMENSION,
+    min_rerank_candidates,
 };
 
 /// Builds `tier`'s index on `client` (a schema connection) with
 /// `maintenance_work_mem` `mb`, then measures its `ef_search` on its data
 /// ([`super::tier_ef`]). At [`QUANTIZED_MIN_DIMENSION`] dimensions or more
 /// (`dimension`, the column's) the index is first built on
-/// `binary_quantize(embedding)` ([`settle_quantized`]: a Hamming list up
-/// to `list_rows` rows, else Hamming graphs of [`QUANTIZED_M`] in turn,
-/// each measured up to [`MAX_EF_SEARCH_BEFORE_DENSE`]) and kept when it
+/// `binary_quantize(embedding)` as a Hamming list ([`settle`]: kept up
+/// to `list_rows` rows; above, the gate for Hamming graphs of
+/// [`QUANTIZED_M`] in turn, each measured up to
+/// [`MAX_EF_SEARCH_BEFORE_DENSE`], then the list again) and kept when one
 /// reaches the target (`tier.quantized`), else replaced by the
 /// full-vector graph. When a full-vector graph of
 /// [`HNSW_M`] does not reach the target by [`MAX_EF_SEARCH_BEFORE_DENSE`],
@@ -40,10 +42,10 @@ pub(crate) async fn build_and_measure(
     let started = Instant::now();
     let name = tier.index_name.clone();
     if tries_quantized(tier, dimension) {
-        let list = builds_hamming_list(tier.rows, list_rows);
-        let graph = Graph::first_quantized(dimension, list);
-        build_tier_index(client, tier, &name, mb, (graph, started)).await?;
-        if settle_quantized(client, tier, mb, dimension, started).await? {
+        let large = !builds_hamming_list(tier.rows, list_rows);
+        let list = Graph::List(dimension);
+        build_tier_index(client, tier, &name, mb, (list, started)).await?;
+        if settle(client, tier, mb, dimension, (started, large)).await? {
             return Ok(());
         }
     }
@@ -65,20 +67,20 @@ pub(crate) async fn convert(
     let started = Instant::now();
     let name = tier.index_name.clone();
     swap_in(client, tier, &name, mb, (Graph::List(dimension), started)).await?;
-    settle_or_full_vector(client, tier, mb, dimension, started).await
+    settle_or_full_vector(client, tier, mb, dimension, (started, false)).await
 }
 
 /// Keeps `tier`'s quantized index when it reaches the target
-/// ([`settle_quantized`]); else builds the full-vector graph under another
-/// name, swaps it in and measures it ([`measure_or_densify`]).
+/// ([`settle`]); else builds the full-vector graph under another name,
+/// swaps it in and measures it ([`measure_or_densify`]).
 async fn settle_or_full_vector(
     client: &mut tokio_postgres::Client,
     tier: &mut TierPlan,
     mb: u64,
     dimension: usize,
-    started: Instant,
+    (started, large): (Instant, bool),
 ) -> Result<()> {
-    if settle_quantized(client, tier, mb, dimension, started).await? {
+    if settle(client, tier, mb, dimension, (started, large)).await? {
         return Ok(());
     }
     let (name, graph) = (
@@ -87,6 +89,45 @@ async fn settle_or_full_vector(
     );
     swap_in(client, tier, &name, mb, (graph, started)).await?;
     measure_or_densify(client, tier, mb, started).await
+}
+
+/// [`settle_quantized`], first gated for a `large` tier (more rows than a
+/// list takes), whose index is then a Hamming list built to measure it:
+/// the list's exact Hamming order is the most any Hamming index reaches
+/// with its candidates, so when it misses the tier gets the full-vector
+/// graph at once (no Hamming graph can pass, and at 210K rows each takes
+/// minutes to build); when it reaches the target, Hamming graphs are tried
+/// (faster than the list where they hold their recall), and the list comes
+/// back when they miss.
+async fn settle(
+    client: &mut tokio_postgres::Client,
+    tier: &mut TierPlan,
+    mb: u64,
+    dimension: usize,
+    (started, large): (Instant, bool),
+) -> Result<bool> {
+    if large {
+        let max = u32::try_from(min_rerank_candidates(tier.rows)).unwrap_or(u32::MAX);
+        let ceiling = measure_tier_ef(client, tier, max, Some(dimension)).await?;
+        if !ceiling.is_some_and(|m| m.reached) {
+            tracing::info!(
+                tenant = tier.tenant_id,
+                entity_type = tier.entity_type.as_str(),
+                rows = tier.rows,
+                recall = ceiling.map(|m| m.recall),
+                "the tier's Hamming list misses its recall (or could not be measured): no \
+                 Hamming graph can reach it, building the full-vector graph"
+            );
+            tier.quantized = false;
+            return Ok(false);
+        }
+        let (name, graph) = (
+            tier.index_name.clone(),
+            Graph::Quantized(dimension, HNSW_M, QUANTIZED_EF_CONSTRUCTION),
+        );
+        swap_in(client, tier, &name, mb, (graph, started)).await?;
+    }
+    settle_quantized(client, tier, mb, dimension, started).await
 }
 
 /// Whether `tier`'s index is tried on `binary_quantize(embedding)` first:
@@ -190,15 +231,9 @@ pub(crate) async fn remeasure(
     (dimension, list_rows): (usize, i64),
 ) -> Result<()> {
     let started = Instant::now();
-    if tier.hamming_list() && !builds_hamming_list(tier.rows, list_rows) {
-        let (name, graph) = (
-            tier.index_name.clone(),
-            Graph::first_quantized(dimension, false),
-        );
-        swap_in(client, tier, &name, mb, (graph, started)).await?;
-    }
+    let large = tier.hamming_list() && !builds_hamming_list(tier.rows, list_rows);
     if tier.quantized {
-        return settle_or_full_vector(client, tier, mb, dimension, started).await;
+        return settle_or_full_vector(client, tier, mb, dimension, (started, large)).await;
     }
     if tier.hnsw_m.unwrap_or(HNSW_M) >= DENSE_HNSW_M {
         let last = *CANDIDATES.last().expect("candidates");

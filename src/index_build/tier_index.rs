@@ -50,16 +50,6 @@ pub(super) enum Graph {
 }
 
 impl Graph {
-    /// A quantized tier's first index: a Hamming list when `list`, else a
-    /// Hamming graph of [`HNSW_M`].
-    pub(super) fn first_quantized(dimension: usize, list: bool) -> Self {
-        if list {
-            Graph::List(dimension)
-        } else {
-            Graph::Quantized(dimension, HNSW_M, QUANTIZED_EF_CONSTRUCTION)
-        }
-    }
-
     /// `maintenance_work_mem` for building it over `rows` rows, MB, when
     /// `planned` was planned for the tier's full-vector graph: a quantized
     /// graph needs a fraction of that, and a parallel build allocates all

@@ -146,3 +146,46 @@ async fn a_quantized_tier_past_the_list_rows_gets_a_graph_and_each_converts_to_t
         .get(0);
     assert_eq!(left, 0);
 }
+
+#[tokio::test]
+async fn a_large_tier_whose_list_misses_gets_the_full_vector_graph_without_hamming_graphs() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let capture = crate::telemetry::Capture::default();
+    let _guard = capture.install();
+    // Uniform on the sphere: the sign bits lose the neighbours, so the
+    // list's exact Hamming order misses, and with it every Hamming graph.
+    let mut data = Clustered::new(22, 1536, 1, 50.0);
+    let large = with_list_rows(&t, 1000).await;
+    load(&large, "flat", &mut data, 1500).await;
+    assert_eq!(index_kind(&t, "flat").await.0, "hnsw");
+    let def: String = t
+        .raw_client()
+        .await
+        .unwrap()
+        .query_one(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = $1",
+            &[&tier_index_name("flat", EntityType::Evidence)],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(def.contains("vector_cosine_ops"), "{def}");
+    // The list was measured and missed; no Hamming graph was built after it.
+    let messages: Vec<String> = capture
+        .events()
+        .iter()
+        .filter_map(|e| e.fields.get("message").cloned())
+        .collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("no Hamming graph can reach it")),
+        "{messages:#?}"
+    );
+    assert!(
+        !messages
+            .iter()
+            .any(|m| m.contains("quantized index misses its recall")),
+        "{messages:#?}"
+    );
+}

@@ -26,11 +26,11 @@ struct SeenSpan {
 
 /// An event: level, target, fields and the span it happened in.
 #[derive(Debug, Clone)]
-struct SeenEvent {
+pub(crate) struct SeenEvent {
     level: Level,
     target: String,
     span: Option<String>,
-    fields: BTreeMap<String, String>,
+    pub(crate) fields: BTreeMap<String, String>,
 }
 
 #[derive(Default)]
@@ -42,7 +42,7 @@ struct Seen {
 
 /// A layer that keeps every span and event.
 #[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Seen>>);
+pub(crate) struct Capture(Arc<Mutex<Seen>>);
 
 struct Fields<'a>(&'a mut BTreeMap<String, String>);
 
@@ -100,7 +100,7 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Capture {
 impl Capture {
     /// Installs this layer as the subscriber of the current thread (the
     /// tests run on a current-thread runtime, so every poll sees it).
-    fn install(&self) -> tracing::subscriber::DefaultGuard {
+    pub(crate) fn install(&self) -> tracing::subscriber::DefaultGuard {
         tracing::subscriber::set_default(tracing_subscriber::registry().with(self.clone()))
     }
 
@@ -124,7 +124,7 @@ impl Capture {
         seen.spans.iter().map(|s| s.name.clone()).collect()
     }
 
-    fn events(&self) -> Vec<SeenEvent> {
+    pub(crate) fn events(&self) -> Vec<SeenEvent> {
         self.0.lock().unwrap().events.clone()
     }
 }
