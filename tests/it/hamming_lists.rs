@@ -158,17 +158,7 @@ async fn a_large_tier_whose_list_misses_gets_the_full_vector_graph_without_hammi
     let large = with_list_rows(&t, 1000).await;
     load(&large, "flat", &mut data, 1500).await;
     assert_eq!(index_kind(&t, "flat").await.0, "hnsw");
-    let def: String = t
-        .raw_client()
-        .await
-        .unwrap()
-        .query_one(
-            "SELECT indexdef FROM pg_indexes WHERE indexname = $1",
-            &[&tier_index_name("flat", EntityType::Evidence)],
-        )
-        .await
-        .unwrap()
-        .get(0);
+    let def = crate::quantized::index_definition(&t, "flat").await;
     assert!(def.contains("vector_cosine_ops"), "{def}");
     // The list was measured and missed; no Hamming graph was built after it.
     let messages: Vec<String> = capture

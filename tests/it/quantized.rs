@@ -23,7 +23,7 @@ use crate::tiers::{
 const DIM: usize = 1536;
 
 /// The tier index's definition as the catalog prints it.
-async fn index_definition(t: &TestDatabase, tenant: &str) -> String {
+pub(crate) async fn index_definition(t: &TestDatabase, tenant: &str) -> String {
     let name = tier_index_name(tenant, EntityType::Evidence);
     t.raw_client()
         .await
