@@ -107,8 +107,7 @@ async fn settle(
     (started, large): (Instant, bool),
 ) -> Result<bool> {
     if large {
-        let max = u32::try_from(min_rerank_candidates(tier.rows)).unwrap_or(u32::MAX);
-        let ceiling = measure_tier_ef(client, tier, max, Some(dimension)).await?;
+        let ceiling = measure_tier_ef(client, tier, list_pass(tier.rows), Some(dimension)).await?;
         if !ceiling.is_some_and(|m| m.reached) {
             tracing::info!(
                 tenant = tier.tenant_id,
@@ -168,7 +167,7 @@ async fn settle_quantized(
     loop {
         let list = tier.hnsw_m.is_none();
         let max = if list {
-            u32::try_from(min_rerank_candidates(tier.rows)).unwrap_or(u32::MAX)
+            list_pass(tier.rows)
         } else {
             MAX_EF_SEARCH_BEFORE_DENSE
         };
@@ -201,6 +200,13 @@ async fn settle_quantized(
         };
         swap_in(client, tier, &name, mb, (graph, started)).await?;
     }
+}
+
+/// The one `ef_search` a Hamming list of `rows` rows is measured at: its
+/// re-rank candidates (a list has no graph; the value only makes the
+/// measurement take them all in one pass).
+fn list_pass(rows: i64) -> u32 {
+    u32::try_from(min_rerank_candidates(rows)).unwrap_or(u32::MAX)
 }
 
 /// The quantized index tried after one of `m` (`None`: a list) missed: the
