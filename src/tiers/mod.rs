@@ -62,9 +62,14 @@ use std::time::Duration;
 use crate::labels::EntityType;
 
 mod cache;
+mod quantized;
 mod route;
 
 pub(crate) use cache::TierCache;
+pub use quantized::{
+    HAMMING_LIST_HYSTERESIS, HAMMING_LIST_MAX_ROWS, QUANTIZED_EF_CONSTRUCTION, QUANTIZED_M,
+    QUANTIZED_MIN_DIMENSION,
+};
 pub use route::{
     LARGE_TIER_RERANK_CANDIDATES, MIN_RERANK_CANDIDATES, RERANK_FACTOR, Route,
     min_rerank_candidates, rerank_candidates,
@@ -145,52 +150,6 @@ pub const DENSE_HNSW_M: u32 = 32;
 
 /// HNSW `ef_construction` of a dense tier graph.
 pub const DENSE_HNSW_EF_CONSTRUCTION: u32 = 128;
-
-/// From this many dimensions a tier's index is tried on
-/// `binary_quantize(embedding)` first. Measured (BENCHMARKS.md, "Quantized
-/// tiers"; docs/research/issue16-designs.md section 5): at 1536 dimensions
-/// a 5K-row tier's quantized search with re-ranking took 2.0-2.9 ms against
-/// 5.3-6.4 ms for its full-vector graph at the same recall. At 768 (real
-/// all-mpnet-base-v2, 8K rows) the quantized tiers passed their measurement
-/// but held 0.986-0.99 on new queries against 1.0, at the same p50 (1.68
-/// ms): no gain; at 384 (real all-MiniLM-L6-v2) the sign bits lose the
-/// neighbours (recall 0.94-0.96 at `ef_search` 100-400).
-pub const QUANTIZED_MIN_DIMENSION: usize = 1024;
-
-/// Rows up to which a quantized tier's index is a Hamming list (IVFFlat,
-/// `lists = 1`, on `binary_quantize(embedding)`): every search reads all
-/// its bits and orders them by Hamming distance, which at these sizes is
-/// faster than walking a Hamming graph, and exact, so there is no
-/// `ef_search` to measure, and it builds in a fraction of a second (a
-/// graph of 60K rows with its measurements: 131 s). Measured (psql, the
-/// 100K x 1536 bench sets, each tier's claims as queries, the same
-/// candidates re-ranked; BENCHMARKS.md, "Hamming lists"): list against
-/// graph at 1K rows 0.45 / 0.76 ms, 5K 1.13 / 1.39, 10K 1.83 / 2.43, 25K
-/// 3.7 / 4.7, 30K 4.4 / 6.9, 60K 9.9-10.7 / 9.9-10.0 (m 48 at 200): the
-/// crossover is near 60K. A larger tier tries Hamming graphs first and
-/// gets a list when they miss: at 210K rows the graphs reached 0.92-0.98
-/// at `ef_search` 200-400 and the full-vector graph 0.56-0.87, the list 1.0
-/// at 38 ms. [`crate::Config::hamming_list_rows`]
-/// (`TRUTHGRAPH_HAMMING_LIST_ROWS`).
-pub const HAMMING_LIST_MAX_ROWS: i64 = 50_000;
-
-/// A tier's Hamming graph is converted into a list by `tiers --apply` once
-/// the tier holds this much less than [`HAMMING_LIST_MAX_ROWS`] (so a tier
-/// near the limit does not flap).
-pub const HAMMING_LIST_HYSTERESIS: f64 = 0.2;
-
-/// HNSW `ef_construction` of a quantized tier's graph of [`HNSW_M`]: a
-/// Hamming graph builds in a fraction of a full-vector one's time, and a
-/// better graph needs a smaller `ef_search` at every search.
-pub const QUANTIZED_EF_CONSTRUCTION: u32 = 128;
-
-/// HNSW `m` of a quantized tier's graph, tried in this order, each measured
-/// up to [`MAX_EF_SEARCH_BEFORE_DENSE`]: a Hamming graph of m 16 that needs
-/// `ef_search` 300-400 costs more per search than one of m 32 at 150
-/// (10K x 1536: 2.09 against 1.83 ms; 5K: 1.52 against 1.36), and builds in
-/// seconds (BENCHMARKS.md, "Denser Hamming graphs, not larger
-/// `ef_search`").
-pub const QUANTIZED_M: [u32; 3] = [HNSW_M, DENSE_HNSW_M, 48];
 
 /// The index the Python services look up by name: the tier index of their
 /// own tenant, `default`, evidence (V10).
