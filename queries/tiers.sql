@@ -13,11 +13,15 @@
 --- uses the statement its index serves. Everything else is searched exactly.
 --- `quantized`: the index is on an expression (`binary_quantize(embedding)`,
 --- the only expression a tier index is built on), so its search ranks by
---- Hamming distance and re-ranks by the full vector.
-SELECT t.tenant_id, t.entity_type, t.row_count, t.ef_search, i.indexprs IS NOT NULL AS quantized
+--- Hamming distance and re-ranks by the full vector. `hamming_list`: that
+--- index is IVFFlat (a Hamming list, one list), whose `ef_search` in the
+--- registry is the candidates it re-ranks (it has no graph).
+SELECT t.tenant_id, t.entity_type, t.row_count, t.ef_search, i.indexprs IS NOT NULL AS quantized,
+       am.amname = 'ivfflat' AS hamming_list
 FROM truthgraph_tiers t
 JOIN pg_class c ON c.relname = t.index_name AND c.relnamespace = 'public'::regnamespace
 JOIN pg_index i ON i.indexrelid = c.oid
+JOIN pg_am am ON am.oid = c.relam
 WHERE i.indisvalid AND i.indrelid = to_regclass('embeddings');
 
 --! shared_vector_index

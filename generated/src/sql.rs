@@ -158,7 +158,7 @@ pub mod settings {
 /// Queries of `queries/tiers.sql`.
 pub mod tiers {
     /// SQL of [`crate::queries::tiers::tier_routes`].
-    pub const TIER_ROUTES: &str = "SELECT t.tenant_id, t.entity_type, t.row_count, t.ef_search, i.indexprs IS NOT NULL AS quantized FROM truthgraph_tiers t JOIN pg_class c ON c.relname = t.index_name AND c.relnamespace = 'public'::regnamespace JOIN pg_index i ON i.indexrelid = c.oid WHERE i.indisvalid AND i.indrelid = to_regclass('embeddings')";
+    pub const TIER_ROUTES: &str = "SELECT t.tenant_id, t.entity_type, t.row_count, t.ef_search, i.indexprs IS NOT NULL AS quantized, am.amname = 'ivfflat' AS hamming_list FROM truthgraph_tiers t JOIN pg_class c ON c.relname = t.index_name AND c.relnamespace = 'public'::regnamespace JOIN pg_index i ON i.indexrelid = c.oid JOIN pg_am am ON am.oid = c.relam WHERE i.indisvalid AND i.indrelid = to_regclass('embeddings')";
     /// SQL of [`crate::queries::tiers::shared_vector_index`].
     pub const SHARED_VECTOR_INDEX: &str = "SELECT EXISTS ( SELECT FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam WHERE i.indrelid = to_regclass('embeddings') AND i.indisvalid AND i.indpred IS NULL AND am.amname IN ('hnsw', 'ivfflat') ) AS shared";
     /// SQL of [`crate::queries::tiers::tier_rows`].

@@ -6,9 +6,12 @@ norm about 1; the queries mix two held-out query vectors the same way. A
 pair's cosine is about the mean of two real MiniLM cosines (the rotation
 decorrelates the cross terms): real structure, not clustered, not uniform.
 Written in the format `truthgraph-db bench --data DIR` reads (TGVEC001,
-texts "derived passage i").
+texts "derived passage i"). Any other real set of the same format works as
+the source, at its own dimension, with any row count (e.g. the 1152-dim
+MiniLM + mpnet set of scripts/embeddings/make_concat.py, 100K rows).
 
     python scripts/research/mix384.py /var/tmp/mix384/data   # ~2 min, 370 MB
+    python scripts/research/mix384.py DST [SRC_DIR [ROWS]]     # another source
 """
 import gzip
 import json
@@ -22,7 +25,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from datasets import MINILM, read_tgvec  # noqa: E402
 
-ROWS, QUERIES, DIM, BATCH = 1_000_000, 1000, 384, 20000
+ROWS, QUERIES, BATCH = 1_000_000, 1000, 20000
 
 
 def unit(m):
@@ -30,12 +33,13 @@ def unit(m):
 
 
 def mix(rng, rot, src, count, out):
-    out.write(b"TGVEC001" + struct.pack("<II", count, DIM))
+    dim = src.shape[1]
+    out.write(b"TGVEC001" + struct.pack("<II", count, dim))
     for s in range(0, count, BATCH):
         n = min(count, s + BATCH) - s
         a = rng.integers(0, len(src), n)
         b = (a + rng.integers(1, len(src), n)) % len(src)
-        g = rng.standard_normal((n, DIM)) / np.sqrt(DIM)
+        g = rng.standard_normal((n, dim)) / np.sqrt(dim)
         v = unit(src[a] + src[b] @ rot.T + 0.25 * g)
         scale = np.abs(v).max(axis=1) / 127.0
         q = np.round(v / scale[:, None]).astype(np.int8)
@@ -44,20 +48,23 @@ def mix(rng, rot, src, count, out):
             out.write(q[i].tobytes())
 
 
-def main(dst):
+def main(dst, src_dir=MINILM, rows=ROWS):
     rng = np.random.default_rng(384)
-    p = read_tgvec(os.path.join(MINILM, "passages.tgvec.gz")).astype(np.float64)
-    q = read_tgvec(os.path.join(MINILM, "queries.tgvec.gz")).astype(np.float64)
-    rot, _ = np.linalg.qr(rng.standard_normal((DIM, DIM)))
+    p = read_tgvec(os.path.join(src_dir, "passages.tgvec.gz")).astype(np.float64)
+    q = read_tgvec(os.path.join(src_dir, "queries.tgvec.gz")).astype(np.float64)
+    dim = p.shape[1]
+    rot, _ = np.linalg.qr(rng.standard_normal((dim, dim)))
     os.makedirs(dst, exist_ok=True)
-    for name, src, count in (("passages", p, ROWS), ("queries", q, QUERIES)):
+    for name, src, count in (("passages", p, rows), ("queries", q, QUERIES)):
         with gzip.open(os.path.join(dst, f"{name}.tgvec.gz"), "wb", compresslevel=1) as f:
             mix(rng, rot, src, count, f)
     with gzip.open(os.path.join(dst, "passages.jsonl.gz"), "wt", compresslevel=1) as f:
-        for i in range(ROWS):
+        for i in range(rows):
             f.write(json.dumps({"i": i, "text": f"derived passage {i}"}) + "\n")
-    shutil.copy(os.path.join(MINILM, "queries.jsonl.gz"), dst)
+    shutil.copy(os.path.join(src_dir, "queries.jsonl.gz"), dst)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "/var/tmp/mix384/data")
+    a = sys.argv[1:]
+    main(a[0] if a else "/var/tmp/mix384/data", a[1] if len(a) > 1 else MINILM,
+         int(a[2]) if len(a) > 2 else ROWS)

@@ -14,8 +14,8 @@ use super::tiers::TierPlan;
 use crate::error::Result;
 use crate::tiers::{
     CONTRACT_INDEX, DENSE_HNSW_EF_CONSTRUCTION, DENSE_HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_M,
-    MAX_EF_SEARCH_BEFORE_DENSE, QUANTIZED_EF_CONSTRUCTION, QUANTIZED_M, QUANTIZED_MIN_DIMENSION,
-    min_rerank_candidates,
+    LIST_CANDIDATES, MAX_EF_SEARCH_BEFORE_DENSE, QUANTIZED_EF_CONSTRUCTION, QUANTIZED_M,
+    QUANTIZED_MIN_DIMENSION, min_rerank_candidates,
 };
 
 /// Builds `tier`'s index on `client` (a schema connection) with
@@ -107,8 +107,8 @@ async fn settle(
     (started, large): (Instant, bool),
 ) -> Result<bool> {
     if large {
-        let ceiling = measure_tier_ef(client, tier, list_pass(tier.rows), Some(dimension)).await?;
-        if !ceiling.is_some_and(|m| m.reached) {
+        let ceiling = measure_tier_ef(client, tier, LIST_MAX_CANDIDATES, Some(dimension)).await?;
+        let Some(ceiling) = ceiling.filter(|m| m.reached) else {
             tracing::info!(
                 tenant = tier.tenant_id,
                 entity_type = tier.entity_type.as_str(),
@@ -119,6 +119,13 @@ async fn settle(
             );
             tier.quantized = false;
             return Ok(false);
+        };
+        if i64::from(ceiling.ef_search) > min_rerank_candidates(tier.rows) {
+            // A graph re-ranks the fewest candidates, too few here.
+            tier.quantized = true;
+            tier.measured = Some(ceiling);
+            record_measurement(tier);
+            return Ok(true);
         }
         let (name, graph) = (
             tier.index_name.clone(),
@@ -167,7 +174,7 @@ async fn settle_quantized(
     loop {
         let list = tier.hnsw_m.is_none();
         let max = if list {
-            list_pass(tier.rows)
+            LIST_MAX_CANDIDATES
         } else {
             MAX_EF_SEARCH_BEFORE_DENSE
         };
@@ -202,12 +209,9 @@ async fn settle_quantized(
     }
 }
 
-/// The one `ef_search` a Hamming list of `rows` rows is measured at: its
-/// re-rank candidates (a list has no graph; the value only makes the
-/// measurement take them all in one pass).
-fn list_pass(rows: i64) -> u32 {
-    u32::try_from(min_rerank_candidates(rows)).unwrap_or(u32::MAX)
-}
+/// The most re-rank candidates a Hamming list is measured at (its values
+/// are its candidates: it has no graph).
+const LIST_MAX_CANDIDATES: u32 = LIST_CANDIDATES[LIST_CANDIDATES.len() - 1];
 
 /// The quantized index tried after one of `m` (`None`: a list) missed: the
 /// next graph of [`QUANTIZED_M`], after the densest a list, after a list
@@ -286,7 +290,8 @@ async fn measure_or_densify(
 /// it has no graph to walk), and logs it.
 fn record_measurement(tier: &mut TierPlan) {
     if let Some(m) = tier.measured {
-        tier.ef_search = tier.hnsw_m.map(|_| m.ef_search);
+        // A Hamming list's value is its candidates.
+        tier.ef_search = Some(m.ef_search);
         tracing::info!(
             tenant = tier.tenant_id,
             entity_type = tier.entity_type.as_str(),

@@ -45,7 +45,10 @@ use truthgraph_vector_ref::VectorRef;
 use super::tiers::TierPlan;
 use crate::error::Result;
 use crate::raw_sql;
-use crate::tiers::{HNSW_M, TIER_EF_SEARCH, min_rerank_candidates, tier_ef_search};
+use crate::tiers::{
+    HNSW_M, LIST_CANDIDATES, LIST_MAX_CANDIDATE_SHARE, TIER_EF_SEARCH, min_rerank_candidates,
+    tier_ef_search,
+};
 
 /// Queries per measurement (rows sampled by a hash of the id). 80, not 40:
 /// with 40, a graph whose new queries reach only 0.97 at a candidate passed
@@ -109,7 +112,10 @@ pub struct MeasuredEf {
 /// graph of `tier.hnsw_m`) was just built, trying candidates from its
 /// floor ([`ef_floor`]) up to `max_ef`; `quantized`: the index is on `binary_quantize(embedding)` of
 /// that dimension, measured with its search (Hamming candidates re-ranked,
-/// `raw_sql::tier_neighbours_quantized`). `None` when the tier has
+/// `raw_sql::tier_neighbours_quantized`); a Hamming list's (quantized,
+/// `tier.hnsw_m` `None`) values are its re-rank candidates
+/// ([`LIST_CANDIDATES`] from [`min_rerank_candidates`] up to `max_ef`, at
+/// most [`LIST_MAX_CANDIDATE_SHARE`] of its rows). `None` when the tier has
 /// too few rows to measure or its index is not the one planned (then the
 /// ladder's value stands).
 pub(crate) async fn measure_tier_ef(
@@ -146,12 +152,20 @@ pub(crate) async fn measure_tier_ef(
                 .await?,
         );
     }
-    let neighbours_sql = match quantized {
-        Some(dim) => raw_sql::tier_neighbours_quantized(raw_sql::Hamming::of(dim, rows)),
+    // A Hamming list (a quantized index without a graph) is measured by
+    // its candidates, one statement each; a graph by `ef_search`.
+    let list = quantized.is_some() && tier.hnsw_m.is_none();
+    let neighbours_sql = |candidates: i64| match quantized {
+        Some(dimension) => raw_sql::tier_neighbours_quantized(raw_sql::Hamming {
+            dimension,
+            min_candidates: candidates,
+        }),
         None => truthgraph_queries::sql::tiers::TIER_NEIGHBOURS.to_string(),
     };
-    let neighbours = tx.prepare(&neighbours_sql).await?;
-    if !plans_index(&tx, &neighbours_sql, (tenant, ty), &probes[0], index_name).await? {
+    let least = min_rerank_candidates(rows);
+    let first_sql = neighbours_sql(least);
+    let mut neighbours = tx.prepare(&first_sql).await?;
+    if !plans_index(&tx, &first_sql, (tenant, ty), &probes[0], index_name).await? {
         tracing::warn!(
             tenant,
             index = index_name,
@@ -161,22 +175,31 @@ pub(crate) async fn measure_tier_ef(
     }
     // A quantized search takes at least min_rerank_candidates rows from
     // the graph: a smaller ef_search only makes the iterative scan go on.
-    let floor = match quantized {
-        Some(_) => {
-            ef_floor(rows, m).max(u32::try_from(min_rerank_candidates(rows)).unwrap_or(u32::MAX))
-        }
-        None => ef_floor(rows, m),
+    let least_u32 = u32::try_from(least).unwrap_or(u32::MAX);
+    let (floor, values) = match quantized {
+        Some(_) if list => (least_u32, LIST_CANDIDATES.as_slice()),
+        Some(_) => (ef_floor(rows, m).max(least_u32), CANDIDATES.as_slice()),
+        None => (ef_floor(rows, m), CANDIDATES.as_slice()),
     };
+    // A list re-ranks at most a share of its rows (past the fewest).
+    let within_share =
+        |e: u32| !list || e <= floor || f64::from(e) <= rows as f64 * LIST_MAX_CANDIDATE_SHARE;
     let mut measured = None;
-    for ef in CANDIDATES
-        .into_iter()
-        .filter(|e| *e >= floor.min(max_ef) && *e <= max_ef)
+    for &ef in values
+        .iter()
+        .filter(|e| **e >= floor.min(max_ef) && **e <= max_ef && within_share(**e))
     {
-        tx.execute(
-            "SELECT set_config('hnsw.ef_search', $1, true)",
-            &[&ef.to_string()],
-        )
-        .await?;
+        if list {
+            if i64::from(ef) != least {
+                neighbours = tx.prepare(&neighbours_sql(i64::from(ef))).await?;
+            }
+        } else {
+            tx.execute(
+                "SELECT set_config('hnsw.ef_search', $1, true)",
+                &[&ef.to_string()],
+            )
+            .await?;
+        }
         let mut per_query = Vec::with_capacity(probes.len());
         for (p, truth) in probes.iter().zip(&truths) {
             let params: [&(dyn ToSql + Sync); 4] = [&tenant, &ty, &VectorRef::from(p), &k];

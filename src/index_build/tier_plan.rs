@@ -177,12 +177,13 @@ pub fn converts_to_hamming_list(rows: i64, max_rows: i64) -> bool {
 }
 
 /// The `ef_search` a tier with an index is recorded with before any
-/// measurement (`None` for a Hamming list, `m` `None`: no graph to walk):
-/// a tier that keeps its index (a graph of `m`) keeps the
+/// measurement: a tier that keeps its index (a graph of `m`) keeps the
 /// larger of its stored value (measured when it was built) and the floor
 /// for its rows now ([`ef_floor`]: a graph grown by inserts needs more,
 /// never less); a tier to be built starts from the ladder's, which its
-/// measurement may raise.
+/// measurement may raise. A Hamming list (`m` `None`: no graph) that keeps
+/// its index keeps its stored value, its re-rank candidates; otherwise it
+/// has none until measured.
 pub(crate) fn tier_ef(
     action: TierAction,
     registry: &[q::TierRow],
@@ -190,12 +191,17 @@ pub(crate) fn tier_ef(
     rows: i64,
     m: Option<u32>,
 ) -> Option<u32> {
-    let floor = ef_floor(rows, m?);
     let stored = registry
         .iter()
         .find(|r| r.tenant_id == tenant && r.entity_type == entity_type.as_str())
-        .and_then(|r| r.ef_search);
-    Some(match (action, stored.and_then(|e| u32::try_from(e).ok())) {
+        .and_then(|r| r.ef_search)
+        .and_then(|e| u32::try_from(e).ok());
+    let kept = matches!(action, TierAction::Keep | TierAction::Reindex);
+    let Some(m) = m else {
+        return stored.filter(|_| kept);
+    };
+    let floor = ef_floor(rows, m);
+    Some(match (action, stored) {
         (TierAction::Keep | TierAction::Reindex, Some(e)) => e.max(floor),
         _ => floor,
     })
@@ -224,8 +230,10 @@ mod tests {
         assert_eq!(keep(Some(32)), Some(100));
         // A graph of m 16 is raised to the ladder's.
         assert_eq!(keep(Some(16)), Some(200));
-        // A Hamming list has no ef_search.
-        assert_eq!(keep(None), None);
+        // A Hamming list keeps its candidates, and has none to build.
+        assert_eq!(keep(None), Some(100));
+        let build_list = tier_ef(TierAction::Build, &registry, acme, 50_000, None);
+        assert_eq!(build_list, None);
         // A tier to be built starts from the ladder's, whatever was stored.
         let build = tier_ef(TierAction::Build, &registry, acme, 50_000, Some(16));
         assert_eq!(build, Some(200));

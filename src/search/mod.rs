@@ -324,10 +324,10 @@ impl Tenant<'_> {
     /// is built for the column's dimension.
     async fn scan(&self, route: Route) -> Result<Scan<'_>> {
         let quantized = match route {
-            Route::Quantized { rows, .. } => Some(crate::raw_sql::Hamming::of(
-                self.database().embedding_dimension().await?,
-                rows,
-            )),
+            Route::Quantized { candidates, .. } => Some(crate::raw_sql::Hamming {
+                dimension: self.database().embedding_dimension().await?,
+                min_candidates: candidates,
+            }),
             _ => None,
         };
         Ok(Scan {

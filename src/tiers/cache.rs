@@ -26,9 +26,26 @@ pub(crate) struct IndexTier {
     pub ef_search: Option<u32>,
     /// Its index is on `binary_quantize(embedding)` ([`Route::Quantized`]).
     pub quantized: bool,
+    /// Its index is a Hamming list, whose stored `ef_search` is the
+    /// candidates it re-ranks ([`super::LIST_CANDIDATES`]).
+    pub hamming_list: bool,
     /// One of the [`LITERAL_TIERS`] largest: its searches name the tenant
     /// as a literal ([`Route::tenant_literal`]).
     pub literal: bool,
+}
+
+impl IndexTier {
+    /// The fewest candidates a quantized search of this tier re-ranks: a
+    /// Hamming list's measured value, never fewer than
+    /// [`super::min_rerank_candidates`] for its rows (a list measured
+    /// before its value was stored has none); a Hamming graph's, that.
+    fn rerank_candidates(&self) -> i64 {
+        let least = super::min_rerank_candidates(self.rows);
+        match self.ef_search {
+            Some(c) if self.hamming_list => i64::from(c).max(least),
+            _ => least,
+        }
+    }
 }
 
 /// The routes as read at one moment.
@@ -84,6 +101,7 @@ impl Snapshot {
                 rows: r.row_count,
                 ef_search: r.ef_search.and_then(|e| u32::try_from(e).ok()),
                 quantized: r.quantized,
+                hamming_list: r.hamming_list,
                 literal: i < LITERAL_TIERS,
             };
             match r.entity_type.parse::<EntityType>() {
@@ -147,9 +165,12 @@ impl Database {
         let literal = |tier: &IndexTier| tier.literal && !self.on_citus();
         match snapshot.tiers(entity_type).get(tenant) {
             Some(tier) if tier.quantized => Route::Quantized {
-                ef_search: tier_ef(defaults, tier.ef_search),
+                // A list has no graph: its value is its candidates.
+                ef_search: (!tier.hamming_list)
+                    .then(|| tier_ef(defaults, tier.ef_search))
+                    .flatten(),
                 tenant_literal: literal(tier),
-                rows: tier.rows,
+                candidates: tier.rerank_candidates(),
             },
             Some(tier) => Route::Index {
                 ef_search: tier_ef(defaults, tier.ef_search),
@@ -237,6 +258,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_hamming_list_reranks_its_stored_candidates_a_graph_the_fewest_for_its_rows() {
+        let tier = |rows, ef_search, hamming_list| IndexTier {
+            rows,
+            ef_search,
+            quantized: true,
+            hamming_list,
+            literal: false,
+        };
+        assert_eq!(tier(5_000, Some(400), true).rerank_candidates(), 400);
+        // Never fewer than its rows need (a list measured smaller, grown since).
+        assert_eq!(tier(25_000, Some(100), true).rerank_candidates(), 200);
+        // Measured before lists stored their candidates.
+        assert_eq!(tier(5_000, None, true).rerank_candidates(), 100);
+        // A graph's stored value is its ef_search, not its candidates.
+        assert_eq!(tier(5_000, Some(150), false).rerank_candidates(), 100);
+    }
+
+    #[test]
     fn the_largest_tiers_name_their_tenant_as_a_literal() {
         let route = |tenant: String, entity_type: &str, row_count: i64| tiers::TierRoute {
             tenant_id: tenant,
@@ -244,6 +283,7 @@ mod tests {
             row_count,
             ef_search: None,
             quantized: false,
+            hamming_list: false,
         };
         // LITERAL_TIERS - 1 evidence tiers of 2K-65K rows, then a claims
         // tier of 1,500 rows (the last one in) and two of 1,000 (out).

@@ -35,6 +35,33 @@ pub const QUANTIZED_MIN_DIMENSION: usize = 1024;
 /// (`TRUTHGRAPH_HAMMING_LIST_ROWS`).
 pub const HAMMING_LIST_MAX_ROWS: i64 = 50_000;
 
+/// The re-rank candidates a Hamming list is measured at, from the fewest
+/// for its rows ([`super::min_rerank_candidates`]) up; the first that
+/// reaches the measurement's recall is stored as the tier's `ef_search` (a
+/// list has no graph: for it the registry's value is its candidates), and
+/// a list that misses at the last gets the full-vector graph. A list reads
+/// every bit of its tier whatever the candidates, so more of them cost only
+/// their re-rank. Measured on real text embeddings of 1,152 dimensions
+/// (all-MiniLM-L6-v2 and all-mpnet-base-v2 of the same text, concatenated;
+/// and 100K rows derived from them), where 100 candidates held 0.96-0.99
+/// and every list of the first version missed and got the full-vector
+/// graph; recall / ms of a search (psql, the tier's claims): 5K rows, 100 /
+/// 200 / 400 candidates 0.969 / 0.991 / 1.0 at 1.05 / 1.30 / 1.70 ms
+/// against 0.986 at 1.9-2.2 ms for its full-vector graph at `ef_search`
+/// 100; 10K rows 0.963 / 0.991 / 1.0 at 1.66 / 1.90 / 2.52 against 0.986
+/// at 3.1-3.4; 30K rows (200, 400, 800) 0.989 / 0.997 / 1.0 at 4.1 / 4.95
+/// / 6.3 against 0.989 at 8.1-9.4 for a graph of m 32 (BENCHMARKS.md,
+/// "Hamming lists on real text embeddings").
+pub const LIST_CANDIDATES: [u32; 4] = [100, 200, 400, 800];
+
+/// The largest share of its rows a Hamming list re-ranks (beyond the
+/// fewest, [`super::min_rerank_candidates`]): each candidate costs about
+/// what a row of an exact search does (a heap read and a distance), so a
+/// list re-ranking half its rows is no faster than reading them all; with
+/// a quarter, a 1,000-row tier tries 100 and 200 candidates, a 2,000-row
+/// one up to 400.
+pub const LIST_MAX_CANDIDATE_SHARE: f64 = 0.25;
+
 /// A tier's Hamming graph is converted into a list by `tiers --apply` once
 /// the tier holds this much less than [`HAMMING_LIST_MAX_ROWS`] (so a tier
 /// near the limit does not flap).

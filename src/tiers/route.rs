@@ -24,9 +24,10 @@ pub enum Route {
         ef_search: Option<u32>,
         /// As for [`Route::Index`].
         tenant_literal: bool,
-        /// The tier's rows at its last maintenance: its re-rank candidates
-        /// follow them ([`rerank_candidates`]).
-        rows: i64,
+        /// The fewest candidates it re-ranks (ten times `k` when more):
+        /// [`min_rerank_candidates`] for the tier's rows, or a Hamming
+        /// list's measured value ([`super::LIST_CANDIDATES`]).
+        candidates: i64,
     },
     /// An index over every tenant (before the tiers are built).
     Shared {
@@ -48,15 +49,15 @@ impl Route {
 
     /// The rows one pass of this route's index must find for a top-`k`
     /// search (or hybrid search's `k` vector candidates): a quantized
-    /// tier's re-rank candidates ([`rerank_candidates`], at least ten times
-    /// `k`, more in a large tier), else twice `k`: the top `k` and as many again for rows the
+    /// tier's re-rank candidates (ten times `k`, at least its `candidates`),
+    /// else twice `k`: the top `k` and as many again for rows the
     /// entity check rejects. Since V12's foreign keys it rejects none, but a
     /// database written with them bypassed (`session_replication_role =
     /// replica`, as logical replication and some restores run) can hold
     /// orphans until `truthgraph-db prune-embeddings` deletes them.
     pub fn first_pass_rows(self, k: i64) -> i64 {
         match self {
-            Route::Quantized { rows, .. } => rerank_candidates(k, rows),
+            Route::Quantized { candidates, .. } => k.saturating_mul(RERANK_FACTOR).max(candidates),
             _ => k.saturating_mul(2),
         }
     }
@@ -131,12 +132,12 @@ mod tests {
         let quantized = Route::Quantized {
             ef_search: Some(150),
             tenant_literal: true,
-            rows: 5_000,
+            candidates: min_rerank_candidates(5_000),
         };
         let large = Route::Quantized {
             ef_search: Some(200),
             tenant_literal: true,
-            rows: 30_000,
+            candidates: min_rerank_candidates(30_000),
         };
         // Room for as many rows again as the top k.
         assert!(index.one_pass(64, Some(index.first_pass_rows(32))));
@@ -150,6 +151,14 @@ mod tests {
         assert_eq!(large.first_pass_rows(10), 200);
         assert!(large.one_pass(200, Some(large.first_pass_rows(10))));
         assert!(!large.one_pass(150, Some(large.first_pass_rows(10))));
+        // A Hamming list's measured candidates, ten times k when more.
+        let list = Route::Quantized {
+            ef_search: None,
+            tenant_literal: false,
+            candidates: 400,
+        };
+        assert_eq!(list.first_pass_rows(10), 400);
+        assert_eq!(list.first_pass_rows(50), 500);
         // An index over every tenant filters by tenant: never one pass.
         let shared = Route::Shared { ef_search: None };
         assert!(!shared.one_pass(1000, Some(10)));

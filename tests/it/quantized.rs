@@ -61,7 +61,8 @@ async fn a_wide_tier_that_quantizes_well_is_searched_through_its_quantized_index
     assert_eq!(tier.action, TierAction::Keep, "the bulk load built it");
     assert!(tier.quantized, "{tier:?}");
     let def = index_definition(&t, "wide").await;
-    // 2,000 rows: a Hamming list (one IVFFlat list), no ef_search.
+    // 2,000 rows: a Hamming list (one IVFFlat list), no ef_search; its
+    // value is its candidates, the fewest (the data quantizes well).
     assert!(
         def.contains("binary_quantize(embedding)")
             && def.contains("USING ivfflat")
@@ -70,12 +71,15 @@ async fn a_wide_tier_that_quantizes_well_is_searched_through_its_quantized_index
             && def.contains("'wide'"),
         "{def}"
     );
-    assert!(tier.hamming_list() && tier.ef_search.is_none(), "{tier:?}");
+    assert!(
+        tier.hamming_list() && tier.ef_search == Some(100),
+        "{tier:?}"
+    );
     let route = db.search_route("wide", EntityType::Evidence);
     let quantized = Route::Quantized {
         ef_search: None,
         tenant_literal: true,
-        rows: 2000,
+        candidates: 100,
     };
     assert_eq!(route, quantized);
 

@@ -136,7 +136,8 @@ pub fn report_json(r: &TierReport) -> Value {
             "action": format!("{:?}", t.action).to_lowercase(),
             "index": t.index_name,
             "index_bytes": t.index_bytes,
-            "ef_search": t.ef_search,
+            "ef_search": t.ef_search.filter(|_| !t.hamming_list()),
+            "rerank_candidates": t.ef_search.filter(|_| t.hamming_list()),
             "hnsw_m": t.hnsw_m,
             "quantized": t.quantized,
             "hamming_list": t.hamming_list(),
@@ -177,7 +178,13 @@ pub fn report_text(r: &TierReport) -> String {
                 format!(
                     "{}{}",
                     match (t.quantized, t.hamming_list()) {
-                        (true, true) => "Hamming list (re-ranked)".to_string(),
+                        (true, true) => format!(
+                            "Hamming list, {} candidates re-ranked",
+                            t.ef_search.map_or_else(
+                                || truthgraph_db::tiers::min_rerank_candidates(t.rows).to_string(),
+                                |c| c.to_string()
+                            )
+                        ),
                         (quantized, _) => format!(
                             "{}, ef_search {}",
                             if quantized {

@@ -72,6 +72,7 @@ pub struct TierRoute {
     pub row_count: i64,
     pub ef_search: Option<i32>,
     pub quantized: bool,
+    pub hamming_list: bool,
 }
 pub struct TierRouteBorrowed<'a> {
     pub tenant_id: &'a str,
@@ -79,6 +80,7 @@ pub struct TierRouteBorrowed<'a> {
     pub row_count: i64,
     pub ef_search: Option<i32>,
     pub quantized: bool,
+    pub hamming_list: bool,
 }
 impl<'a> From<TierRouteBorrowed<'a>> for TierRoute {
     fn from(
@@ -88,6 +90,7 @@ impl<'a> From<TierRouteBorrowed<'a>> for TierRoute {
             row_count,
             ef_search,
             quantized,
+            hamming_list,
         }: TierRouteBorrowed<'a>,
     ) -> Self {
         Self {
@@ -96,6 +99,7 @@ impl<'a> From<TierRouteBorrowed<'a>> for TierRoute {
             row_count,
             ef_search,
             quantized,
+            hamming_list,
         }
     }
 }
@@ -817,10 +821,12 @@ pub struct TierRoutesStmt(&'static str, Option<tokio_postgres::Statement>);
 /// uses the statement its index serves. Everything else is searched exactly.
 /// `quantized`: the index is on an expression (`binary_quantize(embedding)`,
 /// the only expression a tier index is built on), so its search ranks by
-/// Hamming distance and re-ranks by the full vector.
+/// Hamming distance and re-ranks by the full vector. `hamming_list`: that
+/// index is IVFFlat (a Hamming list, one list), whose `ef_search` in the
+/// registry is the candidates it re-ranks (it has no graph).
 pub fn tier_routes() -> TierRoutesStmt {
     TierRoutesStmt(
-        "SELECT t.tenant_id, t.entity_type, t.row_count, t.ef_search, i.indexprs IS NOT NULL AS quantized FROM truthgraph_tiers t JOIN pg_class c ON c.relname = t.index_name AND c.relnamespace = 'public'::regnamespace JOIN pg_index i ON i.indexrelid = c.oid WHERE i.indisvalid AND i.indrelid = to_regclass('embeddings')",
+        "SELECT t.tenant_id, t.entity_type, t.row_count, t.ef_search, i.indexprs IS NOT NULL AS quantized, am.amname = 'ivfflat' AS hamming_list FROM truthgraph_tiers t JOIN pg_class c ON c.relname = t.index_name AND c.relnamespace = 'public'::regnamespace JOIN pg_index i ON i.indexrelid = c.oid JOIN pg_am am ON am.oid = c.relam WHERE i.indisvalid AND i.indrelid = to_regclass('embeddings')",
         None,
     )
 }
@@ -849,6 +855,7 @@ impl TierRoutesStmt {
                         row_count: row.try_get(2)?,
                         ef_search: row.try_get(3)?,
                         quantized: row.try_get(4)?,
+                        hamming_list: row.try_get(5)?,
                     })
                 },
             mapper: |it| TierRoute::from(it),

@@ -162,7 +162,7 @@ pub(super) async fn measure_all(
         .await?;
     s["name"] = json!("default");
     s["index"] = json!(spec.name);
-    s["params"] = json!({ "hnsw.ef_search": "measured per tenant at its build (floor: 64 below 5K rows, 100 to 20K, 200 above; m 32 past 200; none for a Hamming list)",
+    s["params"] = json!({ "hnsw.ef_search": "measured per tenant at its build (floor: 64 below 5K rows, 100 to 20K, 200 above; m 32 past 200; for a Hamming list, its re-rank candidates, measured from 100 up to 800)",
         "connection ef_search": d.ef_search, "origin": format!("{:?}", d.ef_search_origin) });
     s["tiers"] = json!(tiers.tiers.iter().map(|t| json!({
         "tenant": t.tenant_id, "entity_type": t.entity_type.as_str(), "rows": t.rows, "index": t.build_seconds.is_some() || t.action == truthgraph_db::index_build::TierAction::Keep,
