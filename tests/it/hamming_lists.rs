@@ -10,10 +10,10 @@
 use truthgraph_db::index_build::{TierAction, TierOptions, TierReport};
 use truthgraph_db::testing::TestDatabase;
 use truthgraph_db::tiers::{Route, tier_index_name};
-use truthgraph_db::{Config, Database, EntityType, NewEmbedding, SearchOptions};
+use truthgraph_db::{Config, Database, EntityType, SearchOptions};
 
 use crate::support::{Clustered, held_out_recall};
-use crate::tiers::load;
+use crate::tiers::{entities_of, load};
 
 /// The tier index's access method and storage parameters, as the catalog has them.
 async fn index_kind(t: &TestDatabase, tenant: &str) -> (String, Vec<String>) {
@@ -191,7 +191,9 @@ async fn a_list_whose_fewest_candidates_miss_is_measured_at_more_and_searched_wi
     let mut data = Clustered::low_rank(23, 1536, 384);
     // The tenant's claims, as a fact-checking database holds them: the
     // measurement's queries (rows moved off the subspace would not be).
-    claims(&t.db, "wider", &mut data, 80).await;
+    let claims = entities_of(&t.db, ("wider", EntityType::Claim), &mut data, 80).await;
+    let wider = t.db.tenant("wider").unwrap();
+    assert_eq!(wider.bulk_load_embeddings(&claims).await.unwrap(), 80);
     let rows = load(&t.db, "wider", &mut data, 2000).await;
     let report = applied(&t.db).await;
     let tier = &report.tiers[0];
@@ -218,32 +220,4 @@ async fn a_list_whose_fewest_candidates_miss_is_measured_at_more_and_searched_wi
     let tenant = t.db.tenant("wider").unwrap();
     let recall = held_out_recall(&tenant, &rows, &mut data, 50, "list").await;
     assert!(recall >= 0.97, "{candidates} candidates: recall {recall}");
-}
-
-/// `n` claims of `tenant` with an embedding each from `data`.
-async fn claims(db: &Database, tenant: &str, data: &mut Clustered, n: usize) {
-    let ids: Vec<uuid::Uuid> = (0..n).map(|_| uuid::Uuid::new_v4()).collect();
-    let texts: Vec<String> = (0..n).map(|i| format!("claim {i}")).collect();
-    db.client()
-        .await
-        .unwrap()
-        .execute(
-            "INSERT INTO claims (id, tenant_id, text) \
-             SELECT * FROM UNNEST($1::uuid[], array_fill($2::text, ARRAY[$3::int]), $4::text[])",
-            &[&ids, &tenant, &(n as i32), &texts],
-        )
-        .await
-        .unwrap();
-    let rows: Vec<NewEmbedding> = ids
-        .iter()
-        .map(|id| NewEmbedding {
-            entity_type: EntityType::Claim,
-            entity_id: *id,
-            embedding: data.next(),
-            model_name: "m".into(),
-            model_version: None,
-        })
-        .collect();
-    let stored = db.tenant(tenant).unwrap().bulk_load_embeddings(&rows).await;
-    assert_eq!(stored.unwrap(), n as u64);
 }

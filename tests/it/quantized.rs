@@ -11,12 +11,13 @@ use std::collections::HashSet;
 use truthgraph_db::index_build::{TierAction, TierOptions};
 use truthgraph_db::testing::TestDatabase;
 use truthgraph_db::tiers::{Route, tier_index_name};
-use truthgraph_db::{Database, EntityType, HybridOptions, NewEmbedding, SearchOptions};
+use truthgraph_db::{Database, EntityType, HybridOptions, SearchOptions};
 use uuid::Uuid;
 
 use crate::support::{BruteForce, Clustered, held_out_recall, recall_of};
 use crate::tiers::{
-    assert_orphans_take_no_slot, assert_top10_is_exact, load, one_paper_in_ten, plant_orphans,
+    assert_orphans_take_no_slot, assert_top10_is_exact, entities_of, load, one_paper_in_ten,
+    plant_orphans,
 };
 
 /// V2's dimension (the OpenAI models'): the migrated database's own.
@@ -271,29 +272,7 @@ async fn a_quantized_claims_tier_serves_search_claims() {
     let t = TestDatabase::migrated().await.unwrap();
     let db = &t.db;
     let mut data = Clustered::low_rank(15, DIM, 24);
-    let n: usize = 1100;
-    let ids: Vec<Uuid> = (0..n).map(|_| Uuid::new_v4()).collect();
-    let texts: Vec<String> = (0..n).map(|i| format!("claim {i}")).collect();
-    db.client()
-        .await
-        .unwrap()
-        .execute(
-            "INSERT INTO claims (id, tenant_id, text) \
-             SELECT * FROM UNNEST($1::uuid[], array_fill('acme'::text, ARRAY[$2::int]), $3::text[])",
-            &[&ids, &(n as i32), &texts],
-        )
-        .await
-        .unwrap();
-    let rows: Vec<NewEmbedding> = ids
-        .iter()
-        .map(|id| NewEmbedding {
-            entity_type: EntityType::Claim,
-            entity_id: *id,
-            embedding: data.next(),
-            model_name: "m".into(),
-            model_version: None,
-        })
-        .collect();
+    let rows = entities_of(db, ("acme", EntityType::Claim), &mut data, 1100).await;
     let acme = db.tenant("acme").unwrap();
     acme.bulk_load_embeddings(&rows).await.unwrap();
     let route = db.search_route("acme", EntityType::Claim);

@@ -8,64 +8,13 @@ use pgvector::Vector;
 use truthgraph_db::index_build::{TierAction, TierOptions};
 use truthgraph_db::testing::TestDatabase;
 use truthgraph_db::tiers::{Route, tier_index_name};
-use truthgraph_db::{Config, Database, EntityType, NewEmbedding, SearchOptions, Tenant};
+use truthgraph_db::{Config, EntityType, SearchOptions, Tenant};
 use uuid::Uuid;
 
 use crate::support::{Clustered, held_out_recall};
+pub(crate) use crate::support::{entities_of, load, rows_of};
 
 const DIM: usize = 64;
-
-/// Evidence and embeddings of `n` vectors of `data` for `tenant`, by the
-/// library's bulk load (which keeps the tenant's tier); (id, vector) each.
-pub(crate) async fn load(
-    db: &Database,
-    tenant: &str,
-    data: &mut Clustered,
-    n: usize,
-) -> Vec<(Uuid, Vector)> {
-    let new = rows_of(db, tenant, data, n).await;
-    let t = db.tenant(tenant).unwrap();
-    let report = t
-        .bulk_load_embeddings_with(&new, Default::default())
-        .await
-        .unwrap();
-    assert_eq!(report.rows, n as u64);
-    assert_eq!(report.tier_error, None);
-    new.into_iter()
-        .map(|r| (r.entity_id, r.embedding))
-        .collect()
-}
-
-/// `n` evidence rows of `tenant` stored, and an embedding for each from
-/// `data`, not yet stored.
-pub(crate) async fn rows_of(
-    db: &Database,
-    tenant: &str,
-    data: &mut Clustered,
-    n: usize,
-) -> Vec<NewEmbedding> {
-    let ids: Vec<Uuid> = (0..n).map(|_| Uuid::new_v4()).collect();
-    let contents: Vec<String> = (0..n).map(|i| format!("{tenant} {i}")).collect();
-    db.client()
-        .await
-        .unwrap()
-        .execute(
-            "INSERT INTO evidence (id, tenant_id, content) \
-             SELECT * FROM UNNEST($1::uuid[], array_fill($2::text, ARRAY[$3::int]), $4::text[])",
-            &[&ids, &tenant, &(n as i32), &contents],
-        )
-        .await
-        .unwrap();
-    ids.into_iter()
-        .map(|id| NewEmbedding {
-            entity_type: EntityType::Evidence,
-            entity_id: id,
-            embedding: data.next(),
-            model_name: "m".into(),
-            model_version: None,
-        })
-        .collect()
-}
 
 /// Marks one of every ten of `tenant`'s `rows` (the first, the eleventh, …)
 /// as a paper and the others as web pages (`evidence.source_type`); the

@@ -13,6 +13,7 @@ pub use truthgraph_db::testing::TestDatabase;
 
 mod pausing;
 mod plans;
+mod rows;
 mod server;
 mod truth;
 
@@ -20,6 +21,8 @@ mod truth;
 #[allow(unused_imports)]
 pub use pausing::*;
 pub use plans::*;
+#[allow(unused_imports)]
+pub use rows::*;
 pub use server::*;
 pub use truth::*;
 
