@@ -23,6 +23,7 @@ mod tier_ddl;
 mod tier_ef;
 mod tier_index;
 mod tier_plan;
+mod tier_probes;
 pub(crate) mod tiers;
 
 pub(crate) use memory::build_memory_mb;
