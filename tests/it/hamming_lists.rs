@@ -221,3 +221,36 @@ async fn a_list_whose_fewest_candidates_miss_is_measured_at_more_and_searched_wi
     let recall = held_out_recall(&tenant, &rows, &mut data, 50, "list").await;
     assert!(recall >= 0.97, "{candidates} candidates: recall {recall}");
 }
+
+#[tokio::test]
+async fn a_large_tier_whose_list_needs_more_candidates_than_a_graph_keeps_the_list() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let capture = crate::telemetry::Capture::default();
+    let _guard = capture.install();
+    // As above: the list passes at 200 or 400 candidates, never at 100,
+    // the most a Hamming graph of a tier this size re-ranks.
+    let mut data = Clustered::low_rank(24, 1536, 384);
+    let claims = entities_of(&t.db, ("past", EntityType::Claim), &mut data, 80).await;
+    let past = t.db.tenant("past").unwrap();
+    assert_eq!(past.bulk_load_embeddings(&claims).await.unwrap(), 80);
+    // Lists of at most 1,000 rows: the 2,000-row tier is large, its list
+    // the gate; it is kept, and no Hamming graph is built after it.
+    let large = with_list_rows(&t, 1000).await;
+    load(&large, "past", &mut data, 2000).await;
+    assert_eq!(index_kind(&t, "past").await.1, vec!["lists=1".to_string()]);
+    let report = applied(&large).await;
+    let tier = report.tiers.iter().find(|p| p.tenant_id == "past").unwrap();
+    assert!(
+        tier.hamming_list() && tier.ef_search.is_some_and(|c| [200, 400].contains(&c)),
+        "{tier:?}"
+    );
+    let messages: Vec<String> = capture
+        .events()
+        .iter()
+        .filter_map(|e| e.fields.get("message").cloned())
+        .collect();
+    assert!(
+        !messages.iter().any(|m| m.contains("misses its recall")),
+        "{messages:#?}"
+    );
+}
