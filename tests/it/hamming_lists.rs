@@ -161,11 +161,7 @@ async fn a_large_tier_whose_list_misses_gets_the_full_vector_graph_without_hammi
     let def = crate::quantized::index_definition(&t, "flat").await;
     assert!(def.contains("vector_cosine_ops"), "{def}");
     // The list was measured and missed; no Hamming graph was built after it.
-    let messages: Vec<String> = capture
-        .events()
-        .iter()
-        .filter_map(|e| e.fields.get("message").cloned())
-        .collect();
+    let messages = capture.messages();
     assert!(
         messages
             .iter()
@@ -244,11 +240,7 @@ async fn a_large_tier_whose_list_needs_more_candidates_than_a_graph_keeps_the_li
         tier.hamming_list() && tier.ef_search.is_some_and(|c| [200, 400].contains(&c)),
         "{tier:?}"
     );
-    let messages: Vec<String> = capture
-        .events()
-        .iter()
-        .filter_map(|e| e.fields.get("message").cloned())
-        .collect();
+    let messages = capture.messages();
     assert!(
         !messages.iter().any(|m| m.contains("misses its recall")),
         "{messages:#?}"

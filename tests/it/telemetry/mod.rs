@@ -127,6 +127,15 @@ impl Capture {
     pub(crate) fn events(&self) -> Vec<SeenEvent> {
         self.0.lock().unwrap().events.clone()
     }
+
+    /// The message of every event seen, in order.
+    pub(crate) fn messages(&self) -> Vec<String> {
+        let seen = self.0.lock().unwrap();
+        seen.events
+            .iter()
+            .filter_map(|e| e.fields.get("message").cloned())
+            .collect()
+    }
 }
 
 fn field<'a>(span: &'a SeenSpan, name: &str) -> Option<&'a str> {
