@@ -286,8 +286,8 @@ async fn measure_or_densify(
     Ok(())
 }
 
-/// Stores a measurement in `tier.ef_search` (a Hamming list's: `None`,
-/// it has no graph to walk), and logs it.
+/// Stores a measurement in `tier.ef_search` (a Hamming list's value is
+/// its re-rank candidates: it has no graph to walk), and logs it.
 fn record_measurement(tier: &mut TierPlan) {
     if let Some(m) = tier.measured {
         // A Hamming list's value is its candidates.

@@ -91,7 +91,10 @@ pub struct TierPlan {
     pub action: TierAction,
     /// The `ef_search` stored for it (`None`: the connection's): measured
     /// on its own rows when this run built its index, else the larger of
-    /// the stored value and the ladder's for its rows.
+    /// the stored value and the ladder's for its rows. For a Hamming list
+    /// ([`TierPlan::hamming_list`]), which has no graph, its re-rank
+    /// candidates ([`crate::tiers::LIST_CANDIDATES`]; `None`: the fewest
+    /// for its rows).
     pub ef_search: Option<u32>,
     /// The measurement of `ef_search` (builds only; `None` when the tier
     /// was not measured and the ladder's value stands).
