@@ -15,7 +15,10 @@ use super::{DENSE_HNSW_M, HNSW_M};
 /// all-mpnet-base-v2, 8K rows) the quantized tiers passed their measurement
 /// but held 0.986-0.99 on new queries against 1.0, at the same p50 (1.68
 /// ms): no gain; at 384 (real all-MiniLM-L6-v2) the sign bits lose the
-/// neighbours (recall 0.94-0.96 at `ef_search` 100-400).
+/// neighbours (recall 0.94-0.96 at `ef_search` 100-400). Tried again at 768
+/// with Hamming lists and measured candidates ([`LIST_CANDIDATES`]): lists
+/// 0.9963 at p50 0.98 ms against the full-vector graphs' 0.998 at 0.78
+/// (BENCHMARKS.md, "Hamming lists on real text embeddings").
 pub const QUANTIZED_MIN_DIMENSION: usize = 1024;
 
 /// Rows up to which a quantized tier's index is a Hamming list (IVFFlat,
