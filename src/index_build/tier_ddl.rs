@@ -96,9 +96,11 @@ async fn settle_or_full_vector(
 /// the list's exact Hamming order is the most any Hamming index reaches
 /// with its candidates, so when it misses the tier gets the full-vector
 /// graph at once (no Hamming graph can pass, and at 210K rows each takes
-/// minutes to build); when it reaches the target, Hamming graphs are tried
-/// (faster than the list where they hold their recall), and the list comes
-/// back when they miss.
+/// minutes to build); when it reaches the target only with more
+/// candidates than a graph re-ranks, the tier keeps the list (no graph
+/// can pass with fewer); else Hamming graphs are tried (faster than the
+/// list where they hold their recall), and the list comes back when they
+/// miss.
 async fn settle(
     client: &mut tokio_postgres::Client,
     tier: &mut TierPlan,

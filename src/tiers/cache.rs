@@ -40,10 +40,10 @@ impl IndexTier {
     /// [`super::min_rerank_candidates`] for its rows (a list measured
     /// before its value was stored has none); a Hamming graph's, that.
     fn rerank_candidates(&self) -> i64 {
-        let least = super::min_rerank_candidates(self.rows);
-        match self.ef_search {
-            Some(c) if self.hamming_list => i64::from(c).max(least),
-            _ => least,
+        if self.hamming_list {
+            super::list_rerank_candidates(self.ef_search, self.rows)
+        } else {
+            super::min_rerank_candidates(self.rows)
         }
     }
 }

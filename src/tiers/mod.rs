@@ -72,7 +72,7 @@ pub use quantized::{
 };
 pub use route::{
     LARGE_TIER_RERANK_CANDIDATES, MIN_RERANK_CANDIDATES, RERANK_FACTOR, Route,
-    min_rerank_candidates, rerank_candidates,
+    list_rerank_candidates, min_rerank_candidates, rerank_candidates,
 };
 
 /// The routes as the database says now (for a handle being opened).

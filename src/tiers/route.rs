@@ -104,6 +104,15 @@ pub fn min_rerank_candidates(rows: i64) -> i64 {
     }
 }
 
+/// The fewest candidates a Hamming list of `rows` rows re-ranks: its
+/// measured value (`stored`, the registry's `ef_search` of a list), never
+/// fewer than [`min_rerank_candidates`] for its rows (a list that grew
+/// since, or one measured before lists stored their candidates).
+pub fn list_rerank_candidates(stored: Option<u32>, rows: i64) -> i64 {
+    let least = min_rerank_candidates(rows);
+    stored.map_or(least, |c| i64::from(c).max(least))
+}
+
 /// See [`rerank_candidates`].
 pub const RERANK_FACTOR: i64 = 10;
 

@@ -180,10 +180,7 @@ pub fn report_text(r: &TierReport) -> String {
                     match (t.quantized, t.hamming_list()) {
                         (true, true) => format!(
                             "Hamming list, {} candidates re-ranked",
-                            t.ef_search.map_or_else(
-                                || truthgraph_db::tiers::min_rerank_candidates(t.rows).to_string(),
-                                |c| c.to_string()
-                            )
+                            truthgraph_db::tiers::list_rerank_candidates(t.ef_search, t.rows)
                         ),
                         (quantized, _) => format!(
                             "{}, ef_search {}",
