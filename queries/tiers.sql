@@ -5,7 +5,7 @@
 -- background.
 
 --: TierRoute(ef_search?)
---: TierRow(index_name?, ef_search?, built_at?, built_rows?, element_bytes?, index_bytes?)
+--: TierRow(index_name?, ef_search?, built_at?, built_rows?, element_bytes?, measured_rows?, index_bytes?)
 --: TierIndex(predicate?, options?)
 
 --! tier_routes : TierRoute
@@ -38,12 +38,13 @@ SELECT EXISTS (
 
 --! tier_rows : TierRow
 --- The registry, with the size of each tier's index (NULL: no such index),
---- the rows it was built over (V13) and the bytes of one of its elements
---- (V14); NULL before, read so that a database not yet migrated still has
---- its tiers kept.
+--- the rows it was built over (V13), the bytes of one of its elements
+--- (V14) and the rows it was last measured at (V15); NULL before, read so
+--- that a database not yet migrated still has its tiers kept.
 SELECT t.tenant_id, t.entity_type, t.row_count, t.index_name, t.ef_search, t.counted_at,
        t.built_at, (to_jsonb(t) ->> 'built_rows')::int8 AS built_rows,
        (to_jsonb(t) ->> 'element_bytes')::float8 AS element_bytes,
+       (to_jsonb(t) ->> 'measured_rows')::int8 AS measured_rows,
        pg_relation_size(to_regclass(quote_ident(t.index_name))) AS index_bytes
 FROM truthgraph_tiers t
 ORDER BY t.row_count DESC, t.tenant_id, t.entity_type;
@@ -84,21 +85,16 @@ SET row_count = EXCLUDED.row_count, index_name = EXCLUDED.index_name,
     built_at = CASE WHEN EXCLUDED.index_name IS NULL THEN NULL
                     ELSE coalesce(EXCLUDED.built_at, truthgraph_tiers.built_at) END;
 
---! has_built_rows
---- Whether `truthgraph_tiers` has V13's `built_rows`.
-SELECT EXISTS (
-    SELECT FROM pg_attribute
-    WHERE attrelid = to_regclass('truthgraph_tiers') AND attname = 'built_rows'
-      AND NOT attisdropped
-) AS present;
-
---! has_element_bytes
---- Whether `truthgraph_tiers` has V14's `element_bytes`.
-SELECT EXISTS (
-    SELECT FROM pg_attribute
-    WHERE attrelid = to_regclass('truthgraph_tiers') AND attname = 'element_bytes'
-      AND NOT attisdropped
-) AS present;
+--! registry_columns : RegistryColumnSet()
+--- Which of the registry's later columns `truthgraph_tiers` has: V13's
+--- `built_rows`, V14's `element_bytes`, V15's `measured_rows` (a database
+--- not yet migrated to them has its tiers recorded without).
+SELECT coalesce('built_rows' = ANY (a.names), false) AS built_rows,
+       coalesce('element_bytes' = ANY (a.names), false) AS element_bytes,
+       coalesce('measured_rows' = ANY (a.names), false) AS measured_rows
+FROM (SELECT array_agg(attname::text) AS names FROM pg_attribute
+      WHERE attrelid = to_regclass('truthgraph_tiers') AND attnum > 0
+        AND NOT attisdropped) a;
 
 --! record_built_rows
 --- After `upsert_tier` (V13 on): the most rows the tier's index has held,
@@ -128,6 +124,17 @@ SET element_bytes = CASE
         WHEN (:index_bytes::int8 - 8192)::float8 / greatest(coalesce(built_rows, row_count), 1) >= 64
             THEN (:index_bytes::int8 - 8192)::float8 / greatest(coalesce(built_rows, row_count), 1)
     END
+WHERE tenant_id = :tenant_id AND entity_type = :entity_type;
+
+--! record_measured_rows
+--- After `upsert_tier` (V15 on): the rows the tier's index was last
+--- measured at, those counted now when `measured` is true (a build, a
+--- conversion or a re-measurement) or none are recorded yet; else kept.
+--- NULL without an index.
+UPDATE truthgraph_tiers
+SET measured_rows = CASE WHEN index_name IS NULL THEN NULL
+                         WHEN :measured::bool THEN row_count
+                         ELSE coalesce(measured_rows, row_count) END
 WHERE tenant_id = :tenant_id AND entity_type = :entity_type;
 
 --! index_bytes : (bytes?)

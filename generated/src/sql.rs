@@ -162,7 +162,7 @@ pub mod tiers {
     /// SQL of [`crate::queries::tiers::shared_vector_index`].
     pub const SHARED_VECTOR_INDEX: &str = "SELECT EXISTS ( SELECT FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam WHERE i.indrelid = to_regclass('embeddings') AND i.indisvalid AND i.indpred IS NULL AND am.amname IN ('hnsw', 'ivfflat') ) AS shared";
     /// SQL of [`crate::queries::tiers::tier_rows`].
-    pub const TIER_ROWS: &str = "SELECT t.tenant_id, t.entity_type, t.row_count, t.index_name, t.ef_search, t.counted_at, t.built_at, (to_jsonb(t) ->> 'built_rows')::int8 AS built_rows, (to_jsonb(t) ->> 'element_bytes')::float8 AS element_bytes, pg_relation_size(to_regclass(quote_ident(t.index_name))) AS index_bytes FROM truthgraph_tiers t ORDER BY t.row_count DESC, t.tenant_id, t.entity_type";
+    pub const TIER_ROWS: &str = "SELECT t.tenant_id, t.entity_type, t.row_count, t.index_name, t.ef_search, t.counted_at, t.built_at, (to_jsonb(t) ->> 'built_rows')::int8 AS built_rows, (to_jsonb(t) ->> 'element_bytes')::float8 AS element_bytes, (to_jsonb(t) ->> 'measured_rows')::int8 AS measured_rows, pg_relation_size(to_regclass(quote_ident(t.index_name))) AS index_bytes FROM truthgraph_tiers t ORDER BY t.row_count DESC, t.tenant_id, t.entity_type";
     /// SQL of [`crate::queries::tiers::embedding_counts`].
     pub const EMBEDDING_COUNTS: &str = "SELECT tenant_id, entity_type, count(*) AS rows FROM embeddings GROUP BY tenant_id, entity_type ORDER BY tenant_id, entity_type";
     /// SQL of [`crate::queries::tiers::embedding_count_of`].
@@ -172,14 +172,14 @@ pub mod tiers {
     pub const TIER_INDEXES: &str = "SELECT c.relname::text AS index_name, i.indisvalid AS is_valid, pg_get_expr(i.indpred, i.indrelid) AS predicate, pg_relation_size(c.oid) AS bytes, c.reloptions AS options, i.indexprs IS NOT NULL AS quantized FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = to_regclass('embeddings') AND (c.relname LIKE 'idx\\_embeddings\\_tier\\_%' OR (c.relname = 'idx_embeddings_vector_cosine' AND i.indpred IS NOT NULL)) ORDER BY 1";
     /// SQL of [`crate::queries::tiers::upsert_tier`].
     pub const UPSERT_TIER: &str = "INSERT INTO truthgraph_tiers (tenant_id, entity_type, row_count, index_name, ef_search, built_at) VALUES ($1, $2, $3, $4, $5, CASE WHEN $6::bool THEN now() AT TIME ZONE 'utc' END) ON CONFLICT (tenant_id, entity_type) DO UPDATE SET row_count = EXCLUDED.row_count, index_name = EXCLUDED.index_name, ef_search = EXCLUDED.ef_search, counted_at = EXCLUDED.counted_at, built_at = CASE WHEN EXCLUDED.index_name IS NULL THEN NULL ELSE coalesce(EXCLUDED.built_at, truthgraph_tiers.built_at) END";
-    /// SQL of [`crate::queries::tiers::has_built_rows`].
-    pub const HAS_BUILT_ROWS: &str = "SELECT EXISTS ( SELECT FROM pg_attribute WHERE attrelid = to_regclass('truthgraph_tiers') AND attname = 'built_rows' AND NOT attisdropped ) AS present";
-    /// SQL of [`crate::queries::tiers::has_element_bytes`].
-    pub const HAS_ELEMENT_BYTES: &str = "SELECT EXISTS ( SELECT FROM pg_attribute WHERE attrelid = to_regclass('truthgraph_tiers') AND attname = 'element_bytes' AND NOT attisdropped ) AS present";
+    /// SQL of [`crate::queries::tiers::registry_columns`].
+    pub const REGISTRY_COLUMNS: &str = "SELECT coalesce('built_rows' = ANY (a.names), false) AS built_rows, coalesce('element_bytes' = ANY (a.names), false) AS element_bytes, coalesce('measured_rows' = ANY (a.names), false) AS measured_rows FROM (SELECT array_agg(attname::text) AS names FROM pg_attribute WHERE attrelid = to_regclass('truthgraph_tiers') AND attnum > 0 AND NOT attisdropped) a";
     /// SQL of [`crate::queries::tiers::record_built_rows`].
     pub const RECORD_BUILT_ROWS: &str = "UPDATE truthgraph_tiers SET built_rows = CASE WHEN index_name IS NULL THEN NULL WHEN $1::bool THEN row_count ELSE greatest(coalesce(built_rows, row_count), row_count) END WHERE tenant_id = $2 AND entity_type = $3";
     /// SQL of [`crate::queries::tiers::record_element_bytes`].
     pub const RECORD_ELEMENT_BYTES: &str = "UPDATE truthgraph_tiers SET element_bytes = CASE WHEN index_name IS NULL THEN NULL WHEN NOT $1::bool AND element_bytes IS NOT NULL THEN element_bytes WHEN ($2::int8 - 8192)::float8 / greatest(coalesce(built_rows, row_count), 1) >= 64 THEN ($2::int8 - 8192)::float8 / greatest(coalesce(built_rows, row_count), 1) END WHERE tenant_id = $3 AND entity_type = $4";
+    /// SQL of [`crate::queries::tiers::record_measured_rows`].
+    pub const RECORD_MEASURED_ROWS: &str = "UPDATE truthgraph_tiers SET measured_rows = CASE WHEN index_name IS NULL THEN NULL WHEN $1::bool THEN row_count ELSE coalesce(measured_rows, row_count) END WHERE tenant_id = $2 AND entity_type = $3";
     /// SQL of [`crate::queries::tiers::index_bytes`].
     pub const INDEX_BYTES: &str = "SELECT pg_relation_size(to_regclass(quote_ident($1))) AS bytes";
     /// SQL of [`crate::queries::tiers::forget_built_rows`].

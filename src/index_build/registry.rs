@@ -8,30 +8,41 @@ use super::tiers::{TierAction, TierPlan};
 use crate::error::Result;
 
 /// Which of the registry's later columns the database has: V13's
-/// `built_rows`, V14's `element_bytes` (a database not yet migrated to them
-/// has its tiers recorded without). Asked once per maintenance step, not
-/// per tier.
+/// `built_rows`, V14's `element_bytes`, V15's `measured_rows` (a database
+/// not yet migrated to them has its tiers recorded without). Asked once per
+/// maintenance step, not per tier.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RegistryColumns {
     built_rows: bool,
     element_bytes: bool,
+    measured_rows: bool,
 }
 
 impl RegistryColumns {
     /// Reads them from the catalog.
     pub(crate) async fn of(client: &impl GenericClient) -> Result<Self> {
+        let c = q::registry_columns().bind(client).one().await?;
         Ok(RegistryColumns {
-            built_rows: q::has_built_rows().bind(client).one().await?,
-            element_bytes: q::has_element_bytes().bind(client).one().await?,
+            built_rows: c.built_rows,
+            element_bytes: c.element_bytes,
+            measured_rows: c.measured_rows,
         })
+    }
+
+    /// Whether the database has V13's `built_rows`.
+    pub(crate) fn built_rows(self) -> bool {
+        self.built_rows
     }
 }
 
 /// Records `tier` as it is after its action: its rows, index and
-/// `ef_search`; the most rows its index has held (V13); and, when its index
+/// `ef_search`; the most rows its index has held (V13); when its index
 /// was just built or none is recorded yet, the bytes of one of its elements
 /// (V14), from which [`crate::tiers::dead_elements`] later tells the rows
-/// re-written in place. A tier without rows or index is forgotten.
+/// re-written in place; and when it was just measured (or none is recorded
+/// yet), its rows as those it was measured at (V15), from which
+/// [`crate::tiers::outgrown`] later tells a tier to measure again. A tier
+/// without rows or index is forgotten.
 pub(crate) async fn record_tier(
     client: &impl GenericClient,
     tier: &TierPlan,
@@ -43,10 +54,20 @@ pub(crate) async fn record_tier(
         q::delete_tier().bind(client, &tier.tenant_id, &ty).await?;
         return Ok(());
     }
-    let built = matches!(
-        tier.action,
-        TierAction::Build | TierAction::Rebuild | TierAction::Reindex | TierAction::Convert
-    );
+    // A measurement again may have swapped in a new index (it has build
+    // seconds then): built over the rows as they are, like a build's.
+    let built = match tier.action {
+        TierAction::Build | TierAction::Rebuild | TierAction::Reindex | TierAction::Convert => true,
+        TierAction::Remeasure => tier.build_seconds.is_some(),
+        TierAction::Keep | TierAction::Exact | TierAction::Drop => false,
+    };
+    // A reindex keeps what was measured on the graph it rebuilds.
+    let measured = match tier.action {
+        TierAction::Build | TierAction::Rebuild | TierAction::Convert | TierAction::Remeasure => {
+            true
+        }
+        TierAction::Reindex | TierAction::Keep | TierAction::Exact | TierAction::Drop => false,
+    };
     q::upsert_tier()
         .bind(
             client,
@@ -61,6 +82,11 @@ pub(crate) async fn record_tier(
     if columns.built_rows {
         q::record_built_rows()
             .bind(client, &built, &tier.tenant_id, &ty)
+            .await?;
+    }
+    if columns.measured_rows {
+        q::record_measured_rows()
+            .bind(client, &measured, &tier.tenant_id, &ty)
             .await?;
     }
     if columns.element_bytes {

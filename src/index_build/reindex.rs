@@ -9,7 +9,7 @@ use crate::error::{Result, ddl_error};
 use crate::raw_sql;
 use crate::telemetry::{db_span, traced};
 
-use super::tiers::{TierAction, TierEvent, TierOptions, TierPlan};
+use super::tiers::{RegistryColumns, TierAction, TierEvent, TierOptions, TierPlan};
 use super::{IndexBuildProgress, watching_progress, with_maintenance_lock};
 
 /// Why [`Database::reindex_vector_indexes`] dropped an index.
@@ -162,7 +162,9 @@ impl Database {
                     | TierAction::Reindex
                     | TierAction::Convert => report.tiers_built.push(t.index_name.clone()),
                     TierAction::Drop => report.tiers_dropped.push(t.index_name.clone()),
-                    TierAction::Keep | TierAction::Exact => {}
+                    // Measured again (an index it swapped in is built over
+                    // the rows as they are, like the rest).
+                    TierAction::Keep | TierAction::Exact | TierAction::Remeasure => {}
                 }
             }
             report.tiers_dropped.extend(tiers.orphans);
@@ -216,7 +218,7 @@ impl Database {
                 client.batch_execute(raw_sql::ANALYZE_SEARCH_TABLES).await?;
                 report.has_tiers = catalog::relation_exists(&*client, "truthgraph_tiers").await?;
                 // Each tier index was just built over the rows it has (V13 on).
-                if report.has_tiers && tq::has_built_rows().bind(&*client).one().await? {
+                if report.has_tiers && RegistryColumns::of(&*client).await?.built_rows() {
                     tq::forget_built_rows().bind(&*client).await?;
                 }
                 Ok(report)

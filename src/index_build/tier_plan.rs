@@ -25,10 +25,9 @@ pub struct TierOptions {
     /// The most `maintenance_work_mem` for one build, MB (`None`:
     /// [`crate::Config::max_build_memory_mb`]).
     pub max_build_memory_mb: Option<u64>,
-    /// With `apply`: measure the `ef_search` of every tier that keeps its
-    /// index again, on its graph as it is now (grown by inserts since its
-    /// build); one that misses the target by 200 with m 16 gets the denser
-    /// graph, as at a build.
+    /// Measure again every tier that keeps its index
+    /// ([`TierAction::Remeasure`]), not only those that doubled since their
+    /// last measurement.
     pub remeasure: bool,
 }
 
@@ -57,6 +56,16 @@ pub enum TierAction {
     /// name, measured and swapped in (the full-vector graph instead when it
     /// misses); searches use the old index meanwhile.
     Convert,
+    /// It holds twice the rows its index was last measured at
+    /// ([`crate::tiers::outgrown`]), or [`TierOptions::remeasure`] asks: its
+    /// index is measured again as it is now (grown by inserts). A graph gets
+    /// the `ef_search` its rows now need, or a denser graph when it misses
+    /// the target at 200 with m 16, as at a build; a Hamming list its
+    /// re-rank candidates, and one past
+    /// [`crate::Config::hamming_list_rows`] tries Hamming graphs first, as
+    /// a build of its rows would. A new index is built under another name
+    /// and swapped in; searches use the old one meanwhile.
+    Remeasure,
 }
 
 impl TierAction {
@@ -69,6 +78,7 @@ impl TierAction {
                 | TierAction::Rebuild
                 | TierAction::Reindex
                 | TierAction::Convert
+                | TierAction::Remeasure
         )
     }
 }
@@ -172,9 +182,10 @@ pub fn builds_hamming_list(rows: i64, max_rows: i64) -> bool {
 /// Whether `tiers --apply` converts a tier's Hamming graph into a list
 /// ([`TierAction::Convert`]): the tier holds [`HAMMING_LIST_HYSTERESIS`]
 /// fewer rows than a list may (so a tier near the limit does not flap).
-/// A list is never converted back by itself: one larger than the limit is
-/// there because graphs missed at its build, or it grew by inserts, and
-/// `tiers --apply --remeasure` (or a bulk load's rebuild) tries graphs again.
+/// A list larger than the limit is there because graphs missed at its
+/// build, or it grew by inserts: once it doubles since its last
+/// measurement [`TierAction::Remeasure`] tries graphs again (as do
+/// `tiers --apply --remeasure` and a bulk load's rebuild).
 pub fn converts_to_hamming_list(rows: i64, max_rows: i64) -> bool {
     (rows as f64) < max_rows as f64 * (1.0 - HAMMING_LIST_HYSTERESIS)
 }
@@ -199,13 +210,16 @@ pub(crate) fn tier_ef(
         .find(|r| r.tenant_id == tenant && r.entity_type == entity_type.as_str())
         .and_then(|r| r.ef_search)
         .and_then(|e| u32::try_from(e).ok());
-    let kept = matches!(action, TierAction::Keep | TierAction::Reindex);
+    let kept = matches!(
+        action,
+        TierAction::Keep | TierAction::Reindex | TierAction::Remeasure
+    );
     let Some(m) = m else {
         return stored.filter(|_| kept);
     };
     let floor = ef_floor(rows, m);
     Some(match (action, stored) {
-        (TierAction::Keep | TierAction::Reindex, Some(e)) => e.max(floor),
+        (TierAction::Keep | TierAction::Reindex | TierAction::Remeasure, Some(e)) => e.max(floor),
         _ => floor,
     })
 }
@@ -226,6 +240,7 @@ mod tests {
             built_at: None,
             built_rows: None,
             element_bytes: None,
+            measured_rows: None,
             index_bytes: None,
         }];
         let acme = ("acme", EntityType::Evidence);

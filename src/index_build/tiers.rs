@@ -27,8 +27,8 @@ use crate::labels::EntityType;
 use crate::raw_sql;
 use crate::telemetry::{db_span, traced};
 use crate::tiers::{
-    CONTRACT_INDEX, CONTRACT_TENANT, SHARED_INDEX, dead_elements, lost_rows, tier_index_name,
-    wants_index,
+    CONTRACT_INDEX, CONTRACT_TENANT, SHARED_INDEX, dead_elements, lost_rows, outgrown,
+    tier_index_name, wants_index,
 };
 
 impl Database {
@@ -162,9 +162,10 @@ impl Database {
             let recorded = registry
                 .iter()
                 .find(|r| r.tenant_id == tenant && r.entity_type == ty.as_str());
-            let (built_rows, element_bytes) = (
+            let (built_rows, element_bytes, measured_rows) = (
                 recorded.and_then(|r| r.built_rows),
                 recorded.and_then(|r| r.element_bytes),
+                recorded.and_then(|r| r.measured_rows),
             );
             // Deleted rows, or rows re-written in place: dead elements.
             let dead = |ix: &q::TierIndex| {
@@ -179,21 +180,25 @@ impl Database {
             let action = match (contract || wants_index(rows, threshold, valid), ix) {
                 (true, Some(ix)) if ix.is_valid && misfit(ix) => TierAction::Convert,
                 (true, Some(ix)) if ix.is_valid && dead(ix) => TierAction::Reindex,
+                (true, Some(ix))
+                    if ix.is_valid && (opts.remeasure || outgrown(rows, measured_rows)) =>
+                {
+                    TierAction::Remeasure
+                }
                 (true, Some(ix)) if ix.is_valid => TierAction::Keep,
                 (true, Some(_)) => TierAction::Rebuild,
                 (true, None) => TierAction::Build,
                 (false, Some(_)) => TierAction::Drop,
                 (false, None) => TierAction::Exact,
             };
-            let remeasured = action == TierAction::Keep && opts.remeasure && opts.apply;
-            let build_memory = (remeasured
-                || matches!(
-                    action,
-                    TierAction::Build
-                        | TierAction::Rebuild
-                        | TierAction::Reindex
-                        | TierAction::Convert
-                ))
+            let build_memory = matches!(
+                action,
+                TierAction::Build
+                    | TierAction::Rebuild
+                    | TierAction::Reindex
+                    | TierAction::Convert
+                    | TierAction::Remeasure
+            )
             .then(|| {
                 let (mb, capped) = build_memory_mb(rows, dimension, server_kb, cap);
                 memory_capped |= capped;
@@ -201,10 +206,13 @@ impl Database {
             });
             let indexed = action.indexed();
             // A tier reindexed keeps its graph and what was measured on it;
-            // one converted starts from its index as it is.
+            // one converted or measured again starts from its index as it is.
             let kept = matches!(
                 action,
-                TierAction::Keep | TierAction::Reindex | TierAction::Convert
+                TierAction::Keep
+                    | TierAction::Reindex
+                    | TierAction::Convert
+                    | TierAction::Remeasure
             );
             tiers.push(TierPlan {
                 ef_search: indexed
@@ -295,8 +303,8 @@ impl Database {
                     let mb = tier.build_memory_mb.unwrap_or(64);
                     reindex_tier(client, tier, mb, dimension).await?;
                 }
-                // Memory was set aside for it: `remeasure` asked for.
-                TierAction::Keep if tier.build_memory_mb.is_some() => {
+                TierAction::Remeasure => {
+                    emit(TierEvent::Starting(tier));
                     let mb = tier.build_memory_mb.unwrap_or(64);
                     let list_rows = self.config().hamming_list_rows;
                     remeasure(client, tier, mb, (dimension, list_rows)).await?;

@@ -258,6 +258,24 @@ pub fn dead_elements(rows: i64, index_bytes: Option<i64>, element_bytes: Option<
     excess >= (rows as f64 * REINDEX_AFTER_LOSS).max(2.0 * PAGE / each)
 }
 
+/// A tier's index is measured again by `tiers --apply` once the tier holds
+/// this many times the rows it was last measured at ([`outgrown`]): rows
+/// inserted since went into an index that was not measured on them (a
+/// graph needs more `ef_search` as it grows; a Hamming list reads every
+/// row's bits, and past [`HAMMING_LIST_MAX_ROWS`] a Hamming graph may serve
+/// it faster). Doubling bounds the work: a tier that grows from 1K to 1M
+/// rows is measured about ten times, and a measurement that rebuilds
+/// (a denser graph, or graphs tried for a list) costs no more than the
+/// next build of the tier at its size would.
+pub const REMEASURE_AFTER_GROWTH: f64 = 2.0;
+
+/// Whether a tier of `rows` rows whose index was last measured at
+/// `measured_rows` (V15) holds [`REMEASURE_AFTER_GROWTH`] times them or
+/// more (`None`: not known, no index or not yet migrated).
+pub fn outgrown(rows: i64, measured_rows: Option<i64>) -> bool {
+    measured_rows.is_some_and(|m| m > 0 && rows as f64 >= m as f64 * REMEASURE_AFTER_GROWTH)
+}
+
 /// The ladder's `ef_search` for a tier of `rows` rows (`None`: the
 /// connection's, [`TIER_EF_SEARCH`]): 64 below 5K rows, 100 to 20K, 200
 /// above. The floor of a tier's measurement at its build.
@@ -290,6 +308,17 @@ mod tests {
         assert!(!lost_rows(1200, Some(1000)));
         assert!(!lost_rows(10, None));
         assert!(!lost_rows(0, Some(0)));
+    }
+
+    #[test]
+    fn a_tier_is_measured_again_once_it_doubles() {
+        assert!(!outgrown(1999, Some(1000)));
+        assert!(outgrown(2000, Some(1000)));
+        assert!(outgrown(500_000, Some(5000)));
+        // Shrunk, or not known: no.
+        assert!(!outgrown(500, Some(1000)));
+        assert!(!outgrown(5000, None));
+        assert!(!outgrown(5000, Some(0)));
     }
 
     #[test]

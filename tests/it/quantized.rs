@@ -158,7 +158,7 @@ async fn a_wide_tier_that_quantizes_well_is_searched_through_its_quantized_index
         sum / 50.0
     );
 
-    // A later maintenance keeps it; `remeasure` measures it again as quantized.
+    // `remeasure` measures it again as quantized, and it keeps its list.
     let again = db
         .maintain_tiers(&TierOptions {
             apply: true,
@@ -168,7 +168,7 @@ async fn a_wide_tier_that_quantizes_well_is_searched_through_its_quantized_index
         .await
         .unwrap();
     let kept = again.tiers.iter().find(|p| p.tenant_id == "wide").unwrap();
-    assert_eq!(kept.action, TierAction::Keep);
+    assert_eq!(kept.action, TierAction::Remeasure);
     assert!(
         kept.hamming_list() && kept.measured.is_some_and(|m| m.reached),
         "{kept:?}"

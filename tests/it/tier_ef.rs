@@ -267,7 +267,7 @@ async fn remeasure_measures_a_kept_tier_again_on_its_graph_as_it_is() {
     // unchanged graph is deterministic): the build's value again, stored and
     // used; no rebuild (the build's graph reached the target).
     let again = grown(&db.maintain_tiers(&apply(true)).await.unwrap());
-    assert_eq!(again.action, TierAction::Keep);
+    assert_eq!(again.action, TierAction::Remeasure);
     let measured = again.measured.expect("measured again");
     assert_eq!(measured.ef_search, at_build, "{measured:?}");
     assert_eq!(again.hnsw_m, Some(m));

@@ -77,9 +77,9 @@ async fn tiers_plans_then_applies_and_inspect_and_doctor_show_it() {
         inspect.contains("search tiers") && inspect.contains(&own),
         "{inspect}"
     );
-    // --remeasure keeps the tier (tests/it/tier_ef.rs measures one of
-    // 2,000 rows; 30 rows are searched by a scan, so not measured) and
-    // needs --apply.
+    // --remeasure measures the tier again and keeps its index
+    // (tests/it/tier_ef.rs measures one of 2,000 rows; 30 rows are searched
+    // by a scan, so not measured) and needs --apply.
     let again = json(&cli(
         &t.url,
         &[
@@ -91,9 +91,35 @@ async fn tiers_plans_then_applies_and_inspect_and_doctor_show_it() {
             "--remeasure",
         ],
     ));
-    assert_eq!(acme(&again)["action"], "keep", "{again}");
+    assert_eq!(acme(&again)["action"], "remeasure", "{again}");
     assert_eq!(acme(&again)["index"], own.as_str());
     assert_eq!(again["applied"], true);
     let refused = cli(&t.url, &["tiers", "--remeasure"]);
     assert_eq!(refused.status.code(), Some(2), "a usage error");
+
+    // Twice the rows it was last measured at (as if measured at 15): the
+    // plan measures it again, and `doctor` names it.
+    t.raw_client()
+        .await
+        .unwrap()
+        .execute(
+            "UPDATE truthgraph_tiers SET measured_rows = 15 WHERE tenant_id = 'acme'",
+            &[],
+        )
+        .await
+        .unwrap();
+    let plan = json(&cli(&t.url, &["--json", "tiers", "--threshold", "20"]));
+    assert_eq!(acme(&plan)["action"], "remeasure", "{plan}");
+    let doctor = Command::new(env!("CARGO_BIN_EXE_truthgraph-db"))
+        .arg("doctor")
+        .env("DATABASE_URL", &t.url)
+        .env("TRUTHGRAPH_TIER_THRESHOLD", "20")
+        .output()
+        .unwrap();
+    let doctor = String::from_utf8_lossy(&doctor.stdout).into_owned();
+    assert!(
+        doctor.contains("twice the rows their index was last measured at")
+            && doctor.contains("acme evidence (30 rows)"),
+        "{doctor}"
+    );
 }

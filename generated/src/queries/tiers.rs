@@ -28,6 +28,12 @@ pub struct RecordElementBytesParams<T1: crate::StringSql, T2: crate::StringSql> 
     pub entity_type: T2,
 }
 #[derive(Debug)]
+pub struct RecordMeasuredRowsParams<T1: crate::StringSql, T2: crate::StringSql> {
+    pub measured: bool,
+    pub tenant_id: T1,
+    pub entity_type: T2,
+}
+#[derive(Debug)]
 pub struct DeleteTierParams<T1: crate::StringSql, T2: crate::StringSql> {
     pub tenant_id: T1,
     pub entity_type: T2,
@@ -114,6 +120,7 @@ pub struct TierRow {
     pub built_at: Option<chrono::NaiveDateTime>,
     pub built_rows: Option<i64>,
     pub element_bytes: Option<f64>,
+    pub measured_rows: Option<i64>,
     pub index_bytes: Option<i64>,
 }
 pub struct TierRowBorrowed<'a> {
@@ -126,6 +133,7 @@ pub struct TierRowBorrowed<'a> {
     pub built_at: Option<chrono::NaiveDateTime>,
     pub built_rows: Option<i64>,
     pub element_bytes: Option<f64>,
+    pub measured_rows: Option<i64>,
     pub index_bytes: Option<i64>,
 }
 impl<'a> From<TierRowBorrowed<'a>> for TierRow {
@@ -140,6 +148,7 @@ impl<'a> From<TierRowBorrowed<'a>> for TierRow {
             built_at,
             built_rows,
             element_bytes,
+            measured_rows,
             index_bytes,
         }: TierRowBorrowed<'a>,
     ) -> Self {
@@ -153,6 +162,7 @@ impl<'a> From<TierRowBorrowed<'a>> for TierRow {
             built_at,
             built_rows,
             element_bytes,
+            measured_rows,
             index_bytes,
         }
     }
@@ -220,6 +230,12 @@ impl<'a> From<TierIndexBorrowed<'a>> for TierIndex {
             quantized,
         }
     }
+}
+#[derive(Debug, Clone, PartialEq, Copy)]
+pub struct RegistryColumnSet {
+    pub built_rows: bool,
+    pub element_bytes: bool,
+    pub measured_rows: bool,
 }
 #[derive(Debug, Clone, PartialEq)]
 pub struct TierProbe {
@@ -624,6 +640,73 @@ where
         Ok(mapped)
     }
 }
+pub struct RegistryColumnSetQuery<'c, 'a, 's, C: GenericClient, T, const N: usize> {
+    client: &'c C,
+    params: [&'a (dyn postgres_types::ToSql + Sync); N],
+    query: &'static str,
+    cached: Option<&'s tokio_postgres::Statement>,
+    extractor: fn(&tokio_postgres::Row) -> Result<RegistryColumnSet, tokio_postgres::Error>,
+    mapper: fn(RegistryColumnSet) -> T,
+}
+impl<'c, 'a, 's, C, T: 'c, const N: usize> RegistryColumnSetQuery<'c, 'a, 's, C, T, N>
+where
+    C: GenericClient,
+{
+    pub fn map<R>(
+        self,
+        mapper: fn(RegistryColumnSet) -> R,
+    ) -> RegistryColumnSetQuery<'c, 'a, 's, C, R, N> {
+        RegistryColumnSetQuery {
+            client: self.client,
+            params: self.params,
+            query: self.query,
+            cached: self.cached,
+            extractor: self.extractor,
+            mapper,
+        }
+    }
+    pub async fn one(self) -> Result<T, tokio_postgres::Error> {
+        let row =
+            crate::client::async_::one(self.client, self.query, &self.params, self.cached).await?;
+        Ok((self.mapper)((self.extractor)(&row)?))
+    }
+    pub async fn all(self) -> Result<Vec<T>, tokio_postgres::Error> {
+        self.iter().await?.try_collect().await
+    }
+    pub async fn opt(self) -> Result<Option<T>, tokio_postgres::Error> {
+        let opt_row =
+            crate::client::async_::opt(self.client, self.query, &self.params, self.cached).await?;
+        Ok(opt_row
+            .map(|row| {
+                let extracted = (self.extractor)(&row)?;
+                Ok((self.mapper)(extracted))
+            })
+            .transpose()?)
+    }
+    pub async fn iter(
+        self,
+    ) -> Result<
+        impl futures::Stream<Item = Result<T, tokio_postgres::Error>> + 'c,
+        tokio_postgres::Error,
+    > {
+        let stream = crate::client::async_::raw(
+            self.client,
+            self.query,
+            crate::slice_iter(&self.params),
+            self.cached,
+        )
+        .await?;
+        let mapped = stream
+            .map(move |res| {
+                res.and_then(|row| {
+                    let extracted = (self.extractor)(&row)?;
+                    Ok((self.mapper)(extracted))
+                })
+            })
+            .into_stream();
+        Ok(mapped)
+    }
+}
 pub struct Optioni64Query<'c, 'a, 's, C: GenericClient, T, const N: usize> {
     client: &'c C,
     params: [&'a (dyn postgres_types::ToSql + Sync); N],
@@ -896,12 +979,12 @@ impl SharedVectorIndexStmt {
 }
 pub struct TierRowsStmt(&'static str, Option<tokio_postgres::Statement>);
 /// The registry, with the size of each tier's index (NULL: no such index),
-/// the rows it was built over (V13) and the bytes of one of its elements
-/// (V14); NULL before, read so that a database not yet migrated still has
-/// its tiers kept.
+/// the rows it was built over (V13), the bytes of one of its elements
+/// (V14) and the rows it was last measured at (V15); NULL before, read so
+/// that a database not yet migrated still has its tiers kept.
 pub fn tier_rows() -> TierRowsStmt {
     TierRowsStmt(
-        "SELECT t.tenant_id, t.entity_type, t.row_count, t.index_name, t.ef_search, t.counted_at, t.built_at, (to_jsonb(t) ->> 'built_rows')::int8 AS built_rows, (to_jsonb(t) ->> 'element_bytes')::float8 AS element_bytes, pg_relation_size(to_regclass(quote_ident(t.index_name))) AS index_bytes FROM truthgraph_tiers t ORDER BY t.row_count DESC, t.tenant_id, t.entity_type",
+        "SELECT t.tenant_id, t.entity_type, t.row_count, t.index_name, t.ef_search, t.counted_at, t.built_at, (to_jsonb(t) ->> 'built_rows')::int8 AS built_rows, (to_jsonb(t) ->> 'element_bytes')::float8 AS element_bytes, (to_jsonb(t) ->> 'measured_rows')::int8 AS measured_rows, pg_relation_size(to_regclass(quote_ident(t.index_name))) AS index_bytes FROM truthgraph_tiers t ORDER BY t.row_count DESC, t.tenant_id, t.entity_type",
         None,
     )
 }
@@ -934,7 +1017,8 @@ impl TierRowsStmt {
                         built_at: row.try_get(6)?,
                         built_rows: row.try_get(7)?,
                         element_bytes: row.try_get(8)?,
-                        index_bytes: row.try_get(9)?,
+                        measured_rows: row.try_get(9)?,
+                        index_bytes: row.try_get(10)?,
                     })
                 },
             mapper: |it| TierRow::from(it),
@@ -1158,15 +1242,17 @@ impl<
         ))
     }
 }
-pub struct HasBuiltRowsStmt(&'static str, Option<tokio_postgres::Statement>);
-/// Whether `truthgraph_tiers` has V13's `built_rows`.
-pub fn has_built_rows() -> HasBuiltRowsStmt {
-    HasBuiltRowsStmt(
-        "SELECT EXISTS ( SELECT FROM pg_attribute WHERE attrelid = to_regclass('truthgraph_tiers') AND attname = 'built_rows' AND NOT attisdropped ) AS present",
+pub struct RegistryColumnsStmt(&'static str, Option<tokio_postgres::Statement>);
+/// Which of the registry's later columns `truthgraph_tiers` has: V13's
+/// `built_rows`, V14's `element_bytes`, V15's `measured_rows` (a database
+/// not yet migrated to them has its tiers recorded without).
+pub fn registry_columns() -> RegistryColumnsStmt {
+    RegistryColumnsStmt(
+        "SELECT coalesce('built_rows' = ANY (a.names), false) AS built_rows, coalesce('element_bytes' = ANY (a.names), false) AS element_bytes, coalesce('measured_rows' = ANY (a.names), false) AS measured_rows FROM (SELECT array_agg(attname::text) AS names FROM pg_attribute WHERE attrelid = to_regclass('truthgraph_tiers') AND attnum > 0 AND NOT attisdropped) a",
         None,
     )
 }
-impl HasBuiltRowsStmt {
+impl RegistryColumnsStmt {
     pub async fn prepare<'a, C: GenericClient>(
         mut self,
         client: &'a C,
@@ -1177,44 +1263,21 @@ impl HasBuiltRowsStmt {
     pub fn bind<'c, 'a, 's, C: GenericClient>(
         &'s self,
         client: &'c C,
-    ) -> BoolQuery<'c, 'a, 's, C, bool, 0> {
-        BoolQuery {
+    ) -> RegistryColumnSetQuery<'c, 'a, 's, C, RegistryColumnSet, 0> {
+        RegistryColumnSetQuery {
             client,
             params: [],
             query: self.0,
             cached: self.1.as_ref(),
-            extractor: |row| Ok(row.try_get(0)?),
-            mapper: |it| it,
-        }
-    }
-}
-pub struct HasElementBytesStmt(&'static str, Option<tokio_postgres::Statement>);
-/// Whether `truthgraph_tiers` has V14's `element_bytes`.
-pub fn has_element_bytes() -> HasElementBytesStmt {
-    HasElementBytesStmt(
-        "SELECT EXISTS ( SELECT FROM pg_attribute WHERE attrelid = to_regclass('truthgraph_tiers') AND attname = 'element_bytes' AND NOT attisdropped ) AS present",
-        None,
-    )
-}
-impl HasElementBytesStmt {
-    pub async fn prepare<'a, C: GenericClient>(
-        mut self,
-        client: &'a C,
-    ) -> Result<Self, tokio_postgres::Error> {
-        self.1 = Some(client.prepare(self.0).await?);
-        Ok(self)
-    }
-    pub fn bind<'c, 'a, 's, C: GenericClient>(
-        &'s self,
-        client: &'c C,
-    ) -> BoolQuery<'c, 'a, 's, C, bool, 0> {
-        BoolQuery {
-            client,
-            params: [],
-            query: self.0,
-            cached: self.1.as_ref(),
-            extractor: |row| Ok(row.try_get(0)?),
-            mapper: |it| it,
+            extractor:
+                |row: &tokio_postgres::Row| -> Result<RegistryColumnSet, tokio_postgres::Error> {
+                    Ok(RegistryColumnSet {
+                        built_rows: row.try_get(0)?,
+                        element_bytes: row.try_get(1)?,
+                        measured_rows: row.try_get(2)?,
+                    })
+                },
+            mapper: |it| RegistryColumnSet::from(it),
         }
     }
 }
@@ -1336,6 +1399,64 @@ impl<'a, C: GenericClient + Send + Sync, T1: crate::StringSql, T2: crate::String
             client,
             &params.built,
             &params.index_bytes,
+            &params.tenant_id,
+            &params.entity_type,
+        ))
+    }
+}
+pub struct RecordMeasuredRowsStmt(&'static str, Option<tokio_postgres::Statement>);
+/// After `upsert_tier` (V15 on): the rows the tier's index was last
+/// measured at, those counted now when `measured` is true (a build, a
+/// conversion or a re-measurement) or none are recorded yet; else kept.
+/// NULL without an index.
+pub fn record_measured_rows() -> RecordMeasuredRowsStmt {
+    RecordMeasuredRowsStmt(
+        "UPDATE truthgraph_tiers SET measured_rows = CASE WHEN index_name IS NULL THEN NULL WHEN $1::bool THEN row_count ELSE coalesce(measured_rows, row_count) END WHERE tenant_id = $2 AND entity_type = $3",
+        None,
+    )
+}
+impl RecordMeasuredRowsStmt {
+    pub async fn prepare<'a, C: GenericClient>(
+        mut self,
+        client: &'a C,
+    ) -> Result<Self, tokio_postgres::Error> {
+        self.1 = Some(client.prepare(self.0).await?);
+        Ok(self)
+    }
+    pub async fn bind<'c, 'a, 's, C: GenericClient, T1: crate::StringSql, T2: crate::StringSql>(
+        &'s self,
+        client: &'c C,
+        measured: &'a bool,
+        tenant_id: &'a T1,
+        entity_type: &'a T2,
+    ) -> Result<u64, tokio_postgres::Error> {
+        client
+            .execute(self.0, &[measured, tenant_id, entity_type])
+            .await
+    }
+}
+impl<'a, C: GenericClient + Send + Sync, T1: crate::StringSql, T2: crate::StringSql>
+    crate::client::async_::Params<
+        'a,
+        'a,
+        'a,
+        RecordMeasuredRowsParams<T1, T2>,
+        std::pin::Pin<
+            Box<dyn futures::Future<Output = Result<u64, tokio_postgres::Error>> + Send + 'a>,
+        >,
+        C,
+    > for RecordMeasuredRowsStmt
+{
+    fn params(
+        &'a self,
+        client: &'a C,
+        params: &'a RecordMeasuredRowsParams<T1, T2>,
+    ) -> std::pin::Pin<
+        Box<dyn futures::Future<Output = Result<u64, tokio_postgres::Error>> + Send + 'a>,
+    > {
+        Box::pin(self.bind(
+            client,
+            &params.measured,
             &params.tenant_id,
             &params.entity_type,
         ))

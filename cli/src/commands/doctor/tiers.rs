@@ -28,7 +28,10 @@ pub(super) async fn check(f: &mut Findings, db: &Database, settings: &Settings, 
         .filter(|t| {
             matches!(
                 t.action,
-                TierAction::Keep | TierAction::Reindex | TierAction::Convert
+                TierAction::Keep
+                    | TierAction::Reindex
+                    | TierAction::Convert
+                    | TierAction::Remeasure
             )
         })
         .collect();
@@ -119,6 +122,21 @@ pub(super) async fn check(f: &mut Findings, db: &Database, settings: &Settings, 
             ),
             "run `truthgraph-db tiers --apply` (REINDEX INDEX CONCURRENTLY of each; searches \
              go on)",
+        );
+    }
+    let grown = names(TierAction::Remeasure);
+    if !grown.is_empty() {
+        f.warn(
+            "tiers",
+            format!(
+                "tiers that hold twice the rows their index was last measured at (grown by \
+                 inserts: a graph may now miss its recall at its ef_search, a Hamming list \
+                 past {} rows reads every row's bits at each search): {}",
+                db.config().hamming_list_rows,
+                grown.join(", ")
+            ),
+            "run `truthgraph-db tiers --apply` (it measures each again, and builds a new \
+             index CONCURRENTLY where that misses; searches go on)",
         );
     }
     let drop = names(TierAction::Drop);

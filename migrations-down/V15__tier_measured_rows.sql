@@ -1,0 +1,2 @@
+-- Undoes V15: truthgraph_tiers without measured_rows.
+ALTER TABLE truthgraph_tiers DROP COLUMN measured_rows;
