@@ -3,22 +3,26 @@
 //! CONCURRENTLY`: one build afterwards is far cheaper than inserting the
 //! rows into the graph); after the load the tenant's rows are counted, the
 //! registry updated, and the index built (`CREATE INDEX CONCURRENTLY`) when
-//! the tenant reached the threshold or had one before. Other tenants are
-//! untouched. Each step says so (a tracing event at INFO).
+//! the tenant reached the threshold or had one before, or measured again
+//! when the tenant doubled since its last measurement
+//! ([`crate::tiers::outgrown`]). Other tenants are untouched. Each step
+//! says so (a tracing event at INFO).
 
 use truthgraph_queries::queries::tiers as q;
 
 use super::build_memory_mb;
 use super::tier_plan::tier_ef;
 use super::tiers::graph_m;
-use super::tiers::{RegistryColumns, TierAction, TierPlan, build_and_measure, record_tier};
+use super::tiers::{
+    RegistryColumns, TierAction, TierPlan, build_and_measure, record_tier, remeasure,
+};
 use super::with_maintenance_lock;
 use crate::catalog::{self, version_lt};
 use crate::db::Database;
 use crate::error::Result;
 use crate::labels::EntityType;
 use crate::raw_sql;
-use crate::tiers::{tier_index_name, wants_index};
+use crate::tiers::{outgrown, tier_index_name, wants_index};
 
 impl Database {
     /// Drops the indexes of `tenant`'s `types` (before a large load into
@@ -65,7 +69,9 @@ impl Database {
     /// After a load into `tenant`'s `types`: counts its rows, builds the
     /// index of each tier that reached the threshold or lost its index to
     /// `rebuild` (the types [`Database::drop_tier_indexes`] dropped),
-    /// records each tier. Returns what happened to each.
+    /// measures again the index of one that doubled since its last
+    /// measurement ([`TierAction::Remeasure`]), records each tier. Returns
+    /// what happened to each.
     pub(crate) async fn upkeep_tiers_after_load(
         &self,
         tenant: &str,
@@ -87,7 +93,12 @@ impl Database {
             let ix = indexes.iter().find(|ix| ix.index_name == name);
             let valid = ix.is_some_and(|ix| ix.is_valid);
             let wanted = rebuild.contains(ty) || wants_index(rows, threshold, valid);
+            let measured_rows = registry
+                .iter()
+                .find(|r| r.tenant_id == tenant && r.entity_type == ty.as_str())
+                .and_then(|r| r.measured_rows);
             let action = match (wanted, valid) {
+                (_, true) if outgrown(rows, measured_rows) => TierAction::Remeasure,
                 (_, true) => TierAction::Keep,
                 (true, false) if rebuild.contains(ty) || ix.is_some() => TierAction::Rebuild,
                 (true, false) => TierAction::Build,
@@ -104,15 +115,19 @@ impl Database {
                     .then(|| tier_ef(action, &registry, (tenant, *ty), rows, graph_m(ix)))
                     .flatten(),
                 measured: None,
-                hnsw_m: None,
+                // The kept index's (a build sets its own).
+                hnsw_m: valid.then(|| graph_m(ix)).flatten(),
                 quantized: ix.is_some_and(|ix| ix.quantized),
                 build_memory_mb: None,
                 build_seconds: None,
             });
         }
-        let builds = plans
-            .iter()
-            .any(|p| matches!(p.action, TierAction::Build | TierAction::Rebuild));
+        let builds = plans.iter().any(|p| {
+            matches!(
+                p.action,
+                TierAction::Build | TierAction::Rebuild | TierAction::Remeasure
+            )
+        });
         if !builds {
             let columns = RegistryColumns::of(&**client).await?;
             for p in &plans {
@@ -137,19 +152,29 @@ impl Database {
                 // The load's rows in the statistics before the builds'
                 // measurements plan their statements (see the constant).
                 client.batch_execute(raw_sql::ANALYZE_EMBEDDINGS).await?;
+                let list_rows = self.config().hamming_list_rows;
                 for p in plans.iter_mut() {
-                    if matches!(p.action, TierAction::Build | TierAction::Rebuild) {
+                    let build = matches!(p.action, TierAction::Build | TierAction::Rebuild);
+                    if build || p.action == TierAction::Remeasure {
                         let (mb, _) = build_memory_mb(p.rows, dimension, server_kb, cap);
                         p.build_memory_mb = Some(mb);
-                        let list_rows = self.config().hamming_list_rows;
-                        build_and_measure(client, p, mb, (dimension, list_rows)).await?;
+                        if build {
+                            build_and_measure(client, p, mb, (dimension, list_rows)).await?;
+                        } else {
+                            remeasure(client, p, mb, (dimension, list_rows)).await?;
+                        }
                         tracing::info!(
                             tenant,
                             entity_type = p.entity_type.as_str(),
                             index = p.index_name,
                             rows = p.rows,
                             seconds = p.build_seconds,
-                            "bulk load: built the tenant's own index (CONCURRENTLY, after the load)"
+                            "bulk load: {} (CONCURRENTLY, after the load)",
+                            if build {
+                                "built the tenant's own index"
+                            } else {
+                                "measured the tenant's index again, its rows doubled since"
+                            }
                         );
                     }
                     record_tier(&*client, p, columns).await?;

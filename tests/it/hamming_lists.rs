@@ -301,3 +301,33 @@ async fn a_list_that_doubles_past_its_rows_is_measured_again_and_gets_a_graph() 
     // Measured at its rows now: the next maintenance keeps it.
     assert_eq!(applied(&db).await.tiers[0].action, TierAction::Keep);
 }
+
+#[tokio::test]
+async fn a_list_grown_by_small_loads_is_measured_again_by_the_load_that_doubles_it() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let mut data = Clustered::low_rank(26, 1536, 24);
+    let db = with_list_rows(&t, 1000).await;
+    load(&db, "steps", &mut data, 1000).await;
+    assert_eq!(index_kind(&t, "steps").await.0, "ivfflat");
+    let steps = db.tenant("steps").unwrap();
+    // Loads of a fifth of the tier or less go into its index (no rebuild);
+    // the fifth of them brings it to 2,000 rows, twice its measurement's.
+    for i in 1..=5 {
+        let new = rows_of(&db, "steps", &mut data, 200).await;
+        let report = steps
+            .bulk_load_embeddings_with(&new, BulkLoadOptions::default())
+            .await
+            .unwrap();
+        let tier = &report.tiers[0];
+        assert_eq!(tier.rows, 1000 + 200 * i);
+        let want = if i < 5 {
+            TierAction::Keep
+        } else {
+            TierAction::Remeasure
+        };
+        assert_eq!(tier.action, want, "load {i}: {report:?}");
+    }
+    // The list past its rows tried Hamming graphs, and one passed.
+    assert_eq!(index_kind(&t, "steps").await.0, "hnsw");
+    assert_eq!(applied(&db).await.tiers[0].action, TierAction::Keep);
+}
