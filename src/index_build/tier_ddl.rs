@@ -227,15 +227,18 @@ fn next_quantized(m: Option<u32>, dimension: usize) -> Option<Graph> {
 }
 
 /// Measures again the `ef_search` of `tier`, which keeps its index, on its
-/// graph as it is now (`tiers --apply --remeasure`): a quantized index as
-/// a build's ([`settle_quantized`]; when that misses, the full-vector graph
-/// is built under another name and swapped in, then measured as a
-/// build's), except that a Hamming list of more than `list_rows` rows first
-/// tries Hamming graphs again, as a build of its rows would; a full-vector one up to [`MAX_EF_SEARCH_BEFORE_DENSE`] in a
-/// graph of [`HNSW_M`], then as a build does (a denser graph when that
+/// graph as it is now ([`TierAction::Remeasure`](super::TierAction::Remeasure):
+/// the tier doubled since its last measurement, or `tiers --apply
+/// --remeasure`). A quantized index as a build's ([`settle_quantized`];
+/// when that misses, the full-vector graph is built under another name and
+/// swapped in, then measured as a build's), except that a Hamming list of
+/// more than `list_rows` rows first tries Hamming graphs again, as a build
+/// of its rows would. A full-vector one up to [`MAX_EF_SEARCH_BEFORE_DENSE`]
+/// in a graph of [`HNSW_M`], then as a build does (a denser graph when that
 /// misses), up to the last candidate in a dense one. Sets `tier.measured`
 /// and, when measured, `tier.ef_search` (never below the ladder's value for
-/// its rows: the measurement starts there).
+/// its rows: the measurement starts there); `tier.build_seconds` when it
+/// swapped in a new index.
 pub(crate) async fn remeasure(
     client: &mut tokio_postgres::Client,
     tier: &mut TierPlan,
