@@ -162,8 +162,10 @@ impl Database {
                     | TierAction::Reindex
                     | TierAction::Convert => report.tiers_built.push(t.index_name.clone()),
                     TierAction::Drop => report.tiers_dropped.push(t.index_name.clone()),
-                    // Measured again (an index it swapped in is built over
-                    // the rows as they are, like the rest).
+                    // Measured again: built only when it swapped in a new index.
+                    TierAction::Remeasure if t.build_seconds.is_some() => {
+                        report.tiers_built.push(t.index_name.clone())
+                    }
                     TierAction::Keep | TierAction::Exact | TierAction::Remeasure => {}
                 }
             }
