@@ -17,12 +17,12 @@ use crate::output::{Output, Progress};
 /// loses it (DROP INDEX CONCURRENTLY); one that lost 1 % of the most rows its index has
 /// held gets it rebuilt in place (REINDEX INDEX CONCURRENTLY), before a VACUUM would
 /// repair the graph around each deleted row; one that doubled since its index was last
-/// measured gets it measured again (a Hamming list past its rows tries Hamming graphs). maintenance_work_mem is sized per build from
-/// rows x (8 + 4 x dims + 32 x m + 260) x 1.1 (a quantized graph: dims / 8, not 4 x dims),
-/// capped by --max-build-memory-mb. Each build measures the
-/// tier's hnsw.ef_search on its data (its claims, else its own rows moved off the graph's
-/// nodes; recall@10 0.99) and builds a graph of m 32 when m 16 misses at 200. Without
-/// --apply, a dry run: the plan only. Run it as the owner of embeddings.
+/// measured gets it measured again (a Hamming list past its rows tries Hamming graphs).
+/// maintenance_work_mem is sized per build from rows x (8 + 4 x dims + 32 x m + 260) x 1.1
+/// (a quantized graph: dims / 8, not 4 x dims), capped by --max-build-memory-mb. Each build
+/// measures the tier's hnsw.ef_search on its data (its claims, else its own rows moved off
+/// the graph's nodes; recall@10 0.99) and builds a graph of m 32 when m 16 misses at 200.
+/// Without --apply, a dry run: the plan only. Run it as the owner of embeddings.
 #[derive(clap::Args)]
 pub struct Args {
     /// Build and drop (without: only print the plan).
