@@ -15,7 +15,7 @@ use crate::error::Result;
 use crate::tiers::{
     CONTRACT_INDEX, DENSE_HNSW_EF_CONSTRUCTION, DENSE_HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_M,
     LIST_CANDIDATES, MAX_EF_SEARCH_BEFORE_DENSE, QUANTIZED_EF_CONSTRUCTION, QUANTIZED_M,
-    QUANTIZED_MIN_DIMENSION, min_rerank_candidates,
+    QUANTIZED_MIN_DIMENSION, first_quantized_m, min_rerank_candidates,
 };
 
 /// Builds `tier`'s index on `client` (a schema connection) with
@@ -24,7 +24,7 @@ use crate::tiers::{
 /// (`dimension`, the column's) the index is first built on
 /// `binary_quantize(embedding)` as a Hamming list ([`settle`]: kept up
 /// to `list_rows` rows; above, the gate for Hamming graphs of
-/// [`QUANTIZED_M`] in turn, each measured up to
+/// [`QUANTIZED_M`] in turn from [`first_quantized_m`], each measured up to
 /// [`MAX_EF_SEARCH_BEFORE_DENSE`], then the list again) and kept when one
 /// reaches the target (`tier.quantized`), else replaced by the
 /// full-vector graph. When a full-vector graph of
@@ -98,9 +98,9 @@ async fn settle_or_full_vector(
 /// graph at once (no Hamming graph can pass, and at 210K rows each takes
 /// minutes to build); when it reaches the target only with more
 /// candidates than a graph re-ranks, the tier keeps the list (no graph
-/// can pass with fewer); else Hamming graphs are tried (faster than the
-/// list where they hold their recall), and the list comes back when they
-/// miss.
+/// can pass with fewer); else Hamming graphs are tried from
+/// [`first_quantized_m`] (faster than the list where they hold their
+/// recall), and the list comes back when they miss.
 async fn settle(
     client: &mut tokio_postgres::Client,
     tier: &mut TierPlan,
@@ -131,7 +131,11 @@ async fn settle(
         }
         let (name, graph) = (
             tier.index_name.clone(),
-            Graph::Quantized(dimension, HNSW_M, QUANTIZED_EF_CONSTRUCTION),
+            Graph::Quantized(
+                dimension,
+                first_quantized_m(tier.rows),
+                QUANTIZED_EF_CONSTRUCTION,
+            ),
         );
         swap_in(client, tier, &name, mb, (graph, started)).await?;
     }
