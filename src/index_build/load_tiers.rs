@@ -98,7 +98,7 @@ impl Database {
                 .find(|r| r.tenant_id == tenant && r.entity_type == ty.as_str())
                 .and_then(|r| r.measured_rows);
             let action = match (wanted, valid) {
-                (_, true) if outgrown(rows, measured_rows) => TierAction::Remeasure,
+                (_, true) if outgrown(rows, measured_rows, threshold) => TierAction::Remeasure,
                 (_, true) => TierAction::Keep,
                 (true, false) if rebuild.contains(ty) || ix.is_some() => TierAction::Rebuild,
                 (true, false) => TierAction::Build,

@@ -181,7 +181,8 @@ impl Database {
                 (true, Some(ix)) if ix.is_valid && misfit(ix) => TierAction::Convert,
                 (true, Some(ix)) if ix.is_valid && dead(ix) => TierAction::Reindex,
                 (true, Some(ix))
-                    if ix.is_valid && (opts.remeasure || outgrown(rows, measured_rows)) =>
+                    if ix.is_valid
+                        && (opts.remeasure || outgrown(rows, measured_rows, threshold)) =>
                 {
                     TierAction::Remeasure
                 }

@@ -293,3 +293,55 @@ async fn remeasure_measures_a_kept_tier_again_on_its_graph_as_it_is() {
         .collect();
     assert_eq!(names, [own]);
 }
+
+#[tokio::test]
+async fn the_python_services_index_is_measured_again_from_twice_the_threshold() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let db = &t.db;
+    db.set_dimension(DIM).await.unwrap();
+    // V10 creates the tenant `default`'s index at no rows; the services
+    // insert into it without the library's tier step.
+    let mut data = Clustered::new(12, DIM, 12, 0.9);
+    let services = db.tenant("default").unwrap();
+    let insert = truthgraph_db::BulkLoadOptions::default()
+        .keeping_indexes()
+        .deferring_tiers();
+    let plan = async || {
+        let report = db.maintain_tiers(&TierOptions::default()).await.unwrap();
+        report
+            .tiers
+            .into_iter()
+            .find(|p| p.tenant_id == "default" && p.entity_type == EntityType::Evidence)
+            .unwrap()
+    };
+    let rows = crate::tiers::rows_of(db, "default", &mut data, 1999).await;
+    services
+        .bulk_load_embeddings_with(&rows, insert)
+        .await
+        .unwrap();
+    assert_eq!(plan().await.action, TierAction::Keep);
+    let rows = crate::tiers::rows_of(db, "default", &mut data, 1).await;
+    services
+        .bulk_load_embeddings_with(&rows, insert)
+        .await
+        .unwrap();
+    assert_eq!(plan().await.action, TierAction::Remeasure);
+    let apply = TierOptions {
+        apply: true,
+        ..Default::default()
+    };
+    let report = db.maintain_tiers(&apply).await.unwrap();
+    let measured = report
+        .tiers
+        .iter()
+        .find(|p| p.tenant_id == "default" && p.entity_type == EntityType::Evidence)
+        .unwrap();
+    assert_eq!(measured.action, TierAction::Remeasure);
+    assert_eq!(
+        measured.index_name,
+        truthgraph_db::tiers::CONTRACT_INDEX,
+        "under the name the services look up"
+    );
+    assert!(measured.measured.is_some_and(|m| m.reached), "{measured:?}");
+    assert_eq!(plan().await.action, TierAction::Keep);
+}

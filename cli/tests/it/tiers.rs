@@ -97,8 +97,8 @@ async fn tiers_plans_then_applies_and_inspect_and_doctor_show_it() {
     let refused = cli(&t.url, &["tiers", "--remeasure"]);
     assert_eq!(refused.status.code(), Some(2), "a usage error");
 
-    // Twice the rows it was last measured at (as if measured at 15): the
-    // plan measures it again, and `doctor` names it.
+    // Twice the rows it was last measured at (as if measured at 15, the
+    // threshold here): the plan measures it again, and `doctor` names it.
     t.raw_client()
         .await
         .unwrap()
@@ -108,12 +108,12 @@ async fn tiers_plans_then_applies_and_inspect_and_doctor_show_it() {
         )
         .await
         .unwrap();
-    let plan = json(&cli(&t.url, &["--json", "tiers", "--threshold", "20"]));
+    let plan = json(&cli(&t.url, &["--json", "tiers", "--threshold", "15"]));
     assert_eq!(acme(&plan)["action"], "remeasure", "{plan}");
     let doctor = Command::new(env!("CARGO_BIN_EXE_truthgraph-db"))
         .arg("doctor")
         .env("DATABASE_URL", &t.url)
-        .env("TRUTHGRAPH_TIER_THRESHOLD", "20")
+        .env("TRUTHGRAPH_TIER_THRESHOLD", "15")
         .output()
         .unwrap();
     let doctor = String::from_utf8_lossy(&doctor.stdout).into_owned();
