@@ -24,17 +24,20 @@ JOIN pg_index i ON i.indexrelid = c.oid
 JOIN pg_am am ON am.oid = c.relam
 WHERE i.indisvalid AND i.indrelid = to_regclass('embeddings');
 
---! shared_vector_index
+--! shared_vector_index : SharedIndex()
 --- Whether a valid vector index over every tenant (no predicate) is on
 --- `embeddings`: kept by V10 until the tiers are built, or a user's. Tenants
---- without an index of their own are searched through it meanwhile.
+--- without an index of their own are searched through it meanwhile. And
+--- whether the registry is there (V10 on): before it there are no routes
+--- to read (asked here, so that reading them never fails in the server's
+--- log).
 SELECT EXISTS (
     SELECT FROM pg_index i
     JOIN pg_class c ON c.oid = i.indexrelid
     JOIN pg_am am ON am.oid = c.relam
     WHERE i.indrelid = to_regclass('embeddings') AND i.indisvalid AND i.indpred IS NULL
       AND am.amname IN ('hnsw', 'ivfflat')
-) AS shared;
+) AS shared, to_regclass('truthgraph_tiers') IS NOT NULL AS registry;
 
 --! tier_rows : TierRow
 --- The registry, with the size of each tier's index (NULL: no such index),

@@ -160,7 +160,7 @@ pub mod tiers {
     /// SQL of [`crate::queries::tiers::tier_routes`].
     pub const TIER_ROUTES: &str = "SELECT t.tenant_id, t.entity_type, t.row_count, t.ef_search, i.indexprs IS NOT NULL AS quantized, am.amname = 'ivfflat' AS hamming_list FROM truthgraph_tiers t JOIN pg_class c ON c.relname = t.index_name AND c.relnamespace = 'public'::regnamespace JOIN pg_index i ON i.indexrelid = c.oid JOIN pg_am am ON am.oid = c.relam WHERE i.indisvalid AND i.indrelid = to_regclass('embeddings')";
     /// SQL of [`crate::queries::tiers::shared_vector_index`].
-    pub const SHARED_VECTOR_INDEX: &str = "SELECT EXISTS ( SELECT FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam WHERE i.indrelid = to_regclass('embeddings') AND i.indisvalid AND i.indpred IS NULL AND am.amname IN ('hnsw', 'ivfflat') ) AS shared";
+    pub const SHARED_VECTOR_INDEX: &str = "SELECT EXISTS ( SELECT FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam WHERE i.indrelid = to_regclass('embeddings') AND i.indisvalid AND i.indpred IS NULL AND am.amname IN ('hnsw', 'ivfflat') ) AS shared, to_regclass('truthgraph_tiers') IS NOT NULL AS registry";
     /// SQL of [`crate::queries::tiers::tier_rows`].
     pub const TIER_ROWS: &str = "SELECT t.tenant_id, t.entity_type, t.row_count, t.index_name, t.ef_search, t.counted_at, t.built_at, (to_jsonb(t) ->> 'built_rows')::int8 AS built_rows, (to_jsonb(t) ->> 'element_bytes')::float8 AS element_bytes, (to_jsonb(t) ->> 'measured_rows')::int8 AS measured_rows, pg_relation_size(to_regclass(quote_ident(t.index_name))) AS index_bytes FROM truthgraph_tiers t ORDER BY t.row_count DESC, t.tenant_id, t.entity_type";
     /// SQL of [`crate::queries::tiers::embedding_counts`].

@@ -80,15 +80,12 @@ impl Snapshot {
     /// Reads the routes on `client`. Before V10 (no `truthgraph_tiers`) there
     /// are none: every tenant is searched through the index over all.
     pub(crate) async fn read(client: &impl GenericClient) -> Result<Self> {
-        let shared = tiers::shared_vector_index().bind(client).one().await?;
-        let routes = match tiers::tier_routes().bind(client).all().await {
-            Ok(routes) => routes,
-            Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::UNDEFINED_TABLE) => {
-                return Ok(Self::empty(shared));
-            }
-            Err(e) => return Err(e.into()),
-        };
-        Ok(Self::of(shared, routes))
+        let index = tiers::shared_vector_index().bind(client).one().await?;
+        if !index.registry {
+            return Ok(Self::empty(index.shared));
+        }
+        let routes = tiers::tier_routes().bind(client).all().await?;
+        Ok(Self::of(index.shared, routes))
     }
 
     /// The snapshot of `routes`; the [`LITERAL_TIERS`] largest by rows

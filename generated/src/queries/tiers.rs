@@ -109,6 +109,11 @@ impl<'a> From<TierRouteBorrowed<'a>> for TierRoute {
         }
     }
 }
+#[derive(Debug, Clone, PartialEq, Copy)]
+pub struct SharedIndex {
+    pub shared: bool,
+    pub registry: bool,
+}
 #[derive(Debug, Clone, PartialEq)]
 pub struct TierRow {
     pub tenant_id: String,
@@ -317,20 +322,20 @@ where
         Ok(mapped)
     }
 }
-pub struct BoolQuery<'c, 'a, 's, C: GenericClient, T, const N: usize> {
+pub struct SharedIndexQuery<'c, 'a, 's, C: GenericClient, T, const N: usize> {
     client: &'c C,
     params: [&'a (dyn postgres_types::ToSql + Sync); N],
     query: &'static str,
     cached: Option<&'s tokio_postgres::Statement>,
-    extractor: fn(&tokio_postgres::Row) -> Result<bool, tokio_postgres::Error>,
-    mapper: fn(bool) -> T,
+    extractor: fn(&tokio_postgres::Row) -> Result<SharedIndex, tokio_postgres::Error>,
+    mapper: fn(SharedIndex) -> T,
 }
-impl<'c, 'a, 's, C, T: 'c, const N: usize> BoolQuery<'c, 'a, 's, C, T, N>
+impl<'c, 'a, 's, C, T: 'c, const N: usize> SharedIndexQuery<'c, 'a, 's, C, T, N>
 where
     C: GenericClient,
 {
-    pub fn map<R>(self, mapper: fn(bool) -> R) -> BoolQuery<'c, 'a, 's, C, R, N> {
-        BoolQuery {
+    pub fn map<R>(self, mapper: fn(SharedIndex) -> R) -> SharedIndexQuery<'c, 'a, 's, C, R, N> {
+        SharedIndexQuery {
             client: self.client,
             params: self.params,
             query: self.query,
@@ -948,10 +953,13 @@ impl TierRoutesStmt {
 pub struct SharedVectorIndexStmt(&'static str, Option<tokio_postgres::Statement>);
 /// Whether a valid vector index over every tenant (no predicate) is on
 /// `embeddings`: kept by V10 until the tiers are built, or a user's. Tenants
-/// without an index of their own are searched through it meanwhile.
+/// without an index of their own are searched through it meanwhile. And
+/// whether the registry is there (V10 on): before it there are no routes
+/// to read (asked here, so that reading them never fails in the server's
+/// log).
 pub fn shared_vector_index() -> SharedVectorIndexStmt {
     SharedVectorIndexStmt(
-        "SELECT EXISTS ( SELECT FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam WHERE i.indrelid = to_regclass('embeddings') AND i.indisvalid AND i.indpred IS NULL AND am.amname IN ('hnsw', 'ivfflat') ) AS shared",
+        "SELECT EXISTS ( SELECT FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam WHERE i.indrelid = to_regclass('embeddings') AND i.indisvalid AND i.indpred IS NULL AND am.amname IN ('hnsw', 'ivfflat') ) AS shared, to_regclass('truthgraph_tiers') IS NOT NULL AS registry",
         None,
     )
 }
@@ -966,14 +974,19 @@ impl SharedVectorIndexStmt {
     pub fn bind<'c, 'a, 's, C: GenericClient>(
         &'s self,
         client: &'c C,
-    ) -> BoolQuery<'c, 'a, 's, C, bool, 0> {
-        BoolQuery {
+    ) -> SharedIndexQuery<'c, 'a, 's, C, SharedIndex, 0> {
+        SharedIndexQuery {
             client,
             params: [],
             query: self.0,
             cached: self.1.as_ref(),
-            extractor: |row| Ok(row.try_get(0)?),
-            mapper: |it| it,
+            extractor: |row: &tokio_postgres::Row| -> Result<SharedIndex, tokio_postgres::Error> {
+                Ok(SharedIndex {
+                    shared: row.try_get(0)?,
+                    registry: row.try_get(1)?,
+                })
+            },
+            mapper: |it| SharedIndex::from(it),
         }
     }
 }
