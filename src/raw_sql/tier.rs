@@ -9,7 +9,7 @@
 //!   connection) can then use the tier's partial index;
 //! - for a quantized tier ([`crate::tiers::Route::Quantized`]), whose index
 //!   is on `binary_quantize(embedding)::bit(N)`: the scan takes
-//!   [`crate::tiers::rerank_candidates`] rows in Hamming order from the
+//!   [`crate::tiers::Route::first_pass_rows`] rows in Hamming order from the
 //!   index, orders them by cosine distance of the full vectors, and keeps
 //!   the first `k` that pass the typed statement's entity check. The check
 //!   runs after the re-rank, on about `k` rows instead of every candidate
@@ -91,7 +91,7 @@ pub fn create_hamming_list_index_concurrently(
 }
 
 /// The candidates' limit of a quantized search of `k` rows (`k_param`):
-/// [`crate::tiers::rerank_candidates`] as SQL.
+/// [`crate::tiers::Route::first_pass_rows`] as SQL.
 fn candidates(k_param: &str, min: i64) -> String {
     format!("greatest({k_param}::int8 * {RERANK_FACTOR}, {min})")
 }

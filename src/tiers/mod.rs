@@ -27,7 +27,7 @@
 //!   more, a tier's index is first built on `binary_quantize(embedding)`
 //!   (one bit a dimension, Hamming distance: 32x smaller than the vector,
 //!   and a graph step reads a few hundred bytes instead of a page); its
-//!   search ([`Route::Quantized`]) takes [`rerank_candidates`] rows by
+//!   search ([`Route::Quantized`]) takes [`Route::first_pass_rows`] rows by
 //!   Hamming distance and orders them by the full vector
 //!   (`src/raw_sql/tier.rs`). Up to [`HAMMING_LIST_MAX_ROWS`] rows the
 //!   index is a **Hamming list**: IVFFlat with one list on the bits, a
@@ -73,7 +73,7 @@ pub use quantized::{
 };
 pub use route::{
     LARGE_TIER_RERANK_CANDIDATES, MIN_RERANK_CANDIDATES, RERANK_FACTOR, Route,
-    list_rerank_candidates, min_rerank_candidates, rerank_candidates,
+    list_rerank_candidates, min_rerank_candidates,
 };
 pub use upkeep::{
     DROP_BELOW_SHARE, REBUILD_LOAD_ROWS, REBUILD_LOAD_SHARE, REINDEX_AFTER_LOSS,
@@ -260,6 +260,15 @@ mod tests {
 
     #[test]
     fn rerank_candidates_by_rows() {
+        // A quantized tier's first pass with the fewest candidates for its rows.
+        let rerank_candidates = |k: i64, rows: i64| {
+            Route::Quantized {
+                ef_search: None,
+                tenant_literal: false,
+                candidates: min_rerank_candidates(rows),
+            }
+            .first_pass_rows(k)
+        };
         assert_eq!(rerank_candidates(10, 5_000), 100);
         assert_eq!(rerank_candidates(1, 19_999), 100);
         assert_eq!(rerank_candidates(50, 5_000), 500);

@@ -85,13 +85,6 @@ impl Route {
     }
 }
 
-/// Rows a quantized tier of `rows` rows takes by Hamming distance for a
-/// top-`k` search before ordering them by the full vector: ten times `k`,
-/// at least [`min_rerank_candidates`].
-pub fn rerank_candidates(k: i64, rows: i64) -> i64 {
-    (k.saturating_mul(RERANK_FACTOR)).max(min_rerank_candidates(rows))
-}
-
 /// The fewest re-rank candidates of a quantized tier of `rows` rows:
 /// [`MIN_RERANK_CANDIDATES`], or [`LARGE_TIER_RERANK_CANDIDATES`] from
 /// [`LARGE_TIER_ROWS`] rows. The more rows, the more of them come between a
@@ -113,10 +106,12 @@ pub fn list_rerank_candidates(stored: Option<u32>, rows: i64) -> i64 {
     stored.map_or(least, |c| i64::from(c).max(least))
 }
 
-/// See [`rerank_candidates`].
+/// A quantized search re-ranks this many times `k` rows, at least its
+/// tier's candidates ([`Route::first_pass_rows`]).
 pub const RERANK_FACTOR: i64 = 10;
 
-/// See [`rerank_candidates`]: 100 candidates for the top 10 reached recall@10
+/// The fewest re-rank candidates of a quantized tier
+/// ([`Route::first_pass_rows`]): 100 candidates for the top 10 reached recall@10
 /// 0.993-0.999 at `ef_search` 200 on two 1536-dim sets, 40 lost too much
 /// (0.87-0.98; docs/research/issue16-designs.md section 5).
 pub const MIN_RERANK_CANDIDATES: i64 = 100;
