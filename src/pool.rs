@@ -16,13 +16,30 @@
 //! is never lent again (the trap other pools met). Schema work
 //! ([`crate::Database`]'s migrate, reindex, …) runs on a connection of its
 //! own, never pooled ([`Detached`]).
+//!
+//! # A closed connection says goodbye
+//! Every connection's task is tracked ([`Goodbyes`]). When its client is
+//! dropped (the pool closed, or took it out), the task goes on until the
+//! replies still owed are read (a tenant call's `RESET` is queued, not
+//! awaited) and the protocol's Terminate is sent, for at most
+//! [`GOODBYE_GRACE`]; [`crate::Database::close`] waits for those tasks.
+//! Without it, deadpool aborts the task and the socket closes under the
+//! server: PostgreSQL counts the session as abandoned
+//! (`pg_stat_database.sessions_abandoned`) and, when replies were left
+//! unread, logs "could not receive data from client: Connection reset by
+//! peer".
 
 use std::ops::{Deref, DerefMut};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use std::time::Duration;
+
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
-use tokio_postgres::{CancelToken, NoTls};
+use futures_util::future::BoxFuture;
+use tokio::task::JoinHandle;
+use tokio_postgres::{CancelToken, Connection, NoTls, Socket, tls::NoTlsStream};
+use tokio_util::task::TaskTracker;
 
 use crate::config::{Config, redact};
 use crate::error::{Error, Result};
@@ -99,10 +116,14 @@ pub(crate) fn with_startup_options(
 /// at most [`Config::pool_max_size`] connections, a borrower waits at most
 /// [`Config::pool_timeout`], creating or checking a connection at most
 /// [`Config::connect_timeout`]. Connections are made on first use.
-pub(crate) fn new_pool(pg: tokio_postgres::Config, config: &Config) -> Result<Pool> {
-    let manager = Manager::from_config(
+pub(crate) fn new_pool(
+    pg: tokio_postgres::Config,
+    config: &Config,
+    goodbyes: &Goodbyes,
+) -> Result<Pool> {
+    let manager = Manager::from_connect(
         pg,
-        NoTls,
+        goodbyes.clone(),
         ManagerConfig {
             recycling_method: RecyclingMethod::Fast,
         },
@@ -115,6 +136,77 @@ pub(crate) fn new_pool(pg: tokio_postgres::Config, config: &Config) -> Result<Po
         .recycle_timeout(Some(config.connect_timeout))
         .build()
         .map_err(|e| Error::pool("building the pool", e))
+}
+
+/// How long a connection whose client was dropped may take to read the
+/// replies still owed and send its Terminate before its socket is closed
+/// anyway (a server that stopped answering).
+pub(crate) const GOODBYE_GRACE: Duration = Duration::from_secs(2);
+
+/// The connection tasks of one [`crate::Database`] and its clones (primary,
+/// replicas, schema connections): each ends with a goodbye (see the module
+/// docs), and [`Goodbyes::wait`] waits for them.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Goodbyes(TaskTracker);
+
+impl Goodbyes {
+    /// Runs `connection` until it ends: on its own, or, once `client_gone`
+    /// fires (or its sender is dropped), within [`GOODBYE_GRACE`].
+    fn run(
+        &self,
+        connection: Connection<Socket, NoTlsStream>,
+        client_gone: tokio::sync::oneshot::Receiver<()>,
+        what: &'static str,
+    ) {
+        self.0.spawn(async move {
+            tokio::pin!(connection);
+            let ended = tokio::select! {
+                ended = &mut connection => Some(ended),
+                _ = client_gone => tokio::time::timeout(GOODBYE_GRACE, &mut connection).await.ok(),
+            };
+            match ended {
+                Some(Ok(())) => {}
+                Some(Err(e)) => tracing::debug!("{what} connection: {e}"),
+                None => tracing::debug!("{what} connection: no goodbye within {GOODBYE_GRACE:?}"),
+            }
+        });
+    }
+
+    /// Waits, at most `within`, until every connection task has ended.
+    /// Tasks of connections opened after it are still tracked.
+    ///
+    /// Returns whether they all ended.
+    pub(crate) async fn wait(&self, within: Duration) -> bool {
+        self.0.close();
+        let all = tokio::time::timeout(within, self.0.wait()).await.is_ok();
+        self.0.reopen();
+        all
+    }
+}
+
+impl deadpool_postgres::Connect for Goodbyes {
+    /// Connects; the task deadpool gets, and aborts when it drops the
+    /// client, only holds the sender that tells the tracked connection task
+    /// its client is gone.
+    fn connect(
+        &self,
+        pg: &tokio_postgres::Config,
+    ) -> BoxFuture<
+        '_,
+        std::result::Result<(tokio_postgres::Client, JoinHandle<()>), tokio_postgres::Error>,
+    > {
+        let pg = pg.clone();
+        Box::pin(async move {
+            let (client, connection) = pg.connect(NoTls).await?;
+            let (gone, client_gone) = tokio::sync::oneshot::channel();
+            self.run(connection, client_gone, "pooled");
+            let holder = tokio::spawn(async move {
+                let _gone = gone;
+                std::future::pending::<()>().await
+            });
+            Ok((client, holder))
+        })
+    }
 }
 
 /// Borrows a connection from `pool`.
@@ -197,24 +289,25 @@ impl Drop for Lent {
 pub(crate) struct Detached {
     client: tokio_postgres::Client,
     finished: bool,
+    /// Dropped with the connection: starts its [`GOODBYE_GRACE`].
+    _gone: tokio::sync::oneshot::Sender<()>,
 }
 
 impl Detached {
     /// Opens a connection with `pg` (its connection task runs on the
-    /// current tokio runtime until the connection closes).
+    /// current tokio runtime until the connection closes, tracked by
+    /// `goodbyes`).
     ///
     /// # Errors
     /// Connection and login errors.
-    pub(crate) async fn connect(pg: &tokio_postgres::Config) -> Result<Self> {
+    pub(crate) async fn connect(pg: &tokio_postgres::Config, goodbyes: &Goodbyes) -> Result<Self> {
         let (client, connection) = pg.connect(NoTls).await?;
-        tokio::spawn(async move {
-            if let Err(e) = connection.await {
-                tracing::debug!("schema connection: {e}");
-            }
-        });
+        let (gone, client_gone) = tokio::sync::oneshot::channel();
+        goodbyes.run(connection, client_gone, "schema");
         Ok(Detached {
             client,
             finished: false,
+            _gone: gone,
         })
     }
 

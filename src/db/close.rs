@@ -7,6 +7,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use super::Database;
+use crate::pool::GOODBYE_GRACE;
 
 /// What [`Database::close_with_deadline`] saw.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,7 +32,11 @@ impl Database {
     /// with [`crate::Error::Closed`]); calls that already hold a pooled connection
     /// (or wait for one) finish, for up to `deadline`; then the pool is
     /// closed: idle connections are closed at once, busy ones when they come
-    /// back. Takes `&self`, so a service can call it from its shutdown path
+    /// back. A connection closes with the protocol's Terminate, after the
+    /// replies it still owes are read. When no call was cut off, this waits
+    /// for that too, for what is left of `deadline` (at least two seconds),
+    /// so that a process may exit right after it without the server
+    /// counting its sessions as abandoned. Takes `&self`, so a service can call it from its shutdown path
     /// while other tasks still use clones. Calling it again returns at once.
     ///
     /// # Examples
@@ -58,6 +63,14 @@ impl Database {
         self.pool.close();
         for p in self.replicas.pools() {
             p.close();
+        }
+        // The closed connections read what they still owe and send their
+        // Terminate (`crate::pool`'s "A closed connection says goodbye").
+        // Connections still lent out say it when they come back; nobody
+        // waits for them.
+        if still_busy == 0 {
+            let left = deadline.saturating_sub(started.elapsed());
+            self.goodbyes.wait(left.max(GOODBYE_GRACE)).await;
         }
         CloseReport {
             waited: started.elapsed(),

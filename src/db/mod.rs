@@ -16,7 +16,7 @@ use truthgraph_pg_embed::EmbeddedServer;
 use crate::catalog;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::pool::{self, new_pool};
+use crate::pool::{self, Goodbyes, new_pool};
 use crate::replica::{Replicas, WalToken, wal_insert_position};
 use crate::settings::{self, SearchDefaults};
 use crate::telemetry::{Peer, Telemetry, db_span, traced};
@@ -87,6 +87,8 @@ pub struct Database {
     telemetry: Arc<Telemetry>,
     /// Set by [`Database::close_with_deadline`], for every clone.
     closed: Arc<AtomicBool>,
+    /// Every connection task of this handle and its clones.
+    pub(crate) goodbyes: Goodbyes,
 }
 
 impl std::fmt::Debug for Database {
@@ -169,7 +171,8 @@ impl Database {
         };
         // The replicas start with the primary's settings (they replicate).
         let options = pool::startup_options(config, &search.startup_options());
-        let replicas = Replicas::new(config, &options)?;
+        let goodbyes = Goodbyes::default();
+        let replicas = Replicas::new(config, &options, &goodbyes)?;
         let telemetry = Telemetry {
             peer: Peer::of(&pg),
             slow_query_threshold: config.slow_query_threshold,
@@ -178,7 +181,7 @@ impl Database {
             pg.clone(),
             &pool::schema_startup_options(&search.startup_options()),
         );
-        let pool = new_pool(pool::with_startup_options(pg, &options), config)?;
+        let pool = new_pool(pool::with_startup_options(pg, &options), config, &goodbyes)?;
         Ok(Database {
             pool,
             schema_pg: Arc::new(schema_pg),
@@ -193,6 +196,7 @@ impl Database {
             server,
             telemetry: Arc::new(telemetry),
             closed: Arc::new(AtomicBool::new(false)),
+            goodbyes,
         })
     }
 

@@ -55,7 +55,7 @@ impl Database {
         if self.is_closed() {
             return Err(Error::Closed);
         }
-        let mut conn = Detached::connect(&self.schema_pg).await?;
+        let mut conn = Detached::connect(&self.schema_pg, &self.goodbyes).await?;
         let out = f(&mut conn).await;
         // Whatever `f` did (or half did), re-read the dimension on this same
         // connection, before it is retired.

@@ -87,7 +87,7 @@ use tokio_postgres::types::PgLsn;
 use crate::Database;
 use crate::config::{Config, redact};
 use crate::error::Result;
-use crate::pool::{self, Client};
+use crate::pool::{self, Client, Goodbyes};
 use crate::raw_sql;
 
 mod lag;
@@ -159,11 +159,11 @@ impl Drop for CheckGuard<'_> {
 impl Replica {
     /// A replica at `url` with the primary's startup `options`; connects
     /// lazily, so a replica that is down does not stop [`Database::open`].
-    fn new(config: &Config, url: &str, options: &str) -> Result<Self> {
+    fn new(config: &Config, url: &str, options: &str, goodbyes: &Goodbyes) -> Result<Self> {
         let pg = pool::connection_config(url, "TRUTHGRAPH_REPLICA_URLS", config)?;
         let pg = pool::with_startup_options(pg, options);
         Ok(Replica {
-            pool: pool::new_pool(pg, config)?,
+            pool: pool::new_pool(pg, config, goodbyes)?,
             url: url.to_string(),
             health: Mutex::new(Health {
                 checked: None,
@@ -286,16 +286,17 @@ pub(crate) struct Replicas {
 
 impl Replicas {
     /// One replica per URL of [`Config::replica_urls`], whose connections
-    /// start with `options` (the primary's).
+    /// start with `options` (the primary's) and whose connection tasks
+    /// `goodbyes` tracks.
     ///
     /// # Errors
     /// [`Error::Config`] naming `TRUTHGRAPH_REPLICA_URLS` for a bad URL.
-    pub(crate) fn new(config: &Config, options: &str) -> Result<Self> {
+    pub(crate) fn new(config: &Config, options: &str, goodbyes: &Goodbyes) -> Result<Self> {
         Ok(Replicas {
             list: config
                 .replica_urls
                 .iter()
-                .map(|u| Replica::new(config, u, options))
+                .map(|u| Replica::new(config, u, options, goodbyes))
                 .collect::<Result<_>>()?,
             next: AtomicUsize::new(0),
             seen: PrimarySeen::default(),

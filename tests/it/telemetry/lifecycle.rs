@@ -145,3 +145,73 @@ async fn close_lets_calls_in_flight_finish_and_refuses_new_ones() {
     let db = t.connect(&Config::default()).await.unwrap();
     db.close().await;
 }
+
+/// A closed handle says goodbye on every connection: each session ends with
+/// the protocol's Terminate, after the replies it had not read yet (a
+/// tenant call's queued `RESET`), not by its socket closing under the
+/// server. PostgreSQL counts a session whose client vanished in
+/// `pg_stat_database.sessions_abandoned` (and logs "could not receive data
+/// from client: Connection reset by peer" when replies were left unread).
+#[tokio::test]
+async fn close_ends_every_session_with_terminate() {
+    let t = TestDatabase::migrated().await.unwrap();
+    let observer = t.raw_client().await.unwrap();
+    let stats = "SELECT sessions, sessions_abandoned FROM pg_stat_database \
+                 WHERE datname = current_database()";
+    let read = |sql: &'static str| {
+        let observer = &observer;
+        async move {
+            observer
+                .batch_execute("SELECT pg_stat_clear_snapshot()")
+                .await
+                .unwrap();
+            let r = observer.query_one(sql, &[]).await.unwrap();
+            (r.get::<_, i64>(0), r.get::<_, i64>(1))
+        }
+    };
+    let ours = "SELECT count(*), 0::bigint FROM pg_stat_activity \
+                WHERE datname = current_database() AND application_name = 'goodbye'";
+    let (sessions_before, abandoned_before) = read(stats).await;
+
+    // A least-privilege handle: every tenant call sets the tenant and
+    // queues its reset without awaiting it.
+    let url = format!("{}&application_name=goodbye", t.app_url());
+    let db = truthgraph_db::Database::connect(&Config::default(), &url)
+        .await
+        .unwrap();
+    let dim = db.embedding_dimension().await.unwrap();
+    let searches = (0..8).map(|i| {
+        let db = db.clone();
+        async move {
+            db.tenant(&format!("t{}", i % 4))
+                .unwrap()
+                .search_evidence(&random_unit(i, dim), &SearchOptions::top(3))
+                .await
+                .unwrap()
+        }
+    });
+    futures_util::future::join_all(searches).await;
+    let opened = read(ours).await.0;
+    assert!(opened >= 1, "no pooled connection seen");
+    db.close().await;
+
+    // The server ends each session when it reads the Terminate (or EOF).
+    let started = std::time::Instant::now();
+    while read(ours).await.0 > 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "sessions linger"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // A backend leaves pg_stat_activity just before it flushes its
+    // session's statistics.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (sessions, abandoned) = read(stats).await;
+    assert!(sessions >= sessions_before + opened, "{sessions} sessions");
+    assert_eq!(
+        abandoned - abandoned_before,
+        0,
+        "sessions of the closed handle ended without a Terminate"
+    );
+}
