@@ -172,15 +172,11 @@ impl Goodbyes {
         });
     }
 
-    /// Waits, at most `within`, until every connection task has ended.
-    /// Tasks of connections opened after it are still tracked.
-    ///
-    /// Returns whether they all ended.
-    pub(crate) async fn wait(&self, within: Duration) -> bool {
+    /// Waits, at most `within`, until every connection task has ended (of
+    /// a closed [`crate::Database`]: its pools make no more connections).
+    pub(crate) async fn wait(&self, within: Duration) {
         self.0.close();
-        let all = tokio::time::timeout(within, self.0.wait()).await.is_ok();
-        self.0.reopen();
-        all
+        let _ = tokio::time::timeout(within, self.0.wait()).await;
     }
 }
 
