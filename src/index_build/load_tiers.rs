@@ -120,6 +120,7 @@ impl Database {
                 quantized: ix.is_some_and(|ix| ix.quantized),
                 build_memory_mb: None,
                 build_seconds: None,
+                measured_rows: valid.then_some(measured_rows).flatten(),
             });
         }
         let builds = plans.iter().any(|p| {
@@ -130,7 +131,7 @@ impl Database {
         });
         if !builds {
             let columns = RegistryColumns::of(&**client).await?;
-            for p in &plans {
+            for p in plans.iter_mut() {
                 record_tier(&**client, p, columns).await?;
             }
             return Ok(plans);

@@ -45,7 +45,7 @@ impl RegistryColumns {
 /// without rows or index is forgotten.
 pub(crate) async fn record_tier(
     client: &impl GenericClient,
-    tier: &TierPlan,
+    tier: &mut TierPlan,
     columns: RegistryColumns,
 ) -> Result<()> {
     let ty = tier.entity_type.as_str();
@@ -67,6 +67,13 @@ pub(crate) async fn record_tier(
             true
         }
         TierAction::Reindex | TierAction::Keep | TierAction::Exact | TierAction::Drop => false,
+    };
+    // What `record_measured_rows` stores (below), for the report.
+    tier.measured_rows = match (indexed, measured) {
+        _ if !columns.measured_rows => None,
+        (false, _) => None,
+        (true, true) => Some(tier.rows),
+        (true, false) => tier.measured_rows.or(Some(tier.rows)),
     };
     q::upsert_tier()
         .bind(

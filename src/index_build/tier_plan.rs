@@ -124,6 +124,11 @@ pub struct TierPlan {
     pub build_memory_mb: Option<u64>,
     /// Seconds its build took (applied builds only).
     pub build_seconds: Option<f64>,
+    /// The rows its index was last measured at (V15's `measured_rows`: at
+    /// its build, a conversion or a measurement again; this run's once
+    /// applied). `None`: no index, or not recorded (before V15). Maintenance
+    /// measures it again from [`TierPlan::remeasure_from`] rows.
+    pub measured_rows: Option<i64>,
 }
 
 /// What [`Database::maintain_tiers`] found and did.
@@ -168,6 +173,13 @@ impl TierPlan {
     /// ([`crate::tiers::HAMMING_LIST_MAX_ROWS`]).
     pub fn hamming_list(&self) -> bool {
         self.quantized && self.hnsw_m.is_none()
+    }
+
+    /// The rows from which maintenance measures its index again, under the
+    /// tier `threshold` ([`crate::tiers::remeasure_from`]; `None`: not
+    /// known).
+    pub fn remeasure_from(&self, threshold: i64) -> Option<i64> {
+        crate::tiers::remeasure_from(self.measured_rows, threshold)
     }
 }
 

@@ -230,6 +230,7 @@ impl Database {
                 action,
                 build_memory_mb: build_memory,
                 build_seconds: None,
+                measured_rows: kept.then_some(measured_rows).flatten(),
             });
         }
         tiers.sort_by(|a, b| b.rows.cmp(&a.rows).then(a.tenant_id.cmp(&b.tenant_id)));

@@ -77,7 +77,8 @@ pub use route::{
 };
 pub use upkeep::{
     DROP_BELOW_SHARE, REBUILD_LOAD_ROWS, REBUILD_LOAD_SHARE, REINDEX_AFTER_LOSS,
-    REMEASURE_AFTER_GROWTH, dead_elements, load_rebuilds, lost_rows, outgrown, wants_index,
+    REMEASURE_AFTER_GROWTH, dead_elements, load_rebuilds, lost_rows, outgrown, remeasure_from,
+    wants_index,
 };
 
 /// The routes as the database says now (for a handle being opened).

@@ -86,8 +86,13 @@ pub const REMEASURE_AFTER_GROWTH: f64 = 2.0;
 /// the threshold: the Python services' index (tenant `default`, kept from
 /// zero rows) is measured again once it holds twice the threshold.
 pub fn outgrown(rows: i64, measured_rows: Option<i64>, threshold: i64) -> bool {
-    measured_rows
-        .is_some_and(|m| rows as f64 >= m.max(threshold).max(1) as f64 * REMEASURE_AFTER_GROWTH)
+    remeasure_from(measured_rows, threshold).is_some_and(|from| rows >= from)
+}
+
+/// The rows from which a tier whose index was last measured at
+/// `measured_rows` is measured again ([`outgrown`]; `None`: not known).
+pub fn remeasure_from(measured_rows: Option<i64>, threshold: i64) -> Option<i64> {
+    measured_rows.map(|m| (m.max(threshold).max(1) as f64 * REMEASURE_AFTER_GROWTH).ceil() as i64)
 }
 
 /// Whether a bulk load of `load` rows into a tier of `rows` rows that has an
@@ -119,6 +124,9 @@ mod tests {
         // Measured on fewer rows than the threshold (or none): from twice it.
         assert!(!outgrown(1999, Some(0), 1000));
         assert!(outgrown(2000, Some(0), 1000));
+        assert_eq!(remeasure_from(Some(5000), 1000), Some(10_000));
+        assert_eq!(remeasure_from(Some(0), 1000), Some(2000));
+        assert_eq!(remeasure_from(None, 1000), None);
         assert!(outgrown(2000, Some(30), 1000));
         // Shrunk, or not known: no.
         assert!(!outgrown(500, Some(1000), 1000));

@@ -276,7 +276,11 @@ async fn a_list_that_doubles_past_its_rows_is_measured_again_and_gets_a_graph() 
     let new = rows_of(&db, "grows", &mut data, 999).await;
     grows.bulk_load_embeddings_with(&new, insert).await.unwrap();
     rows.extend(new.into_iter().map(|r| (r.entity_id, r.embedding)));
-    assert_eq!(applied(&db).await.tiers[0].action, TierAction::Keep);
+    let kept = applied(&db).await;
+    assert_eq!(kept.tiers[0].action, TierAction::Keep);
+    // The report says when: measured at 1,000 rows, again from 2,000.
+    assert_eq!(kept.tiers[0].measured_rows, Some(1000));
+    assert_eq!(kept.tiers[0].remeasure_from(kept.threshold), Some(2000));
     assert_eq!(index_kind(&t, "grows").await.0, "ivfflat");
 
     // One more: 2,000 rows, twice those it was measured at. The plan says
@@ -296,6 +300,7 @@ async fn a_list_that_doubles_past_its_rows_is_measured_again_and_gets_a_graph() 
     );
     assert_eq!(index_kind(&t, "grows").await.0, "hnsw");
     assert_eq!(measured_rows().await, Some(2000));
+    assert_eq!(tier.measured_rows, Some(2000), "the report, as recorded");
     let recall = held_out_recall(&grows, &rows, &mut data, 50, "graph").await;
     assert!(recall >= 0.97, "through the graph: recall {recall}");
     // Measured at its rows now: the next maintenance keeps it.

@@ -151,6 +151,8 @@ pub fn report_json(r: &TierReport) -> Value {
             })),
             "build_memory_mb": t.build_memory_mb,
             "build_seconds": t.build_seconds,
+            "measured_rows": t.measured_rows,
+            "remeasure_from_rows": t.remeasure_from(r.threshold),
         })).collect::<Vec<Value>>(),
         "orphan_indexes": r.orphans,
         "shared_index": r.shared_index,
@@ -219,7 +221,7 @@ pub fn report_text(r: &TierReport) -> String {
             t.entity_type.as_str(),
             t.rows,
             route,
-            describe_action(t)
+            describe_action(t, r.threshold)
         ));
     }
     for o in &r.orphans {
@@ -248,13 +250,19 @@ pub fn report_text(r: &TierReport) -> String {
     s
 }
 
-fn describe_action(t: &TierPlan) -> String {
+/// The index and what happens to it; for a kept one, the rows it was
+/// measured at and from which it is measured again.
+fn describe_action(t: &TierPlan, threshold: i64) -> String {
     let bytes = t
         .index_bytes
         .map(|b| format!(" ({} MB)", b / (1 << 20)))
         .unwrap_or_default();
+    let measured = match (t.measured_rows, t.remeasure_from(threshold)) {
+        (Some(at), Some(from)) => format!(", measured at {at} rows, again from {from}"),
+        _ => String::new(),
+    };
     match t.action {
-        TierAction::Keep => format!("{}{bytes}", t.index_name),
+        TierAction::Keep => format!("{}{bytes}{measured}", t.index_name),
         TierAction::Exact => String::new(),
         TierAction::Build => format!("build {}", t.index_name),
         TierAction::Rebuild => format!("rebuild {} (invalid)", t.index_name),
@@ -267,6 +275,12 @@ fn describe_action(t: &TierPlan) -> String {
         ),
         TierAction::Drop => format!("drop {}{bytes}", t.index_name),
         TierAction::Convert => format!("convert {}{bytes}", t.index_name),
-        TierAction::Remeasure => format!("measure {}{bytes} again", t.index_name),
+        TierAction::Remeasure => format!(
+            "measure {}{bytes} again{}",
+            t.index_name,
+            t.measured_rows
+                .map(|at| format!(" (measured at {at} rows)"))
+                .unwrap_or_default()
+        ),
     }
 }

@@ -63,6 +63,9 @@ async fn tiers_plans_then_applies_and_inspect_and_doctor_show_it() {
     assert_eq!(acme(&done)["action"], "build");
     assert_eq!(acme(&done)["index"], own.as_str());
     assert!(acme(&done)["build_seconds"].as_f64().is_some());
+    // Measured at its build's 30 rows; again from twice them.
+    assert_eq!(acme(&done)["measured_rows"], 30, "{done}");
+    assert_eq!(acme(&done)["remeasure_from_rows"], 60, "{done}");
     let exists: bool = t
         .raw_client()
         .await
@@ -110,6 +113,11 @@ async fn tiers_plans_then_applies_and_inspect_and_doctor_show_it() {
         .unwrap();
     let plan = json(&cli(&t.url, &["--json", "tiers", "--threshold", "15"]));
     assert_eq!(acme(&plan)["action"], "remeasure", "{plan}");
+    assert_eq!(acme(&plan)["measured_rows"], 15, "{plan}");
+    assert_eq!(acme(&plan)["remeasure_from_rows"], 30, "{plan}");
+    let text =
+        String::from_utf8_lossy(&cli(&t.url, &["tiers", "--threshold", "15"]).stdout).into_owned();
+    assert!(text.contains("again (measured at 15 rows)"), "{text}");
     let doctor = Command::new(env!("CARGO_BIN_EXE_truthgraph-db"))
         .arg("doctor")
         .env("DATABASE_URL", &t.url)
