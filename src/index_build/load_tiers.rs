@@ -162,7 +162,7 @@ impl Database {
                         if build {
                             build_and_measure(client, p, mb, (dimension, list_rows)).await?;
                         } else {
-                            remeasure(client, p, mb, (dimension, list_rows)).await?;
+                            remeasure(client, p, mb, (dimension, list_rows), false).await?;
                         }
                         tracing::info!(
                             tenant,

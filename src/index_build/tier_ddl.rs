@@ -45,7 +45,7 @@ pub(crate) async fn build_and_measure(
         let large = !builds_hamming_list(tier.rows, list_rows);
         let list = Graph::List(dimension);
         build_tier_index(client, tier, &name, mb, (list, started)).await?;
-        if settle(client, tier, mb, dimension, (started, large)).await? {
+        if settle(client, tier, mb, dimension, (started, large, true)).await? {
             return Ok(());
         }
     }
@@ -67,7 +67,7 @@ pub(crate) async fn convert(
     let started = Instant::now();
     let name = tier.index_name.clone();
     swap_in(client, tier, &name, mb, (Graph::List(dimension), started)).await?;
-    settle_or_full_vector(client, tier, mb, dimension, (started, false)).await
+    settle_or_full_vector(client, tier, mb, dimension, (started, false, true)).await
 }
 
 /// Keeps `tier`'s quantized index when it reaches the target
@@ -78,9 +78,9 @@ async fn settle_or_full_vector(
     tier: &mut TierPlan,
     mb: u64,
     dimension: usize,
-    (started, large): (Instant, bool),
+    (started, large, graphs): (Instant, bool, bool),
 ) -> Result<()> {
-    if settle(client, tier, mb, dimension, (started, large)).await? {
+    if settle(client, tier, mb, dimension, (started, large, graphs)).await? {
         return Ok(());
     }
     let (name, graph) = (
@@ -98,15 +98,16 @@ async fn settle_or_full_vector(
 /// graph at once (no Hamming graph can pass, and at 210K rows each takes
 /// minutes to build); when it reaches the target only with more
 /// candidates than a graph re-ranks, the tier keeps the list (no graph
-/// can pass with fewer); else Hamming graphs are tried from
-/// [`first_quantized_m`] (faster than the list where they hold their
-/// recall), and the list comes back when they miss.
+/// can pass with fewer); else, with `graphs`, Hamming graphs are tried
+/// from [`first_quantized_m`] (faster than the list where they hold their
+/// recall), and the list comes back when they miss; without, the list is
+/// kept (they missed it at fewer rows: [`remeasure`]).
 async fn settle(
     client: &mut tokio_postgres::Client,
     tier: &mut TierPlan,
     mb: u64,
     dimension: usize,
-    (started, large): (Instant, bool),
+    (started, large, graphs): (Instant, bool, bool),
 ) -> Result<bool> {
     if large {
         let ceiling = measure_tier_ef(client, tier, LIST_MAX_CANDIDATES, Some(dimension)).await?;
@@ -122,8 +123,20 @@ async fn settle(
             tier.quantized = false;
             return Ok(false);
         };
-        if i64::from(ceiling.ef_search) > min_rerank_candidates(tier.rows) {
-            // A graph re-ranks the fewest candidates, too few here.
+        // A graph re-ranks the fewest candidates, too few here; or graphs
+        // missed this list at fewer rows, and miss more with more.
+        if i64::from(ceiling.ef_search) > min_rerank_candidates(tier.rows) || !graphs {
+            if !graphs {
+                tracing::info!(
+                    tenant = tier.tenant_id,
+                    entity_type = tier.entity_type.as_str(),
+                    rows = tier.rows,
+                    measured_rows = tier.measured_rows,
+                    "the tier's Hamming list stays: Hamming graphs missed it when it was \
+                     last measured, past the list's rows (`tiers --apply --remeasure` tries \
+                     them again)"
+                );
+            }
             tier.quantized = true;
             tier.measured = Some(ceiling);
             record_measurement(tier);
@@ -237,7 +250,10 @@ fn next_quantized(m: Option<u32>, dimension: usize) -> Option<Graph> {
 /// when that misses, the full-vector graph is built under another name and
 /// swapped in, then measured as a build's), except that a Hamming list of
 /// more than `list_rows` rows first tries Hamming graphs again, as a build
-/// of its rows would. A full-vector one up to [`MAX_EF_SEARCH_BEFORE_DENSE`]
+/// of its rows would, unless it was last measured past `list_rows` too
+/// (the graphs missed it then, at fewer rows: each try builds a graph of
+/// the whole tier, minutes at 100K rows) and the operator did not ask
+/// (`asked`: `tiers --apply --remeasure`). A full-vector one up to [`MAX_EF_SEARCH_BEFORE_DENSE`]
 /// in a graph of [`HNSW_M`], then as a build does (a denser graph when that
 /// misses), up to the last candidate in a dense one. Sets `tier.measured`
 /// and, when measured, `tier.ef_search` (never below the ladder's value for
@@ -248,11 +264,19 @@ pub(crate) async fn remeasure(
     tier: &mut TierPlan,
     mb: u64,
     (dimension, list_rows): (usize, i64),
+    asked: bool,
 ) -> Result<()> {
     let started = Instant::now();
     let large = tier.hamming_list() && !builds_hamming_list(tier.rows, list_rows);
+    // A list last measured past the list's rows is one whose Hamming
+    // graphs missed (or needed more candidates than a graph re-ranks):
+    // a graph's recall only falls as its rows grow.
+    let graphs_missed = tier
+        .measured_rows
+        .is_some_and(|m| !builds_hamming_list(m, list_rows));
     if tier.quantized {
-        return settle_or_full_vector(client, tier, mb, dimension, (started, large)).await;
+        let graphs = asked || !graphs_missed;
+        return settle_or_full_vector(client, tier, mb, dimension, (started, large, graphs)).await;
     }
     if tier.hnsw_m.unwrap_or(HNSW_M) >= DENSE_HNSW_M {
         let last = *CANDIDATES.last().expect("candidates");

@@ -27,7 +27,10 @@ pub struct TierOptions {
     pub max_build_memory_mb: Option<u64>,
     /// Measure again every tier that keeps its index
     /// ([`TierAction::Remeasure`]), not only those that doubled since their
-    /// last measurement.
+    /// last measurement; a Hamming list past
+    /// [`crate::Config::hamming_list_rows`] then tries Hamming graphs even
+    /// when they missed it at its last measurement (a tier that doubled
+    /// does not try them again then).
     pub remeasure: bool,
 }
 

@@ -73,7 +73,8 @@ impl Database {
             let work = self.with_schema_connection(async |client| {
                 with_maintenance_lock(client, async |client| {
                     let mut report = self.plan_tiers(&*client, opts).await?;
-                    self.apply_tiers(client, &mut report, &progress).await?;
+                    self.apply_tiers(client, &mut report, opts.remeasure, &progress)
+                        .await?;
                     // On this connection (no statement_timeout): the routes
                     // follow the new index set before the call returns.
                     self.refresh_tiers_on(&*client).await?;
@@ -252,11 +253,13 @@ impl Database {
 
     /// Carries out `report`'s plan on the schema connection `client`
     /// (maintenance lock held): drops, builds (largest first), the
-    /// registry, the shared index.
+    /// registry, the shared index. `asked`: the operator asked to measure
+    /// every kept tier again ([`TierOptions::remeasure`]).
     async fn apply_tiers<F: FnMut(TierEvent<'_>)>(
         &self,
         client: &mut tokio_postgres::Client,
         report: &mut TierReport,
+        asked: bool,
         progress: &Mutex<F>,
     ) -> Result<()> {
         let emit = |e: TierEvent<'_>| (progress.lock().expect("progress"))(e);
@@ -309,7 +312,7 @@ impl Database {
                     emit(TierEvent::Starting(tier));
                     let mb = tier.build_memory_mb.unwrap_or(64);
                     let list_rows = self.config().hamming_list_rows;
-                    remeasure(client, tier, mb, (dimension, list_rows)).await?;
+                    remeasure(client, tier, mb, (dimension, list_rows), asked).await?;
                 }
                 TierAction::Keep | TierAction::Exact => {}
             }

@@ -3,20 +3,19 @@
 //! IVFFlat index of one list on its bits, read whole in Hamming order; a
 //! larger one a Hamming graph (HNSW) when one reaches the target;
 //! `tiers --apply` converts a graph into a list once the tier's rows are a
-//! fifth below the limit, a list above it into a graph once it doubled
-//! since its measurement (or with `--remeasure`), and searches go on
-//! through the old index until the new one replaces it.
+//! fifth below the limit, and searches go on through the old index until
+//! the new one replaces it. A list that grows: `tier_growth.rs`.
 
 use truthgraph_db::index_build::{TierAction, TierOptions, TierReport};
 use truthgraph_db::testing::TestDatabase;
 use truthgraph_db::tiers::{Route, tier_index_name};
-use truthgraph_db::{BulkLoadOptions, Config, Database, EntityType, SearchOptions};
+use truthgraph_db::{Config, Database, EntityType, SearchOptions};
 
 use crate::support::{Clustered, held_out_recall};
-use crate::tiers::{entities_of, load, rows_of};
+use crate::tiers::{entities_of, load};
 
 /// The tier index's access method and storage parameters, as the catalog has them.
-async fn index_kind(t: &TestDatabase, tenant: &str) -> (String, Vec<String>) {
+pub(crate) async fn index_kind(t: &TestDatabase, tenant: &str) -> (String, Vec<String>) {
     let name = tier_index_name(tenant, EntityType::Evidence);
     let row = t
         .raw_client()
@@ -32,7 +31,7 @@ async fn index_kind(t: &TestDatabase, tenant: &str) -> (String, Vec<String>) {
     (row.get(0), row.get(1))
 }
 
-async fn applied(db: &Database) -> TierReport {
+pub(crate) async fn applied(db: &Database) -> TierReport {
     let opts = TierOptions {
         apply: true,
         ..Default::default()
@@ -41,7 +40,7 @@ async fn applied(db: &Database) -> TierReport {
 }
 
 /// A handle whose Hamming lists hold at most `rows` rows.
-async fn with_list_rows(t: &TestDatabase, rows: i64) -> Database {
+pub(crate) async fn with_list_rows(t: &TestDatabase, rows: i64) -> Database {
     let config = Config {
         pool_max_size: 4,
         hamming_list_rows: rows,
@@ -245,94 +244,4 @@ async fn a_large_tier_whose_list_needs_more_candidates_than_a_graph_keeps_the_li
         !messages.iter().any(|m| m.contains("misses its recall")),
         "{messages:#?}"
     );
-}
-
-#[tokio::test]
-async fn a_list_that_doubles_past_its_rows_is_measured_again_and_gets_a_graph() {
-    let t = TestDatabase::migrated().await.unwrap();
-    let mut data = Clustered::low_rank(25, 1536, 24);
-    let measured_rows = async || -> Option<i64> {
-        t.raw_client()
-            .await
-            .unwrap()
-            .query_one(
-                "SELECT measured_rows FROM truthgraph_tiers WHERE tenant_id = 'grows'",
-                &[],
-            )
-            .await
-            .unwrap()
-            .get(0)
-    };
-    // Lists of at most 1,000 rows: the 1,000-row tier is built a list.
-    let db = with_list_rows(&t, 1000).await;
-    let mut rows = load(&db, "grows", &mut data, 1000).await;
-    assert_eq!(index_kind(&t, "grows").await.0, "ivfflat");
-    assert_eq!(measured_rows().await, Some(1000));
-    // 999 rows inserted into the list (no tier step): not yet twice.
-    let grows = db.tenant("grows").unwrap();
-    let insert = BulkLoadOptions::default()
-        .keeping_indexes()
-        .deferring_tiers();
-    let new = rows_of(&db, "grows", &mut data, 999).await;
-    grows.bulk_load_embeddings_with(&new, insert).await.unwrap();
-    rows.extend(new.into_iter().map(|r| (r.entity_id, r.embedding)));
-    let kept = applied(&db).await;
-    assert_eq!(kept.tiers[0].action, TierAction::Keep);
-    // The report says when: measured at 1,000 rows, again from 2,000.
-    assert_eq!(kept.tiers[0].measured_rows, Some(1000));
-    assert_eq!(kept.tiers[0].remeasure_from(kept.threshold), Some(2000));
-    assert_eq!(index_kind(&t, "grows").await.0, "ivfflat");
-
-    // One more: 2,000 rows, twice those it was measured at. The plan says
-    // so; applied, the list past its rows tries Hamming graphs, as a build
-    // of 2,000 rows would, and keeps one that reaches the target.
-    let new = rows_of(&db, "grows", &mut data, 1).await;
-    grows.bulk_load_embeddings_with(&new, insert).await.unwrap();
-    rows.extend(new.into_iter().map(|r| (r.entity_id, r.embedding)));
-    let dry = db.maintain_tiers(&TierOptions::default()).await.unwrap();
-    assert_eq!(dry.tiers[0].action, TierAction::Remeasure, "{dry:?}");
-    let report = applied(&db).await;
-    let tier = &report.tiers[0];
-    assert_eq!(tier.action, TierAction::Remeasure);
-    assert!(
-        !tier.hamming_list() && tier.quantized && tier.measured.is_some_and(|m| m.reached),
-        "{tier:?}"
-    );
-    assert_eq!(index_kind(&t, "grows").await.0, "hnsw");
-    assert_eq!(measured_rows().await, Some(2000));
-    assert_eq!(tier.measured_rows, Some(2000), "the report, as recorded");
-    let recall = held_out_recall(&grows, &rows, &mut data, 50, "graph").await;
-    assert!(recall >= 0.97, "through the graph: recall {recall}");
-    // Measured at its rows now: the next maintenance keeps it.
-    assert_eq!(applied(&db).await.tiers[0].action, TierAction::Keep);
-}
-
-#[tokio::test]
-async fn a_list_grown_by_small_loads_is_measured_again_by_the_load_that_doubles_it() {
-    let t = TestDatabase::migrated().await.unwrap();
-    let mut data = Clustered::low_rank(26, 1536, 24);
-    let db = with_list_rows(&t, 1000).await;
-    load(&db, "steps", &mut data, 1000).await;
-    assert_eq!(index_kind(&t, "steps").await.0, "ivfflat");
-    let steps = db.tenant("steps").unwrap();
-    // Loads of a fifth of the tier or less go into its index (no rebuild);
-    // the fifth of them brings it to 2,000 rows, twice its measurement's.
-    for i in 1..=5 {
-        let new = rows_of(&db, "steps", &mut data, 200).await;
-        let report = steps
-            .bulk_load_embeddings_with(&new, BulkLoadOptions::default())
-            .await
-            .unwrap();
-        let tier = &report.tiers[0];
-        assert_eq!(tier.rows, 1000 + 200 * i);
-        let want = if i < 5 {
-            TierAction::Keep
-        } else {
-            TierAction::Remeasure
-        };
-        assert_eq!(tier.action, want, "load {i}: {report:?}");
-    }
-    // The list past its rows tried Hamming graphs, and one passed.
-    assert_eq!(index_kind(&t, "steps").await.0, "hnsw");
-    assert_eq!(applied(&db).await.tiers[0].action, TierAction::Keep);
 }

@@ -37,6 +37,7 @@ mod telemetry;
 mod tenancy;
 mod tier_deletes;
 mod tier_ef;
+mod tier_growth;
 mod tier_statements;
 mod tiers;
 mod tiers_migration;

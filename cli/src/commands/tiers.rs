@@ -36,7 +36,8 @@ pub struct Args {
     max_build_memory_mb: Option<u64>,
     /// Also measure again every tier that keeps its index, not only those that doubled since
     /// their last measurement, on its index as it is now (after growth by inserts); a tier that
-    /// misses recall 0.99 by ef_search 200 with m 16 is rebuilt with m 32, as at a build.
+    /// misses recall 0.99 by ef_search 200 with m 16 is rebuilt with m 32, as at a build; a
+    /// Hamming list past its rows tries Hamming graphs even if they missed it before.
     #[arg(long, requires = "apply")]
     remeasure: bool,
 }
