@@ -253,9 +253,10 @@ fn next_quantized(m: Option<u32>, dimension: usize) -> Option<Graph> {
 /// of its rows would, unless it was last measured past `list_rows` too
 /// (the graphs missed it then, at fewer rows: each try builds a graph of
 /// the whole tier, minutes at 100K rows) and the operator did not ask
-/// (`asked`: `tiers --apply --remeasure`). A full-vector one up to [`MAX_EF_SEARCH_BEFORE_DENSE`]
-/// in a graph of [`HNSW_M`], then as a build does (a denser graph when that
-/// misses), up to the last candidate in a dense one. Sets `tier.measured`
+/// (`asked`: `tiers --apply --remeasure`). A full-vector one up to
+/// [`MAX_EF_SEARCH_BEFORE_DENSE`] in a graph of [`HNSW_M`], then as a
+/// build does (a denser graph when that misses), up to the last candidate
+/// in a dense one. Sets `tier.measured`
 /// and, when measured, `tier.ef_search` (never below the ladder's value for
 /// its rows: the measurement starts there); `tier.build_seconds` when it
 /// swapped in a new index.
@@ -271,9 +272,10 @@ pub(crate) async fn remeasure(
     // A list last measured past the list's rows is one whose Hamming
     // graphs missed (or needed more candidates than a graph re-ranks):
     // a graph's recall only falls as its rows grow.
-    let graphs_missed = tier
-        .measured_rows
-        .is_some_and(|m| !builds_hamming_list(m, list_rows));
+    let graphs_missed = large
+        && tier
+            .measured_rows
+            .is_some_and(|m| !builds_hamming_list(m, list_rows));
     if tier.quantized {
         let graphs = asked || !graphs_missed;
         return settle_or_full_vector(client, tier, mb, dimension, (started, large, graphs)).await;
