@@ -222,7 +222,7 @@ pub fn report_text(r: &TierReport) -> String {
             t.entity_type.as_str(),
             t.rows,
             route,
-            describe_action(t, r.threshold)
+            describe_action(t, r)
         ));
     }
     for o in &r.orphans {
@@ -251,14 +251,15 @@ pub fn report_text(r: &TierReport) -> String {
     s
 }
 
-/// The index and what happens to it; for a kept one, the rows it was
-/// measured at and from which it is measured again.
-fn describe_action(t: &TierPlan, threshold: i64) -> String {
+/// The index and what happens to it (or happened, once applied); for a
+/// kept or re-measured one, the rows it was measured at and from which it
+/// is measured again.
+fn describe_action(t: &TierPlan, r: &TierReport) -> String {
     let bytes = t
         .index_bytes
         .map(|b| format!(" ({} MB)", b / (1 << 20)))
         .unwrap_or_default();
-    let measured = match (t.measured_rows, t.remeasure_from(threshold)) {
+    let measured = match (t.measured_rows, t.remeasure_from(r.threshold)) {
         (Some(at), Some(from)) => format!(", measured at {at} rows, again from {from}"),
         _ => String::new(),
     };
@@ -276,6 +277,9 @@ fn describe_action(t: &TierPlan, threshold: i64) -> String {
         ),
         TierAction::Drop => format!("drop {}{bytes}", t.index_name),
         TierAction::Convert => format!("convert {}{bytes}", t.index_name),
+        TierAction::Remeasure if r.applied => {
+            format!("measured {}{bytes} again{measured}", t.index_name)
+        }
         TierAction::Remeasure => format!(
             "measure {}{bytes} again{}",
             t.index_name,

@@ -97,6 +97,17 @@ async fn tiers_plans_then_applies_and_inspect_and_doctor_show_it() {
     assert_eq!(acme(&again)["action"], "remeasure", "{again}");
     assert_eq!(acme(&again)["index"], own.as_str());
     assert_eq!(again["applied"], true);
+    let text = cli(
+        &t.url,
+        &["tiers", "--threshold", "20", "--apply", "--remeasure"],
+    );
+    let text = String::from_utf8_lossy(&text.stdout).into_owned();
+    assert!(
+        text.contains(&format!(
+            "measured {own} (0 MB) again, measured at 30 rows, again from 60"
+        )),
+        "{text}"
+    );
     let refused = cli(&t.url, &["tiers", "--remeasure"]);
     assert_eq!(refused.status.code(), Some(2), "a usage error");
 
