@@ -229,6 +229,23 @@ async fn load_search_stats_doctor_reindex_through_the_cli() {
         "{}",
         stdout(&out)
     );
+
+    // Every command above ended its sessions with Terminate, failed ones
+    // too: the server counts none abandoned (it logs "Connection reset by
+    // peer" for those that left replies unread).
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    raw.batch_execute("SELECT pg_stat_clear_snapshot()")
+        .await
+        .unwrap();
+    let abandoned: i64 = raw
+        .query_one(
+            "SELECT sessions_abandoned FROM pg_stat_database WHERE datname = current_database()",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(abandoned, 0, "sessions the CLI left without a goodbye");
 }
 
 #[tokio::test]
