@@ -60,6 +60,8 @@ enum Engine {
     Raw {
         sql: String,
         clients: Vec<(tokio_postgres::Client, tokio_postgres::Statement)>,
+        /// The clients' connection tasks: awaited by [`Engine::close`].
+        connections: Vec<tokio::task::JoinHandle<()>>,
     },
 }
 
@@ -127,7 +129,7 @@ impl Engine {
                     .await?;
                 return Ok(parse_explain(plan.lines().map(str::to_string).collect()));
             }
-            Engine::Raw { sql, clients } => {
+            Engine::Raw { sql, clients, .. } => {
                 let (client, stmt) = &clients[0];
                 let params = raw_params(stmt.params().len(), q, &tenant, &k);
                 client
@@ -136,6 +138,25 @@ impl Engine {
             }
         };
         Ok(parse_explain(rows.iter().map(|r| r.get(0)).collect()))
+    }
+
+    /// Closes its connections, each with its Terminate read by the server
+    /// before the bench drops the database (else `DROP DATABASE … FORCE`
+    /// may terminate one still saying goodbye, a FATAL in the server log).
+    async fn close(self) {
+        match self {
+            Engine::Library(db) => db.close().await,
+            Engine::Raw {
+                clients,
+                connections,
+                ..
+            } => {
+                drop(clients);
+                for c in connections {
+                    let _ = c.await;
+                }
+            }
+        }
     }
 }
 
@@ -184,16 +205,19 @@ impl Ctx<'_> {
             spec.extra
         ));
         db.close().await;
-        let mut clients = Vec::new();
+        let (mut clients, mut connections) = (Vec::new(), Vec::new());
         for _ in 0..self.args.concurrency.max(1) {
             let (client, conn) = pg.connect(NoTls).await?;
-            tokio::spawn(conn);
+            connections.push(tokio::spawn(async move {
+                let _ = conn.await;
+            }));
             let stmt = client.prepare(sql).await?;
             clients.push((client, stmt));
         }
         Ok(Engine::Raw {
             sql: sql.clone(),
             clients,
+            connections,
         })
     }
 
@@ -268,9 +292,7 @@ impl Ctx<'_> {
             .await;
         results.into_iter().collect::<anyhow::Result<Vec<()>>>()?;
         let ops = l.queries.len() as f64 / started.elapsed().as_secs_f64();
-        if let Engine::Library(db) = engine {
-            db.close().await;
-        }
+        engine.close().await;
         let n = l.queries.len().max(1) as f64;
         Ok(json!({
             "name": label,
