@@ -184,11 +184,15 @@ async fn tune_stores_a_setting_that_inspect_reports() {
     assert!(text.contains("(Tuned {"), "{text}");
 }
 
-#[tokio::test]
-async fn bench_load_acknowledges_every_write_with_more_tasks_than_connections() {
-    let t = TestDatabase::migrated().await.unwrap();
-    // Six tasks on a pool of two: callers wait for a connection, none fails.
-    let out = Command::new(env!("CARGO_BIN_EXE_truthgraph-db"))
+/// Runs `bench load` on a small synthetic seed (300 rows of 16 dims, 24
+/// claims, one second) against `t`'s server with `env`; returns its output
+/// and the name of its scratch database.
+fn bench_load(
+    t: &TestDatabase,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> (std::process::Output, String) {
+    let child = Command::new(env!("CARGO_BIN_EXE_truthgraph-db"))
         .args([
             "bench",
             "load",
@@ -201,29 +205,77 @@ async fn bench_load_acknowledges_every_write_with_more_tasks_than_connections() 
             "24",
             "--seconds",
             "1",
-            "--tasks",
-            "6",
         ])
+        .args(extra)
         .env("DATABASE_URL", &t.url)
-        .env("TRUTHGRAPH_POOL_MAX_SIZE", "2")
-        .output()
+        .envs(env.iter().copied())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .expect("run truthgraph-db");
+    let name = format!("truthgraph_load_{}", child.id());
+    (child.wait_with_output().unwrap(), name)
+}
+
+#[tokio::test]
+async fn bench_load_acknowledges_every_write_with_more_tasks_than_connections() {
+    let t = TestDatabase::migrated().await.unwrap();
+    // Six tasks on a pool of two: callers wait for a connection, none fails.
+    let (out, name) = bench_load(&t, &["--tasks", "6"], &[("TRUTHGRAPH_POOL_MAX_SIZE", "2")]);
     let text = stdout(&out);
     assert!(out.status.success(), "{text}\n{}", stderr(&out));
     assert!(text.contains("| **total** |"), "{text}");
     assert!(text.contains("zero errors, zero lost writes"), "{text}");
-    let names: Vec<String> = t
+    // Its scratch database is gone.
+    let left: bool = t
         .raw_client()
         .await
         .unwrap()
+        .query_one(
+            "SELECT EXISTS (SELECT FROM pg_database WHERE datname = $1)",
+            &[&name],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(!left, "{name} left behind");
+}
+
+#[tokio::test]
+async fn bench_load_searches_the_tenants_through_their_own_indexes() {
+    let t = TestDatabase::migrated().await.unwrap();
+    // Threshold 100: the seed's largest tenant (150 of its 300 rows) gets
+    // its own index, by the tier maintenance after the seed, and keeps it
+    // (the seed rebuilds the migrations' indexes after loading).
+    let (out, name) = bench_load(
+        &t,
+        &["--tasks", "2", "--keep"],
+        &[("TRUTHGRAPH_TIER_THRESHOLD", "100")],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let url = truthgraph_db::embedded::with_database(&t.url, &name);
+    let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    let conn = tokio::spawn(conn);
+    let tiers: Vec<(String, bool)> = client
         .query(
-            "SELECT datname::text FROM pg_database WHERE datname LIKE 'truthgraph_load_%'",
+            "SELECT tenant_id, to_regclass(index_name) IS NOT NULL FROM truthgraph_tiers \
+             WHERE index_name IS NOT NULL AND tenant_id LIKE 'tenant-%' ORDER BY 1",
             &[],
         )
         .await
         .unwrap()
         .iter()
-        .map(|r| r.get(0))
+        .map(|r| (r.get(0), r.get(1)))
         .collect();
-    assert!(names.is_empty(), "{names:?}");
+    drop(client);
+    let _ = conn.await;
+    t.raw_client()
+        .await
+        .unwrap()
+        .batch_execute(&truthgraph_db::raw_sql::drop_database(&name))
+        .await
+        .unwrap();
+    assert_eq!(tiers, [("tenant-1".to_string(), true)], "{}", stderr(&out));
 }

@@ -7,10 +7,11 @@ use anyhow::bail;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use truthgraph_db::index_build::TierOptions;
 use truthgraph_db::pgvector::Vector;
 use truthgraph_db::{
-    Database, EntityType, NewClaim, NewEmbedding, NewEvidence, NewNliResult, NewVerificationResult,
-    NliLabel, Relationship, RetrievalMethod, VerdictLabel, catalog, raw_sql,
+    BulkLoadOptions, Database, EntityType, NewClaim, NewEmbedding, NewEvidence, NewNliResult,
+    NewVerificationResult, NliLabel, Relationship, RetrievalMethod, VerdictLabel, catalog, raw_sql,
 };
 use uuid::Uuid;
 
@@ -38,7 +39,9 @@ pub async fn seed(
         *acked.entry((tenant.to_string(), table)).or_default() += n as i64;
     };
     // Without vector indexes while loading, rebuilt afterwards (from the
-    // migrations' definitions): an HNSW insert costs far more than a COPY row.
+    // migrations' definitions), and the tenants' own indexes built once by
+    // the tier maintenance (not by each chunk's load): an HNSW insert costs
+    // far more than a COPY row.
     let defs: Vec<String> = catalog::embedding_indexes(&**db.client().await?)
         .await?
         .into_iter()
@@ -73,7 +76,11 @@ pub async fn seed(
                     model_version: None,
                 })
                 .collect();
-            let n = tenant.bulk_load_embeddings(&embeddings).await?;
+            let defer = BulkLoadOptions::default().deferring_tiers();
+            let n = tenant
+                .bulk_load_embeddings_with(&embeddings, defer)
+                .await?
+                .rows;
             add(&seed.name, "evidence", stored.len());
             add(&seed.name, "embeddings", n as usize);
             seed.evidence
@@ -84,6 +91,12 @@ pub async fn seed(
     }
     eprintln!("load: building the vector index");
     rebuild(db, &defs).await?;
+    eprintln!("load: building the tenants' own indexes (tiers --apply)");
+    let tiers = TierOptions {
+        apply: true,
+        ..TierOptions::default()
+    };
+    db.maintain_tiers(&tiers).await?;
     // Claims: the queries' texts, spread over the tenants by the same weights.
     for (t, seed) in seeds.iter_mut().enumerate() {
         let mine: Vec<usize> = (0..data.queries.len())
