@@ -36,8 +36,9 @@ impl Database {
     /// replies it still owes are read. When no call was cut off, this waits
     /// for that too, for what is left of `deadline` (at least two seconds),
     /// so that a process may exit right after it without the server
-    /// counting its sessions as abandoned. Takes `&self`, so a service can call it from its shutdown path
-    /// while other tasks still use clones. Calling it again returns at once.
+    /// counting its sessions as abandoned. Takes `&self`, so a service can
+    /// call it from its shutdown path while other tasks still use clones.
+    /// Calling it again returns at once.
     ///
     /// # Examples
     /// ```no_run

@@ -69,11 +69,12 @@ pub(crate) async fn record_tier(
         TierAction::Reindex | TierAction::Keep | TierAction::Exact | TierAction::Drop => false,
     };
     // What `record_measured_rows` stores (below), for the report.
-    tier.measured_rows = match (indexed, measured) {
-        _ if !columns.measured_rows => None,
-        (false, _) => None,
-        (true, true) => Some(tier.rows),
-        (true, false) => tier.measured_rows.or(Some(tier.rows)),
+    tier.measured_rows = if !columns.measured_rows || !indexed {
+        None
+    } else if measured {
+        Some(tier.rows)
+    } else {
+        tier.measured_rows.or(Some(tier.rows))
     };
     q::upsert_tier()
         .bind(
